@@ -1,0 +1,34 @@
+/**
+ * Stable error codes of the key server API. A client branches on `code`, never on `message`.
+ * Every failure body is `{ "error": { "code": ErrorCode, "message": string } }`.
+ */
+export const ERROR_CODES = [
+  'invalid_request', // body, query or path failed its schema
+  'malformed_json', // body is not JSON
+  'payload_too_large',
+  'unsupported_media_type',
+  'bad_origin', // state-changing request without the configured Origin
+  'not_found',
+  'method_not_allowed',
+  'unauthenticated', // no valid session
+  'session_expired',
+  'forbidden_scope', // session exists but is not allowed to do this (e.g. device session erasing the account)
+  'username_taken',
+  'challenge_invalid', // unknown, already used or for another purpose
+  'challenge_expired',
+  'webauthn_failed', // the ceremony did not verify (origin, RP ID, signature, UV…)
+  'counter_regression', // authenticator's sign counter went backwards: possible cloned key
+  'signin_failed', // generic: unknown user, credential or device, bad signature
+  'device_revoked',
+  'last_passkey',
+  'stale_version', // compare-and-set lost: body carries the current version
+  'rate_limited',
+  'internal_error',
+  'unavailable',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; currentVersion?: number; retryAfterSeconds?: number };
+}

@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { bodyLimit } from 'hono/body-limit';
+import { KeyholdError } from './domain/errors';
+import { handleError, errorResponse } from './http/errors';
+import type { AppDeps, AppEnv } from './http/context';
+import { requestLog, requireSameOrigin } from './http/middleware';
+import { securityHeaders } from './http/security-headers';
+import { accountRoutes } from './routes/account';
+import { backupRoutes } from './routes/backup';
+import { deviceRoutes } from './routes/devices';
+import { healthRoutes } from './routes/health';
+import { passkeyRoutes } from './routes/passkeys';
+
+/** Builds the key server: the JSON API under /api, its OpenAPI document, and the built PWA. */
+export function buildApp(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>();
+  app.onError(handleError(deps.log));
+  app.use('*', requestLog(deps), securityHeaders(deps));
+
+  const api = new OpenAPIHono<AppEnv>();
+  api.use('*', async (c, next) => {
+    await next();
+    c.header('Cache-Control', 'no-store');
+  });
+  api.use('*', bodyLimit({
+    maxSize: deps.config.bodyLimitBytes,
+    onError: (c) => errorResponse(c, new KeyholdError('payload_too_large', `The request body is larger than ${deps.config.bodyLimitBytes} bytes.`)),
+  }));
+  api.use('*', requireSameOrigin(deps));
+
+  const routes = api
+    .route('/', healthRoutes(deps))
+    .route('/passkeys', passkeyRoutes(deps))
+    .route('/devices', deviceRoutes(deps))
+    .route('/backup', backupRoutes(deps))
+    .route('/', accountRoutes(deps));
+
+  api.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Keyhold key server', version: deps.version, description: 'Passkey accounts, devices, sessions and the encrypted backup store. Errors are `{ error: { code, message } }`.' },
+  });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'kh_session' });
+  app.route('/api', api);
+  app.notFound((c) =>
+    c.req.path.startsWith('/api/') ? errorResponse(c, new KeyholdError('not_found', 'No such API route.')) : c.text('Not found', 404),
+  );
+
+  if (deps.config.staticDir && existsSync(deps.config.staticDir)) {
+    const root = deps.config.staticDir;
+    app.use('/sw.js', async (c, next) => {
+      await next();
+      c.header('Cache-Control', 'no-cache'); // the update flow must see a new service worker at once
+    });
+    app.use('*', serveStatic({ root }));
+    // Client-side routes fall back to the app shell.
+    app.get('*', serveStatic({ root, path: 'index.html' }));
+  }
+  return { app, routes };
+}
+
+export type AppType = ReturnType<typeof buildApp>['routes'];

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import {
+  BODY_LIMIT_BYTES,
+  SESSION_ABSOLUTE_MS,
+  SESSION_IDLE_MS,
+  SIGNIN_LIMIT_PER_ACCOUNT,
+  SIGNIN_LIMIT_PER_ADDRESS,
+} from '../protocol/constants';
+
+/** Everything the server reads from its environment, validated once at start-up. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** `undefined` → the embedded SQLite file `${dataDir}/keyhold.sqlite`. */
+  databaseUrl: string | undefined;
+  rpId: string;
+  rpName: string;
+  origin: string;
+  /** Base64url pepper from the environment; `undefined` → read or create `${dataDir}/pepper`. */
+  pepper: string | undefined;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  sessionIdleMs: number;
+  sessionAbsoluteMs: number;
+  bodyLimitBytes: number;
+  signinLimitPerAccount: number;
+  signinLimitPerAddress: number;
+  /** Take the client address from X-Forwarded-For (only behind a proxy you run). */
+  trustProxy: boolean;
+  /** Directory of the built PWA; `undefined` serves the API only. */
+  staticDir: string | undefined;
+  logRequests: boolean;
+}
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const flag = (fallback: boolean) =>
+  z.enum(['1', '0', 'true', 'false', 'yes', 'no']).default(fallback ? 'true' : 'false').transform((v) => ['1', 'true', 'yes'].includes(v));
+
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (unset it for the embedded SQLite file)')
+      .optional(),
+    RP_ID: z.string().min(1).default('localhost'),
+    RP_NAME: z.string().min(1).default('Keyhold'),
+    ORIGIN: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
+    PEPPER: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes in base64url (43 characters); generate one with `openssl rand 32 | basenc --base64url`')
+      .optional(),
+    TLS_CERT: z.string().min(1).optional(),
+    TLS_KEY: z.string().min(1).optional(),
+    SESSION_IDLE_MINUTES: positiveInt(SESSION_IDLE_MS / 60_000),
+    SESSION_ABSOLUTE_HOURS: positiveInt(SESSION_ABSOLUTE_MS / 3_600_000),
+    BODY_LIMIT_BYTES: positiveInt(BODY_LIMIT_BYTES),
+    SIGNIN_LIMIT_PER_ACCOUNT: positiveInt(SIGNIN_LIMIT_PER_ACCOUNT),
+    SIGNIN_LIMIT_PER_ADDRESS: positiveInt(SIGNIN_LIMIT_PER_ADDRESS),
+    TRUST_PROXY: flag(false),
+    STATIC_DIR: z.string().default('./dist'),
+    LOG_REQUESTS: flag(true),
+  })
+  .superRefine((env, ctx) => {
+    const host = new URL(env.ORIGIN).hostname;
+    // WebAuthn §5.1.4: the RP ID must equal the origin's host or be a registrable suffix of it.
+    if (host !== env.RP_ID && !host.endsWith(`.${env.RP_ID}`)) {
+      ctx.addIssue({ code: 'custom', path: ['RP_ID'], message: `must be ${host} or a parent domain of it (ORIGIN is ${env.ORIGIN})` });
+    }
+    if (new URL(env.ORIGIN).pathname !== '/') {
+      ctx.addIssue({ code: 'custom', path: ['ORIGIN'], message: 'must be scheme://host[:port] with no path' });
+    }
+    if (Boolean(env.TLS_CERT) !== Boolean(env.TLS_KEY)) {
+      ctx.addIssue({ code: 'custom', path: ['TLS_CERT'], message: 'TLS_CERT and TLS_KEY must be set together' });
+    }
+  });
+
+/** Thrown for a bad environment; its message is the single line start-up prints. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment; throws ConfigError naming the first bad variable. Never echoes a value. */
+export function loadConfig(env: Record<string, string | undefined>): ServerConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid configuration: ${issue.path.join('.') || 'environment'} ${issue.message}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    rpId: e.RP_ID,
+    rpName: e.RP_NAME,
+    origin: new URL(e.ORIGIN).origin,
+    pepper: e.PEPPER,
+    tlsCert: e.TLS_CERT,
+    tlsKey: e.TLS_KEY,
+    sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
+    sessionAbsoluteMs: e.SESSION_ABSOLUTE_HOURS * 3_600_000,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    signinLimitPerAccount: e.SIGNIN_LIMIT_PER_ACCOUNT,
+    signinLimitPerAddress: e.SIGNIN_LIMIT_PER_ADDRESS,
+    trustProxy: e.TRUST_PROXY,
+    staticDir: e.STATIC_DIR || undefined,
+    logRequests: e.LOG_REQUESTS,
+  };
+}

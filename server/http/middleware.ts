@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { SIGNIN_WINDOW_MS } from '../../protocol/constants';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context, MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { KeyholdError } from '../domain/errors';
+import { countHit } from '../store/rate-limits';
+import { resumeSession, type Session } from '../store/sessions';
+import type { SessionScope } from '../store/schema';
+import type { AppDeps, AppEnv } from './context';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** One JSON line per request: method, path (no query), status, duration. Never headers or bodies. */
+export function requestLog(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const started = performance.now();
+    const requestId = randomUUID();
+    c.set('requestId', requestId);
+    await next();
+    if (deps.config.logRequests) {
+      deps.log.info('request', { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 });
+    }
+  };
+}
+
+/**
+ * Every state-changing API request must come from our own origin (CSRF defence on top of
+ * SameSite=Strict cookies; also what a browser sends on fetch from the PWA).
+ */
+export function requireSameOrigin(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!SAFE_METHODS.has(c.req.method) && c.req.header('origin') !== deps.config.origin) {
+      throw new KeyholdError('bad_origin', 'This request must come from the Keyhold app itself.');
+    }
+    await next();
+  };
+}
+
+export function cookieSettings(deps: AppDeps) {
+  const secure = deps.config.origin.startsWith('https:');
+  return {
+    name: 'kh_session',
+    prefix: secure ? ('host' as const) : undefined,
+    options: { httpOnly: true, sameSite: 'Strict' as const, path: '/', secure },
+  };
+}
+
+export function setSessionCookie(c: Context, deps: AppDeps, token: string, expiresAt: number): void {
+  const { name, prefix, options } = cookieSettings(deps);
+  setCookie(c, name, token, { ...options, expires: new Date(expiresAt), ...(prefix ? { prefix } : {}) });
+}
+
+export function clearSessionCookie(c: Context, deps: AppDeps): void {
+  const { name, prefix, options } = cookieSettings(deps);
+  deleteCookie(c, name, { ...options, ...(prefix ? { prefix } : {}) });
+}
+
+/** Reads the session cookie; `requireSession` rejects requests without a live session of the allowed scopes. */
+export function requireSession(deps: AppDeps, scopes: readonly SessionScope[] = ['passkey', 'device']): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const { name, prefix } = cookieSettings(deps);
+    const token = prefix ? getCookie(c, name, prefix) : getCookie(c, name);
+    if (!token) throw new KeyholdError('unauthenticated', 'Sign in first.');
+    const policy = { idleMs: deps.config.sessionIdleMs, absoluteMs: deps.config.sessionAbsoluteMs };
+    const session = await resumeSession(deps.store, token, policy, deps.now());
+    if (session === null) throw new KeyholdError('unauthenticated', 'Sign in first.');
+    if (session === 'expired') {
+      clearSessionCookie(c, deps);
+      throw new KeyholdError('session_expired', 'Your session expired; sign in again.');
+    }
+    if (!scopes.includes(session.scope)) {
+      throw new KeyholdError('forbidden_scope', 'This needs a passkey sign-in.');
+    }
+    c.set('session', session);
+    await next();
+  };
+}
+
+export function sessionOf(c: Context<AppEnv>): Session {
+  return c.get('session');
+}
+
+/** The client's address: the socket peer, or the first X-Forwarded-For hop behind a trusted proxy. */
+export function clientAddress(c: Context, deps: AppDeps): string {
+  if (deps.config.trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown'; // app.request() in tests has no socket
+  }
+}
+
+/**
+ * Counts a sign-in attempt against the account and the client address, in the database so the
+ * limits hold across processes; throws `rate_limited` once either is over its limit.
+ */
+export async function limitSignIn(c: Context, deps: AppDeps, account: string): Promise<void> {
+  const windowMs = SIGNIN_WINDOW_MS;
+  const now = deps.now();
+  const [perAccount, perAddress] = await Promise.all([
+    countHit(deps.store, `signin:account:${account}`, windowMs, now),
+    countHit(deps.store, `signin:address:${clientAddress(c, deps)}`, windowMs, now),
+  ]);
+  if (perAccount > deps.config.signinLimitPerAccount || perAddress > deps.config.signinLimitPerAddress) {
+    const retryAfterSeconds = Math.ceil((windowMs - (now % windowMs)) / 1000);
+    throw new KeyholdError('rate_limited', 'Too many sign-in attempts; wait a moment and try again.', { retryAfterSeconds });
+  }
+}

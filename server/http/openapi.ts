@@ -1,0 +1,28 @@
+import type { z } from 'zod';
+import { ErrorResponse } from '../../protocol/api';
+
+/** Building blocks for route definitions, so each route states only what is particular to it. */
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  body: { required: true, content: { 'application/json': { schema } } },
+});
+
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+
+const errorEntry = (description: string) => ({ content: { 'application/json': { schema: ErrorResponse } }, description });
+
+/** The error responses every API route may give. */
+export const errorResponses = {
+  400: errorEntry('Invalid request (stable code in error.code)'),
+  401: errorEntry('Not signed in, or sign-in failed'),
+  403: errorEntry('Wrong origin or session scope'),
+  404: errorEntry('No such resource'),
+  409: errorEntry('Conflict: taken, stale version, last passkey'),
+  413: errorEntry('Body too large'),
+  429: errorEntry('Rate limited'),
+} as const;
+
+export const sessionCookie = [{ sessionCookie: [] as string[] }];

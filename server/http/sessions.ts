@@ -1,0 +1,35 @@
+import type { Context } from 'hono';
+import type { PasskeySummaryT, SessionInfoT } from '../../protocol/api';
+import { findUserById, type CredentialRow } from '../store/accounts';
+import { createSession, type Session } from '../store/sessions';
+import type { SessionScope } from '../store/schema';
+import { KeyholdError } from '../domain/errors';
+import type { AppDeps } from './context';
+import { setSessionCookie } from './middleware';
+
+/** Opens a session row, sets its cookie and returns what the client may know about it. */
+export async function openSession(c: Context, deps: AppDeps, s: { userId: string; scope: SessionScope; deviceId?: string }): Promise<SessionInfoT> {
+  const policy = { idleMs: deps.config.sessionIdleMs, absoluteMs: deps.config.sessionAbsoluteMs };
+  const { token, expiresAt } = await createSession(deps.store, s, policy, deps.now());
+  setSessionCookie(c, deps, token, expiresAt);
+  const user = await findUserById(deps.store, s.userId);
+  return { userId: s.userId, username: user?.username ?? '', scope: s.scope, deviceId: s.deviceId ?? null, expiresAt };
+}
+
+export async function describeSession(deps: AppDeps, session: Session): Promise<SessionInfoT> {
+  const user = await findUserById(deps.store, session.userId);
+  if (!user) throw new KeyholdError('unauthenticated', 'Sign in first.');
+  return { userId: user.id, username: user.username, scope: session.scope, deviceId: session.deviceId, expiresAt: session.expiresAt };
+}
+
+export function describePasskey(c: CredentialRow): PasskeySummaryT {
+  return {
+    id: c.id,
+    name: c.name,
+    prfSalt: c.prf_salt,
+    prfEnabled: c.prf_enabled === 1,
+    backedUp: c.backed_up === 1,
+    createdAt: c.created_at,
+    lastUsedAt: c.last_used_at,
+  };
+}

@@ -1,0 +1,112 @@
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { AuditPage, AuditQuery, Ok, SessionInfo } from '../../protocol/api';
+import { KeyholdError } from '../domain/errors';
+import { deleteUserRows, findUserById, listCredentials } from '../store/accounts';
+import { appendAuditEvent, eraseAuditChain, listAuditEvents } from '../store/audit';
+import { listDevices } from '../store/devices';
+import { listSecrets, readSecret } from '../store/secrets';
+import { endSession } from '../store/sessions';
+import { inTransaction, lockUser } from '../store/store';
+import { createRouter, type AppDeps } from '../http/context';
+import { clearSessionCookie, requireSession, sessionOf } from '../http/middleware';
+import { errorResponses, jsonResponse, sessionCookie } from '../http/openapi';
+import { describePasskey, describeSession } from '../http/sessions';
+
+const toEvent = (e: { seq: number; at: number; type: string; data: string; hash: string }) => ({
+  seq: e.seq, at: e.at, type: e.type, data: JSON.parse(e.data) as Record<string, unknown>, hash: e.hash,
+});
+
+/** The signed-in user's session, audit log, export and erasure. */
+export function accountRoutes(deps: AppDeps) {
+  const signedIn = requireSession(deps);
+  const passkeyOnly = requireSession(deps, ['passkey']);
+
+  return createRouter()
+    .openapi(
+      createRoute({
+        method: 'get', path: '/session', tags: ['session'], summary: 'Who is signed in', security: sessionCookie,
+        middleware: [signedIn] as const,
+        responses: { 200: jsonResponse(SessionInfo, 'The session'), ...errorResponses },
+      }),
+      async (c) => c.json(await describeSession(deps, sessionOf(c)), 200),
+    )
+    .openapi(
+      createRoute({
+        method: 'post', path: '/session/signout', tags: ['session'], summary: 'End this session', security: sessionCookie,
+        middleware: [signedIn] as const,
+        responses: { 200: jsonResponse(Ok, 'Signed out'), ...errorResponses },
+      }),
+      async (c) => {
+        const session = sessionOf(c);
+        await inTransaction(deps.store, async (tx) => {
+          await endSession(tx, session.idHash);
+          await appendAuditEvent(tx, session.userId, 'session.signout', { scope: session.scope, deviceId: session.deviceId }, deps.now());
+        });
+        clearSessionCookie(c, deps);
+        return c.json({ ok: true as const }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get', path: '/audit', tags: ['audit'], summary: 'The user\'s audit events, newest first', security: sessionCookie,
+        middleware: [signedIn] as const,
+        request: { query: AuditQuery },
+        responses: { 200: jsonResponse(AuditPage, 'A page of events'), ...errorResponses },
+      }),
+      async (c) => {
+        const { before, limit } = c.req.valid('query');
+        const rows = await listAuditEvents(deps.store, sessionOf(c).userId, limit, before);
+        const last = rows.at(-1);
+        return c.json({ events: rows.map(toEvent), nextBefore: rows.length === limit && last && last.seq > 1 ? last.seq : null }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get', path: '/account/export', tags: ['account'], summary: 'Everything stored about the user: ciphertexts and audit entries', security: sessionCookie,
+        middleware: [passkeyOnly] as const,
+        responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'The export'), ...errorResponses },
+      }),
+      async (c) => {
+        const { userId } = sessionOf(c);
+        const user = await findUserById(deps.store, userId);
+        if (!user) throw new KeyholdError('unauthenticated', 'Sign in first.');
+        const now = deps.now();
+        await inTransaction(deps.store, (tx) => appendAuditEvent(tx, userId, 'account.exported', {}, now));
+        const [passkeys, devices, keyBundle, wraps, audit] = await Promise.all([
+          listCredentials(deps.store, userId),
+          listDevices(deps.store, userId),
+          readSecret(deps.store, userId, 'key_bundle'),
+          listSecrets(deps.store, userId, 'wrap_prf'),
+          listAuditEvents(deps.store, userId, Number.MAX_SAFE_INTEGER),
+        ]);
+        c.header('Content-Disposition', 'attachment; filename="keyhold-export.json"');
+        return c.json({
+          format: 'keyhold-export/v1',
+          exportedAt: now,
+          user: { id: user.id, username: user.username, createdAt: user.created_at },
+          passkeys: passkeys.map((p) => ({ ...describePasskey(p), publicKey: p.public_key, counter: p.counter })),
+          devices: devices.map((d) => ({ id: d.id, name: d.name, publicKey: JSON.parse(d.public_key_jwk) as unknown, createdAt: d.created_at, revokedAt: d.revoked_at })),
+          backup: { keyBundle: keyBundle ?? null, wrapPrf: wraps.map(({ ref, ...b }) => ({ credentialId: ref, ...b })) },
+          audit: audit.map((e) => ({ ...toEvent(e), prevHash: e.prevHash })),
+        }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'delete', path: '/account', tags: ['account'], summary: 'Erase the account: every row goes; a tombstone stays in the audit chain', security: sessionCookie,
+        middleware: [passkeyOnly] as const,
+        responses: { 200: jsonResponse(Ok, 'Erased'), ...errorResponses },
+      }),
+      async (c) => {
+        const { userId } = sessionOf(c);
+        await inTransaction(deps.store, async (tx) => {
+          await lockUser(tx, userId);
+          await deleteUserRows(tx, userId);
+          await eraseAuditChain(tx, userId, deps.now());
+        });
+        clearSessionCookie(c, deps);
+        return c.json({ ok: true as const }, 200);
+      },
+    );
+}

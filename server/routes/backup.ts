@@ -1,0 +1,75 @@
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { BackupSnapshot, Id, PutKeyBundleRequest, PutWrapPrfRequest, WriteResult } from '../../protocol/api';
+import { KeyholdError } from '../domain/errors';
+import { findCredential } from '../store/accounts';
+import { appendAuditEvent } from '../store/audit';
+import { listSecrets, readSecret, writeSecret } from '../store/secrets';
+import { inTransaction } from '../store/store';
+import { createRouter, type AppDeps } from '../http/context';
+import { requireSession, sessionOf } from '../http/middleware';
+import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
+
+/**
+ * The secret backup: the key bundle ciphertext and each PRF passkey's wrap of S, as opaque
+ * base64url blobs. Writes are compare-and-set on a version number; the server cannot open either.
+ */
+export function backupRoutes(deps: AppDeps) {
+  const tags = ['backup'];
+  const signedIn = requireSession(deps);
+
+  return createRouter()
+    .openapi(
+      createRoute({
+        method: 'get', path: '/', tags, summary: 'Fetch the key bundle and every wrap_prf', security: sessionCookie,
+        middleware: [signedIn] as const,
+        responses: { 200: jsonResponse(BackupSnapshot, 'Current blobs and versions'), ...errorResponses },
+      }),
+      async (c) => {
+        const { userId } = sessionOf(c);
+        const [keyBundle, wraps] = await Promise.all([readSecret(deps.store, userId, 'key_bundle'), listSecrets(deps.store, userId, 'wrap_prf')]);
+        return c.json({ keyBundle: keyBundle ?? null, wrapPrf: wraps.map(({ ref, ...blob }) => ({ credentialId: ref, ...blob })) }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'put', path: '/key-bundle', tags, summary: 'Replace the key bundle if it is still at expectedVersion (0 = none yet)', security: sessionCookie,
+        middleware: [signedIn] as const,
+        request: jsonBody(PutKeyBundleRequest),
+        responses: { 200: jsonResponse(WriteResult, 'Stored'), ...errorResponses },
+      }),
+      async (c) => {
+        const { blob, expectedVersion } = c.req.valid('json');
+        const { userId, deviceId } = sessionOf(c);
+        const now = deps.now();
+        const version = await inTransaction(deps.store, async (tx) => {
+          const stored = await writeSecret(tx, { userId, kind: 'key_bundle', blob, expectedVersion }, now);
+          await appendAuditEvent(tx, userId, 'backup.key_bundle.changed', { version: stored, deviceId }, now);
+          return stored;
+        });
+        return c.json({ version }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'put', path: '/wrap-prf/{credentialId}', tags, summary: 'Replace the root secret wrapped under a passkey\'s PRF', security: sessionCookie,
+        middleware: [signedIn] as const,
+        request: { params: z.object({ credentialId: Id }), ...jsonBody(PutWrapPrfRequest) },
+        responses: { 200: jsonResponse(WriteResult, 'Stored'), ...errorResponses },
+      }),
+      async (c) => {
+        const { credentialId } = c.req.valid('param');
+        const { blob, expectedVersion } = c.req.valid('json');
+        const { userId } = sessionOf(c);
+        const credential = await findCredential(deps.store, credentialId);
+        if (!credential || credential.user_id !== userId) throw new KeyholdError('not_found', 'No such passkey.');
+        const now = deps.now();
+        const version = await inTransaction(deps.store, async (tx) => {
+          const stored = await writeSecret(tx, { userId, kind: 'wrap_prf', ref: credentialId, blob, expectedVersion }, now);
+          await appendAuditEvent(tx, userId, 'backup.wrap_prf.changed', { credentialId, version: stored }, now);
+          return stored;
+        });
+        return c.json({ version }, 200);
+      },
+    );
+}

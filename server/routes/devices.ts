@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { DeviceChallenge, DeviceChallengeRequest, DeviceSignInRequest, DeviceSummary, Id, Ok, RegisterDeviceRequest, SignedIn } from '../../protocol/api';
+import { encodeBase64Url } from '../../protocol/base64url';
+import { importDeviceKey, issueDeviceChallenge, verifyDeviceSignIn } from '../domain/devices';
+import { KeyholdError } from '../domain/errors';
+import { appendAuditEvent } from '../store/audit';
+import { insertDevice, listDevices, revokeDevice } from '../store/devices';
+import { endDeviceSessions } from '../store/sessions';
+import { inTransaction } from '../store/store';
+import { createRouter, type AppDeps } from '../http/context';
+import { clientAddress, limitSignIn, requireSession, sessionOf } from '../http/middleware';
+import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
+import { openSession } from '../http/sessions';
+
+/** Devices: each holds an ECDSA P-256 key and signs a server challenge to open a sync session without a passkey prompt. */
+export function deviceRoutes(deps: AppDeps) {
+  const tags = ['devices'];
+  const passkeyOnly = requireSession(deps, ['passkey']);
+
+  return createRouter()
+    .openapi(
+      createRoute({
+        method: 'post', path: '/', tags, summary: 'Register this device\'s public key (passkey session)', security: sessionCookie,
+        middleware: [passkeyOnly] as const,
+        request: jsonBody(RegisterDeviceRequest),
+        responses: { 200: jsonResponse(DeviceSummary, 'Registered'), ...errorResponses },
+      }),
+      async (c) => {
+        const { name, publicKey } = c.req.valid('json');
+        await importDeviceKey(publicKey);
+        const { userId } = sessionOf(c);
+        const now = deps.now();
+        const id = encodeBase64Url(randomBytes(16));
+        await inTransaction(deps.store, async (tx) => {
+          await insertDevice(tx, { id, user_id: userId, name, public_key_jwk: JSON.stringify({ kty: 'EC', crv: 'P-256', x: publicKey.x, y: publicKey.y }), created_at: now, last_seen_at: null, revoked_at: null });
+          await appendAuditEvent(tx, userId, 'device.registered', { deviceId: id, name }, now);
+        });
+        return c.json({ id, name, createdAt: now, lastSeenAt: null, revokedAt: null, current: false }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get', path: '/', tags, summary: 'List the account\'s devices', security: sessionCookie,
+        middleware: [requireSession(deps)] as const,
+        responses: { 200: jsonResponse(z.object({ devices: z.array(DeviceSummary) }), 'Devices'), ...errorResponses },
+      }),
+      async (c) => {
+        const session = sessionOf(c);
+        const rows = await listDevices(deps.store, session.userId);
+        return c.json({
+          devices: rows.map((d) => ({ id: d.id, name: d.name, createdAt: d.created_at, lastSeenAt: d.last_seen_at, revokedAt: d.revoked_at, current: d.id === session.deviceId })),
+        }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'delete', path: '/{id}', tags, summary: 'Revoke a device: it can no longer sign in, and its sessions end', security: sessionCookie,
+        middleware: [passkeyOnly] as const,
+        request: { params: z.object({ id: Id }) },
+        responses: { 200: jsonResponse(Ok, 'Revoked'), ...errorResponses },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param');
+        const { userId } = sessionOf(c);
+        const now = deps.now();
+        await inTransaction(deps.store, async (tx) => {
+          if (!(await revokeDevice(tx, userId, id, now))) throw new KeyholdError('not_found', 'No such device.');
+          await endDeviceSessions(tx, id);
+          await appendAuditEvent(tx, userId, 'device.revoked', { deviceId: id }, now);
+        });
+        return c.json({ ok: true as const }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'post', path: '/challenge', tags, summary: 'Get a single-use challenge for a device to sign',
+        request: jsonBody(DeviceChallengeRequest),
+        responses: { 200: jsonResponse(DeviceChallenge, 'Challenge'), ...errorResponses },
+      }),
+      async (c) => {
+        const { deviceId } = c.req.valid('json');
+        await limitSignIn(c, deps, `device:${deviceId}`);
+        return c.json(await issueDeviceChallenge(deps.store, deviceId, deps.now()), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'post', path: '/signin', tags, summary: 'Open a sync-scoped session with a device signature',
+        request: jsonBody(DeviceSignInRequest),
+        responses: { 200: jsonResponse(SignedIn, 'Signed in'), ...errorResponses },
+      }),
+      async (c) => {
+        const body = c.req.valid('json');
+        await limitSignIn(c, deps, `device:${body.deviceId}`);
+        const { userId } = await verifyDeviceSignIn(deps.store, deps.config.origin, body, { now: deps.now(), address: clientAddress(c, deps) });
+        return c.json({ session: await openSession(c, deps, { userId, scope: 'device', deviceId: body.deviceId }) }, 200);
+      },
+    );
+}

@@ -1,0 +1,56 @@
+import type { Store } from './store';
+import type { CredentialsTable, UsersTable } from './schema';
+
+export type User = UsersTable;
+export type CredentialRow = CredentialsTable;
+
+export async function findUserByName(store: Store, username: string): Promise<User | undefined> {
+  return store.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+}
+
+export async function findUserById(store: Store, id: string): Promise<User | undefined> {
+  return store.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertUser(store: Store, user: User): Promise<void> {
+  await store.db.insertInto('users').values(user).execute();
+}
+
+export async function insertCredential(store: Store, credential: CredentialRow): Promise<void> {
+  await store.db.insertInto('credentials').values(credential).execute();
+}
+
+export async function listCredentials(store: Store, userId: string): Promise<CredentialRow[]> {
+  return store.db.selectFrom('credentials').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+}
+
+export async function findCredential(store: Store, id: string): Promise<CredentialRow | undefined> {
+  return store.db.selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Moves the sign counter forward only if nobody else moved it since we read it (compare-and-set),
+ * so two concurrent assertions with the same counter cannot both succeed. Returns false if lost.
+ */
+export async function advanceCounter(store: Store, id: string, seen: number, next: number, now = Date.now()): Promise<boolean> {
+  const result = await store.db
+    .updateTable('credentials')
+    .set({ counter: next, last_used_at: now })
+    .where('id', '=', id)
+    .where('counter', '=', seen)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+export async function deleteCredential(store: Store, userId: string, id: string): Promise<boolean> {
+  const result = await store.db.deleteFrom('credentials').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+  return result.numDeletedRows === 1n;
+}
+
+/** Removes every row of a user except the audit chain (the caller appends the tombstone). */
+export async function deleteUserRows(store: Store, userId: string): Promise<void> {
+  for (const table of ['sessions', 'secret_blobs', 'devices', 'credentials', 'challenges'] as const) {
+    await store.db.deleteFrom(table).where('user_id', '=', userId).execute();
+  }
+  await store.db.deleteFrom('users').where('id', '=', userId).execute();
+}

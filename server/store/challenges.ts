@@ -1,0 +1,34 @@
+import { KeyholdError } from '../domain/errors';
+import type { ChallengePurpose } from './schema';
+import type { Store } from './store';
+
+export interface IssuedChallenge {
+  challenge: string;
+  purpose: ChallengePurpose;
+  userId: string | null;
+  data: string;
+  expiresAt: number;
+}
+
+export async function saveChallenge(store: Store, c: IssuedChallenge): Promise<void> {
+  await store.db
+    .insertInto('challenges')
+    .values({ challenge: c.challenge, purpose: c.purpose, user_id: c.userId, data: c.data, expires_at: c.expiresAt })
+    .execute();
+}
+
+/**
+ * Takes a challenge out of the database (DELETE … RETURNING: exactly one caller can win it), so a
+ * replay finds nothing. Throws `challenge_invalid` for unknown, used or wrong-purpose challenges
+ * and `challenge_expired` past its lifetime.
+ */
+export async function consumeChallenge(store: Store, challenge: string, purpose: ChallengePurpose, now = Date.now()): Promise<IssuedChallenge> {
+  const row = await store.db.deleteFrom('challenges').where('challenge', '=', challenge).returningAll().executeTakeFirst();
+  if (!row || row.purpose !== purpose) throw new KeyholdError('challenge_invalid', 'The challenge is unknown or was already used.');
+  if (row.expires_at <= now) throw new KeyholdError('challenge_expired', 'The challenge expired; start again.');
+  return { challenge: row.challenge, purpose: row.purpose, userId: row.user_id, data: row.data, expiresAt: row.expires_at };
+}
+
+export async function purgeExpiredChallenges(store: Store, now = Date.now()): Promise<void> {
+  await store.db.deleteFrom('challenges').where('expires_at', '<=', now).execute();
+}

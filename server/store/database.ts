@@ -1,0 +1,61 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { migrationProvider } from './migrations/index';
+import type { Db, KeyholdDatabase } from './schema';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Database {
+  db: Db;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+// PostgreSQL's bigint (int8) arrives as a string by default; every bigint here is a time in
+// milliseconds or a counter, well inside Number's exact range.
+const INT8_OID = 20;
+const pgTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'),
+};
+
+/** Opens SQLite (file path) or PostgreSQL (postgres:// URL). Does not migrate: see `migrateToLatest`. */
+export function openDatabase(target: { sqliteFile: string } | { postgresUrl: string; poolSize?: number }): Database {
+  if ('sqliteFile' in target) {
+    if (target.sqliteFile !== ':memory:') mkdirSync(join(target.sqliteFile, '..'), { recursive: true });
+    const sqlite = new BetterSqlite3(target.sqliteFile);
+    sqlite.pragma('journal_mode = WAL');
+    // FULL: an acknowledged write is on disk before the reply leaves, even in WAL mode.
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    const db = new Kysely<KeyholdDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, dialect: 'sqlite', close: () => db.destroy() };
+  }
+  const pool = new pg.Pool({ connectionString: target.postgresUrl, max: target.poolSize ?? 10, types: pgTypes });
+  const db = new Kysely<KeyholdDatabase>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrateToLatest(db: Db): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed`, { cause: error });
+  }
+}
+
+/** True when the database answers a trivial query. */
+export async function isReachable(db: Db): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,32 @@
+import type { DevicesTable } from './schema';
+import type { Store } from './store';
+
+export type DeviceRow = DevicesTable;
+
+export async function insertDevice(store: Store, device: DeviceRow): Promise<void> {
+  await store.db.insertInto('devices').values(device).execute();
+}
+
+export async function findDevice(store: Store, id: string): Promise<DeviceRow | undefined> {
+  return store.db.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listDevices(store: Store, userId: string): Promise<DeviceRow[]> {
+  return store.db.selectFrom('devices').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+}
+
+/** Marks a device revoked (kept for the user's history); returns false if it was not the user's or already revoked. */
+export async function revokeDevice(store: Store, userId: string, id: string, now = Date.now()): Promise<boolean> {
+  const result = await store.db
+    .updateTable('devices')
+    .set({ revoked_at: now })
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+export async function touchDevice(store: Store, id: string, now = Date.now()): Promise<void> {
+  await store.db.updateTable('devices').set({ last_seen_at: now }).where('id', '=', id).execute();
+}

@@ -1,0 +1,65 @@
+import { KeyholdError } from '../domain/errors';
+import type { SecretKind } from './schema';
+import { isUniqueViolation, type Store } from './store';
+
+export interface VersionedBlob {
+  blob: string;
+  version: number;
+  updatedAt: number;
+}
+
+export async function readSecret(store: Store, userId: string, kind: SecretKind, ref = ''): Promise<VersionedBlob | undefined> {
+  const row = await store.db
+    .selectFrom('secret_blobs')
+    .select(['blob', 'version', 'updated_at'])
+    .where('user_id', '=', userId)
+    .where('kind', '=', kind)
+    .where('ref', '=', ref)
+    .executeTakeFirst();
+  return row && { blob: row.blob, version: row.version, updatedAt: row.updated_at };
+}
+
+export async function listSecrets(store: Store, userId: string, kind: SecretKind): Promise<Array<VersionedBlob & { ref: string }>> {
+  const rows = await store.db.selectFrom('secret_blobs').selectAll().where('user_id', '=', userId).where('kind', '=', kind).orderBy('ref').execute();
+  return rows.map((r) => ({ ref: r.ref, blob: r.blob, version: r.version, updatedAt: r.updated_at }));
+}
+
+/**
+ * Compare-and-set write: replaces the blob only if its stored version is `expectedVersion`
+ * (0 = "none stored yet"). A stale writer gets `stale_version` with the current version and
+ * nothing is overwritten. Returns the new version.
+ */
+export async function writeSecret(
+  store: Store,
+  s: { userId: string; kind: SecretKind; ref?: string; blob: string; expectedVersion: number },
+  now = Date.now(),
+): Promise<number> {
+  const ref = s.ref ?? '';
+  const next = s.expectedVersion + 1;
+  if (s.expectedVersion === 0) {
+    try {
+      await store.db.insertInto('secret_blobs').values({ user_id: s.userId, kind: s.kind, ref, blob: s.blob, version: next, updated_at: now }).execute();
+      return next;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+  } else {
+    const result = await store.db
+      .updateTable('secret_blobs')
+      .set({ blob: s.blob, version: next, updated_at: now })
+      .where('user_id', '=', s.userId)
+      .where('kind', '=', s.kind)
+      .where('ref', '=', ref)
+      .where('version', '=', s.expectedVersion)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 1n) return next;
+  }
+  const current = await readSecret(store, s.userId, s.kind, ref);
+  throw new KeyholdError('stale_version', 'The stored copy changed since you read it; fetch it and try again.', {
+    currentVersion: current?.version ?? 0,
+  });
+}
+
+export async function deleteSecret(store: Store, userId: string, kind: SecretKind, ref: string): Promise<void> {
+  await store.db.deleteFrom('secret_blobs').where('user_id', '=', userId).where('kind', '=', kind).where('ref', '=', ref).execute();
+}

@@ -1,0 +1,73 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { encodeBase64Url } from '../../protocol/base64url';
+import type { SessionScope } from './schema';
+import type { Store } from './store';
+
+export interface Session {
+  idHash: string;
+  userId: string;
+  scope: SessionScope;
+  deviceId: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface SessionPolicy {
+  idleMs: number;
+  absoluteMs: number;
+}
+
+/** Only the digest of a token is stored, so the sessions table cannot be replayed as cookies. */
+function digestToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Returns the new session's cookie token (256 random bits); the token must never be logged. */
+export async function createSession(
+  store: Store,
+  s: { userId: string; scope: SessionScope; deviceId?: string | null },
+  policy: SessionPolicy,
+  now = Date.now(),
+): Promise<{ token: string; expiresAt: number }> {
+  const token = encodeBase64Url(randomBytes(32));
+  const expiresAt = now + policy.absoluteMs;
+  await store.db
+    .insertInto('sessions')
+    .values({ id_hash: digestToken(token), user_id: s.userId, scope: s.scope, device_id: s.deviceId ?? null, created_at: now, last_seen_at: now, expires_at: expiresAt })
+    .execute();
+  return { token, expiresAt };
+}
+
+/**
+ * Finds the live session for a cookie token and marks it used. Returns `expired` (and deletes the
+ * row) past the idle or absolute limit, `null` for an unknown token.
+ */
+export async function resumeSession(store: Store, token: string, policy: SessionPolicy, now = Date.now()): Promise<Session | 'expired' | null> {
+  const idHash = digestToken(token);
+  const row = await store.db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+  if (!row) return null;
+  if (row.expires_at <= now || row.last_seen_at + policy.idleMs <= now) {
+    await store.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+    return 'expired';
+  }
+  // Touch at most once a minute: idle expiry needs no finer grain, and reads stay reads.
+  if (now - row.last_seen_at > 60_000) {
+    await store.db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
+  }
+  return { idHash, userId: row.user_id, scope: row.scope, deviceId: row.device_id, createdAt: row.created_at, expiresAt: row.expires_at };
+}
+
+export async function endSession(store: Store, idHash: string): Promise<void> {
+  await store.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+}
+
+export async function endDeviceSessions(store: Store, deviceId: string): Promise<void> {
+  await store.db.deleteFrom('sessions').where('device_id', '=', deviceId).execute();
+}
+
+export async function purgeExpiredSessions(store: Store, policy: SessionPolicy, now = Date.now()): Promise<void> {
+  await store.db
+    .deleteFrom('sessions')
+    .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', now - policy.idleMs)]))
+    .execute();
+}

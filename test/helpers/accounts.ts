@@ -1,0 +1,65 @@
+import { webcrypto } from 'node:crypto';
+import { encodeBase64Url } from '../../protocol/base64url';
+import { deviceSignInMessage } from '../../protocol/device-signin';
+import { withoutPrfOutput } from '../../protocol/webauthn';
+import { SoftAuthenticator } from './soft-authenticator';
+import { ApiClient, ORIGIN, type TestServer } from './harness';
+
+/** A user with a browser (ApiClient) and a passkey (SoftAuthenticator), signed in after `createAccount`. */
+export interface TestUser {
+  username: string;
+  userId: string;
+  credentialId: string;
+  client: ApiClient;
+  authenticator: SoftAuthenticator;
+}
+
+/** Creates an account through the real registration ceremony; the client holds a passkey session. */
+export async function createAccount(server: TestServer, username: string, opts: { prf?: boolean } = {}): Promise<TestUser> {
+  const client = new ApiClient(server);
+  const authenticator = new SoftAuthenticator();
+  const options = await client.post('/api/passkeys/register/options', { username });
+  if (options.status !== 200) throw new Error(`register/options ${options.status} ${JSON.stringify(options.body)}`);
+  const response = await authenticator.register(options.body, { origin: ORIGIN, prf: opts.prf ?? true });
+  const verified = await client.post('/api/passkeys/register/verify', { response: withoutPrfOutput(response) });
+  if (verified.status !== 200) throw new Error(`register/verify ${verified.status} ${JSON.stringify(verified.body)}`);
+  return { username, userId: verified.body.session.userId, credentialId: verified.body.passkey.id, client, authenticator };
+}
+
+/** Signs in with the user's passkey through the real assertion ceremony. */
+export async function signInWithPasskey(user: TestUser, client = user.client) {
+  const options = await client.post('/api/passkeys/signin/options', { username: user.username });
+  if (options.status !== 200) return options;
+  const response = await user.authenticator.authenticate(options.body, { origin: ORIGIN });
+  return client.post('/api/passkeys/signin/verify', { response: withoutPrfOutput(response) });
+}
+
+/** A device key pair as the app makes it (WebCrypto ECDSA P-256). */
+export async function newDeviceKey() {
+  const pair = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const jwk = await webcrypto.subtle.exportKey('jwk', pair.publicKey);
+  return { privateKey: pair.privateKey, publicKey: { kty: 'EC' as const, crv: 'P-256' as const, x: jwk.x!, y: jwk.y! } };
+}
+
+/** Signs a device challenge exactly as the app does. */
+export async function signDeviceChallenge(privateKey: webcrypto.CryptoKey, challenge: string, origin = ORIGIN): Promise<string> {
+  const signature = await webcrypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, deviceSignInMessage(origin, challenge));
+  return encodeBase64Url(new Uint8Array(signature));
+}
+
+/** Registers a device under the user's passkey session and returns its id and private key. */
+export async function registerDevice(user: TestUser, name = 'Test phone') {
+  const key = await newDeviceKey();
+  const reply = await user.client.post('/api/devices', { name, publicKey: key.publicKey });
+  if (reply.status !== 200) throw new Error(`devices ${reply.status} ${JSON.stringify(reply.body)}`);
+  return { deviceId: reply.body.id as string, privateKey: key.privateKey };
+}
+
+/** Opens a device session on a fresh client (no passkey involved). */
+export async function deviceSignIn(server: TestServer, deviceId: string, privateKey: webcrypto.CryptoKey, client = new ApiClient(server)) {
+  const challenge = await client.post('/api/devices/challenge', { deviceId });
+  if (challenge.status !== 200) return { client, reply: challenge };
+  const signature = await signDeviceChallenge(privateKey, challenge.body.challenge);
+  const reply = await client.post('/api/devices/signin', { deviceId, challenge: challenge.body.challenge, signature });
+  return { client, reply };
+}

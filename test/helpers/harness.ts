@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { buildApp } from '../../server/app';
+import { loadConfig, type ServerConfig } from '../../server/config';
+import { createPepper } from '../../server/domain/pepper';
+import { silentLogger } from '../../server/http/logger';
+import { migrateToLatest, openDatabase, type Dialect } from '../../server/store/database';
+import type { Store } from '../../server/store/store';
+import { createTestDatabase } from './postgres';
+
+export const ORIGIN = 'http://localhost:8080';
+export const RP_ID = 'localhost';
+
+/** Both dialects every storage and API suite runs against. */
+export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];
+
+export interface TestServer {
+  dialect: Dialect;
+  store: Store;
+  config: ServerConfig;
+  /** A clock the test can move: every route reads time from it. */
+  clock: { now: number };
+  app: ReturnType<typeof buildApp>['app'];
+  close(): Promise<void>;
+}
+
+/**
+ * A real key server on a real database: a fresh SQLite file in a temp dir, or a fresh database
+ * on the suite's PostgreSQL server. Requests go through `app.request()` (no sockets).
+ */
+export async function startTestServer(dialect: Dialect, env: Record<string, string> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'kh-test-'));
+  const database =
+    dialect === 'sqlite'
+      ? openDatabase({ sqliteFile: join(dir, 'keyhold.sqlite') })
+      : openDatabase({ postgresUrl: await createTestDatabase(inject('pgUrl')), poolSize: 5 });
+  await migrateToLatest(database.db);
+  const store: Store = { db: database.db, dialect: database.dialect };
+  const config = loadConfig({ DATA_DIR: dir, ORIGIN, RP_ID, STATIC_DIR: '', LOG_REQUESTS: 'false', ...env });
+  const clock = { now: Date.now() };
+  const { app } = buildApp({ store, config, pepper: createPepper(new Uint8Array(32).fill(7)), log: silentLogger, version: 'test', now: () => clock.now });
+  return {
+    dialect,
+    store,
+    config,
+    clock,
+    app,
+    async close() {
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiReply<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/**
+ * A browser-like client for one user agent: sends the app's Origin, keeps the session cookie it
+ * is given (HttpOnly cookies are still sent by a browser), and parses JSON replies.
+ */
+export class ApiClient {
+  cookie: string | undefined;
+  origin: string = ORIGIN;
+  address: string | undefined;
+
+  constructor(private readonly server: TestServer) {}
+
+  async call<T = any>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<ApiReply<T>> {
+    const headers: Record<string, string> = { ...extraHeaders };
+    if (this.origin) headers.origin = this.origin;
+    if (this.cookie) headers.cookie = this.cookie;
+    if (this.address) headers['x-forwarded-for'] = this.address;
+    let payload: string | undefined;
+    if (body !== undefined) {
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await this.server.app.request(path, { method, headers, body: payload });
+    const setCookie = res.headers.get('set-cookie');
+    if (setCookie) {
+      const [pair] = setCookie.split(';');
+      this.cookie = /=$/.test(pair!) || /Max-Age=0/i.test(setCookie) ? undefined : pair;
+    }
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // leave as text
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  get<T = any>(path: string) {
+    return this.call<T>('GET', path);
+  }
+  post<T = any>(path: string, body?: unknown) {
+    return this.call<T>('POST', path, body ?? {});
+  }
+  put<T = any>(path: string, body?: unknown) {
+    return this.call<T>('PUT', path, body);
+  }
+  delete<T = any>(path: string) {
+    return this.call<T>('DELETE', path);
+  }
+}
