@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config';
+
+const run = promisify(execFile);
+
+describe('configuration', () => {
+  it('defaults to the embedded SQLite database on port 8080 for localhost', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 8080, databaseUrl: undefined, rpId: 'localhost', origin: 'http://localhost:8080', dataDir: './data' });
+    expect(config.sessionIdleMs).toBe(30 * 60_000);
+    expect(config.sessionAbsoluteMs).toBe(12 * 3_600_000);
+    expect(config.bodyLimitBytes).toBe(64 * 1024);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ ORIGIN: 'ftp://example.com' }, 'ORIGIN'],
+    [{ ORIGIN: 'https://vault.example.com', RP_ID: 'other.example' }, 'RP_ID'],
+    [{ PEPPER: 'too-short' }, 'PEPPER'],
+    [{ TLS_CERT: '/cert.pem' }, 'TLS_CERT'],
+    [{ SESSION_IDLE_MINUTES: '0' }, 'SESSION_IDLE_MINUTES'],
+  ])('refuses %o naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^invalid configuration: ${name} `));
+  });
+
+  it('never echoes a rejected value', () => {
+    const secretish = 'p'.repeat(40);
+    try {
+      loadConfig({ PEPPER: secretish });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).not.toContain(secretish);
+    }
+  });
+
+  it('accepts an RP ID that is a parent domain of the origin', () => {
+    expect(loadConfig({ ORIGIN: 'https://vault.example.com', RP_ID: 'example.com' }).rpId).toBe('example.com');
+  });
+});
+
+describe('start-up', () => {
+  it('stops with one clear line on invalid configuration', async () => {
+    const failure = await run('node', ['--import', 'tsx', 'server/main.ts'], { env: { ...process.env, PORT: 'nope' } }).catch((e: { code: number; stderr: string; stdout: string }) => e);
+    expect((failure as { code: number }).code).toBe(1);
+    const lines = (failure as { stderr: string }).stderr.trim().split('\n');
+    expect(lines).toEqual(['keyhold: invalid configuration: PORT Invalid input: expected number, received NaN']);
+  });
+
+  it('generates the pepper on first run as a 0600 file and warns once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kh-start-'));
+    try {
+      // Port 0 is refused by nothing; the server starts, then we stop it once it says it listens.
+      const child = execFile('node', ['--import', 'tsx', 'server/main.ts'], { env: { ...process.env, DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', STATIC_DIR: '' } });
+      const output = await new Promise<string>((resolve, reject) => {
+        let seen = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+          seen += chunk.toString();
+          if (seen.includes('"listening"')) resolve(seen);
+        });
+        child.on('exit', (code) => reject(new Error(`exited ${code}: ${seen}`)));
+      });
+      child.kill('SIGTERM');
+      expect(output).toContain('"pepper_generated"');
+      expect(statSync(join(dir, 'pepper')).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dir, 'keyhold.sqlite')).isFile()).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
