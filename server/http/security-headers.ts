@@ -18,7 +18,7 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
   "frame-ancestors 'none'",
   "require-trusted-types-for 'script'",
-  'trusted-types lit-html workbox-window default',
+  'trusted-types lit-html keyhold',
 ].join('; ');
 
 export function securityHeaders(deps: AppDeps): MiddlewareHandler<AppEnv> {

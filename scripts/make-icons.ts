@@ -1,0 +1,143 @@
+/**
+ * Draws Keyhold's app icons (a keyhole on the app's dark background) and writes them as PNGs
+ * into public/icons/, plus public/favicon.svg. Run once after changing the artwork:
+ *
+ *   npx tsx scripts/make-icons.ts
+ *
+ * Only node:zlib is used, so the icons need no image toolchain and are reproducible byte for byte.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
+
+const BACKGROUND = { r: 0x0f, g: 0x17, b: 0x2a }; // slate-900, the manifest's theme and background colour
+const KEYHOLE = { r: 0xfb, g: 0xbf, b: 0x24 }; // amber-400, the app's accent colour
+
+/** Supersampling per axis: 4×4 samples per pixel give smooth edges without a rasteriser. */
+const SAMPLES = 4;
+
+interface IconSpec {
+  readonly file: string;
+  readonly size: number;
+  /** Maskable icons are cropped by the launcher, so their background must reach every edge. */
+  readonly maskable: boolean;
+}
+
+const ICONS: readonly IconSpec[] = [
+  { file: 'icon-192.png', size: 192, maskable: false },
+  { file: 'icon-512.png', size: 512, maskable: false },
+  { file: 'icon-512-maskable.png', size: 512, maskable: true },
+];
+
+/** The rounded square behind the keyhole, in unit coordinates (0..1). */
+function insideBackground(x: number, y: number, maskable: boolean): boolean {
+  if (maskable) return true;
+  const radius = 0.2;
+  const cx = Math.min(Math.max(x, radius), 1 - radius);
+  const cy = Math.min(Math.max(y, radius), 1 - radius);
+  return (x - cx) ** 2 + (y - cy) ** 2 <= radius ** 2;
+}
+
+/**
+ * The keyhole: a circle over a flared stem. Maskable icons shrink it about the centre so it sits
+ * well inside the safe zone (the centred circle of radius 0.4 that every launcher mask keeps).
+ */
+function insideKeyhole(x: number, y: number, maskable: boolean): boolean {
+  const scale = maskable ? 0.8 : 1;
+  const u = 0.5 + (x - 0.5) / scale;
+  const v = 0.5 + (y - 0.5) / scale;
+  const inCircle = (u - 0.5) ** 2 + (v - 0.4) ** 2 <= 0.14 ** 2;
+  const stemTop = 0.44;
+  const stemBottom = 0.76;
+  if (v < stemTop || v > stemBottom) return inCircle;
+  const halfWidth = 0.055 + ((v - stemTop) / (stemBottom - stemTop)) * (0.11 - 0.055);
+  return inCircle || Math.abs(u - 0.5) <= halfWidth;
+}
+
+/** Returns straight-alpha RGBA pixels, row by row. */
+function drawIcon({ size, maskable }: IconSpec): Uint8Array {
+  const pixels = new Uint8Array(size * size * 4);
+  const total = SAMPLES * SAMPLES;
+  for (let py = 0; py < size; py++) {
+    for (let px = 0; px < size; px++) {
+      let background = 0;
+      let keyhole = 0;
+      for (let sy = 0; sy < SAMPLES; sy++) {
+        for (let sx = 0; sx < SAMPLES; sx++) {
+          const x = (px + (sx + 0.5) / SAMPLES) / size;
+          const y = (py + (sy + 0.5) / SAMPLES) / size;
+          if (!insideBackground(x, y, maskable)) continue;
+          background++;
+          if (insideKeyhole(x, y, maskable)) keyhole++;
+        }
+      }
+      const k = background === 0 ? 0 : keyhole / background;
+      const offset = (py * size + px) * 4;
+      pixels[offset] = Math.round(KEYHOLE.r * k + BACKGROUND.r * (1 - k));
+      pixels[offset + 1] = Math.round(KEYHOLE.g * k + BACKGROUND.g * (1 - k));
+      pixels[offset + 2] = Math.round(KEYHOLE.b * k + BACKGROUND.b * (1 - k));
+      pixels[offset + 3] = Math.round((255 * background) / total);
+    }
+  }
+  return pixels;
+}
+
+// PNG encoding, https://www.w3.org/TR/png-3/ : signature, IHDR, one IDAT, IEND.
+
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** CRC-32 over chunk type and data (PNG §5.5); node:zlib only exports crc32 from Node 22. */
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const byte of bytes) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, data: Uint8Array): Buffer {
+  const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const out = Buffer.alloc(4 + typeAndData.length + 4);
+  out.writeUInt32BE(data.length, 0);
+  typeAndData.copy(out, 4);
+  out.writeUInt32BE(crc32(typeAndData), 4 + typeAndData.length);
+  return out;
+}
+
+function encodePng(size: number, rgba: Uint8Array): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0);
+  header.writeUInt32BE(size, 4);
+  header[8] = 8; // bit depth
+  header[9] = 6; // colour type: truecolour with alpha
+  // bytes 10..12: deflate compression, adaptive filtering, no interlace (all zero)
+  const stride = size * 4;
+  const scanlines = Buffer.alloc((stride + 1) * size);
+  for (let y = 0; y < size; y++) {
+    scanlines[y * (stride + 1)] = 0; // filter type None: the flat artwork compresses well without filters
+    scanlines.set(rgba.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(scanlines, { level: 9 })),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
+}
+
+/** The same keyhole as a vector, for browser tabs. */
+const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">
+  <rect width="100" height="100" rx="20" fill="#0f172a"/>
+  <circle cx="50" cy="40" r="14" fill="#fbbf24"/>
+  <path d="M44.5 44h11L61 76H39z" fill="#fbbf24"/>
+</svg>
+`;
+
+const iconsDir = new URL('../public/icons/', import.meta.url);
+mkdirSync(iconsDir, { recursive: true });
+for (const icon of ICONS) {
+  writeFileSync(new URL(icon.file, iconsDir), encodePng(icon.size, drawIcon(icon)));
+}
+writeFileSync(new URL('../public/favicon.svg', import.meta.url), FAVICON_SVG);
+console.log(`wrote ${ICONS.map((icon) => icon.file).join(', ')} and favicon.svg`);

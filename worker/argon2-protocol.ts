@@ -1,0 +1,44 @@
+/**
+ * Messages between the main thread and worker/argon2.worker.ts. The hash is always Argon2id
+ * version 0x13 (RFC 9106); only the cost parameters travel.
+ */
+
+/** Argon2id cost parameters, named after RFC 9106 §3.1. */
+export interface Argon2Params {
+  /** m: memory size in KiB. */
+  readonly memoryKiB: number;
+  /** t: number of passes over the memory. */
+  readonly iterations: number;
+  /** p: degree of parallelism (lanes). */
+  readonly parallelism: number;
+  /** T: tag length in bytes. */
+  readonly hashLength: number;
+}
+
+export interface Argon2Request {
+  /** Pairs a response with its request; unique per worker. */
+  readonly id: number;
+  /** The secret input P (a PIN's bytes); the worker zeroes its copy after use. */
+  readonly password: Uint8Array;
+  readonly salt: Uint8Array;
+  readonly params: Argon2Params;
+}
+
+/** A failure names no input: the password is never echoed back, not even in a message. */
+export type Argon2Response =
+  | { readonly id: number; readonly ok: true; readonly hash: Uint8Array }
+  | { readonly id: number; readonly ok: false; readonly code: 'argon2_failed'; readonly message: string };
+
+function isPositiveInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+/** The worker's boundary check: anything else posted to it is answered with `argon2_failed`. */
+export function isArgon2Request(value: unknown): value is Argon2Request {
+  if (typeof value !== 'object' || value === null) return false;
+  const { id, password, salt, params } = value as Record<string, unknown>;
+  if (!isPositiveInteger(id) || !(password instanceof Uint8Array) || !(salt instanceof Uint8Array)) return false;
+  if (typeof params !== 'object' || params === null) return false;
+  const { memoryKiB, iterations, parallelism, hashLength } = params as Record<string, unknown>;
+  return [memoryKiB, iterations, parallelism, hashLength].every(isPositiveInteger);
+}
