@@ -16,7 +16,17 @@ export const Username = z
   .transform((s) => s.trim().toLowerCase())
   .pipe(z.string().regex(USERNAME_PATTERN, 'must be 3–32 characters: a–z, 0–9, dot, dash, underscore; starting with a letter or digit'));
 
-export const DisplayName = z.string().trim().min(1).max(NAME_MAX_CHARS);
+/**
+ * A name the user gives a passkey or device. Control characters are refused (PostgreSQL text
+ * cannot hold NUL at all) and so are lone surrogates (stored as U+FFFD, they would not read back
+ * as sent).
+ */
+export const DisplayName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(NAME_MAX_CHARS)
+  .refine((s) => !/[\p{Cc}\p{Cs}]/u.test(s), { message: 'must not contain control characters or unpaired surrogates' });
 
 export const Id = base64url(128);
 

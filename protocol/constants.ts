@@ -40,3 +40,47 @@ export const DEVICE_SIGNIN_CONTEXT = 'keyhold/device-signin/v1';
 
 /** Length in bytes of the per-credential PRF salt the server issues. */
 export const PRF_SALT_BYTES = 32;
+
+// ——— Client key hierarchy (src/vault/crypto; DESIGN.md "Key hierarchy") ———
+// Appended section: the vault SDK's numbers and labels. Changing a label or a size makes every
+// existing wrap and ciphertext unreadable: a changed label gets a new /vN and a migration.
+
+/**
+ * Argon2id cost floor the client enforces whatever a server offers (downgrade protection):
+ * m = 64 MiB and t = 3 as in RFC 9106 §4's second recommended option. That option has p = 4;
+ * p = 1 here because argon2-browser's WASM runs one thread, where more lanes cost the user time
+ * without costing a parallel attacker more. The tag is one 256-bit HKDF input.
+ */
+export const ARGON2_MIN_MEMORY_KIB = 64 * 1024;
+export const ARGON2_MIN_ITERATIONS = 3;
+export const ARGON2_MIN_PARALLELISM = 1;
+export const ARGON2_HASH_LENGTH = 32;
+/** Defaults for new wraps: the floor itself, so that phones unlock in reasonable time. */
+export const ARGON2_DEFAULT_MEMORY_KIB = ARGON2_MIN_MEMORY_KIB;
+export const ARGON2_DEFAULT_ITERATIONS = ARGON2_MIN_ITERATIONS;
+export const ARGON2_DEFAULT_PARALLELISM = ARGON2_MIN_PARALLELISM;
+/** Ceilings: a server offering more would make the device hang or run out of memory. */
+export const ARGON2_MAX_MEMORY_KIB = 1024 * 1024;
+export const ARGON2_MAX_ITERATIONS = 64;
+export const ARGON2_MAX_PARALLELISM = 16;
+/** Argon2 salt: 128 bits, RFC 9106 §3.1's recommendation; fresh for every PIN wrap. */
+export const ARGON2_SALT_BYTES = 16;
+
+/** The root secret S: 32 random bytes per user. */
+export const ROOT_SECRET_BYTES = 32;
+/** AES-256-GCM: 96-bit IV (NIST SP 800-38D §8.2.2, random construction), 128-bit tag. */
+export const AES_GCM_IV_BYTES = 12;
+export const AES_GCM_TAG_BYTES = 16;
+/** The user encryption key pair (RSA-OAEP, SHA-256): 3072-bit modulus, e = 65537. */
+export const RSA_MODULUS_BITS = 3072;
+
+/** HKDF-SHA-256 `info` labels (RFC 5869 §3.2): one per derived key, so no two keys coincide. */
+export const HKDF_INFO_KEK_LOCAL = 'keyhold/kek-local/v1';
+export const HKDF_INFO_KEK_PRF = 'keyhold/kek-prf/v1';
+export const HKDF_INFO_KEYS_KEY = 'keyhold/keys/v1';
+/** Prefix of every AES-GCM additional data and RSA-OAEP label the vault computes. */
+export const AAD_DOMAIN = 'keyhold/aad/v1';
+
+/** PIN policy: a numeric PIN of at least 6 digits, or a passphrase of at least 8 characters. */
+export const PIN_MIN_DIGITS = 6;
+export const PASSPHRASE_MIN_CHARS = 8;

@@ -56,10 +56,6 @@ export async function verifyDeviceSignIn(
     throw new KeyholdError('challenge_invalid', 'The challenge was issued to another device.');
   }
   if (!device) throw new KeyholdError('signin_failed', 'Sign-in failed.');
-  if (device.revoked_at !== null) {
-    await audit('signin.device.failure', 'revoked');
-    throw new KeyholdError('device_revoked', 'This device was removed from the account; recover or sign in with a passkey.');
-  }
   const key = await webcrypto.subtle.importKey('jwk', JSON.parse(device.public_key_jwk) as webcrypto.JsonWebKey, ECDSA_P256, false, ['verify']);
   let signature: Uint8Array;
   try {
@@ -73,6 +69,11 @@ export async function verifyDeviceSignIn(
   if (!valid) {
     await audit('signin.device.failure', 'bad_signature');
     throw new KeyholdError('signin_failed', 'Sign-in failed.');
+  }
+  // Only after the signature: `device_revoked` must not confirm to someone without the key that a device id exists.
+  if (device.revoked_at !== null) {
+    await audit('signin.device.failure', 'revoked');
+    throw new KeyholdError('device_revoked', 'This device was removed from the account; recover or sign in with a passkey.');
   }
   await touchDevice(store, device.id, ctx.now);
   await inTransaction(store, (tx) => appendAuditEvent(tx, device.user_id, 'signin.device.success', { deviceId: device.id, address: ctx.address }, ctx.now));

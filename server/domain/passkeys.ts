@@ -129,7 +129,8 @@ export async function finishRegistration(
     });
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
-    throw purpose === 'register'
+    // The conflict is the username or the credential id; only the first means "pick another name".
+    throw purpose === 'register' && !(await findCredential(store, credential.id))
       ? new KeyholdError('username_taken', 'That username is taken.')
       : new KeyholdError('webauthn_failed', 'This passkey is already registered.');
   }

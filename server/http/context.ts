@@ -33,7 +33,9 @@ export function createRouter(): OpenAPIHono<AppEnv> {
       if (!result.success) {
         const issue = result.error.issues[0];
         const where = issue?.path.length ? issue.path.join('.') : result.target;
-        throw new KeyholdError('invalid_request', `${where}: ${issue?.message ?? 'invalid'}`);
+        // zod's message for unknown keys quotes them, and they are the client's input too.
+        const what = issue?.code === 'unrecognized_keys' ? 'unrecognized field' : (issue?.message ?? 'invalid');
+        throw new KeyholdError('invalid_request', `${where}: ${what}`);
       }
       return undefined;
     },

@@ -81,10 +81,13 @@ export function sessionOf(c: Context<AppEnv>): Session {
   return c.get('session');
 }
 
-/** The client's address: the socket peer, or the first X-Forwarded-For hop behind a trusted proxy. */
+/**
+ * The client's address: the socket peer, or the last X-Forwarded-For hop behind a trusted proxy —
+ * the one the proxy appended; earlier hops are whatever the client chose to send.
+ */
 export function clientAddress(c: Context, deps: AppDeps): string {
   if (deps.config.trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
     if (forwarded) return forwarded;
   }
   try {
@@ -96,14 +99,17 @@ export function clientAddress(c: Context, deps: AppDeps): string {
 
 /**
  * Counts a sign-in attempt against the account and the client address, in the database so the
- * limits hold across processes; throws `rate_limited` once either is over its limit.
+ * limits hold across processes; throws `rate_limited` once either is over its limit. Starting and
+ * finishing a ceremony count on separate counters: one sign-in is one attempt on each, and
+ * challenges stockpiled over several windows still cannot be spent faster than the limit.
  */
-export async function limitSignIn(c: Context, deps: AppDeps, account: string): Promise<void> {
+export async function limitSignIn(c: Context, deps: AppDeps, account: string, step: 'start' | 'finish' = 'start'): Promise<void> {
   const windowMs = SIGNIN_WINDOW_MS;
   const now = deps.now();
+  const prefix = step === 'start' ? 'signin' : 'signin-finish';
   const [perAccount, perAddress] = await Promise.all([
-    countHit(deps.store, `signin:account:${account}`, windowMs, now),
-    countHit(deps.store, `signin:address:${clientAddress(c, deps)}`, windowMs, now),
+    countHit(deps.store, `${prefix}:account:${account}`, windowMs, now),
+    countHit(deps.store, `${prefix}:address:${clientAddress(c, deps)}`, windowMs, now),
   ]);
   if (perAccount > deps.config.signinLimitPerAccount || perAddress > deps.config.signinLimitPerAddress) {
     const retryAfterSeconds = Math.ceil((windowMs - (now % windowMs)) / 1000);

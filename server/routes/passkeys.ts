@@ -86,7 +86,7 @@ export function passkeyRoutes(deps: AppDeps) {
           address,
           onUser: async (id) => {
             const user = await findUserById(deps.store, id);
-            if (user) await limitSignIn(c, deps, user.username);
+            if (user) await limitSignIn(c, deps, user.username, 'finish');
           },
         });
         const session = await openSession(c, deps, { userId, scope: 'passkey' });

@@ -1,6 +1,6 @@
 import { KeyholdError } from '../domain/errors';
 import type { SecretKind } from './schema';
-import { isUniqueViolation, type Store } from './store';
+import type { Store } from './store';
 
 export interface VersionedBlob {
   blob: string;
@@ -37,12 +37,14 @@ export async function writeSecret(
   const ref = s.ref ?? '';
   const next = s.expectedVersion + 1;
   if (s.expectedVersion === 0) {
-    try {
-      await store.db.insertInto('secret_blobs').values({ user_id: s.userId, kind: s.kind, ref, blob: s.blob, version: next, updated_at: now }).execute();
-      return next;
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-    }
+    // DO NOTHING rather than catching the unique violation: on PostgreSQL that error aborts the
+    // caller's transaction, and the read of the current version below would fail with it.
+    const result = await store.db
+      .insertInto('secret_blobs')
+      .values({ user_id: s.userId, kind: s.kind, ref, blob: s.blob, version: next, updated_at: now })
+      .onConflict((oc) => oc.columns(['user_id', 'kind', 'ref']).doNothing())
+      .executeTakeFirst();
+    if (result.numInsertedOrUpdatedRows === 1n) return next;
   } else {
     const result = await store.db
       .updateTable('secret_blobs')

@@ -50,8 +50,9 @@ export async function resumeSession(store: Store, token: string, policy: Session
     await store.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
     return 'expired';
   }
-  // Touch at most once a minute: idle expiry needs no finer grain, and reads stay reads.
-  if (now - row.last_seen_at > 60_000) {
+  // Touch at most once a minute (reads stay reads), or every tenth of a shorter idle limit: at
+  // SESSION_IDLE_MINUTES=1 a one-minute grain would let the session die however busy it is.
+  if (now - row.last_seen_at > Math.min(60_000, policy.idleMs / 10)) {
     await store.db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
   }
   return { idHash, userId: row.user_id, scope: row.scope, deviceId: row.device_id, createdAt: row.created_at, expiresAt: row.expires_at };

@@ -1,8 +1,9 @@
 import { webcrypto } from 'node:crypto';
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { deviceSignInMessage } from '../../protocol/device-signin';
 import { withoutPrfOutput } from '../../protocol/webauthn';
-import { SoftAuthenticator } from './soft-authenticator';
+import { SoftAuthenticator, type AuthenticateContext } from './soft-authenticator';
 import { ApiClient, ORIGIN, type TestServer } from './harness';
 
 /** A user with a browser (ApiClient) and a passkey (SoftAuthenticator), signed in after `createAccount`. */
@@ -62,4 +63,59 @@ export async function deviceSignIn(server: TestServer, deviceId: string, private
   const signature = await signDeviceChallenge(privateKey, challenge.body.challenge);
   const reply = await client.post('/api/devices/signin', { deviceId, challenge: challenge.body.challenge, signature });
   return { client, reply };
+}
+
+/** The user's whole audit log through the API, oldest first (follows `nextBefore` across pages). */
+export async function readAuditLog(client: ApiClient): Promise<Array<{ seq: number; at: number; type: string; data: Record<string, unknown>; hash: string }>> {
+  const events = [];
+  for (let before: number | null | undefined; before !== null; ) {
+    const page = await client.get(`/api/audit?limit=200${before ? `&before=${before}` : ''}`);
+    if (page.status !== 200) throw new Error(`audit ${page.status} ${JSON.stringify(page.body)}`);
+    events.push(...page.body.events);
+    before = page.body.nextBefore;
+  }
+  return events.reverse();
+}
+
+/**
+ * Asks for sign-in options as `username` and answers them with `authenticator`, passing the soft
+ * authenticator's knobs (origin, rpId, tamper, counter, userVerified, credentialId). The response
+ * is raw, PRF output included: send it with `verifySignIn`.
+ */
+export async function answerSignIn(client: ApiClient, username: string, authenticator: SoftAuthenticator, ctx: Partial<AuthenticateContext> = {}) {
+  const options = await client.post('/api/passkeys/signin/options', { username });
+  if (options.status !== 200) throw new Error(`signin/options ${options.status} ${JSON.stringify(options.body)}`);
+  const response = await authenticator.authenticate(options.body, { origin: ORIGIN, ...ctx });
+  return { options: options.body as PublicKeyCredentialRequestOptionsJSON, response };
+}
+
+/** Sends an assertion as the app does: PRF output stripped. */
+export function verifySignIn(client: ApiClient, response: AuthenticationResponseJSON) {
+  return client.post('/api/passkeys/signin/verify', { response: withoutPrfOutput(response) });
+}
+
+/** Adds a passkey held by `authenticator` (a new one by default) under the user's current session. */
+export async function addPasskey(user: TestUser, passkeyName?: string, authenticator = new SoftAuthenticator()) {
+  const options = await user.client.post('/api/passkeys/add/options');
+  if (options.status !== 200) return { reply: options, authenticator };
+  const response = await authenticator.register(options.body, { origin: ORIGIN, prf: true });
+  const reply = await user.client.post('/api/passkeys/add/verify', { response: withoutPrfOutput(response), ...(passkeyName ? { passkeyName } : {}) });
+  return { reply, authenticator };
+}
+
+/**
+ * The same authenticator data (so the same credential) answering another registration challenge.
+ * Possible without the private key because "none" attestation signs nothing (WebAuthn §8.7):
+ * what a client replaying someone's credential id would send.
+ */
+export function reanswerRegistration(response: RegistrationResponseJSON, challenge: string, origin = ORIGIN): RegistrationResponseJSON {
+  const clientData = JSON.stringify({ type: 'webauthn.create', challenge, origin, crossOrigin: false });
+  return { ...response, response: { ...response.response, clientDataJSON: encodeBase64Url(new TextEncoder().encode(clientData)) } };
+}
+
+/** The user's audit events, newest first, read through the API with the user's session. */
+export async function auditEvents(client: ApiClient): Promise<{ seq: number; at: number; type: string; data: Record<string, unknown> }[]> {
+  const reply = await client.get('/api/audit?limit=200');
+  if (reply.status !== 200) throw new Error(`audit ${reply.status} ${JSON.stringify(reply.body)}`);
+  return reply.body.events;
 }

@@ -18,6 +18,8 @@ export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];
 
 export interface TestServer {
   dialect: Dialect;
+  /** The PostgreSQL database's URL (postgres dialect only), for tools run as a separate process. */
+  databaseUrl: string | undefined;
   store: Store;
   config: ServerConfig;
   /** A clock the test can move: every route reads time from it. */
@@ -32,10 +34,8 @@ export interface TestServer {
  */
 export async function startTestServer(dialect: Dialect, env: Record<string, string> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'kh-test-'));
-  const database =
-    dialect === 'sqlite'
-      ? openDatabase({ sqliteFile: join(dir, 'keyhold.sqlite') })
-      : openDatabase({ postgresUrl: await createTestDatabase(inject('pgUrl')), poolSize: 5 });
+  const databaseUrl = dialect === 'postgres' ? await createTestDatabase(inject('pgUrl')) : undefined;
+  const database = databaseUrl ? openDatabase({ postgresUrl: databaseUrl, poolSize: 5 }) : openDatabase({ sqliteFile: join(dir, 'keyhold.sqlite') });
   await migrateToLatest(database.db);
   const store: Store = { db: database.db, dialect: database.dialect };
   const config = loadConfig({ DATA_DIR: dir, ORIGIN, RP_ID, STATIC_DIR: '', LOG_REQUESTS: 'false', ...env });
@@ -43,6 +43,7 @@ export async function startTestServer(dialect: Dialect, env: Record<string, stri
   const { app } = buildApp({ store, config, pepper: createPepper(new Uint8Array(32).fill(7)), log: silentLogger, version: 'test', now: () => clock.now });
   return {
     dialect,
+    databaseUrl,
     store,
     config,
     clock,

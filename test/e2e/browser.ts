@@ -1,0 +1,136 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { buildApp } from '../../server/app';
+import { loadConfig } from '../../server/config';
+import { createPepper } from '../../server/domain/pepper';
+import { silentLogger } from '../../server/http/logger';
+import { migrateToLatest, openDatabase } from '../../server/store/database';
+
+/** Debian's Chromium; a test tool's own browser download does not work on these machines. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface LiveServer {
+  origin: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The real key server on a loopback port, serving the built PWA from dist/ (built once by the
+ * e2e global setup) on a fresh SQLite file. WebAuthn needs a real origin: http://localhost:PORT.
+ */
+export async function startLiveServer(env: Record<string, string> = {}): Promise<LiveServer> {
+  if (!existsSync('dist/index.html')) throw new Error('dist/ is missing: the e2e global setup builds it');
+  const dir = mkdtempSync(join(tmpdir(), 'kh-e2e-'));
+  const database = openDatabase({ sqliteFile: join(dir, 'keyhold.sqlite') });
+  await migrateToLatest(database.db);
+  let server: ServerType | undefined;
+  const port = await new Promise<number>((resolve) => {
+    // Bind first to learn the port, then build the app with an ORIGIN naming it.
+    const holder: { app?: ReturnType<typeof buildApp>['app'] } = {};
+    server = serve({ fetch: (req) => holder.app!.fetch(req), port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
+      const config = loadConfig({ DATA_DIR: dir, ORIGIN: `http://localhost:${info.port}`, RP_ID: 'localhost', STATIC_DIR: 'dist', LOG_REQUESTS: 'false', ...env });
+      holder.app = buildApp({ store: { db: database.db, dialect: 'sqlite' }, config, pepper: createPepper(new Uint8Array(32).fill(3)), log: silentLogger, version: 'e2e', now: Date.now }).app;
+      resolve(info.port);
+    });
+  });
+  return {
+    origin: `http://localhost:${port}`,
+    async close() {
+      await new Promise<void>((resolve) => server!.close(() => resolve()));
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+}
+
+/** A phone-sized context (390×844) that records CSP violations and console errors. */
+export async function openPhone(browser: Browser, origin: string): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, baseURL: origin });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+  });
+  return { context, page, problems };
+}
+
+/** Chromium's virtual authenticator (CDP WebAuthn domain): a platform passkey with user verification and PRF. */
+export async function addVirtualAuthenticator(page: Page, opts: { prf?: boolean } = {}): Promise<{ cdp: CDPSession; authenticatorId: string }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      ctap2Version: 'ctap2_1',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+      hasPrf: opts.prf ?? true,
+    },
+  });
+  return { cdp, authenticatorId };
+}
+
+/** Runs axe-core on the page and returns its violations (id and affected targets). */
+export async function axeViolations(page: Page): Promise<Array<{ id: string; targets: string[] }>> {
+  const require = createRequire(import.meta.url);
+  const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  // Injected through CDP-evaluated script, not a <script> tag: the page's CSP forbids inline script.
+  await page.evaluate(source);
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Array<{ id: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return result;
+}
+
+/**
+ * A phone with a real profile directory. Chromium treats Playwright's ordinary contexts as
+ * incognito, where nothing is installable; the installability check needs this one.
+ */
+export async function launchPersistentPhone(origin: string): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), 'kh-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_FLAGS,
+    headless: true,
+    viewport: { width: 390, height: 844 },
+    baseURL: origin,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { axeViolations, launchChromium, launchPersistentPhone, openPhone, startLiveServer, type LiveServer } from './browser';
+
+describe('the app shell in Chromium', () => {
+  let server: LiveServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    server = await startLiveServer();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('loads under the strict CSP with no violation or script error, and shows the server online', async () => {
+    const { page, problems, context } = await openPhone(browser, server.origin);
+    const response = await page.goto('/');
+    expect(response?.headers()['content-security-policy']).toContain("require-trusted-types-for 'script'");
+    await expect.poll(() => page.evaluate(() => document.querySelector('kh-app')?.shadowRoot?.textContent ?? ''), { timeout: 10_000 }).toContain('online');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('is installable: a service worker controls the page and Chromium reports no installability errors', async () => {
+    const phone = await launchPersistentPhone(server.origin);
+    try {
+      await phone.page.goto('/');
+      await phone.page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+      const cdp = await phone.context.newCDPSession(phone.page);
+      await cdp.send('Page.enable');
+      const manifest = await cdp.send('Page.getAppManifest');
+      expect(manifest.errors).toEqual([]);
+      const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+      expect(installabilityErrors).toEqual([]);
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('starts from the service worker with the network gone', async () => {
+    const { page, context } = await openPhone(browser, server.origin);
+    await page.goto('/');
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    await page.reload(); // now controlled
+    await context.setOffline(true);
+    await page.reload();
+    await expect.poll(() => page.evaluate(() => document.querySelector('kh-app')?.shadowRoot?.textContent ?? ''), { timeout: 10_000 }).toContain('offline');
+    await context.close();
+  });
+
+  it('has no axe-core violations', async () => {
+    const { page, context } = await openPhone(browser, server.origin);
+    await page.goto('/');
+    await expect.poll(() => page.evaluate(() => document.querySelector('kh-app')?.shadowRoot?.textContent ?? '')).toContain('online');
+    expect(await axeViolations(page)).toEqual([]);
+    await context.close();
+  });
+});
