@@ -1,0 +1,66 @@
+/**
+ * The vault SDK's key hierarchy (DESIGN.md "Key hierarchy"): WebCrypto only, no UI, no storage,
+ * no network. Import from here; hkdf.ts and bytes.ts are internal.
+ */
+export { encodeAad, open, parseGcmBlob, seal, type AeadContext, type ObjectKind } from './aead';
+export { deviceKeyContext, keyBundleContext, localWrapContext, prfWrapContext, vaultKeyContext } from './contexts';
+export { VaultCryptoError, type VaultCryptoErrorCode } from './errors';
+export {
+  createRootSecret,
+  createUserKeyPair,
+  createVaultKey,
+  deriveKekFromPrf,
+  deriveKekLocal,
+  deriveKeysKey,
+  exportUserPublicKey,
+  importRootSecret,
+  importUserPublicKey,
+  parseRsaWrappedKey,
+  unwrapRootSecret,
+  unwrapVaultKey,
+  wrapRootSecret,
+  wrapVaultKey,
+  type RootWrapKind,
+  type UserKeyPair,
+} from './hierarchy';
+export {
+  createDeviceSigningKey,
+  exportDevicePublicJwk,
+  openDeviceSigningKey,
+  openKeyBundle,
+  sealDeviceSigningKey,
+  sealKeyBundle,
+  signWithDeviceKey,
+  type DevicePublicJwk,
+  type DeviceSigningKeyPair,
+  type KeyBundle,
+  type OpenedDeviceSigningKey,
+  type OpenedKeyBundle,
+} from './key-bundle';
+export * from './keys';
+export { parseLocalVaultRecord, type LocalVaultRecord, type PrfWrap } from './local-vault-record';
+export { checkPin, normalizePin, type PinRefusal, type PinVerdict } from './pin-policy';
+export {
+  createDek,
+  decryptRecord,
+  encryptRecord,
+  parseEncryptedRecord,
+  unwrapDek,
+  wrapDek,
+  type EncryptedRecord,
+  type RecordContext,
+} from './records';
+export {
+  addPrfWrap,
+  changePin,
+  createLocalVault,
+  deriveKekLocalFromPin,
+  unlockWithPin,
+  unlockWithPrf,
+  withRootSecret,
+  type CreateLocalVaultOptions,
+  type DeriveArgon2,
+  type PrfUnlockInput,
+  type RootSecretAccess,
+  type UnlockedVault,
+} from './unlock';

@@ -1,0 +1,205 @@
+/**
+ * The key bundle sealed under K_keys (DESIGN.md: the user encryption key pair, backed up to the
+ * server) and the device signing key (ECDSA P-256, sealed under K_keys too but device-local).
+ *
+ * Key bundle plaintext, UTF-8 JSON:
+ *   { "v": 1, "userPrivateKeyPkcs8": b64url, "userPublicKeySpki": b64url,
+ *     "vaultId": string, "wrappedVaultKey": RsaWrappedKey }
+ * Device key plaintext, UTF-8 JSON:
+ *   { "v": 1, "privateKeyPkcs8": b64url, "publicKeyJwk": { "kty": "EC", "crv": "P-256", "x", "y" } }
+ */
+import { decodeBase64Url, encodeBase64Url } from '../../../protocol/base64url';
+import { open, seal, type AeadContext } from './aead';
+import { bufferSource, utf8, wipe } from './bytes';
+import { VaultCryptoError } from './errors';
+import { exportUserPublicKey, importUserPublicKey, parseRsaWrappedKey, type UserKeyPair } from './hierarchy';
+import type {
+  Ciphertext,
+  DeviceSigningPrivateKey,
+  DeviceSigningPublicKey,
+  KeysKey,
+  RsaWrappedKey,
+  UserPrivateKey,
+  UserPublicKey,
+} from './keys';
+
+const FORMAT_V1 = 1;
+
+/** Seals `fields` as UTF-8 JSON under `keysKey`; wipes the plaintext bytes we own. */
+async function sealJson(fields: object, keysKey: KeysKey, ctx: AeadContext): Promise<Ciphertext> {
+  const plaintext = utf8.encode(JSON.stringify({ v: FORMAT_V1, ...fields }));
+  try {
+    return await seal(keysKey, plaintext, ctx);
+  } finally {
+    wipe(plaintext);
+  }
+}
+
+/** Opens JSON sealed by `sealJson`; returns its string fields, or throws `malformed_plaintext`. */
+async function openJson(sealed: Ciphertext, keysKey: KeysKey, ctx: AeadContext): Promise<Record<string, unknown>> {
+  const plaintext = await open(keysKey, sealed, ctx);
+  try {
+    const value: unknown = JSON.parse(utf8.decode(plaintext));
+    if (typeof value === 'object' && value !== null && (value as { v?: unknown }).v === FORMAT_V1) {
+      return value as Record<string, unknown>;
+    }
+  } catch {
+    // reported below
+  } finally {
+    wipe(plaintext);
+  }
+  throw new VaultCryptoError('malformed_plaintext', `The ${ctx.kind} plaintext is not the expected JSON`);
+}
+
+function stringField(fields: Record<string, unknown>, name: string, kind: string): string {
+  const value = fields[name];
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new VaultCryptoError('malformed_plaintext', `The ${kind} plaintext lacks ${name}`);
+  }
+  return value;
+}
+
+/** Imports pkcs8 bytes non-extractable; any failure is `malformed_plaintext` (the bytes were authenticated). */
+async function importPkcs8(pkcs8: string, algorithm: RsaHashedImportParams | EcKeyImportParams, usages: KeyUsage[]): Promise<CryptoKey> {
+  let bytes: Uint8Array<ArrayBuffer> | undefined;
+  try {
+    bytes = bufferSource(decodeBase64Url(pkcs8));
+    return await crypto.subtle.importKey('pkcs8', bytes, algorithm, false, usages);
+  } catch (cause) {
+    throw new VaultCryptoError('malformed_plaintext', 'A sealed private key does not import', { cause });
+  } finally {
+    wipe(bytes);
+  }
+}
+
+async function exportPkcs8(privateKey: CryptoKey): Promise<string> {
+  const bytes = new Uint8Array(await crypto.subtle.exportKey('pkcs8', privateKey));
+  try {
+    return encodeBase64Url(bytes);
+  } finally {
+    wipe(bytes);
+  }
+}
+
+// ——— Key bundle ———
+
+export interface KeyBundle {
+  /** From createUserKeyPair (private half extractable) or an opened bundle re-sealed with a new K_keys. */
+  readonly userKeyPair: UserKeyPair;
+  readonly vaultId: string;
+  readonly wrappedVaultKey: RsaWrappedKey;
+}
+
+export interface OpenedKeyBundle {
+  readonly userPublicKey: UserPublicKey;
+  /** Non-extractable, unwrapKey only: it opens VK wraps and nothing leaves it again. */
+  readonly userPrivateKey: UserPrivateKey;
+  readonly vaultId: string;
+  readonly wrappedVaultKey: RsaWrappedKey;
+}
+
+/** Returns the key bundle sealed under K_keys, bound to `ctx`, for IndexedDB and the server backup; never log its plaintext. */
+export async function sealKeyBundle(bundle: KeyBundle, keysKey: KeysKey, ctx: AeadContext<'key-bundle'>): Promise<Ciphertext> {
+  return sealJson(
+    {
+      userPrivateKeyPkcs8: await exportPkcs8(bundle.userKeyPair.privateKey),
+      userPublicKeySpki: await exportUserPublicKey(bundle.userKeyPair.publicKey),
+      vaultId: bundle.vaultId,
+      wrappedVaultKey: bundle.wrappedVaultKey,
+    },
+    keysKey,
+    ctx,
+  );
+}
+
+/** Returns the bundle's keys, private half non-extractable; throws `decrypt_failed` or `malformed_plaintext`. Never log them. */
+export async function openKeyBundle(sealed: Ciphertext, keysKey: KeysKey, ctx: AeadContext<'key-bundle'>): Promise<OpenedKeyBundle> {
+  const fields = await openJson(sealed, keysKey, ctx);
+  const kind = ctx.kind;
+  const userPrivateKey = await importPkcs8(stringField(fields, 'userPrivateKeyPkcs8', kind), { name: 'RSA-OAEP', hash: 'SHA-256' }, [
+    'unwrapKey',
+  ]);
+  let wrappedVaultKey: RsaWrappedKey;
+  let userPublicKey: UserPublicKey;
+  try {
+    wrappedVaultKey = parseRsaWrappedKey(fields.wrappedVaultKey);
+    userPublicKey = await importUserPublicKey(stringField(fields, 'userPublicKeySpki', kind));
+  } catch (cause) {
+    throw new VaultCryptoError('malformed_plaintext', `The ${kind} plaintext has a malformed key`, { cause });
+  }
+  const vaultId = stringField(fields, 'vaultId', kind);
+  return { userPublicKey, userPrivateKey: userPrivateKey as UserPrivateKey, vaultId, wrappedVaultKey };
+}
+
+// ——— Device signing key (ECDSA P-256, SHA-256) ———
+
+/** The public key as the key server takes it (protocol/api.ts DevicePublicKey). Public: safe to log. */
+export interface DevicePublicJwk {
+  readonly kty: 'EC';
+  readonly crv: 'P-256';
+  readonly x: string;
+  readonly y: string;
+}
+
+export interface DeviceSigningKeyPair {
+  readonly privateKey: DeviceSigningPrivateKey;
+  readonly publicKey: DeviceSigningPublicKey;
+}
+
+export interface OpenedDeviceSigningKey extends DeviceSigningKeyPair {
+  readonly publicJwk: DevicePublicJwk;
+}
+
+const ECDSA_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+
+/** Returns a fresh device key pair whose private half is extractable for sealing only; never log or export it elsewhere. */
+export async function createDeviceSigningKey(): Promise<DeviceSigningKeyPair> {
+  // Exception to non-extractable: the private key leaves WebCrypto once, as pkcs8, to be sealed
+  // under K_keys (sealDeviceSigningKey); later copies come from openDeviceSigningKey.
+  const pair = await crypto.subtle.generateKey(ECDSA_P256, true, ['sign', 'verify']);
+  return { privateKey: pair.privateKey as DeviceSigningPrivateKey, publicKey: pair.publicKey as DeviceSigningPublicKey };
+}
+
+/** The device public key as a minimal JWK (RFC 7518 §6.2.1). Public: safe to log. */
+export async function exportDevicePublicJwk(publicKey: DeviceSigningPublicKey): Promise<DevicePublicJwk> {
+  const { x, y } = await crypto.subtle.exportKey('jwk', publicKey);
+  if (typeof x !== 'string' || typeof y !== 'string') throw new VaultCryptoError('malformed_blob', 'Not a P-256 public key');
+  return { kty: 'EC', crv: 'P-256', x, y };
+}
+
+/** Returns the device key pair sealed under K_keys, bound to `ctx`; never log its plaintext. */
+export async function sealDeviceSigningKey(
+  pair: DeviceSigningKeyPair,
+  keysKey: KeysKey,
+  ctx: AeadContext<'device-signing-key'>,
+): Promise<Ciphertext> {
+  const publicKeyJwk = await exportDevicePublicJwk(pair.publicKey);
+  return sealJson({ privateKeyPkcs8: await exportPkcs8(pair.privateKey), publicKeyJwk }, keysKey, ctx);
+}
+
+/** Returns the device key pair, private half non-extractable and sign-only; throws `decrypt_failed` or `malformed_plaintext`. */
+export async function openDeviceSigningKey(
+  sealed: Ciphertext,
+  keysKey: KeysKey,
+  ctx: AeadContext<'device-signing-key'>,
+): Promise<OpenedDeviceSigningKey> {
+  const fields = await openJson(sealed, keysKey, ctx);
+  const privateKey = await importPkcs8(stringField(fields, 'privateKeyPkcs8', ctx.kind), ECDSA_P256, ['sign']);
+  const jwk = fields.publicKeyJwk as Partial<Record<string, unknown>> | null;
+  if (typeof jwk !== 'object' || jwk === null || typeof jwk.x !== 'string' || typeof jwk.y !== 'string') {
+    throw new VaultCryptoError('malformed_plaintext', 'The device key plaintext lacks publicKeyJwk');
+  }
+  const publicJwk: DevicePublicJwk = { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
+  let publicKey: CryptoKey;
+  try {
+    publicKey = await crypto.subtle.importKey('jwk', { ...publicJwk }, ECDSA_P256, true, ['verify']);
+  } catch (cause) {
+    throw new VaultCryptoError('malformed_plaintext', 'The device key plaintext has a malformed public key', { cause });
+  }
+  return { privateKey: privateKey as DeviceSigningPrivateKey, publicKey: publicKey as DeviceSigningPublicKey, publicJwk };
+}
+
+/** ECDSA P-256 / SHA-256 signature of `message`, IEEE P1363 r||s as protocol/device-signin.ts expects. */
+export async function signWithDeviceKey(privateKey: DeviceSigningPrivateKey, message: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, bufferSource(message)));
+}

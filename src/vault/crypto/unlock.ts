@@ -1,0 +1,309 @@
+/**
+ * The compositions the app calls: create a local vault, unlock it with the PIN or a PRF passkey,
+ * change the PIN, add a PRF wrap. DESIGN.md "Key hierarchy":
+ *
+ *   KEK_local = HKDF(Argon2id(PIN, salt), salt, "keyhold/kek-local/v1")   wraps S
+ *   KEK_prf   = HKDF(PRF output, "keyhold/kek-prf/v1")                    wraps S
+ *   K_keys    = HKDF(S, "keyhold/keys/v1")    opens the key bundle → RSA private key → VK
+ *
+ * Argon2id runs wherever the caller says (the app passes the worker bridge, tests a fake): this
+ * module only needs a function with `DeriveArgon2`'s shape, e.g. `argon2Client.hash.bind(argon2Client)`.
+ */
+import { decodeBase64Url, encodeBase64Url } from '../../../protocol/base64url';
+import { ARGON2_HASH_LENGTH, ARGON2_SALT_BYTES } from '../../../protocol/constants';
+import type { AeadContext } from './aead';
+import { randomBytes, utf8, wipe } from './bytes';
+import { deviceKeyContext, keyBundleContext, localWrapContext, prfWrapContext, vaultKeyContext } from './contexts';
+import { VaultCryptoError } from './errors';
+import {
+  createRootSecret,
+  createUserKeyPair,
+  createVaultKey,
+  deriveKekFromPrf,
+  deriveKekLocal,
+  deriveKeysKey,
+  unwrapRootSecret,
+  unwrapVaultKey,
+  wrapRootSecret,
+  wrapVaultKey,
+  type RootWrapKind,
+} from './hierarchy';
+import {
+  createDeviceSigningKey,
+  openDeviceSigningKey,
+  openKeyBundle,
+  sealDeviceSigningKey,
+  sealKeyBundle,
+  type OpenedDeviceSigningKey,
+} from './key-bundle';
+import {
+  DEFAULT_ARGON2_PARAMS,
+  parseArgon2Params,
+  type Argon2Params,
+  type Branded,
+  type Kek,
+  type KeysKey,
+  type RootSecret,
+  type UserPrivateKey,
+  type UserPublicKey,
+  type VaultKey,
+  type WrappedKey,
+} from './keys';
+import type { LocalVaultRecord, PrfWrap } from './local-vault-record';
+import { checkPin, normalizePin } from './pin-policy';
+
+/** Argon2id(password, salt) with `params` (RFC 9106): the 32-byte tag. Argon2Client.hash has this shape. */
+export type DeriveArgon2 = (
+  password: Uint8Array,
+  salt: Uint8Array,
+  params: Argon2Params,
+  signal?: AbortSignal,
+) => Promise<Uint8Array>;
+
+/**
+ * How to reach S again while unlocked, to wrap it for a new PIN or passkey: the non-extractable
+ * KEK that opened it and the wrap it opened. S itself is not kept, raw or otherwise.
+ */
+export type RootSecretAccess = Branded<
+  { readonly kek: Kek; readonly wrapped: WrappedKey; readonly ctx: AeadContext<RootWrapKind> },
+  'RootSecretAccess'
+>;
+
+/** The vault while unlocked: non-extractable keys only. Locking drops the reference; never log any field. */
+export interface UnlockedVault {
+  readonly userId: string;
+  readonly keysKey: KeysKey;
+  readonly vaultId: string;
+  readonly vaultKey: VaultKey;
+  readonly userPublicKey: UserPublicKey;
+  readonly userPrivateKey: UserPrivateKey;
+  readonly deviceKey: OpenedDeviceSigningKey & { readonly id: string };
+  readonly rootSecretAccess: RootSecretAccess;
+}
+
+export interface CreateLocalVaultOptions {
+  readonly userId: string;
+  readonly pin: string;
+  readonly argon2: DeriveArgon2;
+  /** Defaults to DEFAULT_ARGON2_PARAMS; anything weaker is refused with `kdf_too_weak`. */
+  readonly params?: Argon2Params;
+  readonly signal?: AbortSignal;
+}
+
+/** KEK_local = HKDF(Argon2id(UTF-8 of NFKC(PIN), salt), salt). Returns a non-extractable key; never log the PIN or the tag. */
+export async function deriveKekLocalFromPin(
+  pin: string,
+  salt: Uint8Array,
+  params: Argon2Params,
+  argon2: DeriveArgon2,
+  signal?: AbortSignal,
+): Promise<Kek> {
+  const password = utf8.encode(normalizePin(pin));
+  let pinRoot: Uint8Array | undefined;
+  try {
+    pinRoot = await argon2(password, salt, params, signal);
+    if (!(pinRoot instanceof Uint8Array) || pinRoot.length !== ARGON2_HASH_LENGTH) {
+      throw new VaultCryptoError('kdf_failed', 'Argon2 returned a tag of the wrong length');
+    }
+    return await deriveKekLocal(pinRoot, salt);
+  } finally {
+    wipe(password);
+    wipe(pinRoot);
+  }
+}
+
+/** Runs `use` with S in raw form and wipes it afterwards. Never log S or keep it past `use`. */
+export async function withRootSecret<T>(
+  access: RootSecretAccess,
+  use: (rootSecret: RootSecret) => Promise<T>,
+): Promise<T> {
+  const rootSecret = await unwrapRootSecret(access.wrapped, access.kek, access.ctx);
+  try {
+    return await use(rootSecret);
+  } finally {
+    wipe(rootSecret);
+  }
+}
+
+function assertAcceptablePin(pin: string): void {
+  const verdict = checkPin(pin);
+  if (!verdict.ok) throw new VaultCryptoError('pin_rejected', verdict.message);
+}
+
+/** A fresh salt and the KEK_local it gives with `pin`: the makings of a new wrap_local(S). */
+async function newPinWrap(
+  userId: string,
+  pin: string,
+  argon2: DeriveArgon2,
+  params: Argon2Params | undefined,
+  signal: AbortSignal | undefined,
+) {
+  const checkedParams = parseArgon2Params(params ?? DEFAULT_ARGON2_PARAMS);
+  const salt = randomBytes(ARGON2_SALT_BYTES);
+  const saltB64 = encodeBase64Url(salt);
+  const kek = await deriveKekLocalFromPin(pin, salt, checkedParams, argon2, signal);
+  return { kek, ctx: localWrapContext(userId, saltB64), salt: saltB64, params: checkedParams };
+}
+
+function decodeSalt(saltB64: string): Uint8Array {
+  try {
+    const salt = decodeBase64Url(saltB64);
+    if (salt.length >= ARGON2_SALT_BYTES) return salt;
+  } catch {
+    // reported below
+  }
+  throw new VaultCryptoError('malformed_blob', 'The stored Argon2 salt is malformed');
+}
+
+/** Opens everything under K_keys: the same path for a new vault and every unlock route. */
+async function openVault(record: LocalVaultRecord, keysKey: KeysKey, rootSecretAccess: RootSecretAccess): Promise<UnlockedVault> {
+  const { userId } = record;
+  const bundle = await openKeyBundle(record.keyBundle, keysKey, keyBundleContext(userId));
+  const vaultKey = await unwrapVaultKey(bundle.wrappedVaultKey, bundle.userPrivateKey, vaultKeyContext(userId, bundle.vaultId));
+  const device = await openDeviceSigningKey(record.deviceKey.sealed, keysKey, deviceKeyContext(userId, record.deviceKey.id));
+  return {
+    userId,
+    keysKey,
+    vaultId: bundle.vaultId,
+    vaultKey,
+    userPublicKey: bundle.userPublicKey,
+    userPrivateKey: bundle.userPrivateKey,
+    deviceKey: { ...device, id: record.deviceKey.id },
+    rootSecretAccess,
+  };
+}
+
+/** Opens S with `kek` (or throws `failure`), derives K_keys, wipes S, opens the vault. */
+async function unlockWith(
+  record: LocalVaultRecord,
+  kek: Kek,
+  wrapped: WrappedKey,
+  ctx: AeadContext<RootWrapKind>,
+  failure: VaultCryptoError,
+): Promise<UnlockedVault> {
+  const access = { kek, wrapped, ctx } as RootSecretAccess;
+  let keysKey: KeysKey;
+  try {
+    keysKey = await withRootSecret(access, deriveKeysKey);
+  } catch (error) {
+    // Only a failed open of S means a wrong PIN or passkey; anything later is damage, reported as is.
+    if (error instanceof VaultCryptoError && error.code === 'decrypt_failed') throw failure;
+    throw error;
+  }
+  return openVault(record, keysKey, access);
+}
+
+/**
+ * Creates a user's whole hierarchy: S, wrap_local(S), K_keys, user key pair, VK, key bundle and
+ * device key. Returns the record to store and the unlocked vault. Throws `pin_rejected`
+ * (PIN policy), `kdf_too_weak`. Never log the PIN.
+ */
+export async function createLocalVault(
+  options: CreateLocalVaultOptions,
+): Promise<{ record: LocalVaultRecord; unlocked: UnlockedVault }> {
+  const { userId, pin, argon2, signal } = options;
+  assertAcceptablePin(pin);
+  const pinWrap = await newPinWrap(userId, pin, argon2, options.params, signal);
+
+  const rootSecret = createRootSecret();
+  let wrappedRootSecret: WrappedKey;
+  let keysKey: KeysKey;
+  try {
+    wrappedRootSecret = await wrapRootSecret(rootSecret, pinWrap.kek, pinWrap.ctx);
+    keysKey = await deriveKeysKey(rootSecret);
+  } finally {
+    wipe(rootSecret);
+  }
+
+  const userKeyPair = await createUserKeyPair();
+  const vaultId = encodeBase64Url(randomBytes(16));
+  // The extractable VK is used for this one wrap; the session gets the non-extractable unwrap.
+  const wrappedVaultKey = await wrapVaultKey(await createVaultKey(), userKeyPair.publicKey, vaultKeyContext(userId, vaultId));
+  const deviceKeyId = encodeBase64Url(randomBytes(16));
+  const record: LocalVaultRecord = {
+    v: 1,
+    userId,
+    pin: { salt: pinWrap.salt, params: pinWrap.params, wrappedRootSecret },
+    prf: [],
+    keyBundle: await sealKeyBundle({ userKeyPair, vaultId, wrappedVaultKey }, keysKey, keyBundleContext(userId)),
+    deviceKey: {
+      id: deviceKeyId,
+      sealed: await sealDeviceSigningKey(await createDeviceSigningKey(), keysKey, deviceKeyContext(userId, deviceKeyId)),
+    },
+  };
+  const access = { kek: pinWrap.kek, wrapped: wrappedRootSecret, ctx: pinWrap.ctx } as RootSecretAccess;
+  return { record, unlocked: await openVault(record, keysKey, access) };
+}
+
+/** Unlocks with the PIN. Throws `wrong_pin`, `kdf_too_weak` for downgraded stored params. Never log the PIN. */
+export async function unlockWithPin(
+  record: LocalVaultRecord,
+  pin: string,
+  argon2: DeriveArgon2,
+  signal?: AbortSignal,
+): Promise<UnlockedVault> {
+  const params = parseArgon2Params(record.pin.params);
+  const salt = decodeSalt(record.pin.salt);
+  const kek = await deriveKekLocalFromPin(pin, salt, params, argon2, signal);
+  const wrongPin = new VaultCryptoError('wrong_pin', 'The PIN is not correct');
+  return unlockWith(record, kek, record.pin.wrappedRootSecret, localWrapContext(record.userId, record.pin.salt), wrongPin);
+}
+
+/**
+ * Replaces wrap_local(S) with a wrap under a new PIN and a new salt: the old PIN stops working
+ * once the returned record is stored. Throws `pin_rejected`. Never log either PIN.
+ */
+export async function changePin(
+  record: LocalVaultRecord,
+  unlocked: UnlockedVault,
+  newPin: string,
+  argon2: DeriveArgon2,
+  options: { readonly params?: Argon2Params; readonly signal?: AbortSignal } = {},
+): Promise<{ record: LocalVaultRecord; unlocked: UnlockedVault }> {
+  if (record.userId !== unlocked.userId) throw new VaultCryptoError('invalid_context', 'The record belongs to another user');
+  assertAcceptablePin(newPin);
+  const pinWrap = await newPinWrap(record.userId, newPin, argon2, options.params, options.signal);
+  const wrappedRootSecret = await withRootSecret(unlocked.rootSecretAccess, (rootSecret) =>
+    wrapRootSecret(rootSecret, pinWrap.kek, pinWrap.ctx),
+  );
+  return {
+    record: { ...record, pin: { salt: pinWrap.salt, params: pinWrap.params, wrappedRootSecret } },
+    unlocked: {
+      ...unlocked,
+      rootSecretAccess: { kek: pinWrap.kek, wrapped: wrappedRootSecret, ctx: pinWrap.ctx } as RootSecretAccess,
+    },
+  };
+}
+
+export interface PrfUnlockInput {
+  /** WebAuthn credential id, base64url. */
+  readonly credentialId: string;
+  /** `clientExtensionResults.prf.results.first`: stays in the browser, never sent to the server. */
+  readonly prfOutput: Uint8Array;
+}
+
+/** Adds (or replaces) wrap_prf(S) for a credential. Returns the new record and the wrap to upload; never log the PRF output. */
+export async function addPrfWrap(
+  record: LocalVaultRecord,
+  unlocked: UnlockedVault,
+  input: PrfUnlockInput,
+): Promise<{ record: LocalVaultRecord; wrap: PrfWrap }> {
+  if (record.userId !== unlocked.userId) throw new VaultCryptoError('invalid_context', 'The record belongs to another user');
+  const kek = await deriveKekFromPrf(input.prfOutput);
+  const ctx = prfWrapContext(record.userId, input.credentialId);
+  const wrappedRootSecret = await withRootSecret(unlocked.rootSecretAccess, (rootSecret) =>
+    wrapRootSecret(rootSecret, kek, ctx),
+  );
+  const wrap: PrfWrap = { credentialId: input.credentialId, wrappedRootSecret };
+  const others = record.prf.filter((existing) => existing.credentialId !== input.credentialId);
+  return { record: { ...record, prf: [...others, wrap] }, wrap };
+}
+
+/** Unlocks with a PRF passkey's output. Throws `prf_unlock_failed`. Never log the PRF output. */
+export async function unlockWithPrf(record: LocalVaultRecord, input: PrfUnlockInput): Promise<UnlockedVault> {
+  const failure = new VaultCryptoError('prf_unlock_failed', 'This passkey does not unlock the vault');
+  const wrap = record.prf.find((w) => w.credentialId === input.credentialId);
+  if (!wrap) throw failure;
+  const kek = await deriveKekFromPrf(input.prfOutput);
+  return unlockWith(record, kek, wrap.wrappedRootSecret, prfWrapContext(record.userId, input.credentialId), failure);
+}

@@ -1,0 +1,101 @@
+import type {
+  BackupSnapshotT,
+  DevicePublicKeyT,
+  DeviceSummaryT,
+  PasskeySummaryT,
+  SessionInfoT,
+  AuditPageT,
+} from '../../protocol/api';
+import type { ErrorBody, ErrorCode } from '../../protocol/errors';
+
+/**
+ * A failure the key server reported (with its stable code), or `network` when no answer came
+ * back at all: the app treats the latter as "offline", never as an error in the vault.
+ */
+export class KeyServerError extends Error {
+  override readonly name = 'KeyServerError';
+  constructor(
+    readonly code: ErrorCode | 'network' | 'bad_response',
+    readonly status: number,
+    message: string,
+    readonly details: { currentVersion?: number; retryAfterSeconds?: number } = {},
+  ) {
+    super(message);
+  }
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * The key server's API as the app uses it. Cookies carry the session (same origin, HttpOnly);
+ * the browser adds the Origin header the server checks. Bodies never include PRF output or
+ * plaintext: callers pass ciphertext blobs and WebAuthn responses already stripped.
+ */
+export class KeyServer {
+  constructor(private readonly base = '') {}
+
+  private async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}/api${path}`, {
+        method,
+        credentials: 'same-origin',
+        cache: 'no-store',
+        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      });
+    } catch {
+      if (signal?.aborted) throw signal.reason;
+      throw new KeyServerError('network', 0, 'The key server cannot be reached.', {});
+    }
+    const parsed = (await response.json().catch(() => undefined)) as unknown;
+    if (!response.ok) {
+      const error = (parsed as Partial<ErrorBody> | undefined)?.error;
+      if (!error) throw new KeyServerError('bad_response', response.status, `The key server answered HTTP ${response.status}.`);
+      const { code, message, ...details } = error;
+      throw new KeyServerError(code, response.status, message, details);
+    }
+    return parsed as T;
+  }
+
+  registerOptions(username: string) {
+    return this.call<Json>('POST', '/passkeys/register/options', { username });
+  }
+  registerVerify(response: unknown, passkeyName?: string) {
+    return this.call<{ session: SessionInfoT; passkey: PasskeySummaryT }>('POST', '/passkeys/register/verify', { response, passkeyName });
+  }
+  signInOptions(username: string) {
+    return this.call<Json>('POST', '/passkeys/signin/options', { username });
+  }
+  signInVerify(response: unknown) {
+    return this.call<{ session: SessionInfoT; passkey: PasskeySummaryT }>('POST', '/passkeys/signin/verify', { response });
+  }
+  session() {
+    return this.call<SessionInfoT>('GET', '/session');
+  }
+  signOut() {
+    return this.call<{ ok: true }>('POST', '/session/signout', {});
+  }
+  registerDevice(name: string, publicKey: DevicePublicKeyT) {
+    return this.call<DeviceSummaryT>('POST', '/devices', { name, publicKey });
+  }
+  deviceChallenge(deviceId: string) {
+    return this.call<{ challenge: string; expiresAt: number }>('POST', '/devices/challenge', { deviceId });
+  }
+  deviceSignIn(deviceId: string, challenge: string, signature: string) {
+    return this.call<{ session: SessionInfoT }>('POST', '/devices/signin', { deviceId, challenge, signature });
+  }
+  backup() {
+    return this.call<BackupSnapshotT>('GET', '/backup');
+  }
+  putKeyBundle(blob: string, expectedVersion: number) {
+    return this.call<{ version: number }>('PUT', '/backup/key-bundle', { blob, expectedVersion });
+  }
+  putWrapPrf(credentialId: string, blob: string, expectedVersion: number) {
+    return this.call<{ version: number }>('PUT', `/backup/wrap-prf/${encodeURIComponent(credentialId)}`, { blob, expectedVersion });
+  }
+  audit(before?: number) {
+    return this.call<AuditPageT>('GET', `/audit${before ? `?before=${before}` : ''}`);
+  }
+}
