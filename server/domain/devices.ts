@@ -6,7 +6,8 @@ import { deviceSignInMessage } from '../../protocol/device-signin';
 import { appendAuditEvent } from '../store/audit';
 import { consumeChallenge, saveChallenge } from '../store/challenges';
 import { findDevice, touchDevice } from '../store/devices';
-import { inTransaction, type Store } from '../store/store';
+import type { Store } from '../store/store';
+import { inUserTransaction } from './user-transaction';
 import { KeyholdError } from './errors';
 
 const ECDSA_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
@@ -44,7 +45,7 @@ export async function verifyDeviceSignIn(
 ): Promise<{ userId: string }> {
   const device = await findDevice(store, req.deviceId);
   const audit = (type: 'signin.device.failure' | 'challenge.failure', reason: string) =>
-    device ? inTransaction(store, (tx) => appendAuditEvent(tx, device.user_id, type, { deviceId: device.id, reason, address: ctx.address }, ctx.now)) : Promise.resolve();
+    device ? inUserTransaction(store, device.user_id, (tx) => appendAuditEvent(tx, device.user_id, type, { deviceId: device.id, reason, address: ctx.address }, ctx.now)) : Promise.resolve();
   let issued;
   try {
     issued = await consumeChallenge(store, req.challenge, 'device', ctx.now);
@@ -76,6 +77,6 @@ export async function verifyDeviceSignIn(
     throw new KeyholdError('device_revoked', 'This device was removed from the account; recover or sign in with a passkey.');
   }
   await touchDevice(store, device.id, ctx.now);
-  await inTransaction(store, (tx) => appendAuditEvent(tx, device.user_id, 'signin.device.success', { deviceId: device.id, address: ctx.address }, ctx.now));
+  await inUserTransaction(store, device.user_id, (tx) => appendAuditEvent(tx, device.user_id, 'signin.device.success', { deviceId: device.id, address: ctx.address }, ctx.now));
   return { userId: device.user_id };
 }

@@ -16,6 +16,7 @@ import { advanceCounter, findCredential, findUserByName, insertCredential, inser
 import { consumeChallenge, saveChallenge } from '../store/challenges';
 import { inTransaction, isUniqueViolation, type Store } from '../store/store';
 import { KeyholdError } from './errors';
+import { inUserTransaction } from './user-transaction';
 import type { Pepper } from './pepper';
 
 /** The relying party as configured: WebAuthn checks every response against these. */
@@ -119,14 +120,19 @@ export async function finishRegistration(
     last_used_at: null,
   };
   try {
-    await inTransaction(store, async (tx) => {
-      if (purpose === 'register') {
-        await insertUser(tx, { id: pending.userId, username: pending.username, created_at: ctx.now });
-        await appendAuditEvent(tx, pending.userId, 'account.created', { username: pending.username }, ctx.now);
-      }
+    const storeCredential = async (tx: Store) => {
       await insertCredential(tx, credential);
       await appendAuditEvent(tx, pending.userId, 'passkey.added', { credentialId: credential.id, prf: credential.prf_enabled === 1 }, ctx.now);
-    });
+    };
+    if (purpose === 'register') {
+      await inTransaction(store, async (tx) => {
+        await insertUser(tx, { id: pending.userId, username: pending.username, created_at: ctx.now });
+        await appendAuditEvent(tx, pending.userId, 'account.created', { username: pending.username }, ctx.now);
+        await storeCredential(tx);
+      });
+    } else {
+      await inUserTransaction(store, pending.userId, storeCredential);
+    }
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     // The conflict is the username or the credential id; only the first means "pick another name".
@@ -188,7 +194,7 @@ export async function finishSignIn(
   } catch (error) {
     // An expired or replayed challenge for a known credential is worth a line in its owner's log.
     if (credential && error instanceof KeyholdError) {
-      await inTransaction(store, (tx) => appendAuditEvent(tx, credential.user_id, 'challenge.failure', { reason: error.code, address: ctx.address }, ctx.now));
+      await inUserTransaction(store, credential.user_id, (tx) => appendAuditEvent(tx, credential.user_id, 'challenge.failure', { reason: error.code, address: ctx.address }, ctx.now));
     }
     throw error;
   }
@@ -229,5 +235,5 @@ export async function finishSignIn(
 }
 
 async function recordFailure(store: Store, userId: string, reason: string, ctx: { now: number; address: string }): Promise<void> {
-  await inTransaction(store, (tx) => appendAuditEvent(tx, userId, 'signin.passkey.failure', { reason, address: ctx.address }, ctx.now));
+  await inUserTransaction(store, userId, (tx) => appendAuditEvent(tx, userId, 'signin.passkey.failure', { reason, address: ctx.address }, ctx.now));
 }

@@ -7,7 +7,7 @@ import { appendAuditEvent, eraseAuditChain, listAuditEvents } from '../store/aud
 import { listDevices } from '../store/devices';
 import { listSecrets, readSecret } from '../store/secrets';
 import { endSession } from '../store/sessions';
-import { inTransaction, lockUser } from '../store/store';
+import { inUserTransaction } from '../domain/user-transaction';
 import { createRouter, type AppDeps } from '../http/context';
 import { clearSessionCookie, requireSession, sessionOf } from '../http/middleware';
 import { errorResponses, jsonResponse, sessionCookie } from '../http/openapi';
@@ -39,7 +39,7 @@ export function accountRoutes(deps: AppDeps) {
       }),
       async (c) => {
         const session = sessionOf(c);
-        await inTransaction(deps.store, async (tx) => {
+        await inUserTransaction(deps.store, session.userId, async (tx) => {
           await endSession(tx, session.idHash);
           await appendAuditEvent(tx, session.userId, 'session.signout', { scope: session.scope, deviceId: session.deviceId }, deps.now());
         });
@@ -72,7 +72,7 @@ export function accountRoutes(deps: AppDeps) {
         const user = await findUserById(deps.store, userId);
         if (!user) throw new KeyholdError('unauthenticated', 'Sign in first.');
         const now = deps.now();
-        await inTransaction(deps.store, (tx) => appendAuditEvent(tx, userId, 'account.exported', {}, now));
+        await inUserTransaction(deps.store, userId, (tx) => appendAuditEvent(tx, userId, 'account.exported', {}, now));
         const [passkeys, devices, keyBundle, wraps, audit] = await Promise.all([
           listCredentials(deps.store, userId),
           listDevices(deps.store, userId),
@@ -100,8 +100,7 @@ export function accountRoutes(deps: AppDeps) {
       }),
       async (c) => {
         const { userId } = sessionOf(c);
-        await inTransaction(deps.store, async (tx) => {
-          await lockUser(tx, userId);
+        await inUserTransaction(deps.store, userId, async (tx) => {
           await deleteUserRows(tx, userId);
           await eraseAuditChain(tx, userId, deps.now());
         });

@@ -5,7 +5,7 @@ import { KeyholdError } from '../domain/errors';
 import { findCredential } from '../store/accounts';
 import { appendAuditEvent } from '../store/audit';
 import { listSecrets, readSecret, writeSecret } from '../store/secrets';
-import { inTransaction, lockUser } from '../store/store';
+import { inUserTransaction } from '../domain/user-transaction';
 import { createRouter, type AppDeps } from '../http/context';
 import { requireSession, sessionOf } from '../http/middleware';
 import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
@@ -42,8 +42,7 @@ export function backupRoutes(deps: AppDeps) {
         const { blob, expectedVersion } = c.req.valid('json');
         const { userId, deviceId } = sessionOf(c);
         const now = deps.now();
-        const version = await inTransaction(deps.store, async (tx) => {
-          await lockUser(tx, userId); // before any row lock: the order passkey removal and erasure use, so no deadlock
+        const version = await inUserTransaction(deps.store, userId, async (tx) => {
           const stored = await writeSecret(tx, { userId, kind: 'key_bundle', blob, expectedVersion }, now);
           await appendAuditEvent(tx, userId, 'backup.key_bundle.changed', { version: stored, deviceId }, now);
           return stored;
@@ -63,10 +62,8 @@ export function backupRoutes(deps: AppDeps) {
         const { blob, expectedVersion } = c.req.valid('json');
         const { userId } = sessionOf(c);
         const now = deps.now();
-        const version = await inTransaction(deps.store, async (tx) => {
-          // Lock first (same order as passkey removal: no deadlock), then check the passkey under
-          // the lock so a wrap is never stored for a passkey removed a moment ago.
-          await lockUser(tx, userId);
+        const version = await inUserTransaction(deps.store, userId, async (tx) => {
+          // Checked under the user lock, so a wrap is never stored for a passkey removed a moment ago.
           const credential = await findCredential(tx, credentialId);
           if (!credential || credential.user_id !== userId) throw new KeyholdError('not_found', 'No such passkey.');
           const stored = await writeSecret(tx, { userId, kind: 'wrap_prf', ref: credentialId, blob, expectedVersion }, now);

@@ -8,7 +8,7 @@ import { KeyholdError } from '../domain/errors';
 import { appendAuditEvent } from '../store/audit';
 import { insertDevice, listDevices, revokeDevice } from '../store/devices';
 import { endDeviceSessions } from '../store/sessions';
-import { inTransaction } from '../store/store';
+import { inUserTransaction } from '../domain/user-transaction';
 import { createRouter, type AppDeps } from '../http/context';
 import { clientAddress, limitSignIn, requireSession, sessionOf } from '../http/middleware';
 import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
@@ -33,7 +33,7 @@ export function deviceRoutes(deps: AppDeps) {
         const { userId } = sessionOf(c);
         const now = deps.now();
         const id = encodeBase64Url(randomBytes(16));
-        await inTransaction(deps.store, async (tx) => {
+        await inUserTransaction(deps.store, userId, async (tx) => {
           await insertDevice(tx, { id, user_id: userId, name, public_key_jwk: JSON.stringify({ kty: 'EC', crv: 'P-256', x: publicKey.x, y: publicKey.y }), created_at: now, last_seen_at: null, revoked_at: null });
           await appendAuditEvent(tx, userId, 'device.registered', { deviceId: id, name }, now);
         });
@@ -65,7 +65,7 @@ export function deviceRoutes(deps: AppDeps) {
         const { id } = c.req.valid('param');
         const { userId } = sessionOf(c);
         const now = deps.now();
-        await inTransaction(deps.store, async (tx) => {
+        await inUserTransaction(deps.store, userId, async (tx) => {
           if (!(await revokeDevice(tx, userId, id, now))) throw new KeyholdError('not_found', 'No such device.');
           await endDeviceSessions(tx, id);
           await appendAuditEvent(tx, userId, 'device.revoked', { deviceId: id }, now);

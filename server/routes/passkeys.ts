@@ -19,7 +19,7 @@ import { finishRegistration, finishSignIn, startRegistration, startSignIn, type 
 import { appendAuditEvent } from '../store/audit';
 import { deleteCredential, findUserById, findUserByName, listCredentials } from '../store/accounts';
 import { deleteSecret } from '../store/secrets';
-import { inTransaction, lockUser } from '../store/store';
+import { inUserTransaction } from '../domain/user-transaction';
 import { createRouter, type AppDeps } from '../http/context';
 import { clientAddress, limitSignIn, requireSession, sessionOf } from '../http/middleware';
 import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
@@ -90,7 +90,7 @@ export function passkeyRoutes(deps: AppDeps) {
           },
         });
         const session = await openSession(c, deps, { userId, scope: 'passkey' });
-        await inTransaction(deps.store, (tx) => appendAuditEvent(tx, userId, 'signin.passkey.success', { credentialId: credential.id, address }, now));
+        await inUserTransaction(deps.store, userId, (tx) => appendAuditEvent(tx, userId, 'signin.passkey.success', { credentialId: credential.id, address }, now));
         return c.json({ session, passkey: describePasskey(credential) }, 200);
       },
     )
@@ -142,8 +142,8 @@ export function passkeyRoutes(deps: AppDeps) {
       async (c) => {
         const { id } = c.req.valid('param');
         const { userId } = sessionOf(c);
-        await inTransaction(deps.store, async (tx) => {
-          await lockUser(tx, userId); // two concurrent removals must not both pass the "not the last" check
+        // The user lock serialises concurrent removals: both must not pass the "not the last" check.
+        await inUserTransaction(deps.store, userId, async (tx) => {
           const mine = await listCredentials(tx, userId);
           if (!mine.some((p) => p.id === id)) throw new KeyholdError('not_found', 'No such passkey.');
           if (mine.length === 1) throw new KeyholdError('last_passkey', 'This is your only passkey; add another before removing it.');

@@ -1,0 +1,17 @@
+import { inTransaction, lockUser, type Store } from '../store/store';
+import { KeyholdError } from './errors';
+
+/**
+ * Every write to an existing user's rows goes through here: one transaction that first takes the
+ * user's lock (always first, so no two writers can take locks in opposite orders and deadlock),
+ * then checks the account still exists, so nothing is written — not even an audit entry after
+ * the tombstone — once an erasure has committed.
+ */
+export function inUserTransaction<T>(store: Store, userId: string, work: (tx: Store) => Promise<T>): Promise<T> {
+  return inTransaction(store, async (tx) => {
+    await lockUser(tx, userId);
+    const user = await tx.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
+    if (!user) throw new KeyholdError('unauthenticated', 'This account no longer exists.');
+    return work(tx);
+  });
+}
