@@ -1,0 +1,86 @@
+/**
+ * The contract between the vault controller (src/vault/vault-controller.ts) and the UI
+ * (src/ui/). The UI renders `VaultController.state` and calls its methods; it never touches
+ * keys, IndexedDB or the key server itself. Decrypted values leave the controller only as the
+ * return values of `readRecord` / `listRecords`, and locking makes the UI drop them.
+ */
+
+export type RecordKind = 'login' | 'note';
+
+export interface LoginContent {
+  kind: 'login';
+  title: string;
+  username: string;
+  password: string;
+  url: string;
+  notes: string;
+}
+
+export interface NoteContent {
+  kind: 'note';
+  title: string;
+  body: string;
+}
+
+export type RecordContent = LoginContent | NoteContent;
+
+/** What the list shows: decrypted title and kind, and whether the change reached the server. */
+export interface RecordSummary {
+  id: string;
+  kind: RecordKind;
+  title: string;
+  /** For logins, the username or URL host, to tell records apart; '' for notes. */
+  subtitle: string;
+  updatedAt: number;
+  /** False until the sync engine (a later issue) has sent the change. */
+  synced: boolean;
+}
+
+/** Progress of a key derivation (Argon2id in the worker), for the PIN screen. */
+export type DeriveProgress = (phase: 'deriving' | 'unwrapping' | 'done') => void;
+
+export interface UnlockThrottle {
+  /** Consecutive wrong PINs on this device (survives reloads). */
+  failures: number;
+  /** Epoch ms before which no PIN attempt is accepted; null when there is no wait. */
+  retryAt: number | null;
+}
+
+export type StoragePersistence = 'granted' | 'not-granted' | 'unsupported';
+
+export interface VaultSettings {
+  /** Lock after this long without interaction (default 5 min). */
+  idleLockMinutes: number;
+  /** Lock after the page has been hidden this long (default 30 s). */
+  hiddenGraceSeconds: number;
+}
+
+export type VaultState =
+  | { kind: 'loading' }
+  /** No vault on this device: onboarding (or, in a later issue, recovery). */
+  | { kind: 'welcome'; online: boolean }
+  /** Account and passkey created; the user now chooses a PIN (entered twice). */
+  | { kind: 'choose-pin'; username: string; prfAvailable: boolean }
+  | { kind: 'locked'; username: string; prfUnlock: boolean; throttle: UnlockThrottle; lockedBecause: LockReason | null }
+  | { kind: 'unlocked'; username: string; userId: string; prfUnlock: boolean };
+
+export type LockReason = 'button' | 'idle' | 'hidden' | 'pin-changed';
+
+/** Stable codes of failures the UI explains to the user. */
+export type VaultFailureCode =
+  | 'wrong_pin'
+  | 'throttled'
+  | 'pin_rejected'
+  | 'pin_mismatch'
+  | 'username_taken'
+  | 'username_invalid'
+  | 'passkey_cancelled'
+  | 'passkey_failed'
+  | 'prf_unavailable'
+  | 'offline'
+  | 'server_error'
+  | 'not_found';
+
+/** Events the controller dispatches (both plain `Event`s; read `controller.state` after them). */
+export const STATE_CHANGED = 'state-changed';
+export const RECORDS_CHANGED = 'records-changed';
