@@ -39,6 +39,7 @@ export function buildApp(deps: AppDeps) {
 
   api.doc31('/openapi.json', {
     openapi: '3.1.0',
+    servers: [{ url: '/api' }],
     info: { title: 'Keyhold key server', version: deps.version, description: 'Passkey accounts, devices, sessions and the encrypted backup store. Errors are `{ error: { code, message } }`.' },
   });
   api.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'kh_session' });
@@ -54,8 +55,9 @@ export function buildApp(deps: AppDeps) {
       c.header('Cache-Control', 'no-cache'); // the update flow must see a new service worker at once
     });
     app.use('*', serveStatic({ root }));
-    // Client-side routes fall back to the app shell.
-    app.get('*', serveStatic({ root, path: 'index.html' }));
+    // Client-side routes fall back to the app shell; an unknown API path stays a JSON 404.
+    const appShell = serveStatic({ root, path: 'index.html' });
+    app.get('*', (c, next) => (c.req.path.startsWith('/api/') ? next() : appShell(c, next)));
   }
   return { app, routes };
 }

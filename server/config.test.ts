@@ -75,3 +75,10 @@ describe('start-up', () => {
     }
   });
 });
+
+describe('static files', () => {
+  it('serves the built PWA from ./dist by default and nothing when STATIC_DIR is empty', () => {
+    expect(loadConfig({}).staticDir).toBe('./dist');
+    expect(loadConfig({ STATIC_DIR: '' }).staticDir).toBeUndefined();
+  });
+});

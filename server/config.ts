@@ -109,7 +109,8 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     signinLimitPerAccount: e.SIGNIN_LIMIT_PER_ACCOUNT,
     signinLimitPerAddress: e.SIGNIN_LIMIT_PER_ADDRESS,
     trustProxy: e.TRUST_PROXY,
-    staticDir: e.STATIC_DIR || undefined,
+    // An explicitly empty STATIC_DIR means "API only" (empty values otherwise count as unset).
+    staticDir: env.STATIC_DIR === '' ? undefined : e.STATIC_DIR,
     logRequests: e.LOG_REQUESTS,
   };
 }

@@ -72,7 +72,8 @@ export function accountRoutes(deps: AppDeps) {
         const user = await findUserById(deps.store, userId);
         if (!user) throw new KeyholdError('unauthenticated', 'Sign in first.');
         const now = deps.now();
-        await inUserTransaction(deps.store, userId, (tx) => appendAuditEvent(tx, userId, 'account.exported', {}, now));
+        // HEAD runs this handler too; only a real download is an export worth a line in the log.
+        if (c.req.method === 'GET') await inUserTransaction(deps.store, userId, (tx) => appendAuditEvent(tx, userId, 'account.exported', {}, now));
         const [passkeys, devices, keyBundle, wraps, audit] = await Promise.all([
           listCredentials(deps.store, userId),
           listDevices(deps.store, userId),

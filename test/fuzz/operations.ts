@@ -1,0 +1,130 @@
+import type { z } from 'zod';
+import {
+  AddPasskeyVerifyRequest,
+  DeviceChallengeRequest,
+  DeviceSignInRequest,
+  PutKeyBundleRequest,
+  PutWrapPrfRequest,
+  RegisterDeviceRequest,
+  RegisterOptionsRequest,
+  RegisterVerifyRequest,
+  SignInOptionsRequest,
+  SignInVerifyRequest,
+} from '../../protocol/api';
+
+/** The parts of an OpenAPI 3.1 document the fuzzer walks. */
+export interface JsonSchema {
+  type?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  enum?: unknown[];
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  maxItems?: number;
+  additionalProperties?: boolean | JsonSchema;
+}
+
+interface OpenApiOperation {
+  parameters?: Array<{ name: string; in: string; schema: JsonSchema }>;
+  requestBody?: { content: Record<string, { schema: JsonSchema }> };
+  security?: unknown[];
+}
+
+export interface OpenApiDocument {
+  paths: Record<string, Record<string, OpenApiOperation>>;
+}
+
+/**
+ * What a request to an operation may do when nothing in it is broken:
+ * - `read`: a GET; may answer 200 and never writes the guarded tables;
+ * - `challenge`: issues a challenge and counts a rate-limit hit, both outside the guarded tables;
+ *   may answer 200 to a well-formed request;
+ * - `ceremony`: needs a signature over a challenge the server issued, so a fuzzed request is
+ *   always refused, even a schema-valid one (random ids, so no audit entry for a real user);
+ * - `write`: changes stored data when valid, so every fuzzed request must be broken somehow.
+ */
+export type OperationKind = 'read' | 'challenge' | 'ceremony' | 'write';
+
+export interface Contract {
+  kind: OperationKind;
+  /** The schema the route parses its JSON body with: the oracle for "is this body acceptable". */
+  body?: z.ZodType;
+  /** A GET that appends to the audit chain when signed in: fuzzed without a live session only. */
+  auditsWhenSignedIn?: true;
+  /** A compare-and-set write: a body whose `expectedVersion` is not the stored one is refused. */
+  compareAndSet?: true;
+}
+
+/**
+ * Every operation the fuzzer may meet, keyed `METHOD path` as in the document. A new route fails
+ * the suite until it is classified here, so nothing in the API goes unfuzzed by accident.
+ */
+export const CONTRACTS: Record<string, Contract> = {
+  'GET /health': { kind: 'read' },
+  'POST /passkeys/register/options': { kind: 'challenge', body: RegisterOptionsRequest },
+  'POST /passkeys/register/verify': { kind: 'ceremony', body: RegisterVerifyRequest },
+  'POST /passkeys/signin/options': { kind: 'challenge', body: SignInOptionsRequest },
+  'POST /passkeys/signin/verify': { kind: 'ceremony', body: SignInVerifyRequest },
+  'GET /passkeys': { kind: 'read' },
+  'POST /passkeys/add/options': { kind: 'challenge' },
+  'POST /passkeys/add/verify': { kind: 'ceremony', body: AddPasskeyVerifyRequest },
+  'DELETE /passkeys/{id}': { kind: 'write' },
+  'POST /devices': { kind: 'write', body: RegisterDeviceRequest },
+  'GET /devices': { kind: 'read' },
+  'DELETE /devices/{id}': { kind: 'write' },
+  'POST /devices/challenge': { kind: 'challenge', body: DeviceChallengeRequest },
+  'POST /devices/signin': { kind: 'ceremony', body: DeviceSignInRequest },
+  'GET /backup': { kind: 'read' },
+  'PUT /backup/key-bundle': { kind: 'write', body: PutKeyBundleRequest, compareAndSet: true },
+  'PUT /backup/wrap-prf/{credentialId}': { kind: 'write', body: PutWrapPrfRequest, compareAndSet: true },
+  'GET /session': { kind: 'read' },
+  'POST /session/signout': { kind: 'write' },
+  'GET /audit': { kind: 'read' },
+  'GET /account/export': { kind: 'read', auditsWhenSignedIn: true },
+  'DELETE /account': { kind: 'write' },
+};
+
+export interface Operation {
+  key: string;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'OPTIONS';
+  /** Path template relative to the API mount point, e.g. `/devices/{id}`. */
+  template: string;
+  pathParams: string[];
+  queryParams: string[];
+  /** The JSON body schema as the document publishes it (generators start from it). */
+  bodySchema: JsonSchema | undefined;
+  needsSession: boolean;
+  contract: Contract | undefined;
+}
+
+const METHODS = ['get', 'post', 'put', 'delete', 'patch'] as const;
+
+/** Every operation in the document, in document order. */
+export function listOperations(doc: OpenApiDocument): Operation[] {
+  return Object.entries(doc.paths).flatMap(([template, item]) =>
+    METHODS.filter((m) => item[m]).map((m) => {
+      const op = item[m]!;
+      const key = `${m.toUpperCase()} ${template}`;
+      const parameters = op.parameters ?? [];
+      return {
+        key,
+        method: m.toUpperCase() as Operation['method'],
+        template,
+        pathParams: parameters.filter((p) => p.in === 'path').map((p) => p.name),
+        queryParams: parameters.filter((p) => p.in === 'query').map((p) => p.name),
+        bodySchema: op.requestBody?.content['application/json']?.schema,
+        needsSession: (op.security ?? []).length > 0,
+        contract: CONTRACTS[key],
+      };
+    }),
+  );
+}
+
+/** The path with its parameters filled in, each percent-encoded as a client library would. */
+export function fillPath(template: string, params: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
+}

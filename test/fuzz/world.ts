@@ -1,0 +1,63 @@
+import type { Store } from '../../server/store/store';
+import { createAccount, deviceSignIn, registerDevice } from '../helpers/accounts';
+import type { TestServer } from '../helpers/harness';
+
+/** What the fuzzer knows about the data it is trying to damage. */
+export interface FuzzWorld {
+  /** `kh_session=…` cookie pairs of a passkey session and a device session of the same user. */
+  cookies: { passkey: string; device: string };
+  ids: { user: string; passkey: string; device: string; revokedDevice: string };
+  /** Every id above: a path parameter holding one of these may name something that exists. */
+  realIds: string[];
+  /** The version the key bundle and the passkey's wrap_prf are both stored at. */
+  storedVersion: number;
+  bodyLimit: number;
+}
+
+async function expectOk(what: string, reply: Promise<{ status: number; body: unknown }>): Promise<void> {
+  const { status, body } = await reply;
+  if (status !== 200) throw new Error(`${what}: ${status} ${JSON.stringify(body)}`);
+}
+
+/**
+ * A user with a passkey, a live and a revoked device, a device session, a key bundle and a PRF
+ * wrap: every guarded table holds rows a broken request could damage.
+ */
+export async function seedWorld(server: TestServer): Promise<FuzzWorld> {
+  const owner = await createAccount(server, 'fuzz-owner');
+  const phone = await registerDevice(owner, 'Fuzzed phone');
+  const old = await registerDevice(owner, 'Retired tablet');
+  await expectOk('revoke device', owner.client.delete(`/api/devices/${old.deviceId}`));
+  const { client: deviceClient, reply } = await deviceSignIn(server, phone.deviceId, phone.privateKey);
+  await expectOk('device sign-in', Promise.resolve(reply));
+  await expectOk('key bundle', owner.client.put('/api/backup/key-bundle', { blob: 'a2V5LWJ1bmRsZS1jaXBoZXJ0ZXh0', expectedVersion: 0 }));
+  await expectOk('wrap_prf', owner.client.put(`/api/backup/wrap-prf/${owner.credentialId}`, { blob: 'd3JhcHBlZC1yb290LXNlY3JldA', expectedVersion: 0 }));
+  if (!owner.client.cookie || !deviceClient.cookie) throw new Error('seeding left a client without a session cookie');
+  const ids = { user: owner.userId, passkey: owner.credentialId, device: phone.deviceId, revokedDevice: old.deviceId };
+  return {
+    cookies: { passkey: owner.client.cookie, device: deviceClient.cookie },
+    ids,
+    realIds: Object.values(ids),
+    storedVersion: 1,
+    bodyLimit: server.config.bodyLimitBytes,
+  };
+}
+
+/**
+ * The tables a refused request must never touch. `challenges` and `rate_limits` are left out on
+ * purpose: a well-formed options request issues a challenge and counts a hit.
+ */
+export const GUARDED_TABLES = ['users', 'credentials', 'devices', 'secret_blobs', 'audit_log', 'sessions'] as const;
+
+const canonical = (row: object): string =>
+  JSON.stringify(Object.fromEntries(Object.entries(row).sort(([a], [b]) => a.localeCompare(b))), (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+
+/** Every row of every guarded table, canonicalised and sorted, so two snapshots compare with toEqual. */
+export async function snapshotGuardedTables(store: Store): Promise<Record<string, string[]>> {
+  const snapshot: Record<string, string[]> = {};
+  for (const table of GUARDED_TABLES) {
+    const rows: object[] = await store.db.selectFrom(table).selectAll().execute();
+    snapshot[table] = rows.map(canonical).sort();
+  }
+  return snapshot;
+}
