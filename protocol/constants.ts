@@ -84,3 +84,45 @@ export const AAD_DOMAIN = 'keyhold/aad/v1';
 /** PIN policy: a numeric PIN of at least 6 digits, or a passphrase of at least 8 characters. */
 export const PIN_MIN_DIGITS = 6;
 export const PASSPHRASE_MIN_CHARS = 8;
+
+// ——— Vault controller on the device (src/vault/vault-controller.ts and friends) ———
+// Appended section: local rules of the PWA's vault. None of these travel over the wire; they
+// live here because a constant has one home (STYLE habit 8).
+
+/**
+ * Local PIN unlock throttle (src/vault/unlock-throttle.ts). Consecutive wrong PINs on this
+ * device, counted in IndexedDB so a reload does not reset them; a correct PIN or a PRF passkey
+ * unlock resets the count. The first PIN_FREE_ATTEMPTS wrong PINs cost nothing (typos); from
+ * then on each wrong PIN starts a wait before the next attempt is accepted:
+ *
+ *   wrong PINs so far   1–3   4      5      6      7      8       9       10 and more
+ *   wait before next    0     30 s   1 min  2 min  5 min  15 min  30 min  1 h (the cap)
+ *
+ * This slows down a person holding the unlocked phone's UI; it cannot slow an attacker who
+ * copied the IndexedDB files (DESIGN.md threat model: each of their guesses costs one Argon2id).
+ */
+export const PIN_FREE_ATTEMPTS = 3;
+export const PIN_THROTTLE_DELAYS_MS: readonly number[] = [30, 60, 2 * 60, 5 * 60, 15 * 60, 30 * 60, 60 * 60].map((s) => s * 1000);
+/** The longest wait; a stored retry time further away (a clock set back) is clamped to this. */
+export const PIN_THROTTLE_MAX_DELAY_MS = 60 * 60 * 1000;
+
+/** Auto-lock (DESIGN.md "Key hierarchy": idle timeout and page hide after a grace period). */
+export const IDLE_LOCK_MINUTES_DEFAULT = 5;
+export const IDLE_LOCK_MINUTES_MIN = 1;
+export const IDLE_LOCK_MINUTES_MAX = 60;
+export const HIDDEN_GRACE_SECONDS_DEFAULT = 30;
+export const HIDDEN_GRACE_SECONDS_MIN = 0;
+export const HIDDEN_GRACE_SECONDS_MAX = 10 * 60;
+
+/** Record limits, checked before encryption (characters, i.e. UTF-16 code units). */
+export const RECORD_TITLE_MAX_CHARS = 200;
+export const RECORD_FIELD_MAX_CHARS = 10_000;
+/** Plaintext format version of a record, bound into its AAD (src/vault/crypto/records.ts). */
+export const RECORD_FORMAT_VERSION = 1;
+
+/** Length of a WebAuthn PRF output (HMAC-SHA-256 in the authenticator, WebAuthn L3 §10.1.4). */
+export const PRF_OUTPUT_BYTES = 32;
+
+/** Generated passwords (src/vault/password-generator.ts). */
+export const GENERATED_PASSWORD_DEFAULT_LENGTH = 20;
+export const GENERATED_PASSWORD_MAX_LENGTH = 128;

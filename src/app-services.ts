@@ -1,9 +1,15 @@
 import type { Argon2Client } from './vault/argon2-client';
 import type { AppUpdates } from './pwa';
+import type { VaultControllerLike } from './ui/vault-controller-like';
 
 /** The app's singletons, created once in main.ts and handed to the `<kh-app>` shell. */
 export interface AppServices {
   readonly argon2: Argon2Client;
   /** Undefined where no service worker runs (the dev server, or a browser without one). */
   readonly updates: AppUpdates | undefined;
+  /**
+   * The vault controller the screens render and drive; `<kh-app>` calls its `start()` once.
+   * Optional only until main.ts constructs it: then make it required.
+   */
+  readonly vault: VaultControllerLike;
 }

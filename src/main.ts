@@ -8,16 +8,29 @@ import { registerServiceWorker } from './pwa';
 import { createScriptUrlPolicy } from './script-url-policy';
 import './ui/kh-app';
 import { Argon2Client } from './vault/argon2-client';
+import { KeyServer } from './vault/key-server';
+import { LocalStore } from './vault/local-store';
+import { createBrowserPasskeys } from './vault/passkeys';
+import { VaultController } from './vault/vault-controller';
 
 /** Where vite-plugin-pwa writes the built sw.ts; at the root so its scope covers the whole app. */
 const SERVICE_WORKER_URL = '/sw.js';
 
 const toScriptUrl = createScriptUrlPolicy([SERVICE_WORKER_URL, argon2WorkerUrl]);
 
+const argon2 = new Argon2Client({
+  // lib.dom types the Worker constructor without Trusted Types, which browsers do accept.
+  createWorker: () => new Worker(toScriptUrl(argon2WorkerUrl) as string, { type: 'module', name: 'argon2' }),
+});
+
 const services: AppServices = {
-  argon2: new Argon2Client({
-    // lib.dom types the Worker constructor without Trusted Types, which browsers do accept.
-    createWorker: () => new Worker(toScriptUrl(argon2WorkerUrl) as string, { type: 'module', name: 'argon2' }),
+  argon2,
+  // <kh-app> calls vault.start() once and offers a retry if it fails.
+  vault: new VaultController({
+    argon2: argon2.hash.bind(argon2),
+    server: new KeyServer(),
+    store: new LocalStore(),
+    passkeys: createBrowserPasskeys(),
   }),
   // Only `vite build` emits sw.js; the dev server has none to register.
   updates: import.meta.env.PROD && 'serviceWorker' in navigator ? registerServiceWorker(toScriptUrl(SERVICE_WORKER_URL)) : undefined,

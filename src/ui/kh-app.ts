@@ -1,8 +1,16 @@
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { AppServices } from '../app-services';
 import type { ServerHealth } from '../vault/server-health';
-import { ServerHealthController } from './server-health-controller';
+import './kh-pin-setup';
+import './kh-unlock';
 import './kh-update-prompt';
+import './kh-vault';
+import './kh-welcome';
+import { OnlineController } from './online-controller';
+import { PageActivityController } from './page-activity-controller';
+import { ServerHealthController } from './server-health-controller';
+import { sharedStyles } from './shared-styles';
+import { VaultStateController } from './vault-state-controller';
 
 /** Words for the key server's state; "offline" is normal for Keyhold, so it reads calmly. */
 function describeHealth(health: ServerHealth | undefined): string {
@@ -21,73 +29,87 @@ function describeHealth(health: ServerHealth | undefined): string {
 }
 
 /**
- * The Keyhold app shell. For now it names the app, shows whether the key server answers, and
- * offers a waiting update; the vault screens arrive with the vault SDK.
+ * The Keyhold app shell: renders the screen for the vault controller's state (welcome, PIN
+ * setup, unlock, the vault), tells the controller about page visibility and user activity for
+ * auto-lock, and keeps the offline banner, the key server's health and the update prompt.
  */
 export class KhApp extends LitElement {
   static override properties = {
     services: { attribute: false },
   };
 
-  static override styles = css`
-    :host {
-      display: flex;
-      flex-direction: column;
-      min-height: 100dvh;
-      padding: max(1rem, env(safe-area-inset-top)) 1rem max(5rem, env(safe-area-inset-bottom));
-      box-sizing: border-box;
-    }
-    header {
-      display: flex;
-      align-items: center;
-      gap: 0.75rem;
-    }
-    header img {
-      width: 2.5rem;
-      height: 2.5rem;
-    }
-    h1 {
-      margin: 0;
-      font-size: 1.75rem;
-      letter-spacing: 0.02em;
-    }
-    main {
-      flex: 1;
-      max-width: 40rem;
-    }
-    .server {
-      display: flex;
-      flex-wrap: wrap;
-      align-items: center;
-      gap: 0.5rem 1rem;
-      color: var(--kh-muted, #94a3b8);
-    }
-    .server button {
-      min-height: 2.75rem;
-      padding: 0 1rem;
-      border: 1px solid currentColor;
-      border-radius: 0.5rem;
-      background: transparent;
-      color: inherit;
-      font: inherit;
-    }
-    .server button:focus-visible {
-      outline: 3px solid var(--kh-focus, #93c5fd);
-      outline-offset: 2px;
-    }
-    @media (min-width: 40rem) {
+  static override styles = [
+    sharedStyles,
+    css`
       :host {
-        padding-inline: 2rem;
+        display: flex;
+        flex-direction: column;
+        min-height: 100dvh;
+        padding: max(1rem, env(safe-area-inset-top)) 1rem max(5rem, env(safe-area-inset-bottom));
       }
-    }
-  `;
+      header,
+      main,
+      footer,
+      .offline {
+        width: 100%;
+        max-width: 40rem;
+        margin-inline: auto;
+      }
+      header {
+        display: flex;
+        align-items: center;
+        gap: 0.75rem;
+      }
+      header img {
+        width: 2.5rem;
+        height: 2.5rem;
+      }
+      h1 {
+        margin: 0;
+        font-size: 1.75rem;
+        letter-spacing: 0.02em;
+      }
+      .offline {
+        margin-top: 0.75rem;
+        padding: 0.625rem 0.875rem;
+        border-left: 4px solid var(--kh-accent, #fbbf24);
+        border-radius: 0.5rem;
+        background: var(--kh-surface-raised, #1e293b);
+      }
+      main {
+        flex: 1;
+      }
+      .server {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.5rem 1rem;
+        margin-top: 2rem;
+        color: var(--kh-muted, #94a3b8);
+        font-size: 0.9375rem;
+      }
+      @media (min-width: 40rem) {
+        :host {
+          padding-inline: 2rem;
+        }
+      }
+    `,
+  ];
 
   declare services: AppServices | undefined;
   readonly #serverHealth = new ServerHealthController(this);
+  readonly #online = new OnlineController(this);
+  readonly #vaultState = new VaultStateController(this);
 
   constructor() {
     super();
     this.services = undefined;
+    // Registers itself with this host (visibility and activity → auto-lock); nothing else holds it.
+    new PageActivityController(this, () => this.services?.vault);
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('services')) this.#vaultState.observe(this.services?.vault);
   }
 
   protected override render(): unknown {
@@ -97,19 +119,48 @@ export class KhApp extends LitElement {
         <img src="/favicon.svg" alt="" />
         <h1>Keyhold</h1>
       </header>
-      <main>
-        <p>Your keys, locked on this device with your PIN.</p>
-        <p class="server">
-          <span role="status">Key server: ${describeHealth(health)}</span>
-          ${health === undefined ? '' : html`<button type="button" @click=${this._onCheckAgain}>Check again</button>`}
-        </p>
-      </main>
+      ${this.#online.value
+        ? nothing
+        : html`<p class="offline" role="status" data-test="offline-banner">
+            Offline — your vault works; recovery, new devices and the audit log need the server.
+          </p>`}
+      <main>${this.#renderScreen()}</main>
+      <footer class="server">
+        <span role="status">Key server: ${describeHealth(health)}</span>
+        ${health === undefined ? '' : html`<button type="button" @click=${this._onCheckAgain}>Check again</button>`}
+      </footer>
       <kh-update-prompt .updates=${this.services?.updates}></kh-update-prompt>
     `;
   }
 
+  #renderScreen(): unknown {
+    const vault = this.services?.vault;
+    const state = this.#vaultState.state;
+    switch (state.kind) {
+      case 'loading':
+        return this.#vaultState.startFailed
+          ? html`<div role="alert">
+              <p class="error">Keyhold could not open its storage on this device. Private browsing, or a full disk, can cause this.</p>
+              <button type="button" @click=${this._onRetryStart}>Try again</button>
+            </div>`
+          : html`<p role="status" class="hint">Your keys, locked on this device with your PIN. Opening…</p>`;
+      case 'welcome':
+        return html`<kh-welcome .vault=${vault} .online=${this.#online.value && state.online}></kh-welcome>`;
+      case 'choose-pin':
+        return html`<kh-pin-setup .vault=${vault} .state=${state}></kh-pin-setup>`;
+      case 'locked':
+        return html`<kh-unlock .vault=${vault} .state=${state}></kh-unlock>`;
+      case 'unlocked':
+        return html`<kh-vault .vault=${vault} .state=${state}></kh-vault>`;
+    }
+  }
+
   private _onCheckAgain(): void {
     void this.#serverHealth.refresh();
+  }
+
+  private _onRetryStart(): void {
+    this.#vaultState.retryStart();
   }
 }
 

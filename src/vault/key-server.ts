@@ -32,12 +32,19 @@ type Json = Record<string, unknown>;
  * plaintext: callers pass ciphertext blobs and WebAuthn responses already stripped.
  */
 export class KeyServer {
-  constructor(private readonly base = '') {}
+  /**
+   * `base`: prefix of `/api/...` ('' = this origin). `fetchImpl`: the global fetch unless given
+   * (tests route requests to an in-process server); looked up per call, never captured early.
+   */
+  constructor(
+    private readonly base = '',
+    private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init),
+  ) {}
 
   private async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(`${this.base}/api${path}`, {
+      response = await this.fetchImpl(`${this.base}/api${path}`, {
         method,
         credentials: 'same-origin',
         cache: 'no-store',

@@ -79,7 +79,11 @@ export type VaultFailureCode =
   | 'prf_unavailable'
   | 'offline'
   | 'server_error'
-  | 'not_found';
+  | 'not_found'
+  /** A record call while locked, or the vault locked during the call. */
+  | 'locked'
+  /** A record's title or fields broke the limits. */
+  | 'record_invalid';
 
 /** Events the controller dispatches (both plain `Event`s; read `controller.state` after them). */
 export const STATE_CHANGED = 'state-changed';

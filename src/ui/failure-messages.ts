@@ -1,0 +1,29 @@
+import type { UiFailure } from './vault-controller-like';
+
+type FailureCode = UiFailure['code'];
+
+/**
+ * What each failure means to the person holding the phone. Screens pass overrides where the same
+ * code reads differently (a wrong *current* PIN in settings). Never an exception's own message.
+ */
+const MESSAGES: Record<FailureCode, string> = {
+  wrong_pin: 'Wrong PIN.',
+  throttled: 'Too many wrong PINs. Wait for the countdown, then try again.',
+  pin_rejected: 'This PIN is too easy to guess. Choose another.',
+  pin_mismatch: 'The two entries do not match.',
+  username_taken: 'That username is taken. Choose another one.',
+  username_invalid: 'Use 3 to 32 characters: lowercase letters, digits, dot, underscore or hyphen.',
+  passkey_cancelled: 'No passkey was made: the request was cancelled or timed out. Try again when you are ready.',
+  passkey_failed: 'This device could not use a passkey. Check that screen lock is on, then try again.',
+  prf_unavailable: 'This passkey cannot open the vault on this device. Use your PIN.',
+  offline: 'Keyhold cannot reach its server. Check your connection and try again.',
+  server_error: 'The server had a problem. Try again in a moment.',
+  not_found: 'This item no longer exists.',
+  locked: 'The vault locked before this was done. Unlock it and try again.',
+  record_invalid: 'This item cannot be saved as it is: check the fields and try again.',
+  unexpected: 'Something went wrong on this device. Try again.',
+};
+
+export function describeFailure(failure: UiFailure, overrides: Partial<Record<FailureCode, string>> = {}): string {
+  return overrides[failure.code] ?? MESSAGES[failure.code];
+}

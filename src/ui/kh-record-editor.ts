@@ -1,0 +1,263 @@
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { live } from 'lit/directives/live.js';
+import { generatePassword } from '../vault/password-generator';
+import type { RecordContent, RecordKind } from '../vault/vault-state';
+import { describeFailure } from './failure-messages';
+import { emptyRecord, validateRecord, type RecordErrors, type RecordField } from './record-form';
+import { sharedStyles } from './shared-styles';
+import type { VaultControllerLike } from './vault-controller-like';
+import { VaultTask } from './vault-task';
+
+/**
+ * Views and edits one record: a login (title, username, password with show/hide, generate and
+ * copy, URL, notes) or a note (title, body). New when `recordId` is null. Save, Delete (after a
+ * confirm step) and Cancel all end with `kh-close`; the vault's `RECORDS_CHANGED` refreshes the list.
+ *
+ * @fires kh-close - The editor is done (saved, deleted or cancelled); the host shows the list again.
+ */
+export class KhRecordEditor extends LitElement {
+  static override properties = {
+    vault: { attribute: false },
+    recordId: { attribute: false },
+    kind: { attribute: false },
+    _draft: { state: true },
+    _errors: { state: true },
+    _showPassword: { state: true },
+    _confirmDelete: { state: true },
+    _copyStatus: { state: true },
+  };
+
+  static override styles = [
+    sharedStyles,
+    css`
+      .password-tools {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+      }
+      .password-tools button {
+        flex: 1;
+      }
+      #password {
+        font-family: ui-monospace, 'SF Mono', Menlo, Consolas, monospace;
+      }
+      .delete {
+        margin-top: 2rem;
+      }
+    `,
+  ];
+
+  declare vault: VaultControllerLike | undefined;
+  /** The record to open, or null for a new one of `kind`. */
+  declare recordId: string | null;
+  declare kind: RecordKind;
+  declare private _draft: RecordContent | undefined;
+  declare private _errors: RecordErrors;
+  declare private _showPassword: boolean;
+  declare private _confirmDelete: boolean;
+  declare private _copyStatus: string;
+  readonly #load = new VaultTask<RecordContent>(this);
+  readonly #save = new VaultTask<string>(this);
+  readonly #delete = new VaultTask<void>(this);
+
+  constructor() {
+    super();
+    this.vault = undefined;
+    this.recordId = null;
+    this.kind = 'login';
+    this._draft = undefined;
+    this._errors = {};
+    this._showPassword = false;
+    this._confirmDelete = false;
+    this._copyStatus = '';
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (!changed.has('recordId') && !changed.has('kind') && !changed.has('vault')) return;
+    const vault = this.vault;
+    const id = this.recordId;
+    if (id === null || !vault) {
+      this._draft = emptyRecord(this.kind);
+      return;
+    }
+    this._draft = undefined;
+    void this.#load.run(() => vault.readRecord(id)).then((content) => {
+      if (content && this.recordId === id) this._draft = content;
+    });
+  }
+
+  protected override render(): unknown {
+    const draft = this._draft;
+    const noun = (draft?.kind ?? this.kind) === 'login' ? 'login' : 'note';
+    const heading = this.recordId === null ? `New ${noun}` : draft ? draft.title || `Untitled ${noun}` : `Opening ${noun}…`;
+    if (!draft) {
+      return html`<h2>${heading}</h2>
+        ${this.#load.failure
+          ? html`<p class="error" role="alert">${describeFailure(this.#load.failure)}</p>`
+          : html`<p class="progress" role="status"><span class="spinner" aria-hidden="true"></span>Decrypting…</p>`}
+        <div class="actions"><button type="button" data-test="record-cancel" @click=${this._onCancel}>Back</button></div>`;
+    }
+    const busy = this.#save.pending || this.#delete.pending;
+    const failure = this.#save.failure ?? this.#delete.failure;
+    return html`
+      <h2 tabindex="-1">${heading}</h2>
+      <form novalidate @submit=${this._onSave}>
+        <fieldset ?disabled=${busy}>
+          <legend class="visually-hidden">${this.recordId === null ? `New ${noun}` : `Edit ${noun}`}</legend>
+          ${this.#textField('title', 'Title', draft.title, { required: true })}
+          ${draft.kind === 'login'
+            ? html`
+                ${this.#textField('username', 'Username', draft.username)} ${this.#renderPassword(draft.password)}
+                ${this.#textField('url', 'Web address', draft.url, { type: 'url' })}
+                ${this.#textField('notes', 'Notes', draft.notes, { multiline: true })}
+              `
+            : this.#textField('body', 'Note', draft.body, { multiline: true, required: true })}
+          <div class="actions">
+            <button type="submit" class="primary" data-test="record-save">${this.#save.pending ? 'Saving…' : 'Save'}</button>
+            <button type="button" data-test="record-cancel" @click=${this._onCancel}>Cancel</button>
+          </div>
+        </fieldset>
+        <p class="error msg" role="alert" data-test="record-error">${failure ? describeFailure(failure) : nothing}</p>
+      </form>
+      ${this.recordId === null ? nothing : this.#renderDelete(busy, noun)}
+    `;
+  }
+
+  #textField(field: RecordField, label: string, value: string, opts: { type?: string; multiline?: boolean; required?: boolean } = {}): unknown {
+    const error = this._errors[field];
+    const input = opts.multiline
+      ? html`<textarea id=${field} name=${field} data-test="record-${field}" spellcheck="false" ?required=${opts.required}
+          aria-invalid=${error ? 'true' : 'false'} aria-describedby="${field}-error" .value=${live(value)}
+          @input=${this._onFieldInput}></textarea>`
+      : html`<input id=${field} name=${field} data-test="record-${field}" type=${opts.type ?? 'text'} autocomplete="off"
+          autocapitalize=${field === 'title' ? 'sentences' : 'none'} spellcheck="false" ?required=${opts.required}
+          aria-invalid=${error ? 'true' : 'false'} aria-describedby="${field}-error" .value=${live(value)}
+          @input=${this._onFieldInput} />`;
+    return html`<div class="field">
+      <label for=${field}>${label}</label>${input}
+      <p id="${field}-error" class="error msg">${error ?? nothing}</p>
+    </div>`;
+  }
+
+  #renderPassword(password: string): unknown {
+    const error = this._errors.password;
+    return html`<div class="field">
+      <label for="password">Password</label>
+      <input id="password" name="password" data-test="record-password" type=${this._showPassword ? 'text' : 'password'}
+        autocomplete="new-password" autocapitalize="none" spellcheck="false" aria-invalid=${error ? 'true' : 'false'}
+        aria-describedby="password-error copy-status" .value=${live(password)}
+        @input=${this._onFieldInput} />
+      <div class="password-tools">
+        <button type="button" data-test="toggle-password" aria-pressed=${this._showPassword ? 'true' : 'false'} @click=${this._onTogglePassword}>
+          ${this._showPassword ? 'Hide' : 'Show'}
+        </button>
+        <button type="button" data-test="generate-password" @click=${this._onGenerate}>Generate</button>
+        <button type="button" data-test="copy-password" ?disabled=${password === ''} @click=${this._onCopy}>Copy</button>
+      </div>
+      <p id="password-error" class="error msg">${error ?? nothing}</p>
+      <p id="copy-status" class="hint msg" role="status" data-test="copy-status">${this._copyStatus}</p>
+    </div>`;
+  }
+
+  #renderDelete(busy: boolean, noun: string): unknown {
+    if (!this._confirmDelete) {
+      return html`<div class="actions delete">
+        <button type="button" class="danger" data-test="record-delete" ?disabled=${busy} @click=${this._onAskDelete}>Delete ${noun}</button>
+      </div>`;
+    }
+    return html`<div class="card delete" role="group" aria-labelledby="confirm-delete">
+      <p id="confirm-delete">Delete this ${noun} from the vault? This cannot be undone.</p>
+      <div class="actions">
+        <button type="button" class="danger confirm" data-test="record-delete-confirm" ?disabled=${busy} @click=${this._onDelete}>
+          ${this.#delete.pending ? 'Deleting…' : 'Delete for good'}
+        </button>
+        <button type="button" data-test="record-delete-keep" ?disabled=${busy} @click=${this._onKeep}>Keep it</button>
+      </div>
+    </div>`;
+  }
+
+  #edit(field: RecordField, value: string): void {
+    if (!this._draft) return;
+    this._draft = { ...this._draft, [field]: value } as RecordContent;
+    if (this._errors[field]) this._errors = { ...this._errors, [field]: undefined };
+    if (field === 'password') this._copyStatus = '';
+  }
+
+  #close(): void {
+    this.dispatchEvent(new Event('kh-close'));
+  }
+
+  /** Every field's `name` is its RecordContent key. */
+  private _onFieldInput(event: InputEvent): void {
+    const field = event.target as HTMLInputElement | HTMLTextAreaElement;
+    this.#edit(field.name as RecordField, field.value);
+  }
+
+  private _onCancel(): void {
+    this.#close();
+  }
+
+  private _onTogglePassword(): void {
+    this._showPassword = !this._showPassword;
+  }
+
+  private _onGenerate(): void {
+    this.#edit('password', generatePassword());
+    this._showPassword = true;
+  }
+
+  private async _onCopy(): Promise<void> {
+    if (this._draft?.kind !== 'login') return;
+    try {
+      await navigator.clipboard.writeText(this._draft.password);
+      this._copyStatus = 'Password copied.';
+    } catch {
+      this._copyStatus = 'Could not copy: this browser did not allow it. Show the password and copy it by hand.';
+    }
+  }
+
+  private async _onSave(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const vault = this.vault;
+    if (!vault || !this._draft || this.#save.pending) return;
+    const { errors, cleaned } = validateRecord(this._draft);
+    this._errors = errors;
+    const first = Object.keys(errors)[0];
+    if (first) {
+      await this.updateComplete;
+      this.renderRoot.querySelector<HTMLElement>(`#${first}`)?.focus();
+      return;
+    }
+    const id = this.recordId;
+    const saved = await this.#save.run(() => vault.saveRecord(id, cleaned));
+    if (saved !== undefined) this.#close();
+  }
+
+  private async _onAskDelete(): Promise<void> {
+    this._confirmDelete = true;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>('[data-test="record-delete-keep"]')?.focus();
+  }
+
+  private async _onKeep(): Promise<void> {
+    this._confirmDelete = false;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>('[data-test="record-delete"]')?.focus();
+  }
+
+  private async _onDelete(): Promise<void> {
+    const vault = this.vault;
+    const id = this.recordId;
+    if (!vault || id === null || this.#delete.pending) return;
+    await this.#delete.run(() => vault.deleteRecord(id));
+    if (this.#delete.status === 'done') this.#close();
+  }
+}
+
+customElements.define('kh-record-editor', KhRecordEditor);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'kh-record-editor': KhRecordEditor;
+  }
+}

@@ -1,0 +1,268 @@
+import { LitElement, css, html, nothing } from 'lit';
+import type { RecordKind, RecordSummary } from '../vault/vault-state';
+import { describeFailure } from './failure-messages';
+import './kh-record-editor';
+import './kh-settings';
+import { RecordListController } from './record-list-controller';
+import { sharedStyles } from './shared-styles';
+import type { StateOf, VaultControllerLike } from './vault-controller-like';
+
+/** Which part of the unlocked vault is on screen (one pane at a time: phones first). */
+type VaultView =
+  | { readonly kind: 'list' }
+  | { readonly kind: 'record'; readonly id: string | null; readonly recordKind: RecordKind }
+  | { readonly kind: 'settings' };
+
+const LIST: VaultView = { kind: 'list' };
+
+/**
+ * The unlocked vault: a toolbar (search, new login, new note, settings, lock) over the list of
+ * records, and in their place the record editor or the settings when one is open. Everything
+ * decrypted here lives only as long as this element: locking removes it from the page.
+ */
+export class KhVault extends LitElement {
+  static override properties = {
+    vault: { attribute: false },
+    state: { attribute: false },
+    _view: { state: true },
+  };
+
+  static override styles = [
+    sharedStyles,
+    css`
+      .top {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        justify-content: space-between;
+        gap: 0.5rem;
+      }
+      .top h2 {
+        margin: 0.75rem 0;
+      }
+      .top .actions {
+        gap: 0.5rem;
+      }
+      .toolbar {
+        display: flex;
+        flex-direction: column;
+        gap: 0.75rem;
+        margin-bottom: 1rem;
+      }
+      .toolbar form {
+        margin: 0;
+      }
+      .toolbar .actions button {
+        flex: 1;
+      }
+      ul {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+        display: flex;
+        flex-direction: column;
+        gap: 0.5rem;
+      }
+      .record {
+        display: grid;
+        grid-template-columns: 1fr auto;
+        align-items: center;
+        gap: 0.125rem 0.75rem;
+        width: 100%;
+        min-height: 3.5rem;
+        padding: 0.625rem 1rem;
+        border-color: transparent;
+        background: var(--kh-surface-raised, #1e293b);
+        font-weight: 400;
+        text-align: left;
+      }
+      .record:hover {
+        border-color: var(--kh-border);
+      }
+      .title {
+        font-weight: 600;
+        overflow-wrap: anywhere;
+      }
+      .subtitle {
+        grid-column: 1;
+        color: var(--kh-muted, #94a3b8);
+        font-size: 0.9375rem;
+        overflow-wrap: anywhere;
+      }
+      .badge {
+        grid-column: 2;
+        grid-row: 1 / span 2;
+        padding: 0.125rem 0.5rem;
+        border: 1px solid var(--kh-accent, #fbbf24);
+        border-radius: 999px;
+        color: var(--kh-accent, #fbbf24);
+        font-size: 0.8125rem;
+        white-space: nowrap;
+      }
+      .empty {
+        padding: 1.5rem 1rem;
+        text-align: center;
+      }
+      @media (min-width: 40rem) {
+        .toolbar {
+          flex-direction: row;
+          align-items: flex-end;
+        }
+        .toolbar .search {
+          flex: 1;
+        }
+        .toolbar .actions button {
+          flex: none;
+        }
+      }
+    `,
+  ];
+
+  declare vault: VaultControllerLike | undefined;
+  declare state: StateOf<'unlocked'> | undefined;
+  declare private _view: VaultView;
+  readonly #records = new RecordListController(this, () => this.vault);
+
+  constructor() {
+    super();
+    this.vault = undefined;
+    this.state = undefined;
+    this._view = LIST;
+  }
+
+  protected override render(): unknown {
+    switch (this._view.kind) {
+      case 'record':
+        return html`<kh-record-editor
+          .vault=${this.vault}
+          .recordId=${this._view.id}
+          .kind=${this._view.recordKind}
+          @kh-close=${this._onCloseView}
+        ></kh-record-editor>`;
+      case 'settings':
+        return html`<kh-settings .vault=${this.vault} @kh-close=${this._onCloseView}></kh-settings>`;
+      case 'list':
+        return this.#renderList();
+    }
+  }
+
+  #renderList(): unknown {
+    return html`
+      <div class="top">
+        <h2 tabindex="-1">${this.state ? `${this.state.username}’s vault` : 'Your vault'}</h2>
+        <div class="actions">
+          <button type="button" data-test="settings" @click=${this._onSettings}>Settings</button>
+          <button type="button" data-test="lock" @click=${this._onLock}>Lock</button>
+        </div>
+      </div>
+      <div class="toolbar">
+        <form class="search" role="search" @submit=${this._onSearchSubmit}>
+          <label for="search" class="visually-hidden">Search the vault</label>
+          <input
+            id="search"
+            name="search"
+            data-test="search"
+            type="search"
+            placeholder="Search"
+            autocomplete="off"
+            enterkeyhint="search"
+            .value=${this.#records.query}
+            @input=${this._onSearchInput}
+          />
+        </form>
+        <div class="actions">
+          <button type="button" class="primary" data-test="new-login" @click=${this._onNewLogin}>New login</button>
+          <button type="button" class="primary" data-test="new-note" @click=${this._onNewNote}>New note</button>
+        </div>
+      </div>
+      ${this.#renderRecords()}
+    `;
+  }
+
+  #renderRecords(): unknown {
+    const list = this.#records;
+    if (list.status === 'failed' && list.failure) {
+      return html`<div class="card empty" role="alert">
+        <p class="error">${describeFailure(list.failure)}</p>
+        <button type="button" @click=${this._onRetryList}>Try again</button>
+      </div>`;
+    }
+    if (list.status === 'loading') return html`<p class="hint empty" role="status">Opening your records…</p>`;
+    if (list.records.length === 0) {
+      return html`<p class="hint empty" role="status" data-test="empty">
+        ${list.query.trim()
+          ? `Nothing matches “${list.query.trim()}”.`
+          : 'Your vault is empty. Add a login or a note: it is encrypted on this device before it is stored.'}
+      </p>`;
+    }
+    return html`
+      <ul data-test="records" aria-label="Records">
+        ${list.records.map((record) => this.#renderRecord(record))}
+      </ul>
+    `;
+  }
+
+  #renderRecord(record: RecordSummary): unknown {
+    return html`<li>
+      <button type="button" class="record" data-test="record" data-id=${record.id} data-kind=${record.kind} @click=${this._onOpenRecord}>
+        <span class="title">${record.title || (record.kind === 'login' ? 'Untitled login' : 'Untitled note')}</span>
+        <span class="subtitle">${record.kind === 'note' ? 'Note' : record.subtitle || 'Login'}</span>
+        ${record.synced ? nothing : html`<span class="badge" data-test="unsynced">not yet synced</span>`}
+      </button>
+    </li>`;
+  }
+
+  #open(id: string | null, recordKind: RecordKind): void {
+    this._view = { kind: 'record', id, recordKind };
+    window.scrollTo({ top: 0 });
+  }
+
+  private _onNewLogin(): void {
+    this.#open(null, 'login');
+  }
+
+  private _onNewNote(): void {
+    this.#open(null, 'note');
+  }
+
+  private _onOpenRecord(event: Event): void {
+    const { id, kind } = (event.currentTarget as HTMLElement).dataset;
+    if (id && (kind === 'login' || kind === 'note')) this.#open(id, kind);
+  }
+
+  private _onRetryList(): void {
+    void this.#records.reload();
+  }
+
+  private _onSettings(): void {
+    this._view = { kind: 'settings' };
+    window.scrollTo({ top: 0 });
+  }
+
+  private async _onCloseView(): Promise<void> {
+    this._view = LIST;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>('h2')?.focus({ preventScroll: true });
+  }
+
+  private _onLock(): void {
+    this.vault?.lock('button');
+  }
+
+  private _onSearchInput(event: InputEvent): void {
+    this.#records.search((event.target as HTMLInputElement).value);
+  }
+
+  private _onSearchSubmit(event: SubmitEvent): void {
+    event.preventDefault();
+    void this.#records.reload();
+  }
+}
+
+customElements.define('kh-vault', KhVault);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'kh-vault': KhVault;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * What the UI needs from the vault controller (src/vault/vault-controller.ts), written down so the
+ * screens depend on the contract alone (and a test can hand them a fake). The real
+ * `VaultController` satisfies it structurally, which `ControllerFitsContract` checks at compile time.
+ */
+import type { ControllerFailureCode, VaultController } from '../vault/vault-controller';
+import type {
+  DeriveProgress,
+  LockReason,
+  RecordContent,
+  RecordSummary,
+  StoragePersistence,
+  VaultSettings,
+  VaultState,
+} from '../vault/vault-state';
+
+/** Dispatches `STATE_CHANGED` and `RECORDS_CHANGED` (vault-state.ts); `state` is replaced, never mutated. */
+export interface VaultControllerLike extends EventTarget {
+  readonly state: VaultState;
+  readonly settings: VaultSettings;
+  readonly persistence: StoragePersistence;
+  start(): Promise<void>;
+  createAccount(username: string, signal?: AbortSignal): Promise<void>;
+  choosePin(pin: string, confirm: string, onProgress?: DeriveProgress, signal?: AbortSignal): Promise<void>;
+  unlockWithPin(pin: string, onProgress?: DeriveProgress, signal?: AbortSignal): Promise<void>;
+  unlockWithPasskey(signal?: AbortSignal): Promise<void>;
+  lock(reason: LockReason): void;
+  noteActivity(): void;
+  pageHidden(): void;
+  pageVisible(): void;
+  changePin(currentPin: string, newPin: string, confirm: string, onProgress?: DeriveProgress, signal?: AbortSignal): Promise<void>;
+  listRecords(query?: string): Promise<RecordSummary[]>;
+  readRecord(id: string): Promise<RecordContent>;
+  saveRecord(id: string | null, content: RecordContent): Promise<string>;
+  deleteRecord(id: string): Promise<void>;
+  updateSettings(partial: Partial<VaultSettings>): Promise<void>;
+  requestPersistence(): Promise<StoragePersistence>;
+}
+
+/** Fails to compile when the real controller stops fitting the interface the screens use. */
+export type ControllerFitsContract = Assert<VaultController extends VaultControllerLike ? true : false>;
+type Assert<T extends true> = T;
+
+/** One member of the state union, e.g. `StateOf<'locked'>`. */
+export type StateOf<K extends VaultState['kind']> = Extract<VaultState, { kind: K }>;
+
+/**
+ * A failure as the UI sees it: the controller's stable code, or `unexpected` for anything else
+ * (whose message is never shown: it may carry internals).
+ */
+export interface UiFailure {
+  readonly code: ControllerFailureCode | 'unexpected';
+  /** Epoch ms before which a PIN attempt is refused (`throttled`, sometimes `wrong_pin`). */
+  readonly retryAt?: number;
+}
+
+const FAILURE_CODES: ReadonlySet<string> = new Set<ControllerFailureCode>([
+  'wrong_pin',
+  'throttled',
+  'pin_rejected',
+  'pin_mismatch',
+  'username_taken',
+  'username_invalid',
+  'passkey_cancelled',
+  'passkey_failed',
+  'prf_unavailable',
+  'offline',
+  'server_error',
+  'not_found',
+  'locked',
+  'record_invalid',
+]);
+
+/** Reads a thrown `VaultFailure` (an Error with `code` and optional `retryAt`) by its shape. */
+export function toUiFailure(error: unknown): UiFailure {
+  if (typeof error !== 'object' || error === null) return { code: 'unexpected' };
+  const { code, retryAt } = error as { code?: unknown; retryAt?: unknown };
+  if (typeof code !== 'string' || !FAILURE_CODES.has(code)) return { code: 'unexpected' };
+  const known = code as ControllerFailureCode;
+  return typeof retryAt === 'number' ? { code: known, retryAt } : { code: known };
+}
+
+/** True for the platform's AbortError, which a cancelled call rejects with. */
+export function isAbort(error: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || (error instanceof DOMException && error.name === 'AbortError');
+}

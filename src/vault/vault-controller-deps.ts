@@ -1,0 +1,28 @@
+/**
+ * What a VaultController is built from: the composition root (src/main.ts) passes the Argon2
+ * worker bridge, the key server client, the IndexedDB store and the browser's passkeys; tests
+ * pass fakes for the clock, the timers and the browser environment.
+ */
+import type { DeriveArgon2 } from './crypto';
+import type { PersistentStorage } from './device-environment';
+import type { KeyServer } from './key-server';
+import type { LocalStore } from './local-store';
+import type { PasskeyPort } from './passkeys';
+
+export interface VaultControllerDeps {
+  readonly argon2: DeriveArgon2;
+  readonly server: KeyServer;
+  readonly store: LocalStore;
+  readonly passkeys: PasskeyPort;
+  readonly now?: () => number;
+  readonly setTimer?: (callback: () => void, ms: number) => unknown;
+  readonly clearTimer?: (handle: unknown) => void;
+  /** Default `navigator.onLine`. */
+  readonly isOnline?: () => boolean;
+  /** This app's origin, bound into device sign-in signatures. Default `location.origin`. */
+  readonly origin?: string;
+  /** The name this device registers under. Default from `navigator.userAgent`. */
+  readonly deviceName?: string;
+  /** Default `navigator.storage`; null where there is none. */
+  readonly storage?: PersistentStorage | null;
+}

@@ -1,0 +1,291 @@
+/**
+ * The vault's state machine (vault-state.ts is its contract with the UI): onboarding, PIN and
+ * passkey unlock, auto-lock, PIN change and records. Keys live only in memory, in `#session`,
+ * as the crypto SDK's non-extractable CryptoKeys; locking drops that one reference. The unlock
+ * path makes no network call: the vault opens offline, and a device sign-in follows in the
+ * background when the network is there.
+ */
+import { AutoLock } from './auto-lock';
+import { changePin as rewrapForNewPin, createLocalVault, unlockWithPin, type UnlockedVault } from './crypto';
+import { deviceEnvironment, queryPersistence, requestPersistence, type DeviceEnvironment } from './device-environment';
+import { openDeviceSession } from './device-session';
+import type { StoredVault } from './local-store';
+import { publishNewVault, registerAccount, type PendingAccount } from './onboarding';
+import { PinAttempts, checkNewPin, withProgress } from './pin-attempts';
+import { prfPasskeys, unlockWithPrfPasskey } from './prf-unlock';
+import { NO_THROTTLE } from './unlock-throttle';
+import { VaultFailure } from './vault-failure';
+import type { VaultControllerDeps } from './vault-controller-deps';
+import { VaultRecords } from './vault-records';
+import { DEFAULT_SETTINGS, mergeSettings } from './vault-settings';
+import {
+  RECORDS_CHANGED,
+  STATE_CHANGED,
+  type DeriveProgress,
+  type LockReason,
+  type RecordContent,
+  type RecordSummary,
+  type StoragePersistence,
+  type UnlockThrottle,
+  type VaultSettings,
+  type VaultState,
+} from './vault-state';
+
+export { VaultFailure, type ControllerFailureCode } from './vault-failure';
+export type { VaultControllerDeps } from './vault-controller-deps';
+
+interface Session {
+  readonly unlocked: UnlockedVault;
+  readonly records: VaultRecords;
+}
+
+export class VaultController extends EventTarget {
+  readonly #deps: VaultControllerDeps;
+  readonly #env: DeviceEnvironment;
+  readonly #now: () => number;
+  readonly #autoLock: AutoLock;
+  readonly #pinAttempts: PinAttempts;
+  #state: VaultState = { kind: 'loading' };
+  #settings: VaultSettings = DEFAULT_SETTINGS;
+  #persistence: StoragePersistence = 'unsupported';
+  #throttle: UnlockThrottle = NO_THROTTLE;
+  #vault: StoredVault | undefined;
+  #pending: PendingAccount | undefined;
+  #session: Session | undefined;
+  #choosing: Promise<void> = Promise.resolve();
+
+  constructor(deps: VaultControllerDeps) {
+    super();
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+    const clock = {
+      now: this.#now,
+      setTimer: deps.setTimer ?? ((callback: () => void, ms: number) => setTimeout(callback, ms)),
+      clearTimer: deps.clearTimer ?? ((handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>)),
+    };
+    this.#autoLock = new AutoLock(clock, this.#settings, (reason) => this.lock(reason));
+    this.#pinAttempts = new PinAttempts(deps.store, this.#now, (throttle) => this.#showThrottle(throttle));
+    this.#env = deviceEnvironment(deps);
+  }
+
+  get state(): VaultState {
+    return this.#state;
+  }
+
+  get settings(): VaultSettings {
+    return this.#settings;
+  }
+
+  get persistence(): StoragePersistence {
+    return this.#persistence;
+  }
+
+  /** Loads this device's vault: 'locked' when there is one, 'welcome' otherwise. */
+  async start(): Promise<void> {
+    const { store } = this.#deps;
+    const [vault, settings, throttle] = await Promise.all([store.readVault(), store.readSettings(), store.readThrottle()]);
+    this.#settings = settings;
+    this.#autoLock.configure(settings);
+    this.#vault = vault;
+    this.#throttle = throttle;
+    this.#persistence = await queryPersistence(this.#env.storage);
+    if (typeof globalThis.addEventListener === 'function') {
+      globalThis.addEventListener('online', this.#onConnectivity);
+      globalThis.addEventListener('offline', this.#onConnectivity);
+    }
+    this.#setState(vault ? this.#lockedState(null) : { kind: 'welcome', online: this.#env.isOnline() });
+  }
+
+  /** Registers a passkey for a new account (a passkey session opens), then asks for a PIN. */
+  async createAccount(username: string, signal?: AbortSignal): Promise<void> {
+    if (this.#state.kind !== 'welcome' && this.#state.kind !== 'choose-pin') throw new VaultFailure('not_found', 'This device already has a vault.');
+    const pending = await registerAccount(this.#deps.server, this.#deps.passkeys, username, signal);
+    this.#dropPending();
+    this.#pending = pending;
+    this.#setState({ kind: 'choose-pin', username: pending.username, prfAvailable: pending.prfOutput !== null });
+  }
+
+  /** Creates the key hierarchy under `pin`, backs it up to the server, stores it here, and unlocks. */
+  choosePin(pin: string, confirm: string, onProgress?: DeriveProgress, signal?: AbortSignal): Promise<void> {
+    // One at a time: two overlapping calls would each publish a different key bundle.
+    const run = this.#choosing.then(() => this.#choosePin(pin, confirm, onProgress, signal));
+    this.#choosing = run.catch(() => {});
+    return run;
+  }
+
+  async #choosePin(pin: string, confirm: string, onProgress: DeriveProgress | undefined, signal: AbortSignal | undefined): Promise<void> {
+    const pending = this.#pending;
+    if (!pending || this.#state.kind !== 'choose-pin') throw new VaultFailure('not_found', 'Create the account first.');
+    checkNewPin(pin, confirm);
+    onProgress?.('deriving');
+    const { record, unlocked } = await createLocalVault({ userId: pending.userId, pin, argon2: withProgress(this.#deps.argon2, onProgress), signal });
+    const { server, passkeys } = this.#deps;
+    const vault = await publishNewVault({ server, passkeys, pending, record, unlocked, deviceName: this.#env.deviceName, now: this.#now(), signal });
+    await this.#deps.store.writeVault(vault);
+    await this.#pinAttempts.reset();
+    this.#vault = vault;
+    this.#dropPending();
+    // The passkey session from the registration is still open: no device sign-in to replace it.
+    this.#open(unlocked, { signInDevice: false });
+    onProgress?.('done');
+  }
+
+  /** Unlocks with the PIN, offline. Throws `throttled` (with retryAt) while a wait runs, `wrong_pin`. */
+  async unlockWithPin(pin: string, onProgress?: DeriveProgress, signal?: AbortSignal): Promise<void> {
+    const vault = this.#requireVault();
+    if (this.#session) return;
+    const unlocked = await this.#pinAttempts.attempt(() => {
+      onProgress?.('deriving');
+      return unlockWithPin(vault.record, pin, withProgress(this.#deps.argon2, onProgress), signal);
+    }, signal);
+    this.#open(unlocked);
+    onProgress?.('done');
+  }
+
+  /** Unlocks with a PRF passkey, offline (the authenticator evaluates the PRF). Throws `prf_unavailable`. */
+  async unlockWithPasskey(signal?: AbortSignal): Promise<void> {
+    const vault = this.#requireVault();
+    if (this.#session) return;
+    const unlocked = await unlockWithPrfPasskey(vault, this.#deps.passkeys, signal);
+    // The passkey proved the owner is here (user verification): the PIN wait no longer applies.
+    await this.#pinAttempts.reset();
+    this.#open(unlocked);
+  }
+
+  /** Drops every key and decrypted value, stops the auto-lock timers, and shows the lock screen. */
+  lock(reason: LockReason): void {
+    if (!this.#session) return;
+    this.#session = undefined;
+    this.#autoLock.disarm();
+    this.#setState(this.#lockedState(reason));
+  }
+
+  noteActivity(): void {
+    this.#autoLock.activity();
+  }
+
+  pageHidden(): void {
+    this.#autoLock.hidden();
+  }
+
+  pageVisible(): void {
+    this.#autoLock.visible();
+  }
+
+  /** Verifies `currentPin` (a throttled attempt), re-wraps S under `newPin` and a new salt, then locks ('pin-changed'). */
+  async changePin(currentPin: string, newPin: string, confirm: string, onProgress?: DeriveProgress, signal?: AbortSignal): Promise<void> {
+    const session = this.#requireSession();
+    const vault = this.#requireVault();
+    checkNewPin(newPin, confirm);
+    await this.#pinAttempts.attempt(() => {
+      onProgress?.('deriving');
+      return unlockWithPin(vault.record, currentPin, withProgress(this.#deps.argon2, onProgress), signal);
+    }, signal);
+    onProgress?.('deriving');
+    const changed = await rewrapForNewPin(vault.record, session.unlocked, newPin, withProgress(this.#deps.argon2, onProgress), { signal });
+    if (this.#session !== session) throw new VaultFailure('locked');
+    const next: StoredVault = { ...vault, record: changed.record };
+    await this.#deps.store.writeVault(next);
+    this.#vault = next;
+    onProgress?.('done');
+    this.lock('pin-changed');
+  }
+
+  async listRecords(query?: string): Promise<RecordSummary[]> {
+    const session = this.#requireSession();
+    return this.#stillOpen(session, await session.records.list(query));
+  }
+
+  async readRecord(id: string): Promise<RecordContent> {
+    const session = this.#requireSession();
+    return this.#stillOpen(session, await session.records.read(id));
+  }
+
+  async saveRecord(id: string | null, content: RecordContent): Promise<string> {
+    const saved = await this.#requireSession().records.save(id, content);
+    this.dispatchEvent(new Event(RECORDS_CHANGED));
+    return saved;
+  }
+
+  async deleteRecord(id: string): Promise<void> {
+    await this.#requireSession().records.remove(id);
+    this.dispatchEvent(new Event(RECORDS_CHANGED));
+  }
+
+  /** Stores new auto-lock settings (clamped to their bounds); they apply at once. */
+  async updateSettings(partial: Partial<VaultSettings>): Promise<void> {
+    const settings = mergeSettings(this.#settings, partial);
+    await this.#deps.store.writeSettings(settings);
+    this.#settings = settings;
+    this.#autoLock.configure(settings);
+    this.dispatchEvent(new Event(STATE_CHANGED));
+  }
+
+  /** Asks the browser not to evict this origin's storage (the vault lives nowhere else offline). */
+  async requestPersistence(): Promise<StoragePersistence> {
+    this.#persistence = await requestPersistence(this.#env.storage);
+    this.dispatchEvent(new Event(STATE_CHANGED));
+    return this.#persistence;
+  }
+
+  // ——— internals ———
+
+  #setState(state: VaultState): void {
+    this.#state = state;
+    this.dispatchEvent(new Event(STATE_CHANGED));
+  }
+
+  #lockedState(reason: LockReason | null): VaultState {
+    const vault = this.#requireVault();
+    return { kind: 'locked', username: vault.username, prfUnlock: prfPasskeys(vault).length > 0, throttle: this.#throttle, lockedBecause: reason };
+  }
+
+  #open(unlocked: UnlockedVault, { signInDevice = true } = {}): void {
+    const vault = this.#requireVault();
+    if (this.#session) return;
+    this.#session = { unlocked, records: new VaultRecords(this.#deps.store, unlocked, this.#now) };
+    this.#throttle = NO_THROTTLE;
+    this.#autoLock.arm();
+    this.#setState({ kind: 'unlocked', username: vault.username, userId: vault.userId, prfUnlock: prfPasskeys(vault).length > 0 });
+    if (signInDevice) this.#signInDeviceInBackground(unlocked, vault);
+  }
+
+  /** Best effort and never awaited: the sync engine opens a session itself whenever it needs one. */
+  #signInDeviceInBackground(unlocked: UnlockedVault, vault: StoredVault): void {
+    const { origin } = this.#env;
+    if (!origin || !this.#env.isOnline()) return;
+    openDeviceSession(this.#deps.server, vault.deviceId, unlocked.deviceKey.privateKey, origin).catch(() => {
+      // Offline, revoked or refused: the vault stays open either way, and nothing here is worth a log line.
+    });
+  }
+
+  #showThrottle(throttle: UnlockThrottle): void {
+    this.#throttle = throttle;
+    if (this.#state.kind === 'locked') this.#setState({ ...this.#state, throttle });
+  }
+
+  #requireVault(): StoredVault {
+    if (!this.#vault) throw new VaultFailure('not_found', 'There is no vault on this device.');
+    return this.#vault;
+  }
+
+  #requireSession(): Session {
+    if (!this.#session) throw new VaultFailure('locked');
+    return this.#session;
+  }
+
+  /** Decrypted values are not handed out by a call that the vault locked under. */
+  #stillOpen<T>(session: Session, value: T): T {
+    if (this.#session !== session) throw new VaultFailure('locked');
+    return value;
+  }
+
+  #dropPending(): void {
+    this.#pending?.prfOutput?.fill(0);
+    this.#pending = undefined;
+  }
+
+  readonly #onConnectivity = (): void => {
+    if (this.#state.kind === 'welcome') this.#setState({ kind: 'welcome', online: this.#env.isOnline() });
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Records while the vault is unlocked: each write encrypts under a fresh DEK wrapped by VK
+ * (crypto/records.ts) and marks the row unsynced for the sync engine; reads decrypt on demand.
+ * The decrypted summaries and search text are cached here, and only here, for as long as this
+ * object lives: the controller drops it when the vault locks.
+ */
+import { encodeBase64Url } from '../../protocol/base64url';
+import { RECORD_FORMAT_VERSION } from '../../protocol/constants';
+import { decryptRecord, encryptRecord, type UnlockedVault } from './crypto';
+import type { LiveRecordRow, LocalStore } from './local-store';
+import { parseRecordContent, searchableText, summarize, validateRecordContent } from './record-content';
+import { VaultFailure } from './vault-failure';
+import type { RecordContent, RecordSummary } from './vault-state';
+
+interface CachedSummary {
+  readonly updatedAt: number;
+  readonly synced: boolean;
+  readonly summary: RecordSummary;
+  readonly text: string;
+}
+
+const newRecordId = (): string => encodeBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+
+export class VaultRecords {
+  readonly #store: LocalStore;
+  readonly #vault: UnlockedVault;
+  readonly #now: () => number;
+  #cache = new Map<string, CachedSummary>();
+
+  constructor(store: LocalStore, vault: UnlockedVault, now: () => number) {
+    this.#store = store;
+    this.#vault = vault;
+    this.#now = now;
+  }
+
+  /** Decrypted summaries, newest first, of the records whose title, username, URL or notes contain `query` (any case). */
+  async list(query = ''): Promise<RecordSummary[]> {
+    const rows = await this.#store.liveRecords();
+    const needle = query.trim().toLocaleLowerCase();
+    const entries = await Promise.all(rows.map((row) => this.#summaryOf(row)));
+    this.#cache = new Map(entries.filter((entry): entry is [string, CachedSummary] => entry !== null));
+    return [...this.#cache.values()]
+      .filter((entry) => needle === '' || entry.text.includes(needle))
+      .map((entry) => entry.summary)
+      .sort((a, b) => b.updatedAt - a.updatedAt || a.title.localeCompare(b.title));
+  }
+
+  /** The record's decrypted content; `not_found` when it does not exist, was deleted, or cannot be opened. Never log it. */
+  async read(id: string): Promise<RecordContent> {
+    const row = await this.#store.readRecord(id);
+    if (!row || row.deleted === 1) throw new VaultFailure('not_found');
+    return this.#open(row);
+  }
+
+  /** Encrypts and stores `content` (a new record when `id` is null); returns the id. Throws `record_invalid`, `not_found`. */
+  async save(id: string | null, content: RecordContent): Promise<string> {
+    const checked = validateRecordContent(content);
+    let previousUpdatedAt = 0;
+    if (id !== null) {
+      const existing = await this.#store.readRecord(id);
+      if (!existing || existing.deleted === 1) throw new VaultFailure('not_found');
+      previousUpdatedAt = existing.updatedAt;
+    }
+    const recordId = id ?? newRecordId();
+    const sealed = await encryptRecord({ ...checked }, this.#vault.vaultKey, this.#context(recordId));
+    // Strictly later than the version it replaces, so the sync engine can order versions even if the clock stepped back.
+    const updatedAt = Math.max(this.#now(), previousUpdatedAt + 1);
+    await this.#store.writeRecord({ id: recordId, v: RECORD_FORMAT_VERSION, ...sealed, updatedAt, synced: 0, deleted: 0 });
+    this.#cache.delete(recordId);
+    return recordId;
+  }
+
+  /** Replaces the record with a tombstone (no ciphertext) for the sync engine to send. Throws `not_found`. */
+  async remove(id: string): Promise<void> {
+    const existing = await this.#store.readRecord(id);
+    if (!existing || existing.deleted === 1) throw new VaultFailure('not_found');
+    const updatedAt = Math.max(this.#now(), existing.updatedAt + 1);
+    await this.#store.writeRecord({ id, v: existing.v, updatedAt, synced: 0, deleted: 1 });
+    this.#cache.delete(id);
+  }
+
+  #context(recordId: string, v = RECORD_FORMAT_VERSION) {
+    return { userId: this.#vault.userId, recordId, v };
+  }
+
+  async #open(row: LiveRecordRow): Promise<RecordContent> {
+    let plaintext: unknown;
+    try {
+      plaintext = await decryptRecord(row, this.#vault.vaultKey, this.#context(row.id, row.v));
+    } catch (cause) {
+      // A record that does not open is damaged or was swapped (its AAD names another record).
+      throw new VaultFailure('not_found', 'This item cannot be read.', { cause });
+    }
+    return parseRecordContent(plaintext);
+  }
+
+  /** The cached summary when the row has not changed, else a fresh decryption; null for a row that does not open. */
+  async #summaryOf(row: LiveRecordRow): Promise<[string, CachedSummary] | null> {
+    const cached = this.#cache.get(row.id);
+    const synced = row.synced === 1;
+    if (cached && cached.updatedAt === row.updatedAt && cached.synced === synced) return [row.id, cached];
+    try {
+      const content = await this.#open(row);
+      return [row.id, { updatedAt: row.updatedAt, synced, summary: summarize(row.id, content, row.updatedAt, synced), text: searchableText(content) }];
+    } catch {
+      // One damaged record must not hide the others; reading it directly reports `not_found`.
+      return null;
+    }
+  }
+}
