@@ -128,6 +128,9 @@ export class VaultController extends EventTarget {
     // The passkey session from the registration is still open: no device sign-in to replace it.
     this.#open(unlocked, { signInDevice: false });
     onProgress?.('done');
+    // The vault now lives only here until recovery exists: ask the browser not to clear it. The
+    // answer is shown in settings; a refusal is not an error.
+    void this.requestPersistence().catch(() => {});
   }
 
   /** Unlocks with the PIN, offline. Throws `throttled` (with retryAt) while a wait runs, `wrong_pin`. */
