@@ -21,13 +21,15 @@ export function buildApp(deps: AppDeps) {
 
   const api = new OpenAPIHono<AppEnv>();
   api.use('*', async (c, next) => {
-    await next();
     c.header('Cache-Control', 'no-store');
+    await next();
   });
-  api.use('*', bodyLimit({
+  const limitBody = bodyLimit({
     maxSize: deps.config.bodyLimitBytes,
     onError: (c) => errorResponse(c, new KeyholdError('payload_too_large', `The request body is larger than ${deps.config.bodyLimitBytes} bytes.`)),
-  }));
+  });
+  // GET and HEAD carry no body the API reads; wrapping them would only cost a request copy.
+  api.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
   api.use('*', requireSameOrigin(deps));
 
   const routes = api

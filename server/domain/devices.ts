@@ -37,12 +37,13 @@ export async function issueDeviceChallenge(store: Store, deviceId: string, now: 
  * Checks a device's signature over its challenge (ECDSA P-256 / SHA-256, P1363 encoding) and
  * returns the device's user. Revoked devices and bad signatures are refused and audited.
  */
-export async function verifyDeviceSignIn(
+export async function verifyDeviceSignIn<T>(
   store: Store,
   origin: string,
   req: { deviceId: string; challenge: string; signature: string },
   ctx: { now: number; address: string },
-): Promise<{ userId: string }> {
+  onVerified: (tx: Store, userId: string) => Promise<T>,
+): Promise<T> {
   const device = await findDevice(store, req.deviceId);
   const audit = (type: 'signin.device.failure' | 'challenge.failure', reason: string) =>
     device ? inUserTransaction(store, device.user_id, (tx) => appendAuditEvent(tx, device.user_id, type, { deviceId: device.id, reason, address: ctx.address }, ctx.now)) : Promise.resolve();
@@ -76,7 +77,10 @@ export async function verifyDeviceSignIn(
     await audit('signin.device.failure', 'revoked');
     throw new KeyholdError('device_revoked', 'This device was removed from the account; recover or sign in with a passkey.');
   }
-  await touchDevice(store, device.id, ctx.now);
-  await inUserTransaction(store, device.user_id, (tx) => appendAuditEvent(tx, device.user_id, 'signin.device.success', { deviceId: device.id, address: ctx.address }, ctx.now));
-  return { userId: device.user_id };
+  // One commit for the device's last-seen time, the audit entry and whatever `onVerified` opens.
+  return inUserTransaction(store, device.user_id, async (tx) => {
+    await touchDevice(tx, device.id, ctx.now);
+    await appendAuditEvent(tx, device.user_id, 'signin.device.success', { deviceId: device.id, address: ctx.address }, ctx.now);
+    return onVerified(tx, device.user_id);
+  });
 }

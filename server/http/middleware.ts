@@ -4,7 +4,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { KeyholdError } from '../domain/errors';
-import { countHit } from '../store/rate-limits';
+import { countHits } from '../store/rate-limits';
 import { resumeSession, type Session } from '../store/sessions';
 import type { SessionScope } from '../store/schema';
 import type { AppDeps, AppEnv } from './context';
@@ -107,10 +107,7 @@ export async function limitSignIn(c: Context, deps: AppDeps, account: string, st
   const windowMs = SIGNIN_WINDOW_MS;
   const now = deps.now();
   const prefix = step === 'start' ? 'signin' : 'signin-finish';
-  const [perAccount, perAddress] = await Promise.all([
-    countHit(deps.store, `${prefix}:account:${account}`, windowMs, now),
-    countHit(deps.store, `${prefix}:address:${clientAddress(c, deps)}`, windowMs, now),
-  ]);
+  const [perAccount = 0, perAddress = 0] = await countHits(deps.store, [`${prefix}:account:${account}`, `${prefix}:address:${clientAddress(c, deps)}`], windowMs, now);
   if (perAccount > deps.config.signinLimitPerAccount || perAddress > deps.config.signinLimitPerAddress) {
     const retryAfterSeconds = Math.ceil((windowMs - (now % windowMs)) / 1000);
     throw new KeyholdError('rate_limited', 'Too many sign-in attempts; wait a moment and try again.', { retryAfterSeconds });

@@ -23,8 +23,9 @@ export const CONTENT_SECURITY_POLICY = [
 
 export function securityHeaders(deps: AppDeps): MiddlewareHandler<AppEnv> {
   const https = deps.config.origin.startsWith('https:');
+  // Set before the handler runs: headers prepared on the context ride on whatever response it
+  // makes, and @hono/node-server keeps its fast path (no rewrite of a finished response).
   return async (c, next) => {
-    await next();
     c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'no-referrer');
@@ -32,5 +33,6 @@ export function securityHeaders(deps: AppDeps): MiddlewareHandler<AppEnv> {
     c.header('Cross-Origin-Resource-Policy', 'same-origin');
     c.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), publickey-credentials-get=(self), publickey-credentials-create=(self)');
     if (https) c.header('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
+    await next();
   };
 }

@@ -3,16 +3,20 @@ import type { PasskeySummaryT, SessionInfoT } from '../../protocol/api';
 import { findUserById, type CredentialRow } from '../store/accounts';
 import { createSession, type Session } from '../store/sessions';
 import type { SessionScope } from '../store/schema';
+import type { Store } from '../store/store';
 import { KeyholdError } from '../domain/errors';
 import type { AppDeps } from './context';
 import { setSessionCookie } from './middleware';
 
-/** Opens a session row, sets its cookie and returns what the client may know about it. */
-export async function openSession(c: Context, deps: AppDeps, s: { userId: string; scope: SessionScope; deviceId?: string }): Promise<SessionInfoT> {
+/**
+ * Opens a session row (in `tx` when the caller's transaction should commit it with its other
+ * writes), sets its cookie and returns what the client may know about it.
+ */
+export async function openSession(c: Context, deps: AppDeps, s: { userId: string; scope: SessionScope; deviceId?: string }, tx: Store = deps.store): Promise<SessionInfoT> {
   const policy = { idleMs: deps.config.sessionIdleMs, absoluteMs: deps.config.sessionAbsoluteMs };
-  const { token, expiresAt } = await createSession(deps.store, s, policy, deps.now());
+  const { token, expiresAt } = await createSession(tx, s, policy, deps.now());
   setSessionCookie(c, deps, token, expiresAt);
-  const user = await findUserById(deps.store, s.userId);
+  const user = await findUserById(tx, s.userId);
   return { userId: s.userId, username: user?.username ?? '', scope: s.scope, deviceId: s.deviceId ?? null, expiresAt };
 }
 

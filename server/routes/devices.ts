@@ -94,8 +94,10 @@ export function deviceRoutes(deps: AppDeps) {
       async (c) => {
         const body = c.req.valid('json');
         await limitSignIn(c, deps, `device:${body.deviceId}`);
-        const { userId } = await verifyDeviceSignIn(deps.store, deps.config.origin, body, { now: deps.now(), address: clientAddress(c, deps) });
-        return c.json({ session: await openSession(c, deps, { userId, scope: 'device', deviceId: body.deviceId }) }, 200);
+        const session = await verifyDeviceSignIn(deps.store, deps.config.origin, body, { now: deps.now(), address: clientAddress(c, deps) }, (tx, userId) =>
+          openSession(c, deps, { userId, scope: 'device', deviceId: body.deviceId }, tx),
+        );
+        return c.json({ session }, 200);
       },
     );
 }

@@ -89,8 +89,10 @@ export function passkeyRoutes(deps: AppDeps) {
             if (user) await limitSignIn(c, deps, user.username, 'finish');
           },
         });
-        const session = await openSession(c, deps, { userId, scope: 'passkey' });
-        await inUserTransaction(deps.store, userId, (tx) => appendAuditEvent(tx, userId, 'signin.passkey.success', { credentialId: credential.id, address }, now));
+        const session = await inUserTransaction(deps.store, userId, async (tx) => {
+          await appendAuditEvent(tx, userId, 'signin.passkey.success', { credentialId: credential.id, address }, now);
+          return openSession(c, deps, { userId, scope: 'passkey' }, tx);
+        });
         return c.json({ session, passkey: describePasskey(credential) }, 200);
       },
     )
