@@ -3,7 +3,7 @@
  * worker bridge, the key server client, the IndexedDB store and the browser's passkeys; tests
  * pass fakes for the clock, the timers and the browser environment.
  */
-import type { DeriveArgon2 } from './crypto';
+import type { Argon2Params, DeriveArgon2 } from './crypto';
 import type { PersistentStorage } from './device-environment';
 import type { KeyServer } from './key-server';
 import type { LocalStore } from './local-store';
@@ -11,6 +11,8 @@ import type { PasskeyPort } from './passkeys';
 
 export interface VaultControllerDeps {
   readonly argon2: DeriveArgon2;
+  /** Argon2 parameters for new PIN wraps; weaker stored wraps are raised to these at the next PIN unlock. Default DEFAULT_ARGON2_PARAMS. */
+  readonly argon2Params?: Argon2Params;
   readonly server: KeyServer;
   readonly store: LocalStore;
   readonly passkeys: PasskeyPort;

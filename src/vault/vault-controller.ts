@@ -6,7 +6,8 @@
  * background when the network is there.
  */
 import { AutoLock } from './auto-lock';
-import { changePin as rewrapForNewPin, createLocalVault, unlockWithPin, type UnlockedVault } from './crypto';
+import { DEFAULT_ARGON2_PARAMS, changePin as rewrapForNewPin, createLocalVault, unlockWithPin, type UnlockedVault } from './crypto';
+import { strengthenPinWrap } from './kdf-upgrade';
 import { deviceEnvironment, queryPersistence, requestPersistence, type DeviceEnvironment } from './device-environment';
 import { openDeviceSession } from './device-session';
 import type { StoredVault } from './local-store';
@@ -118,7 +119,7 @@ export class VaultController extends EventTarget {
     if (!pending || this.#state.kind !== 'choose-pin') throw new VaultFailure('not_found', 'Create the account first.');
     checkNewPin(pin, confirm);
     onProgress?.('deriving');
-    const { record, unlocked } = await createLocalVault({ userId: pending.userId, pin, argon2: withProgress(this.#deps.argon2, onProgress), signal });
+    const { record, unlocked } = await createLocalVault({ userId: pending.userId, pin, params: this.#argon2Params, argon2: withProgress(this.#deps.argon2, onProgress), signal });
     const { server, passkeys } = this.#deps;
     const vault = await publishNewVault({ server, passkeys, pending, record, unlocked, deviceName: this.#env.deviceName, now: this.#now(), signal });
     await this.#deps.store.writeVault(vault);
@@ -143,6 +144,20 @@ export class VaultController extends EventTarget {
     }, signal);
     this.#open(unlocked);
     onProgress?.('done');
+    void this.#strengthen(vault, unlocked, pin).catch(() => {}); // best effort: the old wrap still works
+  }
+
+  get #argon2Params() {
+    return this.#deps.argon2Params ?? DEFAULT_ARGON2_PARAMS;
+  }
+
+  async #strengthen(vault: StoredVault, unlocked: UnlockedVault, pin: string): Promise<void> {
+    const stronger = await strengthenPinWrap(vault, unlocked, pin, this.#deps.argon2, this.#argon2Params);
+    // Written only if nothing replaced the vault meanwhile (a PIN change wins).
+    if (stronger && this.#vault === vault) {
+      await this.#deps.store.writeVault(stronger);
+      this.#vault = stronger;
+    }
   }
 
   /** Unlocks with a PRF passkey, offline (the authenticator evaluates the PRF). Throws `prf_unavailable`. */
@@ -185,7 +200,7 @@ export class VaultController extends EventTarget {
       return unlockWithPin(vault.record, currentPin, withProgress(this.#deps.argon2, onProgress), signal);
     }, signal);
     onProgress?.('deriving');
-    const changed = await rewrapForNewPin(vault.record, session.unlocked, newPin, withProgress(this.#deps.argon2, onProgress), { signal });
+    const changed = await rewrapForNewPin(vault.record, session.unlocked, newPin, withProgress(this.#deps.argon2, onProgress), { params: this.#argon2Params, signal });
     if (this.#session !== session) throw new VaultFailure('locked');
     const next: StoredVault = { ...vault, record: changed.record };
     await this.#deps.store.writeVault(next);
