@@ -1,0 +1,175 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { LoadFigures, Timing } from './load';
+import type { Machine } from './machine';
+
+/** Share of the bare route's rps each key server scenario must reach, and the latency ceiling at half load. */
+export const TARGETS = { minShareOfBare: 0.4, maxP99AtHalfLoadMs: 25 } as const;
+
+export interface ScenarioResult {
+  label: string;
+  /** Closed-loop run at full speed. */
+  max: LoadFigures;
+  /** Paced run at half of `max.rps`. */
+  half: LoadFigures;
+  /** Compared with the bare route (not for the bare route itself). */
+  checked: boolean;
+  /** Anything that qualifies the figures, printed under the table. */
+  caveat?: string;
+}
+
+export interface DatabaseResult {
+  database: string;
+  /** Durability settings and anything else a reader needs to compare the figures. */
+  notes: string;
+  scenarios: ScenarioResult[];
+  /** The whole device sign-in (challenge + sign + sign-in) as measured, per second. */
+  flow: { flowsPerS: number; errors: number; figures: LoadFigures };
+  /** POST /api/devices/challenge at full speed, while preparing the pre-signed pools. */
+  challengeIssue: LoadFigures;
+}
+
+export interface RunReport {
+  date: Date;
+  machine: Machine;
+  command: string;
+  timing: Timing;
+  bare: ScenarioResult;
+  databases: DatabaseResult[];
+  skipped: string[];
+  totalS: number;
+}
+
+const SECTION_HEADING = '## Key server (`npm run bench:server`)';
+
+const BENCHMARKS_HEADER = `# Benchmarks
+
+Measured figures for Keyhold and the command that reproduces each. Figures depend on the machine
+and on what else runs on it: compare runs made on the same machine, and re-run before quoting one.
+Each section below is rewritten in place by its command.
+`;
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+/** autocannon measures latency in whole milliseconds. */
+const ms = (n: number) => `${fmt(n)} ms`;
+const pct = (n: number) => `${fmt(n * 100, n < 0.1 ? 1 : 0)} %`;
+const errorsOf = (f: LoadFigures) => (f.errors === 0 ? '0' : `${fmt(f.errors)} (${Object.entries(f.statusCodes).filter(([c]) => !c.startsWith('2')).map(([c, n]) => `${n}×${c}`).join(', ') || 'socket'})`);
+
+interface Verdict {
+  target: string;
+  pass: boolean;
+  measured: string;
+}
+
+/** Every target for one database, PASS or FAIL. */
+export function verdicts(bare: ScenarioResult, db: DatabaseResult): Verdict[] {
+  const out: Verdict[] = [];
+  for (const s of db.scenarios.filter((x) => x.checked)) {
+    const share = s.max.rps / bare.max.rps;
+    out.push({ target: `${s.label}: ≥ ${pct(TARGETS.minShareOfBare)} of bare rps`, pass: share >= TARGETS.minShareOfBare, measured: pct(share) });
+  }
+  for (const s of [bare, ...db.scenarios]) {
+    out.push({ target: `${s.label}: p99 < ${TARGETS.maxP99AtHalfLoadMs} ms at half load`, pass: s.half.p99 < TARGETS.maxP99AtHalfLoadMs, measured: ms(s.half.p99) });
+  }
+  const errors = [bare, ...db.scenarios].reduce((n, s) => n + s.max.errors + s.half.errors, db.flow.errors);
+  out.push({ target: 'no errors (non-2xx, socket errors, timeouts) in any run', pass: errors === 0, measured: fmt(errors) });
+  return out;
+}
+
+function scenarioRows(bare: ScenarioResult, db: DatabaseResult): string[][] {
+  const rows = [bare, ...db.scenarios].map((s) => [
+    s.label,
+    fmt(s.max.rps),
+    s === bare ? '100 %' : pct(s.max.rps / bare.max.rps),
+    ms(s.max.p99),
+    errorsOf(s.max),
+    fmt(s.half.rps),
+    ms(s.half.p50),
+    ms(s.half.p99),
+    errorsOf(s.half),
+  ]);
+  rows.push([
+    'device sign-in, whole flow (challenge → sign → sign-in)',
+    `${fmt(db.flow.flowsPerS)} flows/s (${fmt(db.flow.figures.rps)} req/s)`,
+    pct(db.flow.flowsPerS / bare.max.rps),
+    ms(db.flow.figures.p99),
+    errorsOf(db.flow.figures),
+    '–',
+    '–',
+    '–',
+    '–',
+  ]);
+  rows.push(['device challenge (issue only, while preparing)', fmt(db.challengeIssue.rps), pct(db.challengeIssue.rps / bare.max.rps), ms(db.challengeIssue.p99), errorsOf(db.challengeIssue), '–', '–', '–', '–']);
+  return rows;
+}
+
+const HEADERS = ['Scenario', 'max rps', 'vs bare', 'p99 @max', 'errors @max', 'rps @½', 'p50 @½', 'p99 @½', 'errors @½'];
+
+function markdownTable(headers: string[], rows: string[][], rightAligned: number): string {
+  const align = headers.map((_, i) => (i >= rightAligned ? '---:' : '---'));
+  return [headers, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
+
+function plainTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** The console summary: one table and the verdicts per database. */
+export function printReport(r: RunReport): void {
+  for (const db of r.databases) {
+    console.log(`\n${db.database} — ${db.notes}\n`);
+    console.log(plainTable(HEADERS, scenarioRows(r.bare, db)));
+    console.log('');
+    for (const s of db.scenarios) if (s.caveat) console.log(`  note: ${s.label}: ${s.caveat}`);
+    for (const v of verdicts(r.bare, db)) console.log(`  ${v.pass ? 'PASS' : 'FAIL'}  ${v.target} — ${v.measured}`);
+  }
+  for (const s of r.skipped) console.log(`\nskipped: ${s}`);
+  console.log(`\nTotal ${fmt(r.totalS)} s.`);
+}
+
+/** The BENCHMARKS.md section for this run. */
+export function renderSection(r: RunReport): string {
+  const m = r.machine;
+  const lines = [
+    SECTION_HEADING,
+    '',
+    `- Date: ${r.date.toISOString().replace(/\.\d+Z$/, 'Z')}`,
+    `- Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpuModel}, ${m.ramGiB} GiB RAM, Node ${m.node}, ${m.kernel}; 1-minute load average ${m.loadAverage} at the start`,
+    `- Command: \`${r.command}\` (${fmt(r.totalS)} s in all)`,
+    `- Method: each server is its own \`node --import tsx\` process on 127.0.0.1; autocannon runs in the bench process on the same machine, ` +
+      `${r.timing.connections} connections, keep-alive, no pipelining. "max" is a closed-loop run of ${r.timing.durationS} s after a ${r.timing.warmupS} s warm-up; ` +
+      `"@½" is a ${r.timing.durationS} s run paced at half that rps (autocannon \`overallRate\`, which sends each second's share in a burst, so its latencies are on the pessimistic side). ` +
+      'Rps counts 2xx replies only; errors are non-2xx replies, socket errors and timeouts; latencies are autocannon\'s, in whole milliseconds.',
+    '- Scenarios: **bare** is Hono + @hono/node-server with one JSON route and no middleware (`bench/bare-server.ts`). ' +
+      '**backup fetch** is `GET /api/backup` with a device session cookie (a ~4 KiB key bundle and one PRF wrap). ' +
+      '**device sign-in** is `POST /api/devices/signin` alone, each request carrying a distinct challenge issued and signed (WebCrypto P-256) before the run; ' +
+      'the whole flow adds `POST /api/devices/challenge` and signing (node:crypto, same P1363 signature) in the load generator, measured right after the sign-in runs without a warm-up of its own. The sign-in rate limiter is set high enough never to refuse, but still counts every attempt in the database.',
+    `- Targets: each key server scenario ≥ ${pct(TARGETS.minShareOfBare)} of the bare route's rps; p99 < ${TARGETS.maxP99AtHalfLoadMs} ms at half load.`,
+    '',
+  ];
+  for (const db of r.databases) {
+    lines.push(`### ${db.database}`, '', db.notes, '', markdownTable(HEADERS, scenarioRows(r.bare, db), 1), '');
+    for (const s of db.scenarios) if (s.caveat) lines.push(`Note: ${s.label}: ${s.caveat}`, '');
+    for (const v of verdicts(r.bare, db)) lines.push(`- **${v.pass ? 'PASS' : 'FAIL'}** ${v.target} — ${v.measured}`);
+    lines.push('');
+  }
+  for (const s of r.skipped) lines.push(`Skipped: ${s}`, '');
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** Writes or replaces this section of BENCHMARKS.md, creating the file with its header if needed. */
+export function writeSection(file: string, section: string): void {
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : BENCHMARKS_HEADER;
+  const start = current.indexOf(SECTION_HEADING);
+  let next: string;
+  if (start === -1) {
+    next = `${current.trimEnd()}\n\n${section}`;
+  } else {
+    const after = current.slice(start + SECTION_HEADING.length);
+    const end = after.search(/^## /m);
+    const rest = end === -1 ? '' : after.slice(end);
+    next = `${current.slice(0, start)}${section}${rest ? `\n${rest}` : ''}`;
+  }
+  writeFileSync(file, next);
+}

@@ -1,0 +1,245 @@
+/**
+ * `npm run bench:server`: throughput and latency of the key server's hot paths against a bare
+ * Hono route on the same machine, on SQLite and (when its binaries are there) PostgreSQL.
+ * Prints a table and rewrites the key server section of BENCHMARKS.md.
+ *
+ * Options (after `npm run bench:server --`): --postgres (require PostgreSQL), --no-postgres,
+ * --duration=<s> (default 10), --warmup=<s> (default 2), --connections=<n> (default 16),
+ * --no-write (leave BENCHMARKS.md alone).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { encodeBase64Url } from '../protocol/base64url';
+import { createTestDatabase, startPostgres, type RunningPostgres } from '../test/helpers/postgres';
+import { freePort, startServer, type RunningServer } from './lib/children';
+import { issueChallenges, presignChallenges, replayPresigned, signInFlow, type DeviceTarget } from './lib/device-signin-load';
+import { measureLatencyAt, measureMaxThroughput, runLoad, type LoadFigures, type LoadSpec, type Timing } from './lib/load';
+import { describeMachine } from './lib/machine';
+import { printReport, renderSection, writeSection, type DatabaseResult, type ScenarioResult } from './lib/report';
+import { seedAccount } from './lib/seed-account';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** High enough that the limiter never refuses the benchmark; it still counts every attempt. */
+const SIGNIN_LIMIT = '1000000000';
+/** Pre-signed pool = expected sign-ins × this, so the pool outlasts the run. */
+const POOL_MARGIN = 1.5;
+/** How much faster sign-in runs once warm than in its warm-up (measured: ~1.15; rounded up). */
+const WARM_UP_GAIN = 1.25;
+
+interface Options {
+  postgres: 'auto' | 'require' | 'skip';
+  timing: Timing;
+  write: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const opts: Options = { postgres: 'auto', timing: { connections: 16, warmupS: 2, durationS: 10 }, write: true };
+  for (const arg of argv) {
+    const [flag, value] = arg.split('=');
+    const number = Number(value);
+    if (flag === '--postgres') opts.postgres = 'require';
+    else if (flag === '--no-postgres') opts.postgres = 'skip';
+    else if (flag === '--no-write') opts.write = false;
+    else if (flag === '--duration' && number > 0) opts.timing.durationS = number;
+    else if (flag === '--warmup' && number >= 0) opts.timing.warmupS = number;
+    else if (flag === '--connections' && Number.isInteger(number) && number > 0) opts.timing.connections = number;
+    else throw new Error(`unknown option ${arg}`);
+  }
+  return opts;
+}
+
+/** Things to undo on the way out, newest first; run once whether the bench ends, fails or is interrupted. */
+const cleanups: Array<() => Promise<void> | void> = [];
+async function cleanUp(): Promise<void> {
+  while (cleanups.length) {
+    try {
+      await cleanups.pop()!();
+    } catch (error) {
+      console.error(`cleanup: ${(error as Error).message}`);
+    }
+  }
+}
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function start(server: Promise<RunningServer>): Promise<RunningServer> {
+  const running = await server;
+  cleanups.push(() => running.stop());
+  return running;
+}
+
+const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
+const brief = (f: LoadFigures) => `${Math.round(f.rps)} rps, p50 ${f.p50} ms, p99 ${f.p99} ms, errors ${f.errors}`;
+
+async function benchBare(timing: Timing): Promise<ScenarioResult> {
+  const port = await freePort();
+  const server = await start(startServer({ name: 'bare server', script: 'bench/bare-server.ts', port, env: { PORT: String(port), HOST: '127.0.0.1' }, readyPath: '/bare', cwd: ROOT }));
+  const spec: LoadSpec = { url: `${server.url}/bare` };
+  const max = await measureMaxThroughput(spec, timing);
+  log(`bare GET /bare: ${brief(max)}`);
+  const half = await measureLatencyAt(spec, max.rps / 2, timing);
+  log(`bare GET /bare @½: ${brief(half)}`);
+  await server.stop(); // also on the clean-up list: stopping twice is harmless
+  return { label: 'bare `GET /bare`', max, half, checked: false };
+}
+
+/**
+ * Device sign-in on its own: challenges are issued and signed before each run, and every request
+ * carries a distinct one. The warm-up's rate sizes the measured run's pool.
+ */
+async function benchDeviceSignIn(t: DeviceTarget, timing: Timing): Promise<{ result: ScenarioResult; challengeIssue: LoadFigures }> {
+  const { connections, warmupS, durationS } = timing;
+  const pool = async (count: number) => presignChallenges(t, (await issueChallenges(t, Math.max(count, connections), connections)).challenges);
+
+  const probe = await issueChallenges(t, 1000 + connections, connections);
+  const challengeIssue = probe.figures;
+  log(`device challenge (issue): ${brief(challengeIssue)}`);
+  // Sign-in does more work than issuing, so the issue rate bounds the warm-up's need from above.
+  let estimate = challengeIssue.rps;
+  if (warmupS > 0) {
+    const needed = Math.ceil(challengeIssue.rps * warmupS * 1.2);
+    const extra = needed > probe.challenges.length ? (await issueChallenges(t, needed - probe.challenges.length, connections)).challenges : [];
+    const warm = await runLoad(replayPresigned(t, await presignChallenges(t, [...probe.challenges, ...extra])), { connections, durationS: warmupS });
+    // Its busiest second, plus what sign-in still gains after a 2 s warm-up (about 15 % here).
+    estimate = Math.max(warm.rps, warm.peakRps) * WARM_UP_GAIN;
+  }
+
+  const bodies = await pool(Math.ceil(estimate * durationS * POOL_MARGIN));
+  const max = await runLoad(replayPresigned(t, bodies), { connections, durationS });
+  const spent = max.ok + max.errors >= bodies.length;
+  log(`device sign-in: ${brief(max)} (pool ${bodies.length}${spent ? ', spent before the end' : ''})`);
+
+  const halfBodies = await pool(Math.ceil((max.rps / 2) * durationS * 1.1) + connections);
+  const half = await measureLatencyAt(replayPresigned(t, halfBodies), max.rps / 2, timing);
+  log(`device sign-in @½: ${brief(half)}`);
+  const caveat = spent ? `the pre-signed pool (${bodies.length}) ran out before the end of the run, so the max rps is somewhat understated` : undefined;
+  return { result: { label: 'device sign-in `POST /api/devices/signin`', max, half, checked: true, ...(caveat ? { caveat } : {}) }, challengeIssue };
+}
+
+/** The whole flow, right after the sign-in runs, which warmed the same code paths: no separate warm-up. */
+async function benchSignInFlow(t: DeviceTarget, timing: Timing): Promise<DatabaseResult['flow']> {
+  const { spec, flows } = signInFlow(t);
+  const figures = await runLoad(spec, { connections: timing.connections, durationS: timing.durationS });
+  const flowsPerS = flows.signedIn / figures.durationS;
+  log(`device sign-in flow: ${Math.round(flowsPerS)} flows/s (${brief(figures)} per request)`);
+  return { flowsPerS, errors: figures.errors, figures };
+}
+
+async function benchKeyServer(database: string, notes: string, databaseUrl: string | undefined, timing: Timing): Promise<DatabaseResult> {
+  const dataDir = tempDir('kh-bench-');
+  const port = await freePort();
+  const origin = `http://localhost:${port}`;
+  const env: Record<string, string> = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    STATIC_DIR: '',
+    LOG_REQUESTS: 'false',
+    ORIGIN: origin,
+    RP_ID: 'localhost',
+    PEPPER: encodeBase64Url(randomBytes(32)),
+    SIGNIN_LIMIT_PER_ACCOUNT: SIGNIN_LIMIT,
+    SIGNIN_LIMIT_PER_ADDRESS: SIGNIN_LIMIT,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  };
+  const server = await start(startServer({ name: `key server (${database})`, script: 'server/main.ts', port, env, readyPath: '/api/health', cwd: ROOT }));
+  const account = await seedAccount(server.url, origin);
+  log(`${database}: account, key bundle and device ready`);
+
+  const backupSpec: LoadSpec = { url: `${server.url}/api/backup`, headers: { cookie: account.deviceCookie } };
+  const backupMax = await measureMaxThroughput(backupSpec, timing);
+  log(`backup fetch: ${brief(backupMax)}`);
+  const backupHalf = await measureLatencyAt(backupSpec, backupMax.rps / 2, timing);
+  log(`backup fetch @½: ${brief(backupHalf)}`);
+
+  const target: DeviceTarget = { url: server.url, origin, deviceId: account.deviceId, privateKey: account.devicePrivateKey, keyObject: account.deviceKeyObject };
+  const signIn = await benchDeviceSignIn(target, timing);
+  const flow = await benchSignInFlow(target, timing);
+  await server.stop(); // also on the clean-up list: stopping twice is harmless
+  return {
+    database,
+    notes,
+    scenarios: [{ label: 'backup fetch `GET /api/backup`', max: backupMax, half: backupHalf, checked: true }, signIn.result],
+    flow,
+    challengeIssue: signIn.challengeIssue,
+  };
+}
+
+async function postgresVersion(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ server_version: string }>('show server_version');
+    return rows[0]?.server_version.split(' ')[0] ?? '?';
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  const started = performance.now();
+  const date = new Date();
+  const machine = describeMachine();
+  const skipped: string[] = [];
+
+  const bare = await benchBare(opts.timing);
+  const databases: DatabaseResult[] = [];
+  databases.push(await benchKeyServer('SQLite', 'Embedded SQLite file (better-sqlite3) on the temp directory\'s disk: WAL, `synchronous = FULL` (every commit is fsynced), as the server ships.', undefined, opts.timing));
+
+  if (opts.postgres !== 'skip') {
+    let postgres: RunningPostgres | undefined;
+    try {
+      postgres = await startPostgres();
+      const running = postgres;
+      cleanups.push(() => running.stop());
+    } catch (error) {
+      if (opts.postgres === 'require') throw error;
+      skipped.push(`PostgreSQL (${(error as Error).message.split('\n')[0]})`);
+      log(`PostgreSQL skipped: ${(error as Error).message.split('\n')[0]}`);
+    }
+    if (postgres) {
+      const version = await postgresVersion(postgres.url);
+      const notes = `PostgreSQL ${version}, a throwaway local cluster from test/helpers/postgres.ts (\`fsync = off\`, \`synchronous_commit = off\`, \`full_page_writes = off\`: commits are not durable, unlike the SQLite run), over TCP on 127.0.0.1; the server's pool of 10 connections.`;
+      databases.push(await benchKeyServer('PostgreSQL', notes, await createTestDatabase(postgres.url), opts.timing));
+    }
+  }
+  await cleanUp();
+
+  const report = {
+    date,
+    machine,
+    command: ['npm run bench:server', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+    timing: opts.timing,
+    bare,
+    databases,
+    skipped,
+    totalS: (performance.now() - started) / 1000,
+  };
+  printReport(report);
+  if (opts.write) {
+    writeSection(join(ROOT, 'BENCHMARKS.md'), renderSection(report));
+    console.log('Wrote the key server section of BENCHMARKS.md.');
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping servers and removing temp dirs`);
+    cleanUp().finally(() => process.exit(130));
+  });
+}
+
+main().catch(async (error: unknown) => {
+  console.error(`bench:server failed: ${(error as Error).stack ?? String(error)}`);
+  await cleanUp();
+  process.exit(1);
+});
