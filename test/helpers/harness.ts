@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import { buildApp } from '../../server/app';
 import { loadConfig, type ServerConfig } from '../../server/config';
 import { createPepper } from '../../server/domain/pepper';
-import { silentLogger } from '../../server/http/logger';
+import { silentLogger, type Logger } from '../../server/http/logger';
 import { migrateToLatest, openDatabase, type Dialect } from '../../server/store/database';
 import type { Store } from '../../server/store/store';
 import { createTestDatabase } from './postgres';
@@ -32,7 +32,7 @@ export interface TestServer {
  * A real key server on a real database: a fresh SQLite file in a temp dir, or a fresh database
  * on the suite's PostgreSQL server. Requests go through `app.request()` (no sockets).
  */
-export async function startTestServer(dialect: Dialect, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(dialect: Dialect, env: Record<string, string> = {}, opts: { log?: Logger } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'kh-test-'));
   const databaseUrl = dialect === 'postgres' ? await createTestDatabase(inject('pgUrl')) : undefined;
   const database = databaseUrl ? openDatabase({ postgresUrl: databaseUrl, poolSize: 5 }) : openDatabase({ sqliteFile: join(dir, 'keyhold.sqlite') });
@@ -40,7 +40,7 @@ export async function startTestServer(dialect: Dialect, env: Record<string, stri
   const store: Store = { db: database.db, dialect: database.dialect };
   const config = loadConfig({ DATA_DIR: dir, ORIGIN, RP_ID, STATIC_DIR: '', LOG_REQUESTS: 'false', ...env });
   const clock = { now: Date.now() };
-  const { app } = buildApp({ store, config, pepper: createPepper(new Uint8Array(32).fill(7)), log: silentLogger, version: 'test', now: () => clock.now });
+  const { app } = buildApp({ store, config, pepper: createPepper(new Uint8Array(32).fill(7)), log: opts.log ?? silentLogger, version: 'test', now: () => clock.now });
   return {
     dialect,
     databaseUrl,
