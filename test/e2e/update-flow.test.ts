@@ -1,0 +1,48 @@
+import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchChromium, openPhone, startLiveServer, type LiveServer } from './browser';
+
+/**
+ * A new release never swaps code under the user: the new service worker waits, the app says
+ * "new version available", and only the user's Reload activates it.
+ */
+describe('app updates', () => {
+  const release = mkdtempSync(join(tmpdir(), 'kh-release-'));
+  let server: LiveServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    cpSync('dist', release, { recursive: true });
+    server = await startLiveServer({ STATIC_DIR: release });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    rmSync(release, { recursive: true, force: true });
+  });
+
+  it('offers the waiting version and activates it only on Reload', async () => {
+    const { page, context, problems } = await openPhone(browser, server.origin);
+    await page.goto('/');
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+
+    // "Deploy" a new release: any byte change to sw.js is a new service worker version.
+    appendFileSync(join(release, 'sw.js'), '\n// release 2\n');
+    await page.reload();
+    const prompt = page.getByRole('button', { name: /reload/i });
+    await prompt.waitFor({ timeout: 15_000 });
+    expect(await page.getByText(/new version/i).count()).toBeGreaterThan(0);
+    // Still the old worker in charge until the user agrees.
+    expect(await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => Boolean(r?.waiting)))).toBe(true);
+
+    await Promise.all([page.waitForEvent('load'), prompt.click()]);
+    await expect.poll(() => page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => Boolean(r?.waiting)))).toBe(false);
+    expect(await page.evaluate(() => Boolean(navigator.serviceWorker.controller))).toBe(true);
+    expect(await page.getByText(/new version/i).count()).toBe(0);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
