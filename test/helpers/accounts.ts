@@ -115,7 +115,5 @@ export function reanswerRegistration(response: RegistrationResponseJSON, challen
 
 /** The user's audit events, newest first, read through the API with the user's session. */
 export async function auditEvents(client: ApiClient): Promise<{ seq: number; at: number; type: string; data: Record<string, unknown> }[]> {
-  const reply = await client.get('/api/audit?limit=200');
-  if (reply.status !== 200) throw new Error(`audit ${reply.status} ${JSON.stringify(reply.body)}`);
-  return reply.body.events;
+  return (await readAuditLog(client)).reverse();
 }
