@@ -1,4 +1,4 @@
-import { Workbox } from 'workbox-window';
+import type { Workbox } from 'workbox-window';
 
 /** Fired on {@link AppUpdates} when a new app version has installed and waits. */
 export const UPDATE_READY = 'update-ready';
@@ -8,11 +8,11 @@ export const UPDATE_READY = 'update-ready';
  * accepts it: swapping the app shell on its own could reload the page in the middle of an edit.
  */
 export class AppUpdates extends EventTarget {
-  readonly #workbox: Workbox;
+  #workbox: Workbox | undefined;
   #updateReady = false;
 
-  constructor(workbox: Workbox) {
-    super();
+  /** Follows `workbox`, once registration has begun (see `registerServiceWorker`). */
+  attach(workbox: Workbox): void {
     this.#workbox = workbox;
     workbox.addEventListener('waiting', () => {
       this.#updateReady = true;
@@ -27,22 +27,38 @@ export class AppUpdates extends EventTarget {
 
   /** Activates the waiting version and reloads this tab once the new version controls it. */
   applyUpdate(): void {
+    // Only a version found by `workbox` can be waiting, so it is there whenever this is offered.
+    const workbox = this.#workbox;
+    if (!workbox) return;
     // Listen only now: a `controlling` caused by another tab's update must not reload this one.
-    this.#workbox.addEventListener('controlling', () => window.location.reload());
-    this.#workbox.messageSkipWaiting();
+    workbox.addEventListener('controlling', () => window.location.reload());
+    workbox.messageSkipWaiting();
   }
+}
+
+/** Resolves once the page's `load` event has fired. */
+function pageLoaded(): Promise<void> {
+  if (document.readyState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => window.addEventListener('load', () => resolve(), { once: true }));
 }
 
 /**
  * Registers the service worker (sw.ts, built to `scriptUrl`) after the page has loaded, so the
- * precache downloads do not compete with the first render.
+ * precache downloads do not compete with the first render. workbox-window is a chunk of its
+ * own, loaded then too: nothing on the first screen needs it.
  */
 export function registerServiceWorker(scriptUrl: TrustedScriptURL | string): AppUpdates {
-  const workbox = new Workbox(scriptUrl, { scope: '/' });
-  const updates = new AppUpdates(workbox);
-  workbox.register().catch((error: unknown) => {
-    // The app still works online without a service worker; only offline start-up is lost.
-    console.warn('Keyhold: service worker registration failed', error);
-  });
+  const updates = new AppUpdates();
+  pageLoaded()
+    .then(() => import('workbox-window'))
+    .then(({ Workbox }) => {
+      const workbox = new Workbox(scriptUrl, { scope: '/' });
+      updates.attach(workbox);
+      return workbox.register();
+    })
+    .catch((error: unknown) => {
+      // The app still works online without a service worker; only offline start-up is lost.
+      console.warn('Keyhold: service worker registration failed', error);
+    });
   return updates;
 }

@@ -1,69 +1,99 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import type { Argon2Browser, Argon2HashOptions } from 'argon2-browser/dist/argon2-bundled.min.js';
+import { Argon2WasmError, instantiateArgon2, SIMD_PROBE, supportsWasmSimd, type Argon2idInput, type Argon2Wasm } from './argon2-wasm';
 
-/**
- * Loads the exact file argon2.worker.ts bundles into a fresh V8 context that looks like a
- * worker: `self` is the global and there is no `process`. In plain Node the library takes its
- * Node path instead, which fetches the .wasm through Node's fetch and fails, and which installs
- * process-wide exception handlers; here it decodes its inlined WASM as it does in the browser.
- */
-function loadBundledArgon2(): Argon2Browser {
-  const bundlePath = createRequire(import.meta.url).resolve('argon2-browser/dist/argon2-bundled.min.js');
-  const workerLikeGlobal = vm.createContext({ atob, TextEncoder, TextDecoder, console });
-  workerLikeGlobal.self = workerLikeGlobal;
-  vm.runInContext(readFileSync(bundlePath, 'utf8'), workerLikeGlobal, { filename: bundlePath });
-  // With neither CommonJS nor AMD around, the UMD wrapper sets the global `argon2`.
-  return workerLikeGlobal.argon2 as Argon2Browser;
+/** The same files the worker imports with `?url`, compiled here by Node's V8 instead of the browser's. */
+const BUILDS = {
+  plain: 'argon2-browser/dist/argon2.wasm',
+  simd: 'argon2-browser/dist/argon2-simd.wasm',
+} as const;
+
+function compileBuild(file: string): WebAssembly.Module {
+  return new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve(file)));
 }
 
-/** Hex of the Argon2id tag; hex because the tag is a Uint8Array of the other V8 context. */
-async function argon2idHex(options: Omit<Argon2HashOptions, 'type'>): Promise<string> {
-  const argon2 = loadBundledArgon2();
-  const { hash } = await argon2.hash({ ...options, type: argon2.ArgonType.Argon2id });
-  return Buffer.from(hash).toString('hex');
-}
-
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const bytes = (length: number, value: number): Uint8Array => new Uint8Array(length).fill(value);
 
-describe('argon2-browser bundled build (the one the worker runs)', () => {
+/**
+ * True when any 12-byte run of `secret` occurs in `memory`. Runs, not the whole: `free` writes
+ * the allocator's list pointers over the start of a freed block, so an unwiped copy survives
+ * only in part.
+ */
+function holdsPartOf(memory: WebAssembly.Memory, secret: Uint8Array): boolean {
+  const heap = Buffer.from(memory.buffer);
+  for (let start = 0; start + 12 <= secret.length; start++) {
+    if (heap.includes(Buffer.from(secret.subarray(start, start + 12)))) return true;
+  }
+  return false;
+}
+
+describe('WASM SIMD detection', () => {
+  it('validates the probe in an engine with SIMD (Node 20 has it), and the probe is a real SIMD module', () => {
+    expect(supportsWasmSimd()).toBe(true);
+    // The same bytes without the SIMD instructions' 0xfd prefix must not validate: the probe's
+    // answer comes from SIMD, not from a malformed module.
+    const withoutSimd = SIMD_PROBE.map((byte) => (byte === 0xfd ? 0x01 : byte));
+    expect(WebAssembly.validate(withoutSimd)).toBe(false);
+  });
+
+  it('accepts the SIMD build it selects', () => {
+    expect(WebAssembly.validate(readFileSync(createRequire(import.meta.url).resolve(BUILDS.simd)))).toBe(true);
+  });
+});
+
+describe.each(Object.entries(BUILDS))('argon2-browser %s build, as the worker runs it', (_build, file) => {
+  let loaded: Promise<Argon2Wasm> | undefined;
+  const argon2 = (): Promise<Argon2Wasm> => (loaded ??= instantiateArgon2(compileBuild(file)));
+  const argon2idHex = async (input: Argon2idInput): Promise<string> => hex((await argon2()).hashArgon2id(input));
+
   it('matches the RFC 9106 §5.3 Argon2id test vector, secret and associated data included', async () => {
     const tag = await argon2idHex({
-      pass: bytes(32, 0x01),
+      password: bytes(32, 0x01),
       salt: bytes(16, 0x02),
       secret: bytes(8, 0x03),
-      ad: bytes(12, 0x04),
-      time: 3,
-      mem: 32,
-      parallelism: 4,
-      hashLen: 32,
+      associatedData: bytes(12, 0x04),
+      params: { iterations: 3, memoryKiB: 32, parallelism: 4, hashLength: 32 },
     });
     expect(tag).toBe('0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659');
   });
 
   // No second Argon2id implementation is available to cross-check plain (no secret, no
-  // associated data) hashing, so these check that it is a deterministic function of the salt.
+  // associated data) hashing, so these check that it is a deterministic function of the salt
+  // (and the bench checks the tag against Debian's native argon2).
   const pin = new TextEncoder().encode('493817');
-  const cost = { time: 3, mem: 1024, parallelism: 1, hashLen: 32 };
+  const params = { iterations: 3, memoryKiB: 1024, parallelism: 1, hashLength: 32 };
 
   it('gives the same tag for the same PIN, salt and cost', async () => {
     const salt = bytes(16, 0xa5);
-    const first = await argon2idHex({ pass: pin, salt, ...cost });
-    const second = await argon2idHex({ pass: pin, salt, ...cost });
+    const first = await argon2idHex({ password: pin, salt, params });
+    const second = await argon2idHex({ password: pin, salt, params });
     expect(first).toHaveLength(64);
     expect(second).toBe(first);
   });
 
   it('gives different tags for different salts', async () => {
-    const first = await argon2idHex({ pass: pin, salt: bytes(16, 0xa5), ...cost });
-    const second = await argon2idHex({ pass: pin, salt: bytes(16, 0x5a), ...cost });
+    const first = await argon2idHex({ password: pin, salt: bytes(16, 0xa5), params });
+    const second = await argon2idHex({ password: pin, salt: bytes(16, 0x5a), params });
     expect(second).not.toBe(first);
   });
 
-  it('hashes at the vault minimum cost (64 MiB, t=3) without running out of WASM memory', async () => {
-    const tag = await argon2idHex({ pass: pin, salt: bytes(16, 0xa5), time: 3, mem: 64 * 1024, parallelism: 1, hashLen: 32 });
+  it('hashes at the vault minimum cost (64 MiB, t=3), growing the WASM memory, and leaves no copy of the password in it', async () => {
+    const password = new TextEncoder().encode('kh-distinctive-passphrase-7341');
+    const tag = await argon2idHex({ password, salt: bytes(16, 0xa5), params: { iterations: 3, memoryKiB: 64 * 1024, parallelism: 1, hashLength: 32 } });
     expect(tag).toMatch(/^[0-9a-f]{64}$/);
+    const memory = (await argon2()).memory;
+    expect(memory.buffer.byteLength).toBeGreaterThan(64 * 1024 * 1024);
+    expect(holdsPartOf(memory, password)).toBe(false);
+  });
+
+  it('fails with libargon2\'s own message, which names no input, and stays usable', async () => {
+    const instance = await argon2();
+    const tooLittleMemory = { iterations: 3, memoryKiB: 4, parallelism: 1, hashLength: 32 };
+    expect(() => instance.hashArgon2id({ password: pin, salt: bytes(16, 1), params: tooLittleMemory })).toThrow(
+      new Argon2WasmError('Memory cost is too small'),
+    );
+    expect(hex(instance.hashArgon2id({ password: pin, salt: bytes(16, 1), params }))).toHaveLength(64);
   });
 });

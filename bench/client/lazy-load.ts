@@ -1,5 +1,5 @@
 /**
- * Checks in the real app, under its real CSP, that the Argon2 worker (and the WASM inlined in it)
+ * Checks in the real app, under its real CSP, that the Argon2 worker (and the WASM it loads)
  * is fetched only once a PIN is submitted: a first visit, onboarding (which sets a PIN), a
  * reload onto the locked screen, then the PIN. Records every request the page and its workers
  * make, the workers it starts, and what the service worker fetches on its own.
@@ -15,6 +15,8 @@ export interface PhaseFigures {
   /** Pathnames of the JS the page and its workers requested (served by network, HTTP cache or service worker). */
   scripts: string[];
   workerRequested: boolean;
+  /** Pathnames of the Argon2 .wasm files requested (by the worker). */
+  wasm: string[];
   workerStarted: boolean;
 }
 
@@ -31,6 +33,7 @@ export interface LazyLoadFigures {
 }
 
 const isWorkerChunk = (url: string) => /\/argon2\.worker-[^/]*\.js/.test(url);
+const isArgon2Wasm = (url: URL) => /\/argon2[^/]*\.wasm$/.test(url.pathname);
 /** Long enough for idle callbacks, lazy imports and the service worker's install after the page settles. */
 const SETTLE_MS = 1500;
 
@@ -83,6 +86,7 @@ export async function checkLazyLoading(helpers: E2eBrowserHelpers, browser: Brow
         phase: p,
         scripts: [...new Set(urls.filter((u) => u.pathname.endsWith('.js')).map((u) => u.pathname))],
         workerRequested: urls.some((u) => isWorkerChunk(u.href)),
+        wasm: [...new Set(urls.filter(isArgon2Wasm).map((u) => u.pathname))],
         workerStarted: workers.some((w) => w.phase === p && isWorkerChunk(w.url)),
       };
     });

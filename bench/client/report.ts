@@ -80,11 +80,18 @@ export function verdicts(r: ClientReport): Verdict[] {
   const lazyOk =
     !r.sizes.workerInIndexHtml &&
     !r.sizes.initialJs.some((f) => f.file === r.sizes.worker.file) &&
-    r.lazy.phases.filter((p) => p.phase === 'first load' || p.phase === 'locked screen').every((p) => !p.workerRequested && !p.workerStarted) &&
+    r.lazy.phases.filter((p) => p.phase === 'first load' || p.phase === 'locked screen').every((p) => !p.workerRequested && !p.workerStarted && !p.wasm.length) &&
     r.lazy.phases.some((p) => p.phase === 'PIN submitted' && p.workerStarted);
   const verified = r.records.verified.every((n) => n === r.records.count);
   return [
-    { target: `Argon2id in Chromium ≤ ${ratio(TARGETS.argon2MaxRatio)} the native reference (medians)`, pass: argon2Ratio(r) <= TARGETS.argon2MaxRatio, measured: `${ratio(argon2Ratio(r))} (${ms(median(r.argon2.app.runsMs))} vs ${ms(median(r.argon2.native.runsMs))})` },
+    {
+      target: `Argon2id in Chromium ≤ ${ratio(TARGETS.argon2MaxRatio)} the native reference (medians)`,
+      pass: argon2Ratio(r) <= TARGETS.argon2MaxRatio,
+      measured:
+        `${ratio(argon2Ratio(r))} (${ms(median(r.argon2.app.runsMs))} vs ${ms(median(r.argon2.native.runsMs))})` +
+        // Within 5 % of the target, run-to-run noise (a few % on either side) decides the verdict.
+        (Math.abs(argon2Ratio(r) / TARGETS.argon2MaxRatio - 1) < 0.05 ? '; within 5 % of the target, where run-to-run noise decides the verdict' : ''),
+    },
     { target: 'Argon2id tags: app worker = native reference', pass: r.argon2.tagsAgree, measured: r.argon2.tagsAgree ? 'identical' : 'DIFFERENT' },
     { target: `unlock without Argon2 < ${ms(TARGETS.unlockWithoutArgon2MaxMs)} (median)`, pass: median(r.unlock.runsMs) < TARGETS.unlockWithoutArgon2MaxMs, measured: ms(median(r.unlock.runsMs)) },
     { target: `decrypt ${fmt(r.records.count)} records one at a time < ${ms(TARGETS.decryptAllMaxMs)} (median)`, pass: median(r.records.sequentialMs) < TARGETS.decryptAllMaxMs, measured: ms(median(r.records.sequentialMs)) },
@@ -96,7 +103,7 @@ export function verdicts(r: ClientReport): Verdict[] {
 }
 
 function describeLazy(lazy: LazyLoadFigures): string {
-  return lazy.phases.map((p) => `${p.phase}: ${p.workerRequested ? 'fetched' : 'not fetched'}${p.workerStarted ? ', started' : ''}`).join('; ');
+  return lazy.phases.map((p) => `${p.phase}: ${p.workerRequested ? 'fetched' : 'not fetched'}${p.workerStarted ? ', started' : ''}${p.wasm.length ? `, WASM ${p.wasm.join(', ')}` : ''}`).join('; ');
 }
 
 /** Why a failed target failed and what would fix it, from the figures of this run. */
@@ -105,25 +112,41 @@ function diagnoses(r: ClientReport): string[] {
   const v = verdicts(r);
   if (!v[0]!.pass) {
     const d = r.argon2.diagnostic;
+    const appRatio = argon2Ratio(r);
     const simdRatio = d ? median(d.simd.runsMs) / median(r.argon2.native.runsMs) : undefined;
-    const simd = d
-      ? ` In this run argon2-browser's own SIMD build (dist/argon2-simd.wasm, same loader, same Chromium) took ${ms(median(d.simd.runsMs))} median (${ratio(simdRatio!)} native) against ${ms(median(d.plain.runsMs))} for its plain build in the same harness.`
-      : '';
-    // Within 5 % of the target, run-to-run noise (a few % on either side) decides the verdict.
-    const borderline = simdRatio !== undefined && Math.abs(simdRatio / TARGETS.argon2MaxRatio - 1) < 0.05;
-    const enough =
-      simdRatio === undefined
-        ? ''
-        : borderline
-          ? ` That alone lands on the ${ratio(TARGETS.argon2MaxRatio)} target, within run-to-run noise: to clear it with a margin, a faster WASM Argon2id than argon2-browser's would have to be measured too.`
-          : simdRatio <= TARGETS.argon2MaxRatio
-            ? ' That alone meets the target here.'
-            : ` That alone still misses the ${ratio(TARGETS.argon2MaxRatio)} target here, so a faster WASM Argon2id than argon2-browser's would have to be measured too.`;
-    out.push(
-      `Argon2id: the worker bundles argon2-browser's \`argon2-bundled.min.js\`, whose inlined WASM is the plain (non-SIMD) build; with p = 1 there are no threads to use either.${simd} ` +
-        'Fix: have worker/argon2.worker.ts feed argon2-browser its SIMD .wasm (a `?url` asset precached by the service worker, passed through `self.loadArgon2WasmBinary`) when `WebAssembly.validate` accepts a SIMD probe, keeping the plain build as the fallback.' +
-        enough,
-    );
+    // The worker ships argon2-browser's SIMD .wasm as an asset of its own (worker/argon2-wasm.ts runs it).
+    const shipsSimd = r.sizes.wasm.some((w) => w.file !== undefined && /simd/.test(w.file));
+    if (shipsSimd) {
+      const control = d
+        ? ` The same .wasm through argon2-browser's own loader and glue took ${ms(median(d.simd.runsMs))} median (${ratio(simdRatio!)} native) in this run, and its plain build ${ms(median(d.plain.runsMs))}, so the app's loader costs nothing measurable and SIMD is already worth what it gives.`
+        : '';
+      // Within 5 % of the target, run-to-run noise (a few % on either side) decides the verdict.
+      const near = Math.abs(appRatio / TARGETS.argon2MaxRatio - 1) < 0.05;
+      out.push(
+        `Argon2id: the worker already runs argon2-browser's SIMD build (dist/argon2-simd.wasm) where \`WebAssembly.validate\` accepts the SIMD probe, and p = 1 leaves no threads to use.${control} ` +
+          `What remains is the compiled code itself (argon2-browser 1.18's 2021 Emscripten build of libargon2's opt.c, with SSE2 intrinsics emulated on WASM SIMD), ${near ? 'within run-to-run noise of the target' : 'short of the target'}: ` +
+          'a faster WASM Argon2id (e.g. one built with a current toolchain and BLAKE2b rounds written for WASM SIMD) would have to be measured.',
+      );
+    } else {
+      const simd = d
+        ? ` In this run argon2-browser's own SIMD build (dist/argon2-simd.wasm, same loader, same Chromium) took ${ms(median(d.simd.runsMs))} median (${ratio(simdRatio!)} native) against ${ms(median(d.plain.runsMs))} for its plain build in the same harness.`
+        : '';
+      // Within 5 % of the target, run-to-run noise (a few % on either side) decides the verdict.
+      const borderline = simdRatio !== undefined && Math.abs(simdRatio / TARGETS.argon2MaxRatio - 1) < 0.05;
+      const enough =
+        simdRatio === undefined
+          ? ''
+          : borderline
+            ? ` That alone lands on the ${ratio(TARGETS.argon2MaxRatio)} target, within run-to-run noise: to clear it with a margin, a faster WASM Argon2id than argon2-browser's would have to be measured too.`
+            : simdRatio <= TARGETS.argon2MaxRatio
+              ? ' That alone meets the target here.'
+              : ` That alone still misses the ${ratio(TARGETS.argon2MaxRatio)} target here, so a faster WASM Argon2id than argon2-browser's would have to be measured too.`;
+      out.push(
+        `Argon2id: the worker runs argon2-browser's plain (non-SIMD) build; with p = 1 there are no threads to use either.${simd} ` +
+          'Fix: have the worker load the SIMD .wasm (a `?url` asset precached by the service worker) when `WebAssembly.validate` accepts a SIMD probe, keeping the plain build as the fallback.' +
+          enough,
+      );
+    }
   }
   if (!v[2]!.pass) out.push(`Unlock without Argon2: warm-up calls took ${r.unlock.warmUpMs.map(ms).join(', ')}; the RSA-OAEP-3072 private key import and decryption are the costly steps in that path.`);
   if (!v[3]!.pass || !v[4]!.pass) {
@@ -151,7 +174,7 @@ function timingRows(r: ClientReport): string[][] {
     row(`Argon2id, native \`argon2\` (${a.nativeTool})`, a.native.runsMs, ms(a.native.firstCallMs), `spawn to exit, \`-r\`; process start-up alone (t = 1, 8 KiB): median ${ms(median(a.native.startUpMs))}`),
   ];
   if (a.diagnostic) {
-    rows.push(row('diagnostic: argon2-browser SIMD .wasm in Chromium', a.diagnostic.simd.runsMs, ms(a.diagnostic.simd.firstCallMs), 'not what the app ships'));
+    rows.push(row('diagnostic: argon2-browser SIMD .wasm in Chromium', a.diagnostic.simd.runsMs, ms(a.diagnostic.simd.firstCallMs), 'argon2-browser\'s own loader and Emscripten glue (lib/argon2.js, dist/argon2.js), not the app\'s'));
     rows.push(row('diagnostic: argon2-browser plain .wasm, same harness', a.diagnostic.plain.runsMs, ms(a.diagnostic.plain.firstCallMs), 'control for the SIMD row'));
   }
   rows.push(row('unlockWithPin without Argon2', r.unlock.runsMs, ms(r.unlock.warmUpMs[0] ?? Number.NaN), `after ${r.unlock.warmUpMs.length} warm-up calls (first shown)`));
@@ -168,7 +191,11 @@ function sizeRows(s: SizeFigures): string[][] {
     ...s.initialJs.map((f) => [`initial JS: \`${f.file}\``, bytesAndKb(f.raw), bytesAndKb(f.gzip)]),
     ...s.initialCss.map((f) => [`initial CSS: \`${f.file}\` (not counted above)`, bytesAndKb(f.raw), bytesAndKb(f.gzip)]),
     [`Argon2 worker chunk: \`${s.worker.file}\``, bytesAndKb(s.worker.raw), bytesAndKb(s.worker.gzip)],
-    [`WASM inlined in it (${fmt(s.wasm.base64Chars)} base64 chars), decoded`, bytesAndKb(s.wasm.raw), bytesAndKb(s.wasm.gzip)],
+    ...s.wasm.map((w) => [
+      w.file ? `Argon2 WASM it fetches: \`${w.file}\`${/simd/.test(w.file) ? ' (engines with WASM SIMD)' : ' (fallback without SIMD)'}` : `WASM inlined in it (${fmt(w.base64Chars ?? 0)} base64 chars), decoded`,
+      bytesAndKb(w.raw),
+      bytesAndKb(w.gzip),
+    ]),
   ];
 }
 const SIZE_HEADERS = ['Asset', 'raw', 'gzip -9'];
@@ -180,7 +207,7 @@ function lazyLines(r: ClientReport): string[] {
   const l = r.lazy;
   const lines = [
     `index.html names the worker chunk: ${r.sizes.workerInIndexHtml ? 'yes' : 'no'}; the entry chunk holds its URL for \`new Worker\`: ${r.sizes.workerUrlInEntry ? 'yes' : 'no'}`,
-    ...l.phases.map((p) => `${p.phase}: worker chunk ${p.workerRequested ? 'requested' : 'not requested'}, worker ${p.workerStarted ? 'started' : 'not started'}; JS requested: ${p.scripts.map((s) => `\`${s}\``).join(', ') || 'none'}`),
+    ...l.phases.map((p) => `${p.phase}: worker chunk ${p.workerRequested ? 'requested' : 'not requested'}, worker ${p.workerStarted ? 'started' : 'not started'}; JS requested: ${p.scripts.map((s) => `\`${s}\``).join(', ') || 'none'}${p.wasm.length ? `; WASM requested: ${p.wasm.map((w) => `\`${w}\``).join(', ')}` : ''}`),
     `after the PIN the chunk came ${l.workerFromServiceWorker === undefined ? '(no response seen)' : l.workerFromServiceWorker ? 'from the service worker\'s precache' : 'from the network'}; the service worker ${l.precachedByServiceWorker ? 'did' : 'did not'} download it on its own at install (offline unlock needs it)`,
     `PIN submit → unlocked vault on screen, in the app's UI with a cold worker: ${ms(l.unlockInAppMs)}`,
   ];

@@ -1,11 +1,9 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { AppServices } from '../app-services';
 import type { ServerHealth } from '../vault/server-health';
-import './kh-pin-setup';
 import './kh-unlock';
 import './kh-update-prompt';
-import './kh-vault';
-import './kh-welcome';
+import { LazyScreensController } from './lazy-screens-controller';
 import { OnlineController } from './online-controller';
 import { PageActivityController } from './page-activity-controller';
 import { ServerHealthController } from './server-health-controller';
@@ -27,6 +25,16 @@ function describeHealth(health: ServerHealth | undefined): string {
       return 'offline';
   }
 }
+
+/**
+ * The screens a returning user's first screen (the locked one, kh-unlock, bundled with this
+ * shell) does not need: each is a chunk of its own, loaded when its state first comes up.
+ */
+const LAZY_SCREENS = {
+  welcome: () => import('./kh-welcome'),
+  'choose-pin': () => import('./kh-pin-setup'),
+  unlocked: () => import('./kh-vault'),
+};
 
 /**
  * The Keyhold app shell: renders the screen for the vault controller's state (welcome, PIN
@@ -100,6 +108,7 @@ export class KhApp extends LitElement {
   readonly #serverHealth = new ServerHealthController(this);
   readonly #online = new OnlineController(this);
   readonly #vaultState = new VaultStateController(this);
+  readonly #screens = new LazyScreensController(this, LAZY_SCREENS);
 
   constructor() {
     super();
@@ -145,13 +154,28 @@ export class KhApp extends LitElement {
             </div>`
           : html`<p role="status" class="hint">Your keys, locked on this device with your PIN. Opening…</p>`;
       case 'welcome':
-        return html`<kh-welcome .vault=${vault} .online=${this.#online.value && state.online}></kh-welcome>`;
+        return this.#whenLoaded('welcome', () => html`<kh-welcome .vault=${vault} .online=${this.#online.value && state.online}></kh-welcome>`);
       case 'choose-pin':
-        return html`<kh-pin-setup .vault=${vault} .state=${state}></kh-pin-setup>`;
+        return this.#whenLoaded('choose-pin', () => html`<kh-pin-setup .vault=${vault} .state=${state}></kh-pin-setup>`);
       case 'locked':
         return html`<kh-unlock .vault=${vault} .state=${state}></kh-unlock>`;
       case 'unlocked':
-        return html`<kh-vault .vault=${vault} .state=${state}></kh-vault>`;
+        return this.#whenLoaded('unlocked', () => html`<kh-vault .vault=${vault} .state=${state}></kh-vault>`);
+    }
+  }
+
+  /** `screen` once its element is defined; until then the same calm status as while the vault opens. */
+  #whenLoaded(screen: keyof typeof LAZY_SCREENS, render: () => unknown): unknown {
+    switch (this.#screens.status(screen)) {
+      case 'ready':
+        return render();
+      case 'loading':
+        return html`<p role="status" class="hint">Opening…</p>`;
+      case 'failed':
+        return html`<div role="alert">
+          <p class="error">This part of Keyhold did not load. Reloading the page fixes this after an update.</p>
+          <button type="button" @click=${this._onReload}>Reload</button>
+        </div>`;
     }
   }
 
@@ -161,6 +185,10 @@ export class KhApp extends LitElement {
 
   private _onRetryStart(): void {
     this.#vaultState.retryStart();
+  }
+
+  private _onReload(): void {
+    window.location.reload();
   }
 }
 

@@ -9,14 +9,13 @@
  *   is taken out and the response is stripped (`withoutPrfOutput`) before the caller gets it,
  *   so nothing a caller sends to the server can carry it (DESIGN.md "Recovery routes").
  */
-import {
-  WebAuthnAbortService,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
   startAuthentication,
   startRegistration,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
 } from '@simplewebauthn/browser';
 import { decodeBase64Url } from '../../protocol/base64url';
 import { withoutPrfOutput } from '../../protocol/webauthn';
@@ -45,10 +44,18 @@ export interface WebAuthnCeremonies {
   readonly cancelCeremony: () => void;
 }
 
+// @simplewebauthn/browser is a chunk of its own, loaded at the first ceremony: the locked
+// screen's PIN unlock, the common case, never needs it.
+let simpleWebAuthn: Promise<typeof import('@simplewebauthn/browser')> | undefined;
+const loadSimpleWebAuthn = () => (simpleWebAuthn ??= import('@simplewebauthn/browser'));
+
 const browserCeremonies: WebAuthnCeremonies = {
-  startRegistration,
-  startAuthentication,
-  cancelCeremony: () => WebAuthnAbortService.cancelCeremony(),
+  startRegistration: async (options) => (await loadSimpleWebAuthn()).startRegistration(options),
+  startAuthentication: async (options) => (await loadSimpleWebAuthn()).startAuthentication(options),
+  // An abort while the module still loads: both wait on the same load, the start first, and
+  // startRegistration/startAuthentication take their abort signal before their first `await`,
+  // so the cancel that runs next still reaches the ceremony just started.
+  cancelCeremony: () => void loadSimpleWebAuthn().then((module) => module.WebAuthnAbortService.cancelCeremony()),
 };
 
 type PrfValues = { first?: unknown; second?: unknown };

@@ -11,13 +11,13 @@ import { strengthenPinWrap } from './kdf-upgrade';
 import { deviceEnvironment, queryPersistence, requestPersistence, type DeviceEnvironment } from './device-environment';
 import { openDeviceSession } from './device-session';
 import type { StoredVault } from './local-store';
-import { publishNewVault, registerAccount, type PendingAccount } from './onboarding';
+import type { PendingAccount } from './onboarding';
 import { PinAttempts, checkNewPin, withProgress } from './pin-attempts';
 import { prfPasskeys, unlockWithPrfPasskey } from './prf-unlock';
 import { NO_THROTTLE } from './unlock-throttle';
 import { VaultFailure } from './vault-failure';
 import type { VaultControllerDeps } from './vault-controller-deps';
-import { VaultRecords } from './vault-records';
+import type { VaultRecords } from './vault-records';
 import { DEFAULT_SETTINGS, mergeSettings } from './vault-settings';
 import {
   RECORDS_CHANGED,
@@ -35,9 +35,13 @@ import {
 export { VaultFailure, type ControllerFailureCode } from './vault-failure';
 export type { VaultControllerDeps } from './vault-controller-deps';
 
+/** Onboarding runs once per device: a chunk of its own, so a returning user's start does not load it. */
+const loadOnboarding = () => import('./onboarding');
+
 interface Session {
   readonly unlocked: UnlockedVault;
-  readonly records: VaultRecords;
+  /** Pending while its chunk loads: record code runs only once a vault is open. */
+  readonly records: Promise<VaultRecords>;
 }
 
 export class VaultController extends EventTarget {
@@ -100,6 +104,7 @@ export class VaultController extends EventTarget {
   /** Registers a passkey for a new account (a passkey session opens), then asks for a PIN. */
   async createAccount(username: string, signal?: AbortSignal): Promise<void> {
     if (this.#state.kind !== 'welcome' && this.#state.kind !== 'choose-pin') throw new VaultFailure('not_found', 'This device already has a vault.');
+    const { registerAccount } = await loadOnboarding();
     const pending = await registerAccount(this.#deps.server, this.#deps.passkeys, username, signal);
     this.#dropPending();
     this.#pending = pending;
@@ -121,6 +126,7 @@ export class VaultController extends EventTarget {
     onProgress?.('deriving');
     const { record, unlocked } = await createLocalVault({ userId: pending.userId, pin, params: this.#argon2Params, argon2: withProgress(this.#deps.argon2, onProgress), signal });
     const { server, passkeys } = this.#deps;
+    const { publishNewVault } = await loadOnboarding();
     const vault = await publishNewVault({ server, passkeys, pending, record, unlocked, deviceName: this.#env.deviceName, now: this.#now(), signal });
     await this.#deps.store.writeVault(vault);
     await this.#pinAttempts.reset();
@@ -211,22 +217,22 @@ export class VaultController extends EventTarget {
 
   async listRecords(query?: string): Promise<RecordSummary[]> {
     const session = this.#requireSession();
-    return this.#stillOpen(session, await session.records.list(query));
+    return this.#stillOpen(session, await (await session.records).list(query));
   }
 
   async readRecord(id: string): Promise<RecordContent> {
     const session = this.#requireSession();
-    return this.#stillOpen(session, await session.records.read(id));
+    return this.#stillOpen(session, await (await session.records).read(id));
   }
 
   async saveRecord(id: string | null, content: RecordContent): Promise<string> {
-    const saved = await this.#requireSession().records.save(id, content);
+    const saved = await (await this.#requireSession().records).save(id, content);
     this.dispatchEvent(new Event(RECORDS_CHANGED));
     return saved;
   }
 
   async deleteRecord(id: string): Promise<void> {
-    await this.#requireSession().records.remove(id);
+    await (await this.#requireSession().records).remove(id);
     this.dispatchEvent(new Event(RECORDS_CHANGED));
   }
 
@@ -261,7 +267,9 @@ export class VaultController extends EventTarget {
   #open(unlocked: UnlockedVault, { signInDevice = true } = {}): void {
     const vault = this.#requireVault();
     if (this.#session) return;
-    this.#session = { unlocked, records: new VaultRecords(this.#deps.store, unlocked, this.#now) };
+    const records = import('./vault-records').then(({ VaultRecords }) => new VaultRecords(this.#deps.store, unlocked, this.#now));
+    records.catch(() => {}); // a failed load is reported by each record call that awaits it
+    this.#session = { unlocked, records };
     this.#throttle = NO_THROTTLE;
     this.#autoLock.arm();
     this.#setState({ kind: 'unlocked', username: vault.username, userId: vault.userId, prfUnlock: prfPasskeys(vault).length > 0 });
