@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { axeViolations, launchChromium, launchPersistentPhone, openPhone, startLiveServer, type LiveServer } from './browser';
 
-describe('the app shell in Chromium', () => {
+// Generous: a loaded 2-core CI machine runs Argon2id (64 MiB) and Chromium side by side.
+describe('the app shell in Chromium', { timeout: 60_000 }, () => {
   let server: LiveServer;
   let browser: Browser;
   beforeAll(async () => {

@@ -9,7 +9,8 @@ import { launchChromium, openPhone, startLiveServer, type LiveServer } from './b
  * A new release never swaps code under the user: the new service worker waits, the app says
  * "new version available", and only the user's Reload activates it.
  */
-describe('app updates', () => {
+// Generous: a loaded 2-core CI machine runs Argon2id (64 MiB) and Chromium side by side.
+describe('app updates', { timeout: 60_000 }, () => {
   const release = mkdtempSync(join(tmpdir(), 'kh-release-'));
   let server: LiveServer;
   let browser: Browser;

@@ -10,7 +10,8 @@ const SECRETS = ['correct horse battery staple', 'Bank of Keyhold', 'apple banan
  * by PIN, an offline restart from the service worker, passkey (PRF) unlock — in real headless
  * Chromium against the real key server, with Chromium's virtual authenticator.
  */
-describe('the vault in Chromium', () => {
+// Generous: a loaded 2-core CI machine runs Argon2id (64 MiB) and Chromium side by side.
+describe('the vault in Chromium', { timeout: 60_000 }, () => {
   let server: LiveServer;
   let browser: Browser;
   let context: BrowserContext;
@@ -104,6 +105,10 @@ describe('the vault in Chromium', () => {
 
   it('starts from the service worker offline, unlocks with the PIN, reads and edits a record', async () => {
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    // Reload once online so the service worker controls the page before the network goes.
+    await page.reload();
+    await expect.poll(() => page.evaluate(() => Boolean(navigator.serviceWorker.controller))).toBe(true);
+    await hook('unlock').waitFor();
     await context.setOffline(true);
     await page.reload();
     await hook('unlock').waitFor();

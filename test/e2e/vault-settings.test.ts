@@ -6,7 +6,8 @@ const PIN = '739146';
 const NEW_PIN = 'quiet-harbour-42';
 
 /** Settings journeys: persistent storage, change PIN, idle auto-lock (with Playwright's fake clock). */
-describe('vault settings in Chromium', () => {
+// Generous: a loaded 2-core CI machine runs Argon2id (64 MiB) and Chromium side by side.
+describe('vault settings in Chromium', { timeout: 60_000 }, () => {
   let server: LiveServer;
   let phone: Awaited<ReturnType<typeof launchPersistentPhone>>;
   let page: Page;
