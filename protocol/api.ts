@@ -1,6 +1,24 @@
 import { z } from 'zod';
-import { isBase64Url } from './base64url';
-import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, KEY_BUNDLE_MAX_CHARS, NAME_MAX_CHARS, USERNAME_PATTERN, WRAP_MAX_CHARS } from './constants';
+import { decodeBase64Url, isBase64Url } from './base64url';
+import {
+  ARGON2_MAX_ITERATIONS,
+  ARGON2_MAX_MEMORY_KIB,
+  ARGON2_MAX_PARALLELISM,
+  ARGON2_MIN_ITERATIONS,
+  ARGON2_MIN_MEMORY_KIB,
+  ARGON2_MIN_PARALLELISM,
+  ARGON2_HASH_LENGTH,
+  ARGON2_SALT_BYTES,
+  AUDIT_PAGE_DEFAULT,
+  AUDIT_PAGE_MAX,
+  KEY_BUNDLE_MAX_CHARS,
+  NAME_MAX_CHARS,
+  OPRF_ELEMENT_BYTES,
+  PIN_RECOVERY_TAG_BYTES,
+  TOTP_ESCROW_KEY_BYTES,
+  USERNAME_PATTERN,
+  WRAP_MAX_CHARS,
+} from './constants';
 import { ERROR_CODES } from './errors';
 
 /**
@@ -36,6 +54,7 @@ export const ErrorResponse = z.object({
     message: z.string(),
     currentVersion: z.number().int().optional(),
     retryAfterSeconds: z.number().int().optional(),
+    guessesLeft: z.number().int().optional(),
   }),
 });
 
@@ -87,7 +106,7 @@ export const AddPasskeyVerifyRequest = z.object({ response: RegistrationResponse
 export const SessionInfo = z.object({
   userId: z.string(),
   username: z.string(),
-  scope: z.enum(['passkey', 'device']),
+  scope: z.enum(['passkey', 'device', 'recovery']),
   deviceId: z.string().nullable(),
   expiresAt: z.number().int(),
 });
@@ -147,6 +166,68 @@ export const AuditQuery = z.object({
 export const AuditEvent = z.object({ seq: z.number().int(), at: z.number().int(), type: z.string(), data: z.record(z.string(), z.unknown()), hash: z.string() });
 export const AuditPage = z.object({ events: z.array(AuditEvent), nextBefore: z.number().int().nullable() });
 
+// ——— Recovery (DESIGN.md "Recovery routes") ———
+/** base64url of exactly `bytes` bytes. */
+export const base64urlBytes = (bytes: number) =>
+  base64url(Math.ceil((bytes * 4) / 3)).refine((s) => isBase64Url(s) && decodeBase64Url(s).length === bytes, { message: `must encode ${bytes} bytes` });
+
+/** A serialized ristretto255 element (RFC 9497 §4.1); whether it is a valid point is the server's check. */
+export const OprfElement = base64urlBytes(OPRF_ELEMENT_BYTES);
+/** Single-use ids the server issues for a registration, an attempt or an enrolment. */
+export const RecoveryTicket = base64url(64);
+/** Argon2id costs of the PIN recovery input, at or above the floor every client enforces. */
+export const Argon2Settings = z.object({
+  memoryKiB: z.number().int().min(ARGON2_MIN_MEMORY_KIB).max(ARGON2_MAX_MEMORY_KIB),
+  iterations: z.number().int().min(ARGON2_MIN_ITERATIONS).max(ARGON2_MAX_ITERATIONS),
+  parallelism: z.number().int().min(ARGON2_MIN_PARALLELISM).max(ARGON2_MAX_PARALLELISM),
+  hashLength: z.literal(ARGON2_HASH_LENGTH),
+});
+
+export const PinRegisterStartRequest = z.object({ blindedElement: OprfElement });
+export const PinRegisterStarted = z.object({ registrationId: z.string(), evaluatedElement: z.string(), expiresAt: z.number().int() });
+export const PinRegisterFinishRequest = z.object({
+  registrationId: RecoveryTicket,
+  salt: base64urlBytes(ARGON2_SALT_BYTES),
+  argon2: Argon2Settings,
+  tag: base64urlBytes(PIN_RECOVERY_TAG_BYTES),
+  wrap: base64url(WRAP_MAX_CHARS),
+});
+export const PinRegistered = z.object({ version: z.number().int(), guessesLeft: z.number().int() });
+
+export const PinRecoveryParamsRequest = z.object({ username: Username });
+export const PinRecoveryParams = z.object({ salt: z.string(), argon2: Argon2Settings, guessesLeft: z.number().int() });
+export const PinRecoveryStartRequest = z.object({ username: Username, blindedElement: OprfElement });
+export const PinRecoveryStarted = z.object({ attemptId: z.string(), evaluatedElement: z.string(), guessesLeft: z.number().int(), expiresAt: z.number().int() });
+export const PinRecoveryFinishRequest = z.object({ attemptId: RecoveryTicket, tag: base64urlBytes(PIN_RECOVERY_TAG_BYTES) });
+
+/** What every successful recovery returns: a short recovery session and the key bundle ciphertext. */
+export const Recovered = z.object({ session: SessionInfo, keyBundle: VersionedBlob.nullable() });
+export const PinRecovered = Recovered.extend({ wrap: z.string(), salt: z.string(), guessesLeft: z.number().int() });
+
+export const TotpCode = z.string().regex(/^[0-9]{6,8}$/, 'must be 6 to 8 digits');
+export const TotpEnrollStarted = z.object({
+  enrollmentId: z.string(),
+  otpauthUri: z.string(),
+  secret: z.string(),
+  period: z.number().int(),
+  digits: z.number().int(),
+  expiresAt: z.number().int(),
+});
+export const TotpEnrollFinishRequest = z.object({
+  enrollmentId: RecoveryTicket,
+  code: TotpCode,
+  escrowedWrap: base64url(WRAP_MAX_CHARS),
+  r: base64urlBytes(TOTP_ESCROW_KEY_BYTES),
+});
+export const TotpEnrolled = z.object({ enrolledAt: z.number().int() });
+export const TotpRecoverRequest = z.object({ username: Username, code: TotpCode });
+export const TotpRecovered = Recovered.extend({ r: z.string(), escrowedWrap: z.string() });
+
+export const RecoveryStatus = z.object({
+  pin: z.object({ active: z.boolean(), guessesLeft: z.number().int().nullable(), allowance: z.number().int().nullable(), updatedAt: z.number().int().nullable() }),
+  totp: z.object({ enrolled: z.boolean(), locked: z.boolean(), enrolledAt: z.number().int().nullable() }),
+});
+
 export const Health = z.object({ status: z.enum(['ok', 'degraded']), version: z.string(), database: z.enum(['ok', 'unreachable']), dialect: z.enum(['sqlite', 'postgres']) });
 export const Ok = z.object({ ok: z.literal(true) });
 
@@ -157,3 +238,12 @@ export type DeviceSummaryT = z.infer<typeof DeviceSummary>;
 export type BackupSnapshotT = z.infer<typeof BackupSnapshot>;
 export type AuditPageT = z.infer<typeof AuditPage>;
 export type DevicePublicKeyT = z.infer<typeof DevicePublicKey>;
+export type PinRecoveryParamsT = z.infer<typeof PinRecoveryParams>;
+export type PinRecoveryStartedT = z.infer<typeof PinRecoveryStarted>;
+export type PinRecoveredT = z.infer<typeof PinRecovered>;
+export type PinRegisterStartedT = z.infer<typeof PinRegisterStarted>;
+export type PinRegisterFinishRequestT = z.infer<typeof PinRegisterFinishRequest>;
+export type PinRegisteredT = z.infer<typeof PinRegistered>;
+export type TotpEnrollStartedT = z.infer<typeof TotpEnrollStarted>;
+export type TotpRecoveredT = z.infer<typeof TotpRecovered>;
+export type RecoveryStatusT = z.infer<typeof RecoveryStatus>;

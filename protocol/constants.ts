@@ -126,3 +126,34 @@ export const PRF_OUTPUT_BYTES = 32;
 /** Generated passwords (src/vault/password-generator.ts). */
 export const GENERATED_PASSWORD_DEFAULT_LENGTH = 20;
 export const GENERATED_PASSWORD_MAX_LENGTH = 128;
+
+// ——— Recovery routes (DESIGN.md "Recovery routes"; server/domain/pin-recovery.ts, totp.ts) ———
+// Appended section. Server-side numbers here are defaults an operator may override (server/config.ts).
+
+/** PIN recovery: consecutive wrong guesses allowed before the route locks until a new PIN is registered. */
+export const PIN_RECOVERY_GUESSES = 10;
+/** Serialized ristretto255 element (RFC 9497 §4.1: Ne = 32) and the tag the client derives (32 bytes). */
+export const OPRF_ELEMENT_BYTES = 32;
+export const PIN_RECOVERY_TAG_BYTES = 32;
+/** A session opened by a recovery lives this long at most (absolute, from the recovery). */
+export const RECOVERY_SESSION_MS = 15 * 60 * 1000;
+
+/** TOTP (RFC 6238): time step, code length, accepted steps either side of now. */
+export const TOTP_PERIOD_SECONDS = 30;
+export const TOTP_DIGITS = 6;
+export const TOTP_WINDOW_STEPS = 1;
+/** TOTP secret length: 160 bits, RFC 4226 §4 R6's recommendation. */
+export const TOTP_SECRET_BYTES = 20;
+/** TOTP recovery limits: this many failures in the window throttle; this many in a row lock the route. */
+export const TOTP_THROTTLE_FAILURES = 5;
+export const TOTP_THROTTLE_WINDOW_MS = 15 * 60 * 1000;
+export const TOTP_LOCK_FAILURES = 20;
+/** Time to scan the QR code and type the first code before an enrolment must start again. */
+export const TOTP_ENROLL_TTL_MS = 10 * 60 * 1000;
+/** R, the random key the client wraps S under for TOTP escrow. */
+export const TOTP_ESCROW_KEY_BYTES = 32;
+
+/** HKDF-SHA-256 `info` labels of the recovery routes (same rules as the labels above). */
+export const HKDF_INFO_KEK_PIN_RECOVERY = 'keyhold/kek-pin-recovery/v1';
+export const HKDF_INFO_PIN_RECOVERY_TAG = 'keyhold/pin-recovery-tag/v1';
+export const HKDF_INFO_KEK_TOTP = 'keyhold/kek-totp/v1';

@@ -23,6 +23,13 @@ export const ERROR_CODES = [
   'last_passkey',
   'stale_version', // compare-and-set lost: body carries the current version
   'rate_limited',
+  'pin_recovery_failed', // the PIN recovery tag did not match: body carries guessesLeft
+  'pin_recovery_locked', // PIN recovery allowance spent: another route and a new PIN registration restore it
+  'totp_invalid', // wrong TOTP code (or no such enrolment: indistinguishable on purpose)
+  'totp_replayed', // a code of a time step already used
+  'totp_throttled', // too many TOTP failures recently: body carries retryAfterSeconds
+  'totp_locked', // too many TOTP failures in a row: a passkey sign-in unlocks the route
+  'recovery_not_set_up', // turning off a recovery route the account does not have
   'internal_error',
   'unavailable',
 ] as const;
@@ -30,5 +37,5 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; currentVersion?: number; retryAfterSeconds?: number };
+  error: { code: ErrorCode; message: string; currentVersion?: number; retryAfterSeconds?: number; guessesLeft?: number };
 }

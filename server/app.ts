@@ -12,6 +12,9 @@ import { backupRoutes } from './routes/backup';
 import { deviceRoutes } from './routes/devices';
 import { healthRoutes } from './routes/health';
 import { passkeyRoutes } from './routes/passkeys';
+import { pinRecoveryRoutes } from './routes/recovery-pin';
+import { recoveryStatusRoutes } from './routes/recovery-status';
+import { totpRecoveryRoutes } from './routes/recovery-totp';
 
 /** Builds the key server: the JSON API under /api, its OpenAPI document, and the built PWA. */
 export function buildApp(deps: AppDeps) {
@@ -37,12 +40,15 @@ export function buildApp(deps: AppDeps) {
     .route('/passkeys', passkeyRoutes(deps))
     .route('/devices', deviceRoutes(deps))
     .route('/backup', backupRoutes(deps))
+    .route('/recovery/pin', pinRecoveryRoutes(deps))
+    .route('/recovery/totp', totpRecoveryRoutes(deps))
+    .route('/recovery', recoveryStatusRoutes(deps))
     .route('/', accountRoutes(deps));
 
   api.doc31('/openapi.json', {
     openapi: '3.1.0',
     servers: [{ url: '/api' }],
-    info: { title: 'Keyhold key server', version: deps.version, description: 'Passkey accounts, devices, sessions and the encrypted backup store. Errors are `{ error: { code, message } }`.' },
+    info: { title: 'Keyhold key server', version: deps.version, description: 'Passkey accounts, devices, sessions, the encrypted backup store and the PIN and TOTP recovery routes. Errors are `{ error: { code, message } }`.' },
   });
   api.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'kh_session' });
   app.route('/api', api);

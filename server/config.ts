@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import {
   BODY_LIMIT_BYTES,
+  PIN_RECOVERY_GUESSES,
+  RECOVERY_SESSION_MS,
+  TOTP_DIGITS,
+  TOTP_LOCK_FAILURES,
+  TOTP_PERIOD_SECONDS,
+  TOTP_THROTTLE_FAILURES,
+  TOTP_THROTTLE_WINDOW_MS,
+  TOTP_WINDOW_STEPS,
   SESSION_ABSOLUTE_MS,
   SESSION_IDLE_MS,
   SIGNIN_LIMIT_PER_ACCOUNT,
@@ -31,6 +39,22 @@ export interface ServerConfig {
   /** Directory of the built PWA; `undefined` serves the API only. */
   staticDir: string | undefined;
   logRequests: boolean;
+  /** Consecutive wrong PIN recovery guesses allowed (the allowance a registration starts with). */
+  pinRecoveryGuesses: number;
+  /** Absolute lifetime of a session opened by a recovery. */
+  recoverySessionMs: number;
+  totp: TotpPolicy;
+}
+
+/** RFC 6238 settings and the attempt limits of TOTP recovery. */
+export interface TotpPolicy {
+  periodSeconds: number;
+  digits: 6 | 7 | 8;
+  /** Steps accepted either side of the current one (RFC 6238 §5.2). */
+  windowSteps: number;
+  throttleFailures: number;
+  throttleWindowMs: number;
+  lockFailures: number;
 }
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -63,6 +87,14 @@ const envSchema = z
     TRUST_PROXY: flag(false),
     STATIC_DIR: z.string().default('./dist'),
     LOG_REQUESTS: flag(true),
+    PIN_RECOVERY_GUESSES: positiveInt(PIN_RECOVERY_GUESSES),
+    RECOVERY_SESSION_MINUTES: positiveInt(RECOVERY_SESSION_MS / 60_000),
+    TOTP_PERIOD_SECONDS: z.coerce.number().int().min(15).max(300).default(TOTP_PERIOD_SECONDS),
+    TOTP_DIGITS: z.enum(['6', '7', '8']).default(String(TOTP_DIGITS) as '6').transform((v) => Number(v) as 6 | 7 | 8),
+    TOTP_WINDOW_STEPS: z.coerce.number().int().min(0).max(5).default(TOTP_WINDOW_STEPS),
+    TOTP_THROTTLE_FAILURES: positiveInt(TOTP_THROTTLE_FAILURES),
+    TOTP_THROTTLE_MINUTES: positiveInt(TOTP_THROTTLE_WINDOW_MS / 60_000),
+    TOTP_LOCK_FAILURES: positiveInt(TOTP_LOCK_FAILURES),
   })
   .superRefine((env, ctx) => {
     const host = new URL(env.ORIGIN).hostname;
@@ -112,5 +144,15 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     // An explicitly empty STATIC_DIR means "API only" (empty values otherwise count as unset).
     staticDir: env.STATIC_DIR === '' ? undefined : e.STATIC_DIR,
     logRequests: e.LOG_REQUESTS,
+    pinRecoveryGuesses: e.PIN_RECOVERY_GUESSES,
+    recoverySessionMs: e.RECOVERY_SESSION_MINUTES * 60_000,
+    totp: {
+      periodSeconds: e.TOTP_PERIOD_SECONDS,
+      digits: e.TOTP_DIGITS,
+      windowSteps: e.TOTP_WINDOW_STEPS,
+      throttleFailures: e.TOTP_THROTTLE_FAILURES,
+      throttleWindowMs: e.TOTP_THROTTLE_MINUTES * 60_000,
+      lockFailures: e.TOTP_LOCK_FAILURES,
+    },
   };
 }

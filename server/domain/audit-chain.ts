@@ -23,7 +23,21 @@ export type AuditEventType =
   | 'device.revoked'
   | 'backup.key_bundle.changed'
   | 'backup.wrap_prf.changed'
-  | 'account.exported';
+  | 'account.exported'
+  // Recovery routes. Attempts carry their outcome, guesses or failures left and the address; a
+  // `*.locked` entry marks the lock-out itself. Never a tag, a code, a key or a wrap.
+  | 'recovery.pin.registered'
+  | 'recovery.pin.removed'
+  | 'recovery.pin.started'
+  | 'recovery.pin.success'
+  | 'recovery.pin.failure'
+  | 'recovery.pin.locked'
+  | 'recovery.totp.enrolled'
+  | 'recovery.totp.removed'
+  | 'recovery.totp.success'
+  | 'recovery.totp.failure'
+  | 'recovery.totp.locked'
+  | 'recovery.totp.unlocked';
 
 export interface AuditEntry {
   userId: string;

@@ -10,7 +10,7 @@ export class KeyholdError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: { currentVersion?: number; retryAfterSeconds?: number } = {},
+    readonly details: { currentVersion?: number; retryAfterSeconds?: number; guessesLeft?: number } = {},
     options?: { cause?: unknown },
   ) {
     super(message, options);

@@ -27,6 +27,13 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   last_passkey: 409,
   stale_version: 409,
   rate_limited: 429,
+  pin_recovery_failed: 401,
+  pin_recovery_locked: 423,
+  totp_invalid: 401,
+  totp_replayed: 401,
+  totp_throttled: 429,
+  totp_locked: 423,
+  recovery_not_set_up: 404,
   internal_error: 500,
   unavailable: 503,
 };

@@ -22,6 +22,7 @@ export const errorResponses = {
   404: errorEntry('No such resource'),
   409: errorEntry('Conflict: taken, stale version, last passkey'),
   413: errorEntry('Body too large'),
+  423: errorEntry('Recovery route locked: PIN allowance spent, or TOTP failures in a row'),
   429: errorEntry('Rate limited'),
 } as const;
 

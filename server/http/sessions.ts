@@ -13,7 +13,9 @@ import { setSessionCookie } from './middleware';
  * writes), sets its cookie and returns what the client may know about it.
  */
 export async function openSession(c: Context, deps: AppDeps, s: { userId: string; scope: SessionScope; deviceId?: string }, tx: Store = deps.store): Promise<SessionInfoT> {
-  const policy = { idleMs: deps.config.sessionIdleMs, absoluteMs: deps.config.sessionAbsoluteMs };
+  // A recovery session only sets the new device up: it ends after RECOVERY_SESSION_MINUTES whatever happens.
+  const absoluteMs = s.scope === 'recovery' ? Math.min(deps.config.recoverySessionMs, deps.config.sessionAbsoluteMs) : deps.config.sessionAbsoluteMs;
+  const policy = { idleMs: deps.config.sessionIdleMs, absoluteMs };
   const { token, expiresAt } = await createSession(tx, s, policy, deps.now());
   setSessionCookie(c, deps, token, expiresAt);
   const user = await findUserById(tx, s.userId);

@@ -5,7 +5,9 @@ import { KeyholdError } from '../domain/errors';
 import { deleteUserRows, findUserById, listCredentials } from '../store/accounts';
 import { appendAuditEvent, eraseAuditChain, listAuditEvents } from '../store/audit';
 import { listDevices } from '../store/devices';
+import { findPinRecovery } from '../store/pin-recovery';
 import { listSecrets, readSecret } from '../store/secrets';
+import { findTotpRecovery } from '../store/totp-recovery';
 import { endSession } from '../store/sessions';
 import { inUserTransaction } from '../domain/user-transaction';
 import { createRouter, type AppDeps } from '../http/context';
@@ -21,12 +23,13 @@ const toEvent = (e: { seq: number; at: number; type: string; data: string; hash:
 export function accountRoutes(deps: AppDeps) {
   const signedIn = requireSession(deps);
   const passkeyOnly = requireSession(deps, ['passkey']);
+  const anySession = requireSession(deps, ['passkey', 'device', 'recovery']);
 
   return createRouter()
     .openapi(
       createRoute({
         method: 'get', path: '/session', tags: ['session'], summary: 'Who is signed in', security: sessionCookie,
-        middleware: [signedIn] as const,
+        middleware: [anySession] as const,
         responses: { 200: jsonResponse(SessionInfo, 'The session'), ...errorResponses },
       }),
       async (c) => c.json(await describeSession(deps, sessionOf(c)), 200),
@@ -34,7 +37,7 @@ export function accountRoutes(deps: AppDeps) {
     .openapi(
       createRoute({
         method: 'post', path: '/session/signout', tags: ['session'], summary: 'End this session', security: sessionCookie,
-        middleware: [signedIn] as const,
+        middleware: [anySession] as const,
         responses: { 200: jsonResponse(Ok, 'Signed out'), ...errorResponses },
       }),
       async (c) => {
@@ -74,12 +77,14 @@ export function accountRoutes(deps: AppDeps) {
         const now = deps.now();
         // HEAD runs this handler too; only a real download is an export worth a line in the log.
         if (c.req.method === 'GET') await inUserTransaction(deps.store, userId, (tx) => appendAuditEvent(tx, userId, 'account.exported', {}, now));
-        const [passkeys, devices, keyBundle, wraps, audit] = await Promise.all([
+        const [passkeys, devices, keyBundle, wraps, audit, pin, totp] = await Promise.all([
           listCredentials(deps.store, userId),
           listDevices(deps.store, userId),
           readSecret(deps.store, userId, 'key_bundle'),
           listSecrets(deps.store, userId, 'wrap_prf'),
           listAuditEvents(deps.store, userId, Number.MAX_SAFE_INTEGER),
+          findPinRecovery(deps.store, userId),
+          findTotpRecovery(deps.store, userId),
         ]);
         c.header('Content-Disposition', 'attachment; filename="keyhold-export.json"');
         return c.json({
@@ -89,6 +94,11 @@ export function accountRoutes(deps: AppDeps) {
           passkeys: passkeys.map((p) => ({ ...describePasskey(p), publicKey: p.public_key, counter: p.counter })),
           devices: devices.map((d) => ({ id: d.id, name: d.name, publicKey: JSON.parse(d.public_key_jwk) as unknown, createdAt: d.created_at, revokedAt: d.revoked_at })),
           backup: { keyBundle: keyBundle ?? null, wrapPrf: wraps.map(({ ref, ...b }) => ({ credentialId: ref, ...b })) },
+          // The user's ciphertexts and counters; what is sealed under the pepper (k_u, the TOTP secret, R) stays on the server.
+          recovery: {
+            pin: pin ? { salt: pin.salt, argon2: { memoryKiB: pin.argon2_memory_kib, iterations: pin.argon2_iterations, parallelism: pin.argon2_parallelism }, wrap: pin.wrap, guessesLeft: pin.guesses_left, allowance: pin.allowance, version: pin.version, updatedAt: pin.updated_at } : null,
+            totp: totp ? { escrowedWrap: totp.wrap, enrolledAt: totp.enrolled_at, locked: totp.locked === 1 } : null,
+          },
           audit: audit.map((e) => ({ ...toEvent(e), prevHash: e.prevHash })),
         }, 200);
       },

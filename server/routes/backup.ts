@@ -17,12 +17,14 @@ import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/o
 export function backupRoutes(deps: AppDeps) {
   const tags = ['backup'];
   const signedIn = requireSession(deps);
+  // A recovered device fetches the backup and stores the wrap_prf of a passkey it just added.
+  const orRecovery = requireSession(deps, ['passkey', 'device', 'recovery']);
 
   return createRouter()
     .openapi(
       createRoute({
         method: 'get', path: '/', tags, summary: 'Fetch the key bundle and every wrap_prf', security: sessionCookie,
-        middleware: [signedIn] as const,
+        middleware: [orRecovery] as const,
         responses: { 200: jsonResponse(BackupSnapshot, 'Current blobs and versions'), ...errorResponses },
       }),
       async (c) => {
@@ -53,7 +55,7 @@ export function backupRoutes(deps: AppDeps) {
     .openapi(
       createRoute({
         method: 'put', path: '/wrap-prf/{credentialId}', tags, summary: 'Replace the root secret wrapped under a passkey\'s PRF', security: sessionCookie,
-        middleware: [signedIn] as const,
+        middleware: [orRecovery] as const,
         request: { params: z.object({ credentialId: Id }), ...jsonBody(PutWrapPrfRequest) },
         responses: { 200: jsonResponse(WriteResult, 'Stored'), ...errorResponses },
       }),

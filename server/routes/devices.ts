@@ -18,12 +18,14 @@ import { openSession } from '../http/sessions';
 export function deviceRoutes(deps: AppDeps) {
   const tags = ['devices'];
   const passkeyOnly = requireSession(deps, ['passkey']);
+  // A recovery session registers the recovered device's key (DESIGN.md: after any recovery).
+  const passkeyOrRecovery = requireSession(deps, ['passkey', 'recovery']);
 
   return createRouter()
     .openapi(
       createRoute({
-        method: 'post', path: '/', tags, summary: 'Register this device\'s public key (passkey session)', security: sessionCookie,
-        middleware: [passkeyOnly] as const,
+        method: 'post', path: '/', tags, summary: 'Register this device\'s public key (passkey or recovery session)', security: sessionCookie,
+        middleware: [passkeyOrRecovery] as const,
         request: jsonBody(RegisterDeviceRequest),
         responses: { 200: jsonResponse(DeviceSummary, 'Registered'), ...errorResponses },
       }),

@@ -19,6 +19,7 @@ import { finishRegistration, finishSignIn, startRegistration, startSignIn, type 
 import { appendAuditEvent } from '../store/audit';
 import { deleteCredential, findUserById, findUserByName, listCredentials } from '../store/accounts';
 import { deleteSecret } from '../store/secrets';
+import { releaseTotpLock } from '../domain/totp';
 import { inUserTransaction } from '../domain/user-transaction';
 import { createRouter, type AppDeps } from '../http/context';
 import { clientAddress, limitSignIn, requireSession, sessionOf } from '../http/middleware';
@@ -29,6 +30,8 @@ import { describePasskey, openSession } from '../http/sessions';
 export function passkeyRoutes(deps: AppDeps) {
   const rp: RelyingParty = { id: deps.config.rpId, name: deps.config.rpName, origin: deps.config.origin };
   const passkeyOnly = requireSession(deps, ['passkey']);
+  // A recovery session may add a passkey for the new device (DESIGN.md: after any recovery).
+  const passkeyOrRecovery = requireSession(deps, ['passkey', 'recovery']);
   const tags = ['passkeys'];
 
   return createRouter()
@@ -91,6 +94,8 @@ export function passkeyRoutes(deps: AppDeps) {
         });
         const session = await inUserTransaction(deps.store, userId, async (tx) => {
           await appendAuditEvent(tx, userId, 'signin.passkey.success', { credentialId: credential.id, address }, now);
+          // The owner proved themselves: a TOTP route locked by wrong codes opens again.
+          await releaseTotpLock(tx, userId, now);
           return openSession(c, deps, { userId, scope: 'passkey' }, tx);
         });
         return c.json({ session, passkey: describePasskey(credential) }, 200);
@@ -109,8 +114,8 @@ export function passkeyRoutes(deps: AppDeps) {
     )
     .openapi(
       createRoute({
-        method: 'post', path: '/add/options', tags, summary: 'Start adding another passkey (passkey session)', security: sessionCookie,
-        middleware: [passkeyOnly] as const,
+        method: 'post', path: '/add/options', tags, summary: 'Start adding another passkey (passkey or recovery session)', security: sessionCookie,
+        middleware: [passkeyOrRecovery] as const,
         responses: { 200: jsonResponse(WebAuthnOptions, 'PublicKeyCredentialCreationOptionsJSON'), ...errorResponses },
       }),
       async (c) => {
@@ -124,7 +129,7 @@ export function passkeyRoutes(deps: AppDeps) {
     .openapi(
       createRoute({
         method: 'post', path: '/add/verify', tags, summary: 'Finish adding a passkey', security: sessionCookie,
-        middleware: [passkeyOnly] as const,
+        middleware: [passkeyOrRecovery] as const,
         request: jsonBody(AddPasskeyVerifyRequest),
         responses: { 200: jsonResponse(z.object({ passkey: PasskeySummary }), 'Passkey added'), ...errorResponses },
       }),

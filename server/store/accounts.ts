@@ -52,5 +52,9 @@ export async function deleteUserRows(store: Store, userId: string): Promise<void
   for (const table of ['sessions', 'secret_blobs', 'devices', 'credentials', 'challenges'] as const) {
     await store.db.deleteFrom(table).where('user_id', '=', userId).execute();
   }
+  // Keyed by subject, without a foreign key (decoys share these tables): removed by hand.
+  for (const table of ['pin_recovery', 'totp_recovery'] as const) {
+    await store.db.deleteFrom(table).where('subject', '=', userId).execute();
+  }
   await store.db.deleteFrom('users').where('id', '=', userId).execute();
 }

@@ -32,3 +32,9 @@ export async function consumeChallenge(store: Store, challenge: string, purpose:
 export async function purgeExpiredChallenges(store: Store, now = Date.now()): Promise<void> {
   await store.db.deleteFrom('challenges').where('expires_at', '<=', now).execute();
 }
+
+/** Reads a live challenge without taking it (a TOTP enrolment survives a mistyped code); `undefined` if unknown or expired. */
+export async function peekChallenge(store: Store, challenge: string, purpose: ChallengePurpose, now = Date.now()): Promise<IssuedChallenge | undefined> {
+  const row = await store.db.selectFrom('challenges').selectAll().where('challenge', '=', challenge).where('purpose', '=', purpose).where('expires_at', '>', now).executeTakeFirst();
+  return row && { challenge: row.challenge, purpose: row.purpose, userId: row.user_id, data: row.data, expiresAt: row.expires_at };
+}

@@ -36,7 +36,8 @@ export interface DevicesTable {
   revoked_at: number | null;
 }
 
-export type ChallengePurpose = 'register' | 'authenticate' | 'add_passkey' | 'device';
+/** `pin_register`, `pin_recover` and `totp_enroll` carry recovery state between two requests (domain/pin-recovery.ts, totp.ts). */
+export type ChallengePurpose = 'register' | 'authenticate' | 'add_passkey' | 'device' | 'pin_register' | 'pin_recover' | 'totp_enroll';
 
 export interface ChallengesTable {
   /** The challenge itself (base64url); single use, deleted when consumed. */
@@ -48,7 +49,8 @@ export interface ChallengesTable {
   expires_at: number;
 }
 
-export type SessionScope = 'passkey' | 'device';
+/** `recovery`: opened by a PIN or TOTP recovery; short-lived, may only set the new device up. */
+export type SessionScope = 'passkey' | 'device' | 'recovery';
 
 export interface SessionsTable {
   /** SHA-256 of the cookie token: a stolen database holds no usable session. */
@@ -89,6 +91,36 @@ export interface RateLimitsTable {
   count: number;
 }
 
+/** See migrations/002_recovery.ts for what each column holds; `subject` is a user id or a decoy key. */
+export interface PinRecoveryTable {
+  subject: string;
+  sealed_key: string;
+  salt: string;
+  argon2_memory_kib: number;
+  argon2_iterations: number;
+  argon2_parallelism: number;
+  tag_digest: string;
+  wrap: string;
+  guesses_left: number;
+  allowance: number;
+  version: number;
+  updated_at: number;
+}
+
+export interface TotpRecoveryTable {
+  subject: string;
+  sealed_secret: string;
+  sealed_r: string;
+  wrap: string;
+  last_used_step: number;
+  window_start: number;
+  window_failures: number;
+  consecutive_failures: number;
+  locked: number;
+  enrolled_at: number;
+  updated_at: number;
+}
+
 export interface KeyholdDatabase {
   users: UsersTable;
   credentials: CredentialsTable;
@@ -98,6 +130,8 @@ export interface KeyholdDatabase {
   secret_blobs: SecretBlobsTable;
   audit_log: AuditLogTable;
   rate_limits: RateLimitsTable;
+  pin_recovery: PinRecoveryTable;
+  totp_recovery: TotpRecoveryTable;
 }
 
 export type Db = Kysely<KeyholdDatabase>;

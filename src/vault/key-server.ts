@@ -3,8 +3,17 @@ import type {
   DevicePublicKeyT,
   DeviceSummaryT,
   PasskeySummaryT,
+  PinRecoveredT,
+  PinRecoveryParamsT,
+  PinRecoveryStartedT,
+  PinRegisteredT,
+  PinRegisterFinishRequestT,
+  PinRegisterStartedT,
+  RecoveryStatusT,
   SessionInfoT,
   AuditPageT,
+  TotpEnrollStartedT,
+  TotpRecoveredT,
 } from '../../protocol/api';
 import type { ErrorBody, ErrorCode } from '../../protocol/errors';
 
@@ -18,7 +27,7 @@ export class KeyServerError extends Error {
     readonly code: ErrorCode | 'network' | 'bad_response',
     readonly status: number,
     message: string,
-    readonly details: { currentVersion?: number; retryAfterSeconds?: number } = {},
+    readonly details: { currentVersion?: number; retryAfterSeconds?: number; guessesLeft?: number } = {},
   ) {
     super(message);
   }
@@ -104,5 +113,40 @@ export class KeyServer {
   }
   audit(before?: number) {
     return this.call<AuditPageT>('GET', `/audit${before ? `?before=${before}` : ''}`);
+  }
+
+  // ——— Recovery routes (src/vault/recovery wraps these; bodies hold blinded elements, tags and ciphertext only) ———
+  recoveryStatus() {
+    return this.call<RecoveryStatusT>('GET', '/recovery/status');
+  }
+  pinRegisterStart(blindedElement: string) {
+    return this.call<PinRegisterStartedT>('POST', '/recovery/pin/register/start', { blindedElement });
+  }
+  pinRegisterFinish(body: PinRegisterFinishRequestT) {
+    return this.call<PinRegisteredT>('POST', '/recovery/pin/register/finish', body);
+  }
+  pinRecoveryParams(username: string) {
+    return this.call<PinRecoveryParamsT>('POST', '/recovery/pin/params', { username });
+  }
+  pinRecoveryStart(username: string, blindedElement: string) {
+    return this.call<PinRecoveryStartedT>('POST', '/recovery/pin/start', { username, blindedElement });
+  }
+  pinRecoveryFinish(attemptId: string, tag: string) {
+    return this.call<PinRecoveredT>('POST', '/recovery/pin/finish', { attemptId, tag });
+  }
+  removePinRecovery() {
+    return this.call<{ ok: true }>('DELETE', '/recovery/pin');
+  }
+  totpEnrollStart() {
+    return this.call<TotpEnrollStartedT>('POST', '/recovery/totp/enroll/start', {});
+  }
+  totpEnrollFinish(body: { enrollmentId: string; code: string; escrowedWrap: string; r: string }) {
+    return this.call<{ enrolledAt: number }>('POST', '/recovery/totp/enroll/finish', body);
+  }
+  totpRecover(username: string, code: string) {
+    return this.call<TotpRecoveredT>('POST', '/recovery/totp/recover', { username, code });
+  }
+  removeTotpRecovery() {
+    return this.call<{ ok: true }>('DELETE', '/recovery/totp');
   }
 }

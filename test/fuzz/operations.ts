@@ -3,6 +3,11 @@ import {
   AddPasskeyVerifyRequest,
   DeviceChallengeRequest,
   DeviceSignInRequest,
+  PinRecoveryFinishRequest,
+  PinRecoveryParamsRequest,
+  PinRecoveryStartRequest,
+  PinRegisterFinishRequest,
+  PinRegisterStartRequest,
   PutKeyBundleRequest,
   PutWrapPrfRequest,
   RegisterDeviceRequest,
@@ -10,6 +15,8 @@ import {
   RegisterVerifyRequest,
   SignInOptionsRequest,
   SignInVerifyRequest,
+  TotpEnrollFinishRequest,
+  TotpRecoverRequest,
 } from '../../protocol/api';
 
 /** The parts of an OpenAPI 3.1 document the fuzzer walks. */
@@ -86,6 +93,20 @@ export const CONTRACTS: Record<string, Contract> = {
   'GET /audit': { kind: 'read' },
   'GET /account/export': { kind: 'read', auditsWhenSignedIn: true },
   'DELETE /account': { kind: 'write' },
+  // Recovery. A well-formed start for an unknown username is answered from a decoy record (its
+  // rows are left out of the guarded snapshot, like challenges); finishing needs a ticket the
+  // server issued, so a fuzzed finish, enrolment or TOTP code is always refused.
+  'POST /recovery/pin/register/start': { kind: 'challenge', body: PinRegisterStartRequest },
+  'POST /recovery/pin/register/finish': { kind: 'ceremony', body: PinRegisterFinishRequest },
+  'POST /recovery/pin/params': { kind: 'challenge', body: PinRecoveryParamsRequest },
+  'POST /recovery/pin/start': { kind: 'challenge', body: PinRecoveryStartRequest },
+  'POST /recovery/pin/finish': { kind: 'ceremony', body: PinRecoveryFinishRequest },
+  'DELETE /recovery/pin': { kind: 'write' },
+  'POST /recovery/totp/enroll/start': { kind: 'challenge' },
+  'POST /recovery/totp/enroll/finish': { kind: 'ceremony', body: TotpEnrollFinishRequest },
+  'POST /recovery/totp/recover': { kind: 'ceremony', body: TotpRecoverRequest },
+  'DELETE /recovery/totp': { kind: 'write' },
+  'GET /recovery/status': { kind: 'read' },
 };
 
 export interface Operation {

@@ -12,6 +12,7 @@ const StrictErrorBody = z.strictObject({
     message: z.string().min(1),
     currentVersion: z.number().int().optional(),
     retryAfterSeconds: z.number().int().optional(),
+    guessesLeft: z.number().int().optional(),
   }),
 });
 

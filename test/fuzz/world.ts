@@ -1,6 +1,7 @@
 import type { Store } from '../../server/store/store';
 import { createAccount, deviceSignIn, registerDevice } from '../helpers/accounts';
 import type { TestServer } from '../helpers/harness';
+import { enrollTotp, pinInput, registerPinRecovery } from '../helpers/recovery';
 
 /** What the fuzzer knows about the data it is trying to damage. */
 export interface FuzzWorld {
@@ -20,8 +21,8 @@ async function expectOk(what: string, reply: Promise<{ status: number; body: unk
 }
 
 /**
- * A user with a passkey, a live and a revoked device, a device session, a key bundle and a PRF
- * wrap: every guarded table holds rows a broken request could damage.
+ * A user with a passkey, a live and a revoked device, a device session, a key bundle, a PRF wrap,
+ * PIN recovery and TOTP: every guarded table holds rows a broken request could damage.
  */
 export async function seedWorld(server: TestServer): Promise<FuzzWorld> {
   const owner = await createAccount(server, 'fuzz-owner');
@@ -32,6 +33,8 @@ export async function seedWorld(server: TestServer): Promise<FuzzWorld> {
   await expectOk('device sign-in', Promise.resolve(reply));
   await expectOk('key bundle', owner.client.put('/api/backup/key-bundle', { blob: 'a2V5LWJ1bmRsZS1jaXBoZXJ0ZXh0', expectedVersion: 0 }));
   await expectOk('wrap_prf', owner.client.put(`/api/backup/wrap-prf/${owner.credentialId}`, { blob: 'd3JhcHBlZC1yb290LXNlY3JldA', expectedVersion: 0 }));
+  await registerPinRecovery(owner.client, pinInput('fuzz-owner'));
+  await enrollTotp(server, owner.client);
   if (!owner.client.cookie || !deviceClient.cookie) throw new Error('seeding left a client without a session cookie');
   const ids = { user: owner.userId, passkey: owner.credentialId, device: phone.deviceId, revokedDevice: old.deviceId };
   return {
@@ -45,9 +48,11 @@ export async function seedWorld(server: TestServer): Promise<FuzzWorld> {
 
 /**
  * The tables a refused request must never touch. `challenges` and `rate_limits` are left out on
- * purpose: a well-formed options request issues a challenge and counts a hit.
+ * purpose: a well-formed options request issues a challenge and counts a hit. So are the decoy
+ * rows of the recovery tables: a well-formed recovery start for an unknown username creates one.
  */
 export const GUARDED_TABLES = ['users', 'credentials', 'devices', 'secret_blobs', 'audit_log', 'sessions'] as const;
+const RECOVERY_TABLES = ['pin_recovery', 'totp_recovery'] as const;
 
 const canonical = (row: object): string =>
   JSON.stringify(Object.fromEntries(Object.entries(row).sort(([a], [b]) => a.localeCompare(b))), (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
@@ -57,6 +62,10 @@ export async function snapshotGuardedTables(store: Store): Promise<Record<string
   const snapshot: Record<string, string[]> = {};
   for (const table of GUARDED_TABLES) {
     const rows: object[] = await store.db.selectFrom(table).selectAll().execute();
+    snapshot[table] = rows.map(canonical).sort();
+  }
+  for (const table of RECOVERY_TABLES) {
+    const rows: object[] = await store.db.selectFrom(table).selectAll().where('subject', 'not like', 'decoy:%').execute();
     snapshot[table] = rows.map(canonical).sort();
   }
   return snapshot;

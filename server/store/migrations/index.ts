@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_initial';
+import * as m002 from './002_recovery';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped: add the next. */
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
+  '002_recovery': m002,
 };
 
 export const migrationProvider: MigrationProvider = {

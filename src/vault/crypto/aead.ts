@@ -20,6 +20,8 @@ import type { Ciphertext, Dek, Kek, KeysKey, VaultKey, WrappedKey } from './keys
 export type ObjectKind =
   | 'root-secret-local'
   | 'root-secret-prf'
+  | 'root-secret-pin-recovery'
+  | 'root-secret-totp'
   | 'key-bundle'
   | 'device-signing-key'
   | 'vault-key'

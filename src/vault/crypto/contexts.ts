@@ -23,6 +23,17 @@ export const prfWrapContext = (userId: string, credentialId: string): AeadContex
   v: V1,
 });
 
+/** wrap_pinRecovery(S): id = the base64url Argon2 salt of that registration, as for wrap_local. */
+export const pinRecoveryWrapContext = (userId: string, saltB64: string): AeadContext<'root-secret-pin-recovery'> => ({
+  userId,
+  kind: 'root-secret-pin-recovery',
+  id: saltB64,
+  v: V1,
+});
+
+/** S under the TOTP-escrowed R: one escrow per user, replaced on each enrolment. */
+export const totpEscrowWrapContext = (userId: string): AeadContext<'root-secret-totp'> => ({ userId, kind: 'root-secret-totp', id: 'escrow', v: V1 });
+
 /** The key bundle: one per user. */
 export const keyBundleContext = (userId: string): AeadContext<'key-bundle'> => ({ userId, kind: 'key-bundle', id: 'primary', v: V1 });
 

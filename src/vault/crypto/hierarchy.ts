@@ -6,19 +6,23 @@
 import { decodeBase64Url, encodeBase64Url } from '../../../protocol/base64url';
 import {
   HKDF_INFO_KEK_LOCAL,
+  HKDF_INFO_KEK_PIN_RECOVERY,
   HKDF_INFO_KEK_PRF,
+  HKDF_INFO_KEK_TOTP,
   HKDF_INFO_KEYS_KEY,
+  HKDF_INFO_PIN_RECOVERY_TAG,
+  PIN_RECOVERY_TAG_BYTES,
   ROOT_SECRET_BYTES,
   RSA_MODULUS_BITS,
 } from '../../../protocol/constants';
 import { encodeAad, open, seal, type AeadContext } from './aead';
 import { bufferSource, concatBytes, randomBytes, utf8, wipe } from './bytes';
 import { VaultCryptoError } from './errors';
-import { hkdfAesGcmKey, importHkdfKeyMaterial } from './hkdf';
+import { hkdfAesGcmKey, hkdfBytes, importHkdfKeyMaterial } from './hkdf';
 import type { Kek, KeysKey, RootKeyMaterial, RootSecret, RsaWrappedKey, UserPrivateKey, UserPublicKey, VaultKey, WrappedKey } from './keys';
 
 /** Kinds of context a wrap of S may be bound to (one per unlock or recovery route). */
-export type RootWrapKind = 'root-secret-local' | 'root-secret-prf';
+export type RootWrapKind = 'root-secret-local' | 'root-secret-prf' | 'root-secret-pin-recovery' | 'root-secret-totp';
 
 const NO_SALT = new Uint8Array(0);
 const KEK_USAGES: readonly KeyUsage[] = ['encrypt', 'decrypt'];
@@ -56,6 +60,29 @@ export async function deriveKekFromPrf(prfOutput: Uint8Array): Promise<Kek> {
   // The PRF output is already uniform (an HMAC in the authenticator), so RFC 5869 §3.1's salt
   // adds nothing; the per-credential PRF salt was applied by the authenticator.
   return (await hkdfAesGcmKey(prfOutput, NO_SALT, utf8.encode(HKDF_INFO_KEK_PRF), KEK_USAGES)) as Kek;
+}
+
+/**
+ * KEK_pinRecovery = HKDF-SHA-256(IKM = OPRF output, no salt, info = "keyhold/kek-pin-recovery/v1").
+ * The OPRF output (RFC 9497 Finalize, 64 bytes) is uniform and already bound to the user by k_u.
+ * Returns a non-extractable key; never log the OPRF output.
+ */
+export async function deriveKekFromPinRecovery(oprfOutput: Uint8Array): Promise<Kek> {
+  return (await hkdfAesGcmKey(oprfOutput, NO_SALT, utf8.encode(HKDF_INFO_KEK_PIN_RECOVERY), KEK_USAGES)) as Kek;
+}
+
+/**
+ * The PIN recovery tag: HKDF-SHA-256(OPRF output, no salt, "keyhold/pin-recovery-tag/v1"), 32 bytes.
+ * It proves the PIN to the server, which keeps only its SHA-256; a distinct label keeps it
+ * independent of KEK_pinRecovery, so the server learns nothing about the key from it.
+ */
+export async function derivePinRecoveryTag(oprfOutput: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+  return hkdfBytes(oprfOutput, NO_SALT, utf8.encode(HKDF_INFO_PIN_RECOVERY_TAG), PIN_RECOVERY_TAG_BYTES);
+}
+
+/** KEK_totp = HKDF-SHA-256(R, no salt, "keyhold/kek-totp/v1"). Returns a non-extractable key; never log R. */
+export async function deriveKekFromTotpEscrow(escrowKey: Uint8Array): Promise<Kek> {
+  return (await hkdfAesGcmKey(escrowKey, NO_SALT, utf8.encode(HKDF_INFO_KEK_TOTP), KEK_USAGES)) as Kek;
 }
 
 /** K_keys = HKDF-SHA-256(S, no salt, "keyhold/keys/v1"). Returns a non-extractable key; never log S. */

@@ -3,14 +3,25 @@
  * no network. Import from here; hkdf.ts and bytes.ts are internal.
  */
 export { encodeAad, open, parseGcmBlob, seal, type AeadContext, type ObjectKind } from './aead';
-export { deviceKeyContext, keyBundleContext, localWrapContext, prfWrapContext, vaultKeyContext } from './contexts';
+export {
+  deviceKeyContext,
+  keyBundleContext,
+  localWrapContext,
+  pinRecoveryWrapContext,
+  prfWrapContext,
+  totpEscrowWrapContext,
+  vaultKeyContext,
+} from './contexts';
 export { VaultCryptoError, type VaultCryptoErrorCode } from './errors';
 export {
   createRootSecret,
   createUserKeyPair,
   createVaultKey,
+  deriveKekFromPinRecovery,
   deriveKekFromPrf,
+  deriveKekFromTotpEscrow,
   deriveKekLocal,
+  derivePinRecoveryTag,
   deriveKeysKey,
   exportUserPublicKey,
   importRootSecret,

@@ -1,0 +1,192 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { PinRecoveryParamsT, PinRecoveryStartedT, PinRegisterFinishRequestT, PinRegisteredT, PinRegisterStartedT } from '../../protocol/api';
+import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
+import { ARGON2_DEFAULT_ITERATIONS, ARGON2_DEFAULT_MEMORY_KIB, ARGON2_DEFAULT_PARALLELISM, ARGON2_HASH_LENGTH, ARGON2_SALT_BYTES, CHALLENGE_TTL_MS } from '../../protocol/constants';
+import { appendAuditEvent } from '../store/audit';
+import { consumeChallenge, saveChallenge } from '../store/challenges';
+import { ensurePinRecoveryDecoy, findPinRecovery, replacePinRecovery, restoreAllowance, spendGuess, type PinRecoveryRow } from '../store/pin-recovery';
+import type { Store } from '../store/store';
+import { KeyholdError } from './errors';
+import { blindEvaluate, decoyOprfKey, newOprfKey, parseBlindedElement } from './oprf';
+import type { Pepper } from './pepper';
+import { inSubjectTransaction, resolveRecoverySubject, type RecoverySubject } from './recovery-subject';
+import { inUserTransaction } from './user-transaction';
+
+/*
+ * PIN recovery, guess-limited (DESIGN.md "Recovery routes"; Juicebox / Signal SVR style, one realm).
+ * OPRF = RFC 9497 OPRF(ristretto255, SHA-512) in base mode; the steps are §3.3.1's.
+ *
+ * Registration (passkey, device or recovery session), after onboarding and after every PIN change:
+ *   client  salt ← 16 random bytes; x = Argon2id(PIN, salt) at or above the client's floor
+ *           (blind, B) = Blind(x)
+ *   start   → { blindedElement: B }
+ *   server  k ← GenerateKeyPair(), a fresh k_u kept sealed in a pending registration (the active
+ *           record is untouched until finish); Z = BlindEvaluate(k, B)
+ *           ← { registrationId, evaluatedElement: Z }
+ *   client  y = Finalize(x, blind, Z); KEK = HKDF(y, kek-pin-recovery); tag = HKDF(y, pin-recovery-tag)
+ *           wrap = AES-GCM(KEK, S, AAD = userId, 'root-secret-pin-recovery', salt)
+ *   finish  → { registrationId, salt, argon2, tag, wrap }
+ *   server  record = seal(k), salt, argon2, SHA-256(tag), wrap, guesses = allowance, version + 1
+ *
+ * Recovery (no session):
+ *   params  → { username }  ← { salt, argon2, guessesLeft }: nothing spent; 423 once none is left
+ *   client  refuses costs below its floor (downgrade); x = Argon2id(PIN, salt); (blind, B) = Blind(x)
+ *   start   → { username, blindedElement: B }
+ *   server  spends one guess (one conditional UPDATE … RETURNING) and only then Z = BlindEvaluate(k, B);
+ *           stores a single-use attempt bound to the record's version
+ *           ← { attemptId, evaluatedElement: Z, guessesLeft } or 423 pin_recovery_locked
+ *   client  y = Finalize(x, blind, Z); KEK and tag as above
+ *   finish  → { attemptId, tag }
+ *   server  takes the attempt (DELETE … RETURNING: once) and compares SHA-256(tag) in constant time;
+ *           match: allowance restored, ← wrap, salt, key bundle and a recovery session;
+ *           mismatch: 401 pin_recovery_failed { guessesLeft } (423 after the last guess)
+ *
+ * An evaluation is only ever released after its guess is spent, and an attempt allows one
+ * comparison: at most `allowance` PIN candidates can be tested, online. An abandoned start keeps
+ * its guess spent. An unknown username is answered from a decoy record (recovery-subject.ts).
+ */
+
+const keyContext = (subject: string) => `pin-recovery-key:${subject}`;
+const newTicket = () => encodeBase64Url(randomBytes(32));
+const digestOfTag = (tag: Uint8Array) => createHash('sha256').update(tag).digest();
+
+/** Step 1 of registration: a fresh k_u, kept sealed with a pending registration, evaluates B. */
+export async function startPinRegistration(store: Store, pepper: Pepper, userId: string, blindedElement: string, now: number): Promise<PinRegisterStartedT> {
+  const blinded = parseBlindedElement(blindedElement);
+  const key = newOprfKey();
+  const registrationId = newTicket();
+  const expiresAt = now + CHALLENGE_TTL_MS;
+  const data = JSON.stringify({ sealedKey: pepper.seal(key, keyContext(userId)) });
+  await saveChallenge(store, { challenge: registrationId, purpose: 'pin_register', userId, data, expiresAt });
+  return { registrationId, evaluatedElement: blindEvaluate(key, blinded), expiresAt };
+}
+
+/** Step 2: the pending k_u becomes the record with the client's tag and wrap, and a full allowance. */
+export async function finishPinRegistration(
+  store: Store,
+  userId: string,
+  req: PinRegisterFinishRequestT,
+  ctx: { now: number; allowance: number },
+): Promise<PinRegisteredT> {
+  const issued = await consumeChallenge(store, req.registrationId, 'pin_register', ctx.now);
+  if (issued.userId !== userId) throw new KeyholdError('challenge_invalid', 'The registration belongs to another account.');
+  const { sealedKey } = JSON.parse(issued.data) as { sealedKey: string };
+  return inUserTransaction(store, userId, async (tx) => {
+    const version = await replacePinRecovery(tx, {
+      subject: userId,
+      sealed_key: sealedKey,
+      salt: req.salt,
+      argon2_memory_kib: req.argon2.memoryKiB,
+      argon2_iterations: req.argon2.iterations,
+      argon2_parallelism: req.argon2.parallelism,
+      tag_digest: digestOfTag(decodeBase64Url(req.tag)).toString('hex'),
+      wrap: req.wrap,
+      guesses_left: ctx.allowance,
+      allowance: ctx.allowance,
+      updated_at: ctx.now,
+    });
+    await appendAuditEvent(tx, userId, 'recovery.pin.registered', { version, allowance: ctx.allowance }, ctx.now);
+    return { version, guessesLeft: ctx.allowance };
+  });
+}
+
+/** A decoy record for a username with no PIN recovery: derived salt and key, a tag nobody can match. */
+function decoyRecord(pepper: Pepper, who: RecoverySubject, allowance: number, now: number): PinRecoveryRow {
+  return {
+    subject: who.subject,
+    sealed_key: pepper.seal(decoyOprfKey(pepper, who.username), keyContext(who.subject)),
+    salt: encodeBase64Url(pepper.derive('decoy-recovery-salt', who.username).subarray(0, ARGON2_SALT_BYTES)),
+    argon2_memory_kib: ARGON2_DEFAULT_MEMORY_KIB,
+    argon2_iterations: ARGON2_DEFAULT_ITERATIONS,
+    argon2_parallelism: ARGON2_DEFAULT_PARALLELISM,
+    tag_digest: randomBytes(32).toString('hex'),
+    wrap: '',
+    guesses_left: allowance,
+    allowance,
+    version: 1,
+    updated_at: now,
+  };
+}
+
+const argon2Of = (row: PinRecoveryRow) => ({
+  memoryKiB: row.argon2_memory_kib,
+  iterations: row.argon2_iterations,
+  parallelism: row.argon2_parallelism,
+  hashLength: ARGON2_HASH_LENGTH as typeof ARGON2_HASH_LENGTH,
+});
+
+const locked = () => new KeyholdError('pin_recovery_locked', 'PIN recovery is locked: recover another way, then set a new PIN.', { guessesLeft: 0 });
+
+/** What the client needs before its Argon2id run: salt, costs and the guesses left. Spends nothing. */
+export async function pinRecoveryParams(store: Store, pepper: Pepper, username: string, ctx: { now: number; allowance: number }): Promise<PinRecoveryParamsT> {
+  const who = await resolveRecoverySubject(store, pepper, 'pin', username);
+  const row = (await findPinRecovery(store, who.subject)) ?? decoyRecord(pepper, who, ctx.allowance, ctx.now);
+  if (row.guesses_left <= 0) throw locked();
+  return { salt: row.salt, argon2: argon2Of(row), guessesLeft: row.guesses_left };
+}
+
+/** Spends one guess, then evaluates B with k_u, and issues the single-use attempt for the tag. */
+export async function startPinRecovery(
+  store: Store,
+  pepper: Pepper,
+  req: { username: string; blindedElement: string },
+  ctx: { now: number; address: string; allowance: number },
+): Promise<PinRecoveryStartedT> {
+  const blinded = parseBlindedElement(req.blindedElement);
+  const who = await resolveRecoverySubject(store, pepper, 'pin', req.username);
+  if (who.userId === null) await ensurePinRecoveryDecoy(store, decoyRecord(pepper, who, ctx.allowance, ctx.now));
+  const started = await inSubjectTransaction(store, who, async (tx) => {
+    const audit = (type: 'recovery.pin.started' | 'recovery.pin.failure' | 'recovery.pin.locked', data: Record<string, string | number>) =>
+      who.userId === null ? Promise.resolve() : appendAuditEvent(tx, who.userId, type, { ...data, address: ctx.address }, ctx.now);
+    const row = await spendGuess(tx, who.subject, ctx.now);
+    if (!row) {
+      await audit('recovery.pin.failure', { reason: 'locked', guessesLeft: 0 });
+      return null;
+    }
+    const evaluatedElement = blindEvaluate(pepper.open(row.sealed_key, keyContext(who.subject)), blinded);
+    const attemptId = newTicket();
+    const expiresAt = ctx.now + CHALLENGE_TTL_MS;
+    const data = JSON.stringify({ subject: who.subject, version: row.version });
+    await saveChallenge(tx, { challenge: attemptId, purpose: 'pin_recover', userId: who.userId, data, expiresAt });
+    await audit('recovery.pin.started', { guessesLeft: row.guesses_left });
+    if (row.guesses_left === 0) await audit('recovery.pin.locked', { allowance: row.allowance });
+    return { attemptId, evaluatedElement, guessesLeft: row.guesses_left, expiresAt };
+  });
+  if (!started) throw locked();
+  return started;
+}
+
+/**
+ * Takes the attempt and compares the tag. On a match restores the allowance and runs `onMatch` in
+ * the same transaction (it opens the recovery session); returns its result with the record.
+ * Failures are committed before they are reported.
+ */
+export async function finishPinRecovery<T>(
+  store: Store,
+  req: { attemptId: string; tag: string },
+  ctx: { now: number; address: string },
+  onMatch: (tx: Store, userId: string, record: PinRecoveryRow) => Promise<T>,
+): Promise<{ result: T; record: PinRecoveryRow }> {
+  const issued = await consumeChallenge(store, req.attemptId, 'pin_recover', ctx.now);
+  const { subject, version } = JSON.parse(issued.data) as { subject: string; version: number };
+  const who: RecoverySubject = { subject, userId: issued.userId, username: '' };
+  const outcome = await inSubjectTransaction(store, who, async (tx) => {
+    const row = await findPinRecovery(tx, subject);
+    if (!row || row.version !== version) return { kind: 'stale' as const };
+    const matched = timingSafeEqual(digestOfTag(decodeBase64Url(req.tag)), Buffer.from(row.tag_digest, 'hex'));
+    if (matched && who.userId !== null) {
+      await restoreAllowance(tx, subject, version, ctx.now);
+      await appendAuditEvent(tx, who.userId, 'recovery.pin.success', { guessesLeft: row.allowance, address: ctx.address }, ctx.now);
+      const result = await onMatch(tx, who.userId, row);
+      return { kind: 'match' as const, result, record: { ...row, guesses_left: row.allowance } };
+    }
+    if (who.userId !== null) {
+      await appendAuditEvent(tx, who.userId, 'recovery.pin.failure', { reason: 'mismatch', guessesLeft: row.guesses_left, address: ctx.address }, ctx.now);
+    }
+    return { kind: 'mismatch' as const, guessesLeft: row.guesses_left };
+  });
+  if (outcome.kind === 'match') return { result: outcome.result, record: outcome.record };
+  if (outcome.kind === 'stale') throw new KeyholdError('challenge_invalid', 'PIN recovery was set up again since this attempt started; start again.');
+  if (outcome.guessesLeft === 0) throw locked();
+  throw new KeyholdError('pin_recovery_failed', 'That PIN is not the one PIN recovery was set up with.', { guessesLeft: outcome.guessesLeft });
+}

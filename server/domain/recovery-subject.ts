@@ -1,0 +1,50 @@
+import { encodeBase64Url } from '../../protocol/base64url';
+import { findUserByName } from '../store/accounts';
+import { inTransaction, lockUser, type Store } from '../store/store';
+import type { Pepper } from './pepper';
+import { inUserTransaction } from './user-transaction';
+
+/**
+ * Whose recovery record a username names: the user's own (`userId` set) when the account exists
+ * and has the route set up, else a decoy keyed by the username (`userId` null). Decoys live in the
+ * same tables and take the same path, so an answer never tells whether an account exists.
+ */
+export interface RecoverySubject {
+  subject: string;
+  userId: string | null;
+  username: string;
+}
+
+export type RecoveryRoute = 'pin' | 'totp';
+
+/** The decoy key of a username for one route: a pepper digest, stable across calls and processes. */
+export function decoySubject(pepper: Pepper, route: RecoveryRoute, username: string): string {
+  return `decoy:${encodeBase64Url(pepper.derive(`decoy-${route}-recovery-subject`, username))}`;
+}
+
+export async function resolveRecoverySubject(
+  store: Store,
+  pepper: Pepper,
+  route: RecoveryRoute,
+  username: string,
+): Promise<RecoverySubject> {
+  const user = await findUserByName(store, username);
+  if (user) {
+    const table = route === 'pin' ? 'pin_recovery' : 'totp_recovery';
+    const row = await store.db.selectFrom(table).select('subject').where('subject', '=', user.id).executeTakeFirst();
+    if (row) return { subject: user.id, userId: user.id, username };
+  }
+  return { subject: decoySubject(pepper, route, username), userId: null, username };
+}
+
+/**
+ * One transaction holding the subject's lock: the user's (with the existence check of every user
+ * write) for a real record, the decoy key's otherwise, so decoys count as exactly as real records.
+ */
+export function inSubjectTransaction<T>(store: Store, who: RecoverySubject, work: (tx: Store) => Promise<T>): Promise<T> {
+  if (who.userId !== null) return inUserTransaction(store, who.userId, work);
+  return inTransaction(store, async (tx) => {
+    await lockUser(tx, who.subject);
+    return work(tx);
+  });
+}
