@@ -8,9 +8,26 @@ export interface Store {
   dialect: Dialect;
 }
 
-/** Runs `work` in one transaction; everything it writes commits together or not at all. */
+/**
+ * Runs `work` in one transaction; everything it writes commits together or not at all.
+ * SQLite: `BEGIN IMMEDIATE` takes the write lock up front. A plain (deferred) BEGIN that reads and
+ * then writes fails at once with SQLITE_BUSY when another process wrote in between — busy_timeout
+ * does not apply to that upgrade — so two server processes on one file would answer 500s.
+ */
 export function inTransaction<T>(store: Store, work: (tx: Store) => Promise<T>): Promise<T> {
-  return store.db.transaction().execute((trx) => work({ db: trx, dialect: store.dialect }));
+  if (store.dialect === 'postgres') return store.db.transaction().execute((trx) => work({ db: trx, dialect: store.dialect }));
+  return store.db.connection().execute(async (connection) => {
+    await sql`begin immediate`.execute(connection);
+    let result: T;
+    try {
+      result = await work({ db: connection, dialect: 'sqlite' });
+    } catch (error) {
+      await sql`rollback`.execute(connection);
+      throw error;
+    }
+    await sql`commit`.execute(connection);
+    return result;
+  });
 }
 
 /**
