@@ -30,6 +30,7 @@ import { checkLazyLoading } from './client/lazy-load';
 import { NATIVE_ARGON2, nativeArgon2Series, nativeArgon2Version } from './client/native-argon2';
 import { median, ms, printReport, renderSection, TARGETS, writeSection, type ClientReport } from './client/report';
 import { measureSizes } from './client/sizes';
+import { Cleanups } from './lib/benchmarks-file';
 import { describeMachine } from './lib/machine';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -70,17 +71,8 @@ function parseOptions(argv: string[]): Options {
   return opts;
 }
 
-/** Things to undo on the way out, newest first; run once whether the bench ends, fails or is interrupted. */
-const cleanups: Array<() => Promise<void> | void> = [];
-async function cleanUp(): Promise<void> {
-  while (cleanups.length) {
-    try {
-      await cleanups.pop()!();
-    } catch (error) {
-      console.error(`cleanup: ${(error as Error).message}`);
-    }
-  }
-}
+const cleanups = new Cleanups();
+const cleanUp = () => cleanups.run();
 
 const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { encodeBase64Url } from '../protocol/base64url';
 import { createTestDatabase, startPostgres, type RunningPostgres } from '../test/helpers/postgres';
+import { Cleanups } from './lib/benchmarks-file';
 import { freePort, startServer, type RunningServer } from './lib/children';
 import { issueChallenges, presignChallenges, replayPresigned, signInFlow, type DeviceTarget } from './lib/device-signin-load';
 import { measureLatencyAt, measureMaxThroughput, runLoad, type LoadFigures, type LoadSpec, type Timing } from './lib/load';
@@ -52,17 +53,8 @@ function parseOptions(argv: string[]): Options {
   return opts;
 }
 
-/** Things to undo on the way out, newest first; run once whether the bench ends, fails or is interrupted. */
-const cleanups: Array<() => Promise<void> | void> = [];
-async function cleanUp(): Promise<void> {
-  while (cleanups.length) {
-    try {
-      await cleanups.pop()!();
-    } catch (error) {
-      console.error(`cleanup: ${(error as Error).message}`);
-    }
-  }
-}
+const cleanups = new Cleanups();
+const cleanUp = () => cleanups.run();
 
 function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

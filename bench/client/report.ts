@@ -2,7 +2,7 @@
  * Targets, verdicts and the two renderings of a client bench run: the console tables and the
  * BENCHMARKS.md section `## Vault client (`npm run bench:client`)`, rewritten in place.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeBenchmarkSection } from '../lib/benchmarks-file';
 import type { Machine } from '../lib/machine';
 import type { Argon2Params } from '../../worker/argon2-protocol';
 import type { Argon2Series, RecordFigures, UnlockFigures } from './in-page';
@@ -293,25 +293,7 @@ export function renderSection(r: ClientReport): string {
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
-const BENCHMARKS_HEADER = `# Benchmarks
 
-Measured figures for Keyhold and the command that reproduces each. Figures depend on the machine
-and on what else runs on it: compare runs made on the same machine, and re-run before quoting one.
-Each section below is rewritten in place by its command.
-`;
-
-/** Writes or replaces this section of BENCHMARKS.md, leaving every other section as it is. */
 export function writeSection(file: string, section: string): void {
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : BENCHMARKS_HEADER;
-  const start = current.indexOf(SECTION_HEADING);
-  let next: string;
-  if (start === -1) {
-    next = `${current.trimEnd()}\n\n${section}`;
-  } else {
-    const after = current.slice(start + SECTION_HEADING.length);
-    const end = after.search(/^## /m);
-    const rest = end === -1 ? '' : after.slice(end);
-    next = `${current.slice(0, start)}${section}${rest ? `\n${rest}` : ''}`;
-  }
-  writeFileSync(file, next);
+  writeBenchmarkSection(file, SECTION_HEADING, section);
 }

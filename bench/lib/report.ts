@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeBenchmarkSection } from './benchmarks-file';
 import type { LoadFigures, Timing } from './load';
 import type { Machine } from './machine';
 
@@ -41,12 +41,6 @@ export interface RunReport {
 
 const SECTION_HEADING = '## Key server (`npm run bench:server`)';
 
-const BENCHMARKS_HEADER = `# Benchmarks
-
-Measured figures for Keyhold and the command that reproduces each. Figures depend on the machine
-and on what else runs on it: compare runs made on the same machine, and re-run before quoting one.
-Each section below is rewritten in place by its command.
-`;
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 /** autocannon measures latency in whole milliseconds. */
@@ -158,18 +152,6 @@ export function renderSection(r: RunReport): string {
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
-/** Writes or replaces this section of BENCHMARKS.md, creating the file with its header if needed. */
 export function writeSection(file: string, section: string): void {
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : BENCHMARKS_HEADER;
-  const start = current.indexOf(SECTION_HEADING);
-  let next: string;
-  if (start === -1) {
-    next = `${current.trimEnd()}\n\n${section}`;
-  } else {
-    const after = current.slice(start + SECTION_HEADING.length);
-    const end = after.search(/^## /m);
-    const rest = end === -1 ? '' : after.slice(end);
-    next = `${current.slice(0, start)}${section}${rest ? `\n${rest}` : ''}`;
-  }
-  writeFileSync(file, next);
+  writeBenchmarkSection(file, SECTION_HEADING, section);
 }
