@@ -9,6 +9,7 @@ import {
 import type { StoragePersistence, VaultSettings } from '../vault/vault-state';
 import { describeFailure } from './failure-messages';
 import './kh-change-pin';
+import './kh-totp-setup';
 import { sharedStyles } from './shared-styles';
 import type { VaultControllerLike } from './vault-controller-like';
 import { VaultTask } from './vault-task';
@@ -98,6 +99,7 @@ export class KhSettings extends LitElement {
       </div>
       <h2 tabindex="-1">Settings</h2>
       <section class="card"><kh-change-pin .vault=${this.vault}></kh-change-pin></section>
+      <section class="card"><kh-totp-setup .vault=${this.vault}></kh-totp-setup></section>
       <section class="card">${this.#renderTimings()}</section>
       <section class="card">${this.#renderStorage()}</section>
     `;

@@ -4,6 +4,7 @@ import { USERNAME_PATTERN } from '../../protocol/constants';
 import { describeFailure } from './failure-messages';
 import { sharedStyles } from './shared-styles';
 import type { VaultControllerLike } from './vault-controller-like';
+import './kh-recover';
 import { VaultTask } from './vault-task';
 
 const OFFLINE = 'Keyhold cannot reach its server, and creating a vault needs it. Check your connection and try again.';
@@ -28,6 +29,7 @@ export class KhWelcome extends LitElement {
     online: { type: Boolean },
     _username: { state: true },
     _submitted: { state: true },
+    _recovering: { state: true },
   };
 
   static override styles = [
@@ -48,6 +50,8 @@ export class KhWelcome extends LitElement {
   declare online: boolean;
   declare private _username: string;
   declare private _submitted: boolean;
+  /** "I already have a vault": the recovery screen replaces onboarding. */
+  declare private _recovering: boolean;
   readonly #create = new VaultTask<void>(this);
 
   constructor() {
@@ -56,9 +60,13 @@ export class KhWelcome extends LitElement {
     this.online = true;
     this._username = '';
     this._submitted = false;
+    this._recovering = false;
   }
 
   protected override render(): unknown {
+    if (this._recovering) {
+      return html`<kh-recover .vault=${this.vault} .online=${this.online} @cancel=${() => (this._recovering = false)}></kh-recover>`;
+    }
     const problem = usernameProblem(this._username);
     const showProblem = problem !== null && (this._submitted || this._username.length >= 3);
     const failure = this.#create.failure;
@@ -106,6 +114,9 @@ export class KhWelcome extends LitElement {
         </div>
         <p class="error msg" role="alert" data-test="welcome-error">${failure ? describeFailure(failure, { offline: OFFLINE }) : nothing}</p>
       </form>
+      <div class="actions stacked">
+        <button type="button" data-test="have-vault" ?disabled=${pending} @click=${() => (this._recovering = true)}>I already have a vault</button>
+      </div>
     `;
   }
 

@@ -3,10 +3,12 @@
  * screens depend on the contract alone (and a test can hand them a fake). The real
  * `VaultController` satisfies it structurally, which `ControllerFitsContract` checks at compile time.
  */
+import type { TotpEnrollment } from '../vault/totp-enrollment';
 import type { ControllerFailureCode, VaultController } from '../vault/vault-controller';
 import type {
   DeriveProgress,
   LockReason,
+  RecoverOptions,
   RecordContent,
   RecordSummary,
   StoragePersistence,
@@ -35,6 +37,11 @@ export interface VaultControllerLike extends EventTarget {
   deleteRecord(id: string): Promise<void>;
   updateSettings(partial: Partial<VaultSettings>): Promise<void>;
   requestPersistence(): Promise<StoragePersistence>;
+  recoverWithPin(username: string, pin: string, options?: RecoverOptions): Promise<void>;
+  recoverWithTotp(username: string, code: string, newPin: string, confirm: string, options?: RecoverOptions): Promise<void>;
+  recoverWithPasskey(username: string, newPin: string, confirm: string, options?: RecoverOptions): Promise<void>;
+  startTotpEnrollment(): Promise<TotpEnrollment>;
+  finishTotpEnrollment(enrollmentId: string, code: string): Promise<void>;
 }
 
 /** Fails to compile when the real controller stops fitting the interface the screens use. */
@@ -52,6 +59,8 @@ export interface UiFailure {
   readonly code: ControllerFailureCode | 'unexpected';
   /** Epoch ms before which a PIN attempt is refused (`throttled`, sometimes `wrong_pin`). */
   readonly retryAt?: number;
+  /** PIN recovery guesses left (`recovery_pin_wrong`). */
+  readonly guessesLeft?: number;
 }
 
 const FAILURE_CODES: ReadonlySet<string> = new Set<ControllerFailureCode>([
@@ -69,15 +78,24 @@ const FAILURE_CODES: ReadonlySet<string> = new Set<ControllerFailureCode>([
   'not_found',
   'locked',
   'record_invalid',
+  'recovery_pin_wrong',
+  'recovery_pin_locked',
+  'recovery_unavailable',
+  'totp_invalid',
+  'totp_locked',
 ]);
 
 /** Reads a thrown `VaultFailure` (an Error with `code` and optional `retryAt`) by its shape. */
 export function toUiFailure(error: unknown): UiFailure {
   if (typeof error !== 'object' || error === null) return { code: 'unexpected' };
-  const { code, retryAt } = error as { code?: unknown; retryAt?: unknown };
+  const { code, retryAt, guessesLeft } = error as { code?: unknown; retryAt?: unknown; guessesLeft?: unknown };
   if (typeof code !== 'string' || !FAILURE_CODES.has(code)) return { code: 'unexpected' };
   const known = code as ControllerFailureCode;
-  return typeof retryAt === 'number' ? { code: known, retryAt } : { code: known };
+  return {
+    code: known,
+    ...(typeof retryAt === 'number' ? { retryAt } : {}),
+    ...(typeof guessesLeft === 'number' ? { guessesLeft } : {}),
+  };
 }
 
 /** True for the platform's AbortError, which a cancelled call rejects with. */

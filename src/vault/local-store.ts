@@ -43,6 +43,8 @@ export interface StoredVault {
   /** Server version of the key bundle backup (PUT /api/backup/key-bundle). */
   readonly keyBundleVersion: number;
   readonly createdAt: number;
+  /** True once the key server holds PIN recovery for the current PIN; a PIN change clears it (absent in older rows = false). */
+  readonly pinRecoveryRegistered?: boolean;
 }
 
 interface VaultRow extends StoredVault {
@@ -125,6 +127,7 @@ function readStoredVault(row: Record<string, unknown>): StoredVault {
     passkeys,
     keyBundleVersion: count('key bundle version', row.keyBundleVersion),
     createdAt: count('creation time', row.createdAt),
+    pinRecoveryRegistered: row.pinRecoveryRegistered === true,
   };
 }
 

@@ -8,10 +8,13 @@
 import { AutoLock } from './auto-lock';
 import { DEFAULT_ARGON2_PARAMS, changePin as rewrapForNewPin, createLocalVault, unlockWithPin, type UnlockedVault } from './crypto';
 import { strengthenPinWrap } from './kdf-upgrade';
+import { PinRecoveryUpkeep } from './pin-recovery-upkeep';
 import { deviceEnvironment, queryPersistence, requestPersistence, type DeviceEnvironment } from './device-environment';
 import { openDeviceSession } from './device-session';
 import type { StoredVault } from './local-store';
+import type { TotpEnrollment } from './totp-enrollment';
 import type { PendingAccount } from './onboarding';
+import type { RecoveryHost } from './recovery-flows';
 import { PinAttempts, checkNewPin, withProgress } from './pin-attempts';
 import { prfPasskeys, unlockWithPrfPasskey } from './prf-unlock';
 import { NO_THROTTLE } from './unlock-throttle';
@@ -24,6 +27,7 @@ import {
   STATE_CHANGED,
   type DeriveProgress,
   type LockReason,
+  type RecoverOptions,
   type RecordContent,
   type RecordSummary,
   type StoragePersistence,
@@ -37,6 +41,9 @@ export type { VaultControllerDeps } from './vault-controller-deps';
 
 /** Onboarding runs once per device: a chunk of its own, so a returning user's start does not load it. */
 const loadOnboarding = () => import('./onboarding');
+/** Recovery on a new device: rarer still, so a chunk of its own too. */
+const loadRecovery = () => import('./recovery-flows');
+const loadTotp = () => import('./totp-enrollment');
 
 interface Session {
   readonly unlocked: UnlockedVault;
@@ -50,6 +57,7 @@ export class VaultController extends EventTarget {
   readonly #now: () => number;
   readonly #autoLock: AutoLock;
   readonly #pinAttempts: PinAttempts;
+  readonly #pinRecovery: PinRecoveryUpkeep;
   #state: VaultState = { kind: 'loading' };
   #settings: VaultSettings = DEFAULT_SETTINGS;
   #persistence: StoragePersistence = 'unsupported';
@@ -71,6 +79,7 @@ export class VaultController extends EventTarget {
     this.#autoLock = new AutoLock(clock, this.#settings, (reason) => this.lock(reason));
     this.#pinAttempts = new PinAttempts(deps.store, this.#now, (throttle) => this.#showThrottle(throttle));
     this.#env = deviceEnvironment(deps);
+    this.#pinRecovery = new PinRecoveryUpkeep(deps.server, deps.argon2, () => this.#argon2Params, () => this.#markPinRecoveryRegistered());
   }
 
   get state(): VaultState {
@@ -133,11 +142,63 @@ export class VaultController extends EventTarget {
     this.#vault = vault;
     this.#dropPending();
     // The passkey session from the registration is still open: no device sign-in to replace it.
-    this.#open(unlocked, { signInDevice: false });
+    void this.#open(unlocked, { signInDevice: false });
+    void this.#registerPinRecovery(unlocked, pin, Promise.resolve());
     onProgress?.('done');
     // The vault now lives only here until recovery exists: ask the browser not to clear it. The
     // answer is shown in settings; a refusal is not an error.
     void this.requestPersistence().catch(() => {});
+  }
+
+  /** A new device, PIN route (one server guess per try): recovery-flows.ts. Throws `recovery_pin_wrong` (guessesLeft), `recovery_pin_locked`. */
+  async recoverWithPin(username: string, pin: string, options?: RecoverOptions): Promise<void> {
+    return (await loadRecovery()).recoverWithPin(this.#recoveryHost, username, pin, options);
+  }
+
+  /** A new device, authenticator-app route; a new PIN is required. Throws `totp_invalid`, `totp_locked`. */
+  async recoverWithTotp(username: string, code: string, newPin: string, confirm: string, options?: RecoverOptions): Promise<void> {
+    return (await loadRecovery()).recoverWithTotp(this.#recoveryHost, username, code, newPin, confirm, options);
+  }
+
+  /** A new device, passkey route (PRF). Throws `prf_unavailable` when the passkey cannot open the vault. */
+  async recoverWithPasskey(username: string, newPin: string, confirm: string, options?: RecoverOptions): Promise<void> {
+    return (await loadRecovery()).recoverWithPasskey(this.#recoveryHost, username, newPin, confirm, options);
+  }
+
+  /** Starts enrolling an authenticator app (unlocked, online). Throws `offline`, `locked`. */
+  async startTotpEnrollment(): Promise<TotpEnrollment> {
+    const { beginTotpEnrollment } = await loadTotp();
+    return beginTotpEnrollment(this.#enrollContext());
+  }
+
+  /** Confirms the enrolment with a code from the app; S is escrowed. Throws `totp_invalid`. */
+  async finishTotpEnrollment(enrollmentId: string, code: string): Promise<void> {
+    const { completeTotpEnrollment } = await loadTotp();
+    await completeTotpEnrollment(this.#enrollContext(), enrollmentId, code);
+  }
+
+  #enrollContext() {
+    const session = this.#requireSession();
+    return { server: this.#deps.server, unlocked: session.unlocked, deviceId: this.#requireVault().deviceId, origin: this.#env.origin };
+  }
+
+  get #recoveryHost(): RecoveryHost {
+    return {
+      deps: this.#deps,
+      deviceName: this.#env.deviceName,
+      argon2Params: this.#argon2Params,
+      now: this.#now,
+      requireNoVault: () => {
+        if (this.#state.kind !== 'welcome') throw new VaultFailure('not_found', 'This device already has a vault.');
+      },
+      adopt: async (vault, unlocked, localPin) => {
+        await this.#deps.store.writeVault(vault);
+        await this.#pinAttempts.reset();
+        this.#vault = vault;
+        void this.#open(unlocked, { signInDevice: false }); // the recovery (or passkey) session serves until it ends
+        if (!vault.pinRecoveryRegistered) void this.#registerPinRecovery(unlocked, localPin, Promise.resolve());
+      },
+    };
   }
 
   /** Unlocks with the PIN, offline. Throws `throttled` (with retryAt) while a wait runs, `wrong_pin`. */
@@ -148,9 +209,10 @@ export class VaultController extends EventTarget {
       onProgress?.('deriving');
       return unlockWithPin(vault.record, pin, withProgress(this.#deps.argon2, onProgress), signal);
     }, signal);
-    this.#open(unlocked);
+    const signedIn = this.#open(unlocked);
     onProgress?.('done');
     void this.#strengthen(vault, unlocked, pin).catch(() => {}); // best effort: the old wrap still works
+    if (!vault.pinRecoveryRegistered) void this.#registerPinRecovery(unlocked, pin, signedIn);
   }
 
   get #argon2Params() {
@@ -173,7 +235,7 @@ export class VaultController extends EventTarget {
     const unlocked = await unlockWithPrfPasskey(vault, this.#deps.passkeys, signal);
     // The passkey proved the owner is here (user verification): the PIN wait no longer applies.
     await this.#pinAttempts.reset();
-    this.#open(unlocked);
+    void this.#open(unlocked);
   }
 
   /** Drops every key and decrypted value, stops the auto-lock timers, and shows the lock screen. */
@@ -208,9 +270,13 @@ export class VaultController extends EventTarget {
     onProgress?.('deriving');
     const changed = await rewrapForNewPin(vault.record, session.unlocked, newPin, withProgress(this.#deps.argon2, onProgress), { params: this.#argon2Params, signal });
     if (this.#session !== session) throw new VaultFailure('locked');
-    const next: StoredVault = { ...vault, record: changed.record };
+    const next: StoredVault = { ...vault, record: changed.record, pinRecoveryRegistered: false };
+    this.#pinRecovery.invalidate();
     await this.#deps.store.writeVault(next);
     this.#vault = next;
+    // The server's recovery follows the new PIN before the vault locks, because locking drops
+    // every key; if it cannot (offline), the row says "not registered" and the next unlock retries.
+    await this.#registerPinRecovery(changed.unlocked, newPin, Promise.resolve());
     onProgress?.('done');
     this.lock('pin-changed');
   }
@@ -264,23 +330,43 @@ export class VaultController extends EventTarget {
     return { kind: 'locked', username: vault.username, prfUnlock: prfPasskeys(vault).length > 0, throttle: this.#throttle, lockedBecause: reason };
   }
 
-  #open(unlocked: UnlockedVault, { signInDevice = true } = {}): void {
+  /** Settles when background PIN-recovery registrations have ended (tests; a "saving" hint). */
+  pinRecoverySettled(): Promise<void> {
+    return this.#pinRecovery.settled();
+  }
+
+  /** Resolves when the registration ended (it never rejects); callers that must not wait ignore it. */
+  async #registerPinRecovery(unlocked: UnlockedVault, pin: string, sessionReady: Promise<unknown>): Promise<void> {
+    if (!this.#env.isOnline()) return; // the next unlock retries: the row still says "not registered"
+    await this.#pinRecovery.schedule({ userId: unlocked.userId, pin, rootSecret: unlocked.rootSecretAccess, sessionReady });
+  }
+
+  async #markPinRecoveryRegistered(): Promise<void> {
+    const vault = this.#vault;
+    if (!vault || vault.pinRecoveryRegistered) return;
+    const next: StoredVault = { ...vault, pinRecoveryRegistered: true };
+    await this.#deps.store.writeVault(next);
+    if (this.#vault === vault) this.#vault = next;
+  }
+
+  /** Returns the background device sign-in (settled either way; never rejects). */
+  #open(unlocked: UnlockedVault, { signInDevice = true } = {}): Promise<unknown> {
     const vault = this.#requireVault();
-    if (this.#session) return;
+    if (this.#session) return Promise.resolve();
     const records = import('./vault-records').then(({ VaultRecords }) => new VaultRecords(this.#deps.store, unlocked, this.#now));
     records.catch(() => {}); // a failed load is reported by each record call that awaits it
     this.#session = { unlocked, records };
     this.#throttle = NO_THROTTLE;
     this.#autoLock.arm();
     this.#setState({ kind: 'unlocked', username: vault.username, userId: vault.userId, prfUnlock: prfPasskeys(vault).length > 0 });
-    if (signInDevice) this.#signInDeviceInBackground(unlocked, vault);
+    return signInDevice ? this.#signInDeviceInBackground(unlocked, vault) : Promise.resolve();
   }
 
-  /** Best effort and never awaited: the sync engine opens a session itself whenever it needs one. */
-  #signInDeviceInBackground(unlocked: UnlockedVault, vault: StoredVault): void {
+  /** Best effort and never awaited by the unlock: the sync engine opens a session itself whenever it needs one. */
+  #signInDeviceInBackground(unlocked: UnlockedVault, vault: StoredVault): Promise<unknown> {
     const { origin } = this.#env;
-    if (!origin || !this.#env.isOnline()) return;
-    openDeviceSession(this.#deps.server, vault.deviceId, unlocked.deviceKey.privateKey, origin).catch(() => {
+    if (!origin || !this.#env.isOnline()) return Promise.resolve();
+    return openDeviceSession(this.#deps.server, vault.deviceId, unlocked.deviceKey.privateKey, origin).catch(() => {
       // Offline, revoked or refused: the vault stays open either way, and nothing here is worth a log line.
     });
   }

@@ -30,6 +30,11 @@ const DEFAULT_MESSAGES: Record<ControllerFailureCode, string> = {
   not_found: 'This item does not exist.',
   locked: 'The vault is locked.',
   record_invalid: 'This item cannot be saved as it is.',
+  recovery_pin_wrong: 'Wrong username or PIN.',
+  recovery_pin_locked: 'PIN recovery is locked after too many wrong PINs.',
+  recovery_unavailable: 'This account has no backup to recover.',
+  totp_invalid: 'That code is not valid. Wait for the next one and try again.',
+  totp_locked: 'Too many wrong codes. Try again later.',
 };
 
 export class VaultFailure extends Error {
@@ -37,11 +42,14 @@ export class VaultFailure extends Error {
   readonly code: ControllerFailureCode;
   /** Epoch ms before which no PIN attempt is accepted (`throttled`, and `wrong_pin` once a wait starts). */
   readonly retryAt?: number;
+  /** PIN recovery guesses left on the server (`recovery_pin_wrong`). */
+  readonly guessesLeft?: number;
 
-  constructor(code: ControllerFailureCode, message = DEFAULT_MESSAGES[code], options: ErrorOptions & { retryAt?: number | null } = {}) {
+  constructor(code: ControllerFailureCode, message = DEFAULT_MESSAGES[code], options: ErrorOptions & { retryAt?: number | null; guessesLeft?: number } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     if (typeof options.retryAt === 'number') this.retryAt = options.retryAt;
+    if (typeof options.guessesLeft === 'number') this.guessesLeft = options.guessesLeft;
   }
 }
 
@@ -67,6 +75,16 @@ export function failureFromServer(error: unknown, signal?: AbortSignal, override
       return new VaultFailure('offline', undefined, { cause: error });
     case 'username_taken':
       return new VaultFailure('username_taken', undefined, { cause: error });
+    case 'pin_recovery_failed':
+      return new VaultFailure('recovery_pin_wrong', undefined, { cause: error, guessesLeft: error.details.guessesLeft });
+    case 'totp_invalid':
+    case 'totp_replayed':
+      return new VaultFailure('totp_invalid', undefined, { cause: error });
+    case 'totp_throttled':
+    case 'totp_locked':
+      return new VaultFailure('totp_locked', undefined, { cause: error });
+    case 'pin_recovery_locked':
+      return new VaultFailure('recovery_pin_locked', undefined, { cause: error });
     case 'webauthn_failed':
     case 'challenge_invalid':
     case 'challenge_expired':

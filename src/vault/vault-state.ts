@@ -57,12 +57,20 @@ export interface VaultSettings {
 
 export type VaultState =
   | { kind: 'loading' }
-  /** No vault on this device: onboarding (or, in a later issue, recovery). */
+  /** No vault on this device: onboarding, or recovery of an existing vault (recoverWithPin). */
   | { kind: 'welcome'; online: boolean }
   /** Account and passkey created; the user now chooses a PIN (entered twice). */
   | { kind: 'choose-pin'; username: string; prfAvailable: boolean }
   | { kind: 'locked'; username: string; prfUnlock: boolean; throttle: UnlockThrottle; lockedBecause: LockReason | null }
   | { kind: 'unlocked'; username: string; userId: string; prfUnlock: boolean };
+
+/** Options of a recovery on a new device. */
+export interface RecoverOptions {
+  /** This device's PIN when it should differ from the recovery PIN (entered twice, checked by the caller's form). */
+  readonly newPin?: string;
+  readonly onProgress?: DeriveProgress;
+  readonly signal?: AbortSignal;
+}
 
 export type LockReason = 'button' | 'idle' | 'hidden' | 'pin-changed';
 
@@ -83,7 +91,17 @@ export type VaultFailureCode =
   /** A record call while locked, or the vault locked during the call. */
   | 'locked'
   /** A record's title or fields broke the limits. */
-  | 'record_invalid';
+  | 'record_invalid'
+  /** PIN recovery: the PIN (or username) did not match; the failure carries `guessesLeft`. */
+  | 'recovery_pin_wrong'
+  /** PIN recovery is locked (allowance spent): another route and a new PIN are needed. */
+  | 'recovery_pin_locked'
+  /** The account has no key bundle backup to recover into. */
+  | 'recovery_unavailable'
+  /** An authenticator-app code that is wrong or already used. */
+  | 'totp_invalid'
+  /** Too many wrong authenticator-app codes: wait (or sign in with a passkey). */
+  | 'totp_locked';
 
 /** Events the controller dispatches (both plain `Event`s; read `controller.state` after them). */
 export const STATE_CHANGED = 'state-changed';

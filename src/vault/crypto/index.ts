@@ -49,6 +49,7 @@ export {
   type OpenedKeyBundle,
 } from './key-bundle';
 export * from './keys';
+export { adoptRootSecret, type AdoptRootSecretOptions } from './adopt-root-secret';
 export { parseLocalVaultRecord, type LocalVaultRecord, type PrfWrap } from './local-vault-record';
 export { checkPin, normalizePin, type PinRefusal, type PinVerdict } from './pin-policy';
 export {

@@ -125,13 +125,13 @@ export async function withRootSecret<T>(
   }
 }
 
-function assertAcceptablePin(pin: string): void {
+export function assertAcceptablePin(pin: string): void {
   const verdict = checkPin(pin);
   if (!verdict.ok) throw new VaultCryptoError('pin_rejected', verdict.message);
 }
 
-/** A fresh salt and the KEK_local it gives with `pin`: the makings of a new wrap_local(S). */
-async function newPinWrap(
+/** A fresh salt and the KEK_local it gives with `pin`: the makings of a new wrap_local(S). Internal to crypto/ (not in index.ts). */
+export async function newPinWrap(
   userId: string,
   pin: string,
   argon2: DeriveArgon2,
@@ -156,7 +156,7 @@ function decodeSalt(saltB64: string): Uint8Array {
 }
 
 /** Opens everything under K_keys: the same path for a new vault and every unlock route. */
-async function openVault(record: LocalVaultRecord, keysKey: KeysKey, rootSecretAccess: RootSecretAccess): Promise<UnlockedVault> {
+export async function openVault(record: LocalVaultRecord, keysKey: KeysKey, rootSecretAccess: RootSecretAccess): Promise<UnlockedVault> {
   const { userId } = record;
   const bundle = await openKeyBundle(record.keyBundle, keysKey, keyBundleContext(userId));
   const vaultKey = await unwrapVaultKey(bundle.wrappedVaultKey, bundle.userPrivateKey, vaultKeyContext(userId, bundle.vaultId));

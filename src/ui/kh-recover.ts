@@ -1,0 +1,248 @@
+import { LitElement, html, nothing } from 'lit';
+import { live } from 'lit/directives/live.js';
+import { USERNAME_PATTERN } from '../../protocol/constants';
+import { describeFailure } from './failure-messages';
+import { sharedStyles } from './shared-styles';
+import type { UiFailure, VaultControllerLike } from './vault-controller-like';
+import { VaultTask } from './vault-task';
+
+type Step = 'username' | 'route' | 'pin' | 'totp' | 'passkey';
+export type RecoveryRoute = 'pin' | 'passkey' | 'totp';
+
+const NO_PRF = 'This passkey can sign you in but cannot open the vault on this device. Use your PIN or an authenticator app code.';
+const OFFLINE = 'Recovering a vault needs the Keyhold server, which cannot be reached now. Check your connection and try again.';
+
+function failureText(failure: UiFailure): string {
+  const message = describeFailure(failure, { offline: OFFLINE, prf_unavailable: NO_PRF });
+  if (failure.code !== 'recovery_pin_wrong' || failure.guessesLeft === undefined) return message;
+  return `${message} ${failure.guessesLeft === 1 ? '1 guess left' : `${failure.guessesLeft} guesses left`} before PIN recovery locks.`;
+}
+
+/**
+ * "I already have a vault" on a device with none: the username, then a recovery route, then that
+ * route's proof. The PIN route spends one of the server's guesses per try and says how many are
+ * left; on success the controller unlocks this device's new copy of the vault.
+ *
+ * @fires cancel - the user went back to creating a vault
+ */
+export class KhRecover extends LitElement {
+  static override properties = {
+    vault: { attribute: false },
+    online: { type: Boolean },
+    _step: { state: true },
+    _username: { state: true },
+    _pin: { state: true },
+    _samePin: { state: true },
+    _newPin: { state: true },
+    _confirm: { state: true },
+    _mismatch: { state: true },
+    _code: { state: true },
+  };
+
+  static override styles = [sharedStyles];
+
+  declare vault: VaultControllerLike | undefined;
+  declare online: boolean;
+  declare private _step: Step;
+  declare private _username: string;
+  declare private _pin: string;
+  declare private _samePin: boolean;
+  declare private _newPin: string;
+  declare private _confirm: string;
+  declare private _mismatch: boolean;
+  declare private _code: string;
+  readonly #recover = new VaultTask<void>(this);
+
+  constructor() {
+    super();
+    this.vault = undefined;
+    this.online = true;
+    this._step = 'username';
+    this._username = '';
+    this._pin = '';
+    this._samePin = true;
+    this._newPin = '';
+    this._confirm = '';
+    this._mismatch = false;
+    this._code = '';
+  }
+
+  protected override render(): unknown {
+    return html`
+      <h2 tabindex="-1">Recover your vault</h2>
+      ${this.online
+        ? nothing
+        : html`<p class="card notice" role="status" data-test="recover-offline">${OFFLINE}</p>`}
+      ${this._step === 'username'
+        ? this.#usernameStep()
+        : this._step === 'route'
+          ? this.#routeStep()
+          : this._step === 'pin'
+            ? this.#pinStep()
+            : this._step === 'totp'
+              ? this.#totpStep()
+              : this.#passkeyStep()}
+      <div class="actions stacked">
+        <button type="button" data-test="recover-cancel" @click=${this._onCancel}>Create a new vault instead</button>
+      </div>
+    `;
+  }
+
+  #usernameStep() {
+    const valid = USERNAME_PATTERN.test(this._username);
+    return html`<form novalidate @submit=${this._onUsername}>
+      <div class="field">
+        <label for="recover-username">Username</label>
+        <input id="recover-username" data-test="recover-username" autocomplete="username" autocapitalize="none" spellcheck="false"
+          required .value=${live(this._username)} @input=${(e: InputEvent) => (this._username = (e.target as HTMLInputElement).value.trim().toLowerCase())} />
+      </div>
+      <div class="actions stacked">
+        <button class="primary" type="submit" data-test="recover-next" ?disabled=${!valid}>Continue</button>
+      </div>
+    </form>`;
+  }
+
+  #routeStep() {
+    return html`<p>How do you want to open <strong>${this._username}</strong>’s vault on this device?</p>
+      <div class="actions stacked">
+        <button class="primary" type="button" data-test="route-pin" @click=${() => this.#go('pin')}>With my PIN</button>
+        <button type="button" data-test="route-totp" @click=${() => this.#go('totp')}>With an authenticator app code</button>
+        <button type="button" data-test="route-passkey" @click=${() => this.#go('passkey')}>With a passkey</button>
+      </div>`;
+  }
+
+  #pinStep() {
+    const failure = this.#recover.failure;
+    const pending = this.#recover.pending;
+    return html`<form novalidate @submit=${this._onPin}>
+      <p class="hint">Each wrong PIN uses one of a limited number of guesses; when they run out, PIN recovery locks.</p>
+      <div class="field">
+        <label for="recover-pin">Your vault PIN</label>
+        <input id="recover-pin" data-test="recover-pin" type="password" inputmode="numeric" autocomplete="one-time-code" required
+          aria-describedby="recover-error" .value=${live(this._pin)} ?disabled=${pending}
+          @input=${(e: InputEvent) => (this._pin = (e.target as HTMLInputElement).value)} />
+      </div>
+      <div class="field">
+        <label>
+          <input type="checkbox" data-test="recover-same-pin" .checked=${this._samePin} ?disabled=${pending}
+            @change=${(e: Event) => (this._samePin = (e.target as HTMLInputElement).checked)} />
+          Use the same PIN on this device
+        </label>
+      </div>
+      ${this._samePin ? nothing : this.#newPinFields(pending)}
+      <div class="actions stacked">
+        <button class="primary" type="submit" data-test="recover-submit" ?disabled=${pending || this._pin === '' || !this.online}>
+          ${pending ? 'Recovering…' : 'Recover vault'}
+        </button>
+      </div>
+      <p id="recover-error" class="error msg" role="alert" data-test="recover-error">
+        ${this._mismatch ? 'The two new PINs do not match.' : failure ? failureText(failure) : nothing}
+      </p>
+    </form>`;
+  }
+
+  #totpStep() {
+    const failure = this.#recover.failure;
+    const pending = this.#recover.pending;
+    return html`<form novalidate @submit=${this._onTotp}>
+      <p class="hint">After a recovery with an authenticator app you choose a new PIN for your vault.</p>
+      ${this.#newPinFields(pending)}
+      <div class="field">
+        <label for="recover-code">Code from your authenticator app</label>
+        <input id="recover-code" data-test="recover-code" inputmode="numeric" autocomplete="one-time-code" required
+          aria-describedby="recover-error" .value=${live(this._code)} ?disabled=${pending}
+          @input=${(e: InputEvent) => (this._code = (e.target as HTMLInputElement).value)} />
+      </div>
+      <div class="actions stacked">
+        <button class="primary" type="submit" data-test="recover-submit" ?disabled=${pending || this._code === '' || !this.online}>
+          ${pending ? 'Recovering…' : 'Recover vault'}
+        </button>
+      </div>
+      <p id="recover-error" class="error msg" role="alert" data-test="recover-error">${failure ? failureText(failure) : nothing}</p>
+    </form>`;
+  }
+
+  #passkeyStep() {
+    const failure = this.#recover.failure;
+    const pending = this.#recover.pending;
+    return html`<form novalidate @submit=${this._onPasskey}>
+      <p class="hint">
+        Your passkey opens the vault only if it supports the PRF extension; otherwise use your PIN or an authenticator
+        app code. Choose a PIN for your vault first.
+      </p>
+      ${this.#newPinFields(pending)}
+      <div class="actions stacked">
+        <button class="primary" type="submit" data-test="recover-submit" ?disabled=${pending || !this.online}>
+          ${pending ? 'Waiting for your passkey…' : 'Sign in with passkey'}
+        </button>
+      </div>
+      <p id="recover-error" class="error msg" role="alert" data-test="recover-error">${failure ? failureText(failure) : nothing}</p>
+    </form>`;
+  }
+
+  #newPinFields(pending: boolean) {
+    return html`<div class="field">
+        <label for="recover-new-pin">New PIN for this device</label>
+        <input id="recover-new-pin" data-test="recover-new-pin" type="password" inputmode="numeric" autocomplete="new-password" required
+          .value=${live(this._newPin)} ?disabled=${pending} @input=${(e: InputEvent) => (this._newPin = (e.target as HTMLInputElement).value)} />
+      </div>
+      <div class="field">
+        <label for="recover-new-pin-confirm">New PIN again</label>
+        <input id="recover-new-pin-confirm" data-test="recover-new-pin-confirm" type="password" inputmode="numeric" autocomplete="new-password" required
+          .value=${live(this._confirm)} ?disabled=${pending} @input=${(e: InputEvent) => (this._confirm = (e.target as HTMLInputElement).value)} />
+      </div>`;
+  }
+
+  protected override firstUpdated(): void {
+    this.renderRoot.querySelector<HTMLElement>('h2')?.focus({ preventScroll: true });
+  }
+
+  #go(step: Step): void {
+    this._step = step;
+    this.#recover.reset();
+  }
+
+  private _onUsername(event: SubmitEvent): void {
+    event.preventDefault();
+    if (USERNAME_PATTERN.test(this._username)) this.#go('route');
+  }
+
+  private async _onPin(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const vault = this.vault;
+    if (!vault || this.#recover.pending || this._pin === '') return;
+    this._mismatch = !this._samePin && this._newPin !== this._confirm;
+    if (this._mismatch) return;
+    const { _username: username, _pin: pin } = this;
+    const newPin = this._samePin ? undefined : this._newPin;
+    await this.#recover.run((signal, onProgress) => vault.recoverWithPin(username, pin, { newPin, onProgress, signal }));
+  }
+
+  private async _onTotp(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const vault = this.vault;
+    if (!vault || this.#recover.pending || this._code === '') return;
+    const { _username: username, _code: code, _newPin: newPin, _confirm: confirm } = this;
+    await this.#recover.run((signal, onProgress) => vault.recoverWithTotp(username, code, newPin, confirm, { onProgress, signal }));
+  }
+
+  private async _onPasskey(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const vault = this.vault;
+    if (!vault || this.#recover.pending) return;
+    const { _username: username, _newPin: newPin, _confirm: confirm } = this;
+    await this.#recover.run((signal, onProgress) => vault.recoverWithPasskey(username, newPin, confirm, { onProgress, signal }));
+  }
+
+  private _onCancel(): void {
+    this.dispatchEvent(new Event('cancel'));
+  }
+}
+
+customElements.define('kh-recover', KhRecover);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'kh-recover': KhRecover;
+  }
+}

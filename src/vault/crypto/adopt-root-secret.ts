@@ -1,0 +1,56 @@
+/**
+ * A device joining an existing account (after a PIN, TOTP or passkey recovery): the recovered S
+ * is wrapped under this device's PIN, and the account's key bundle from the server backup is
+ * kept as it is, so the user key pair and VK stay the ones every record is wrapped for. Only
+ * the device signing key is new: each device has its own (DESIGN.md "Recovery routes").
+ */
+import { encodeBase64Url } from '../../../protocol/base64url';
+import { parseGcmBlob } from './aead';
+import { randomBytes } from './bytes';
+import { deviceKeyContext } from './contexts';
+import { deriveKeysKey, wrapRootSecret } from './hierarchy';
+import { createDeviceSigningKey, sealDeviceSigningKey } from './key-bundle';
+import type { Argon2Params, Ciphertext, RootSecret } from './keys';
+import type { LocalVaultRecord } from './local-vault-record';
+import { assertAcceptablePin, newPinWrap, openVault, type DeriveArgon2, type RootSecretAccess, type UnlockedVault } from './unlock';
+
+export interface AdoptRootSecretOptions {
+  readonly userId: string;
+  /** The PIN for this device (the recovery PIN or a new one); the PIN policy applies. */
+  readonly pin: string;
+  /** The recovered S. Not wiped here: its owner wipes it. Never log it. */
+  readonly rootSecret: RootSecret;
+  /** The key bundle ciphertext from the server backup (the same blob every device stores). */
+  readonly keyBundle: string;
+  readonly argon2: DeriveArgon2;
+  readonly params?: Argon2Params;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Builds this device's vault record around a recovered S and the account's key bundle, and opens
+ * it (which proves S opens the bundle). Throws `pin_rejected`, `kdf_too_weak`, `malformed_blob`,
+ * `decrypt_failed` (a bundle S does not open). Never log the PIN or S.
+ */
+export async function adoptRootSecret(options: AdoptRootSecretOptions): Promise<{ record: LocalVaultRecord; unlocked: UnlockedVault }> {
+  const { userId, pin, rootSecret, argon2, signal } = options;
+  assertAcceptablePin(pin);
+  const keyBundle = parseGcmBlob<Ciphertext>(options.keyBundle);
+  const pinWrap = await newPinWrap(userId, pin, argon2, options.params, signal);
+  const wrappedRootSecret = await wrapRootSecret(rootSecret, pinWrap.kek, pinWrap.ctx);
+  const keysKey = await deriveKeysKey(rootSecret);
+  const deviceKeyId = encodeBase64Url(randomBytes(16));
+  const record: LocalVaultRecord = {
+    v: 1,
+    userId,
+    pin: { salt: pinWrap.salt, params: pinWrap.params, wrappedRootSecret },
+    prf: [],
+    keyBundle,
+    deviceKey: {
+      id: deviceKeyId,
+      sealed: await sealDeviceSigningKey(await createDeviceSigningKey(), keysKey, deviceKeyContext(userId, deviceKeyId)),
+    },
+  };
+  const access = { kek: pinWrap.kek, wrapped: wrappedRootSecret, ctx: pinWrap.ctx } as RootSecretAccess;
+  return { record, unlocked: await openVault(record, keysKey, access) };
+}
