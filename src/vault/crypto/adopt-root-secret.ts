@@ -4,15 +4,11 @@
  * kept as it is, so the user key pair and VK stay the ones every record is wrapped for. Only
  * the device signing key is new: each device has its own (DESIGN.md "Recovery routes").
  */
-import { encodeBase64Url } from '../../../protocol/base64url';
 import { parseGcmBlob } from './aead';
-import { randomBytes } from './bytes';
-import { deviceKeyContext } from './contexts';
 import { deriveKeysKey, wrapRootSecret } from './hierarchy';
-import { createDeviceSigningKey, sealDeviceSigningKey } from './key-bundle';
 import type { Argon2Params, Ciphertext, RootSecret } from './keys';
 import type { LocalVaultRecord } from './local-vault-record';
-import { assertAcceptablePin, newPinWrap, openVault, type DeriveArgon2, type RootSecretAccess, type UnlockedVault } from './unlock';
+import { assembleLocalVault, assertAcceptablePin, newPinWrap, type DeriveArgon2, type UnlockedVault } from './unlock';
 
 export interface AdoptRootSecretOptions {
   readonly userId: string;
@@ -38,19 +34,5 @@ export async function adoptRootSecret(options: AdoptRootSecretOptions): Promise<
   const keyBundle = parseGcmBlob<Ciphertext>(options.keyBundle);
   const pinWrap = await newPinWrap(userId, pin, argon2, options.params, signal);
   const wrappedRootSecret = await wrapRootSecret(rootSecret, pinWrap.kek, pinWrap.ctx);
-  const keysKey = await deriveKeysKey(rootSecret);
-  const deviceKeyId = encodeBase64Url(randomBytes(16));
-  const record: LocalVaultRecord = {
-    v: 1,
-    userId,
-    pin: { salt: pinWrap.salt, params: pinWrap.params, wrappedRootSecret },
-    prf: [],
-    keyBundle,
-    deviceKey: {
-      id: deviceKeyId,
-      sealed: await sealDeviceSigningKey(await createDeviceSigningKey(), keysKey, deviceKeyContext(userId, deviceKeyId)),
-    },
-  };
-  const access = { kek: pinWrap.kek, wrapped: wrappedRootSecret, ctx: pinWrap.ctx } as RootSecretAccess;
-  return { record, unlocked: await openVault(record, keysKey, access) };
+  return assembleLocalVault(userId, pinWrap, wrappedRootSecret, keyBundle, await deriveKeysKey(rootSecret));
 }

@@ -47,6 +47,7 @@ import {
   type UserPrivateKey,
   type UserPublicKey,
   type VaultKey,
+  type Ciphertext,
   type WrappedKey,
 } from './keys';
 import type { LocalVaultRecord, PrfWrap } from './local-vault-record';
@@ -219,13 +220,29 @@ export async function createLocalVault(
   const vaultId = encodeBase64Url(randomBytes(16));
   // The extractable VK is used for this one wrap; the session gets the non-extractable unwrap.
   const wrappedVaultKey = await wrapVaultKey(await createVaultKey(), userKeyPair.publicKey, vaultKeyContext(userId, vaultId));
+  const keyBundle = await sealKeyBundle({ userKeyPair, vaultId, wrappedVaultKey }, keysKey, keyBundleContext(userId));
+  return assembleLocalVault(userId, pinWrap, wrappedRootSecret, keyBundle, keysKey);
+}
+
+/**
+ * The record of a vault on this device around a PIN wrap of S and a key bundle, with a fresh
+ * device signing key, opened (which proves S opens the bundle). Shared by a new vault and a
+ * recovered one. Never log what it returns.
+ */
+export async function assembleLocalVault(
+  userId: string,
+  pinWrap: Awaited<ReturnType<typeof newPinWrap>>,
+  wrappedRootSecret: WrappedKey,
+  keyBundle: Ciphertext,
+  keysKey: KeysKey,
+): Promise<{ record: LocalVaultRecord; unlocked: UnlockedVault }> {
   const deviceKeyId = encodeBase64Url(randomBytes(16));
   const record: LocalVaultRecord = {
     v: 1,
     userId,
     pin: { salt: pinWrap.salt, params: pinWrap.params, wrappedRootSecret },
     prf: [],
-    keyBundle: await sealKeyBundle({ userKeyPair, vaultId, wrappedVaultKey }, keysKey, keyBundleContext(userId)),
+    keyBundle,
     deviceKey: {
       id: deviceKeyId,
       sealed: await sealDeviceSigningKey(await createDeviceSigningKey(), keysKey, deviceKeyContext(userId, deviceKeyId)),
