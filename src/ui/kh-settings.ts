@@ -8,7 +8,9 @@ import {
 } from '../../protocol/constants';
 import type { StoragePersistence, VaultSettings } from '../vault/vault-state';
 import { describeFailure } from './failure-messages';
+import './kh-audit-log';
 import './kh-change-pin';
+import './kh-recovery-settings';
 import './kh-totp-setup';
 import { sharedStyles } from './shared-styles';
 import type { VaultControllerLike } from './vault-controller-like';
@@ -100,8 +102,10 @@ export class KhSettings extends LitElement {
       <h2 tabindex="-1">Settings</h2>
       <section class="card"><kh-change-pin .vault=${this.vault}></kh-change-pin></section>
       <section class="card"><kh-totp-setup .vault=${this.vault}></kh-totp-setup></section>
+      <section class="card"><kh-recovery-settings .vault=${this.vault}></kh-recovery-settings></section>
       <section class="card">${this.#renderTimings()}</section>
       <section class="card">${this.#renderStorage()}</section>
+      <section class="card"><kh-audit-log .vault=${this.vault}></kh-audit-log></section>
     `;
   }
 

@@ -3,6 +3,7 @@
  * screens depend on the contract alone (and a test can hand them a fake). The real
  * `VaultController` satisfies it structurally, which `ControllerFitsContract` checks at compile time.
  */
+import type { AuditPage, RecoveryRouteName, RecoveryRoutes } from '../vault/recovery-settings';
 import type { TotpEnrollment } from '../vault/totp-enrollment';
 import type { ControllerFailureCode, VaultController } from '../vault/vault-controller';
 import type {
@@ -42,6 +43,9 @@ export interface VaultControllerLike extends EventTarget {
   recoverWithPasskey(username: string, newPin: string, confirm: string, options?: RecoverOptions): Promise<void>;
   startTotpEnrollment(): Promise<TotpEnrollment>;
   finishTotpEnrollment(enrollmentId: string, code: string): Promise<void>;
+  recoveryStatus(signal?: AbortSignal): Promise<RecoveryRoutes>;
+  turnOffRecoveryRoute(route: RecoveryRouteName, signal?: AbortSignal): Promise<void>;
+  auditLog(before?: number, signal?: AbortSignal): Promise<AuditPage>;
 }
 
 /** Fails to compile when the real controller stops fitting the interface the screens use. */

@@ -13,6 +13,7 @@ import { deviceEnvironment, queryPersistence, requestPersistence, type DeviceEnv
 import { openDeviceSession } from './device-session';
 import type { StoredVault } from './local-store';
 import type { TotpEnrollment } from './totp-enrollment';
+import type { AuditPage, RecoveryRouteName, RecoveryRoutes, RecoverySettingsContext } from './recovery-settings';
 import type { PendingAccount } from './onboarding';
 import type { RecoveryHost } from './recovery-flows';
 import { PinAttempts, checkNewPin, withProgress } from './pin-attempts';
@@ -44,6 +45,7 @@ const loadOnboarding = () => import('./onboarding');
 /** Recovery on a new device: rarer still, so a chunk of its own too. */
 const loadRecovery = () => import('./recovery-flows');
 const loadTotp = () => import('./totp-enrollment');
+const loadRecoverySettings = () => import('./recovery-settings');
 
 interface Session {
   readonly unlocked: UnlockedVault;
@@ -175,6 +177,38 @@ export class VaultController extends EventTarget {
   async finishTotpEnrollment(enrollmentId: string, code: string): Promise<void> {
     const { completeTotpEnrollment } = await loadTotp();
     await completeTotpEnrollment(this.#enrollContext(), enrollmentId, code);
+  }
+
+  /** Settings → Recovery: the routes the server holds (unlocked, online). Throws `offline`, `locked`. */
+  async recoveryStatus(signal?: AbortSignal): Promise<RecoveryRoutes> {
+    const { readRecoveryRoutes } = await loadRecoverySettings();
+    return readRecoveryRoutes(this.#recoverySettingsContext(), signal);
+  }
+
+  /** Turns a recovery route off after a passkey sign-in. Throws `passkey_cancelled`, `passkey_failed`, `offline`. */
+  async turnOffRecoveryRoute(route: RecoveryRouteName, signal?: AbortSignal): Promise<void> {
+    const { turnOffRoute } = await loadRecoverySettings();
+    await turnOffRoute(this.#recoverySettingsContext(), route, signal);
+  }
+
+  /** Settings → Activity: a page of the account's audit events, newest first. Throws `offline`, `locked`. */
+  async auditLog(before?: number, signal?: AbortSignal): Promise<AuditPage> {
+    const { readAuditPage } = await loadRecoverySettings();
+    return readAuditPage(this.#recoverySettingsContext(), before, signal);
+  }
+
+  #recoverySettingsContext(): RecoverySettingsContext {
+    const session = this.#requireSession();
+    const vault = this.#requireVault();
+    return {
+      server: this.#deps.server,
+      passkeys: this.#deps.passkeys,
+      unlocked: session.unlocked,
+      username: vault.username,
+      deviceId: vault.deviceId,
+      origin: this.#env.origin,
+      prfOnThisDevice: prfPasskeys(vault).length > 0,
+    };
   }
 
   #enrollContext() {

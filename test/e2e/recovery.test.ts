@@ -112,6 +112,40 @@ describe('recovery on a new device, in Chromium', { timeout: 90_000 }, () => {
     expect(problems).toEqual([]);
   });
 
+  // Before device D: D's copy of A's passkey signs in, and A's own counter then lags the server's.
+  it('device A: settings show the recovery routes, turn the authenticator app off with a passkey, and list the activity', async () => {
+    // Reopen settings so the Recovery section reads the status after the enrolment above.
+    await hook(pageA, 'settings-close').click();
+    await hook(pageA, 'settings').click();
+    await expect.poll(() => hook(pageA, 'recovery-pin-status').textContent(), { timeout: 20_000 }).toMatch(/Active: \d+ guesses left/);
+    await expect.poll(() => hook(pageA, 'recovery-totp-status').textContent()).toMatch(/Set up/);
+    expect(await hook(pageA, 'recovery-passkey-status').textContent()).toMatch(/can open the vault/);
+    await hook(pageA, 'activity-event').first().waitFor({ timeout: 20_000 });
+    expect(await axeViolations(pageA)).toEqual([]);
+
+    await hook(pageA, 'recovery-turn-off-totp').click();
+    await hook(pageA, 'recovery-cancel-totp').click(); // "Keep it" leaves the route alone
+    await hook(pageA, 'recovery-turn-off-totp').click();
+    expect(await axeViolations(pageA)).toEqual([]);
+    await hook(pageA, 'recovery-confirm-totp').click(); // the virtual authenticator answers the passkey prompt
+    await expect.poll(() => hook(pageA, 'recovery-totp-status').textContent(), { timeout: 20_000 }).toMatch(/Not set up/);
+    expect(await hook(pageA, 'recovery-turned-off').textContent()).toMatch(/Authenticator app recovery is off/);
+    expect(await hook(pageA, 'recovery-pin-status').textContent()).toMatch(/Active/);
+
+    await hook(pageA, 'settings-close').click();
+    await hook(pageA, 'settings').click();
+    await hook(pageA, 'activity-event').first().waitFor({ timeout: 20_000 });
+    const activity = await hook(pageA, 'activity-list').innerText();
+    expect(activity).toContain('Authenticator app recovery turned off');
+    expect(activity).toContain('Signed in with a passkey');
+    expect(activity).toContain('Authenticator app set up for recovery');
+    expect(activity).toContain('PIN recovery set up');
+    expect(await axeViolations(pageA)).toEqual([]);
+    for (const button of await pageA.locator('kh-recovery-settings button, kh-audit-log button').all()) {
+      expect((await button.boundingBox())!.height).toBeGreaterThanOrEqual(44);
+    }
+  });
+
   it('device D, with the passkey synced but no PRF, is told to use the PIN or an authenticator code', async () => {
     const { cdp: cdpA, authenticatorId: fromA } = authenticatorA;
     const { credentials } = await cdpA.send('WebAuthn.getCredentials', { authenticatorId: fromA });

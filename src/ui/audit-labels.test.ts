@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { describeAuditEvent } from './audit-labels';
+
+describe('describeAuditEvent', () => {
+  it('names passkey sign-ins and enrolments', () => {
+    expect(describeAuditEvent('signin.passkey.success', { credentialId: 'x' })).toBe('Signed in with a passkey');
+    expect(describeAuditEvent('recovery.totp.enrolled', { replaced: false })).toBe('Authenticator app set up for recovery');
+  });
+
+  it('says how many recovery guesses are left after a wrong PIN', () => {
+    expect(describeAuditEvent('recovery.pin.failure', { reason: 'wrong', guessesLeft: 3 })).toBe('Wrong PIN on recovery (3 guesses left)');
+    expect(describeAuditEvent('recovery.pin.failure', { guessesLeft: 1 })).toBe('Wrong PIN on recovery (1 guess left)');
+    expect(describeAuditEvent('recovery.pin.failure', {})).toBe('Wrong PIN on recovery');
+  });
+
+  it('gives an unknown type a generic line without its data', () => {
+    expect(describeAuditEvent('future.thing', { secret: 'nope' })).toBe('Other account activity (future.thing)');
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * What each audit event type means to the account's owner (server/domain appends them). An
+ * unknown type still gets a line, never the raw data: a newer server may add types.
+ */
+type Data = Readonly<Record<string, unknown>>;
+
+const count = (value: unknown): number | undefined => (typeof value === 'number' && Number.isInteger(value) ? value : undefined);
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+const LABELS: Record<string, (data: Data) => string> = {
+  'account.created': () => 'Account created',
+  'account.exported': () => 'Account data exported',
+  'account.erased': () => 'Account erased',
+  'backup.key_bundle.changed': () => 'Vault backup updated',
+  'backup.wrap_prf.changed': () => 'Passkey unlock backup updated',
+  'challenge.failure': () => 'A sign-in challenge failed',
+  'device.registered': (d) => (typeof d.name === 'string' ? `Device added: ${d.name}` : 'Device added'),
+  'device.revoked': () => 'Device removed',
+  'passkey.added': () => 'Passkey added',
+  'passkey.removed': () => 'Passkey removed',
+  'session.signout': () => 'Signed out',
+  'signin.device.success': () => 'A device signed in',
+  'signin.device.failure': () => 'A device failed to sign in',
+  'signin.passkey.success': () => 'Signed in with a passkey',
+  'signin.passkey.failure': () => 'Failed passkey sign-in',
+  'recovery.pin.registered': () => 'PIN recovery set up',
+  'recovery.pin.removed': () => 'PIN recovery turned off',
+  'recovery.pin.started': () => 'PIN recovery attempt started',
+  'recovery.pin.success': () => 'Recovered with the PIN',
+  'recovery.pin.failure': (d) => {
+    const left = count(d.guessesLeft);
+    return left === undefined ? 'Wrong PIN on recovery' : `Wrong PIN on recovery (${plural(left, 'guess', 'guesses')} left)`;
+  },
+  'recovery.pin.locked': () => 'PIN recovery locked after too many wrong PINs',
+  'recovery.totp.enrolled': () => 'Authenticator app set up for recovery',
+  'recovery.totp.removed': () => 'Authenticator app recovery turned off',
+  'recovery.totp.success': () => 'Recovered with an authenticator app code',
+  'recovery.totp.failure': (d) => {
+    const left = count(d.failuresLeft);
+    return left === undefined ? 'Wrong authenticator app code' : `Wrong authenticator app code (${plural(left, 'try', 'tries')} left)`;
+  },
+  'recovery.totp.locked': () => 'Authenticator app recovery locked after too many wrong codes',
+  'recovery.totp.unlocked': () => 'Authenticator app recovery unlocked',
+};
+
+/** A one-line, human description of an audit event. */
+export function describeAuditEvent(type: string, data: Data): string {
+  return LABELS[type]?.(data) ?? `Other account activity (${type})`;
+}

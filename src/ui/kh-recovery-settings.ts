@@ -1,0 +1,156 @@
+import { LitElement, css, html, nothing } from 'lit';
+import type { RecoveryRouteName, RecoveryRoutes } from '../vault/recovery-settings';
+import { describeFailure } from './failure-messages';
+import { OnlineController } from './online-controller';
+import { sharedStyles } from './shared-styles';
+import type { VaultControllerLike } from './vault-controller-like';
+import { VaultTask } from './vault-task';
+
+const ROUTE_NAMES: Record<RecoveryRouteName, string> = { pin: 'PIN recovery', totp: 'authenticator app recovery' };
+
+/**
+ * Settings → "Recovery": which recovery routes the key server holds for this account (PIN with
+ * its guesses left, authenticator app, and whether this device's passkey can open the vault),
+ * and a way to turn the first two off. Turning off asks for confirmation, then for a passkey
+ * (the controller signs in with it before the server allows the removal). Online only.
+ */
+export class KhRecoverySettings extends LitElement {
+  static override properties = {
+    vault: { attribute: false },
+    _confirming: { state: true },
+    _turnedOff: { state: true },
+  };
+
+  static override styles = [
+    sharedStyles,
+    css`
+      dl {
+        margin: 0.5rem 0;
+      }
+      dt {
+        font-weight: 600;
+        margin-top: 0.75rem;
+      }
+      dd {
+        margin: 0.25rem 0 0;
+      }
+    `,
+  ];
+
+  declare vault: VaultControllerLike | undefined;
+  declare private _confirming: RecoveryRouteName | undefined;
+  declare private _turnedOff: RecoveryRouteName | undefined;
+  readonly #online = new OnlineController(this);
+  readonly #load = new VaultTask<RecoveryRoutes>(this);
+  readonly #turnOff = new VaultTask<void>(this);
+
+  constructor() {
+    super();
+    this.vault = undefined;
+    this._confirming = undefined;
+    this._turnedOff = undefined;
+  }
+
+  protected override updated(): void {
+    // First load once there is a vault and a network; a failure stays shown until "Try again".
+    if (this.vault && this.#online.value && this.#load.status === 'idle') void this._onLoad();
+  }
+
+  protected override render(): unknown {
+    return html`
+      <h3 id="recovery-heading">Recovery</h3>
+      <p class="hint">The ways to get your vault back on a new device if you lose this one or forget your PIN.</p>
+      ${!this.#online.value
+        ? html`<p class="hint" role="status" data-test="recovery-offline">Recovery settings need the Keyhold server. Connect to the internet first.</p>`
+        : this.#renderStatus()}
+    `;
+  }
+
+  #renderStatus(): unknown {
+    const status = this.#load.value;
+    const failure = this.#load.failure;
+    if (failure) {
+      return html`<p class="error msg" role="alert" data-test="recovery-error">${describeFailure(failure)}</p>
+        <div class="actions"><button type="button" data-test="recovery-retry" @click=${this._onLoad}>Try again</button></div>`;
+    }
+    if (!status) return html`<p role="status" data-test="recovery-loading">Checking…</p>`;
+    const { pin, totp, passkey } = status;
+    const pinText = !pin.active
+      ? 'Not set up.'
+      : pin.guessesLeft === 0
+        ? 'Locked after too many wrong PINs.'
+        : `Active${pin.guessesLeft === null ? '' : `: ${pin.guessesLeft} ${pin.guessesLeft === 1 ? 'guess' : 'guesses'} left`}.`;
+    const totpText = !totp.enrolled ? 'Not set up.' : totp.locked ? 'Locked after too many wrong codes.' : 'Set up.';
+    return html`
+      <dl>
+        <dt>PIN recovery</dt>
+        <dd data-test="recovery-pin-status">${pinText}</dd>
+        ${pin.active ? this.#renderTurnOff('pin') : nothing}
+        <dt>Authenticator app</dt>
+        <dd data-test="recovery-totp-status">${totpText}</dd>
+        ${totp.enrolled ? this.#renderTurnOff('totp') : nothing}
+        <dt>Passkey</dt>
+        <dd data-test="recovery-passkey-status">
+          ${passkey.prfOnThisDevice ? 'This device\'s passkey can open the vault.' : 'This device\'s passkey can sign in but cannot open the vault.'}
+        </dd>
+      </dl>
+      <p role="status" class="ok msg" data-test="recovery-turned-off">${this._turnedOff ? `${capitalize(ROUTE_NAMES[this._turnedOff])} is off.` : nothing}</p>
+      <p role="alert" class="error msg" data-test="recovery-turn-off-error">${this.#turnOff.failure ? describeFailure(this.#turnOff.failure) : nothing}</p>
+    `;
+  }
+
+  #renderTurnOff(route: RecoveryRouteName): unknown {
+    const name = ROUTE_NAMES[route];
+    const pending = this.#turnOff.pending;
+    if (this._confirming !== route) {
+      return html`<dd class="actions">
+        <button type="button" class="danger" data-test="recovery-turn-off-${route}" aria-label="Turn off ${name}" ?disabled=${pending}
+          @click=${() => this._onAskTurnOff(route)}>Turn off</button>
+      </dd>`;
+    }
+    return html`<dd>
+      <p id="confirm-${route}">Turn off ${name}? You will be asked for your passkey.</p>
+      <div class="actions" role="group" aria-labelledby="confirm-${route}">
+        <button type="button" class="danger confirm" data-test="recovery-confirm-${route}" ?disabled=${pending}
+          @click=${() => this._onTurnOff(route)}>${pending ? 'Waiting for passkey…' : `Yes, turn off ${name}`}</button>
+        <button type="button" data-test="recovery-cancel-${route}" ?disabled=${pending} @click=${this._onCancel}>Keep it</button>
+      </div>
+    </dd>`;
+  }
+
+  private async _onLoad(): Promise<void> {
+    const vault = this.vault;
+    if (!vault) return;
+    await this.#load.run((signal) => vault.recoveryStatus(signal));
+  }
+
+  private _onAskTurnOff(route: RecoveryRouteName): void {
+    this._confirming = route;
+    this._turnedOff = undefined;
+    this.#turnOff.reset();
+  }
+
+  private _onCancel(): void {
+    this._confirming = undefined;
+  }
+
+  private async _onTurnOff(route: RecoveryRouteName): Promise<void> {
+    const vault = this.vault;
+    if (!vault || this.#turnOff.pending) return;
+    await this.#turnOff.run((signal) => vault.turnOffRecoveryRoute(route, signal));
+    if (this.#turnOff.status !== 'done') return;
+    this._confirming = undefined;
+    this._turnedOff = route;
+    await this._onLoad();
+  }
+}
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+customElements.define('kh-recovery-settings', KhRecoverySettings);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'kh-recovery-settings': KhRecoverySettings;
+  }
+}
