@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Argon2Request, Argon2Response } from '../../worker/argon2-protocol';
 import { Argon2Client } from './argon2-client';
-import { VaultError } from './vault-error';
+import { VaultCryptoError } from './crypto/errors';
 
 /** Stands in for worker/argon2.worker.ts: records requests and answers when the test says so. */
 class FakeArgon2Worker extends EventTarget {
@@ -123,7 +123,7 @@ describe('Argon2Client', () => {
     await settle();
     workers[0]!.answer({ id: workers[0]!.requests[0]!.id, ok: false, code: 'argon2_failed', message: 'Memory allocation error' });
     await expect(tag).rejects.toMatchObject({ code: 'argon2_failed' });
-    await expect(tag).rejects.toBeInstanceOf(VaultError);
+    await expect(tag).rejects.toBeInstanceOf(VaultCryptoError);
   });
 
   it('rejects with argon2_worker_failed when the worker dies, and replaces it', async () => {

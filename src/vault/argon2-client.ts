@@ -1,5 +1,5 @@
 import type { Argon2Params, Argon2Request, Argon2Response } from '../../worker/argon2-protocol';
-import { VaultError } from './vault-error';
+import { VaultCryptoError } from './crypto/errors';
 
 export interface Argon2ClientOptions {
   /**
@@ -44,7 +44,7 @@ export class Argon2Client {
   /**
    * Returns the Argon2id tag of `password` under `salt` and `params`. The password is copied
    * to the worker, which zeroes its copy; it is never logged. Rejects with `signal.reason`
-   * (an AbortError DOMException for a plain `abort()`) when aborted, with a `VaultError`
+   * (an AbortError DOMException for a plain `abort()`) when aborted, with a `VaultCryptoError`
    * otherwise.
    */
   async hash(password: Uint8Array, salt: Uint8Array, params: Argon2Params, signal?: AbortSignal): Promise<Uint8Array> {
@@ -94,11 +94,11 @@ export class Argon2Client {
         if (response.id !== request.id) return;
         settle();
         if (response.ok) resolve(response.hash);
-        else reject(new VaultError('argon2_failed', response.message));
+        else reject(new VaultCryptoError('argon2_failed', response.message));
       };
       const onWorkerFailure = (): void => {
         // An ErrorEvent from a worker that failed to load carries nothing worth keeping.
-        fail(new VaultError('argon2_worker_failed', 'The Argon2 worker failed'));
+        fail(new VaultCryptoError('argon2_worker_failed', 'The Argon2 worker failed'));
         this.#stopWorker();
       };
       const onAbort = (): void => {

@@ -22,9 +22,13 @@ export type VaultCryptoErrorCode =
   /** A stored or received blob, record or key input that is not in the expected format. */
   | 'malformed_blob'
   /** An authenticated plaintext that is not the JSON shape its kind requires. */
-  | 'malformed_plaintext';
+  | 'malformed_plaintext'
+  /** libargon2 refused the parameters or ran out of memory. */
+  | 'argon2_failed'
+  /** The Argon2 worker failed to load or died while hashing. */
+  | 'argon2_worker_failed';
 
-/** The one error class of src/vault/crypto (besides the platform's AbortError on a cancelled call). */
+/** The one error class of the vault SDK's crypto and Argon2 worker bridge (besides the platform's AbortError on a cancelled call). */
 export class VaultCryptoError extends Error {
   override readonly name = 'VaultCryptoError';
   readonly code: VaultCryptoErrorCode;
