@@ -12,6 +12,9 @@ import {
   AUDIT_PAGE_DEFAULT,
   AUDIT_PAGE_MAX,
   KEY_BUNDLE_MAX_CHARS,
+  RECORD_CHANGES_PAGE_DEFAULT,
+  RECORD_CHANGES_PAGE_MAX,
+  RECORD_WRAPPED_DEK_MAX_CHARS,
   NAME_MAX_CHARS,
   OPRF_ELEMENT_BYTES,
   PIN_RECOVERY_TAG_BYTES,
@@ -48,6 +51,62 @@ export const DisplayName = z
 
 export const Id = base64url(128);
 
+// ——— Encrypted records (issue 5: sync) ———
+/**
+ * A record as the server keeps it: opaque ciphertext and the DEK wrapped under the vault key
+ * (both null for a tombstone), the plaintext format version `v` the client binds into the AAD,
+ * the server-assigned `version` (1 on creation, +1 on every write, compare-and-set) and `seq`,
+ * the account-wide change counter the change feed pages by.
+ */
+export const RecordEnvelope = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  seq: z.number().int(),
+  deleted: z.boolean(),
+  v: z.number().int(),
+  wrappedDek: z.string().nullable(),
+  ciphertext: z.string().nullable(),
+  updatedAt: z.number().int(),
+});
+
+/**
+ * `PUT /api/records/{id}`: create (expectedVersion 0), replace, or delete (deleted: true, no
+ * ciphertext) the record if it is still at expectedVersion; otherwise 409 `stale_version` with
+ * the current record in `error.current` (null when it does not exist).
+ */
+export const RecordWriteRequest = z
+  .object({
+    expectedVersion: z.number().int().min(0).max(2 ** 52),
+    deleted: z.boolean(),
+    v: z.number().int().min(1).max(1000),
+    wrappedDek: base64url(RECORD_WRAPPED_DEK_MAX_CHARS).nullable(),
+    ciphertext: z.string().min(1).refine(isBase64Url, { message: 'must be base64url without padding' }).nullable(),
+  })
+  .refine((w) => (w.deleted ? w.wrappedDek === null && w.ciphertext === null : w.wrappedDek !== null && w.ciphertext !== null), {
+    message: 'a deletion carries no wrappedDek or ciphertext; any other write carries both',
+  });
+/** Where a write landed: the new version and its place in the change feed. */
+export const RecordWritten = z.object({ version: z.number().int(), seq: z.number().int(), updatedAt: z.number().int() });
+
+/** `GET /api/records/changes?after=<seq>&limit=<n>`: the account's changes after a cursor, oldest first. */
+export const RecordChangesQuery = z.object({
+  after: z.coerce.number().int().min(0).max(2 ** 52).default(0),
+  limit: z.coerce.number().int().min(1).max(RECORD_CHANGES_PAGE_MAX).default(RECORD_CHANGES_PAGE_DEFAULT),
+});
+/**
+ * One page of changes. `cursor` is the seq to ask after next; `more` says another page is waiting.
+ * `reset` means tombstones after the caller's cursor were purged: the client must pull again from
+ * 0 and then drop every synced local record that pull did not mention.
+ */
+export const RecordChanges = z.object({
+  changes: z.array(RecordEnvelope),
+  cursor: z.number().int(),
+  more: z.boolean(),
+  reset: z.boolean(),
+  /** Live records of the account, for progress on a first download. */
+  total: z.number().int(),
+});
+
 export const ErrorResponse = z.object({
   error: z.object({
     code: z.enum(ERROR_CODES),
@@ -55,6 +114,8 @@ export const ErrorResponse = z.object({
     currentVersion: z.number().int().optional(),
     retryAfterSeconds: z.number().int().optional(),
     guessesLeft: z.number().int().optional(),
+    /** `stale_version` on a record write: the record as the server has it (null: it does not exist). */
+    current: RecordEnvelope.nullable().optional(),
   }),
 });
 
@@ -247,3 +308,7 @@ export type PinRegisteredT = z.infer<typeof PinRegistered>;
 export type TotpEnrollStartedT = z.infer<typeof TotpEnrollStarted>;
 export type TotpRecoveredT = z.infer<typeof TotpRecovered>;
 export type RecoveryStatusT = z.infer<typeof RecoveryStatus>;
+export type RecordEnvelopeT = z.infer<typeof RecordEnvelope>;
+export type RecordWriteRequestT = z.infer<typeof RecordWriteRequest>;
+export type RecordWrittenT = z.infer<typeof RecordWritten>;
+export type RecordChangesT = z.infer<typeof RecordChanges>;

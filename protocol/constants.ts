@@ -157,3 +157,21 @@ export const TOTP_ESCROW_KEY_BYTES = 32;
 export const HKDF_INFO_KEK_PIN_RECOVERY = 'keyhold/kek-pin-recovery/v1';
 export const HKDF_INFO_PIN_RECOVERY_TAG = 'keyhold/pin-recovery-tag/v1';
 export const HKDF_INFO_KEK_TOTP = 'keyhold/kek-totp/v1';
+
+// ——— Encrypted record sync (server/routes/records.ts, src/vault/sync/) ———
+// Appended section. Server-side numbers are defaults an operator may override (server/config.ts).
+
+/**
+ * Largest record ciphertext the server stores, in base64url characters: it must fit, with its
+ * wrapped DEK and the JSON around it, in the default 64 KiB request body.
+ */
+export const RECORD_CIPHERTEXT_MAX_CHARS = 60 * 1024;
+/** A wrapped DEK (AES-256 key under VK, AES-GCM): far below this. */
+export const RECORD_WRAPPED_DEK_MAX_CHARS = 512;
+/** Live (not deleted) records per account. */
+export const RECORDS_MAX_PER_USER = 25_000;
+/** Change feed page size. */
+export const RECORD_CHANGES_PAGE_DEFAULT = 500;
+export const RECORD_CHANGES_PAGE_MAX = 1_000;
+/** Tombstones older than this are purged by `npm run purge` (a device behind that is told to resync). */
+export const TOMBSTONE_RETENTION_DAYS = 90;

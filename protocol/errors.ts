@@ -30,12 +30,26 @@ export const ERROR_CODES = [
   'totp_throttled', // too many TOTP failures recently: body carries retryAfterSeconds
   'totp_locked', // too many TOTP failures in a row: a passkey sign-in unlocks the route
   'recovery_not_set_up', // turning off a recovery route the account does not have
+  'record_too_large', // a record's ciphertext is over the server's limit
+  'record_quota_exceeded', // the account holds the most live records the server allows
   'internal_error',
   'unavailable',
 ] as const;
 
+/** A record as the server stores it (protocol/api.ts `RecordEnvelope`), repeated here so this file imports nothing. */
+export interface RecordEnvelopeWire {
+  id: string;
+  version: number;
+  seq: number;
+  deleted: boolean;
+  v: number;
+  wrappedDek: string | null;
+  ciphertext: string | null;
+  updatedAt: number;
+}
+
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; currentVersion?: number; retryAfterSeconds?: number; guessesLeft?: number };
+  error: { code: ErrorCode; message: string; currentVersion?: number; retryAfterSeconds?: number; guessesLeft?: number; current?: RecordEnvelopeWire | null };
 }

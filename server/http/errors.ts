@@ -34,6 +34,8 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   totp_throttled: 429,
   totp_locked: 423,
   recovery_not_set_up: 404,
+  record_too_large: 413,
+  record_quota_exceeded: 403,
   internal_error: 500,
   unavailable: 503,
 };
