@@ -175,3 +175,5 @@ export const RECORD_CHANGES_PAGE_DEFAULT = 500;
 export const RECORD_CHANGES_PAGE_MAX = 1_000;
 /** Tombstones older than this are purged by `npm run purge` (a device behind that is told to resync). */
 export const TOMBSTONE_RETENTION_DAYS = 90;
+/** While the vault is open, the app syncs at least this often (besides on edits and reconnects). */
+export const SYNC_INTERVAL_MS = 60 * 1000;

@@ -4,6 +4,10 @@ import type {
   DeviceSummaryT,
   PasskeySummaryT,
   PinRecoveredT,
+  RecordChangesT,
+  RecordEnvelopeT,
+  RecordWriteRequestT,
+  RecordWrittenT,
   PinRecoveryParamsT,
   PinRecoveryStartedT,
   PinRegisteredT,
@@ -27,7 +31,7 @@ export class KeyServerError extends Error {
     readonly code: ErrorCode | 'network' | 'bad_response',
     readonly status: number,
     message: string,
-    readonly details: { currentVersion?: number; retryAfterSeconds?: number; guessesLeft?: number } = {},
+    readonly details: { currentVersion?: number; retryAfterSeconds?: number; guessesLeft?: number; current?: RecordEnvelopeT | null } = {},
   ) {
     super(message);
   }
@@ -148,5 +152,14 @@ export class KeyServer {
   }
   removeTotpRecovery() {
     return this.call<{ ok: true }>('DELETE', '/recovery/totp');
+  }
+
+  // ——— Encrypted records (the sync engine, src/vault/sync/; bodies are ciphertext only) ———
+  /** Compare-and-set write; a stale one rejects with `stale_version` and `details.current`. */
+  putRecord(id: string, body: RecordWriteRequestT, signal?: AbortSignal) {
+    return this.call<RecordWrittenT>('PUT', `/records/${encodeURIComponent(id)}`, body, signal);
+  }
+  recordChanges(after: number, limit?: number, signal?: AbortSignal) {
+    return this.call<RecordChangesT>('GET', `/records/changes?after=${after}${limit ? `&limit=${limit}` : ''}`, undefined, signal);
   }
 }

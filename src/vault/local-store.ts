@@ -7,8 +7,13 @@
  *            key) and what this device knows of its account (username, user id, server device
  *            id, passkeys with their PRF salts, server versions of the uploaded blobs)
  *   records  one row per record: wrapped DEK + ciphertext (crypto/records.ts), updatedAt,
- *            synced 0/1 (the sync engine's outbox) and deleted 0/1 (tombstones keep no ciphertext)
- *   meta     small key/value rows: the PIN throttle and the auto-lock settings
+ *            synced 0/1 (0 = in the outbox: the sync engine still has to send it), deleted 0/1
+ *            (tombstones keep no ciphertext) and serverVersion (the key server's version this
+ *            row is, or — while unsynced — replaces; 0 = never on the server)
+ *   meta     small key/value rows: the PIN throttle, the auto-lock settings, the sync cursor,
+ *            and the device-bound key of the read-only copies
+ *   quick    read-only copies of the records the user chose to see without the PIN on this
+ *            device, encrypted under a non-extractable device-bound key (sync/quick-view.ts)
  */
 import { Dexie, type EntityTable } from 'dexie';
 import { parseEncryptedRecord, parseLocalVaultRecord, type Ciphertext, type LocalVaultRecord, type WrappedKey } from './crypto';
@@ -58,6 +63,13 @@ interface RecordRowBase {
   readonly updatedAt: number;
   /** 0 until the sync engine has sent this version (IndexedDB cannot index booleans). */
   readonly synced: 0 | 1;
+  /** The server's version of this record that this row is (synced) or replaces (unsynced); 0 = not on the server. */
+  readonly serverVersion: number;
+  /**
+   * The newest server version this device wrote itself (0: none). When it equals serverVersion the
+   * server's copy is this device's own last push, so a local edit made on top of it is no conflict.
+   */
+  readonly ownVersion?: number;
 }
 
 export interface LiveRecordRow extends RecordRowBase {
@@ -73,15 +85,25 @@ export interface TombstoneRow extends RecordRowBase {
 
 export type RecordRow = LiveRecordRow | TombstoneRow;
 
+export type MetaKey = 'unlock-throttle' | 'settings' | 'sync' | 'quick-key';
+
 interface MetaRow {
-  readonly key: 'unlock-throttle' | 'settings';
+  readonly key: MetaKey;
   readonly value: unknown;
+}
+
+/** A read-only copy: AES-GCM under the device-bound key, AAD = the record id (sync/quick-view.ts). */
+export interface QuickViewRow {
+  readonly id: string;
+  readonly iv: Uint8Array;
+  readonly ciphertext: ArrayBuffer;
 }
 
 type KeyholdDexie = Dexie & {
   vault: EntityTable<VaultRow, 'id'>;
   records: EntityTable<RecordRow, 'id'>;
   meta: EntityTable<MetaRow, 'key'>;
+  quick: EntityTable<QuickViewRow, 'id'>;
 };
 
 /** Opens the schema; every later version adds a `db.version(n)` step with its upgrade, never edits this one. */
@@ -92,6 +114,17 @@ function openKeyholdDexie(name: string, options?: ConstructorParameters<typeof D
     records: 'id, updatedAt, synced, deleted',
     meta: 'key',
   });
+  // Sync (issue 5): each record remembers the server version it is based on; read-only copies.
+  db.version(2)
+    .stores({ quick: 'id' })
+    .upgrade((tx) =>
+      tx
+        .table('records')
+        .toCollection()
+        .modify((row: { serverVersion?: number }) => {
+          row.serverVersion ??= 0;
+        }),
+    );
   return db;
 }
 
@@ -131,9 +164,10 @@ function readStoredVault(row: Record<string, unknown>): StoredVault {
   };
 }
 
-function readRecordRow(row: RecordRow): RecordRow {
-  if (row.deleted === 1) return { id: row.id, v: row.v, updatedAt: row.updatedAt, synced: row.synced, deleted: 1 };
-  return { id: row.id, v: row.v, updatedAt: row.updatedAt, synced: row.synced, deleted: 0, ...parseEncryptedRecord(row) };
+export function readRecordRow(row: RecordRow): RecordRow {
+  const base = { id: row.id, v: row.v, updatedAt: row.updatedAt, synced: row.synced, serverVersion: row.serverVersion ?? 0, ownVersion: row.ownVersion ?? 0 };
+  if (row.deleted === 1) return { ...base, deleted: 1 };
+  return { ...base, deleted: 0, ...parseEncryptedRecord(row) };
 }
 
 /** The vault's IndexedDB. Every method is one transaction; nothing here decrypts anything. */
@@ -166,6 +200,24 @@ export class LocalStore {
     return rows.map(readRecordRow) as LiveRecordRow[];
   }
 
+  /**
+   * Stores a local edit for the sync engine to send. `readVersion` is the server version the user
+   * saw when they opened the record (undefined: whatever the row says now). The edit replaces that
+   * version, unless the server's copy moved on only through this device's own pushes — then it
+   * replaces the newest one — so a real concurrent edit from another device becomes a conflict
+   * at push time instead of being overwritten.
+   */
+  async writeLocalEdit(row: Omit<LiveRecordRow, 'serverVersion' | 'ownVersion'> | Omit<TombstoneRow, 'serverVersion' | 'ownVersion'>, readVersion?: number): Promise<void> {
+    await this.db.transaction('rw', this.db.records, async () => {
+      const current = await this.db.records.get(row.id);
+      const now = current?.serverVersion ?? 0;
+      const own = current?.ownVersion ?? 0;
+      const serverVersion = readVersion === undefined || now === own ? now : Math.min(readVersion, now);
+      await this.db.records.put({ ...row, serverVersion, ownVersion: own } as RecordRow);
+    });
+  }
+
+  /** Writes a row as given (sync engine and tests). */
   async writeRecord(row: RecordRow): Promise<void> {
     await this.db.records.put(row);
   }

@@ -6,6 +6,8 @@
  *   { "kind": "login", "title", "username", "password", "url", "notes" }   every field a string
  *   { "kind": "note",  "title", "body" }
  *
+ * Either kind may carry `"conflictOf": "<record id>"`: the sync engine made this record from a
+ * local edit that lost a race with another device's edit of that record (sync/sync-engine.ts).
  * The kind is inside the ciphertext too: IndexedDB and the server see no title and no kind.
  */
 import { RECORD_FIELD_MAX_CHARS, RECORD_TITLE_MAX_CHARS } from '../../protocol/constants';
@@ -25,8 +27,11 @@ function readFields(value: unknown): RecordContent | null {
   const source = value as Record<string, unknown>;
   const fields = source.kind === 'login' ? LOGIN_FIELDS : source.kind === 'note' ? NOTE_FIELDS : null;
   if (!fields || !fields.every((name) => typeof source[name] === 'string')) return null;
+  if (source.conflictOf !== undefined && (typeof source.conflictOf !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(source.conflictOf))) return null;
   // Only the known fields are copied: nothing else a caller put on the object is ever stored.
-  return Object.fromEntries([['kind', source.kind], ...fields.map((name) => [name, source[name]])]) as unknown as RecordContent;
+  const entries = [['kind', source.kind], ...fields.map((name) => [name, source[name]])];
+  if (typeof source.conflictOf === 'string') entries.push(['conflictOf', source.conflictOf]);
+  return Object.fromEntries(entries) as unknown as RecordContent;
 }
 
 /**
@@ -65,7 +70,7 @@ function hostOf(url: string): string {
 
 export function summarize(id: string, content: RecordContent, updatedAt: number, synced: boolean): RecordSummary {
   const subtitle = content.kind === 'login' ? content.username.trim() || hostOf(content.url) : '';
-  return { id, kind: content.kind, title: content.title, subtitle, updatedAt, synced };
+  return { id, kind: content.kind, title: content.title, subtitle, updatedAt, synced, conflictOf: content.conflictOf ?? null };
 }
 
 /** Lower-cased text a search matches against: title, subtitle, username, URL and notes; never the password. */

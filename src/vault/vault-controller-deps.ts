@@ -25,6 +25,8 @@ export interface VaultControllerDeps {
   readonly origin?: string;
   /** The name this device registers under. Default from `navigator.userAgent`. */
   readonly deviceName?: string;
+  /** Records per change-feed page (default the server's maximum); tests use small pages to see progress. */
+  readonly syncPageSize?: number;
   /** Default `navigator.storage`; null where there is none. */
   readonly storage?: PersistentStorage | null;
 }

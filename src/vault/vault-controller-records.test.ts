@@ -31,6 +31,9 @@ describe('VaultController: records', () => {
   beforeAll(async () => {
     world = await startVaultWorld();
     controller = await onboard(world);
+    await controller.syncNow();
+    // Offline: these tests are about the device's own store (sync has its own tests).
+    world.network.offline = true;
     for (const [name, content] of Object.entries({ mail, bank, wifi })) {
       world.clock.advance(1000);
       ids[name] = await controller.saveRecord(null, content);
@@ -40,9 +43,9 @@ describe('VaultController: records', () => {
 
   it('lists decrypted summaries, newest first, marked unsynced', async () => {
     expect(await controller.listRecords()).toEqual([
-      { id: ids.wifi, kind: 'note', title: 'Attic wifi', subtitle: '', updatedAt: world.clock.now, synced: false },
-      { id: ids.bank, kind: 'login', title: 'Gringotts online banking', subtitle: 'online.gringotts.example', updatedAt: world.clock.now - 1000, synced: false },
-      { id: ids.mail, kind: 'login', title: 'Zephyrmail account', subtitle: 'alice.quartermaine', updatedAt: world.clock.now - 2000, synced: false },
+      { id: ids.wifi, kind: 'note', title: 'Attic wifi', subtitle: '', updatedAt: world.clock.now, synced: false, conflictOf: null },
+      { id: ids.bank, kind: 'login', title: 'Gringotts online banking', subtitle: 'online.gringotts.example', updatedAt: world.clock.now - 1000, synced: false, conflictOf: null },
+      { id: ids.mail, kind: 'login', title: 'Zephyrmail account', subtitle: 'alice.quartermaine', updatedAt: world.clock.now - 2000, synced: false, conflictOf: null },
     ]);
   });
 
@@ -91,7 +94,7 @@ describe('VaultController: records', () => {
   it('deletes with a tombstone that keeps no ciphertext', async () => {
     const id = await controller.saveRecord(null, { kind: 'note', title: 'Short-lived', body: 'gone soon' });
     await controller.deleteRecord(id);
-    expect(await world.store.db.records.get(id)).toEqual({ id, v: 1, updatedAt: expect.any(Number), synced: 0, deleted: 1 });
+    expect(await world.store.db.records.get(id)).toEqual({ id, v: 1, updatedAt: expect.any(Number), synced: 0, deleted: 1, serverVersion: 0, ownVersion: 0 });
     expect((await controller.listRecords()).map((r) => r.id)).not.toContain(id);
     await expect(failureOf(controller.readRecord(id))).resolves.toMatchObject({ code: 'not_found' });
     await expect(failureOf(controller.deleteRecord(id))).resolves.toMatchObject({ code: 'not_found' });

@@ -22,10 +22,13 @@ import { NO_THROTTLE } from './unlock-throttle';
 import { VaultFailure } from './vault-failure';
 import type { VaultControllerDeps } from './vault-controller-deps';
 import type { VaultRecords } from './vault-records';
+import { VaultSync } from './vault-sync';
+import type { SyncStatus } from './sync/sync-engine';
 import { DEFAULT_SETTINGS, mergeSettings } from './vault-settings';
 import {
   RECORDS_CHANGED,
   STATE_CHANGED,
+  SYNC_CHANGED,
   type DeriveProgress,
   type LockReason,
   type RecoverOptions,
@@ -60,6 +63,7 @@ export class VaultController extends EventTarget {
   readonly #autoLock: AutoLock;
   readonly #pinAttempts: PinAttempts;
   readonly #pinRecovery: PinRecoveryUpkeep;
+  readonly #sync: VaultSync;
   #state: VaultState = { kind: 'loading' };
   #settings: VaultSettings = DEFAULT_SETTINGS;
   #persistence: StoragePersistence = 'unsupported';
@@ -82,6 +86,25 @@ export class VaultController extends EventTarget {
     this.#pinAttempts = new PinAttempts(deps.store, this.#now, (throttle) => this.#showThrottle(throttle));
     this.#env = deviceEnvironment(deps);
     this.#pinRecovery = new PinRecoveryUpkeep(deps.server, deps.argon2, () => this.#argon2Params, () => this.#markPinRecoveryRegistered());
+    this.#sync = new VaultSync({
+      ...clock,
+      server: deps.server,
+      store: deps.store,
+      isOnline: this.#env.isOnline,
+      onStatus: () => this.dispatchEvent(new Event(SYNC_CHANGED)),
+      onRecordsChanged: () => this.dispatchEvent(new Event(RECORDS_CHANGED)),
+      ...(deps.syncPageSize ? { pageSize: deps.syncPageSize } : {}),
+    });
+  }
+
+  /** Pending edits, last sync, offline or failing, download progress (sync/sync-engine.ts). */
+  get syncStatus(): SyncStatus {
+    return this.#sync.status;
+  }
+
+  /** Pushes local edits and pulls the other devices' now; resolves when done (never rejects: see syncStatus). */
+  syncNow(): Promise<void> {
+    return this.#sync.sync();
   }
 
   get state(): VaultState {
@@ -110,6 +133,7 @@ export class VaultController extends EventTarget {
       globalThis.addEventListener('offline', this.#onConnectivity);
     }
     this.#setState(vault ? this.#lockedState(null) : { kind: 'welcome', online: this.#env.isOnline() });
+    if (vault) void this.#sync.start();
   }
 
   /** Registers a passkey for a new account (a passkey session opens), then asks for a PIN. */
@@ -276,6 +300,7 @@ export class VaultController extends EventTarget {
   lock(reason: LockReason): void {
     if (!this.#session) return;
     this.#session = undefined;
+    this.#sync.locked();
     this.#autoLock.disarm();
     this.#setState(this.#lockedState(reason));
   }
@@ -327,13 +352,25 @@ export class VaultController extends EventTarget {
 
   async saveRecord(id: string | null, content: RecordContent): Promise<string> {
     const saved = await (await this.#requireSession().records).save(id, content);
-    this.dispatchEvent(new Event(RECORDS_CHANGED));
+    this.#recordsEdited();
     return saved;
   }
 
   async deleteRecord(id: string): Promise<void> {
     await (await this.#requireSession().records).remove(id);
+    this.#recordsEdited();
+  }
+
+  /** Settles a conflict copy (see VaultRecords.resolveConflict); returns the record to show next, if any. */
+  async resolveConflict(copyId: string, choice: 'keep-both' | 'use-copy' | 'discard'): Promise<string | null> {
+    const next = await (await this.#requireSession().records).resolveConflict(copyId, choice);
+    this.#recordsEdited();
+    return next;
+  }
+
+  #recordsEdited(): void {
     this.dispatchEvent(new Event(RECORDS_CHANGED));
+    void (this.#env.isOnline() ? this.#sync.sync() : this.#sync.refresh());
   }
 
   /** Stores new auto-lock settings (clamped to their bounds); they apply at once. */
@@ -393,7 +430,15 @@ export class VaultController extends EventTarget {
     this.#throttle = NO_THROTTLE;
     this.#autoLock.arm();
     this.#setState({ kind: 'unlocked', username: vault.username, userId: vault.userId, prfUnlock: prfPasskeys(vault).length > 0 });
-    return signInDevice ? this.#signInDeviceInBackground(unlocked, vault) : Promise.resolve();
+    const signedIn = signInDevice ? this.#signInDeviceInBackground(unlocked, vault) : Promise.resolve();
+    void this.#sync.unlocked(
+      {
+        signIn: () => openDeviceSession(this.#deps.server, this.#requireVault().deviceId, unlocked.deviceKey.privateKey, this.#env.origin ?? ''),
+        sealConflictCopy: async (row) => (await records).sealConflictCopy(row),
+      },
+      signedIn,
+    );
+    return signedIn;
   }
 
   /** Best effort and never awaited by the unlock: the sync engine opens a session itself whenever it needs one. */
@@ -433,5 +478,6 @@ export class VaultController extends EventTarget {
 
   readonly #onConnectivity = (): void => {
     if (this.#state.kind === 'welcome') this.#setState({ kind: 'welcome', online: this.#env.isOnline() });
+    if (this.#vault) void this.#sync.sync(); // offline: just says so
   };
 }

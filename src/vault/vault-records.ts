@@ -26,6 +26,8 @@ export class VaultRecords {
   readonly #vault: UnlockedVault;
   readonly #now: () => number;
   #cache = new Map<string, CachedSummary>();
+  /** The server version of each record when it was last read here: the version an edit of it replaces. */
+  readonly #readVersions = new Map<string, number>();
 
   constructor(store: LocalStore, vault: UnlockedVault, now: () => number) {
     this.#store = store;
@@ -49,7 +51,9 @@ export class VaultRecords {
   async read(id: string): Promise<RecordContent> {
     const row = await this.#store.readRecord(id);
     if (!row || row.deleted === 1) throw new VaultFailure('not_found');
-    return this.#open(row);
+    const content = await this.#open(row);
+    this.#readVersions.set(id, row.serverVersion);
+    return content;
   }
 
   /** Encrypts and stores `content` (a new record when `id` is null); returns the id. Throws `record_invalid`, `not_found`. */
@@ -65,7 +69,8 @@ export class VaultRecords {
     const sealed = await encryptRecord({ ...checked }, this.#vault.vaultKey, this.#context(recordId));
     // Strictly later than the version it replaces, so the sync engine can order versions even if the clock stepped back.
     const updatedAt = Math.max(this.#now(), previousUpdatedAt + 1);
-    await this.#store.writeRecord({ id: recordId, v: RECORD_FORMAT_VERSION, ...sealed, updatedAt, synced: 0, deleted: 0 });
+    await this.#store.writeLocalEdit({ id: recordId, v: RECORD_FORMAT_VERSION, ...sealed, updatedAt, synced: 0, deleted: 0 }, this.#readVersions.get(recordId));
+    this.#readVersions.delete(recordId);
     this.#cache.delete(recordId);
     return recordId;
   }
@@ -75,8 +80,50 @@ export class VaultRecords {
     const existing = await this.#store.readRecord(id);
     if (!existing || existing.deleted === 1) throw new VaultFailure('not_found');
     const updatedAt = Math.max(this.#now(), existing.updatedAt + 1);
-    await this.#store.writeRecord({ id, v: existing.v, updatedAt, synced: 0, deleted: 1 });
+    await this.#store.writeLocalEdit({ id, v: existing.v, updatedAt, synced: 0, deleted: 1 }, this.#readVersions.get(id));
+    this.#readVersions.delete(id);
     this.#cache.delete(id);
+  }
+
+  /**
+   * The sync engine's conflict copy (sync/sync-engine.ts): `row`'s content re-encrypted as a new
+   * record marked `conflictOf: row.id`, for the engine to store in the same transaction that gives
+   * the original the server's version. Null when `row` does not open (there is nothing to keep).
+   */
+  async sealConflictCopy(row: LiveRecordRow): Promise<LiveRecordRow | null> {
+    let content: RecordContent;
+    try {
+      content = await this.#open(row);
+    } catch {
+      return null;
+    }
+    const id = newRecordId();
+    const sealed = await encryptRecord({ ...content, conflictOf: row.id }, this.#vault.vaultKey, this.#context(id));
+    return { id, v: RECORD_FORMAT_VERSION, ...sealed, updatedAt: Math.max(this.#now(), row.updatedAt), synced: 0, deleted: 0, serverVersion: 0, ownVersion: 0 };
+  }
+
+  /**
+   * Settles a conflict copy: `keep-both` makes it an ordinary record, `use-copy` writes its content
+   * over the original (recreated if the original was deleted) and removes the copy, `discard`
+   * removes the copy. Returns the id of the record the user should see next.
+   */
+  async resolveConflict(copyId: string, choice: 'keep-both' | 'use-copy' | 'discard'): Promise<string | null> {
+    const copy = await this.read(copyId);
+    const original = copy.conflictOf;
+    if (original === undefined) throw new VaultFailure('not_found', 'This item is not a conflict copy.');
+    const { conflictOf: _marker, ...content } = copy;
+    if (choice === 'keep-both') return this.save(copyId, content);
+    if (choice === 'discard') {
+      await this.remove(copyId);
+      const row = await this.#store.readRecord(original);
+      return row && row.deleted === 0 ? original : null;
+    }
+    const row = await this.#store.readRecord(original);
+    const target = row && row.deleted === 0 ? original : null;
+    if (target !== null) await this.read(target); // the copy replaces the version the user was shown
+    const id = await this.save(target, content);
+    await this.remove(copyId);
+    return id;
   }
 
   #context(recordId: string, v = RECORD_FORMAT_VERSION) {

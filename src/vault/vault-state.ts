@@ -14,12 +14,15 @@ export interface LoginContent {
   password: string;
   url: string;
   notes: string;
+  /** Set on a conflict copy: the id of the record whose concurrent edit this one lost to. */
+  conflictOf?: string;
 }
 
 export interface NoteContent {
   kind: 'note';
   title: string;
   body: string;
+  conflictOf?: string;
 }
 
 export type RecordContent = LoginContent | NoteContent;
@@ -32,8 +35,10 @@ export interface RecordSummary {
   /** For logins, the username or URL host, to tell records apart; '' for notes. */
   subtitle: string;
   updatedAt: number;
-  /** False until the sync engine (a later issue) has sent the change. */
+  /** False until the sync engine has sent the change. */
   synced: boolean;
+  /** A conflict copy: the id of the record it conflicts with (which may since be deleted); null otherwise. */
+  conflictOf: string | null;
 }
 
 /** Progress of a key derivation (Argon2id in the worker), for the PIN screen. */
@@ -103,6 +108,8 @@ export type VaultFailureCode =
   /** Too many wrong authenticator-app codes: wait (or sign in with a passkey). */
   | 'totp_locked';
 
-/** Events the controller dispatches (both plain `Event`s; read `controller.state` after them). */
+/** Events the controller dispatches (plain `Event`s; read `controller.state` / `syncStatus` after them). */
 export const STATE_CHANGED = 'state-changed';
 export const RECORDS_CHANGED = 'records-changed';
+/** The sync status changed: read `controller.syncStatus`. */
+export const SYNC_CHANGED = 'sync-changed';

@@ -75,6 +75,8 @@ export interface Network {
   failing: RegExp | null;
   /** Requests never answer (a network that hangs). */
   hang: boolean;
+  /** Requests matching this reach the server, but the answer is lost on the way back. */
+  losingAnswers?: RegExp | null;
   cookie: string | undefined;
   readonly requests: string[];
   /** Every request body sent to the server, as sent. */
@@ -93,6 +95,7 @@ function browserFetch(server: TestServer, network: Network): typeof fetch {
     if (typeof init?.body === 'string') network.bodies.push(init.body);
     network.requests.push(`${init?.method ?? 'GET'} ${path}`);
     const response = await server.app.request(path, { method: init?.method, headers, body: init?.body });
+    if (network.losingAnswers?.test(`${init?.method ?? 'GET'} ${path}`)) throw new TypeError('fetch failed');
     const setCookie = response.headers.get('set-cookie');
     if (setCookie) {
       const [pair] = setCookie.split(';');
@@ -157,6 +160,13 @@ function softCeremonies(authenticator: SoftAuthenticator, ceremonies: Ceremonies
 
 let databases = 0;
 
+/** Another device of the same person: its own IndexedDB and cookie jar, the same (synced) passkey. */
+export interface OtherDevice {
+  readonly network: Network;
+  readonly store: LocalStore;
+  controller(overrides?: Partial<VaultControllerDeps>): VaultController;
+}
+
 export interface VaultWorld {
   readonly server: TestServer;
   readonly network: Network;
@@ -169,11 +179,14 @@ export interface VaultWorld {
   /** A second handle on the world's database, as a reloaded page would open it. */
   reopenStore(): LocalStore;
   readonly store: LocalStore;
+  /** A second device (its own storage and cookies) on the same server, clock and authenticator. */
+  otherDevice(name?: string): OtherDevice;
   close(): Promise<void>;
 }
 
-export async function startVaultWorld(): Promise<VaultWorld> {
-  const server = await startTestServer('sqlite');
+/** `env`: key server settings for this world (e.g. a lower record size limit). */
+export async function startVaultWorld(env: Record<string, string> = {}): Promise<VaultWorld> {
+  const server = await startTestServer('sqlite', env);
   const network: Network = { offline: false, failing: null, hang: false, cookie: undefined, requests: [], bodies: [] };
   const clock = new ManualClock();
   const authenticator = new SoftAuthenticator();
@@ -189,6 +202,23 @@ export async function startVaultWorld(): Promise<VaultWorld> {
     return store;
   };
   const store = open();
+  const deps = (onStore: LocalStore, net: Network, keys: KeyServer, deviceName: string, overrides: Partial<VaultControllerDeps>): VaultControllerDeps => ({
+    argon2: fakeArgon2ForHierarchyTests,
+    server: keys,
+    store: onStore,
+    passkeys,
+    now: () => clock.now,
+    setTimer: clock.setTimer,
+    clearTimer: clock.clearTimer,
+    isOnline: () => !net.offline,
+    origin: ORIGIN,
+    deviceName,
+    storage: {
+      persist: async () => (storage.persisted = storage.granted),
+      persisted: async () => storage.persisted,
+    },
+    ...overrides,
+  });
   return {
     server,
     network,
@@ -198,24 +228,14 @@ export async function startVaultWorld(): Promise<VaultWorld> {
     storage,
     store,
     reopenStore: open,
-    controller: (onStore = store, overrides = {}) =>
-      new VaultController({
-        argon2: fakeArgon2ForHierarchyTests,
-        server: keyServer,
-        store: onStore,
-        passkeys,
-        now: () => clock.now,
-        setTimer: clock.setTimer,
-        clearTimer: clock.clearTimer,
-        isOnline: () => !network.offline,
-        origin: ORIGIN,
-        deviceName: 'Test phone',
-        storage: {
-          persist: async () => (storage.persisted = storage.granted),
-          persisted: async () => storage.persisted,
-        },
-        ...overrides,
-      }),
+    controller: (onStore = store, overrides = {}) => new VaultController(deps(onStore, network, keyServer, 'Test phone', overrides)),
+    otherDevice(deviceName = 'Test tablet') {
+      const net: Network = { offline: false, failing: null, hang: false, cookie: undefined, requests: [], bodies: [] };
+      const keys = new KeyServer('', browserFetch(server, net));
+      const own = new LocalStore(`${name}-${++databases}`);
+      stores.push(own);
+      return { network: net, store: own, controller: (overrides = {}) => new VaultController(deps(own, net, keys, deviceName, overrides)) };
+    },
     async close() {
       for (const s of stores) s.close();
       await server.close();

@@ -1,0 +1,269 @@
+/**
+ * The sync engine (issue 5): pushes the outbox, then pulls the change feed. Runs never overlap:
+ * asking while one runs queues exactly one more run. A run needs no key — records travel and are
+ * stored as ciphertext — except for two things only an unlocked vault can do: open a device
+ * session (the device's signing key) and keep a conflicting local edit as a conflict copy (it is
+ * re-encrypted under the copy's own id). Locked, the engine does what it can and says what waits.
+ *
+ * Conflicts keep both (DESIGN.md: nothing is silently overwritten): when a push gets 409, the
+ * local edit becomes a new record marked as a conflict copy of the original, and the original
+ * takes the server's version. A deletion that lost against a remote edit yields to the edit.
+ */
+import type { RecordEnvelopeT } from '../../../protocol/api';
+import { RECORD_CHANGES_PAGE_MAX } from '../../../protocol/constants';
+import { KeyServerError, type KeyServer } from '../key-server';
+import type { LiveRecordRow, LocalStore, RecordRow } from '../local-store';
+import { sameAsServer, SyncStore, type SyncMeta } from './sync-store';
+
+export type SyncPhase = 'idle' | 'syncing' | 'offline' | 'signed-out' | 'error';
+
+/** Why the last run did not finish; the UI explains each. */
+export type SyncFailureCode = 'record_too_large' | 'record_quota_exceeded' | 'device_revoked' | 'server_error';
+
+export interface SyncStatus {
+  readonly phase: SyncPhase;
+  /** Local edits not yet on the server. */
+  readonly pending: number;
+  /** Epoch ms of the last run that pushed and pulled everything; null before the first. */
+  readonly lastSyncAt: number | null;
+  /** Records received so far of a download that spans several pages; null otherwise. */
+  readonly progress: { readonly done: number; readonly total: number } | null;
+  /** Conflicting edits waiting for the vault to be unlocked to be kept as conflict copies. */
+  readonly waitingForUnlock: number;
+  readonly failure: SyncFailureCode | null;
+}
+
+/** What only an unlocked vault can lend the engine. */
+export interface UnlockedSyncPorts {
+  /** Opens a device-scoped session (signs a challenge with the device key). */
+  signIn(): Promise<void>;
+  /** Returns the local edit re-encrypted as a new record marked as a conflict copy of `row`; null if `row` does not open. */
+  sealConflictCopy(row: LiveRecordRow): Promise<LiveRecordRow | null>;
+}
+
+export interface SyncEngineDeps {
+  readonly server: KeyServer;
+  readonly store: LocalStore;
+  readonly now: () => number;
+  readonly isOnline: () => boolean;
+  /** Called after each status change. */
+  readonly onStatus?: (status: SyncStatus) => void;
+  /** Called when a run changed local records (pulled, conflict copies, deletions). */
+  readonly onRecordsChanged?: () => void;
+  readonly pageSize?: number;
+}
+
+const SESSION_CODES = new Set(['unauthenticated', 'session_expired', 'forbidden_scope']);
+
+/** Thrown inside a run to end it with a phase (never escapes `sync()`). */
+class RunStopped extends Error {
+  constructor(
+    readonly phase: SyncPhase,
+    readonly failure: SyncFailureCode | null = null,
+  ) {
+    super(phase);
+  }
+}
+
+export class SyncEngine {
+  readonly #deps: SyncEngineDeps;
+  readonly #store: SyncStore;
+  #unlocked: UnlockedSyncPorts | null = null;
+  #running: Promise<void> | null = null;
+  #again = false;
+  #status: SyncStatus = { phase: 'idle', pending: 0, lastSyncAt: null, progress: null, waitingForUnlock: 0, failure: null };
+
+  constructor(deps: SyncEngineDeps) {
+    this.#deps = deps;
+    this.#store = new SyncStore(deps.store);
+  }
+
+  get status(): SyncStatus {
+    return this.#status;
+  }
+
+  /** Lends (or, with null, takes back) what only an unlocked vault has. */
+  setUnlocked(ports: UnlockedSyncPorts | null): void {
+    this.#unlocked = ports;
+  }
+
+  /** Reads the pending count and last sync time for the status line (no network). */
+  async refresh(): Promise<void> {
+    const [pending, meta] = await Promise.all([this.#store.pendingCount(), this.#store.readMeta()]);
+    this.#set({ pending, lastSyncAt: meta.lastSyncAt });
+  }
+
+  /** Pushes, then pulls. Resolves when this run (and any run asked for meanwhile) ended; never rejects. */
+  sync(): Promise<void> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    const run = (async () => {
+      do {
+        this.#again = false;
+        await this.#runOnce();
+      } while (this.#again);
+    })().finally(() => {
+      this.#running = null;
+    });
+    this.#running = run;
+    return run;
+  }
+
+  async #runOnce(): Promise<void> {
+    if (!this.#deps.isOnline()) {
+      await this.refresh();
+      this.#set({ phase: 'offline' });
+      return;
+    }
+    this.#set({ phase: 'syncing', failure: null });
+    let outcome: { phase: SyncPhase; failure: SyncFailureCode | null } = { phase: 'idle', failure: null };
+    let lastSyncAt = this.#status.lastSyncAt;
+    try {
+      const pushFailure = await this.#withSession(() => this.#push());
+      await this.#withSession(() => this.#pull());
+      if (pushFailure) outcome = { phase: 'error', failure: pushFailure };
+      else {
+        lastSyncAt = this.#deps.now();
+        const meta = await this.#store.readMeta();
+        await this.#store.writeMeta({ ...meta, lastSyncAt });
+      }
+    } catch (error) {
+      outcome = error instanceof RunStopped ? { phase: error.phase, failure: error.failure } : { phase: 'error', failure: 'server_error' };
+    }
+    const pending = await this.#store.pendingCount();
+    this.#set({ ...outcome, pending, lastSyncAt, progress: null });
+  }
+
+  /** Runs `step`; on a missing or wrong-scope session opens a device session once and runs it again. */
+  async #withSession<T>(step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      const code = error instanceof KeyServerError ? error.code : null;
+      if (code === null || !SESSION_CODES.has(code)) throw this.#stopFor(error);
+      const unlocked = this.#unlocked;
+      if (!unlocked) throw new RunStopped('signed-out');
+      try {
+        await unlocked.signIn();
+        return await step();
+      } catch (retryError) {
+        const retryCode = retryError instanceof KeyServerError ? retryError.code : null;
+        if (retryCode !== null && SESSION_CODES.has(retryCode)) throw new RunStopped('signed-out');
+        throw this.#stopFor(retryError);
+      }
+    }
+  }
+
+  #stopFor(error: unknown): unknown {
+    if (error instanceof RunStopped) return error;
+    if (error instanceof KeyServerError) {
+      if (error.code === 'network') return new RunStopped('offline');
+      if (error.code === 'device_revoked' || error.code === 'signin_failed') return new RunStopped('error', 'device_revoked');
+      return new RunStopped('error', 'server_error');
+    }
+    return error;
+  }
+
+  /** Sends every outbox row. Returns the failure that kept a row back (the others still went), or null. */
+  async #push(): Promise<SyncFailureCode | null> {
+    let kept: SyncFailureCode | null = null;
+    let waiting = 0;
+    let changed = false;
+    // A conflict copy (or a rebased edit) made in this pass is in the outbox again: one more pass sends it.
+    for (let pass = 0; pass < 3; pass++) {
+      const outbox = await this.#store.outbox();
+      this.#set({ pending: outbox.length });
+      let madeCopies = false;
+      waiting = 0;
+      for (const row of outbox) {
+        const result = await this.#pushOne(row);
+        if (result === 'copied' || result === 'rebased') madeCopies = changed = true;
+        else if (result === 'took-server') changed = true;
+        else if (result === 'waiting') waiting++;
+        else if (result !== 'sent') kept = result;
+      }
+      if (!madeCopies) break;
+    }
+    this.#set({ waitingForUnlock: waiting });
+    if (changed) this.#deps.onRecordsChanged?.();
+    return kept;
+  }
+
+  async #pushOne(row: RecordRow): Promise<'sent' | 'copied' | 'rebased' | 'took-server' | 'waiting' | SyncFailureCode> {
+    if (row.deleted === 1 && row.serverVersion === 0) {
+      await this.#store.dropUnsentTombstone(row);
+      return 'sent';
+    }
+    try {
+      const body =
+        row.deleted === 1
+          ? { expectedVersion: row.serverVersion, deleted: true, v: row.v, wrappedDek: null, ciphertext: null }
+          : { expectedVersion: row.serverVersion, deleted: false, v: row.v, wrappedDek: row.wrappedDek, ciphertext: row.ciphertext };
+      const { version } = await this.#deps.server.putRecord(row.id, body);
+      await this.#store.settlePush(row, version);
+      return 'sent';
+    } catch (error) {
+      if (!(error instanceof KeyServerError)) throw error;
+      if (error.code === 'record_too_large' || error.code === 'record_quota_exceeded') return error.code;
+      if (error.code !== 'stale_version') throw error;
+      return this.#settleConflict(row, error.details.current ?? null);
+    }
+  }
+
+  /** A 409: the server holds `current`, which is not what `row` replaced. */
+  async #settleConflict(row: RecordRow, current: RecordEnvelopeT | null): Promise<'sent' | 'copied' | 'rebased' | 'took-server' | 'waiting'> {
+    if (sameAsServer(row, current)) {
+      // Our own earlier push landed (e.g. replayed by the service worker) but its answer was lost.
+      if (row.deleted === 1) await this.#store.dropUnsentTombstone(row);
+      else await this.#store.settlePush(row, current!.version);
+      return 'sent';
+    }
+    if (row.deleted === 1) {
+      // Deleted here, edited elsewhere: the edit wins, so no one's work disappears.
+      await this.#store.takeServerRecord(row, current);
+      return 'took-server';
+    }
+    if (current === null) {
+      // The record is gone from the server altogether (a purged deletion): this edit brings it back.
+      await this.#store.rebaseOnNothing(row);
+      return 'rebased';
+    }
+    const unlocked = this.#unlocked;
+    if (!unlocked) return 'waiting';
+    const copy = await unlocked.sealConflictCopy(row);
+    await this.#store.takeServerRecord(row, current, copy);
+    return copy ? 'copied' : 'took-server';
+  }
+
+  async #pull(): Promise<void> {
+    const pageSize = this.#deps.pageSize ?? RECORD_CHANGES_PAGE_MAX;
+    let meta: SyncMeta = await this.#store.readMeta();
+    let seen: Set<string> | undefined;
+    let done = 0;
+    let changed = 0;
+    for (;;) {
+      const page = await this.#deps.server.recordChanges(meta.cursor, pageSize);
+      if (page.reset && meta.cursor !== 0) {
+        // Deletions after our cursor were purged: read everything again and drop what is gone.
+        meta = { ...meta, cursor: 0 };
+        seen = new Set();
+        done = 0;
+        continue;
+      }
+      meta = { ...meta, cursor: page.cursor };
+      changed += await this.#store.applyChanges(page.changes, meta, seen);
+      done += page.changes.length;
+      if (page.more || this.#status.progress) this.#set({ progress: { done, total: Math.max(page.total, done) } });
+      if (!page.more) break;
+    }
+    if (seen) changed += await this.#store.dropSyncedExcept(seen);
+    if (changed > 0) this.#deps.onRecordsChanged?.();
+  }
+
+  #set(partial: Partial<SyncStatus>): void {
+    this.#status = { ...this.#status, ...partial };
+    this.#deps.onStatus?.(this.#status);
+  }
+}
