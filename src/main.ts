@@ -11,6 +11,7 @@ import { Argon2Client } from './vault/argon2-client';
 import { KeyServer } from './vault/key-server';
 import { LocalStore } from './vault/local-store';
 import { createBrowserPasskeys } from './vault/passkeys';
+import { RECORDS_REPLAYED_MESSAGE } from './vault/sync/background-replays';
 import { VaultController } from './vault/vault-controller';
 
 /** Where vite-plugin-pwa writes the built sw.ts; at the root so its scope covers the whole app. */
@@ -23,18 +24,25 @@ const argon2 = new Argon2Client({
   createWorker: () => new Worker(toScriptUrl(argon2WorkerUrl) as string, { type: 'module', name: 'argon2' }),
 });
 
+const vault = new VaultController({
+  argon2: argon2.hash.bind(argon2),
+  server: new KeyServer(),
+  store: new LocalStore(),
+  passkeys: createBrowserPasskeys(),
+});
+
 const services: AppServices = {
   argon2,
   // <kh-app> calls vault.start() once and offers a retry if it fails.
-  vault: new VaultController({
-    argon2: argon2.hash.bind(argon2),
-    server: new KeyServer(),
-    store: new LocalStore(),
-    passkeys: createBrowserPasskeys(),
-  }),
+  vault,
   // Only `vite build` emits sw.js; the dev server has none to register.
   updates: import.meta.env.PROD && 'serviceWorker' in navigator ? registerServiceWorker(toScriptUrl(SERVICE_WORKER_URL)) : undefined,
 };
+
+// The service worker replayed record writes in the background: settle the outbox against them.
+navigator.serviceWorker?.addEventListener('message', (event: MessageEvent<unknown>) => {
+  if ((event.data as { type?: unknown } | null)?.type === RECORDS_REPLAYED_MESSAGE) void vault.syncNow();
+});
 
 const app = document.querySelector('kh-app');
 if (app) app.services = services;

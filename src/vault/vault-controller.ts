@@ -18,6 +18,7 @@ import type { PendingAccount } from './onboarding';
 import type { RecoveryHost } from './recovery-flows';
 import { PinAttempts, checkNewPin, withProgress } from './pin-attempts';
 import { prfPasskeys, unlockWithPrfPasskey } from './prf-unlock';
+import { QuickView } from './quick-view';
 import { NO_THROTTLE } from './unlock-throttle';
 import { VaultFailure } from './vault-failure';
 import type { VaultControllerDeps } from './vault-controller-deps';
@@ -26,11 +27,13 @@ import { VaultSync } from './vault-sync';
 import type { SyncStatus } from './sync/sync-engine';
 import { DEFAULT_SETTINGS, mergeSettings } from './vault-settings';
 import {
+  QUICK_VIEW_CHANGED,
   RECORDS_CHANGED,
   STATE_CHANGED,
   SYNC_CHANGED,
   type DeriveProgress,
   type LockReason,
+  type QuickViewItem,
   type RecoverOptions,
   type RecordContent,
   type RecordSummary,
@@ -64,6 +67,7 @@ export class VaultController extends EventTarget {
   readonly #pinAttempts: PinAttempts;
   readonly #pinRecovery: PinRecoveryUpkeep;
   readonly #sync: VaultSync;
+  readonly #quick: QuickView;
   #state: VaultState = { kind: 'loading' };
   #settings: VaultSettings = DEFAULT_SETTINGS;
   #persistence: StoragePersistence = 'unsupported';
@@ -86,13 +90,21 @@ export class VaultController extends EventTarget {
     this.#pinAttempts = new PinAttempts(deps.store, this.#now, (throttle) => this.#showThrottle(throttle));
     this.#env = deviceEnvironment(deps);
     this.#pinRecovery = new PinRecoveryUpkeep(deps.server, deps.argon2, () => this.#argon2Params, () => this.#markPinRecoveryRegistered());
+    this.#quick = new QuickView({
+      store: deps.store,
+      now: this.#now,
+      onChanged: () => this.dispatchEvent(new Event(QUICK_VIEW_CHANGED)),
+    });
     this.#sync = new VaultSync({
       ...clock,
       server: deps.server,
       store: deps.store,
       isOnline: this.#env.isOnline,
       onStatus: () => this.dispatchEvent(new Event(SYNC_CHANGED)),
-      onRecordsChanged: () => this.dispatchEvent(new Event(RECORDS_CHANGED)),
+      onRecordsChanged: () => {
+        this.dispatchEvent(new Event(RECORDS_CHANGED));
+        void this.#quick.reconcile(this.#session?.unlocked ?? null); // pulled versions: re-sealed now if unlocked, else at the next unlock
+      },
       ...(deps.syncPageSize ? { pageSize: deps.syncPageSize } : {}),
     });
   }
@@ -351,26 +363,57 @@ export class VaultController extends EventTarget {
   }
 
   async saveRecord(id: string | null, content: RecordContent): Promise<string> {
-    const saved = await (await this.#requireSession().records).save(id, content);
+    const session = this.#requireSession();
+    const saved = await (await session.records).save(id, content);
+    await this.#quick.reconcile(session.unlocked, [saved]); // a marked record's copy follows the edit (never rejects)
     this.#recordsEdited();
     return saved;
   }
 
   async deleteRecord(id: string): Promise<void> {
     await (await this.#requireSession().records).remove(id);
+    await this.#quick.reconcile(null, [id]);
     this.#recordsEdited();
   }
 
   /** Settles a conflict copy (see VaultRecords.resolveConflict); returns the record to show next, if any. */
   async resolveConflict(copyId: string, choice: 'keep-both' | 'use-copy' | 'discard'): Promise<string | null> {
-    const next = await (await this.#requireSession().records).resolveConflict(copyId, choice);
+    const session = this.#requireSession();
+    const next = await (await session.records).resolveConflict(copyId, choice);
+    await this.#quick.reconcile(session.unlocked);
     this.#recordsEdited();
     return next;
   }
 
+  // ——— shown on this device without PIN (quick-view.ts; opt-in, read-only on the lock screen) ———
+
+  /** Marks (seals a copy now) or unmarks a record on this device. Unlocked only: throws `locked`, `not_found`. */
+  async setShownWithoutPin(id: string, on: boolean): Promise<void> {
+    const { unlocked } = this.#requireSession();
+    await (on ? this.#quick.mark(id, unlocked) : this.#quick.unmark(id));
+  }
+
+  isShownWithoutPin(id: string): Promise<boolean> {
+    return this.#quick.isMarked(id);
+  }
+
+  shownWithoutPinCount(): Promise<number> {
+    return this.#quick.markedCount();
+  }
+
+  /** The read-only copies for the lock screen: works while locked, with no prompt. Never log them. */
+  quickViewItems(): Promise<QuickViewItem[]> {
+    return this.#quick.items();
+  }
+
+  /** Settings → "Hide all": deletes every copy and forgets the device key (any state: it only removes). */
+  hideAllShownWithoutPin(): Promise<void> {
+    return this.#quick.forgetAll();
+  }
+
   #recordsEdited(): void {
     this.dispatchEvent(new Event(RECORDS_CHANGED));
-    void (this.#env.isOnline() ? this.#sync.sync() : this.#sync.refresh());
+    void this.#sync.sync(); // offline it hands the edit to the service worker's background sync
   }
 
   /** Stores new auto-lock settings (clamped to their bounds); they apply at once. */
@@ -427,6 +470,7 @@ export class VaultController extends EventTarget {
     const records = import('./vault-records').then(({ VaultRecords }) => new VaultRecords(this.#deps.store, unlocked, this.#now));
     records.catch(() => {}); // a failed load is reported by each record call that awaits it
     this.#session = { unlocked, records };
+    void this.#quick.reconcile(unlocked); // copies that fell behind while locked (pulled changes) are re-made now
     this.#throttle = NO_THROTTLE;
     this.#autoLock.arm();
     this.#setState({ kind: 'unlocked', username: vault.username, userId: vault.userId, prfUnlock: prfPasskeys(vault).length > 0 });

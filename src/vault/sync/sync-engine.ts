@@ -70,6 +70,8 @@ export class SyncEngine {
   readonly #store: SyncStore;
   #unlocked: UnlockedSyncPorts | null = null;
   #running: Promise<void> | null = null;
+  /** Edits (`id@updatedAt`) already sent once while offline: the service worker queued them. */
+  readonly #handedOver = new Set<string>();
   #again = false;
   #status: SyncStatus = { phase: 'idle', pending: 0, lastSyncAt: null, progress: null, waitingForUnlock: 0, failure: null };
 
@@ -113,6 +115,7 @@ export class SyncEngine {
 
   async #runOnce(): Promise<void> {
     if (!this.#deps.isOnline()) {
+      await this.#handOver();
       await this.refresh();
       this.#set({ phase: 'offline' });
       return;
@@ -166,6 +169,24 @@ export class SyncEngine {
     return error;
   }
 
+  /**
+   * Offline, each new edit is still sent once: the request fails, and the service worker's
+   * background sync (sw.ts) keeps it to replay when the network returns, even if this page is
+   * closed by then. Without a service worker this costs one failed fetch per edit.
+   */
+  async #handOver(): Promise<void> {
+    for (const row of await this.#store.outbox()) {
+      const key = `${row.id}@${row.updatedAt}`;
+      if (this.#handedOver.has(key)) continue;
+      this.#handedOver.add(key);
+      try {
+        await this.#pushOne(row);
+      } catch {
+        // Expected: there is no network. The outbox keeps the edit whatever happens.
+      }
+    }
+  }
+
   /** Sends every outbox row. Returns the failure that kept a row back (the others still went), or null. */
   async #push(): Promise<SyncFailureCode | null> {
     let kept: SyncFailureCode | null = null;
@@ -180,7 +201,7 @@ export class SyncEngine {
       for (const row of outbox) {
         const result = await this.#pushOne(row);
         if (result === 'copied' || result === 'rebased') madeCopies = changed = true;
-        else if (result === 'took-server') changed = true;
+        else if (result === 'took-server' || result === 'sent') changed = true; // 'sent': the list's "not yet synced" mark goes
         else if (result === 'waiting') waiting++;
         else if (result !== 'sent') kept = result;
       }
