@@ -203,7 +203,7 @@ export class SyncEngine {
         if (result === 'copied' || result === 'rebased') madeCopies = changed = true;
         else if (result === 'took-server' || result === 'sent') changed = true; // 'sent': the list's "not yet synced" mark goes
         else if (result === 'waiting') waiting++;
-        else if (result !== 'sent') kept = result;
+        else kept = result;
       }
       if (!madeCopies) break;
     }
