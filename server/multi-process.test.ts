@@ -1,98 +1,171 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ristretto255_oprf } from '@noble/curves/ed25519.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encodeBase64Url } from '../protocol/base64url';
-import { withoutPrfOutput } from '../protocol/webauthn';
 import { newDeviceKey, signDeviceChallenge } from '../test/helpers/accounts';
-import { SoftAuthenticator } from '../test/helpers/soft-authenticator';
+import { DIALECTS } from '../test/helpers/harness';
+import { createTestDatabase } from '../test/helpers/postgres';
+import { ARGON2, blindPin, pinInput } from '../test/helpers/recovery';
+import { createAccountOver, ProcessClient, startServerProcess, type ProcessReply, type ServerProcess } from '../test/helpers/server-process';
+import { loadConfig } from './config';
+import { totpCodeAt } from './domain/totp-codes';
+import { openDatabase, type Database, type Dialect } from './store/database';
 
-const ORIGIN = 'http://localhost:8080';
-
-/** Starts `node server/main.ts` on a free port and resolves once it listens. */
-async function startProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn('node', ['--import', 'tsx', 'server/main.ts'], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', STATIC_DIR: '', LOG_REQUESTS: 'false', ...env } });
-  const port = await new Promise<number>((resolve, reject) => {
-    let seen = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = /"msg":"listening","port":(\d+)/.exec(seen);
-      if (match) resolve(Number(match[1]));
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${seen}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
-}
+const ALLOWANCE = 120;
+const GUESSES = 200;
+/** The processes run on the defaults: 30 s steps, ±1 step, 5 failures in 15 minutes throttle, 20 in a row lock. */
+const TOTP = loadConfig({}).totp;
+const THROTTLE_WINDOW_MS = TOTP.throttleWindowMs;
 
 /**
- * Two key server processes on ONE embedded SQLite file: the guess allowance, a read-then-write
- * transaction in the database, must hold exactly, and no request may fail with a 500.
+ * Two key server processes on ONE database — the same SQLite file, or the same PostgreSQL
+ * database (a fresh one on the suite's server) — as two instances behind a load balancer. Every
+ * limit lives in the database, so each must hold exactly across the processes: the PIN guess
+ * allowance, TOTP single use of a time step, the TOTP throttle and lock; and no request may fail
+ * with a 500 (each is a read-then-write transaction racing the other process's).
  */
-describe('two server processes on one SQLite file', () => {
+describe.each(DIALECTS)('two server processes on one %s database', (dialect: Dialect) => {
   const dir = mkdtempSync(join(tmpdir(), 'kh-multi-'));
-  const processes: ChildProcess[] = [];
+  const processes: ServerProcess[] = [];
   let urls: string[] = [];
+  /** The test's own connection, only to stand in for time passing (the processes read the real clock). */
+  let database: Database;
+  let names = 0;
+  const url = (i: number) => urls[i % 2]!;
+  const expectCode = (reply: ProcessReply, status: number, code: string) => {
+    expect(reply.status, JSON.stringify(reply.body)).toBe(status);
+    expect(reply.body.error.code).toBe(code);
+  };
 
   beforeAll(async () => {
-    const env = { DATA_DIR: dir, SIGNIN_LIMIT_PER_ACCOUNT: '100000', SIGNIN_LIMIT_PER_ADDRESS: '100000', PIN_RECOVERY_GUESSES: '120' };
+    const env: Record<string, string> = { DATA_DIR: dir, SIGNIN_LIMIT_PER_ACCOUNT: '100000', SIGNIN_LIMIT_PER_ADDRESS: '100000', PIN_RECOVERY_GUESSES: String(ALLOWANCE) };
+    const databaseUrl = dialect === 'postgres' ? await createTestDatabase(inject('pgUrl')) : undefined;
+    if (databaseUrl) env.DATABASE_URL = databaseUrl;
     // One after the other: the first creates the pepper file and migrates, the second reuses them.
-    for (let i = 0; i < 2; i++) {
-      const started = await startProcess(env);
-      processes.push(started.child);
-      urls.push(started.url);
-    }
+    for (let i = 0; i < 2; i++) processes.push(await startServerProcess(env));
+    urls = processes.map((p) => p.url);
+    database = databaseUrl ? openDatabase({ postgresUrl: databaseUrl, poolSize: 1 }) : openDatabase({ sqliteFile: join(dir, 'keyhold.sqlite') });
   });
-  afterAll(() => {
-    for (const child of processes) child.kill('SIGTERM');
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await database?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('spends exactly the allowance of PIN-recovery guesses when both processes are hammered at once', async () => {
+  async function hammerPinRecovery(username: string): Promise<Array<ProcessReply<{ guessesLeft?: number; error?: { code: string } }>>> {
     const blinded = () => encodeBase64Url(ristretto255_oprf.oprf.blind(crypto.getRandomValues(new Uint8Array(32))).blinded);
-    const replies = await Promise.all(
-      Array.from({ length: 200 }, (_, i) =>
-        fetch(`${urls[i % 2]}/api/recovery/pin/start`, {
-          method: 'POST',
-          headers: { origin: ORIGIN, 'content-type': 'application/json' },
-          body: JSON.stringify({ username: 'nobody-here', blindedElement: blinded() }),
-        }).then(async (res) => ({ status: res.status, body: (await res.json()) as { error?: { code: string } } })),
-      ),
-    );
-    const statuses = replies.map((r) => r.status);
-    expect(statuses.filter((s) => s >= 500)).toEqual([]);
-    expect(statuses.filter((s) => s === 200)).toHaveLength(120);
-    expect(replies.filter((r) => r.status === 423).map((r) => r.body.error?.code)).toEqual(Array(80).fill('pin_recovery_locked'));
+    return Promise.all(Array.from({ length: GUESSES }, (_, i) => new ProcessClient().post(url(i), '/api/recovery/pin/start', { username, blindedElement: blinded() })));
+  }
+
+  it('spends exactly the allowance of PIN-recovery guesses when both processes are hammered at once', async () => {
+    const owner = new ProcessClient();
+    const username = `pinner${++names}`;
+    await createAccountOver(owner, url(0), username);
+    const right = blindPin(pinInput('the right PIN'));
+    const start = await owner.post(url(1), '/api/recovery/pin/register/start', { blindedElement: right.blindedElement });
+    const finish = await owner.post(url(0), '/api/recovery/pin/register/finish', {
+      registrationId: start.body.registrationId,
+      salt: encodeBase64Url(crypto.getRandomValues(new Uint8Array(16))),
+      argon2: ARGON2,
+      tag: right.tagFor(start.body.evaluatedElement),
+      wrap: encodeBase64Url(crypto.getRandomValues(new Uint8Array(61))),
+    });
+    expect(finish.body).toMatchObject({ guessesLeft: ALLOWANCE });
+
+    const replies = await hammerPinRecovery(username);
+    expect(replies.map((r) => r.status).filter((s) => s >= 500)).toEqual([]);
+    const served = replies.filter((r) => r.status === 200);
+    // Each evaluation follows its own spent guess: the guesses left count down with no repeat.
+    expect(served.map((r) => r.body.guessesLeft).sort((a, b) => a! - b!)).toEqual(Array.from({ length: ALLOWANCE }, (_, i) => i));
+    expect(replies.filter((r) => r.status === 423).map((r) => r.body.error?.code)).toEqual(Array(GUESSES - ALLOWANCE).fill('pin_recovery_locked'));
+    for (const base of urls) expectCode(await new ProcessClient().post(base, '/api/recovery/pin/params', { username }), 423, 'pin_recovery_locked');
   });
 
   it('signs devices in through both processes at once without a 500 (each sign-in a read-then-write transaction)', async () => {
-    let cookie = '';
-    const call = async (base: string, path: string, body: unknown, withCookie = true) => {
-      const res = await fetch(`${base}${path}`, {
-        method: 'POST',
-        headers: { origin: ORIGIN, 'content-type': 'application/json', ...(withCookie && cookie ? { cookie } : {}) },
-        body: JSON.stringify(body),
-      });
-      const setCookie = res.headers.get('set-cookie');
-      if (withCookie && setCookie) cookie = setCookie.split(';')[0]!;
-      return { status: res.status, body: (await res.json()) as any };
-    };
-    const authenticator = new SoftAuthenticator();
-    const options = await call(urls[0]!, '/api/passkeys/register/options', { username: 'twoprocs' });
-    const response = withoutPrfOutput(await authenticator.register(options.body, { origin: ORIGIN }));
-    expect((await call(urls[0]!, '/api/passkeys/register/verify', { response })).status).toBe(200);
+    const client = new ProcessClient();
+    await createAccountOver(client, url(0), `twoprocs${++names}`);
     const key = await newDeviceKey();
-    const device = await call(urls[1]!, '/api/devices', { name: 'Phone', publicKey: key.publicKey });
+    const device = await client.post(url(1), '/api/devices', { name: 'Phone', publicKey: key.publicKey });
     expect(device.status).toBe(200);
 
     const signIn = async (i: number) => {
-      const base = urls[i % 2]!;
-      const challenge = await call(base, '/api/devices/challenge', { deviceId: device.body.id }, false);
+      const agent = new ProcessClient();
+      const challenge = await agent.post(url(i), '/api/devices/challenge', { deviceId: device.body.id });
       const signature = await signDeviceChallenge(key.privateKey, challenge.body.challenge);
-      return call(urls[(i + 1) % 2]!, '/api/devices/signin', { deviceId: device.body.id, challenge: challenge.body.challenge, signature }, false);
+      return agent.post(url(i + 1), '/api/devices/signin', { deviceId: device.body.id, challenge: challenge.body.challenge, signature });
     };
     const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => signIn(i)));
     expect(replies.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+  });
+
+  /** An account with a key bundle and an authenticator app enrolled (on the other process), as the app leaves it. */
+  async function enrolledTotpUser() {
+    const owner = new ProcessClient();
+    const username = `totper${++names}`;
+    const { userId } = await createAccountOver(owner, url(0), username);
+    expect((await owner.call(url(1), 'PUT', '/api/backup/key-bundle', { blob: 'a2V5LWJ1bmRsZQ', expectedVersion: 0 })).status).toBe(200);
+    const start = await owner.post(url(1), '/api/recovery/totp/enroll/start');
+    const secret = start.body.secret as string;
+    const r = encodeBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+    const finish = await owner.post(url(0), '/api/recovery/totp/enroll/finish', {
+      enrollmentId: start.body.enrollmentId,
+      code: await totpCodeAt(TOTP, secret, Date.now()),
+      escrowedWrap: 'd3JhcA',
+      r,
+    });
+    expect(finish.status).toBe(200);
+    return { username, userId, secret, r };
+  }
+  const recover = (base: string, username: string, code: string) => new ProcessClient().post(base, '/api/recovery/totp/recover', { username, code });
+  /** The code of the step after the current one: the enrolment spent the current step, and ±1 step is accepted. */
+  const nextCode = (secret: string) => totpCodeAt(TOTP, secret, Date.now() + TOTP.periodSeconds * 1000);
+  /** A code no step near now yields. */
+  async function wrongCode(secret: string): Promise<string> {
+    const near = await Promise.all([-2, -1, 0, 1, 2].map((k) => totpCodeAt(TOTP, secret, Date.now() + k * TOTP.periodSeconds * 1000)));
+    for (let n = 0; ; n++) {
+      const candidate = String(n).padStart(TOTP.digits, '0');
+      if (!near.includes(candidate)) return candidate;
+    }
+  }
+  /** Moves the account's throttle window into the past: what waiting out the 15 minutes does. */
+  const waitOutThrottle = (userId: string) =>
+    database.db.updateTable('totp_recovery').set((eb) => ({ window_start: eb('window_start', '-', THROTTLE_WINDOW_MS) })).where('subject', '=', userId).execute();
+
+  it('accepts a TOTP code once: the same code sent to both processes at once wins once, and a replay on either is refused', async () => {
+    const user = await enrolledTotpUser();
+    const code = await nextCode(user.secret);
+    const replies = await Promise.all(urls.map((base) => recover(base, user.username, code)));
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 401]);
+    expect(replies.find((r) => r.status === 200)!.body).toMatchObject({ r: user.r, escrowedWrap: 'd3JhcA' });
+    expect(replies.find((r) => r.status === 401)!.body.error.code).toBe('totp_replayed');
+    for (const base of urls) expectCode(await recover(base, user.username, code), 401, 'totp_replayed');
+  });
+
+  it('throttles TOTP recovery after 5 failures split across the processes, and locks it after 20 in a row', async () => {
+    const user = await enrolledTotpUser();
+    const wrong = await wrongCode(user.secret);
+    // Five wrong codes, alternating processes, then even the right code is throttled on both.
+    for (let i = 0; i < 5; i++) expectCode(await recover(url(i), user.username, wrong), 401, 'totp_invalid');
+    for (const base of urls) {
+      const throttled = await recover(base, user.username, await nextCode(user.secret));
+      expectCode(throttled, 429, 'totp_throttled');
+      expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    // Two more windows, each a burst across both processes at once: exactly 5 failures count per window.
+    for (let round = 0; round < 2; round++) {
+      await waitOutThrottle(user.userId);
+      const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => recover(url(i), user.username, wrong)));
+      expect(burst.map((r) => r.status).filter((s) => s >= 500)).toEqual([]);
+      expect(burst.filter((r) => r.status === 401).map((r) => r.body.error.code)).toEqual(Array(5).fill('totp_invalid'));
+      expect(burst.filter((r) => r.status === 429).map((r) => r.body.error.code)).toEqual(Array(5).fill('totp_throttled'));
+    }
+    // Failures 16 to 19, and the 20th in a row locks the route.
+    await waitOutThrottle(user.userId);
+    for (let i = 0; i < 4; i++) expectCode(await recover(url(i), user.username, wrong), 401, 'totp_invalid');
+    expectCode(await recover(url(1), user.username, wrong), 423, 'totp_locked');
+    await waitOutThrottle(user.userId);
+    for (const base of urls) expectCode(await recover(base, user.username, await nextCode(user.secret)), 423, 'totp_locked');
   });
 });

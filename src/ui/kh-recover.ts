@@ -113,31 +113,40 @@ export class KhRecover extends LitElement {
 
   #pinStep() {
     const failure = this.#recover.failure;
+    // Spent allowance: every further try answers 423 until another route succeeds, so offer those.
+    const locked = failure?.code === 'recovery_pin_locked';
     const pending = this.#recover.pending;
+    const disabled = pending || locked;
     return html`<form novalidate @submit=${this._onPin}>
       <p class="hint">Each wrong PIN uses one of a limited number of guesses; when they run out, PIN recovery locks.</p>
       <div class="field">
         <label for="recover-pin">Your vault PIN</label>
         <input id="recover-pin" data-test="recover-pin" type="password" inputmode="numeric" autocomplete="one-time-code" required
-          aria-describedby="recover-error" .value=${live(this._pin)} ?disabled=${pending}
+          aria-describedby="recover-error" .value=${live(this._pin)} ?disabled=${disabled}
           @input=${(e: InputEvent) => (this._pin = (e.target as HTMLInputElement).value)} />
       </div>
       <div class="field">
         <label>
-          <input type="checkbox" data-test="recover-same-pin" .checked=${this._samePin} ?disabled=${pending}
+          <input type="checkbox" data-test="recover-same-pin" .checked=${this._samePin} ?disabled=${disabled}
             @change=${(e: Event) => (this._samePin = (e.target as HTMLInputElement).checked)} />
           Use the same PIN on this device
         </label>
       </div>
-      ${this._samePin ? nothing : this.#newPinFields(pending)}
+      ${this._samePin ? nothing : this.#newPinFields(disabled)}
       <div class="actions stacked">
-        <button class="primary" type="submit" data-test="recover-submit" ?disabled=${pending || this._pin === '' || !this.online}>
+        <button class="primary" type="submit" data-test="recover-submit" ?disabled=${disabled || this._pin === '' || !this.online}>
           ${pending ? 'Recovering…' : 'Recover vault'}
         </button>
       </div>
       <p id="recover-error" class="error msg" role="alert" data-test="recover-error">
         ${this._mismatch ? 'The two new PINs do not match.' : failure ? failureText(failure) : nothing}
       </p>
+      ${locked
+        ? html`<div class="actions stacked" data-test="recover-other-routes">
+            <button class="primary" type="button" data-test="locked-route-totp" @click=${() => this.#go('totp')}>Use an authenticator app code</button>
+            <button type="button" data-test="locked-route-passkey" @click=${() => this.#go('passkey')}>Use a passkey</button>
+          </div>`
+        : nothing}
     </form>`;
   }
 

@@ -13,6 +13,7 @@ const ROUTE_NAMES: Record<RecoveryRouteName, string> = { pin: 'PIN recovery', to
  * its guesses left, authenticator app, and whether this device's passkey can open the vault),
  * and a way to turn the first two off. Turning off asks for confirmation, then for a passkey
  * (the controller signs in with it before the server allows the removal). Online only.
+ * `reload()` reads the status again after a route changed elsewhere on the screen.
  */
 export class KhRecoverySettings extends LitElement {
   static override properties = {
@@ -80,7 +81,7 @@ export class KhRecoverySettings extends LitElement {
       : pin.guessesLeft === 0
         ? 'Locked after too many wrong PINs.'
         : `Active${pin.guessesLeft === null ? '' : `: ${pin.guessesLeft} ${pin.guessesLeft === 1 ? 'guess' : 'guesses'} left`}.`;
-    const totpText = !totp.enrolled ? 'Not set up.' : totp.locked ? 'Locked after too many wrong codes.' : 'Set up.';
+    const totpText = !totp.enrolled ? 'Not set up.' : totp.locked ? 'Locked after too many wrong codes.' : 'Active.';
     return html`
       <dl>
         <dt>PIN recovery</dt>
@@ -116,6 +117,12 @@ export class KhRecoverySettings extends LitElement {
         <button type="button" data-test="recovery-cancel-${route}" ?disabled=${pending} @click=${this._onCancel}>Keep it</button>
       </div>
     </dd>`;
+  }
+
+  /** Reads the routes again (e.g. after `kh-totp-enrolled`); offline, the next online render loads them. */
+  reload(): void {
+    if (this.#online.value) void this._onLoad();
+    else this.#load.reset();
   }
 
   private async _onLoad(): Promise<void> {

@@ -101,7 +101,7 @@ export class KhSettings extends LitElement {
       </div>
       <h2 tabindex="-1">Settings</h2>
       <section class="card"><kh-change-pin .vault=${this.vault}></kh-change-pin></section>
-      <section class="card"><kh-totp-setup .vault=${this.vault}></kh-totp-setup></section>
+      <section class="card"><kh-totp-setup .vault=${this.vault} @kh-totp-enrolled=${this._onTotpEnrolled}></kh-totp-setup></section>
       <section class="card"><kh-recovery-settings .vault=${this.vault}></kh-recovery-settings></section>
       <section class="card">${this.#renderTimings()}</section>
       <section class="card">${this.#renderStorage()}</section>
@@ -165,6 +165,10 @@ export class KhSettings extends LitElement {
 
   private _onClose(): void {
     this.dispatchEvent(new Event('kh-close'));
+  }
+
+  private _onTotpEnrolled(): void {
+    this.renderRoot.querySelector('kh-recovery-settings')?.reload();
   }
 
   private _onIdleInput(event: InputEvent): void {

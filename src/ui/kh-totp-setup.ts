@@ -13,6 +13,9 @@ import { VaultTask } from './vault-task';
  * The QR code is an `<img>` with a data: URL (the CSP allows `img-src data:`), the secret is also
  * shown as text, and the screen says plainly that this route trusts the key server's operator.
  * Online only: offline the section says so.
+ *
+ * @fires kh-totp-enrolled - The server confirmed the enrolment (bubbles, composed): the route is
+ *   active now, so whatever shows the recovery routes (kh-settings → kh-recovery-settings) reloads.
  */
 export class KhTotpSetup extends LitElement {
   static override properties = {
@@ -118,11 +121,11 @@ export class KhTotpSetup extends LitElement {
     if (!vault || !enrollment || this._code === '') return;
     const code = this._code;
     await this.#finish.run(() => vault.finishTotpEnrollment(enrollment.enrollmentId, code));
-    if (!this.#finish.failure) {
-      this._done = true;
-      this._enrollment = undefined;
-      this._qr = undefined;
-    }
+    if (this.#finish.status !== 'done') return;
+    this._done = true;
+    this._enrollment = undefined;
+    this._qr = undefined;
+    this.dispatchEvent(new Event('kh-totp-enrolled', { bubbles: true, composed: true }));
   }
 }
 

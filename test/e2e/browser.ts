@@ -97,6 +97,23 @@ export async function addVirtualAuthenticator(page: Page, opts: { prf?: boolean 
   return { cdp, authenticatorId };
 }
 
+/**
+ * Wipes what a browser's "clear site data" wipes for `origin` — IndexedDB, Cache Storage, local
+ * storage, service workers (CDP `Storage.clearDataForOrigin` 'all') and the cookies — while the
+ * page, its context and any virtual authenticator stay: a passkey outlives the site's storage.
+ */
+export async function clearSiteData(page: Page, origin: string): Promise<void> {
+  // Not detached afterwards: detaching any CDP session of the page also ends Chromium's virtual
+  // authenticator environment ("has not been enabled for this session"), and with it the passkey.
+  const cdp = await page.context().newCDPSession(page);
+  // A controlling service worker would otherwise serve the next load and keep its caches alive.
+  await page.evaluate(async () => {
+    for (const registration of await navigator.serviceWorker.getRegistrations()) await registration.unregister();
+  });
+  await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' });
+  await page.context().clearCookies();
+}
+
 /** Runs axe-core on the page and returns its violations (id and affected targets). */
 export async function axeViolations(page: Page): Promise<Array<{ id: string; targets: string[] }>> {
   const require = createRequire(import.meta.url);
