@@ -72,7 +72,8 @@ export const RecordEnvelope = z.object({
 /**
  * `PUT /api/records/{id}`: create (expectedVersion 0), replace, or delete (deleted: true, no
  * ciphertext) the record if it is still at expectedVersion; otherwise 409 `stale_version` with
- * the current record in `error.current` (null when it does not exist).
+ * the current record in `error.current` (null when it does not exist). A deletion at
+ * expectedVersion 0 of a record the server never had stores a tombstone at version 1.
  */
 export const RecordWriteRequest = z
   .object({
@@ -94,9 +95,12 @@ export const RecordChangesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(RECORD_CHANGES_PAGE_MAX).default(RECORD_CHANGES_PAGE_DEFAULT),
 });
 /**
- * One page of changes. `cursor` is the seq to ask after next; `more` says another page is waiting.
- * `reset` means tombstones after the caller's cursor were purged: the client must pull again from
- * 0 and then drop every synced local record that pull did not mention.
+ * One page of changes. `cursor` is the seq to ask after next (`after` itself when nothing is new);
+ * `more` says another page is waiting.
+ * `reset` means tombstones after the caller's cursor were purged (or the cursor is ahead of every
+ * seq the account has, e.g. after a database restore): the client must pull again from 0 and then
+ * drop every synced local record that pull did not mention. A reset page has no changes, cursor 0
+ * and `more: true`.
  */
 export const RecordChanges = z.object({
   changes: z.array(RecordEnvelope),

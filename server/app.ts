@@ -12,6 +12,7 @@ import { backupRoutes } from './routes/backup';
 import { deviceRoutes } from './routes/devices';
 import { healthRoutes } from './routes/health';
 import { passkeyRoutes } from './routes/passkeys';
+import { recordRoutes } from './routes/records';
 import { pinRecoveryRoutes } from './routes/recovery-pin';
 import { recoveryStatusRoutes } from './routes/recovery-status';
 import { totpRecoveryRoutes } from './routes/recovery-totp';
@@ -40,6 +41,7 @@ export function buildApp(deps: AppDeps) {
     .route('/passkeys', passkeyRoutes(deps))
     .route('/devices', deviceRoutes(deps))
     .route('/backup', backupRoutes(deps))
+    .route('/records', recordRoutes(deps))
     .route('/recovery/pin', pinRecoveryRoutes(deps))
     .route('/recovery/totp', totpRecoveryRoutes(deps))
     .route('/recovery', recoveryStatusRoutes(deps))

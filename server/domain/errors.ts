@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../protocol/errors';
+import type { ErrorCode, RecordEnvelopeWire } from '../../protocol/errors';
 
 /**
  * The server's one error family (STYLE habit 2): a stable `code` the API maps to a status, a message
@@ -10,7 +10,7 @@ export class KeyholdError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: { currentVersion?: number; retryAfterSeconds?: number; guessesLeft?: number } = {},
+    readonly details: { currentVersion?: number; retryAfterSeconds?: number; guessesLeft?: number; current?: RecordEnvelopeWire | null } = {},
     options?: { cause?: unknown },
   ) {
     super(message, options);

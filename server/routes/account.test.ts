@@ -10,7 +10,7 @@ const ciphertext = (bytes = 256): string => encodeBase64Url(new Uint8Array(rando
 
 // rate_limits has no user column: its counters are keyed by name, live one minute, and are purged.
 /** Tables whose rows belong to a user through `user_id` (`users` is keyed by `id`), with a column that orders them. */
-const USER_TABLES = { credentials: 'id', devices: 'id', challenges: 'challenge', sessions: 'id_hash', secret_blobs: 'ref', audit_log: 'seq' } as const;
+const USER_TABLES = { credentials: 'id', devices: 'id', challenges: 'challenge', sessions: 'id_hash', secret_blobs: 'ref', records: 'seq', record_counters: 'user_id', audit_log: 'seq' } as const;
 
 describe.each(DIALECTS)('account (%s)', (dialect) => {
   let server: TestServer;
@@ -39,7 +39,10 @@ describe.each(DIALECTS)('account (%s)', (dialect) => {
     const wrap = ciphertext(80);
     expect((await user.client.put('/api/backup/key-bundle', { blob: keyBundle, expectedVersion: 0 })).status).toBe(200);
     expect((await user.client.put(`/api/backup/wrap-prf/${user.credentialId}`, { blob: wrap, expectedVersion: 0 })).status).toBe(200);
-    return { user, secondPasskey: added.body.passkey.id as string, device, deviceClient, keyBundle, wrap };
+    const record = { id: encodeBase64Url(new Uint8Array(randomBytes(16))), v: 1, deleted: false, wrappedDek: ciphertext(60), ciphertext: ciphertext() };
+    const { id: recordId, ...recordBody } = record;
+    expect((await deviceClient.put(`/api/records/${recordId}`, { expectedVersion: 0, ...recordBody })).status).toBe(200);
+    return { user, secondPasskey: added.body.passkey.id as string, device, deviceClient, keyBundle, wrap, record };
   }
 
   beforeAll(async () => {
@@ -102,8 +105,8 @@ describe.each(DIALECTS)('account (%s)', (dialect) => {
   });
 
   describe('export', () => {
-    it('holds the key bundle ciphertext, the wraps, devices, passkeys and every audit entry', async () => {
-      const { user, secondPasskey, device, keyBundle, wrap } = await populatedUser();
+    it('holds the key bundle ciphertext, the wraps, records, devices, passkeys and every audit entry', async () => {
+      const { user, secondPasskey, device, keyBundle, wrap, record } = await populatedUser();
       const reply = await user.client.get('/api/account/export');
       expect(reply.status).toBe(200);
       expect(reply.headers.get('content-disposition')).toBe('attachment; filename="keyhold-export.json"');
@@ -111,6 +114,7 @@ describe.each(DIALECTS)('account (%s)', (dialect) => {
       expect(body).toMatchObject({ format: 'keyhold-export/v1', user: { id: user.userId, username: user.username } });
       expect(body.backup.keyBundle).toMatchObject({ blob: keyBundle, version: 1 });
       expect(body.backup.wrapPrf).toEqual([expect.objectContaining({ credentialId: user.credentialId, blob: wrap, version: 1 })]);
+      expect(body.records).toEqual([{ ...record, version: 1, seq: 1, updatedAt: server.clock.now }]);
       expect(body.devices).toEqual([expect.objectContaining({ id: device.deviceId, name: 'Laptop', publicKey: expect.objectContaining({ kty: 'EC', crv: 'P-256' }) })]);
       expect(body.passkeys.map((p: { id: string }) => p.id).sort()).toEqual([user.credentialId, secondPasskey].sort());
 

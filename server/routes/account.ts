@@ -6,9 +6,11 @@ import { deleteUserRows, findUserById, listCredentials } from '../store/accounts
 import { appendAuditEvent, eraseAuditChain, listAuditEvents } from '../store/audit';
 import { listDevices } from '../store/devices';
 import { findPinRecovery } from '../store/pin-recovery';
+import { listAllRecords } from '../store/records';
 import { listSecrets, readSecret } from '../store/secrets';
 import { findTotpRecovery } from '../store/totp-recovery';
 import { endSession } from '../store/sessions';
+import { toEnvelope } from '../domain/records';
 import { inUserTransaction } from '../domain/user-transaction';
 import { createRouter, type AppDeps } from '../http/context';
 import { clearSessionCookie, requireSession, sessionOf } from '../http/middleware';
@@ -66,7 +68,7 @@ export function accountRoutes(deps: AppDeps) {
     )
     .openapi(
       createRoute({
-        method: 'get', path: '/account/export', tags: ['account'], summary: 'Everything stored about the user: ciphertexts and audit entries', security: sessionCookie,
+        method: 'get', path: '/account/export', tags: ['account'], summary: 'Everything stored about the user: ciphertexts, records and audit entries', security: sessionCookie,
         middleware: [passkeyOnly] as const,
         responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'The export'), ...errorResponses },
       }),
@@ -77,7 +79,7 @@ export function accountRoutes(deps: AppDeps) {
         const now = deps.now();
         // HEAD runs this handler too; only a real download is an export worth a line in the log.
         if (c.req.method === 'GET') await inUserTransaction(deps.store, userId, (tx) => appendAuditEvent(tx, userId, 'account.exported', {}, now));
-        const [passkeys, devices, keyBundle, wraps, audit, pin, totp] = await Promise.all([
+        const [passkeys, devices, keyBundle, wraps, audit, pin, totp, records] = await Promise.all([
           listCredentials(deps.store, userId),
           listDevices(deps.store, userId),
           readSecret(deps.store, userId, 'key_bundle'),
@@ -85,6 +87,7 @@ export function accountRoutes(deps: AppDeps) {
           listAuditEvents(deps.store, userId, Number.MAX_SAFE_INTEGER),
           findPinRecovery(deps.store, userId),
           findTotpRecovery(deps.store, userId),
+          listAllRecords(deps.store, userId),
         ]);
         c.header('Content-Disposition', 'attachment; filename="keyhold-export.json"');
         return c.json({
@@ -94,6 +97,8 @@ export function accountRoutes(deps: AppDeps) {
           passkeys: passkeys.map((p) => ({ ...describePasskey(p), publicKey: p.public_key, counter: p.counter })),
           devices: devices.map((d) => ({ id: d.id, name: d.name, publicKey: JSON.parse(d.public_key_jwk) as unknown, createdAt: d.created_at, revokedAt: d.revoked_at })),
           backup: { keyBundle: keyBundle ?? null, wrapPrf: wraps.map(({ ref, ...b }) => ({ credentialId: ref, ...b })) },
+          // Every record envelope, tombstones included, in change-feed order.
+          records: records.map(toEnvelope),
           // The user's ciphertexts and counters; what is sealed under the pepper (k_u, the TOTP secret, R) stays on the server.
           recovery: {
             pin: pin ? { salt: pin.salt, argon2: { memoryKiB: pin.argon2_memory_kib, iterations: pin.argon2_iterations, parallelism: pin.argon2_parallelism }, wrap: pin.wrap, guessesLeft: pin.guesses_left, allowance: pin.allowance, version: pin.version, updatedAt: pin.updated_at } : null,

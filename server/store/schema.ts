@@ -121,6 +121,38 @@ export interface TotpRecoveryTable {
   updated_at: number;
 }
 
+/**
+ * One encrypted record (issue 5: sync), as opaque as the backup blobs: the server never sees a
+ * plaintext field. `version` is the record's compare-and-set counter; `seq` its place in the
+ * account's change feed. A tombstone (`deleted` 1) keeps its id, version and seq but no ciphertext.
+ */
+export interface RecordsTable {
+  user_id: string;
+  /** Chosen by the client (base64url); unique per account only. */
+  id: string;
+  version: number;
+  seq: number;
+  deleted: number;
+  /** The plaintext format version the client binds into the AAD. */
+  v: number;
+  wrapped_dek: string | null;
+  ciphertext: string | null;
+  /** Characters of ciphertext plus wrapped DEK: what the record costs to keep (0 for a tombstone). */
+  size: number;
+  updated_at: number;
+}
+
+/** Per-account counters of the change feed; created by an account's first record write. */
+export interface RecordCountersTable {
+  user_id: string;
+  /** The last seq handed out: every write takes the next one. */
+  seq: number;
+  /** Records that are not tombstones, for the quota and the feed's `total`. */
+  live: number;
+  /** Highest seq of a purged tombstone: a feed cursor below it may have missed a deletion. */
+  purged_seq: number;
+}
+
 export interface KeyholdDatabase {
   users: UsersTable;
   credentials: CredentialsTable;
@@ -132,6 +164,8 @@ export interface KeyholdDatabase {
   rate_limits: RateLimitsTable;
   pin_recovery: PinRecoveryTable;
   totp_recovery: TotpRecoveryTable;
+  records: RecordsTable;
+  record_counters: RecordCountersTable;
 }
 
 export type Db = Kysely<KeyholdDatabase>;

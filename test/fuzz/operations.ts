@@ -10,6 +10,7 @@ import {
   PinRegisterStartRequest,
   PutKeyBundleRequest,
   PutWrapPrfRequest,
+  RecordWriteRequest,
   RegisterDeviceRequest,
   RegisterOptionsRequest,
   RegisterVerifyRequest,
@@ -21,7 +22,8 @@ import {
 
 /** The parts of an OpenAPI 3.1 document the fuzzer walks. */
 export interface JsonSchema {
-  type?: string;
+  /** A list for a nullable field (`['string', 'null']`). */
+  type?: string | string[];
   properties?: Record<string, JsonSchema>;
   required?: string[];
   items?: JsonSchema;
@@ -64,6 +66,11 @@ export interface Contract {
   auditsWhenSignedIn?: true;
   /** A compare-and-set write: a body whose `expectedVersion` is not the stored one is refused. */
   compareAndSet?: true;
+  /**
+   * The path names something the client chooses (a record id): an id that names nothing stored is
+   * no refusal but a record at version 0, which a compare-and-set at expectedVersion 0 creates.
+   */
+  clientChosenId?: true;
 }
 
 /**
@@ -107,6 +114,9 @@ export const CONTRACTS: Record<string, Contract> = {
   'POST /recovery/totp/recover': { kind: 'ceremony', body: TotpRecoverRequest },
   'DELETE /recovery/totp': { kind: 'write' },
   'GET /recovery/status': { kind: 'read' },
+  // Records: world.ts stores one at `storedVersion` under every real id.
+  'GET /records/changes': { kind: 'read' },
+  'PUT /records/{id}': { kind: 'write', body: RecordWriteRequest, compareAndSet: true, clientChosenId: true },
 };
 
 export interface Operation {

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { z } from 'zod';
+import { RecordEnvelope } from '../../protocol/api';
 import { ERROR_CODES } from '../../protocol/errors';
 import { STATUS_OF } from '../../server/http/errors';
 import { brokenParts, describeRequest, mayBeAccepted, type FuzzRequest, type Reply } from './requests';
@@ -13,6 +14,7 @@ const StrictErrorBody = z.strictObject({
     currentVersion: z.number().int().optional(),
     retryAfterSeconds: z.number().int().optional(),
     guessesLeft: z.number().int().optional(),
+    current: RecordEnvelope.strict().nullable().optional(),
   }),
 });
 

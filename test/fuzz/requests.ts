@@ -95,11 +95,14 @@ export function brokenParts(req: FuzzRequest, world: FuzzWorld): string[] {
   if (sizeOf(req.body) > world.bodyLimit) parts.push('oversized body');
   if (op.method !== 'GET' && req.origin !== ORIGIN) parts.push('foreign origin');
   if (op.needsSession && (req.session === 'none' || req.session === 'forged')) parts.push('no session');
-  for (const name of op.pathParams) if (!world.realIds.includes(req.params[name]!)) parts.push(`unknown ${name}`);
+  const unknownParams = op.pathParams.filter((name) => !world.realIds.includes(req.params[name]!));
+  if (!op.contract?.clientChosenId) for (const name of unknownParams) parts.push(`unknown ${name}`);
   if (op.contract?.body) {
     const accepted = acceptedBody(req.body, op.contract.body);
+    // A client-chosen id that names nothing is at version 0 (a malformed one is refused anyway).
+    const storedVersion = op.contract.clientChosenId && unknownParams.length > 0 ? 0 : world.storedVersion;
     if (!accepted) parts.push('body');
-    else if (op.contract.compareAndSet && (accepted.value as { expectedVersion?: unknown }).expectedVersion !== world.storedVersion) parts.push('stale expectedVersion');
+    else if (op.contract.compareAndSet && (accepted.value as { expectedVersion?: unknown }).expectedVersion !== storedVersion) parts.push('stale expectedVersion');
   }
   return parts;
 }

@@ -22,6 +22,11 @@ export const marker = fc.stringMatching(/^[A-Za-z][A-Za-z0-9]{9,15}$/);
 export function conforming(schema: JsonSchema, opts: { complete?: boolean; name?: string } = {}): fc.Arbitrary<unknown> {
   const { complete = false, name = '' } = opts;
   if (schema.enum) return fc.constantFrom(...schema.enum);
+  if (Array.isArray(schema.type)) {
+    // A nullable field: `complete` fills it with a value, like every optional field.
+    const types = complete ? schema.type.filter((t) => t !== 'null') : schema.type;
+    return fc.oneof(...types.map((type) => (type === 'null' ? fc.constant(null) : conforming({ ...schema, type }, opts))));
+  }
   switch (schema.type) {
     case 'string':
       if (name === 'username') return fc.oneof(fc.stringMatching(USERNAME_PATTERN), base64urlString(1, 40));
@@ -85,7 +90,8 @@ function replaceAt(value: unknown, path: Path, next: unknown): unknown {
  * that are not, and an unknown extra key. `tag` is the caller's marker string for new values.
  */
 function breakages(value: unknown, schema: JsonSchema | undefined, tag: string): Array<[string, unknown]> {
-  const type = schema?.type ?? (Array.isArray(value) ? 'array' : typeof value);
+  // A nullable field breaks like its non-null type (null itself is among the breakages below, and valid there).
+  const type = (Array.isArray(schema?.type) ? schema.type.find((t) => t !== 'null') : schema?.type) ?? (Array.isArray(value) ? 'array' : typeof value);
   const list: Array<[string, unknown]> = [
     ['null', null],
     ['removed', REMOVE],

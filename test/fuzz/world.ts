@@ -10,7 +10,7 @@ export interface FuzzWorld {
   ids: { user: string; passkey: string; device: string; revokedDevice: string };
   /** Every id above: a path parameter holding one of these may name something that exists. */
   realIds: string[];
-  /** The version the key bundle and the passkey's wrap_prf are both stored at. */
+  /** The version the key bundle, the passkey's wrap_prf and the records are all stored at. */
   storedVersion: number;
   bodyLimit: number;
 }
@@ -22,7 +22,7 @@ async function expectOk(what: string, reply: Promise<{ status: number; body: unk
 
 /**
  * A user with a passkey, a live and a revoked device, a device session, a key bundle, a PRF wrap,
- * PIN recovery and TOTP: every guarded table holds rows a broken request could damage.
+ * PIN recovery, TOTP and records: every guarded table holds rows a broken request could damage.
  */
 export async function seedWorld(server: TestServer): Promise<FuzzWorld> {
   const owner = await createAccount(server, 'fuzz-owner');
@@ -37,6 +37,12 @@ export async function seedWorld(server: TestServer): Promise<FuzzWorld> {
   await enrollTotp(server, owner.client);
   if (!owner.client.cookie || !deviceClient.cookie) throw new Error('seeding left a client without a session cookie');
   const ids = { user: owner.userId, passkey: owner.credentialId, device: phone.deviceId, revokedDevice: old.deviceId };
+  // A record (the last one a tombstone) at version 1 under every real id: a path id naming one is
+  // a stale write unless expectedVersion is 1.
+  for (const [i, id] of Object.values(ids).entries()) {
+    const write = i < 3 ? { deleted: false, wrappedDek: 'd3JhcHBlZC1kZWs', ciphertext: `cmVjb3JkLWNpcGhlcnRleHQ${i}` } : { deleted: true, wrappedDek: null, ciphertext: null };
+    await expectOk(`record ${i}`, owner.client.put(`/api/records/${id}`, { expectedVersion: 0, v: 1, ...write }));
+  }
   return {
     cookies: { passkey: owner.client.cookie, device: deviceClient.cookie },
     ids,
@@ -51,7 +57,7 @@ export async function seedWorld(server: TestServer): Promise<FuzzWorld> {
  * purpose: a well-formed options request issues a challenge and counts a hit. So are the decoy
  * rows of the recovery tables: a well-formed recovery start for an unknown username creates one.
  */
-export const GUARDED_TABLES = ['users', 'credentials', 'devices', 'secret_blobs', 'audit_log', 'sessions'] as const;
+export const GUARDED_TABLES = ['users', 'credentials', 'devices', 'secret_blobs', 'audit_log', 'sessions', 'records', 'record_counters'] as const;
 const RECOVERY_TABLES = ['pin_recovery', 'totp_recovery'] as const;
 
 const canonical = (row: object): string =>

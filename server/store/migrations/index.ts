@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_initial';
 import * as m002 from './002_recovery';
+import * as m003 from './003_records';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped: add the next. */
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
   '002_recovery': m002,
+  '003_records': m003,
 };
 
 export const migrationProvider: MigrationProvider = {
