@@ -15,6 +15,12 @@ describe('configuration', () => {
     expect(config.sessionIdleMs).toBe(30 * 60_000);
     expect(config.sessionAbsoluteMs).toBe(12 * 3_600_000);
     expect(config.bodyLimitBytes).toBe(64 * 1024);
+    expect(config.records).toEqual({ maxCiphertextChars: 60 * 1024, maxPerUser: 25_000, tombstoneRetentionMs: 90 * 86_400_000 });
+  });
+
+  it('reads the record limits and the tombstone retention', () => {
+    const config = loadConfig({ RECORD_MAX_CHARS: '1000', RECORDS_MAX_PER_USER: '50', TOMBSTONE_RETENTION_DAYS: '7' });
+    expect(config.records).toEqual({ maxCiphertextChars: 1000, maxPerUser: 50, tombstoneRetentionMs: 7 * 86_400_000 });
   });
 
   it.each([
@@ -25,6 +31,9 @@ describe('configuration', () => {
     [{ PEPPER: 'too-short' }, 'PEPPER'],
     [{ TLS_CERT: '/cert.pem' }, 'TLS_CERT'],
     [{ SESSION_IDLE_MINUTES: '0' }, 'SESSION_IDLE_MINUTES'],
+    [{ RECORD_MAX_CHARS: '0' }, 'RECORD_MAX_CHARS'],
+    [{ RECORDS_MAX_PER_USER: 'many' }, 'RECORDS_MAX_PER_USER'],
+    [{ TOMBSTONE_RETENTION_DAYS: '1.5' }, 'TOMBSTONE_RETENTION_DAYS'],
   ])('refuses %o naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^invalid configuration: ${name} `));

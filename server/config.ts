@@ -2,7 +2,10 @@ import { z } from 'zod';
 import {
   BODY_LIMIT_BYTES,
   PIN_RECOVERY_GUESSES,
+  RECORD_CIPHERTEXT_MAX_CHARS,
+  RECORDS_MAX_PER_USER,
   RECOVERY_SESSION_MS,
+  TOMBSTONE_RETENTION_DAYS,
   TOTP_DIGITS,
   TOTP_LOCK_FAILURES,
   TOTP_PERIOD_SECONDS,
@@ -22,11 +25,17 @@ export interface ServerConfig {
   dataDir: string;
   /** `undefined` → the embedded SQLite file `${dataDir}/keyhold.sqlite`. */
   databaseUrl: string | undefined;
+  /** PostgreSQL connection pool of this process (unused with SQLite). */
+  databasePool: DatabasePoolSettings;
   rpId: string;
   rpName: string;
   origin: string;
   /** Base64url pepper from the environment; `undefined` → read or create `${dataDir}/pepper`. */
   pepper: string | undefined;
+  /** The pepper being retired during a rotation (opens, never seals); `undefined` → `${dataDir}/pepper.previous` if present. */
+  pepperPrevious: string | undefined;
+  /** The pepper decoys are derived from; `undefined` → `${dataDir}/pepper.decoys` if present, else the pepper. */
+  pepperDecoys: string | undefined;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   sessionIdleMs: number;
@@ -44,6 +53,26 @@ export interface ServerConfig {
   /** Absolute lifetime of a session opened by a recovery. */
   recoverySessionMs: number;
   totp: TotpPolicy;
+  records: RecordPolicy;
+}
+
+/** Limits of encrypted record sync (issue 5). */
+export interface RecordPolicy {
+  /** Longest record ciphertext stored, in base64url characters (BODY_LIMIT_BYTES bounds it too). */
+  maxCiphertextChars: number;
+  /** Live (not deleted) records per account. */
+  maxPerUser: number;
+  /** Age after which `npm run purge` removes a tombstone. */
+  tombstoneRetentionMs: number;
+}
+
+/** node-postgres pool settings: each process holds up to `max` connections. */
+export interface DatabasePoolSettings {
+  max: number;
+  /** A connection unused this long is closed. */
+  idleTimeoutMs: number;
+  /** Longest wait for a connection (a new one, or a free one when all `max` are busy) before the request fails. */
+  connectionTimeoutMs: number;
 }
 
 /** RFC 6238 settings and the attempt limits of TOTP recovery. */
@@ -61,6 +90,11 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 const flag = (fallback: boolean) =>
   z.enum(['1', '0', 'true', 'false', 'yes', 'no']).default(fallback ? 'true' : 'false').transform((v) => ['1', 'true', 'yes'].includes(v));
 
+const pepperValue = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes in base64url (43 characters); generate one with `openssl rand 32 | basenc --base64url`')
+  .optional();
+
 const envSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -73,10 +107,12 @@ const envSchema = z
     RP_ID: z.string().min(1).default('localhost'),
     RP_NAME: z.string().min(1).default('Keyhold'),
     ORIGIN: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
-    PEPPER: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes in base64url (43 characters); generate one with `openssl rand 32 | basenc --base64url`')
-      .optional(),
+    PEPPER: pepperValue,
+    PEPPER_PREVIOUS: pepperValue,
+    PEPPER_DECOYS: pepperValue,
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+    DATABASE_POOL_IDLE_SECONDS: positiveInt(30),
+    DATABASE_CONNECT_TIMEOUT_SECONDS: positiveInt(10),
     TLS_CERT: z.string().min(1).optional(),
     TLS_KEY: z.string().min(1).optional(),
     SESSION_IDLE_MINUTES: positiveInt(SESSION_IDLE_MS / 60_000),
@@ -95,6 +131,9 @@ const envSchema = z
     TOTP_THROTTLE_FAILURES: positiveInt(TOTP_THROTTLE_FAILURES),
     TOTP_THROTTLE_MINUTES: positiveInt(TOTP_THROTTLE_WINDOW_MS / 60_000),
     TOTP_LOCK_FAILURES: positiveInt(TOTP_LOCK_FAILURES),
+    RECORD_MAX_CHARS: positiveInt(RECORD_CIPHERTEXT_MAX_CHARS),
+    RECORDS_MAX_PER_USER: positiveInt(RECORDS_MAX_PER_USER),
+    TOMBSTONE_RETENTION_DAYS: positiveInt(TOMBSTONE_RETENTION_DAYS),
   })
   .superRefine((env, ctx) => {
     const host = new URL(env.ORIGIN).hostname;
@@ -129,10 +168,17 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     host: e.HOST,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
+    databasePool: {
+      max: e.DATABASE_POOL_MAX,
+      idleTimeoutMs: e.DATABASE_POOL_IDLE_SECONDS * 1000,
+      connectionTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000,
+    },
     rpId: e.RP_ID,
     rpName: e.RP_NAME,
     origin: new URL(e.ORIGIN).origin,
     pepper: e.PEPPER,
+    pepperPrevious: e.PEPPER_PREVIOUS,
+    pepperDecoys: e.PEPPER_DECOYS,
     tlsCert: e.TLS_CERT,
     tlsKey: e.TLS_KEY,
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
@@ -153,6 +199,11 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
       throttleFailures: e.TOTP_THROTTLE_FAILURES,
       throttleWindowMs: e.TOTP_THROTTLE_MINUTES * 60_000,
       lockFailures: e.TOTP_LOCK_FAILURES,
+    },
+    records: {
+      maxCiphertextChars: e.RECORD_MAX_CHARS,
+      maxPerUser: e.RECORDS_MAX_PER_USER,
+      tombstoneRetentionMs: e.TOMBSTONE_RETENTION_DAYS * 86_400_000,
     },
   };
 }
