@@ -7,7 +7,10 @@ import { encodeBase64Url } from '../protocol/base64url';
 import { newDeviceKey, signDeviceChallenge } from '../test/helpers/accounts';
 import { DIALECTS } from '../test/helpers/harness';
 import { createTestDatabase } from '../test/helpers/postgres';
+import { sealedRecord } from '../test/helpers/records';
 import { ARGON2, blindPin, pinInput } from '../test/helpers/recovery';
+import { withoutPrfOutput } from '../protocol/webauthn';
+import { ORIGIN } from '../test/helpers/harness';
 import { createAccountOver, ProcessClient, startServerProcess, type ProcessReply, type ServerProcess } from '../test/helpers/server-process';
 import { loadConfig } from './config';
 import { totpCodeAt } from './domain/totp-codes';
@@ -167,5 +170,42 @@ describe.each(DIALECTS)('two server processes on one %s database', (dialect: Dia
     expectCode(await recover(url(1), user.username, wrong), 423, 'totp_locked');
     await waitOutThrottle(user.userId);
     for (const base of urls) expectCode(await recover(base, user.username, await nextCode(user.secret)), 423, 'totp_locked');
+  });
+
+  it('signs in with a passkey across the processes (options on one, verify on the other) and refuses a replayed assertion on either', async () => {
+    const owner = new ProcessClient();
+    const username = `passkeyer${++names}`;
+    const { authenticator } = await createAccountOver(owner, url(0), username);
+    const agent = new ProcessClient();
+    const options = await agent.post(url(0), '/api/passkeys/signin/options', { username });
+    const response = withoutPrfOutput(await authenticator.authenticate(options.body, { origin: ORIGIN }));
+    const verified = await agent.post(url(1), '/api/passkeys/signin/verify', { response });
+    expect(verified.status, JSON.stringify(verified.body)).toBe(200);
+    // The same signed assertion again, on each process: its challenge was spent on the other.
+    for (const base of urls) {
+      const replay = await new ProcessClient().post(base, '/api/passkeys/signin/verify', { response });
+      expect(replay.status).toBe(400);
+      expect(replay.body.error.code).toBe('challenge_invalid');
+    }
+  });
+
+  it('holds record compare-and-set across the processes: one write per version wins, and both serve the same feed', async () => {
+    const client = new ProcessClient();
+    await createAccountOver(client, url(0), `syncer${++names}`);
+    const id = 'cmVjb3JkLWlk';
+    // 40 creates of one id at once, half on each process: exactly one lands.
+    const creates = await Promise.all(Array.from({ length: 40 }, (_, i) => client.call(url(i), 'PUT', `/api/records/${id}`, { expectedVersion: 0, ...sealedRecord() })));
+    expect(creates.map((r) => r.status).filter((s) => s >= 500)).toEqual([]);
+    expect(creates.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(creates.filter((r) => r.status === 409).map((r) => r.body.error.current?.version)).toEqual(Array(39).fill(1));
+    // Then a race per version, alternating which process each writer talks to: one winner each time.
+    for (let version = 1; version <= 5; version++) {
+      const race = await Promise.all(Array.from({ length: 6 }, (_, i) => client.call(url(i + version), 'PUT', `/api/records/${id}`, { expectedVersion: version, ...sealedRecord() })));
+      expect(race.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
+      expect(race.find((r) => r.status === 200)!.body.version).toBe(version + 1);
+    }
+    const feeds = await Promise.all(urls.map((base) => client.get(base, '/api/records/changes?after=0')));
+    expect(feeds[0]!.body).toEqual(feeds[1]!.body);
+    expect(feeds[0]!.body.changes).toEqual([expect.objectContaining({ id, version: 6, seq: 6, deleted: false })]);
   });
 });
