@@ -1,3 +1,4 @@
+import type { SyncFailureCode } from '../vault/sync/sync-engine';
 import type { UiFailure } from './vault-controller-like';
 
 type FailureCode = UiFailure['code'];
@@ -31,4 +32,19 @@ const MESSAGES: Record<FailureCode, string> = {
 
 export function describeFailure(failure: UiFailure, overrides: Partial<Record<FailureCode, string>> = {}): string {
   return overrides[failure.code] ?? MESSAGES[failure.code];
+}
+
+/**
+ * Why sync stopped (sync/sync-engine.ts), said as what happened to the person's items and what
+ * they can do: nothing is lost in any of these, and the line has to say so.
+ */
+const SYNC_MESSAGES: Record<SyncFailureCode, string> = {
+  record_too_large: 'One item is too large for the server; it stays on this device only. Shorten it to sync it.',
+  record_quota_exceeded: 'Your account holds as many items as the server allows; new items stay on this device only. Delete some you no longer need to sync again.',
+  device_revoked: 'This device was removed from your account, so it no longer syncs. Everything on it stays here, and your PIN still opens it.',
+  server_error: 'Sync stopped: the server had a problem. Your changes are safe on this device; Keyhold will try again.',
+};
+
+export function describeSyncFailure(code: SyncFailureCode): string {
+  return SYNC_MESSAGES[code];
 }

@@ -3,7 +3,9 @@ import { live } from 'lit/directives/live.js';
 import { generatePassword } from '../vault/password-generator';
 import type { RecordContent, RecordKind } from '../vault/vault-state';
 import { describeFailure } from './failure-messages';
-import { emptyRecord, validateRecord, type RecordErrors, type RecordField } from './record-form';
+import { CONFLICT_SETTLED, type ConflictResolved } from './kh-conflict-banner';
+import './kh-quick-toggle';
+import { emptyRecord, sameRecord, validateRecord, type RecordErrors, type RecordField } from './record-form';
 import { sharedStyles } from './shared-styles';
 import type { VaultControllerLike } from './vault-controller-like';
 import { VaultTask } from './vault-task';
@@ -13,7 +15,10 @@ import { VaultTask } from './vault-task';
  * copy, URL, notes) or a note (title, body). New when `recordId` is null. Save, Delete (after a
  * confirm step) and Cancel all end with `kh-close`; the vault's `RECORDS_CHANGED` refreshes the list.
  *
+ * A conflict copy (sync) opens under a banner offering to settle it (kh-conflict-banner.ts).
+ *
  * @fires kh-close - The editor is done (saved, deleted or cancelled); the host shows the list again.
+ * @fires kh-open-record - A settled conflict left another record to show; `detail` is `{ id, kind }`.
  */
 export class KhRecordEditor extends LitElement {
   static override properties = {
@@ -25,6 +30,7 @@ export class KhRecordEditor extends LitElement {
     _showPassword: { state: true },
     _confirmDelete: { state: true },
     _copyStatus: { state: true },
+    _conflictNotice: { state: true },
   };
 
   static override styles = [
@@ -56,6 +62,9 @@ export class KhRecordEditor extends LitElement {
   declare private _showPassword: boolean;
   declare private _confirmDelete: boolean;
   declare private _copyStatus: string;
+  /** What settling a conflict did, said once the record it left is open. */
+  declare private _conflictNotice: string;
+  #focusHeadingOnLoad = false;
   readonly #load = new VaultTask<RecordContent>(this);
   readonly #save = new VaultTask<string>(this);
   readonly #delete = new VaultTask<void>(this);
@@ -70,20 +79,40 @@ export class KhRecordEditor extends LitElement {
     this._showPassword = false;
     this._confirmDelete = false;
     this._copyStatus = '';
+    this._conflictNotice = '';
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (!changed.has('recordId') && !changed.has('kind') && !changed.has('vault')) return;
+    if (changed.has('recordId')) this.#forgetRecordState();
     const vault = this.vault;
     const id = this.recordId;
     if (id === null || !vault) {
       this._draft = emptyRecord(this.kind);
       return;
     }
+    this.#loadRecord(vault, id);
+  }
+
+  #loadRecord(vault: VaultControllerLike, id: string): void {
     this._draft = undefined;
-    void this.#load.run(() => vault.readRecord(id)).then((content) => {
-      if (content && this.recordId === id) this._draft = content;
+    void this.#load.run(() => vault.readRecord(id)).then(async (content) => {
+      if (!content || this.recordId !== id) return;
+      this._draft = content;
+      if (!this.#focusHeadingOnLoad) return;
+      // The banner whose button had the focus is gone: the heading names what is open now.
+      this.#focusHeadingOnLoad = false;
+      await this.updateComplete;
+      this.renderRoot.querySelector<HTMLElement>('h2')?.focus();
     });
+  }
+
+  /** Another record is opening in this same element (a settled conflict): no confirm step or field error carries over. */
+  #forgetRecordState(): void {
+    this._confirmDelete = false;
+    this._errors = {};
+    this._showPassword = false;
+    this._copyStatus = '';
   }
 
   protected override render(): unknown {
@@ -101,6 +130,16 @@ export class KhRecordEditor extends LitElement {
     const failure = this.#save.failure ?? this.#delete.failure;
     return html`
       <h2 tabindex="-1">${heading}</h2>
+      <p class="ok msg" role="status" data-test="conflict-notice">${this._conflictNotice}</p>
+      ${draft.conflictOf && this.recordId !== null
+        ? html`<kh-conflict-banner
+            .vault=${this.vault}
+            .copyId=${this.recordId}
+            .originalId=${draft.conflictOf}
+            ?blocked=${busy || (this.#load.value !== undefined && !sameRecord(draft, this.#load.value))}
+            @kh-conflict-resolved=${this._onConflictResolved}
+          ></kh-conflict-banner>`
+        : nothing}
       <form novalidate @submit=${this._onSave}>
         <fieldset ?disabled=${busy}>
           <legend class="visually-hidden">${this.recordId === null ? `New ${noun}` : `Edit ${noun}`}</legend>
@@ -119,6 +158,7 @@ export class KhRecordEditor extends LitElement {
         </fieldset>
         <p class="error msg" role="alert" data-test="record-error">${failure ? describeFailure(failure) : nothing}</p>
       </form>
+      ${this.recordId === null ? nothing : html`<kh-quick-toggle .vault=${this.vault} .recordId=${this.recordId}></kh-quick-toggle>`}
       ${this.recordId === null ? nothing : this.#renderDelete(busy, noun)}
     `;
   }
@@ -231,6 +271,21 @@ export class KhRecordEditor extends LitElement {
     const id = this.recordId;
     const saved = await this.#save.run(() => vault.saveRecord(id, cleaned));
     if (saved !== undefined) this.#close();
+  }
+
+  private _onConflictResolved(event: CustomEvent<ConflictResolved>): void {
+    const { choice, next } = event.detail;
+    const vault = this.vault;
+    const kind = this._draft?.kind ?? this.kind;
+    if (next === null || !vault) {
+      this.#close();
+      return;
+    }
+    this._conflictNotice = CONFLICT_SETTLED[choice];
+    this.#focusHeadingOnLoad = true;
+    // Keep both leaves this same record (now an ordinary one): read it again here.
+    if (next === this.recordId) this.#loadRecord(vault, next);
+    else this.dispatchEvent(new CustomEvent('kh-open-record', { detail: { id: next, kind } }));
   }
 
   private async _onAskDelete(): Promise<void> {

@@ -10,6 +10,7 @@ import type { StoragePersistence, VaultSettings } from '../vault/vault-state';
 import { describeFailure } from './failure-messages';
 import './kh-audit-log';
 import './kh-change-pin';
+import './kh-quick-settings';
 import './kh-recovery-settings';
 import './kh-totp-setup';
 import { sharedStyles } from './shared-styles';
@@ -105,6 +106,7 @@ export class KhSettings extends LitElement {
       <section class="card"><kh-recovery-settings .vault=${this.vault}></kh-recovery-settings></section>
       <section class="card">${this.#renderTimings()}</section>
       <section class="card">${this.#renderStorage()}</section>
+      <section class="card"><kh-quick-settings .vault=${this.vault}></kh-quick-settings></section>
       <section class="card"><kh-audit-log .vault=${this.vault}></kh-audit-log></section>
     `;
   }

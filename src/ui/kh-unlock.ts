@@ -4,7 +4,10 @@ import { PIN_THROTTLE_MAX_DELAY_MS } from '../../protocol/constants';
 import type { LockReason } from '../vault/vault-state';
 import { CountdownController } from './countdown-controller';
 import { describeFailure } from './failure-messages';
+import './kh-quick-items';
 import { sharedStyles } from './shared-styles';
+import { SyncStatusController } from './sync-status-controller';
+import { describeLockedSync } from './sync-text';
 import type { StateOf, VaultControllerLike } from './vault-controller-like';
 import { VaultTask, type DerivePhase } from './vault-task';
 
@@ -29,7 +32,8 @@ function formatWait(seconds: number): string {
 /**
  * The locked vault: PIN (or passphrase) entry and, when the passkey can unlock on this device,
  * "Unlock with passkey". Says why the vault locked, counts wrong PINs, and after too many shows a
- * countdown to the throttle's `retryAt` (from persisted state, so it survives a reload).
+ * countdown to the throttle's `retryAt` (from persisted state, so it survives a reload). Below
+ * the form, the items the user chose to show on this device without PIN (kh-quick-items).
  */
 export class KhUnlock extends LitElement {
   static override properties = {
@@ -59,6 +63,8 @@ export class KhUnlock extends LitElement {
   declare private _passphrase: boolean;
   readonly #unlock = new VaultTask<void>(this);
   readonly #countdown = new CountdownController(this);
+  /** Locked, sync still runs on ciphertext; the screen says what waits (for the network, or for the PIN). */
+  readonly #sync = new SyncStatusController(this, () => this.vault);
 
   constructor() {
     super();
@@ -85,6 +91,7 @@ export class KhUnlock extends LitElement {
       <h2>Unlock</h2>
       ${state ? html`<p>Vault of <strong>${state.username}</strong></p>` : nothing}
       ${state?.lockedBecause ? html`<p class="hint" data-test="lock-reason">${LOCK_REASONS[state.lockedBecause]}</p>` : nothing}
+      ${this.#renderSync()}
       <form novalidate @submit=${this._onSubmit}>
         <div class="field">
           <label for="pin">${this._passphrase ? 'Passphrase' : 'PIN'}</label>
@@ -127,7 +134,13 @@ export class KhUnlock extends LitElement {
           ? html`<p class="progress"><span class="spinner" aria-hidden="true"></span>${PHASES[this.#unlock.phase ?? 'deriving']}</p>`
           : nothing}</div>
       </form>
+      <kh-quick-items .vault=${this.vault}></kh-quick-items>
     `;
+  }
+
+  #renderSync(): unknown {
+    const note = this.#sync.shown ? describeLockedSync(this.#sync.shown) : null;
+    return note ? html`<p class="hint" data-test="locked-sync">${note}</p>` : nothing;
   }
 
   #renderFailure(failures: number, waiting: boolean): unknown {

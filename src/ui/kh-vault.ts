@@ -3,6 +3,7 @@ import type { RecordKind, RecordSummary } from '../vault/vault-state';
 import { describeFailure } from './failure-messages';
 import './kh-record-editor';
 import './kh-settings';
+import './kh-sync-status';
 import { RecordListController } from './record-list-controller';
 import { sharedStyles } from './shared-styles';
 import type { StateOf, VaultControllerLike } from './vault-controller-like';
@@ -15,16 +16,21 @@ type VaultView =
 
 const LIST: VaultView = { kind: 'list' };
 
+/** "1 conflict", "3 conflicts". */
+const conflicts = (n: number): string => (n === 1 ? '1 conflict' : `${n} conflicts`);
+
 /**
- * The unlocked vault: a toolbar (search, new login, new note, settings, lock) over the list of
- * records, and in their place the record editor or the settings when one is open. Everything
- * decrypted here lives only as long as this element: locking removes it from the page.
+ * The unlocked vault: the sync line and a toolbar (search, new login, new note, settings, lock)
+ * over the list of records, and in their place the record editor or the settings when one is
+ * open. Conflict copies (sync) carry a badge, and a line counts them with a filter to show only
+ * them. Everything decrypted here lives only as long as this element: locking removes it.
  */
 export class KhVault extends LitElement {
   static override properties = {
     vault: { attribute: false },
     state: { attribute: false },
     _view: { state: true },
+    _onlyConflicts: { state: true },
   };
 
   static override styles = [
@@ -89,15 +95,40 @@ export class KhVault extends LitElement {
         font-size: 0.9375rem;
         overflow-wrap: anywhere;
       }
-      .badge {
+      .badges {
         grid-column: 2;
         grid-row: 1 / span 2;
+        display: flex;
+        flex-direction: column;
+        align-items: flex-end;
+        gap: 0.25rem;
+      }
+      .badge {
         padding: 0.125rem 0.5rem;
         border: 1px solid var(--kh-accent, #fbbf24);
         border-radius: 999px;
         color: var(--kh-accent, #fbbf24);
         font-size: 0.8125rem;
         white-space: nowrap;
+      }
+      .badge.conflict {
+        border-color: var(--kh-error);
+        color: var(--kh-error);
+      }
+      .conflicts {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        justify-content: space-between;
+        gap: 0.5rem 0.75rem;
+        margin-bottom: 0.75rem;
+        border-left: 4px solid var(--kh-error);
+      }
+      .conflicts p {
+        margin: 0;
+      }
+      kh-sync-status {
+        margin-bottom: 1rem;
       }
       .empty {
         padding: 1.5rem 1rem;
@@ -121,6 +152,7 @@ export class KhVault extends LitElement {
   declare vault: VaultControllerLike | undefined;
   declare state: StateOf<'unlocked'> | undefined;
   declare private _view: VaultView;
+  declare private _onlyConflicts: boolean;
   readonly #records = new RecordListController(this, () => this.vault);
 
   constructor() {
@@ -128,6 +160,14 @@ export class KhVault extends LitElement {
     this.vault = undefined;
     this.state = undefined;
     this._view = LIST;
+    this._onlyConflicts = false;
+  }
+
+  protected override willUpdate(): void {
+    // The last conflict settled: the filter goes with it, rather than waking up at the next one.
+    if (this._onlyConflicts && this.#records.status === 'ready' && !this.#records.records.some((record) => record.conflictOf !== null)) {
+      this._onlyConflicts = false;
+    }
   }
 
   protected override render(): unknown {
@@ -138,6 +178,7 @@ export class KhVault extends LitElement {
           .recordId=${this._view.id}
           .kind=${this._view.recordKind}
           @kh-close=${this._onCloseView}
+          @kh-open-record=${this._onOpenFromEditor}
         ></kh-record-editor>`;
       case 'settings':
         return html`<kh-settings .vault=${this.vault} @kh-close=${this._onCloseView}></kh-settings>`;
@@ -155,6 +196,7 @@ export class KhVault extends LitElement {
           <button type="button" data-test="lock" @click=${this._onLock}>Lock</button>
         </div>
       </div>
+      <kh-sync-status .vault=${this.vault}></kh-sync-status>
       <div class="toolbar">
         <form class="search" role="search" @submit=${this._onSearchSubmit}>
           <label for="search" class="visually-hidden">Search the vault</label>
@@ -195,9 +237,22 @@ export class KhVault extends LitElement {
           : 'Your vault is empty. Add a login or a note: it is encrypted on this device before it is stored.'}
       </p>`;
     }
+    const conflictCount = list.records.filter((record) => record.conflictOf !== null).length;
+    const onlyConflicts = this._onlyConflicts && conflictCount > 0;
+    const shown = onlyConflicts ? list.records.filter((record) => record.conflictOf !== null) : list.records;
     return html`
-      <ul data-test="records" aria-label="Records">
-        ${list.records.map((record) => this.#renderRecord(record))}
+      ${conflictCount > 0
+        ? html`<div class="card conflicts">
+            <p data-test="conflict-count">
+              ${conflicts(conflictCount)} to review: open each copy to choose which version to keep.
+            </p>
+            <button type="button" data-test="conflicts-only" aria-pressed=${onlyConflicts ? 'true' : 'false'} @click=${this._onToggleConflicts}>
+              Show only conflict copies
+            </button>
+          </div>`
+        : nothing}
+      <ul data-test="records" aria-label=${onlyConflicts ? 'Conflict copies' : 'Records'}>
+        ${shown.map((record) => this.#renderRecord(record))}
       </ul>
     `;
   }
@@ -207,7 +262,12 @@ export class KhVault extends LitElement {
       <button type="button" class="record" data-test="record" data-id=${record.id} data-kind=${record.kind} @click=${this._onOpenRecord}>
         <span class="title">${record.title || (record.kind === 'login' ? 'Untitled login' : 'Untitled note')}</span>
         <span class="subtitle">${record.kind === 'note' ? 'Note' : record.subtitle || 'Login'}</span>
-        ${record.synced ? nothing : html`<span class="badge" data-test="unsynced">not yet synced</span>`}
+        ${record.synced && record.conflictOf === null
+          ? nothing
+          : html`<span class="badges">
+              ${record.conflictOf === null ? nothing : html`<span class="badge conflict" data-test="conflict">conflict copy</span>`}
+              ${record.synced ? nothing : html`<span class="badge" data-test="unsynced">not yet synced</span>`}
+            </span>`}
       </button>
     </li>`;
   }
@@ -228,6 +288,15 @@ export class KhVault extends LitElement {
   private _onOpenRecord(event: Event): void {
     const { id, kind } = (event.currentTarget as HTMLElement).dataset;
     if (id && (kind === 'login' || kind === 'note')) this.#open(id, kind);
+  }
+
+  /** A settled conflict in the editor left another record to show. */
+  private _onOpenFromEditor(event: CustomEvent<{ id: string; kind: RecordKind }>): void {
+    this.#open(event.detail.id, event.detail.kind);
+  }
+
+  private _onToggleConflicts(): void {
+    this._onlyConflicts = !this._onlyConflicts;
   }
 
   private _onRetryList(): void {

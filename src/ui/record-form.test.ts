@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RECORD_FIELD_MAX_CHARS, RECORD_TITLE_MAX_CHARS } from '../../protocol/constants';
 import type { LoginContent } from '../vault/vault-state';
-import { emptyRecord, normalizeUrl, validateRecord } from './record-form';
+import { emptyRecord, normalizeUrl, sameRecord, validateRecord } from './record-form';
 
 const login = (changes: Partial<LoginContent> = {}): LoginContent => ({
   ...(emptyRecord('login') as LoginContent),
@@ -45,5 +45,24 @@ describe('validateRecord', () => {
   it('wants a note to have a body', () => {
     expect(validateRecord({ kind: 'note', title: 'Wi-Fi', body: '  ' }).errors).toEqual({ body: expect.any(String) });
     expect(validateRecord({ kind: 'note', title: 'Wi-Fi', body: 'pass' }).errors).toEqual({});
+  });
+});
+
+describe('a conflict copy in the form', () => {
+  it('keeps its conflict marker through validation, so Save does not settle the conflict', () => {
+    const copy = login({ conflictOf: 'jxJRR1eJ5DhAYJmb10CvNw', title: ' GitHub ' });
+    const { errors, cleaned } = validateRecord(copy);
+    expect(errors).toEqual({});
+    expect(cleaned).toMatchObject({ title: 'GitHub', conflictOf: 'jxJRR1eJ5DhAYJmb10CvNw' });
+    expect(validateRecord({ kind: 'note', title: 'Wi-Fi', body: 'pass', conflictOf: 'abc' }).cleaned).toMatchObject({ conflictOf: 'abc' });
+  });
+});
+
+describe('sameRecord', () => {
+  it('tells an edited draft from the record as loaded', () => {
+    expect(sameRecord(login(), login())).toBe(true);
+    expect(sameRecord(login(), login({ password: 'other' }))).toBe(false);
+    expect(sameRecord(login(), login({ conflictOf: 'abc' }))).toBe(false);
+    expect(sameRecord(login(), emptyRecord('note'))).toBe(false);
   });
 });

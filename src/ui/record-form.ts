@@ -29,11 +29,12 @@ export function normalizeUrl(url: string): string | null {
  * What must be fixed before `content` can be saved, per field, in words for the user (`errors`
  * is empty when it can be saved), and `cleaned`, what to save: trimmed title, normalised URL.
  * The same limits as the vault's own check (record-content.ts), said next to the field instead.
+ * A conflict copy's `conflictOf` is kept: saving an edit of the copy does not settle the conflict.
  */
 export function validateRecord(content: RecordContent): { errors: RecordErrors; cleaned: RecordContent } {
   const errors: RecordErrors = {};
-  for (const [field, value] of Object.entries(content) as Array<[RecordField | 'kind', string]>) {
-    if (field !== 'kind' && value.length > RECORD_FIELD_MAX_CHARS) {
+  for (const [field, value] of Object.entries(content) as Array<[RecordField | 'kind' | 'conflictOf', string]>) {
+    if (field !== 'kind' && field !== 'conflictOf' && value.length > RECORD_FIELD_MAX_CHARS) {
       errors[field] = `Keep this under ${RECORD_FIELD_MAX_CHARS.toLocaleString('en')} characters.`;
     }
   }
@@ -50,4 +51,10 @@ export function validateRecord(content: RecordContent): { errors: RecordErrors; 
     errors.password ??= 'Add a username or a password: a login needs at least one.';
   }
   return { errors, cleaned: { ...content, title, username: content.username.trim(), url: url ?? content.url } };
+}
+
+/** True when the two hold the same kind and field values (the editor's "unsaved changes" test). */
+export function sameRecord(a: RecordContent, b: RecordContent): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((key) => (a as unknown as Record<string, unknown>)[key] === (b as unknown as Record<string, unknown>)[key]);
 }

@@ -4,11 +4,13 @@
  * `VaultController` satisfies it structurally, which `ControllerFitsContract` checks at compile time.
  */
 import type { AuditPage, RecoveryRouteName, RecoveryRoutes } from '../vault/recovery-settings';
+import type { SyncStatus } from '../vault/sync/sync-engine';
 import type { TotpEnrollment } from '../vault/totp-enrollment';
 import type { ControllerFailureCode, VaultController } from '../vault/vault-controller';
 import type {
   DeriveProgress,
   LockReason,
+  QuickViewItem,
   RecoverOptions,
   RecordContent,
   RecordSummary,
@@ -17,11 +19,18 @@ import type {
   VaultState,
 } from '../vault/vault-state';
 
-/** Dispatches `STATE_CHANGED` and `RECORDS_CHANGED` (vault-state.ts); `state` is replaced, never mutated. */
+/** How a conflict copy is settled (see `resolveConflict`). */
+export type ConflictChoice = 'keep-both' | 'use-copy' | 'discard';
+
+/**
+ * Dispatches `STATE_CHANGED`, `RECORDS_CHANGED` and `SYNC_CHANGED` (vault-state.ts); `state` and
+ * `syncStatus` are replaced, never mutated.
+ */
 export interface VaultControllerLike extends EventTarget {
   readonly state: VaultState;
   readonly settings: VaultSettings;
   readonly persistence: StoragePersistence;
+  readonly syncStatus: SyncStatus;
   start(): Promise<void>;
   createAccount(username: string, signal?: AbortSignal): Promise<void>;
   choosePin(pin: string, confirm: string, onProgress?: DeriveProgress, signal?: AbortSignal): Promise<void>;
@@ -36,6 +45,10 @@ export interface VaultControllerLike extends EventTarget {
   readRecord(id: string): Promise<RecordContent>;
   saveRecord(id: string | null, content: RecordContent): Promise<string>;
   deleteRecord(id: string): Promise<void>;
+  /** Sends local edits and fetches other devices' now; never rejects (read `syncStatus`). */
+  syncNow(): Promise<void>;
+  /** Settles conflict copy `copyId`; returns the id of the record to show next, or null for none. */
+  resolveConflict(copyId: string, choice: ConflictChoice): Promise<string | null>;
   updateSettings(partial: Partial<VaultSettings>): Promise<void>;
   requestPersistence(): Promise<StoragePersistence>;
   recoverWithPin(username: string, pin: string, options?: RecoverOptions): Promise<void>;
@@ -46,6 +59,13 @@ export interface VaultControllerLike extends EventTarget {
   recoveryStatus(signal?: AbortSignal): Promise<RecoveryRoutes>;
   turnOffRecoveryRoute(route: RecoveryRouteName, signal?: AbortSignal): Promise<void>;
   auditLog(before?: number, signal?: AbortSignal): Promise<AuditPage>;
+  /** Shown on this device without PIN (dispatches `QUICK_VIEW_CHANGED`): marking needs the vault unlocked. */
+  setShownWithoutPin(id: string, on: boolean): Promise<void>;
+  isShownWithoutPin(id: string): Promise<boolean>;
+  shownWithoutPinCount(): Promise<number>;
+  /** The lock screen's read-only items: no prompt, works while locked. */
+  quickViewItems(): Promise<QuickViewItem[]>;
+  hideAllShownWithoutPin(): Promise<void>;
 }
 
 /** Fails to compile when the real controller stops fitting the interface the screens use. */

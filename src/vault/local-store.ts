@@ -85,7 +85,7 @@ export interface TombstoneRow extends RecordRowBase {
 
 export type RecordRow = LiveRecordRow | TombstoneRow;
 
-export type MetaKey = 'unlock-throttle' | 'settings' | 'sync' | 'quick-key';
+export type MetaKey = 'unlock-throttle' | 'settings' | 'sync' | 'quick-key' | 'quick-marked';
 
 interface MetaRow {
   readonly key: MetaKey;

@@ -41,6 +41,23 @@ export interface RecordSummary {
   conflictOf: string | null;
 }
 
+/**
+ * A record shown on this device without the PIN (quick-view.ts): a read-only copy the lock screen
+ * opens with no prompt. Never editable there; `content` is plaintext, so never log it.
+ */
+export interface QuickViewItem {
+  readonly id: string;
+  readonly kind: RecordKind;
+  readonly title: string;
+  /** As in RecordSummary: the login's username or URL host; '' for notes. */
+  readonly subtitle: string;
+  readonly content: RecordContent;
+  /** Epoch ms at which the copy was made from the record (an unlocked moment). */
+  readonly asOf: number;
+  /** The record changed (synced in while locked) since the copy was made: the next unlock refreshes it. */
+  readonly outdated: boolean;
+}
+
 /** Progress of a key derivation (Argon2id in the worker), for the PIN screen. */
 export type DeriveProgress = (phase: 'deriving' | 'unwrapping' | 'done') => void;
 
@@ -111,5 +128,7 @@ export type VaultFailureCode =
 /** Events the controller dispatches (plain `Event`s; read `controller.state` / `syncStatus` after them). */
 export const STATE_CHANGED = 'state-changed';
 export const RECORDS_CHANGED = 'records-changed';
+/** The items shown without the PIN, or which records are marked, changed: reload `quickViewItems()`. */
+export const QUICK_VIEW_CHANGED = 'quick-view-changed';
 /** The sync status changed: read `controller.syncStatus`. */
 export const SYNC_CHANGED = 'sync-changed';

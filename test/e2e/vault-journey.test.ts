@@ -48,7 +48,7 @@ describe('the vault in Chromium', { timeout: 60_000 }, () => {
     await noAxeViolations();
   });
 
-  it('saves a login and a note, shown as not yet synced', async () => {
+  it('saves a login and a note, and they reach the key server', async () => {
     await hook('new-login').click();
     await hook('record-title').fill(SECRETS[1]!);
     await hook('record-username').fill(SECRETS[3]!);
@@ -61,7 +61,8 @@ describe('the vault in Chromium', { timeout: 60_000 }, () => {
     await hook('record-body').fill(SECRETS[2]!);
     await hook('record-save').click();
     await expect.poll(() => hook('record').count()).toBe(2);
-    expect(await hook('unsynced').count()).toBe(2);
+    await expect.poll(() => hook('unsynced').count(), { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => hook('sync-headline').textContent()).toContain('All changes saved');
     await noAxeViolations();
   });
 
@@ -148,6 +149,9 @@ describe('the vault in Chromium', { timeout: 60_000 }, () => {
   });
 
   it('shows the page without any CSP violation or script error', () => {
-    expect(problems.filter((p) => !p.includes('net::ERR_INTERNET_DISCONNECTED'))).toEqual([]);
+    // Offline, the record write fails inside the service worker (net::ERR_FAILED: queued for
+    // background sync); once online its replay may land first and the page's own push get a 409,
+    // which the sync engine recognises as already sent. Neither is an error of the app.
+    expect(problems.filter((p) => !/net::ERR_INTERNET_DISCONNECTED|Failed to load resource: (net::ERR_FAILED|the server responded with a status of 409)/.test(p))).toEqual([]);
   });
 });
