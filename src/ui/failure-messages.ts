@@ -43,6 +43,7 @@ const SYNC_MESSAGES: Record<SyncFailureCode, string> = {
   record_quota_exceeded: 'Your account holds as many items as the server allows; new items stay on this device only. Delete some you no longer need to sync again.',
   device_revoked: 'This device was removed from your account, so it no longer syncs. Everything on it stays here, and your PIN still opens it.',
   server_error: 'Sync stopped: the server had a problem. Your changes are safe on this device; Keyhold will try again.',
+  storage_failed: 'Sync stopped: this device’s storage did not answer. Reload Keyhold; your saved changes are kept.',
 };
 
 export function describeSyncFailure(code: SyncFailureCode): string {

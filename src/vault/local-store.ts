@@ -11,9 +11,9 @@
  *            (tombstones keep no ciphertext) and serverVersion (the key server's version this
  *            row is, or — while unsynced — replaces; 0 = never on the server)
  *   meta     small key/value rows: the PIN throttle, the auto-lock settings, the sync cursor,
- *            and the device-bound key of the read-only copies
+ *            the device-bound key of the read-only copies and which records have one
  *   quick    read-only copies of the records the user chose to see without the PIN on this
- *            device, encrypted under a non-extractable device-bound key (sync/quick-view.ts)
+ *            device, encrypted under a non-extractable device-bound key (quick-view.ts)
  */
 import { Dexie, type EntityTable } from 'dexie';
 import { parseEncryptedRecord, parseLocalVaultRecord, type Ciphertext, type LocalVaultRecord, type WrappedKey } from './crypto';

@@ -18,7 +18,7 @@ import { sameAsServer, SyncStore, type SyncMeta } from './sync-store';
 export type SyncPhase = 'idle' | 'syncing' | 'offline' | 'signed-out' | 'error';
 
 /** Why the last run did not finish; the UI explains each. */
-export type SyncFailureCode = 'record_too_large' | 'record_quota_exceeded' | 'device_revoked' | 'server_error';
+export type SyncFailureCode = 'record_too_large' | 'record_quota_exceeded' | 'device_revoked' | 'server_error' | 'storage_failed';
 
 export interface SyncStatus {
   readonly phase: SyncPhase;
@@ -89,10 +89,14 @@ export class SyncEngine {
     this.#unlocked = ports;
   }
 
-  /** Reads the pending count and last sync time for the status line (no network). */
+  /** Reads the pending count and last sync time for the status line (no network). Never rejects. */
   async refresh(): Promise<void> {
-    const [pending, meta] = await Promise.all([this.#store.pendingCount(), this.#store.readMeta()]);
-    this.#set({ pending, lastSyncAt: meta.lastSyncAt });
+    try {
+      const [pending, meta] = await Promise.all([this.#store.pendingCount(), this.#store.readMeta()]);
+      this.#set({ pending, lastSyncAt: meta.lastSyncAt });
+    } catch {
+      this.#set({ phase: 'error', failure: 'storage_failed' });
+    }
   }
 
   /** Pushes, then pulls. Resolves when this run (and any run asked for meanwhile) ended; never rejects. */
@@ -104,7 +108,13 @@ export class SyncEngine {
     const run = (async () => {
       do {
         this.#again = false;
-        await this.#runOnce();
+        try {
+          await this.#runOnce();
+        } catch {
+          // IndexedDB itself failed (closed by another tab's upgrade, quota, private mode…): the
+          // outbox is whatever the store still holds, and the next run tries again.
+          this.#set({ phase: 'error', failure: 'storage_failed', progress: null });
+        }
       } while (this.#again);
     })().finally(() => {
       this.#running = null;
