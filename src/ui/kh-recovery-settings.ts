@@ -14,6 +14,9 @@ const ROUTE_NAMES: Record<RecoveryRouteName, string> = { pin: 'PIN recovery', to
  * and a way to turn the first two off. Turning off asks for confirmation, then for a passkey
  * (the controller signs in with it before the server allows the removal). Online only.
  * `reload()` reads the status again after a route changed elsewhere on the screen.
+ *
+ * @fires kh-recovery-route-off - A route was turned off (bubbles, composed; `detail` is the route
+ *   name), so a section that still says it is set up (kh-totp-setup) can start over.
  */
 export class KhRecoverySettings extends LitElement {
   static override properties = {
@@ -148,6 +151,7 @@ export class KhRecoverySettings extends LitElement {
     if (this.#turnOff.status !== 'done') return;
     this._confirming = undefined;
     this._turnedOff = route;
+    this.dispatchEvent(new CustomEvent<RecoveryRouteName>('kh-recovery-route-off', { detail: route, bubbles: true, composed: true }));
     await this._onLoad();
   }
 }

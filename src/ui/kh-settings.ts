@@ -103,7 +103,7 @@ export class KhSettings extends LitElement {
       <h2 tabindex="-1">Settings</h2>
       <section class="card"><kh-change-pin .vault=${this.vault}></kh-change-pin></section>
       <section class="card"><kh-totp-setup .vault=${this.vault} @kh-totp-enrolled=${this._onTotpEnrolled}></kh-totp-setup></section>
-      <section class="card"><kh-recovery-settings .vault=${this.vault}></kh-recovery-settings></section>
+      <section class="card"><kh-recovery-settings .vault=${this.vault} @kh-recovery-route-off=${this._onRouteOff}></kh-recovery-settings></section>
       <section class="card">${this.#renderTimings()}</section>
       <section class="card">${this.#renderStorage()}</section>
       <section class="card"><kh-quick-settings .vault=${this.vault}></kh-quick-settings></section>
@@ -167,6 +167,10 @@ export class KhSettings extends LitElement {
 
   private _onClose(): void {
     this.dispatchEvent(new Event('kh-close'));
+  }
+
+  private _onRouteOff(event: CustomEvent<string>): void {
+    if (event.detail === 'totp') this.renderRoot.querySelector('kh-totp-setup')?.reset();
   }
 
   private _onTotpEnrolled(): void {

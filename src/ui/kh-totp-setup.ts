@@ -60,6 +60,14 @@ export class KhTotpSetup extends LitElement {
     this._done = false;
   }
 
+  /** Back to the start (the route was turned off elsewhere on the screen): offers enrolment again. */
+  reset(): void {
+    this._done = false;
+    this._enrollment = undefined;
+    this._qr = undefined;
+    this._code = '';
+  }
+
   protected override render(): unknown {
     return html`
       <h3>Authenticator app</h3>

@@ -133,6 +133,9 @@ describe('recovery on a new device, in Chromium', { timeout: 90_000 }, () => {
     await expect.poll(() => hook(pageA, 'recovery-totp-status').textContent(), { timeout: 20_000 }).toMatch(/Not set up/);
     expect(await hook(pageA, 'recovery-turned-off').textContent()).toMatch(/Authenticator app recovery is off/);
     expect(await hook(pageA, 'recovery-pin-status').textContent()).toMatch(/Active/);
+    // The set-up section above follows at once: it offers enrolment again.
+    expect(await hook(pageA, 'totp-enrolled').count()).toBe(0);
+    expect(await hook(pageA, 'totp-start').isVisible()).toBe(true);
 
     await hook(pageA, 'settings-close').click();
     await hook(pageA, 'settings').click();
