@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,29 @@ describe('configuration', () => {
     expect(config.sessionAbsoluteMs).toBe(12 * 3_600_000);
     expect(config.bodyLimitBytes).toBe(64 * 1024);
     expect(config.records).toEqual({ maxCiphertextChars: 60 * 1024, maxPerUser: 25_000, tombstoneRetentionMs: 90 * 86_400_000 });
+    expect(config.auditRetentionMs).toBe(365 * 86_400_000);
+  });
+
+  it('reads the audit retention', () => {
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: '30' }).auditRetentionMs).toBe(30 * 86_400_000);
+  });
+
+  it('reads the PostgreSQL pool settings, with defaults that bound every wait', () => {
+    expect(loadConfig({}).databasePool).toEqual({ max: 10, idleTimeoutMs: 30_000, connectionTimeoutMs: 10_000 });
+    const config = loadConfig({ DATABASE_POOL_MAX: '40', DATABASE_POOL_IDLE_SECONDS: '5', DATABASE_CONNECT_TIMEOUT_SECONDS: '2' });
+    expect(config.databasePool).toEqual({ max: 40, idleTimeoutMs: 5_000, connectionTimeoutMs: 2_000 });
+  });
+
+  it('reads the peppers of a rotation', () => {
+    const [current, previous] = ['A'.repeat(43), 'B'.repeat(43)];
+    expect(loadConfig({ PEPPER: current, PEPPER_PREVIOUS: previous, PEPPER_DECOYS: previous })).toMatchObject({ pepper: current, pepperPrevious: previous, pepperDecoys: previous });
+    expect(loadConfig({})).toMatchObject({ pepper: undefined, pepperPrevious: undefined, pepperDecoys: undefined });
+  });
+
+  it('accepts a pepper as `openssl rand 32 | basenc --base64url` prints it (one = of padding)', () => {
+    const printed = execFileSync('sh', ['-c', 'openssl rand 32 | basenc --base64url'], { encoding: 'utf8' }).trim();
+    expect(printed).toMatch(/^[A-Za-z0-9_-]{43}=$/);
+    expect(loadConfig({ PEPPER: printed }).pepper).toBe(printed.slice(0, 43));
   });
 
   it('reads the record limits and the tombstone retention', () => {
@@ -29,11 +52,17 @@ describe('configuration', () => {
     [{ ORIGIN: 'ftp://example.com' }, 'ORIGIN'],
     [{ ORIGIN: 'https://vault.example.com', RP_ID: 'other.example' }, 'RP_ID'],
     [{ PEPPER: 'too-short' }, 'PEPPER'],
+    [{ PEPPER_PREVIOUS: 'too-short' }, 'PEPPER_PREVIOUS'],
+    [{ PEPPER_DECOYS: 'x'.repeat(44) }, 'PEPPER_DECOYS'],
+    [{ DATABASE_POOL_MAX: '0' }, 'DATABASE_POOL_MAX'],
+    [{ DATABASE_POOL_IDLE_SECONDS: 'soon' }, 'DATABASE_POOL_IDLE_SECONDS'],
+    [{ DATABASE_CONNECT_TIMEOUT_SECONDS: '-1' }, 'DATABASE_CONNECT_TIMEOUT_SECONDS'],
     [{ TLS_CERT: '/cert.pem' }, 'TLS_CERT'],
     [{ SESSION_IDLE_MINUTES: '0' }, 'SESSION_IDLE_MINUTES'],
     [{ RECORD_MAX_CHARS: '0' }, 'RECORD_MAX_CHARS'],
     [{ RECORDS_MAX_PER_USER: 'many' }, 'RECORDS_MAX_PER_USER'],
     [{ TOMBSTONE_RETENTION_DAYS: '1.5' }, 'TOMBSTONE_RETENTION_DAYS'],
+    [{ AUDIT_RETENTION_DAYS: '0' }, 'AUDIT_RETENTION_DAYS'],
   ])('refuses %o naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^invalid configuration: ${name} `));
@@ -60,6 +89,23 @@ describe('start-up', () => {
     expect((failure as { code: number }).code).toBe(1);
     const lines = (failure as { stderr: string }).stderr.trim().split('\n');
     expect(lines).toEqual(['keyhold: invalid configuration: PORT Invalid input: expected number, received NaN']);
+  });
+
+  it('refuses to start a pepper rotation without a decoy pepper, in one line naming no value', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kh-start-'));
+    try {
+      const [current, previous] = ['A'.repeat(43), 'B'.repeat(43)];
+      const env = { ...process.env, DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', STATIC_DIR: '', PEPPER: current, PEPPER_PREVIOUS: previous };
+      const failure = await run('node', ['--import', 'tsx', 'server/main.ts'], { env }).catch((e: { code: number; stderr: string }) => e);
+      expect((failure as { code: number }).code).toBe(1);
+      const lines = (failure as { stderr: string }).stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^keyhold: start-up failed: PEPPER_PREVIOUS is set but PEPPER_DECOYS is not/);
+      expect(lines[0]).not.toContain(current);
+      expect(lines[0]).not.toContain(previous);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('generates the pepper on first run as a 0600 file and warns once', async () => {

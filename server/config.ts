@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  AUDIT_RETENTION_DAYS,
   BODY_LIMIT_BYTES,
   PIN_RECOVERY_GUESSES,
   RECORD_CIPHERTEXT_MAX_CHARS,
@@ -54,6 +55,8 @@ export interface ServerConfig {
   recoverySessionMs: number;
   totp: TotpPolicy;
   records: RecordPolicy;
+  /** Age after which `npm run purge` removes an audit entry (never the newest of a chain). */
+  auditRetentionMs: number;
 }
 
 /** Limits of encrypted record sync (issue 5). */
@@ -90,9 +93,11 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 const flag = (fallback: boolean) =>
   z.enum(['1', '0', 'true', 'false', 'yes', 'no']).default(fallback ? 'true' : 'false').transform((v) => ['1', 'true', 'yes'].includes(v));
 
+// `basenc --base64url` pads with one '=': accepted and dropped, so the documented command works as is.
 const pepperValue = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes in base64url (43 characters); generate one with `openssl rand 32 | basenc --base64url`')
+  .regex(/^[A-Za-z0-9_-]{43}=?$/, 'must be 32 bytes in base64url (43 characters); generate one with `openssl rand 32 | basenc --base64url`')
+  .transform((v) => v.replace(/=$/, ''))
   .optional();
 
 const envSchema = z
@@ -134,6 +139,7 @@ const envSchema = z
     RECORD_MAX_CHARS: positiveInt(RECORD_CIPHERTEXT_MAX_CHARS),
     RECORDS_MAX_PER_USER: positiveInt(RECORDS_MAX_PER_USER),
     TOMBSTONE_RETENTION_DAYS: positiveInt(TOMBSTONE_RETENTION_DAYS),
+    AUDIT_RETENTION_DAYS: positiveInt(AUDIT_RETENTION_DAYS),
   })
   .superRefine((env, ctx) => {
     const host = new URL(env.ORIGIN).hostname;
@@ -205,5 +211,6 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
       maxPerUser: e.RECORDS_MAX_PER_USER,
       tombstoneRetentionMs: e.TOMBSTONE_RETENTION_DAYS * 86_400_000,
     },
+    auditRetentionMs: e.AUDIT_RETENTION_DAYS * 86_400_000,
   };
 }

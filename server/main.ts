@@ -6,7 +6,7 @@ import { buildApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { loadPepper } from './domain/pepper';
 import { createLogger } from './http/logger';
-import { openConfiguredDatabase, packageVersion } from './runtime';
+import { openConfiguredDatabase, packageVersion, stopGracefully, trackConnections } from './runtime';
 import { purgeExpiredChallenges } from './store/challenges';
 import { migrateToLatest } from './store/database';
 import { purgeRateLimits } from './store/rate-limits';
@@ -17,7 +17,8 @@ const log = createLogger();
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const { pepper, generated } = loadPepper(config.pepper, join(config.dataDir, 'pepper'));
+  const { pepper, generated } = loadPepper(config, config.dataDir);
+  if (pepper.keyIds.length > 1) log.info('pepper_rotation', { sealsWith: pepper.keyId, opensAlso: pepper.keyIds.slice(1).join(',') });
   if (generated) {
     log.warn('pepper_generated', { file: join(config.dataDir, 'pepper'), advice: 'back this file up apart from the database, or set PEPPER' });
   }
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     { fetch: app.fetch, port: config.port, hostname: config.host, ...(tls ? { createServer: createHttpsServer, serverOptions: tls } : {}) },
     (info) => log.info('listening', { port: info.port, https: Boolean(tls), origin: config.origin, database: database.dialect }),
   );
+  const connections = trackConnections(server);
 
   // Housekeeping: expired challenges, sessions and rate-limit windows.
   const policy = { idleMs: config.sessionIdleMs, absoluteMs: config.sessionAbsoluteMs };
@@ -42,16 +44,27 @@ async function main(): Promise<void> {
   }, 60_000);
   sweep.unref();
 
-  const shutdown = (signal: string) => {
-    log.info('shutting_down', { signal });
+  // Graceful stop (runtime.ts): refuse new connections, let requests in flight finish (bounded),
+  // then close the database; exit 0 with one log line, or 1 if a request had to be cut off.
+  // A second signal while stopping (Ctrl-C twice) exits at once.
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
     clearInterval(sweep);
-    server.close(() => {
-      database.close().finally(() => process.exit(0));
-    });
-    setTimeout(() => process.exit(1), 10_000).unref();
+    stopGracefully(server, connections, database).then(
+      ({ drained, ms }) => {
+        log.info('stopped', { signal, ms, drained });
+        process.exit(drained ? 0 : 1);
+      },
+      (error: Error) => {
+        log.error('stop_failed', { signal, error: error.name });
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
 }
 
 main().catch((error: unknown) => {

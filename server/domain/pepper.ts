@@ -1,43 +1,144 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 
 /**
  * The pepper is the server master key. It lives outside the database (environment or a 0600
  * file), so a stolen database opens nothing it seals and allows no offline guessing.
+ *
+ * It has two jobs, and they rotate differently (SECURITY.md "Rotating the pepper"):
+ * - **sealing** k_u, R and TOTP secrets. Every sealed value names the pepper that sealed it by a
+ *   key id, so during a rotation a process holding two peppers opens each value with the right one,
+ *   seals only under the current one, and `npm run pepper:rotate` finds what is left to re-seal.
+ * - **deriving decoys** for usernames with no account or no recovery record (recovery-subject.ts,
+ *   oprf.ts `decoyOprfKey`, the passkey sign-in decoys). These must NOT change when the sealing
+ *   pepper does: a prober who asked about a username before and after a rotation would see a
+ *   decoy's salt, OPRF answer, guess counter and credential id change while a real account's stay
+ *   put, and so learn which usernames are not accounts. Decoys therefore come from the "decoy
+ *   pepper" (PEPPER_DECOYS), which defaults to the current pepper and is pinned to the old one
+ *   when a rotation starts (loadPepper refuses a rotation without it).
+ *
+ * Sealed format 2 (base64url): 0x02 ‖ key id (4 bytes) ‖ IV (12) ‖ AES-256-GCM ciphertext ‖ tag (16),
+ * AAD = the 5 header bytes ‖ context. Format 1 (before key ids): 0x01 ‖ IV ‖ ciphertext ‖ tag,
+ * AAD = context; still opened (with each pepper in turn), never written.
  */
 export interface Pepper {
-  /** Seals a value (AES-256-GCM, AAD = context) for storage in the DB; returns base64url. */
+  /** Key id of the pepper that seals (8 hex digits): a fingerprint, safe to log, useless to guess the pepper from. */
+  readonly keyId: string;
+  /** Key ids of every pepper this process opens with: the current one first, then PEPPER_PREVIOUS. */
+  readonly keyIds: readonly string[];
+  /** Seals a value (AES-256-GCM, AAD = header ‖ context) under the current pepper; returns base64url. Never log the plaintext. */
   seal(plaintext: Uint8Array, context: string): string;
-  /** Opens what `seal` made with the same context; throws on tampering. */
+  /** Opens what `seal` made with the same context, under whichever held pepper sealed it; throws SealError otherwise. Never log the result. */
   open(sealed: string, context: string): Uint8Array;
-  /** A deterministic keyed digest (HMAC-SHA-256) for decoys that must look real and stay stable. */
+  /** The key id a sealed value names, or `null` for format 1 (sealed before key ids). Opens nothing. */
+  sealedWith(sealed: string): string | null;
+  /** A deterministic keyed digest (HMAC-SHA-256) under the decoy pepper, for decoys that must look real and stay stable. */
   derive(context: string, input: string): Uint8Array;
 }
 
-const SEAL_VERSION = 1;
+/** Why a sealed value did not open: names key ids only, never a key or a plaintext. */
+export class SealError extends Error {
+  override readonly name = 'SealError';
+  constructor(
+    readonly code: 'seal_format_unknown' | 'seal_pepper_unknown' | 'seal_broken',
+    message: string,
+    /** The key id the value names (`null` for format 1 or an unreadable value). */
+    readonly keyId: string | null,
+  ) {
+    super(message);
+  }
+}
 
-export function createPepper(key: Uint8Array): Pepper {
-  if (key.length !== 32) throw new Error('the pepper must be 32 bytes');
-  const subkey = (purpose: string) => createHmac('sha256', key).update(purpose).digest();
-  const sealKey = subkey('keyhold/pepper/seal/v1');
-  const deriveKey = subkey('keyhold/pepper/derive/v1');
+const FORMAT_1 = 1;
+const FORMAT_2 = 2;
+const KEY_ID_BYTES = 4;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const HEADER_2 = 1 + KEY_ID_BYTES;
+
+interface SealingKey {
+  id: Buffer;
+  idHex: string;
+  key: Buffer;
+}
+
+const subkey = (pepper: Uint8Array, purpose: string) => createHmac('sha256', pepper).update(purpose).digest();
+
+function sealingKey(pepper: Uint8Array): SealingKey {
+  if (pepper.length !== 32) throw new Error('a pepper must be 32 bytes');
+  const id = subkey(pepper, 'keyhold/pepper/key-id/v1').subarray(0, KEY_ID_BYTES);
+  return { id, idHex: id.toString('hex'), key: subkey(pepper, 'keyhold/pepper/seal/v1') };
+}
+
+function openWith(key: Buffer, iv: Buffer, body: Buffer, tag: Buffer, aad: Buffer): Uint8Array | null {
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, iv);
+    decipher.setAAD(aad);
+    decipher.setAuthTag(tag);
+    return new Uint8Array(Buffer.concat([decipher.update(body), decipher.final()]));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A pepper from its 32 bytes: `current` seals and opens; `previous` (during a rotation) only
+ * opens; `decoys` (default: `current`) only derives. Never log any of them.
+ */
+export function createPepper(current: Uint8Array, opts: { previous?: Uint8Array; decoys?: Uint8Array } = {}): Pepper {
+  const sealer = sealingKey(current);
+  const openers = [sealer, ...(opts.previous ? [sealingKey(opts.previous)] : [])];
+  if (openers[1] && openers[1].idHex === sealer.idHex) throw new Error('PEPPER_PREVIOUS is the same pepper as PEPPER');
+  const deriveKey = subkey(opts.decoys ?? current, 'keyhold/pepper/derive/v1');
+  const heldIds = openers.map((k) => k.idHex).join(', ');
+
+  const parse = (sealed: string) => {
+    const bytes = Buffer.from(decodeBase64Url(sealed));
+    if (bytes[0] === FORMAT_2 && bytes.length >= HEADER_2 + IV_BYTES + TAG_BYTES) {
+      return { format: FORMAT_2, bytes, keyId: bytes.subarray(1, HEADER_2).toString('hex'), headerLength: HEADER_2 };
+    }
+    if (bytes[0] === FORMAT_1 && bytes.length >= 1 + IV_BYTES + TAG_BYTES) return { format: FORMAT_1, bytes, keyId: null, headerLength: 1 };
+    throw new SealError('seal_format_unknown', 'the sealed value is in no known format', null);
+  };
+
   return {
+    keyId: sealer.idHex,
+    keyIds: openers.map((k) => k.idHex),
     seal(plaintext, context) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', sealKey, iv);
-      cipher.setAAD(Buffer.from(context));
+      const header = Buffer.concat([Buffer.of(FORMAT_2), sealer.id]);
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', sealer.key, iv);
+      cipher.setAAD(Buffer.concat([header, Buffer.from(context)]));
       const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-      return encodeBase64Url(Buffer.concat([Buffer.of(SEAL_VERSION), iv, body, cipher.getAuthTag()]));
+      return encodeBase64Url(Buffer.concat([header, iv, body, cipher.getAuthTag()]));
     },
     open(sealed, context) {
-      const bytes = Buffer.from(decodeBase64Url(sealed));
-      if (bytes[0] !== SEAL_VERSION || bytes.length < 1 + 12 + 16) throw new Error('unknown seal format');
-      const decipher = createDecipheriv('aes-256-gcm', sealKey, bytes.subarray(1, 13));
-      decipher.setAAD(Buffer.from(context));
-      decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-      return new Uint8Array(Buffer.concat([decipher.update(bytes.subarray(13, bytes.length - 16)), decipher.final()]));
+      const { format, bytes, keyId, headerLength } = parse(sealed);
+      const iv = bytes.subarray(headerLength, headerLength + IV_BYTES);
+      const body = bytes.subarray(headerLength + IV_BYTES, bytes.length - TAG_BYTES);
+      const tag = bytes.subarray(bytes.length - TAG_BYTES);
+      // Format 2 binds its header; format 1 had only the context, and names no key: try each.
+      const aad = Buffer.concat([bytes.subarray(0, format === FORMAT_2 ? headerLength : 0), Buffer.from(context)]);
+      const candidates = keyId === null ? openers : openers.filter((k) => k.idHex === keyId);
+      if (candidates.length === 0) {
+        throw new SealError('seal_pepper_unknown', `sealed under pepper ${keyId}, which is not one this process holds (${heldIds})`, keyId);
+      }
+      for (const candidate of candidates) {
+        const opened = openWith(candidate.key, iv, body, tag, aad);
+        if (opened) return opened;
+      }
+      throw new SealError(
+        'seal_broken',
+        keyId === null
+          ? `sealed before key ids, and no pepper this process holds (${heldIds}) opens it`
+          : `sealed under pepper ${keyId}, but it does not open with that pepper: altered, or moved from another row`,
+        keyId,
+      );
+    },
+    sealedWith(sealed) {
+      return parse(sealed).keyId;
     },
     derive(context, input) {
       return new Uint8Array(createHmac('sha256', deriveKey).update(context).update('\0').update(input).digest());
@@ -45,22 +146,49 @@ export function createPepper(key: Uint8Array): Pepper {
   };
 }
 
+/** Where each pepper comes from: its environment variable, else its file in the data directory. */
+export interface PepperSettings {
+  /** PEPPER, else `${dataDir}/pepper` (created on first run when `create`). */
+  pepper: string | undefined;
+  /** PEPPER_PREVIOUS, else `${dataDir}/pepper.previous`: opened, never sealed with. */
+  pepperPrevious: string | undefined;
+  /** PEPPER_DECOYS, else `${dataDir}/pepper.decoys`: the pepper decoys are derived from. */
+  pepperDecoys: string | undefined;
+}
+
+export const PEPPER_FILES = { pepper: 'pepper', pepperPrevious: 'pepper.previous', pepperDecoys: 'pepper.decoys' } as const;
+
+function readPepperFile(file: string): Uint8Array | undefined {
+  if (!existsSync(file)) return undefined;
+  const key = decodeBase64Url(readFileSync(file, 'utf8').trim().replace(/=$/, '')); // as `basenc --base64url` writes it, or not
+  if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64url pepper`);
+  return key;
+}
+
 /**
- * Returns the pepper from the environment value, else from `file`, creating the file (mode 0600)
- * on first run. `generated` tells the caller to warn: a generated pepper must be backed up apart
- * from the database. Never logs the pepper.
+ * Returns the pepper from the environment, else from the data directory's files, creating the
+ * pepper file (mode 0600) on first run unless `create` is false. `generated` tells the caller to
+ * warn: a generated pepper must be backed up apart from the database. Throws when a rotation is
+ * configured (a previous pepper) without a decoy pepper. Never logs or echoes a pepper.
  */
-export function loadPepper(fromEnv: string | undefined, file: string): { pepper: Pepper; generated: boolean } {
-  if (fromEnv) return { pepper: createPepper(decodeBase64Url(fromEnv)), generated: false };
-  if (existsSync(file)) {
-    const text = readFileSync(file, 'utf8').trim();
-    const key = decodeBase64Url(text);
-    if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64url pepper`);
-    return { pepper: createPepper(key), generated: false };
+export function loadPepper(settings: PepperSettings, dataDir: string, opts: { create?: boolean } = {}): { pepper: Pepper; generated: boolean } {
+  const file = join(dataDir, PEPPER_FILES.pepper);
+  const previous = settings.pepperPrevious ? decodeBase64Url(settings.pepperPrevious) : readPepperFile(join(dataDir, PEPPER_FILES.pepperPrevious));
+  const decoys = settings.pepperDecoys ? decodeBase64Url(settings.pepperDecoys) : readPepperFile(join(dataDir, PEPPER_FILES.pepperDecoys));
+  if (previous && !decoys) {
+    throw new Error(
+      'PEPPER_PREVIOUS is set but PEPPER_DECOYS is not: set PEPPER_DECOYS to the pepper decoys were made with (the old PEPPER, or PEPPER_DECOYS from an earlier rotation) so unknown usernames keep their decoys — see SECURITY.md',
+    );
   }
-  mkdirSync(dirname(file), { recursive: true });
-  const key = randomBytes(32);
-  writeFileSync(file, `${encodeBase64Url(key)}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(file, 0o600);
-  return { pepper: createPepper(key), generated: true };
+  let current = settings.pepper ? decodeBase64Url(settings.pepper) : readPepperFile(file);
+  let generated = false;
+  if (!current) {
+    if (opts.create === false) throw new Error(`no pepper: set PEPPER or provide ${file}`);
+    mkdirSync(dirname(file), { recursive: true });
+    current = randomBytes(32);
+    writeFileSync(file, `${encodeBase64Url(current)}\n`, { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600);
+    generated = true;
+  }
+  return { pepper: createPepper(current, { previous, decoys }), generated };
 }

@@ -46,7 +46,8 @@ import { inUserTransaction } from './user-transaction';
  * its guess spent. An unknown username is answered from a decoy record (recovery-subject.ts).
  */
 
-const keyContext = (subject: string) => `pin-recovery-key:${subject}`;
+/** The context k_u is sealed with: binds it to its record's subject (pending registrations: the user id). */
+export const pinRecoveryKeyContext = (subject: string) => `pin-recovery-key:${subject}`;
 const newTicket = () => encodeBase64Url(randomBytes(32));
 const digestOfTag = (tag: Uint8Array) => createHash('sha256').update(tag).digest();
 
@@ -56,7 +57,7 @@ export async function startPinRegistration(store: Store, pepper: Pepper, userId:
   const key = newOprfKey();
   const registrationId = newTicket();
   const expiresAt = now + CHALLENGE_TTL_MS;
-  const data = JSON.stringify({ sealedKey: pepper.seal(key, keyContext(userId)) });
+  const data = JSON.stringify({ sealedKey: pepper.seal(key, pinRecoveryKeyContext(userId)) });
   await saveChallenge(store, { challenge: registrationId, purpose: 'pin_register', userId, data, expiresAt });
   return { registrationId, evaluatedElement: blindEvaluate(key, blinded), expiresAt };
 }
@@ -94,7 +95,7 @@ export async function finishPinRegistration(
 function decoyRecord(pepper: Pepper, who: RecoverySubject, allowance: number, now: number): PinRecoveryRow {
   return {
     subject: who.subject,
-    sealed_key: pepper.seal(decoyOprfKey(pepper, who.username), keyContext(who.subject)),
+    sealed_key: pepper.seal(decoyOprfKey(pepper, who.username), pinRecoveryKeyContext(who.subject)),
     salt: encodeBase64Url(pepper.derive('decoy-recovery-salt', who.username).subarray(0, ARGON2_SALT_BYTES)),
     argon2_memory_kib: ARGON2_DEFAULT_MEMORY_KIB,
     argon2_iterations: ARGON2_DEFAULT_ITERATIONS,
@@ -143,7 +144,7 @@ export async function startPinRecovery(
       await audit('recovery.pin.failure', { reason: 'locked', guessesLeft: 0 });
       return null;
     }
-    const evaluatedElement = blindEvaluate(pepper.open(row.sealed_key, keyContext(who.subject)), blinded);
+    const evaluatedElement = blindEvaluate(pepper.open(row.sealed_key, pinRecoveryKeyContext(who.subject)), blinded);
     const attemptId = newTicket();
     const expiresAt = ctx.now + CHALLENGE_TTL_MS;
     const data = JSON.stringify({ subject: who.subject, version: row.version });

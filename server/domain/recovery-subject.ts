@@ -17,7 +17,14 @@ export interface RecoverySubject {
 
 export type RecoveryRoute = 'pin' | 'totp';
 
-/** The decoy key of a username for one route: a pepper digest, stable across calls and processes. */
+/**
+ * The decoy key of a username for one route: a pepper digest, stable across calls and processes —
+ * and across pepper rotations. `derive` uses the decoy pepper (PEPPER_DECOYS), which a rotation
+ * leaves alone: were the decoy key re-derived under a new pepper, a username probed before and
+ * after would land on a fresh decoy (new salt, new OPRF key, a full guess allowance) while a real
+ * account's record stays as it was, telling the prober which usernames are not accounts. The
+ * decoy rows themselves are re-sealed by `npm run pepper:rotate` like every other row.
+ */
 export function decoySubject(pepper: Pepper, route: RecoveryRoute, username: string): string {
   return `decoy:${encodeBase64Url(pepper.derive(`decoy-${route}-recovery-subject`, username))}`;
 }

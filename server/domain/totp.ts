@@ -29,8 +29,9 @@ import { inUserTransaction } from './user-transaction';
  * row lock the route (423) until a passkey sign-in. Unknown usernames get decoy records.
  */
 
-const secretContext = (subject: string) => `totp-secret:${subject}`;
-const escrowKeyContext = (subject: string) => `totp-escrow-key:${subject}`;
+/** The contexts a TOTP secret and R are sealed with: bind each to its record's subject (pending enrolments: the user id). */
+export const totpSecretContext = (subject: string) => `totp-secret:${subject}`;
+export const totpEscrowKeyContext = (subject: string) => `totp-escrow-key:${subject}`;
 const utf8 = { encode: (s: string) => new TextEncoder().encode(s), decode: (b: Uint8Array) => new TextDecoder().decode(b) };
 
 /** Step 1 of enrolment: a new secret, held sealed in a pending enrolment until a code proves the app has it. */
@@ -44,7 +45,7 @@ export async function startTotpEnrollment(
   const secret = newTotpSecret();
   const enrollmentId = encodeBase64Url(randomBytes(32));
   const expiresAt = now + TOTP_ENROLL_TTL_MS;
-  const data = JSON.stringify({ sealedSecret: pepper.seal(utf8.encode(secret), secretContext(who.userId)) });
+  const data = JSON.stringify({ sealedSecret: pepper.seal(utf8.encode(secret), totpSecretContext(who.userId)) });
   await saveChallenge(store, { challenge: enrollmentId, purpose: 'totp_enroll', userId: who.userId, data, expiresAt });
   return {
     enrollmentId,
@@ -72,7 +73,7 @@ export async function finishTotpEnrollment(
   const pending = await peekChallenge(store, req.enrollmentId, 'totp_enroll', now);
   if (!pending || pending.userId !== userId) throw new KeyholdError('challenge_invalid', 'The enrolment is unknown, finished or expired; start again.');
   const { sealedSecret } = JSON.parse(pending.data) as { sealedSecret: string };
-  const step = await matchTotpStep(policy, utf8.decode(pepper.open(sealedSecret, secretContext(userId))), req.code, now);
+  const step = await matchTotpStep(policy, utf8.decode(pepper.open(sealedSecret, totpSecretContext(userId))), req.code, now);
   if (step === null) throw new KeyholdError('totp_invalid', 'That code is not right; check the authenticator app and try the current code.');
   await consumeChallenge(store, req.enrollmentId, 'totp_enroll', now); // single use: a concurrent finish loses here
   await inUserTransaction(store, userId, async (tx) => {
@@ -80,7 +81,7 @@ export async function finishTotpEnrollment(
     await replaceTotpRecovery(tx, {
       subject: userId,
       sealed_secret: sealedSecret,
-      sealed_r: pepper.seal(decodeBase64Url(req.r), escrowKeyContext(userId)),
+      sealed_r: pepper.seal(decodeBase64Url(req.r), totpEscrowKeyContext(userId)),
       wrap: req.escrowedWrap,
       last_used_step: step,
       window_start: 0,
@@ -98,7 +99,7 @@ export async function finishTotpEnrollment(
 function decoyRecord(pepper: Pepper, subject: string, now: number): TotpRecoveryRow {
   return {
     subject,
-    sealed_secret: pepper.seal(utf8.encode(newTotpSecret()), secretContext(subject)),
+    sealed_secret: pepper.seal(utf8.encode(newTotpSecret()), totpSecretContext(subject)),
     sealed_r: '',
     wrap: '',
     last_used_step: 0,
@@ -146,12 +147,12 @@ export async function recoverWithTotp<T>(
       await audit('recovery.totp.failure', { reason: 'throttled', failuresLeft: policy.lockFailures - row.consecutive_failures });
       return { kind: 'throttled', retryAfterSeconds: Math.ceil((row.window_start + policy.throttleWindowMs - now) / 1000) };
     }
-    const step = await matchTotpStep(policy, utf8.decode(pepper.open(row.sealed_secret, secretContext(who.subject))), req.code, now);
+    const step = await matchTotpStep(policy, utf8.decode(pepper.open(row.sealed_secret, totpSecretContext(who.subject))), req.code, now);
     const genuine = step !== null && who.userId !== null;
     if (genuine && step > row.last_used_step && (await acceptTimeStep(tx, who.subject, row.last_used_step, step, now))) {
       await audit('recovery.totp.success', {});
       const result = await onSuccess(tx, who.userId!);
-      return { kind: 'success', result, r: pepper.open(row.sealed_r, escrowKeyContext(who.subject)), wrap: row.wrap };
+      return { kind: 'success', result, r: pepper.open(row.sealed_r, totpEscrowKeyContext(who.subject)), wrap: row.wrap };
     }
     const consecutiveFailures = row.consecutive_failures + 1;
     const locked = consecutiveFailures >= policy.lockFailures;

@@ -70,3 +70,18 @@ export async function deletePinRecovery(store: Store, subject: string): Promise<
   const result = await store.db.deleteFrom('pin_recovery').where('subject', '=', subject).executeTakeFirst();
   return result.numDeletedRows === 1n;
 }
+
+/** One page of sealed k_u values (real and decoy records), in subject order after `afterSubject`, for re-sealing. */
+export async function pageSealedPinKeys(store: Store, afterSubject: string, limit: number): Promise<Array<{ subject: string; sealed_key: string }>> {
+  return store.db.selectFrom('pin_recovery').select(['subject', 'sealed_key']).where('subject', '>', afterSubject).orderBy('subject').limit(limit).execute();
+}
+
+/**
+ * Replaces a sealed k_u with the same key sealed anew (a pepper rotation), compare-and-set on the
+ * sealed value: a record re-registered meanwhile is left as its writer made it. Touches no
+ * counter, so a guess spent at the same moment is not lost. Returns whether it replaced.
+ */
+export async function swapSealedPinKey(store: Store, subject: string, from: string, to: string): Promise<boolean> {
+  const result = await store.db.updateTable('pin_recovery').set({ sealed_key: to }).where('subject', '=', subject).where('sealed_key', '=', from).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}

@@ -74,3 +74,35 @@ export async function deleteTotpRecovery(store: Store, subject: string): Promise
   const result = await store.db.deleteFrom('totp_recovery').where('subject', '=', subject).executeTakeFirst();
   return result.numDeletedRows === 1n;
 }
+
+/** One page of sealed TOTP secrets and R values (R is empty for a decoy), in subject order after `afterSubject`, for re-sealing. */
+export async function pageSealedTotpValues(store: Store, afterSubject: string, limit: number): Promise<Array<{ subject: string; sealed_secret: string; sealed_r: string }>> {
+  return store.db
+    .selectFrom('totp_recovery')
+    .select(['subject', 'sealed_secret', 'sealed_r'])
+    .where('subject', '>', afterSubject)
+    .orderBy('subject')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Replaces a record's sealed secret and R with the same values sealed anew (a pepper rotation),
+ * compare-and-set on both: a record enrolled again meanwhile is left as its writer made it. Touches
+ * no counter or time step, so a concurrent recovery loses nothing. Returns whether it replaced.
+ */
+export async function swapSealedTotpValues(
+  store: Store,
+  subject: string,
+  from: { sealed_secret: string; sealed_r: string },
+  to: { sealed_secret: string; sealed_r: string },
+): Promise<boolean> {
+  const result = await store.db
+    .updateTable('totp_recovery')
+    .set(to)
+    .where('subject', '=', subject)
+    .where('sealed_secret', '=', from.sealed_secret)
+    .where('sealed_r', '=', from.sealed_r)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
