@@ -177,3 +177,8 @@ export const RECORD_CHANGES_PAGE_MAX = 1_000;
 export const TOMBSTONE_RETENTION_DAYS = 90;
 /** While the vault is open, the app syncs at least this often (besides on edits and reconnects). */
 export const SYNC_INTERVAL_MS = 60 * 1000;
+/**
+ * Audit entries older than this are purged by `npm run purge`, each chain keeping its newest entry
+ * and an anchor it still verifies from (server/store/audit.ts `purgeAuditPrefix`).
+ */
+export const AUDIT_RETENTION_DAYS = 365;

@@ -6,7 +6,9 @@ import { migrateToLatest } from '../store/database';
 
 /**
  * `npm run audit:verify`: walks every user's audit chain and exits 1, naming the user and entry,
- * where a row was altered, deleted or reordered. Uses the same DATABASE_URL / DATA_DIR as the server.
+ * where a row was altered, deleted or reordered. A chain `npm run purge` shortened is checked from
+ * its anchor (see server/domain/audit-chain.ts for what that does and does not prove). Uses the
+ * same DATABASE_URL / DATA_DIR as the server; safe while servers and a purge run.
  */
 async function main(): Promise<number> {
   const config = loadConfig(process.env);
@@ -16,10 +18,10 @@ async function main(): Promise<number> {
     let chains = 0;
     let entries = 0;
     let broken = 0;
-    for await (const { userId, rows } of eachAuditChain({ db: database.db, dialect: database.dialect })) {
+    for await (const { userId, anchor, rows } of eachAuditChain({ db: database.db, dialect: database.dialect })) {
       chains++;
       entries += rows.length;
-      const problem = verifyChain(rows);
+      const problem = verifyChain(rows, anchor);
       if (problem) {
         broken++;
         process.stdout.write(`BROKEN user=${userId} seq=${problem.seq} reason=${problem.reason}\n`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH, canonicalJson, linkHash, verifyChain, type StoredAuditEntry } from './audit-chain';
+import { GENESIS_HASH, canonicalJson, linkHash, planAuditPurge, verifyChain, type ChainAnchor, type StoredAuditEntry } from './audit-chain';
 
 /** Builds a correctly linked chain for `userId` from (type, data) pairs, starting at `firstSeq`. */
 function buildChain(events: Array<[string, Record<string, string | number | boolean | null>]>, opts: { userId?: string; firstSeq?: number; prevHash?: string } = {}): StoredAuditEntry[] {
@@ -122,5 +122,116 @@ describe('verifyChain', () => {
       const rows = buildChain([['account.erased', { removedEntries: 5 }], ['account.created', {}]], { firstSeq: 6, prevHash: 'cd'.repeat(32) });
       expect(verifyChain(rows)).toEqual({ seq: 6, reason: 'bad_start' });
     });
+  });
+});
+
+/** `history()` after a purge of its first `n` entries: the anchor and what is left. */
+function purged(n: number): { anchor: ChainAnchor; rows: StoredAuditEntry[] } {
+  const rows = history();
+  const last = rows[n - 1]!;
+  return { anchor: { seq: last.seq, hash: last.hash }, rows: rows.slice(n) };
+}
+
+describe('verifyChain from a purge anchor', () => {
+  it('accepts what a purge left, linked to the anchor', () => {
+    const { anchor, rows } = purged(2);
+    expect(verifyChain(rows, anchor)).toBeNull();
+  });
+
+  it('names the altered row after the anchor', () => {
+    const { anchor, rows } = purged(2);
+    rows[1] = { ...rows[1]!, data: canonicalJson({ version: 9, deviceId: null }) };
+    expect(verifyChain(rows, anchor)).toEqual({ seq: 4, reason: 'hash_mismatch' });
+  });
+
+  it('detects a row deleted right after the anchor, and one further on', () => {
+    const { anchor, rows } = purged(2);
+    expect(verifyChain(rows.slice(1), anchor)).toEqual({ seq: 4, reason: 'gap' });
+    expect(verifyChain([rows[0]!, rows[2]!], anchor)).toEqual({ seq: 5, reason: 'gap' });
+  });
+
+  it('detects rows reordered after the anchor', () => {
+    const { anchor, rows } = purged(2);
+    const [a, b] = [rows[0]!, rows[1]!];
+    expect(verifyChain([{ ...b, seq: 3 }, { ...a, seq: 4 }, rows[2]!], anchor)).toEqual({ seq: 3, reason: 'broken_link' });
+  });
+
+  it('detects an altered anchor: its hash no longer leads to the first row, its seq leaves a gap', () => {
+    const { anchor, rows } = purged(2);
+    expect(verifyChain(rows, { ...anchor, hash: 'ab'.repeat(32) })).toEqual({ seq: 3, reason: 'broken_link' });
+    expect(verifyChain(rows, { ...anchor, seq: 1 })).toEqual({ seq: 3, reason: 'gap' });
+  });
+
+  it('detects entries removed without an anchor, or whose anchor was removed', () => {
+    expect(verifyChain(purged(2).rows)).toEqual({ seq: 3, reason: 'bad_start' });
+  });
+
+  it('reports an anchor whose rows are all gone as a gap after it', () => {
+    expect(verifyChain([], purged(2).anchor)).toEqual({ seq: 3, reason: 'gap' });
+  });
+
+  it('does not accept a lone tombstone that skips past the anchor', () => {
+    const { anchor } = purged(2);
+    const tombstone = buildChain([['account.erased', { removedEntries: 1 }]], { firstSeq: 6, prevHash: history().at(-1)!.hash });
+    expect(verifyChain(tombstone, anchor)).toEqual({ seq: 6, reason: 'gap' });
+  });
+});
+
+describe('planAuditPurge', () => {
+  const DAY = 86_400_000;
+  const now = 1_800_000_000_000;
+  /** `history()` relinked with entry i written `ages[i]` days before `now`. */
+  const aged = (ages: number[]): StoredAuditEntry[] => {
+    let prevHash = GENESIS_HASH;
+    return history().map((row, i) => {
+      const entry = { ...row, at: now - ages[i]! * DAY, prevHash };
+      const stored = { ...entry, hash: linkHash(prevHash, entry) };
+      prevHash = stored.hash;
+      return stored;
+    });
+  };
+  const cutoff = now - 365 * DAY;
+
+  it('deletes the entries older than the cutoff and anchors on the last of them', () => {
+    const rows = aged([400, 390, 380, 10, 1]);
+    const plan = planAuditPurge(rows, null, cutoff);
+    expect(plan).toEqual({ action: 'purge', entries: 3, anchor: { seq: 3, hash: rows[2]!.hash } });
+    if (plan.action === 'purge') expect(verifyChain(rows.slice(plan.entries), plan.anchor)).toBeNull();
+  });
+
+  it('never deletes the newest entry, however old', () => {
+    const rows = aged([500, 499, 498, 497, 496]);
+    expect(planAuditPurge(rows, null, cutoff)).toEqual({ action: 'purge', entries: 4, anchor: { seq: 4, hash: rows[3]!.hash } });
+    expect(planAuditPurge(rows.slice(4), { seq: 4, hash: rows[3]!.hash }, cutoff)).toEqual({ action: 'keep' });
+  });
+
+  it('deletes only a prefix: an old entry after a recent one stays', () => {
+    const rows = aged([400, 10, 380, 5, 1]);
+    expect(planAuditPurge(rows, null, cutoff)).toMatchObject({ action: 'purge', entries: 1, anchor: { seq: 1 } });
+  });
+
+  it('keeps a chain with nothing past its retention', () => {
+    expect(planAuditPurge(aged([30, 20, 10, 5, 1]), null, cutoff)).toEqual({ action: 'keep' });
+  });
+
+  it('continues from an earlier anchor', () => {
+    const rows = aged([400, 390, 380, 370, 1]);
+    const plan = planAuditPurge(rows.slice(2), { seq: 2, hash: rows[1]!.hash }, cutoff);
+    expect(plan).toEqual({ action: 'purge', entries: 2, anchor: { seq: 4, hash: rows[3]!.hash } });
+  });
+
+  it('refuses to delete a segment that does not verify, naming the problem', () => {
+    const rows = aged([400, 390, 380, 10, 1]);
+    rows[1] = { ...rows[1]!, data: canonicalJson({ credentialId: 'cred-evil', prf: true }) };
+    expect(planAuditPurge(rows, null, cutoff)).toEqual({ action: 'refuse', problem: { seq: 2, reason: 'hash_mismatch' } });
+    // The link into the first kept entry is checked too: it is what the new anchor must lead to.
+    const relinked = aged([400, 390, 380, 10, 1]);
+    relinked[3] = { ...relinked[3]!, prevHash: 'ef'.repeat(32) };
+    expect(planAuditPurge(relinked, null, cutoff)).toEqual({ action: 'refuse', problem: { seq: 4, reason: 'broken_link' } });
+  });
+
+  it('refuses when the existing anchor does not lead to the first row', () => {
+    const rows = aged([400, 390, 380, 370, 1]);
+    expect(planAuditPurge(rows.slice(2), { seq: 2, hash: '00'.repeat(32) }, cutoff)).toEqual({ action: 'refuse', problem: { seq: 3, reason: 'broken_link' } });
   });
 });

@@ -1,5 +1,14 @@
-import { GENESIS_HASH, canonicalJson, linkHash, type AuditEventType, type StoredAuditEntry } from '../domain/audit-chain';
-import { lockUser, type Store } from './store';
+import {
+  GENESIS_HASH,
+  canonicalJson,
+  linkHash,
+  planAuditPurge,
+  type AuditEventType,
+  type AuditPurgePlan,
+  type ChainAnchor,
+  type StoredAuditEntry,
+} from '../domain/audit-chain';
+import { inTransaction, lockUser, type Store } from './store';
 
 export type AuditData = Record<string, string | number | boolean | null>;
 
@@ -15,12 +24,14 @@ export async function appendAuditEvent(tx: Store, userId: string, type: AuditEve
 /**
  * Replaces an erased user's audit chain by one tombstone that continues it: same next seq and a
  * link to the last removed hash, so the erasure itself is on record and still hash-checked.
+ * The purge anchor goes too: the lone tombstone is how an erased chain starts (`verifyChain`).
  * Call inside the erasing transaction.
  */
 export async function eraseAuditChain(tx: Store, userId: string, at: number): Promise<void> {
   await lockUser(tx, userId);
   const last = await lastLink(tx, userId);
   const removed = await tx.db.deleteFrom('audit_log').where('user_id', '=', userId).executeTakeFirst();
+  await tx.db.deleteFrom('audit_anchors').where('user_id', '=', userId).execute();
   await insertLink(tx, last, { userId, type: 'account.erased', data: canonicalJson({ removedEntries: Number(removed.numDeletedRows) }), at });
 }
 
@@ -47,12 +58,65 @@ export async function listAuditEvents(store: Store, userId: string, limit: numbe
   return rows.map(toEntry);
 }
 
-/** Every chain, one user at a time, ascending: what `audit:verify` walks. */
-export async function* eachAuditChain(store: Store): AsyncGenerator<{ userId: string; rows: StoredAuditEntry[] }> {
-  const users = await store.db.selectFrom('audit_log').select('user_id').distinct().orderBy('user_id').execute();
-  for (const { user_id } of users) {
-    const rows = await store.db.selectFrom('audit_log').selectAll().where('user_id', '=', user_id).orderBy('seq', 'asc').execute();
-    yield { userId: user_id, rows: rows.map(toEntry) };
+/** Where the user's chain starts after a purge; null while it still starts at seq 1. */
+export async function findAuditAnchor(store: Store, userId: string): Promise<ChainAnchor | null> {
+  const row = await store.db.selectFrom('audit_anchors').select(['seq', 'hash']).where('user_id', '=', userId).executeTakeFirst();
+  return row ?? null;
+}
+
+/** Users whose chain holds an entry written before `cutoff`, erased accounts' included (uses the `at` index). */
+export async function listUsersWithAuditBefore(store: Store, cutoff: number): Promise<string[]> {
+  const rows = await store.db.selectFrom('audit_log').select('user_id').distinct().where('at', '<', cutoff).orderBy('user_id').execute();
+  return rows.map((r) => r.user_id);
+}
+
+/**
+ * Deletes the oldest entries of the user's chain written before `cutoff`, never the newest, and
+ * moves the anchor to the last one deleted (see `planAuditPurge`). Takes the user's lock, so
+ * appends wait and the deletion and the anchor commit together: call inside a transaction.
+ * A segment that fails verification is left in place and its problem returned.
+ */
+export async function purgeAuditPrefix(tx: Store, userId: string, cutoff: number, now: number): Promise<AuditPurgePlan> {
+  await lockUser(tx, userId);
+  const last = await lastLink(tx, userId);
+  if (!last) return { action: 'keep' };
+  // The first entry to keep: the oldest written at or after the cutoff, else the newest.
+  const firstRecent = await tx.db
+    .selectFrom('audit_log').select('seq').where('user_id', '=', userId).where('at', '>=', cutoff).orderBy('seq', 'asc').limit(1)
+    .executeTakeFirst();
+  const rows = await tx.db
+    .selectFrom('audit_log').selectAll().where('user_id', '=', userId).where('seq', '<=', firstRecent?.seq ?? last.seq).orderBy('seq', 'asc')
+    .execute();
+  const plan = planAuditPurge(rows.map(toEntry), await findAuditAnchor(tx, userId), cutoff);
+  if (plan.action !== 'purge') return plan;
+  const { seq, hash } = plan.anchor;
+  await tx.db.deleteFrom('audit_log').where('user_id', '=', userId).where('seq', '<=', seq).execute();
+  await tx.db
+    .insertInto('audit_anchors')
+    .values({ user_id: userId, seq, hash, purged_at: now })
+    .onConflict((oc) => oc.column('user_id').doUpdateSet({ seq, hash, purged_at: now }))
+    .execute();
+  return plan;
+}
+
+/**
+ * Every chain, one user at a time, ascending, with its anchor: what `audit:verify` walks. Each
+ * user's anchor and rows are read under the user's lock, so a purge or an append committing in
+ * between cannot pair an old anchor with newer rows. A user with an anchor but no rows is listed too.
+ */
+export async function* eachAuditChain(store: Store): AsyncGenerator<{ userId: string; anchor: ChainAnchor | null; rows: StoredAuditEntry[] }> {
+  const [logged, anchored] = await Promise.all([
+    store.db.selectFrom('audit_log').select('user_id').distinct().execute(),
+    store.db.selectFrom('audit_anchors').select('user_id').execute(),
+  ]);
+  const users = [...new Set([...logged, ...anchored].map((r) => r.user_id))].sort();
+  for (const userId of users) {
+    yield await inTransaction(store, async (tx) => {
+      await lockUser(tx, userId);
+      const anchor = await findAuditAnchor(tx, userId);
+      const rows = await tx.db.selectFrom('audit_log').selectAll().where('user_id', '=', userId).orderBy('seq', 'asc').execute();
+      return { userId, anchor, rows: rows.map(toEntry) };
+    });
   }
 }
 

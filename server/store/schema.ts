@@ -85,6 +85,17 @@ export interface AuditLogTable {
   hash: string; // hex
 }
 
+/**
+ * Where a purged audit chain now starts (migrations/004_audit_anchors.ts): the seq and hash of
+ * the last entry `npm run purge` deleted, which the first remaining entry must link to.
+ */
+export interface AuditAnchorsTable {
+  user_id: string;
+  seq: number;
+  hash: string; // hex
+  purged_at: number;
+}
+
 export interface RateLimitsTable {
   key: string;
   window_start: number;
@@ -161,6 +172,7 @@ export interface KeyholdDatabase {
   sessions: SessionsTable;
   secret_blobs: SecretBlobsTable;
   audit_log: AuditLogTable;
+  audit_anchors: AuditAnchorsTable;
   rate_limits: RateLimitsTable;
   pin_recovery: PinRecoveryTable;
   totp_recovery: TotpRecoveryTable;

@@ -17,7 +17,7 @@ describe.each(DIALECTS)('storage (%s)', (dialect) => {
   it('applies migrations once and is idempotent on a second start', async () => {
     await migrateToLatest(server.store.db);
     const applied = await server.store.db.selectFrom('kysely_migration' as never).selectAll().execute();
-    expect(applied.map((m) => (m as { name: string }).name)).toEqual(['001_initial', '002_recovery', '003_records']);
+    expect(applied.map((m) => (m as { name: string }).name)).toEqual(['001_initial', '002_recovery', '003_records', '004_audit_anchors']);
   });
 
   it('hands a challenge to exactly one of many concurrent consumers', async () => {
@@ -49,5 +49,41 @@ describe.each(DIALECTS)('storage (%s)', (dialect) => {
     const events = await listAuditEvents(server.store, 'u-chain', 100);
     expect(events.map((e) => e.seq)).toEqual([10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
     for (let i = 0; i < events.length - 1; i++) expect(events[i]!.prevHash).toBe(events[i + 1]!.hash);
+  });
+
+  // On SQLite, concurrent transactions are committed as a group (store.ts): each must still be all or nothing.
+  it('commits concurrent transactions as if one by one: one that throws is undone alone', async () => {
+    const now = Date.now();
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) =>
+        inTransaction(server.store, async (tx) => {
+          await saveChallenge(tx, { challenge: `c-group-${i}`, purpose: 'device', userId: null, data: '{}', expiresAt: now + 60_000 });
+          if (i % 3 === 0) throw new KeyholdError('invalid_request', `refused ${i}`);
+          return i;
+        }),
+      ),
+    );
+    outcomes.forEach((o, i) => {
+      if (i % 3 === 0) expect(o).toMatchObject({ status: 'rejected', reason: { code: 'invalid_request', message: `refused ${i}` } });
+      else expect(o).toEqual({ status: 'fulfilled', value: i });
+    });
+    const stored = await server.store.db.selectFrom('challenges').select('challenge').where('challenge', 'like', 'c-group-%').execute();
+    expect(stored.map((r) => r.challenge).sort()).toEqual([1, 2, 4, 5, 7, 8, 10, 11].map((i) => `c-group-${i}`).sort());
+  });
+
+  it('undoes all of a transaction whose statement fails, and none of the others around it', async () => {
+    const now = Date.now();
+    const save = (tx: typeof server.store, challenge: string) => saveChallenge(tx, { challenge, purpose: 'device', userId: null, data: '{}', expiresAt: now + 60_000 });
+    const outcomes = await Promise.allSettled([
+      inTransaction(server.store, (tx) => save(tx, 'c-dup-a')),
+      inTransaction(server.store, async (tx) => {
+        await save(tx, 'c-dup-b');
+        await save(tx, 'c-dup-b'); // primary key violation
+      }),
+      inTransaction(server.store, (tx) => save(tx, 'c-dup-c')),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const stored = await server.store.db.selectFrom('challenges').select('challenge').where('challenge', 'like', 'c-dup-%').execute();
+    expect(stored.map((r) => r.challenge).sort()).toEqual(['c-dup-a', 'c-dup-c']);
   });
 });

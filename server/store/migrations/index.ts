@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_initial';
 import * as m002 from './002_recovery';
 import * as m003 from './003_records';
+import * as m004 from './004_audit_anchors';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped: add the next. */
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
   '002_recovery': m002,
   '003_records': m003,
+  '004_audit_anchors': m004,
 };
 
 export const migrationProvider: MigrationProvider = {
