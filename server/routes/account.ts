@@ -61,9 +61,11 @@ export function accountRoutes(deps: AppDeps) {
       }),
       async (c) => {
         const { before, limit } = c.req.valid('query');
-        const rows = await listAuditEvents(deps.store, sessionOf(c).userId, limit, before);
-        const last = rows.at(-1);
-        return c.json({ events: rows.map(toEvent), nextBefore: rows.length === limit && last && last.seq > 1 ? last.seq : null }, 200);
+        // One row more than the page tells whether an older page exists (after a retention purge the
+        // oldest entry kept is not seq 1, so the seq alone cannot say).
+        const rows = await listAuditEvents(deps.store, sessionOf(c).userId, limit + 1, before);
+        const page = rows.slice(0, limit);
+        return c.json({ events: page.map(toEvent), nextBefore: rows.length > limit ? page.at(-1)!.seq : null }, 200);
       },
     )
     .openapi(
