@@ -8,7 +8,8 @@ import { clientsClaim } from 'workbox-core';
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { NetworkOnly } from 'workbox-strategies';
-import { noteReplay, RECORD_WRITES_QUEUE, RECORDS_REPLAYED_MESSAGE } from './src/vault/sync/background-replays';
+import { RECORD_WRITES_QUEUE, RECORDS_REPLAYED_MESSAGE } from './src/vault/sync/background-messages';
+import { noteReplay } from './src/vault/sync/background-replays';
 
 declare const self: ServiceWorkerGlobalScope;
 

@@ -11,7 +11,7 @@ import { Argon2Client } from './vault/argon2-client';
 import { KeyServer } from './vault/key-server';
 import { LocalStore } from './vault/local-store';
 import { createBrowserPasskeys } from './vault/passkeys';
-import { RECORDS_REPLAYED_MESSAGE } from './vault/sync/background-replays';
+import { RECORDS_REPLAYED_MESSAGE } from './vault/sync/background-messages';
 import { VaultController } from './vault/vault-controller';
 
 /** Where vite-plugin-pwa writes the built sw.ts; at the root so its scope covers the whole app. */

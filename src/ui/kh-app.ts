@@ -2,7 +2,6 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { AppServices } from '../app-services';
 import type { ServerHealth } from '../vault/server-health';
 import './kh-unlock';
-import './kh-update-prompt';
 import { LazyScreensController } from './lazy-screens-controller';
 import { OnlineController } from './online-controller';
 import { PageActivityController } from './page-activity-controller';
@@ -118,7 +117,11 @@ export class KhApp extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('services')) this.#vaultState.observe(this.services?.vault);
+    if (changed.has('services')) {
+      this.#vaultState.observe(this.services?.vault);
+      // Only a registered service worker can ever offer an update: its prompt is a chunk of its own.
+      if (this.services?.updates) void import('./kh-update-prompt');
+    }
   }
 
   protected override render(): unknown {

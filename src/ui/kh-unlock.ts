@@ -4,10 +4,7 @@ import { PIN_THROTTLE_MAX_DELAY_MS } from '../../protocol/constants';
 import type { LockReason } from '../vault/vault-state';
 import { CountdownController } from './countdown-controller';
 import { describeFailure } from './failure-messages';
-import './kh-quick-items';
 import { sharedStyles } from './shared-styles';
-import { SyncStatusController } from './sync-status-controller';
-import { describeLockedSync } from './sync-text';
 import type { StateOf, VaultControllerLike } from './vault-controller-like';
 import { VaultTask, type DerivePhase } from './vault-task';
 
@@ -63,8 +60,6 @@ export class KhUnlock extends LitElement {
   declare private _passphrase: boolean;
   readonly #unlock = new VaultTask<void>(this);
   readonly #countdown = new CountdownController(this);
-  /** Locked, sync still runs on ciphertext; the screen says what waits (for the network, or for the PIN). */
-  readonly #sync = new SyncStatusController(this, () => this.vault);
 
   constructor() {
     super();
@@ -91,7 +86,7 @@ export class KhUnlock extends LitElement {
       <h2>Unlock</h2>
       ${state ? html`<p>Vault of <strong>${state.username}</strong></p>` : nothing}
       ${state?.lockedBecause ? html`<p class="hint" data-test="lock-reason">${LOCK_REASONS[state.lockedBecause]}</p>` : nothing}
-      ${this.#renderSync()}
+      <kh-locked-sync .vault=${this.vault}></kh-locked-sync>
       <form novalidate @submit=${this._onSubmit}>
         <div class="field">
           <label for="pin">${this._passphrase ? 'Passphrase' : 'PIN'}</label>
@@ -138,10 +133,6 @@ export class KhUnlock extends LitElement {
     `;
   }
 
-  #renderSync(): unknown {
-    const note = this.#sync.shown ? describeLockedSync(this.#sync.shown) : null;
-    return note ? html`<p class="hint" data-test="locked-sync">${note}</p>` : nothing;
-  }
 
   #renderFailure(failures: number, waiting: boolean): unknown {
     // After a reload there is no failure object, but the persisted throttle still explains the wait.
@@ -165,6 +156,13 @@ export class KhUnlock extends LitElement {
 
   protected override firstUpdated(): void {
     this.renderRoot.querySelector<HTMLInputElement>('#pin')?.focus({ preventScroll: true });
+    void import('./kh-locked-sync');
+    // <kh-quick-items> is a chunk of its own, fetched only on devices where the user chose items
+    // to show without the PIN (off by default): the lock screen is the first screen of every start.
+    void this.vault
+      ?.shownWithoutPinCount()
+      .then((count) => (count > 0 ? import('./kh-quick-items') : undefined))
+      .catch(() => {});
   }
 
   private _onPinInput(event: InputEvent): void {

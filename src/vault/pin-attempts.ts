@@ -4,15 +4,19 @@
  * guess free; a correct PIN resets the count, and an attempt that was no guess (aborted, or a
  * failure other than a wrong PIN) is taken back.
  */
-import { checkPin, normalizePin, VaultCryptoError, type DeriveArgon2 } from './crypto';
+import { normalizePin, VaultCryptoError, type DeriveArgon2 } from './crypto';
 import type { LocalStore } from './local-store';
 import { NO_THROTTLE, countFailure, restartWait, waitUntil } from './unlock-throttle';
 import { VaultFailure } from './vault-failure';
 import type { DeriveProgress, UnlockThrottle } from './vault-state';
 
-/** Refuses a new PIN before any key derivation: `pin_mismatch`, then `pin_rejected` with the policy's words. */
-export function checkNewPin(pin: string, confirm: string): void {
+/**
+ * Refuses a new PIN before any key derivation: `pin_mismatch`, then `pin_rejected` with the
+ * policy's words. The policy's blocklists load on first use: unlocking never needs them.
+ */
+export async function checkNewPin(pin: string, confirm: string): Promise<void> {
   if (normalizePin(pin) !== normalizePin(confirm)) throw new VaultFailure('pin_mismatch');
+  const { checkPin } = await import('./crypto/pin-policy');
   const verdict = checkPin(pin);
   if (!verdict.ok) throw new VaultFailure('pin_rejected', verdict.message);
 }

@@ -6,7 +6,9 @@
  */
 import type { Argon2Params, DeriveArgon2, RootSecretAccess } from './crypto';
 import type { KeyServer } from './key-server';
-import { registerPinRecovery } from './recovery/pin-recovery';
+
+/** The OPRF (@noble/curves) is a chunk of its own: a returning user's start and unlock never need it at once. */
+const loadPinRecovery = () => import('./recovery/pin-recovery');
 
 export interface PinRecoveryJob {
   readonly userId: string;
@@ -43,7 +45,7 @@ export class PinRecoveryUpkeep {
       if (generation !== this.#generation) return false;
       try {
         await job.sessionReady;
-        await registerPinRecovery({ server: this.#server, userId: job.userId, pin: job.pin, argon2: this.#argon2, rootSecret: job.rootSecret, params: this.#params() });
+        await (await loadPinRecovery()).registerPinRecovery({ server: this.#server, userId: job.userId, pin: job.pin, argon2: this.#argon2, rootSecret: job.rootSecret, params: this.#params() });
         if (generation !== this.#generation) return false;
         await this.#onRegistered();
         return true;

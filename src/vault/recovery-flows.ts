@@ -28,7 +28,7 @@ export interface RecoveryHost {
 export async function recoverWithPin(host: RecoveryHost, rawUsername: string, pin: string, options: RecoverOptions = {}): Promise<void> {
   host.requireNoVault();
   const localPin = options.newPin ?? pin;
-  checkNewPin(localPin, localPin);
+  await checkNewPin(localPin, localPin);
   options.onProgress?.('deriving');
   const argon2 = withProgress(host.deps.argon2, options.onProgress);
   const recovered = await recoverAccountWithPin(host.deps.server, argon2, normalizeUsername(rawUsername), pin, options.signal);
@@ -38,7 +38,7 @@ export async function recoverWithPin(host: RecoveryHost, rawUsername: string, pi
 /** Authenticator-app route; a new PIN is required (the old one may be what was forgotten). */
 export async function recoverWithTotp(host: RecoveryHost, rawUsername: string, code: string, newPin: string, confirm: string, options: RecoverOptions = {}): Promise<void> {
   host.requireNoVault();
-  checkNewPin(newPin, confirm);
+  await checkNewPin(newPin, confirm);
   const recovered = await recoverAccountWithTotp(host.deps.server, normalizeUsername(rawUsername), code, options.signal);
   await adopt(host, recovered, newPin, false, options);
 }
@@ -46,7 +46,7 @@ export async function recoverWithTotp(host: RecoveryHost, rawUsername: string, c
 /** Passkey route (PRF); this device gets a PIN too, and keeps the passkey for offline PRF unlock. */
 export async function recoverWithPasskey(host: RecoveryHost, rawUsername: string, newPin: string, confirm: string, options: RecoverOptions = {}): Promise<void> {
   host.requireNoVault();
-  checkNewPin(newPin, confirm);
+  await checkNewPin(newPin, confirm);
   const recovered = await recoverAccountWithPasskey(host.deps.server, host.deps.passkeys, normalizeUsername(rawUsername), options.signal);
   await adopt(host, recovered, newPin, false, options);
 }

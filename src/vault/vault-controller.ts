@@ -18,12 +18,12 @@ import type { PendingAccount } from './onboarding';
 import type { RecoveryHost } from './recovery-flows';
 import { PinAttempts, checkNewPin, withProgress } from './pin-attempts';
 import { prfPasskeys, unlockWithPrfPasskey } from './prf-unlock';
-import { QuickView } from './quick-view';
+import { QuickViewGate } from './quick-view-gate';
 import { NO_THROTTLE } from './unlock-throttle';
 import { VaultFailure } from './vault-failure';
 import type { VaultControllerDeps } from './vault-controller-deps';
 import type { VaultRecords } from './vault-records';
-import { VaultSync } from './vault-sync';
+import { SyncGate } from './sync-gate';
 import type { SyncStatus } from './sync/sync-engine';
 import { DEFAULT_SETTINGS, mergeSettings } from './vault-settings';
 import {
@@ -66,8 +66,8 @@ export class VaultController extends EventTarget {
   readonly #autoLock: AutoLock;
   readonly #pinAttempts: PinAttempts;
   readonly #pinRecovery: PinRecoveryUpkeep;
-  readonly #sync: VaultSync;
-  readonly #quick: QuickView;
+  readonly #sync: SyncGate;
+  readonly #quick: QuickViewGate;
   #state: VaultState = { kind: 'loading' };
   #settings: VaultSettings = DEFAULT_SETTINGS;
   #persistence: StoragePersistence = 'unsupported';
@@ -90,12 +90,12 @@ export class VaultController extends EventTarget {
     this.#pinAttempts = new PinAttempts(deps.store, this.#now, (throttle) => this.#showThrottle(throttle));
     this.#env = deviceEnvironment(deps);
     this.#pinRecovery = new PinRecoveryUpkeep(deps.server, deps.argon2, () => this.#argon2Params, () => this.#markPinRecoveryRegistered());
-    this.#quick = new QuickView({
+    this.#quick = new QuickViewGate({
       store: deps.store,
       now: this.#now,
       onChanged: () => this.dispatchEvent(new Event(QUICK_VIEW_CHANGED)),
     });
-    this.#sync = new VaultSync({
+    this.#sync = new SyncGate({
       ...clock,
       server: deps.server,
       store: deps.store,
@@ -169,7 +169,7 @@ export class VaultController extends EventTarget {
   async #choosePin(pin: string, confirm: string, onProgress: DeriveProgress | undefined, signal: AbortSignal | undefined): Promise<void> {
     const pending = this.#pending;
     if (!pending || this.#state.kind !== 'choose-pin') throw new VaultFailure('not_found', 'Create the account first.');
-    checkNewPin(pin, confirm);
+    await checkNewPin(pin, confirm);
     onProgress?.('deriving');
     const { record, unlocked } = await createLocalVault({ userId: pending.userId, pin, params: this.#argon2Params, argon2: withProgress(this.#deps.argon2, onProgress), signal });
     const { server, passkeys } = this.#deps;
@@ -333,7 +333,7 @@ export class VaultController extends EventTarget {
   async changePin(currentPin: string, newPin: string, confirm: string, onProgress?: DeriveProgress, signal?: AbortSignal): Promise<void> {
     const session = this.#requireSession();
     const vault = this.#requireVault();
-    checkNewPin(newPin, confirm);
+    await checkNewPin(newPin, confirm);
     await this.#pinAttempts.attempt(() => {
       onProgress?.('deriving');
       return unlockWithPin(vault.record, currentPin, withProgress(this.#deps.argon2, onProgress), signal);

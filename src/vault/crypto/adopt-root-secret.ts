@@ -30,7 +30,7 @@ export interface AdoptRootSecretOptions {
  */
 export async function adoptRootSecret(options: AdoptRootSecretOptions): Promise<{ record: LocalVaultRecord; unlocked: UnlockedVault }> {
   const { userId, pin, rootSecret, argon2, signal } = options;
-  assertAcceptablePin(pin);
+  await assertAcceptablePin(pin);
   const keyBundle = parseGcmBlob<Ciphertext>(options.keyBundle);
   const pinWrap = await newPinWrap(userId, pin, argon2, options.params, signal);
   const wrappedRootSecret = await wrapRootSecret(rootSecret, pinWrap.kek, pinWrap.ctx);

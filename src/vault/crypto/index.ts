@@ -51,7 +51,7 @@ export {
 export * from './keys';
 export { adoptRootSecret, type AdoptRootSecretOptions } from './adopt-root-secret';
 export { parseLocalVaultRecord, type LocalVaultRecord, type PrfWrap } from './local-vault-record';
-export { checkPin, normalizePin, type PinRefusal, type PinVerdict } from './pin-policy';
+export type { PinRefusal, PinVerdict } from './pin-policy';
 export {
   createDek,
   decryptRecord,
@@ -67,6 +67,7 @@ export {
   changePin,
   createLocalVault,
   deriveKekLocalFromPin,
+  normalizePin,
   unlockWithPin,
   unlockWithPrf,
   withRootSecret,

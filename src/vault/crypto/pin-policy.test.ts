@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMMON_SIX_DIGIT_PINS } from './common-pins';
 import { checkPin } from './pin-policy';
+import { normalizePin } from './unlock';
 
 const reasonOf = (pin: string): string => {
   const verdict = checkPin(pin);
@@ -49,5 +50,13 @@ describe('PIN policy', () => {
     const verdict = checkPin('1234');
     expect(verdict.ok).toBe(false);
     if (!verdict.ok) expect(verdict.message).toMatch(/at least 6 digits/);
+  });
+});
+
+describe('PIN normalization', () => {
+  it('judges the form that is hashed: full-width digits are the ASCII PIN they stand for', () => {
+    const fullWidth = '\uFF11\uFF12\uFF13\uFF14\uFF15\uFF16'; // １２３４５６
+    expect(normalizePin(fullWidth)).toBe('123456');
+    expect(checkPin(fullWidth)).toMatchObject({ ok: false, reason: checkPin('123456').ok ? undefined : (checkPin('123456') as { reason: string }).reason });
   });
 });

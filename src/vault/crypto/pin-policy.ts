@@ -15,17 +15,16 @@
 import { PASSPHRASE_MIN_CHARS, PIN_MIN_DIGITS } from '../../../protocol/constants';
 import { COMMON_PASSPHRASES, COMMON_SIX_DIGIT_PINS } from './common-pins';
 
+/**
+ * The same NFKC form unlock.ts's `normalizePin` hashes (a test holds them equal). Written out here
+ * rather than imported, so that this module and its blocklists stay a chunk of their own that
+ * only choosing a new PIN loads: importing unlock.ts made the bundler fold the two together.
+ */
+const normalizePin = (pin: string): string => pin.normalize('NFKC');
+
 export type PinRefusal = 'too_short' | 'too_common' | 'repeated' | 'sequential';
 
 export type PinVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: PinRefusal; readonly message: string };
-
-/**
- * NFKC (Unicode UAX #15): full-width digits from an East Asian keyboard become ASCII digits and
- * composed and decomposed accents become one form, so the same keys always give the same bytes.
- */
-export function normalizePin(pin: string): string {
-  return pin.normalize('NFKC');
-}
 
 const DIGITS_ONLY = /^[0-9]+$/;
 const EXAMPLES = {

@@ -51,7 +51,6 @@ import {
   type WrappedKey,
 } from './keys';
 import type { LocalVaultRecord, PrfWrap } from './local-vault-record';
-import { checkPin, normalizePin } from './pin-policy';
 
 /** Argon2id(password, salt) with `params` (RFC 9106): the 32-byte tag. Argon2Client.hash has this shape. */
 export type DeriveArgon2 = (
@@ -91,6 +90,16 @@ export interface CreateLocalVaultOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * NFKC (Unicode UAX #15): full-width digits from an East Asian keyboard become ASCII digits and
+ * composed and decomposed accents become one form, so the same keys always give the same bytes.
+ * Defined here, beside the hashing: unlocking needs it, while the PIN policy (pin-policy.ts) and
+ * its blocklists load only when a new PIN is chosen.
+ */
+export function normalizePin(pin: string): string {
+  return pin.normalize('NFKC');
+}
+
 /** KEK_local = HKDF(Argon2id(UTF-8 of NFKC(PIN), salt), salt). Returns a non-extractable key; never log the PIN or the tag. */
 export async function deriveKekLocalFromPin(
   pin: string,
@@ -126,7 +135,9 @@ export async function withRootSecret<T>(
   }
 }
 
-export function assertAcceptablePin(pin: string): void {
+/** Throws `pin_rejected` for a PIN the policy refuses. The policy and its blocklists load on first use. */
+export async function assertAcceptablePin(pin: string): Promise<void> {
+  const { checkPin } = await import('./pin-policy');
   const verdict = checkPin(pin);
   if (!verdict.ok) throw new VaultCryptoError('pin_rejected', verdict.message);
 }
@@ -203,7 +214,7 @@ export async function createLocalVault(
   options: CreateLocalVaultOptions,
 ): Promise<{ record: LocalVaultRecord; unlocked: UnlockedVault }> {
   const { userId, pin, argon2, signal } = options;
-  assertAcceptablePin(pin);
+  await assertAcceptablePin(pin);
   const pinWrap = await newPinWrap(userId, pin, argon2, options.params, signal);
 
   const rootSecret = createRootSecret();
@@ -278,7 +289,7 @@ export async function changePin(
   options: { readonly params?: Argon2Params; readonly signal?: AbortSignal } = {},
 ): Promise<{ record: LocalVaultRecord; unlocked: UnlockedVault }> {
   if (record.userId !== unlocked.userId) throw new VaultCryptoError('invalid_context', 'The record belongs to another user');
-  assertAcceptablePin(newPin);
+  await assertAcceptablePin(newPin);
   const pinWrap = await newPinWrap(record.userId, newPin, argon2, options.params, options.signal);
   const wrappedRootSecret = await withRootSecret(unlocked.rootSecretAccess, (rootSecret) =>
     wrapRootSecret(rootSecret, pinWrap.kek, pinWrap.ctx),

@@ -8,10 +8,10 @@
 import type { PinRegisteredT, SessionInfoT } from '../../../protocol/api';
 import { decodeBase64Url, encodeBase64Url } from '../../../protocol/base64url';
 import { ARGON2_SALT_BYTES } from '../../../protocol/constants';
+import { checkPin } from '../crypto/pin-policy';
 import {
   DEFAULT_ARGON2_PARAMS,
   VaultCryptoError,
-  checkPin,
   parseArgon2Params,
   parseGcmBlob,
   pinRecoveryWrapContext,

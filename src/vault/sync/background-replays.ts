@@ -6,12 +6,6 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 
-/** What the service worker posts to open pages after a replay, so they settle their outbox. */
-export const RECORDS_REPLAYED_MESSAGE = 'keyhold:records-replayed';
-
-/** Workbox queue name of record writes that failed for want of a network. */
-export const RECORD_WRITES_QUEUE = 'keyhold-record-writes';
-
 export interface ReplaySummary {
   /** Epoch ms of the replay. */
   readonly at: number;
