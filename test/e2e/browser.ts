@@ -151,3 +151,23 @@ export async function launchPersistentPhone(origin: string): Promise<{ context: 
     },
   };
 }
+
+/**
+ * Onboarding as a person does it on `page` (which needs a virtual authenticator): username,
+ * passkey, the PIN twice; resolves when the vault is open.
+ */
+export async function onboardInPage(page: Page, username: string, pin: string): Promise<void> {
+  const hook = (name: string) => page.locator(`[data-test="${name}"]`);
+  await page.goto('/');
+  await hook('username').fill(username);
+  await hook('create-passkey').click();
+  await hook('pin').fill(pin);
+  await hook('pin-confirm').fill(pin);
+  await hook('save-pin').click();
+  await hook('new-login').waitFor({ timeout: 30_000 });
+}
+
+/** Whether the key server holds PIN recovery for the account signed in on `page` (registered in the background after onboarding). */
+export function pinRecoveryActive(page: Page): Promise<boolean> {
+  return page.evaluate(async () => ((await (await fetch('/api/recovery/status')).json()) as { pin?: { active?: boolean } }).pin?.active === true);
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, launchChromium, openPhone, startLiveServer, type LiveServer } from './browser';
+import { addVirtualAuthenticator, axeViolations, launchChromium, onboardInPage, openPhone, startLiveServer, type LiveServer } from './browser';
 
 const PIN = '482915';
 const SHOWN = { title: 'Allotment gate', username: 'plot-17', password: 'lentil-spade-4471' };
@@ -34,13 +34,7 @@ describe('items shown without PIN, in Chromium', { timeout: 60_000 }, () => {
     browser = await launchChromium();
     ({ page, problems } = await openPhone(browser, server.origin));
     await addVirtualAuthenticator(page, { prf: true });
-    await page.goto('/');
-    await hook('username').fill('alice');
-    await hook('create-passkey').click();
-    await hook('pin').fill(PIN);
-    await hook('pin-confirm').fill(PIN);
-    await hook('save-pin').click();
-    await hook('new-login').waitFor({ timeout: 20_000 });
+    await onboardInPage(page, 'alice', PIN);
     await saveLogin(SHOWN);
     await saveLogin(HIDDEN);
   });

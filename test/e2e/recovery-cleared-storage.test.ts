@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, clearSiteData, launchChromium, openPhone, startLiveServer, type LiveServer } from './browser';
+import { addVirtualAuthenticator, axeViolations, clearSiteData, launchChromium, onboardInPage, openPhone, startLiveServer, type LiveServer } from './browser';
 
 const PIN = '482915';
 const NEW_PIN = '615093';
@@ -42,13 +42,7 @@ describe('passkey recovery after the browser storage was cleared, in Chromium', 
   });
 
   it('onboards with a PRF passkey and registers this device', async () => {
-    await page.goto('/');
-    await hook('username').fill('erin');
-    await hook('create-passkey').click();
-    await hook('pin').fill(PIN);
-    await hook('pin-confirm').fill(PIN);
-    await hook('save-pin').click();
-    await hook('new-login').waitFor({ timeout: 30_000 });
+    await onboardInPage(page, 'erin', PIN);
     const devices = await listDevices();
     expect(devices.status).toBe(200);
     devicesBefore = (devices.body as { devices: DeviceRow[] }).devices;

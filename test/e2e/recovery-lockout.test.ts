@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, launchChromium, openPhone, startLiveServer, type LiveServer } from './browser';
+import { addVirtualAuthenticator, axeViolations, launchChromium, onboardInPage, openPhone, pinRecoveryActive, startLiveServer, type LiveServer } from './browser';
 
 const PIN = '482915';
 /** Ten different wrong PINs, none of them common (the local PIN policy checks before a guess is spent). */
@@ -32,15 +32,8 @@ describe('PIN recovery lock-out in Chromium', { timeout: 120_000 }, () => {
     // The owner's phone: onboarding registers PIN recovery in the background.
     const { page: owner } = await openPhone(browser, server.origin);
     await addVirtualAuthenticator(owner, { prf: true });
-    await owner.goto('/');
-    await hook(owner, 'username').fill('carol');
-    await hook(owner, 'create-passkey').click();
-    await hook(owner, 'pin').fill(PIN);
-    await hook(owner, 'pin-confirm').fill(PIN);
-    await hook(owner, 'save-pin').click();
-    await hook(owner, 'new-login').waitFor({ timeout: 30_000 });
-    const pinActive = () =>
-      owner.evaluate(async () => ((await (await fetch('/api/recovery/status')).json()) as { pin?: { active?: boolean } }).pin?.active === true);
+    await onboardInPage(owner, 'carol', PIN);
+    const pinActive = () => pinRecoveryActive(owner);
     await expect.poll(pinActive, { timeout: 30_000 }).toBe(true);
     // A fresh profile: its own context, no vault, no cookies.
     ({ page, problems } = await openPhone(browser, server.origin));

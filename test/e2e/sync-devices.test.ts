@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { addVirtualAuthenticator, launchChromium, openPhone, startLiveServer, type LiveServer } from './browser';
+import { addVirtualAuthenticator, launchChromium, onboardInPage, openPhone, pinRecoveryActive, startLiveServer, type LiveServer } from './browser';
 
 const PIN = '482915';
 const QUEUE_TAG = 'workbox-background-sync:keyhold-record-writes';
@@ -54,21 +54,14 @@ describe('sync between two devices, in Chromium', { timeout: 90_000 }, () => {
   });
 
   it('device A onboards and its record reaches the server', async () => {
-    await pageA.goto('/');
-    await hook(pageA, 'username').fill('alice');
-    await hook(pageA, 'create-passkey').click();
-    await hook(pageA, 'pin').fill(PIN);
-    await hook(pageA, 'pin-confirm').fill(PIN);
-    await hook(pageA, 'save-pin').click();
-    await hook(pageA, 'new-note').click({ timeout: 20_000 });
+    await onboardInPage(pageA, 'alice', PIN);
+    await hook(pageA, 'new-note').click();
     await hook(pageA, 'record-title').fill('Wi-Fi');
     await hook(pageA, 'record-body').fill('first version');
     await hook(pageA, 'record-save').click();
     await expect.poll(() => hook(pageA, 'record').count()).toBe(1);
     await expect.poll(() => hook(pageA, 'unsynced').count(), { timeout: 20_000 }).toBe(0);
-    const pinActive = () =>
-      pageA.evaluate(async () => ((await (await fetch('/api/recovery/status')).json()) as { pin?: { active?: boolean } }).pin?.active === true);
-    await expect.poll(pinActive, { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => pinRecoveryActive(pageA), { timeout: 30_000 }).toBe(true);
     await pageA.evaluate(() => navigator.serviceWorker.ready.then(() => true));
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, launchChromium, openPhone, startLiveServer, type LiveServer } from './browser';
+import { addVirtualAuthenticator, axeViolations, launchChromium, onboardInPage, openPhone, startLiveServer, type LiveServer } from './browser';
 
 const PIN = '482915';
 const RECORD_WRITES = '**/api/records/**';
@@ -79,14 +79,7 @@ describe('the sync line and conflict copies, in Chromium', { timeout: 90_000 }, 
   });
 
   it('says a saved record reached the server', async () => {
-    await page.goto('/');
-    await hook('username').fill('alice');
-    await hook('create-passkey').click();
-    await hook('pin-confirm').waitFor();
-    await hook('pin').fill(PIN);
-    await hook('pin-confirm').fill(PIN);
-    await hook('save-pin').click();
-    await hook('new-login').waitFor({ timeout: 20_000 });
+    await onboardInPage(page, 'alice', PIN);
     await hook('new-login').click();
     await hook('record-title').fill('Zephyrmail');
     await hook('record-username').fill('alice');
