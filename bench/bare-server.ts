@@ -2,12 +2,34 @@
  * The baseline for `npm run bench:server`: Hono on @hono/node-server with one route and nothing
  * else (no middleware, no database), so the key server's figures can be read as a fraction of
  * what the framework and the socket layer allow on the same machine.
+ *
+ * `/bare/reply` is a reference, not the baseline: the same framework sending what a backup fetch
+ * sends (a reply of the same JSON shape and size, with the headers the API sets on every reply,
+ * by the API's own middleware) and doing nothing else: no session, no database, no validation.
+ * No backup fetch can be faster than it.
  */
+import { randomBytes } from 'node:crypto';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { encodeBase64Url } from '../protocol/base64url';
+import type { AppDeps } from '../server/http/context';
+import { securityHeaders } from '../server/http/security-headers';
+import { KEY_BUNDLE_BYTES, WRAP_PRF_BYTES } from './lib/seed-account';
 
 const app = new Hono();
 app.get('/bare', (c) => c.json({ ok: true, service: 'bare' }));
+
+const now = Date.now();
+const backupReply = {
+  keyBundle: { blob: encodeBase64Url(randomBytes(KEY_BUNDLE_BYTES)), version: 1, updatedAt: now },
+  wrapPrf: [{ credentialId: encodeBase64Url(randomBytes(16)), blob: encodeBase64Url(randomBytes(WRAP_PRF_BYTES)), version: 1, updatedAt: now }],
+};
+// securityHeaders reads only the origin (for HSTS); the bench serves plain HTTP like the key server run.
+const apiHeaders = securityHeaders({ config: { origin: 'http://localhost' } } as unknown as AppDeps);
+app.get('/bare/reply', apiHeaders, async (c, next) => {
+  c.header('Cache-Control', 'no-store'); // as server/app.ts sets on every API reply
+  await next();
+}, (c) => c.json(backupReply));
 
 const port = Number(process.env.PORT ?? 0);
 const hostname = process.env.HOST ?? '127.0.0.1';

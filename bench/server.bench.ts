@@ -19,6 +19,7 @@ import { Cleanups } from './lib/benchmarks-file';
 import { freePort, startServer, type RunningServer } from './lib/children';
 import { issueChallenges, presignChallenges, replayPresigned, signInFlow, type DeviceTarget } from './lib/device-signin-load';
 import { measureLatencyAt, measureMaxThroughput, runLoad, type LoadFigures, type LoadSpec, type Timing } from './lib/load';
+import { measureFloors } from './lib/floors';
 import { describeMachine } from './lib/machine';
 import { printReport, renderSection, writeSection, type DatabaseResult, type ScenarioResult } from './lib/report';
 import { seedAccount } from './lib/seed-account';
@@ -28,8 +29,16 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SIGNIN_LIMIT = '1000000000';
 /** Pre-signed pool = expected sign-ins × this, so the pool outlasts the run. */
 const POOL_MARGIN = 1.5;
+/** Warm-up pool = challenge issue rate × warm-up seconds × this (see benchDeviceSignIn). */
+const WARM_UP_POOL = 3;
 /** How much faster sign-in runs once warm than in its warm-up (measured: ~1.15; rounded up). */
 const WARM_UP_GAIN = 1.25;
+/**
+ * Sign-ins come from many accounts' devices, as on a real server, not from one device: on
+ * PostgreSQL each sign-in holds its account's lock, and one account would serialise every run.
+ */
+const BENCH_ACCOUNTS = 32;
+const DEVICES_PER_ACCOUNT = 2;
 
 interface Options {
   postgres: 'auto' | 'require' | 'skip';
@@ -71,16 +80,21 @@ async function start(server: Promise<RunningServer>): Promise<RunningServer> {
 const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 const brief = (f: LoadFigures) => `${Math.round(f.rps)} rps, p50 ${f.p50} ms, p99 ${f.p99} ms, errors ${f.errors}`;
 
-async function benchBare(timing: Timing): Promise<ScenarioResult> {
+async function benchBare(timing: Timing): Promise<{ bare: ScenarioResult; reply: ScenarioResult }> {
   const port = await freePort();
   const server = await start(startServer({ name: 'bare server', script: 'bench/bare-server.ts', port, env: { PORT: String(port), HOST: '127.0.0.1' }, readyPath: '/bare', cwd: ROOT }));
-  const spec: LoadSpec = { url: `${server.url}/bare` };
-  const max = await measureMaxThroughput(spec, timing);
-  log(`bare GET /bare: ${brief(max)}`);
-  const half = await measureLatencyAt(spec, max.rps / 2, timing);
-  log(`bare GET /bare @½: ${brief(half)}`);
+  const run = async (path: string, label: string): Promise<ScenarioResult> => {
+    const spec: LoadSpec = { url: `${server.url}${path}` };
+    const max = await measureMaxThroughput(spec, timing);
+    log(`bare GET ${path}: ${brief(max)}`);
+    const half = await measureLatencyAt(spec, max.rps / 2, timing);
+    log(`bare GET ${path} @½: ${brief(half)}`);
+    return { label, max, half, checked: false };
+  };
+  const bare = await run('/bare', 'bare `GET /bare`');
+  const reply = await run('/bare/reply', 'reference: bare route, backup fetch\'s reply `GET /bare/reply`');
   await server.stop(); // also on the clean-up list: stopping twice is harmless
-  return { label: 'bare `GET /bare`', max, half, checked: false };
+  return { bare, reply };
 }
 
 /**
@@ -94,10 +108,11 @@ async function benchDeviceSignIn(t: DeviceTarget, timing: Timing): Promise<{ res
   const probe = await issueChallenges(t, 1000 + connections, connections);
   const challengeIssue = probe.figures;
   log(`device challenge (issue): ${brief(challengeIssue)}`);
-  // Sign-in does more work than issuing, so the issue rate bounds the warm-up's need from above.
-  let estimate = challengeIssue.rps;
+  // Issuing and signing in are one commit each, and a cold sign-in can run at twice the issue
+  // rate once commits are grouped: a warm-up pool of three times the issue rate does not run dry.
+  let estimate = challengeIssue.rps * WARM_UP_POOL;
   if (warmupS > 0) {
-    const needed = Math.ceil(challengeIssue.rps * warmupS * 1.2);
+    const needed = Math.ceil(challengeIssue.rps * WARM_UP_POOL * warmupS);
     const extra = needed > probe.challenges.length ? (await issueChallenges(t, needed - probe.challenges.length, connections)).challenges : [];
     const warm = await runLoad(replayPresigned(t, await presignChallenges(t, [...probe.challenges, ...extra])), { connections, durationS: warmupS });
     // Its busiest second, plus what sign-in still gains after a 2 s warm-up (about 15 % here).
@@ -140,11 +155,15 @@ async function benchKeyServer(database: string, notes: string, databaseUrl: stri
     PEPPER: encodeBase64Url(randomBytes(32)),
     SIGNIN_LIMIT_PER_ACCOUNT: SIGNIN_LIMIT,
     SIGNIN_LIMIT_PER_ADDRESS: SIGNIN_LIMIT,
+    // The load generator gives each device its own client address (bench/lib/device-signin-load.ts).
+    TRUST_PROXY: 'true',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   };
   const server = await start(startServer({ name: `key server (${database})`, script: 'server/main.ts', port, env, readyPath: '/api/health', cwd: ROOT }));
-  const account = await seedAccount(server.url, origin);
-  log(`${database}: account, key bundle and device ready`);
+  const accounts = [];
+  for (let i = 0; i < BENCH_ACCOUNTS; i++) accounts.push(await seedAccount(server.url, origin, `bench-user-${i}`, DEVICES_PER_ACCOUNT));
+  const account = accounts[0]!;
+  log(`${database}: ${BENCH_ACCOUNTS} accounts with a key bundle and ${DEVICES_PER_ACCOUNT} devices each ready`);
 
   const backupSpec: LoadSpec = { url: `${server.url}/api/backup`, headers: { cookie: account.deviceCookie } };
   const backupMax = await measureMaxThroughput(backupSpec, timing);
@@ -152,7 +171,7 @@ async function benchKeyServer(database: string, notes: string, databaseUrl: stri
   const backupHalf = await measureLatencyAt(backupSpec, backupMax.rps / 2, timing);
   log(`backup fetch @½: ${brief(backupHalf)}`);
 
-  const target: DeviceTarget = { url: server.url, origin, deviceId: account.deviceId, privateKey: account.devicePrivateKey, keyObject: account.deviceKeyObject };
+  const target: DeviceTarget = { url: server.url, origin, devices: accounts.flatMap((a) => a.devices) };
   const signIn = await benchDeviceSignIn(target, timing);
   const flow = await benchSignInFlow(target, timing);
   await server.stop(); // also on the clean-up list: stopping twice is harmless
@@ -183,7 +202,9 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   const skipped: string[] = [];
 
-  const bare = await benchBare(opts.timing);
+  log('floors: one commit, one ECDSA verify, one JWK import, one point read');
+  const floorsAtStart = await measureFloors();
+  const { bare, reply: bareReply } = await benchBare(opts.timing);
   const databases: DatabaseResult[] = [];
   databases.push(await benchKeyServer('SQLite', 'Embedded SQLite file (better-sqlite3) on the temp directory\'s disk: WAL, `synchronous = FULL` (every commit is fsynced), as the server ships.', undefined, opts.timing));
 
@@ -205,6 +226,8 @@ async function main(): Promise<void> {
     }
   }
   await cleanUp();
+  // Again at the end: the disk's fsync time drifts with whatever else the machine is doing.
+  const floorsAtEnd = await measureFloors();
 
   const report = {
     date,
@@ -212,6 +235,9 @@ async function main(): Promise<void> {
     command: ['npm run bench:server', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
     timing: opts.timing,
     bare,
+    bareReply,
+    floors: { start: floorsAtStart, end: floorsAtEnd },
+    population: { accounts: BENCH_ACCOUNTS, devicesPerAccount: DEVICES_PER_ACCOUNT },
     databases,
     skipped,
     totalS: (performance.now() - started) / 1000,

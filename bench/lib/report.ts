@@ -1,4 +1,5 @@
 import { writeBenchmarkSection } from './benchmarks-file';
+import type { Floors } from './floors';
 import type { LoadFigures, Timing } from './load';
 import type { Machine } from './machine';
 
@@ -34,6 +35,12 @@ export interface RunReport {
   command: string;
   timing: Timing;
   bare: ScenarioResult;
+  /** The bare server sending the backup fetch's reply: a reference row, not a target. */
+  bareReply: ScenarioResult;
+  /** Single-operation costs, measured before the first server starts and after the last one stops. */
+  floors: { start: Floors; end: Floors };
+  /** Whose devices sign in: this many accounts with this many registered devices each, taking turns. */
+  population: { accounts: number; devicesPerAccount: number };
   databases: DatabaseResult[];
   skipped: string[];
   totalS: number;
@@ -69,8 +76,8 @@ export function verdicts(bare: ScenarioResult, db: DatabaseResult): Verdict[] {
   return out;
 }
 
-function scenarioRows(bare: ScenarioResult, db: DatabaseResult): string[][] {
-  const rows = [bare, ...db.scenarios].map((s) => [
+function scenarioRows(bare: ScenarioResult, bareReply: ScenarioResult, db: DatabaseResult): string[][] {
+  const rows = [bare, bareReply, ...db.scenarios].map((s) => [
     s.label,
     fmt(s.max.rps),
     s === bare ? '100 %' : pct(s.max.rps / bare.max.rps),
@@ -109,11 +116,28 @@ function plainTable(headers: string[], rows: string[][]): string {
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+const micros = (n: number) => (n >= 1000 ? `${fmt(n / 1000, 2)} ms` : `${fmt(n, n < 10 ? 1 : 0)} µs`);
+
+function floorRows(f: RunReport['floors']): string[][] {
+  const row = (what: string, pick: (x: Floors) => string, how: string) => [what, how, pick(f.start), pick(f.end)];
+  return [
+    row('one durable commit (one-row INSERT), median', (x) => micros(x.commit.medianUs), `better-sqlite3, WAL, \`synchronous = FULL\`, ${f.start.commit.runs} commits in a row on the temp directory's disk`),
+    row('one durable commit, p90', (x) => micros(x.commit.p90Us), 'the same commits'),
+    row('ECDSA P-256 verify', (x) => micros(x.ecdsaVerifyUs), 'node:crypto `verify`, synchronous, as the server does it (P1363 signature)'),
+    row('P-256 public JWK import', (x) => micros(x.jwkImportUs), '`createPublicKey`; the server does it once per device and keeps the key'),
+    row('point read through Kysely', (x) => micros(x.kyselyPointReadUs), 'SQLite, the server\'s `openDatabase` (statements prepared once)'),
+    row('the same read, prepared better-sqlite3 statement', (x) => micros(x.rawPointReadUs), 'no query builder'),
+  ];
+}
+const FLOOR_HEADERS = ['Operation', 'how', 'before the runs', 'after the runs'];
+
 /** The console summary: one table and the verdicts per database. */
 export function printReport(r: RunReport): void {
+  console.log('\nFloors\n');
+  console.log(plainTable([FLOOR_HEADERS[0]!, ...FLOOR_HEADERS.slice(2)], floorRows(r.floors).map((x) => [x[0]!, ...x.slice(2)])));
   for (const db of r.databases) {
     console.log(`\n${db.database} — ${db.notes}\n`);
-    console.log(plainTable(HEADERS, scenarioRows(r.bare, db)));
+    console.log(plainTable(HEADERS, scenarioRows(r.bare, r.bareReply, db)));
     console.log('');
     for (const s of db.scenarios) if (s.caveat) console.log(`  note: ${s.label}: ${s.caveat}`);
     for (const v of verdicts(r.bare, db)) console.log(`  ${v.pass ? 'PASS' : 'FAIL'}  ${v.target} — ${v.measured}`);
@@ -136,18 +160,42 @@ export function renderSection(r: RunReport): string {
       `"@½" is a ${r.timing.durationS} s run paced at half that rps (autocannon \`overallRate\`, which sends each second's share in a burst, so its latencies are on the pessimistic side). ` +
       'Rps counts 2xx replies only; errors are non-2xx replies, socket errors and timeouts; latencies are autocannon\'s, in whole milliseconds.',
     '- Scenarios: **bare** is Hono + @hono/node-server with one JSON route and no middleware (`bench/bare-server.ts`). ' +
+      '**reference** (not a target) is the same bare server sending what a backup fetch sends — a reply of the same JSON shape and size with the headers the API puts on every reply, set by the API\'s own middleware — and nothing else: no session, database or validation, so no backup fetch can beat it. ' +
       '**backup fetch** is `GET /api/backup` with a device session cookie (a ~4 KiB key bundle and one PRF wrap). ' +
-      '**device sign-in** is `POST /api/devices/signin` alone, each request carrying a distinct challenge issued and signed (WebCrypto P-256) before the run; ' +
-      'the whole flow adds `POST /api/devices/challenge` and signing (node:crypto, same P1363 signature) in the load generator, measured right after the sign-in runs without a warm-up of its own. The sign-in rate limiter is set high enough never to refuse, but still counts every attempt in the database.',
+      `**device sign-in** is \`POST /api/devices/signin\` alone, each request carrying a distinct challenge issued and signed (WebCrypto P-256) before the run, from ${r.population.accounts} accounts with ${r.population.devicesPerAccount} devices each taking turns (a server sees many accounts signing in at once; on PostgreSQL a sign-in holds its account's lock, so one account would serialise them all); ` +
+      'the whole flow adds `POST /api/devices/challenge` and signing (node:crypto, same P1363 signature) in the load generator, measured right after the sign-in runs without a warm-up of its own. The sign-in rate limiter is set high enough never to refuse, but still counts every attempt in the database; each device sends from its own client address (`X-Forwarded-For`, the server running with `TRUST_PROXY=true` as behind a deployment\'s reverse proxy), as a server\'s many clients would, rather than all from 127.0.0.1 onto one per-address counter row. Request logging is off (`LOG_REQUESTS=false`), unlike the shipped default.',
     `- Targets: each key server scenario ≥ ${pct(TARGETS.minShareOfBare)} of the bare route's rps; p99 < ${TARGETS.maxP99AtHalfLoadMs} ms at half load.`,
+    `- Changed since the first figures (issue 2: 2026-11-25T13:42:09Z, load average 0.28; bare 67,472 rps; on SQLite backup fetch 5,642 rps (8.4 %), p99 @½ 5 ms, and device sign-in 453 rps (0.7 %), p99 @½ 54 ms, all from one device): ` +
+      'SQLite statements are prepared once per SQL text (`server/store/database.ts`); the backup fetch reads both secrets in one statement; ' +
+      'a device sign-in is one transaction — attempt counter, single-use challenge and outcome (device touch, audit entry and session, or the failure\'s audit entry), committed whatever the outcome, the refusal thrown after the commit — where it was three commits, with the signature checked before it (node:crypto, synchronously: handing WebCrypto\'s verify to the thread pool cost more event-loop time than the verify itself) and imported device keys cached; ' +
+      'issuing a device challenge is one transaction (counter and challenge) where it was two commits; ' +
+      'on SQLite, transactions that arrive while one is running are committed as a group, each in its own savepoint, with one fsync for the group and no reply before it (`server/store/store.ts`); on PostgreSQL a transaction takes a user\'s advisory lock once, where each audit entry took it again; ' +
+      `sign-ins now come from ${r.population.accounts * r.population.devicesPerAccount} devices of ${r.population.accounts} accounts, each device from its own address; the reference row and the floors below are new.`,
     '',
   ];
+  const backupOn = (db: DatabaseResult) => db.scenarios.find((x) => x.label.startsWith('backup fetch'));
   for (const db of r.databases) {
-    lines.push(`### ${db.database}`, '', db.notes, '', markdownTable(HEADERS, scenarioRows(r.bare, db), 1), '');
+    lines.push(`### ${db.database}`, '', db.notes, '', markdownTable(HEADERS, scenarioRows(r.bare, r.bareReply, db), 1), '');
     for (const s of db.scenarios) if (s.caveat) lines.push(`Note: ${s.label}: ${s.caveat}`, '');
+    const backup = backupOn(db);
+    if (backup) {
+      lines.push(
+        `Reference: the bare route sending the backup fetch's reply reaches ${pct(r.bareReply.max.rps / r.bare.max.rps)} of the bare route's rps; the backup fetch reaches ${pct(backup.max.rps / r.bareReply.max.rps)} of that reference.`,
+        '',
+      );
+    }
     for (const v of verdicts(r.bare, db)) lines.push(`- **${v.pass ? 'PASS' : 'FAIL'}** ${v.target} — ${v.measured}`);
     lines.push('');
   }
+  lines.push(
+    '### Floors',
+    '',
+    'What single operations of these paths cost on this machine, measured in the bench process before the first server starts and after the last one stops (`bench/lib/floors.ts`). ' +
+      'A device sign-in needs at least one ECDSA verify and its share of one durable commit; better-sqlite3 waits for that commit\'s fsync on the event loop, which is what grouping commits amortises.',
+    '',
+    markdownTable(FLOOR_HEADERS, floorRows(r.floors), 2),
+    '',
+  );
   for (const s of r.skipped) lines.push(`Skipped: ${s}`, '');
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -1,12 +1,12 @@
-import { randomBytes, webcrypto } from 'node:crypto';
+import { createPublicKey, randomBytes, verify, webcrypto, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { DevicePublicKeyT } from '../../protocol/api';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { CHALLENGE_TTL_MS } from '../../protocol/constants';
 import { deviceSignInMessage } from '../../protocol/device-signin';
 import { appendAuditEvent } from '../store/audit';
 import { consumeChallenge, saveChallenge } from '../store/challenges';
-import { findDevice, touchDevice } from '../store/devices';
-import type { Store } from '../store/store';
+import { findDevice, touchLiveDevice, type DeviceRow } from '../store/devices';
+import { inTransaction, type Store } from '../store/store';
 import { inUserTransaction } from './user-transaction';
 import { KeyholdError } from './errors';
 
@@ -22,65 +22,137 @@ export async function importDeviceKey(jwk: DevicePublicKeyT): Promise<webcrypto.
 }
 
 /**
- * Issues a single-use challenge for a device to sign. Answered the same way for an unknown device
- * id, so the endpoint does not confirm which devices exist.
+ * A transaction's decision. The transaction commits either way, so what a refusal wrote — the
+ * attempt counted, the challenge spent, the failure audited — stays written; the refusal is
+ * thrown only after the commit.
  */
-export async function issueDeviceChallenge(store: Store, deviceId: string, now: number): Promise<{ challenge: string; expiresAt: number }> {
+type Decision<T> = { ok: true; value: T } | { ok: false; refusal: KeyholdError };
+
+const refuse = (refusal: KeyholdError): Decision<never> => ({ ok: false, refusal });
+
+function settle<T>(decision: Decision<T>): T {
+  if (!decision.ok) throw decision.refusal;
+  return decision.value;
+}
+
+/** Counts a sign-in attempt in the caller's transaction; returns the refusal to throw after the commit, or null. */
+export type CountAttempt = (tx: Store) => Promise<KeyholdError | null>;
+
+/**
+ * Device public keys already imported, by device id and stored JWK text. A registered key never
+ * changes, so a hit skips the JWK import (~60–150 µs of event-loop work on the bench machine).
+ * The device row is still read on every sign-in, so a revoked or removed device is refused at
+ * once whatever is cached. Holds public keys only; least recently used go first.
+ */
+export interface DeviceKeyCache {
+  keyOf(device: Pick<DeviceRow, 'id' | 'public_key_jwk'>): KeyObject;
+}
+
+export function createDeviceKeyCache(capacity = 10_000): DeviceKeyCache {
+  const imported = new Map<string, KeyObject>();
+  return {
+    keyOf(device) {
+      const id = `${device.id}\n${device.public_key_jwk}`;
+      let key = imported.get(id);
+      if (key) {
+        imported.delete(id); // re-inserted below: Map order is the recency order
+      } else {
+        key = createPublicKey({ key: JSON.parse(device.public_key_jwk) as JsonWebKey, format: 'jwk' });
+        if (imported.size >= capacity) imported.delete(imported.keys().next().value!);
+      }
+      imported.set(id, key);
+      return key;
+    },
+  };
+}
+
+/**
+ * Issues a single-use challenge for a device to sign, after counting the attempt (`countAttempt`,
+ * committed with the challenge). Answered the same way for an unknown device id, so the endpoint
+ * does not confirm which devices exist.
+ */
+export async function issueDeviceChallenge(store: Store, deviceId: string, now: number, countAttempt: CountAttempt): Promise<{ challenge: string; expiresAt: number }> {
   const device = await findDevice(store, deviceId);
   const challenge = encodeBase64Url(randomBytes(32));
   const expiresAt = now + CHALLENGE_TTL_MS;
-  await saveChallenge(store, { challenge, purpose: 'device', userId: device?.user_id ?? null, data: JSON.stringify({ deviceId }), expiresAt });
-  return { challenge, expiresAt };
+  return settle(
+    await inTransaction(store, async (tx): Promise<Decision<{ challenge: string; expiresAt: number }>> => {
+      const limited = await countAttempt(tx);
+      if (limited) return refuse(limited);
+      await saveChallenge(tx, { challenge, purpose: 'device', userId: device?.user_id ?? null, data: JSON.stringify({ deviceId }), expiresAt });
+      return { ok: true, value: { challenge, expiresAt } };
+    }),
+  );
 }
 
 /**
  * Checks a device's signature over its challenge (ECDSA P-256 / SHA-256, P1363 encoding) and
- * returns the device's user. Revoked devices and bad signatures are refused and audited.
+ * returns what `onVerified` opens for the device's user. Revoked devices and bad signatures are
+ * refused and audited.
+ *
+ * One transaction, one commit, whatever the outcome: the attempt counted against the rate limits
+ * (`countAttempt`), the challenge spent (single use, even when the signature is bad), then either
+ * the device's last-seen time, the success entry and `onVerified`'s writes, or the failure entry.
+ * The signature is checked before the transaction: it needs only the device's public key, and the
+ * write lock is not held across the verification.
  */
 export async function verifyDeviceSignIn<T>(
   store: Store,
   origin: string,
   req: { deviceId: string; challenge: string; signature: string },
-  ctx: { now: number; address: string },
+  ctx: { now: number; address: string; keys: DeviceKeyCache; countAttempt: CountAttempt },
   onVerified: (tx: Store, userId: string) => Promise<T>,
 ): Promise<T> {
   const device = await findDevice(store, req.deviceId);
-  const audit = (type: 'signin.device.failure' | 'challenge.failure', reason: string) =>
-    device ? inUserTransaction(store, device.user_id, (tx) => appendAuditEvent(tx, device.user_id, type, { deviceId: device.id, reason, address: ctx.address }, ctx.now)) : Promise.resolve();
-  let issued;
-  try {
-    issued = await consumeChallenge(store, req.challenge, 'device', ctx.now);
-  } catch (error) {
-    if (error instanceof KeyholdError) await audit('challenge.failure', error.code);
-    throw error;
-  }
-  if ((JSON.parse(issued.data) as { deviceId: string }).deviceId !== req.deviceId) {
-    throw new KeyholdError('challenge_invalid', 'The challenge was issued to another device.');
-  }
-  if (!device) throw new KeyholdError('signin_failed', 'Sign-in failed.');
-  const key = await webcrypto.subtle.importKey('jwk', JSON.parse(device.public_key_jwk) as webcrypto.JsonWebKey, ECDSA_P256, false, ['verify']);
+  const signed = device !== undefined && signatureIsValid(ctx.keys, device, origin, req);
+
+  const decide = async (tx: Store): Promise<Decision<T>> => {
+    const limited = await ctx.countAttempt(tx);
+    if (limited) return refuse(limited);
+    const audit = (type: 'signin.device.failure' | 'challenge.failure', reason: string) =>
+      device ? appendAuditEvent(tx, device.user_id, type, { deviceId: device.id, reason, address: ctx.address }, ctx.now) : Promise.resolve();
+    let issued;
+    try {
+      issued = await consumeChallenge(tx, req.challenge, 'device', ctx.now);
+    } catch (error) {
+      if (!(error instanceof KeyholdError)) throw error;
+      await audit('challenge.failure', error.code);
+      return refuse(error);
+    }
+    if ((JSON.parse(issued.data) as { deviceId: string }).deviceId !== req.deviceId) {
+      return refuse(new KeyholdError('challenge_invalid', 'The challenge was issued to another device.'));
+    }
+    if (!device) return refuse(new KeyholdError('signin_failed', 'Sign-in failed.'));
+    if (!signed) {
+      await audit('signin.device.failure', 'bad_signature');
+      return refuse(new KeyholdError('signin_failed', 'Sign-in failed.'));
+    }
+    // Only after the signature: `device_revoked` must not confirm to someone without the key that
+    // a device id exists. Checked by the touch itself, under the write lock, not on the row read above.
+    if (!(await touchLiveDevice(tx, device.id, ctx.now))) {
+      await audit('signin.device.failure', 'revoked');
+      return refuse(new KeyholdError('device_revoked', 'This device was removed from the account; recover or sign in with a passkey.'));
+    }
+    await appendAuditEvent(tx, device.user_id, 'signin.device.success', { deviceId: device.id, address: ctx.address }, ctx.now);
+    return { ok: true, value: await onVerified(tx, device.user_id) };
+  };
+  // A device's user is locked first (and must still exist) like every writer of a user's rows;
+  // an unknown device id has no user, and its transaction writes only the counter and the challenge.
+  return settle(device ? await inUserTransaction(store, device.user_id, decide) : await inTransaction(store, decide));
+}
+
+/** True when `req.signature` is the device's P1363 ECDSA signature over the sign-in message for `origin`. */
+function signatureIsValid(keys: DeviceKeyCache, device: DeviceRow, origin: string, req: { challenge: string; signature: string }): boolean {
   let signature: Uint8Array;
   try {
     signature = decodeBase64Url(req.signature);
   } catch {
-    signature = new Uint8Array();
+    return false;
   }
-  const valid =
-    signature.length === 64 &&
-    (await webcrypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, signature, deviceSignInMessage(origin, req.challenge)));
-  if (!valid) {
-    await audit('signin.device.failure', 'bad_signature');
-    throw new KeyholdError('signin_failed', 'Sign-in failed.');
-  }
-  // Only after the signature: `device_revoked` must not confirm to someone without the key that a device id exists.
-  if (device.revoked_at !== null) {
-    await audit('signin.device.failure', 'revoked');
-    throw new KeyholdError('device_revoked', 'This device was removed from the account; recover or sign in with a passkey.');
-  }
-  // One commit for the device's last-seen time, the audit entry and whatever `onVerified` opens.
-  return inUserTransaction(store, device.user_id, async (tx) => {
-    await touchDevice(tx, device.id, ctx.now);
-    await appendAuditEvent(tx, device.user_id, 'signin.device.success', { deviceId: device.id, address: ctx.address }, ctx.now);
-    return onVerified(tx, device.user_id);
-  });
+  if (signature.length !== 64) return false;
+  // Synchronous on purpose: one P-256 verify is ~70–100 µs of CPU, while handing it to libuv's
+  // thread pool (WebCrypto, or node:crypto with a callback) costs 20–30 µs of event-loop work to
+  // set up and then waits a turn of a busy event loop for its answer (3.5 ms on average under
+  // the bench's load). Measured on the bench machine: ~15 % more sign-ins per second this way.
+  return verify('sha256', deviceSignInMessage(origin, req.challenge), { key: keys.keyOf(device), dsaEncoding: 'ieee-p1363' }, signature);
 }

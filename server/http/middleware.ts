@@ -7,6 +7,7 @@ import { KeyholdError } from '../domain/errors';
 import { countHits } from '../store/rate-limits';
 import { resumeSession, type Session } from '../store/sessions';
 import type { SessionScope } from '../store/schema';
+import type { Store } from '../store/store';
 import type { AppDeps, AppEnv } from './context';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -104,12 +105,20 @@ export function clientAddress(c: Context, deps: AppDeps): string {
  * challenges stockpiled over several windows still cannot be spent faster than the limit.
  */
 export async function limitSignIn(c: Context, deps: AppDeps, account: string, step: 'start' | 'finish' = 'start'): Promise<void> {
+  const refusal = await countSignInAttempt(deps.store, deps, { account, address: clientAddress(c, deps) }, step, deps.now());
+  if (refusal) throw refusal;
+}
+
+/**
+ * `limitSignIn` inside the caller's transaction: counts the attempt in `tx` and returns the
+ * `rate_limited` error for the caller to throw once `tx` has committed (so the attempt stays
+ * counted, and one commit carries the counter with the rest of the sign-in), or null.
+ */
+export async function countSignInAttempt(tx: Store, deps: AppDeps, who: { account: string; address: string }, step: 'start' | 'finish', now: number): Promise<KeyholdError | null> {
   const windowMs = SIGNIN_WINDOW_MS;
-  const now = deps.now();
   const prefix = step === 'start' ? 'signin' : 'signin-finish';
-  const [perAccount = 0, perAddress = 0] = await countHits(deps.store, [`${prefix}:account:${account}`, `${prefix}:address:${clientAddress(c, deps)}`], windowMs, now);
-  if (perAccount > deps.config.signinLimitPerAccount || perAddress > deps.config.signinLimitPerAddress) {
-    const retryAfterSeconds = Math.ceil((windowMs - (now % windowMs)) / 1000);
-    throw new KeyholdError('rate_limited', 'Too many sign-in attempts; wait a moment and try again.', { retryAfterSeconds });
-  }
+  const [perAccount = 0, perAddress = 0] = await countHits(tx, [`${prefix}:account:${who.account}`, `${prefix}:address:${who.address}`], windowMs, now);
+  if (perAccount <= deps.config.signinLimitPerAccount && perAddress <= deps.config.signinLimitPerAddress) return null;
+  const retryAfterSeconds = Math.ceil((windowMs - (now % windowMs)) / 1000);
+  return new KeyholdError('rate_limited', 'Too many sign-in attempts; wait a moment and try again.', { retryAfterSeconds });
 }

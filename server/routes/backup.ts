@@ -4,7 +4,7 @@ import { BackupSnapshot, Id, PutKeyBundleRequest, PutWrapPrfRequest, WriteResult
 import { KeyholdError } from '../domain/errors';
 import { findCredential } from '../store/accounts';
 import { appendAuditEvent } from '../store/audit';
-import { listSecrets, readSecret, writeSecret } from '../store/secrets';
+import { readBackup, writeSecret } from '../store/secrets';
 import { inUserTransaction } from '../domain/user-transaction';
 import { createRouter, type AppDeps } from '../http/context';
 import { requireSession, sessionOf } from '../http/middleware';
@@ -29,8 +29,8 @@ export function backupRoutes(deps: AppDeps) {
       }),
       async (c) => {
         const { userId } = sessionOf(c);
-        const [keyBundle, wraps] = await Promise.all([readSecret(deps.store, userId, 'key_bundle'), listSecrets(deps.store, userId, 'wrap_prf')]);
-        return c.json({ keyBundle: keyBundle ?? null, wrapPrf: wraps.map(({ ref, ...blob }) => ({ credentialId: ref, ...blob })) }, 200);
+        const { keyBundle, wrapPrf } = await readBackup(deps.store, userId);
+        return c.json({ keyBundle: keyBundle ?? null, wrapPrf: wrapPrf.map(({ ref, ...blob }) => ({ credentialId: ref, ...blob })) }, 200);
       },
     )
     .openapi(

@@ -3,14 +3,15 @@ import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { DeviceChallenge, DeviceChallengeRequest, DeviceSignInRequest, DeviceSummary, Id, Ok, RegisterDeviceRequest, SignedIn } from '../../protocol/api';
 import { encodeBase64Url } from '../../protocol/base64url';
-import { importDeviceKey, issueDeviceChallenge, verifyDeviceSignIn } from '../domain/devices';
+import { createDeviceKeyCache, importDeviceKey, issueDeviceChallenge, verifyDeviceSignIn } from '../domain/devices';
 import { KeyholdError } from '../domain/errors';
 import { appendAuditEvent } from '../store/audit';
 import { insertDevice, listDevices, revokeDevice } from '../store/devices';
 import { endDeviceSessions } from '../store/sessions';
+import type { Store } from '../store/store';
 import { inUserTransaction } from '../domain/user-transaction';
 import { createRouter, type AppDeps } from '../http/context';
-import { clientAddress, limitSignIn, requireSession, sessionOf } from '../http/middleware';
+import { clientAddress, countSignInAttempt, requireSession, sessionOf } from '../http/middleware';
 import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
 import { openSession } from '../http/sessions';
 
@@ -20,6 +21,8 @@ export function deviceRoutes(deps: AppDeps) {
   const passkeyOnly = requireSession(deps, ['passkey']);
   // A recovery session registers the recovered device's key (DESIGN.md: after any recovery).
   const passkeyOrRecovery = requireSession(deps, ['passkey', 'recovery']);
+  // Per app, not per module: a second app on the same process (tests) keeps its own.
+  const deviceKeys = createDeviceKeyCache();
 
   return createRouter()
     .openapi(
@@ -83,8 +86,9 @@ export function deviceRoutes(deps: AppDeps) {
       }),
       async (c) => {
         const { deviceId } = c.req.valid('json');
-        await limitSignIn(c, deps, `device:${deviceId}`);
-        return c.json(await issueDeviceChallenge(deps.store, deviceId, deps.now()), 200);
+        const now = deps.now();
+        const who = { account: `device:${deviceId}`, address: clientAddress(c, deps) };
+        return c.json(await issueDeviceChallenge(deps.store, deviceId, now, (tx) => countSignInAttempt(tx, deps, who, 'start', now)), 200);
       },
     )
     .openapi(
@@ -95,8 +99,11 @@ export function deviceRoutes(deps: AppDeps) {
       }),
       async (c) => {
         const body = c.req.valid('json');
-        await limitSignIn(c, deps, `device:${body.deviceId}`);
-        const session = await verifyDeviceSignIn(deps.store, deps.config.origin, body, { now: deps.now(), address: clientAddress(c, deps) }, (tx, userId) =>
+        const now = deps.now();
+        const address = clientAddress(c, deps);
+        // The sign-in's counter, challenge and outcome commit together (domain/devices.ts).
+        const countAttempt = (tx: Store) => countSignInAttempt(tx, deps, { account: `device:${body.deviceId}`, address }, 'start', now);
+        const session = await verifyDeviceSignIn(deps.store, deps.config.origin, body, { now, address, keys: deviceKeys, countAttempt }, (tx, userId) =>
           openSession(c, deps, { userId, scope: 'device', deviceId: body.deviceId }, tx),
         );
         return c.json({ session }, 200);

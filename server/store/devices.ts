@@ -27,6 +27,11 @@ export async function revokeDevice(store: Store, userId: string, id: string, now
   return result.numUpdatedRows === 1n;
 }
 
-export async function touchDevice(store: Store, id: string, now = Date.now()): Promise<void> {
-  await store.db.updateTable('devices').set({ last_seen_at: now }).where('id', '=', id).execute();
+/**
+ * Marks a device seen unless it is revoked; false when it is revoked (or gone). One statement, so
+ * in a sign-in's transaction it is also the revocation check, made under the same write lock.
+ */
+export async function touchLiveDevice(store: Store, id: string, now = Date.now()): Promise<boolean> {
+  const result = await store.db.updateTable('devices').set({ last_seen_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
 }

@@ -25,6 +25,29 @@ export async function listSecrets(store: Store, userId: string, kind: SecretKind
 }
 
 /**
+ * The whole backup in one read: the key bundle (or `undefined`) and every wrap_prf, by ref. One
+ * statement instead of `readSecret` + `listSecrets`: the snapshot is the hottest read there is
+ * (every sync), and on one SQLite connection the two reads would only queue behind each other.
+ */
+export async function readBackup(store: Store, userId: string): Promise<{ keyBundle: VersionedBlob | undefined; wrapPrf: Array<VersionedBlob & { ref: string }> }> {
+  const rows = await store.db
+    .selectFrom('secret_blobs')
+    .select(['kind', 'ref', 'blob', 'version', 'updated_at'])
+    .where('user_id', '=', userId)
+    .where('kind', 'in', ['key_bundle', 'wrap_prf'])
+    .orderBy('kind')
+    .orderBy('ref')
+    .execute();
+  let keyBundle: VersionedBlob | undefined;
+  const wrapPrf: Array<VersionedBlob & { ref: string }> = [];
+  for (const r of rows) {
+    if (r.kind === 'key_bundle' && r.ref === '') keyBundle = { blob: r.blob, version: r.version, updatedAt: r.updated_at };
+    else if (r.kind === 'wrap_prf') wrapPrf.push({ ref: r.ref, blob: r.blob, version: r.version, updatedAt: r.updated_at });
+  }
+  return { keyBundle, wrapPrf };
+}
+
+/**
  * Compare-and-set write: replaces the blob only if its stored version is `expectedVersion`
  * (0 = "none stored yet"). A stale writer gets `stale_version` with the current version and
  * nothing is overwritten. Returns the new version.
