@@ -30,7 +30,7 @@ import { checkLazyLoading } from './client/lazy-load';
 import { NATIVE_ARGON2, nativeArgon2Series, nativeArgon2Version } from './client/native-argon2';
 import { median, ms, printReport, renderSection, TARGETS, writeSection, type ClientReport } from './client/report';
 import { measureSizes } from './client/sizes';
-import { Cleanups } from './lib/benchmarks-file';
+import { Cleanups, runBench } from './lib/benchmarks-file';
 import { describeMachine } from './lib/machine';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -181,19 +181,4 @@ async function main(): Promise<void> {
   }
 }
 
-/** Set on SIGINT/SIGTERM: the calls in flight then fail because Chromium is closing, which is no news. */
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true;
-    console.error(`\n${signal}: closing Chromium and the key server, removing temp dirs`);
-    cleanUp().finally(() => process.exit(130));
-  });
-}
-
-main().catch(async (error: unknown) => {
-  if (interrupted) return;
-  console.error(`bench:client failed: ${(error as Error).stack ?? String(error)}`);
-  await cleanUp();
-  process.exit(1);
-});
+runBench('bench:client', main, cleanups);

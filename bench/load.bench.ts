@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { encodeBase64Url } from '../protocol/base64url';
 import { createTestDatabase, startPostgres, type RunningPostgres } from '../test/helpers/postgres';
-import { Cleanups, writeBenchmarkSection } from './lib/benchmarks-file';
+import { Cleanups, runBench, writeBenchmarkSection } from './lib/benchmarks-file';
 import { freePort } from './lib/children';
 import { describeMachine } from './lib/machine';
 import { BlindedPool } from './load/blinded-pool';
@@ -245,15 +245,4 @@ async function main(): Promise<void> {
   if (failed) process.exitCode = 1;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping servers and removing temp dirs`);
-    cleanUp().finally(() => process.exit(130));
-  });
-}
-
-main().catch(async (error: unknown) => {
-  console.error(`bench:load failed: ${(error as Error).stack ?? String(error)}`);
-  await cleanUp();
-  process.exit(1);
-});
+runBench('bench:load', main, cleanups);

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { encodeBase64Url } from '../protocol/base64url';
 import { createTestDatabase, startPostgres, type RunningPostgres } from '../test/helpers/postgres';
-import { Cleanups } from './lib/benchmarks-file';
+import { Cleanups, runBench } from './lib/benchmarks-file';
 import { freePort, startServer, type RunningServer } from './lib/children';
 import { issueChallenges, presignChallenges, replayPresigned, signInFlow, type DeviceTarget } from './lib/device-signin-load';
 import { measureLatencyAt, measureMaxThroughput, runLoad, type LoadFigures, type LoadSpec, type Timing } from './lib/load';
@@ -249,15 +249,4 @@ async function main(): Promise<void> {
   }
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping servers and removing temp dirs`);
-    cleanUp().finally(() => process.exit(130));
-  });
-}
-
-main().catch(async (error: unknown) => {
-  console.error(`bench:server failed: ${(error as Error).stack ?? String(error)}`);
-  await cleanUp();
-  process.exit(1);
-});
+runBench('bench:server', main, cleanups);

@@ -19,7 +19,7 @@ import { RECORD_CHANGES_PAGE_MAX } from '../protocol/constants';
 import { buildApp } from './client/builds';
 import { loadE2eBrowserHelpers } from './client/e2e-helpers';
 import { median } from './client/report';
-import { Cleanups } from './lib/benchmarks-file';
+import { Cleanups, runBench } from './lib/benchmarks-file';
 import { describeMachine } from './lib/machine';
 import { chromiumVersion, openBenchDevice, type BenchDevice } from './sync/devices';
 import { buildSyncPageBundle } from './sync/page-bundle';
@@ -209,19 +209,4 @@ async function main(): Promise<void> {
   }
 }
 
-/** Set on SIGINT/SIGTERM: the calls in flight then fail because Chromium is closing, which is no news. */
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true;
-    console.error(`\n${signal}: closing Chromium and the key server, removing temp dirs`);
-    cleanUp().finally(() => process.exit(130));
-  });
-}
-
-main().catch(async (error: unknown) => {
-  if (interrupted) return;
-  console.error(`bench:sync failed: ${(error as Error).stack ?? String(error)}`);
-  await cleanUp();
-  process.exit(1);
-});
+runBench('bench:sync', main, cleanups);

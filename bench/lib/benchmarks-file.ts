@@ -44,3 +44,25 @@ export class Cleanups {
     }
   }
 }
+
+/**
+ * Runs a bench's `main`: on SIGINT/SIGTERM and on failure, runs `cleanups` (servers, Chromium,
+ * temp dirs) before exiting 130 / 1. Calls that fail because an interrupt is closing what they
+ * use are no news, so a failure after an interrupt is not reported.
+ */
+export function runBench(name: string, main: () => Promise<void>, cleanups: Cleanups): void {
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      interrupted = true;
+      console.error(`\n${signal}: stopping servers and browsers, removing temp dirs`);
+      cleanups.run().finally(() => process.exit(130));
+    });
+  }
+  main().catch(async (error: unknown) => {
+    if (interrupted) return;
+    console.error(`${name} failed: ${(error as Error).stack ?? String(error)}`);
+    await cleanups.run();
+    process.exit(1);
+  });
+}
