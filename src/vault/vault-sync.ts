@@ -71,11 +71,6 @@ export class VaultSync {
     return this.#engine.sync();
   }
 
-  /** Just the outbox count (a local edit while offline). */
-  refresh(): Promise<void> {
-    return this.#engine.refresh();
-  }
-
   #arm(): void {
     if (this.#timer !== null) this.#deps.clearTimer(this.#timer);
     this.#timer = this.#deps.setTimer(() => {
