@@ -20,14 +20,14 @@ import pg from 'pg';
 import { encodeBase64Url } from '../protocol/base64url';
 import { createTestDatabase, startPostgres, type RunningPostgres } from '../test/helpers/postgres';
 import { Cleanups, runBench, writeBenchmarkSection } from './lib/benchmarks-file';
-import { freePort } from './lib/children';
+import { freePort, startServer } from './lib/children';
 import { describeMachine } from './lib/machine';
 import { BlindedPool } from './load/blinded-pool';
 import { measureClosedLoop, type ClosedLoopResult } from './load/closed-loop';
 import { mixOf, operations } from './load/operations';
 import { seedPopulation, type PopulationShape } from './load/population';
 import { printReport, renderSection, SECTION_HEADING, type DialectReport, type LoadReport, type ScenarioRow } from './load/report';
-import { residentKiB, startWatchedServer, type WatchedServer } from './load/server-process';
+import { residentKiB, type WatchedServer } from './load/server-process';
 import { soak } from './load/soak';
 import { defaultHeaders, type Sequence } from './load/steps';
 
@@ -100,7 +100,7 @@ async function startKeyServer(name: string, databaseUrl: string | undefined): Pr
     PIN_RECOVERY_GUESSES: UNLIMITED,
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   };
-  const server = await startWatchedServer({ name, script: 'server/main.ts', port, env, readyPath: '/api/health', cwd: ROOT });
+  const server = await startServer({ name, script: 'server/main.ts', port, env, readyPath: '/api/health', cwd: ROOT });
   cleanups.push(() => server.stop());
   return { server, origin };
 }
@@ -213,7 +213,7 @@ async function main(): Promise<void> {
   log(`load average ${machineStart.loadAverage} at the start`);
 
   const barePort = await freePort();
-  const bare = await startWatchedServer({ name: 'bare server', script: 'bench/bare-server.ts', port: barePort, env: { PORT: String(barePort), HOST: '127.0.0.1' }, readyPath: '/bare', cwd: ROOT });
+  const bare = await startServer({ name: 'bare server', script: 'bench/bare-server.ts', port: barePort, env: { PORT: String(barePort), HOST: '127.0.0.1' }, readyPath: '/bare', cwd: ROOT });
   cleanups.push(() => bare.stop());
 
   const soakDialects = opts.soakMinutes > 0 ? (opts.soakDialects ?? opts.dialects) : [];

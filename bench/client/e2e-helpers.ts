@@ -12,6 +12,9 @@ export interface LiveServer {
 }
 
 export interface E2eBrowserHelpers {
+  /** The Chromium binary and the journeys' flags, for a bench that launches its own (persistent) browser. */
+  readonly CHROMIUM: string;
+  readonly CHROMIUM_FLAGS: readonly string[];
   /** `/usr/bin/chromium` (or CHROMIUM_PATH), headless, with the flags every journey uses. */
   launchChromium(): Promise<Browser>;
   startLiveServer(env?: Record<string, string>): Promise<LiveServer>;

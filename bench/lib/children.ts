@@ -5,8 +5,12 @@ import net from 'node:net';
 export interface RunningServer {
   name: string;
   port: number;
+  /** The server's own process id (tsx loads in-process), for reading its memory and CPU from /proc. */
+  pid: number;
   /** `http://127.0.0.1:<port>`: where the load generator connects. */
   url: string;
+  /** The last 4,000 characters the process wrote to stderr (its error log), for a failure message. */
+  stderrTail(): string;
   /** SIGTERM, then SIGKILL after a grace period; resolves once the process is gone. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -51,7 +55,7 @@ export async function startServer(opts: {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const url = `http://127.0.0.1:${opts.port}`;
-  const server: RunningServer = { name: opts.name, port: opts.port, url, stop: () => stopChild(child, exited) };
+  const server: RunningServer = { name: opts.name, port: opts.port, pid: child.pid!, url, stop: () => stopChild(child, exited), stderrTail: () => stderr };
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {

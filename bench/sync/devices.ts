@@ -14,21 +14,6 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { E2eBrowserHelpers } from '../client/e2e-helpers';
 import type { SyncBenchApi } from './in-page';
 
-/**
- * The journeys' Chromium flags (test/e2e/browser.ts CHROMIUM_FLAGS, which it does not export;
- * its launchPersistentPhone cannot bypass the CSP, which the bench needs).
- */
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 export interface BenchDevice {
   readonly name: string;
   readonly page: Page;
@@ -60,15 +45,14 @@ export async function chromiumVersion(helpers: E2eBrowserHelpers): Promise<strin
 }
 
 export async function openBenchDevice(helpers: E2eBrowserHelpers, opts: DeviceOptions): Promise<BenchDevice> {
-  const executablePath = (helpers as unknown as { CHROMIUM: string }).CHROMIUM;
   const profile = mkdtempSync(join(tmpdir(), 'kh-bench-sync-profile-'));
   let context: BrowserContext;
   try {
     // bypassCSP: the bench injects its bundle and starts the Argon2 worker, which the app's CSP
     // (Trusted Types) would refuse; service workers blocked so no precaching runs alongside.
     context = await chromium.launchPersistentContext(profile, {
-      executablePath,
-      args: CHROMIUM_FLAGS,
+      executablePath: helpers.CHROMIUM,
+      args: [...helpers.CHROMIUM_FLAGS],
       headless: true,
       baseURL: opts.origin,
       bypassCSP: true,

@@ -14,7 +14,8 @@ import { migrateToLatest, openDatabase } from '../../server/store/database';
 /** Debian's Chromium; a test tool's own browser download does not work on these machines. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-const CHROMIUM_FLAGS = [
+/** The flags every journey (and the benches' browsers) launch Chromium with on these machines. */
+export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
