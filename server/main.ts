@@ -11,7 +11,6 @@ import { purgeExpiredChallenges } from './store/challenges';
 import { migrateToLatest } from './store/database';
 import { purgeRateLimits } from './store/rate-limits';
 import { purgeExpiredSessions } from './store/sessions';
-import type { Store } from './store/store';
 
 const log = createLogger();
 
@@ -24,7 +23,7 @@ async function main(): Promise<void> {
   }
   const database = openConfiguredDatabase(config);
   await migrateToLatest(database.db);
-  const store: Store = { db: database.db, dialect: database.dialect };
+  const { store } = database;
   const { app } = buildApp({ store, config, pepper, log, version: packageVersion(), now: Date.now });
 
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;

@@ -18,7 +18,7 @@ async function main(): Promise<number> {
     let chains = 0;
     let entries = 0;
     let broken = 0;
-    for await (const { userId, anchor, rows } of eachAuditChain({ db: database.db, dialect: database.dialect })) {
+    for await (const { userId, anchor, rows } of eachAuditChain(database.store)) {
       chains++;
       entries += rows.length;
       const problem = verifyChain(rows, anchor);

@@ -63,7 +63,7 @@ async function main(): Promise<number> {
   const database = openConfiguredDatabase(config);
   try {
     await migrateToLatest(database.db);
-    const store: Store = { db: database.db, dialect: database.dialect };
+    const { store } = database;
     let ok = true;
     for (const task of RETENTION_TASKS) {
       const outcome = await task.run(store, config, Date.now());

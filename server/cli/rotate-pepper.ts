@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
     await migrateToLatest(database.db);
-    const store = { db: database.db, dialect: database.dialect };
+    const { store } = database;
     const [current, ...previous] = pepper.keyIds;
     out(`pepper:rotate: ${check ? 'checking' : 'sealing'} under pepper ${current}${previous.length ? `, opening pepper ${previous.join(', ')} too` : ''}`);
     const report = await resealUnderCurrentPepper(store, pepper, { write: !check });

@@ -5,12 +5,15 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatab
 import pg from 'pg';
 import { migrationProvider } from './migrations/index';
 import type { Db, KeyholdDatabase } from './schema';
+import { databaseStore, type Store } from './store';
 
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface Database {
   db: Db;
   dialect: Dialect;
+  /** What repositories and routes are given: the one store of this database (see `databaseStore`). */
+  store: Store;
   close(): Promise<void>;
 }
 
@@ -35,7 +38,7 @@ export function openDatabase(
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     const db = new Kysely<KeyholdDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return { db, dialect: 'sqlite', close: () => db.destroy() };
+    return { db, dialect: 'sqlite', store: databaseStore(db, 'sqlite'), close: () => db.destroy() };
   }
   const pool = new pg.Pool({
     connectionString: target.postgresUrl,
@@ -46,7 +49,7 @@ export function openDatabase(
     types: pgTypes,
   });
   const db = new Kysely<KeyholdDatabase>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  return { db, dialect: 'postgres', store: databaseStore(db, 'postgres'), close: () => db.destroy() };
 }
 
 /** Distinct SQL texts kept prepared; the server runs a few dozen, so only unusual ones are ever evicted. */

@@ -86,4 +86,15 @@ describe.each(DIALECTS)('storage (%s)', (dialect) => {
     const stored = await server.store.db.selectFrom('challenges').select('challenge').where('challenge', 'like', 'c-dup-%').execute();
     expect(stored.map((r) => r.challenge).sort()).toEqual(['c-dup-a', 'c-dup-c']);
   });
+
+  it('refuses a transaction started inside another, and the outer one writes nothing', async () => {
+    const now = Date.now();
+    const outer = inTransaction(server.store, async (tx) => {
+      await saveChallenge(tx, { challenge: 'c-nested-outer', purpose: 'device', userId: null, data: '{}', expiresAt: now + 60_000 });
+      await inTransaction(tx, (inner) => saveChallenge(inner, { challenge: 'c-nested-inner', purpose: 'device', userId: null, data: '{}', expiresAt: now + 60_000 }));
+    });
+    await expect(outer).rejects.toThrow(/transaction/);
+    const stored = await server.store.db.selectFrom('challenges').select('challenge').where('challenge', 'like', 'c-nested-%').execute();
+    expect(stored).toEqual([]);
+  });
 });

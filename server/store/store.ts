@@ -8,6 +8,17 @@ export interface Store {
   dialect: Dialect;
   /** In a PostgreSQL transaction: the users whose lock it already holds (see `lockUser`). */
   lockedUsers?: Set<string>;
+  /** A SQLite database's own store (not a transaction's): the group committer all its transactions go through. */
+  groupCommit?: GroupCommit;
+}
+
+/**
+ * The store of a database just opened; `openDatabase` makes it, once per database. On SQLite it
+ * carries the database's group committer: a second one on the same connection would interleave
+ * its BEGINs with the first's.
+ */
+export function databaseStore(db: Db, dialect: Dialect): Store {
+  return dialect === 'sqlite' ? { db, dialect, groupCommit: new GroupCommit(db) } : { db, dialect };
 }
 
 /**
@@ -21,9 +32,8 @@ export interface Store {
  */
 export function inTransaction<T>(store: Store, work: (tx: Store) => Promise<T>): Promise<T> {
   if (store.dialect === 'postgres') return store.db.transaction().execute((trx) => work({ db: trx, dialect: store.dialect, lockedUsers: new Set() }));
-  let group = groupCommits.get(store.db);
-  if (!group) groupCommits.set(store.db, (group = new GroupCommit(store.db)));
-  return group.run(work);
+  if (!store.groupCommit) return Promise.reject(new Error('a SQLite transaction starts from its database\'s store (openDatabase().store), never inside another transaction'));
+  return store.groupCommit.run(work);
 }
 
 /** Most transactions one SQLite commit carries: bounds how long a group holds the write lock. */
@@ -47,7 +57,7 @@ interface Queued {
  * Transactions run in arrival order and each sees the ones before it, as it would if each had
  * committed on its own.
  */
-class GroupCommit {
+export class GroupCommit {
   readonly #db: Db;
   #queue: Queued[] = [];
   #draining = false;
@@ -131,9 +141,6 @@ class GroupCommit {
     });
   }
 }
-
-/** The group committer of each open SQLite database, keyed by its Kysely instance (dropped with it). */
-const groupCommits = new WeakMap<Db, GroupCommit>();
 
 /**
  * Serialises writers of one user's rows for the rest of the transaction, across server processes.

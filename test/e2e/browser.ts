@@ -46,7 +46,7 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
     const holder: { app?: ReturnType<typeof buildApp>['app'] } = {};
     server = serve({ fetch: (req) => holder.app!.fetch(req), port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
       const config = loadConfig({ DATA_DIR: dir, ORIGIN: `http://localhost:${info.port}`, RP_ID: 'localhost', STATIC_DIR: 'dist', LOG_REQUESTS: 'false', ...env });
-      holder.app = buildApp({ store: { db: database.db, dialect: 'sqlite' }, config, pepper: createPepper(new Uint8Array(32).fill(3)), log: silentLogger, version: 'e2e', now: Date.now }).app;
+      holder.app = buildApp({ store: database.store, config, pepper: createPepper(new Uint8Array(32).fill(3)), log: silentLogger, version: 'e2e', now: Date.now }).app;
       resolve(info.port);
     });
   });

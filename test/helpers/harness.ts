@@ -37,7 +37,7 @@ export async function startTestServer(dialect: Dialect, env: Record<string, stri
   const databaseUrl = dialect === 'postgres' ? await createTestDatabase(inject('pgUrl')) : undefined;
   const database = databaseUrl ? openDatabase({ postgresUrl: databaseUrl, poolSize: 5 }) : openDatabase({ sqliteFile: join(dir, 'keyhold.sqlite') });
   await migrateToLatest(database.db);
-  const store: Store = { db: database.db, dialect: database.dialect };
+  const { store } = database;
   const config = loadConfig({ DATA_DIR: dir, ORIGIN, RP_ID, STATIC_DIR: '', LOG_REQUESTS: 'false', ...env });
   const clock = { now: Date.now() };
   const { app } = buildApp({ store, config, pepper: createPepper(new Uint8Array(32).fill(7)), log: opts.log ?? silentLogger, version: 'test', now: () => clock.now });

@@ -3,7 +3,6 @@ import { buildApp } from '../../server/app';
 import { createPepper } from '../../server/domain/pepper';
 import { silentLogger } from '../../server/http/logger';
 import { openDatabase } from '../../server/store/database';
-import type { Store } from '../../server/store/store';
 import type { TestServer } from './harness';
 
 /**
@@ -17,7 +16,7 @@ export function startSecondInstance(server: TestServer): TestServer {
     server.dialect === 'sqlite'
       ? openDatabase({ sqliteFile: join(server.config.dataDir, 'keyhold.sqlite') })
       : openDatabase({ postgresUrl: server.databaseUrl!, poolSize: 5 });
-  const store: Store = { db: database.db, dialect: database.dialect };
+  const { store } = database;
   // The same pepper as test/helpers/harness.ts, so decoys agree across instances as they would in production.
   const pepper = createPepper(new Uint8Array(32).fill(7));
   const { app } = buildApp({ store, config: server.config, pepper, log: silentLogger, version: 'test', now: () => server.clock.now });
