@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import net from 'node:net';
 
 /** A server child process listening on loopback. */
@@ -41,17 +42,23 @@ export async function startServer(opts: {
   readyPath: string;
   cwd: string;
   timeoutMs?: number;
+  /** Extra node flags, e.g. `--cpu-prof` (which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
+  /** Where the child's stdout (its JSON log) goes, as a deployment's log file would; by default it is read and dropped. */
+  stdoutFile?: string;
 }): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', opts.script], {
+  const stdoutFd = opts.stdoutFile ? openSync(opts.stdoutFile, 'a') : undefined;
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.script], {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'],
   });
+  if (stdoutFd !== undefined) closeSync(stdoutFd); // the child has its own copy
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-4000);
   });
-  child.stdout.resume(); // start-up log lines only (LOG_REQUESTS=false); drain so the pipe never fills
+  child.stdout?.resume(); // drain so the pipe never fills
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const url = `http://127.0.0.1:${opts.port}`;

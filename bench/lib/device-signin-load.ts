@@ -1,5 +1,6 @@
 import type autocannon from 'autocannon';
 import { runLoad, type LoadFigures, type LoadSpec } from './load';
+import type { PacedRequest } from './paced-load';
 import { signDeviceChallenge, signDeviceChallengeSync, type SeededDevice } from './seed-account';
 
 /** Registered devices (of several accounts) and where their key server listens; requests take them in turn. */
@@ -153,4 +154,12 @@ export function signInFlow(t: DeviceTarget): { spec: LoadSpec; flows: { signedIn
     },
   ];
   return { spec: { ...jsonPost(t), requests }, flows };
+}
+
+/** The same pre-signed sign-ins as requests of a paced run (bench/lib/paced-load.ts), each sent once. */
+export function pacedSignIns(t: DeviceTarget, signIns: PresignedSignIn[]): PacedRequest[] {
+  return signIns.map(({ device, body }) => {
+    const { headers } = fromDevice(t, { headers: { origin: t.origin, 'content-type': 'application/json' } } as autocannon.Request, device, body);
+    return { method: 'POST', path: SIGNIN_PATH, headers: headers as Record<string, string>, body };
+  });
 }

@@ -10,8 +10,10 @@ export interface ScenarioResult {
   label: string;
   /** Closed-loop run at full speed. */
   max: LoadFigures;
-  /** Paced run at half of `max.rps`. */
+  /** Open-loop run evenly paced at half of `max.rps` (bench/lib/paced-load.ts): what the latency target is checked on. */
   half: LoadFigures;
+  /** The same average rate in autocannon's per-second bursts (`overallRate`): shown beside it, not checked. */
+  halfBurst: LoadFigures;
   /** Compared with the bare route (not for the bare route itself). */
   checked: boolean;
   /** Anything that qualifies the figures, printed under the table. */
@@ -50,8 +52,8 @@ const SECTION_HEADING = '## Key server (`npm run bench:server`)';
 
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-/** autocannon measures latency in whole milliseconds. */
-const ms = (n: number) => `${fmt(n)} ms`;
+/** autocannon measures latency in whole milliseconds, the paced runs to a tenth. */
+const ms = (n: number) => `${fmt(n, Number.isInteger(n) ? 0 : 1)} ms`;
 const pct = (n: number) => `${fmt(n * 100, n < 0.1 ? 1 : 0)} %`;
 const errorsOf = (f: LoadFigures) => (f.errors === 0 ? '0' : `${fmt(f.errors)} (${Object.entries(f.statusCodes).filter(([c]) => !c.startsWith('2')).map(([c, n]) => `${n}×${c}`).join(', ') || 'socket'})`);
 
@@ -68,10 +70,11 @@ export function verdicts(bare: ScenarioResult, db: DatabaseResult): Verdict[] {
     const share = s.max.rps / bare.max.rps;
     out.push({ target: `${s.label}: ≥ ${pct(TARGETS.minShareOfBare)} of bare rps`, pass: share >= TARGETS.minShareOfBare, measured: pct(share) });
   }
-  for (const s of [bare, ...db.scenarios]) {
+  // The targets are the key server's; the bare route's own latency is shown in the table, not judged.
+  for (const s of db.scenarios.filter((x) => x.checked)) {
     out.push({ target: `${s.label}: p99 < ${TARGETS.maxP99AtHalfLoadMs} ms at half load`, pass: s.half.p99 < TARGETS.maxP99AtHalfLoadMs, measured: ms(s.half.p99) });
   }
-  const errors = [bare, ...db.scenarios].reduce((n, s) => n + s.max.errors + s.half.errors, db.flow.errors);
+  const errors = [bare, ...db.scenarios].reduce((n, s) => n + s.max.errors + s.half.errors + s.halfBurst.errors, db.flow.errors);
   out.push({ target: 'no errors (non-2xx, socket errors, timeouts) in any run', pass: errors === 0, measured: fmt(errors) });
   return out;
 }
@@ -87,6 +90,7 @@ function scenarioRows(bare: ScenarioResult, bareReply: ScenarioResult, db: Datab
     ms(s.half.p50),
     ms(s.half.p99),
     errorsOf(s.half),
+    `${ms(s.halfBurst.p99)}${s.halfBurst.errors ? ` (${errorsOf(s.halfBurst)} errors)` : ''}`,
   ]);
   rows.push([
     'device sign-in, whole flow (challenge → sign → sign-in)',
@@ -98,12 +102,13 @@ function scenarioRows(bare: ScenarioResult, bareReply: ScenarioResult, db: Datab
     '–',
     '–',
     '–',
+    '–',
   ]);
-  rows.push(['device challenge (issue only, while preparing)', fmt(db.challengeIssue.rps), pct(db.challengeIssue.rps / bare.max.rps), ms(db.challengeIssue.p99), errorsOf(db.challengeIssue), '–', '–', '–', '–']);
+  rows.push(['device challenge (issue only, while preparing)', fmt(db.challengeIssue.rps), pct(db.challengeIssue.rps / bare.max.rps), ms(db.challengeIssue.p99), errorsOf(db.challengeIssue), '–', '–', '–', '–', '–']);
   return rows;
 }
 
-const HEADERS = ['Scenario', 'max rps', 'vs bare', 'p99 @max', 'errors @max', 'rps @½', 'p50 @½', 'p99 @½', 'errors @½'];
+const HEADERS = ['Scenario', 'max rps', 'vs bare', 'p99 @max', 'errors @max', 'rps @½', 'p50 @½', 'p99 @½', 'errors @½', 'p99 @½ in bursts'];
 
 function markdownTable(headers: string[], rows: string[][], rightAligned: number): string {
   const align = headers.map((_, i) => (i >= rightAligned ? '---:' : '---'));
@@ -155,22 +160,24 @@ export function renderSection(r: RunReport): string {
     `- Date: ${r.date.toISOString().replace(/\.\d+Z$/, 'Z')}`,
     `- Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpuModel}, ${m.ramGiB} GiB RAM, Node ${m.node}, ${m.kernel}; 1-minute load average ${m.loadAverage} at the start`,
     `- Command: \`${r.command}\` (${fmt(r.totalS)} s in all)`,
-    `- Method: each server is its own \`node --import tsx\` process on 127.0.0.1; autocannon runs in the bench process on the same machine, ` +
-      `${r.timing.connections} connections, keep-alive, no pipelining. "max" is a closed-loop run of ${r.timing.durationS} s after a ${r.timing.warmupS} s warm-up; ` +
-      `"@½" is a ${r.timing.durationS} s run paced at half that rps (autocannon \`overallRate\`, which sends each second's share in a burst, so its latencies are on the pessimistic side). ` +
-      'Rps counts 2xx replies only; errors are non-2xx replies, socket errors and timeouts; latencies are autocannon\'s, in whole milliseconds.',
+    `- Method: each server is its own \`node --import tsx\` process on 127.0.0.1; the load generator runs in the bench process on the same machine, ` +
+      `${r.timing.connections} keep-alive connections, no pipelining. "max" is a closed-loop autocannon run of ${r.timing.durationS} s after a ${r.timing.warmupS} s warm-up. ` +
+      `"@½" is a ${r.timing.durationS} s open-loop run at half that rps, evenly paced (\`bench/lib/paced-load.ts\`, undici): each request leaves at its scheduled time whether or not earlier ones were answered, and its latency runs from that time to the end of its reply (so a stall counts against every request due during it), recorded to the microsecond with hdr-histogram-js. The generator runs in a worker thread of its own (so the bench process's garbage collection does not count as latency) and first sends a second of unrecorded requests at the same rate while its code warms up (a health check for sign-in, whose pre-signed bodies can be sent once only). This is the figure the latency target is checked on. At the bare route's half rate the generator is itself near its limit on this machine, so that row's paced latencies say more about the generator than about the route. ` +
+      '"p99 @½ in bursts" is autocannon at the same average rate (`overallRate`), which sends each second\'s share as fast as replies come and then waits for the next second — full load for part of every second — shown for comparison with earlier runs, not checked. ' +
+      'Rps counts 2xx replies only; errors are non-2xx replies, socket errors and timeouts (in any of the runs); autocannon\'s latencies are whole milliseconds.',
     '- Scenarios: **bare** is Hono + @hono/node-server with one JSON route and no middleware (`bench/bare-server.ts`). ' +
       '**reference** (not a target) is the same bare server sending what a backup fetch sends — a reply of the same JSON shape and size with the headers the API puts on every reply, set by the API\'s own middleware — and nothing else: no session, database or validation, so no backup fetch can beat it. ' +
       '**backup fetch** is `GET /api/backup` with a device session cookie (a ~4 KiB key bundle and one PRF wrap). ' +
       `**device sign-in** is \`POST /api/devices/signin\` alone, each request carrying a distinct challenge issued and signed (WebCrypto P-256) before the run, from ${r.population.accounts} accounts with ${r.population.devicesPerAccount} devices each taking turns (a server sees many accounts signing in at once; on PostgreSQL a sign-in holds its account's lock, so one account would serialise them all); ` +
-      'the whole flow adds `POST /api/devices/challenge` and signing (node:crypto, same P1363 signature) in the load generator, measured right after the sign-in runs without a warm-up of its own. The sign-in rate limiter is set high enough never to refuse, but still counts every attempt in the database; each device sends from its own client address (`X-Forwarded-For`, the server running with `TRUST_PROXY=true` as behind a deployment\'s reverse proxy), as a server\'s many clients would, rather than all from 127.0.0.1 onto one per-address counter row. Request logging is off (`LOG_REQUESTS=false`), unlike the shipped default.',
+      'the whole flow adds `POST /api/devices/challenge` and signing (node:crypto, same P1363 signature) in the load generator, measured right after the sign-in runs without a warm-up of its own. The sign-in rate limiter is set high enough never to refuse, but still counts every attempt in the database; each device sends from its own client address (`X-Forwarded-For`, the server running with `TRUST_PROXY=true` as behind a deployment\'s reverse proxy), as a server\'s many clients would, rather than all from 127.0.0.1 onto one per-address counter row. Request logging is on, as shipped (\`LOG_REQUESTS=true\`: one JSON line per request, written to a file in the run\'s temporary directory).',
     `- Targets: each key server scenario ≥ ${pct(TARGETS.minShareOfBare)} of the bare route's rps; p99 < ${TARGETS.maxP99AtHalfLoadMs} ms at half load.`,
     `- Changed since the first figures (issue 2: 2026-11-25T13:42:09Z, load average 0.28; bare 67,472 rps; on SQLite backup fetch 5,642 rps (8.4 %), p99 @½ 5 ms, and device sign-in 453 rps (0.7 %), p99 @½ 54 ms, all from one device): ` +
       'SQLite statements are prepared once per SQL text (`server/store/database.ts`); the backup fetch reads both secrets in one statement; ' +
       'a device sign-in is one transaction — attempt counter, single-use challenge and outcome (device touch, audit entry and session, or the failure\'s audit entry), committed whatever the outcome, the refusal thrown after the commit — where it was three commits, with the signature checked before it (node:crypto, synchronously: handing WebCrypto\'s verify to the thread pool cost more event-loop time than the verify itself) and imported device keys cached; ' +
       'issuing a device challenge is one transaction (counter and challenge) where it was two commits; ' +
       'on SQLite, transactions that arrive while one is running are committed as a group, each in its own savepoint, with one fsync for the group and no reply before it (`server/store/store.ts`); on PostgreSQL a transaction takes a user\'s advisory lock once, where each audit entry took it again; ' +
-      `sign-ins now come from ${r.population.accounts * r.population.devicesPerAccount} devices of ${r.population.accounts} accounts, each device from its own address; the reference row and the floors below are new.`,
+      `sign-ins now come from ${r.population.accounts * r.population.devicesPerAccount} devices of ${r.population.accounts} accounts, each device from its own address; the reference row and the floors below are new. ` +
+      'Since 2026-11-25T17:02:29Z (backup fetch 8,838 rps, device sign-in 1,639 rps, p99 @½ in bursts 3 and 32 ms on SQLite, 40 ms for sign-in on PostgreSQL): the latency target is checked on an evenly paced open-loop run (the burst figure stays beside it), and the key server runs with request logging on, as shipped (it was off), which costs the backup fetch about a tenth of its rps.',
     '',
   ];
   const backupOn = (db: DatabaseResult) => db.scenarios.find((x) => x.label.startsWith('backup fetch'));
