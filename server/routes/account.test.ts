@@ -4,7 +4,10 @@ import { encodeBase64Url } from '../../protocol/base64url';
 import { addPasskey, createAccount, deviceSignIn, readAuditLog, registerDevice, type TestUser } from '../../test/helpers/accounts';
 import { ApiClient, DIALECTS, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
 import { verifyChain } from '../domain/audit-chain';
-import { eachAuditChain } from '../store/audit';
+import { writeRecord } from '../domain/records';
+import { appendAuditEvent, eachAuditChain } from '../store/audit';
+import { inTransaction } from '../store/store';
+import { EXPORT_PAGE_ROWS } from './account-export';
 
 const ciphertext = (bytes = 256): string => encodeBase64Url(new Uint8Array(randomBytes(bytes)));
 
@@ -123,6 +126,71 @@ describe.each(DIALECTS)('account (%s)', (dialect) => {
       expect(stored.at(-1)!.type).toBe('account.exported');
       const exported = (body.audit as Array<{ seq: number; hash: string }>).map((e) => [e.seq, e.hash]).sort((a, b) => Number(a[0]) - Number(b[0]));
       expect(exported).toEqual(stored.map((e) => [e.seq, e.hash]));
+    });
+
+    /** `count` records written through the domain (one commit each, as the API would) and as many extra audit entries. */
+    async function userWithManyRows(count: number) {
+      const user = await newUser();
+      const ids = Array.from({ length: count }, () => encodeBase64Url(new Uint8Array(randomBytes(16))));
+      const write = () => ({ expectedVersion: 0, v: 1, deleted: false, wrappedDek: ciphertext(60), ciphertext: ciphertext(64) });
+      await Promise.all(ids.map((id) => writeRecord(server.store, { userId: user.userId, id }, write(), server.config.records, server.clock.now)));
+      await inTransaction(server.store, async (tx) => {
+        for (let i = 0; i < count; i++) await appendAuditEvent(tx, user.userId, 'backup.key_bundle.changed', { version: i + 1 }, server.clock.now);
+      });
+      return { user, ids };
+    }
+
+    it('sends an account larger than several pages whole: every record once in change-feed order, every audit entry newest first', async () => {
+      const count = 2 * EXPORT_PAGE_ROWS + 17;
+      const { user, ids } = await userWithManyRows(count);
+      const reply = await user.client.get('/api/account/export');
+      expect(reply.status).toBe(200);
+      expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
+      const records = reply.body.records as Array<{ id: string; seq: number }>;
+      expect(records.map((r) => r.seq)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+      expect(records.map((r) => r.id).sort()).toEqual([...ids].sort());
+      const stored = (await rowsOf(user.userId)).audit_log as Array<{ seq: number; hash: string }>;
+      expect(stored.length).toBeGreaterThan(2 * EXPORT_PAGE_ROWS);
+      expect((reply.body.audit as Array<{ seq: number; hash: string }>).map((e) => [e.seq, e.hash])).toEqual(stored.map((e) => [e.seq, e.hash]).reverse());
+    });
+
+    it('reads a page only when the download asks for it: a record changed meanwhile comes again later with its new version', async () => {
+      const { user, ids } = await userWithManyRows(EXPORT_PAGE_ROWS + 5);
+      const res = await server.app.request('/api/account/export', { headers: { cookie: user.client.cookie! } });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      const readChunk = async () => {
+        const { value, done } = await reader.read();
+        if (!done) text += decoder.decode(value, { stream: true });
+        return !done;
+      };
+      await readChunk(); // everything but records and audit
+      await readChunk(); // the first page of records
+      const first = (JSON.parse(`${text}]}`) as { records: Array<{ id: string; seq: number }> }).records;
+      expect(first).toHaveLength(EXPORT_PAGE_ROWS);
+
+      // The first record's page has gone out; it changes before the download goes on.
+      const changed = first[0]!.id;
+      const newCiphertext = ciphertext(64);
+      await writeRecord(server.store, { userId: user.userId, id: changed }, { expectedVersion: 1, v: 1, deleted: false, wrappedDek: ciphertext(60), ciphertext: newCiphertext }, server.config.records, server.clock.now);
+      while (await readChunk());
+
+      const body = JSON.parse(text) as { records: Array<{ id: string; version: number; ciphertext: string }> };
+      expect(body.records.filter((r) => r.id === changed).map((r) => r.version)).toEqual([1, 2]);
+      expect(body.records.at(-1)).toMatchObject({ id: changed, version: 2, ciphertext: newCiphertext });
+      expect(new Set(body.records.map((r) => r.id))).toEqual(new Set(ids));
+    });
+
+    it('answers HEAD with the download\'s headers, no body and no audit entry', async () => {
+      const user = await newUser();
+      const before = (await rowsOf(user.userId)).audit_log!.length;
+      const res = await server.app.request('/api/account/export', { method: 'HEAD', headers: { cookie: user.client.cookie! } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-disposition')).toBe('attachment; filename="keyhold-export.json"');
+      expect(await res.text()).toBe('');
+      expect((await rowsOf(user.userId)).audit_log).toHaveLength(before);
     });
 
     it('refuses a device session with forbidden_scope', async () => {

@@ -1,4 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
+import type { TypedResponse } from 'hono';
+import type { JSONValue } from 'hono/utils/types';
 import { z } from 'zod';
 import { AuditPage, AuditQuery, Ok, SessionInfo } from '../../protocol/api';
 import { KeyholdError } from '../domain/errors';
@@ -6,20 +8,21 @@ import { deleteUserRows, findUserById, listCredentials } from '../store/accounts
 import { appendAuditEvent, eraseAuditChain, listAuditEvents } from '../store/audit';
 import { listDevices } from '../store/devices';
 import { findPinRecovery } from '../store/pin-recovery';
-import { listAllRecords } from '../store/records';
 import { listSecrets, readSecret } from '../store/secrets';
 import { findTotpRecovery } from '../store/totp-recovery';
 import { endSession } from '../store/sessions';
-import { toEnvelope } from '../domain/records';
 import { inUserTransaction } from '../domain/user-transaction';
 import { createRouter, type AppDeps } from '../http/context';
 import { clearSessionCookie, requireSession, sessionOf } from '../http/middleware';
 import { errorResponses, jsonResponse, sessionCookie } from '../http/openapi';
 import { describePasskey, describeSession } from '../http/sessions';
+import { exportStream, toEvent } from './account-export';
 
-const toEvent = (e: { seq: number; at: number; type: string; data: string; hash: string }) => ({
-  seq: e.seq, at: e.at, type: e.type, data: JSON.parse(e.data) as Record<string, unknown>, hash: e.hash,
-});
+/**
+ * A reply whose body is the JSON document the route declares, written as a stream: typed as that
+ * JSON reply, which `c.json` would have built in memory.
+ */
+const streamedJson = (res: Response) => res as unknown as TypedResponse<{ [key: string]: JSONValue }, 200, 'json'>;
 
 /** The signed-in user's session, audit log, export and erasure. */
 export function accountRoutes(deps: AppDeps) {
@@ -78,36 +81,34 @@ export function accountRoutes(deps: AppDeps) {
         const { userId } = sessionOf(c);
         const user = await findUserById(deps.store, userId);
         if (!user) throw new KeyholdError('unauthenticated', 'Sign in first.');
+        const headers = { 'Content-Type': 'application/json; charset=utf-8', 'Content-Disposition': 'attachment; filename="keyhold-export.json"' };
+        // HEAD runs this handler too: it gets the headers, and is no export worth a line in the log.
+        if (c.req.method === 'HEAD') return streamedJson(c.body(null, 200, headers));
         const now = deps.now();
-        // HEAD runs this handler too; only a real download is an export worth a line in the log.
-        if (c.req.method === 'GET') await inUserTransaction(deps.store, userId, (tx) => appendAuditEvent(tx, userId, 'account.exported', {}, now));
-        const [passkeys, devices, keyBundle, wraps, audit, pin, totp, records] = await Promise.all([
+        await inUserTransaction(deps.store, userId, (tx) => appendAuditEvent(tx, userId, 'account.exported', {}, now));
+        const [passkeys, devices, keyBundle, wraps, pin, totp] = await Promise.all([
           listCredentials(deps.store, userId),
           listDevices(deps.store, userId),
           readSecret(deps.store, userId, 'key_bundle'),
           listSecrets(deps.store, userId, 'wrap_prf'),
-          listAuditEvents(deps.store, userId, Number.MAX_SAFE_INTEGER),
           findPinRecovery(deps.store, userId),
           findTotpRecovery(deps.store, userId),
-          listAllRecords(deps.store, userId),
         ]);
-        c.header('Content-Disposition', 'attachment; filename="keyhold-export.json"');
-        return c.json({
+        // The small parts here; records and audit entries follow page by page (account-export.ts).
+        const head = {
           format: 'keyhold-export/v1',
           exportedAt: now,
           user: { id: user.id, username: user.username, createdAt: user.created_at },
           passkeys: passkeys.map((p) => ({ ...describePasskey(p), publicKey: p.public_key, counter: p.counter })),
           devices: devices.map((d) => ({ id: d.id, name: d.name, publicKey: JSON.parse(d.public_key_jwk) as unknown, createdAt: d.created_at, revokedAt: d.revoked_at })),
           backup: { keyBundle: keyBundle ?? null, wrapPrf: wraps.map(({ ref, ...b }) => ({ credentialId: ref, ...b })) },
-          // Every record envelope, tombstones included, in change-feed order.
-          records: records.map(toEnvelope),
           // The user's ciphertexts and counters; what is sealed under the pepper (k_u, the TOTP secret, R) stays on the server.
           recovery: {
             pin: pin ? { salt: pin.salt, argon2: { memoryKiB: pin.argon2_memory_kib, iterations: pin.argon2_iterations, parallelism: pin.argon2_parallelism }, wrap: pin.wrap, guessesLeft: pin.guesses_left, allowance: pin.allowance, version: pin.version, updatedAt: pin.updated_at } : null,
             totp: totp ? { escrowedWrap: totp.wrap, enrolledAt: totp.enrolled_at, locked: totp.locked === 1 } : null,
           },
-          audit: audit.map((e) => ({ ...toEvent(e), prevHash: e.prevHash })),
-        }, 200);
+        };
+        return streamedJson(c.body(exportStream(deps.store, userId, head), 200, headers));
       },
     )
     .openapi(

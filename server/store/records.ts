@@ -59,11 +59,6 @@ export function recordsAfterQuery(store: Store, userId: string, afterSeq: number
   return store.db.selectFrom('records').selectAll().where('user_id', '=', userId).where('seq', '>', afterSeq).orderBy('seq').limit(limit);
 }
 
-/** Every record of the account, tombstones included, in seq order (the export). */
-export async function listAllRecords(store: Store, userId: string): Promise<RecordRow[]> {
-  return store.db.selectFrom('records').selectAll().where('user_id', '=', userId).orderBy('seq').execute();
-}
-
 /** Accounts holding a tombstone last written before `cutoff` (uses the partial tombstone index). */
 export async function listAccountsWithTombstonesBefore(store: Store, cutoff: number): Promise<string[]> {
   const rows = await store.db.selectFrom('records').select('user_id').distinct().where('deleted', '=', 1).where('updated_at', '<', cutoff).orderBy('user_id').execute();
