@@ -1,3 +1,4 @@
+import { userExists } from '../store/accounts';
 import { inTransaction, lockUser, type Store } from '../store/store';
 import { KeyholdError } from './errors';
 
@@ -10,8 +11,7 @@ import { KeyholdError } from './errors';
 export function inUserTransaction<T>(store: Store, userId: string, work: (tx: Store) => Promise<T>): Promise<T> {
   return inTransaction(store, async (tx) => {
     await lockUser(tx, userId);
-    const user = await tx.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
-    if (!user) throw new KeyholdError('unauthenticated', 'This account no longer exists.');
+    if (!(await userExists(tx, userId))) throw new KeyholdError('unauthenticated', 'This account no longer exists.');
     return work(tx);
   });
 }

@@ -1,3 +1,4 @@
+import { preparedQuery } from './prepared';
 import type { Store } from './store';
 import type { CredentialsTable, UsersTable } from './schema';
 
@@ -8,8 +9,19 @@ export async function findUserByName(store: Store, username: string): Promise<Us
   return store.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
 }
 
+// Every session opened reads it: compiled once (prepared.ts).
+const selectUser = preparedQuery((db, a: { id: string }) => db.selectFrom('users').selectAll().where('id', '=', a.id));
+
+const selectUserId = preparedQuery((db, a: { id: string }) => db.selectFrom('users').select('id').where('id', '=', a.id));
+
+/** Whether the account exists; every transaction on a user's rows asks first (domain/user-transaction.ts). */
+export async function userExists(store: Store, id: string): Promise<boolean> {
+  return (await selectUserId(store, { id })).length > 0;
+}
+
 export async function findUserById(store: Store, id: string): Promise<User | undefined> {
-  return store.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  const [user] = await selectUser(store, { id });
+  return user;
 }
 
 export async function insertUser(store: Store, user: User): Promise<void> {

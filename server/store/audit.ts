@@ -8,6 +8,7 @@ import {
   type ChainAnchor,
   type StoredAuditEntry,
 } from '../domain/audit-chain';
+import { preparedQuery } from './prepared';
 import { inTransaction, lockUser, type Store } from './store';
 
 export type AuditData = Record<string, string | number | boolean | null>;
@@ -37,17 +38,23 @@ export async function eraseAuditChain(tx: Store, userId: string, at: number): Pr
 
 type Link = { seq: number; hash: string } | undefined;
 
-function lastLink(tx: Store, userId: string): Promise<Link> {
-  return tx.db.selectFrom('audit_log').select(['seq', 'hash']).where('user_id', '=', userId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+// Every audited action appends: compiled once (prepared.ts).
+const selectLastLink = preparedQuery((db, a: { userId: string }) =>
+  db.selectFrom('audit_log').select(['seq', 'hash']).where('user_id', '=', a.userId).orderBy('seq', 'desc').limit(1),
+);
+const insertAuditRow = preparedQuery((db, r: { user_id: string; seq: number; at: number; type: string; data: string; prev_hash: string; hash: string }) =>
+  db.insertInto('audit_log').values({ user_id: r.user_id, seq: r.seq, at: r.at, type: r.type, data: r.data, prev_hash: r.prev_hash, hash: r.hash }),
+);
+
+async function lastLink(tx: Store, userId: string): Promise<Link> {
+  const [link] = await selectLastLink(tx, { userId });
+  return link;
 }
 
 async function insertLink(tx: Store, last: Link, e: { userId: string; type: string; data: string; at: number }): Promise<void> {
   const entry = { ...e, seq: (last?.seq ?? 0) + 1 };
   const prevHash = last?.hash ?? GENESIS_HASH;
-  await tx.db
-    .insertInto('audit_log')
-    .values({ user_id: e.userId, seq: entry.seq, at: e.at, type: e.type, data: e.data, prev_hash: prevHash, hash: linkHash(prevHash, entry) })
-    .execute();
+  await insertAuditRow(tx, { user_id: e.userId, seq: entry.seq, at: e.at, type: e.type, data: e.data, prev_hash: prevHash, hash: linkHash(prevHash, entry) });
 }
 
 /** The user's events, newest first, before `beforeSeq` when paging. */

@@ -1,4 +1,5 @@
 import { KeyholdError } from '../domain/errors';
+import { preparedQuery } from './prepared';
 import type { ChallengePurpose } from './schema';
 import type { Store } from './store';
 
@@ -10,11 +11,14 @@ export interface IssuedChallenge {
   expiresAt: number;
 }
 
+// Every sign-in issues and spends one: compiled once (prepared.ts).
+const insertChallenge = preparedQuery((db, c: IssuedChallenge) =>
+  db.insertInto('challenges').values({ challenge: c.challenge, purpose: c.purpose, user_id: c.userId, data: c.data, expires_at: c.expiresAt }),
+);
+const takeChallenge = preparedQuery((db, a: { challenge: string }) => db.deleteFrom('challenges').where('challenge', '=', a.challenge).returningAll());
+
 export async function saveChallenge(store: Store, c: IssuedChallenge): Promise<void> {
-  await store.db
-    .insertInto('challenges')
-    .values({ challenge: c.challenge, purpose: c.purpose, user_id: c.userId, data: c.data, expires_at: c.expiresAt })
-    .execute();
+  await insertChallenge(store, { challenge: c.challenge, purpose: c.purpose, userId: c.userId, data: c.data, expiresAt: c.expiresAt });
 }
 
 /**
@@ -23,7 +27,7 @@ export async function saveChallenge(store: Store, c: IssuedChallenge): Promise<v
  * and `challenge_expired` past its lifetime.
  */
 export async function consumeChallenge(store: Store, challenge: string, purpose: ChallengePurpose, now = Date.now()): Promise<IssuedChallenge> {
-  const row = await store.db.deleteFrom('challenges').where('challenge', '=', challenge).returningAll().executeTakeFirst();
+  const [row] = await takeChallenge(store, { challenge });
   if (!row || row.purpose !== purpose) throw new KeyholdError('challenge_invalid', 'The challenge is unknown or was already used.');
   if (row.expires_at <= now) throw new KeyholdError('challenge_expired', 'The challenge expired; start again.');
   return { challenge: row.challenge, purpose: row.purpose, userId: row.user_id, data: row.data, expiresAt: row.expires_at };

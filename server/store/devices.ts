@@ -1,3 +1,4 @@
+import { preparedQuery } from './prepared';
 import type { DevicesTable } from './schema';
 import type { Store } from './store';
 
@@ -7,8 +8,15 @@ export async function insertDevice(store: Store, device: DeviceRow): Promise<voi
   await store.db.insertInto('devices').values(device).execute();
 }
 
+// Device sign-in runs these two (and a syncing device signs in often): compiled once (prepared.ts).
+const selectDevice = preparedQuery((db, a: { id: string }) => db.selectFrom('devices').selectAll().where('id', '=', a.id));
+const touchDevice = preparedQuery((db, a: { id: string; now: number }) =>
+  db.updateTable('devices').set({ last_seen_at: a.now }).where('id', '=', a.id).where('revoked_at', 'is', null).returning('id'),
+);
+
 export async function findDevice(store: Store, id: string): Promise<DeviceRow | undefined> {
-  return store.db.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
+  const [row] = await selectDevice(store, { id });
+  return row;
 }
 
 export async function listDevices(store: Store, userId: string): Promise<DeviceRow[]> {
@@ -32,6 +40,5 @@ export async function revokeDevice(store: Store, userId: string, id: string, now
  * in a sign-in's transaction it is also the revocation check, made under the same write lock.
  */
 export async function touchLiveDevice(store: Store, id: string, now = Date.now()): Promise<boolean> {
-  const result = await store.db.updateTable('devices').set({ last_seen_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+  return (await touchDevice(store, { id, now })).length === 1;
 }

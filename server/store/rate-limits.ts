@@ -1,13 +1,11 @@
 import { sql } from 'kysely';
+import { preparedQuery } from './prepared';
+import type { Db } from './schema';
 import type { Store } from './store';
 
-/**
- * Counts one hit against each key in one statement (one commit) and returns the counts in the
- * order of `keys`. Same semantics as `countHit`.
- */
-export async function countHits(store: Store, keys: readonly string[], windowMs: number, now = Date.now()): Promise<number[]> {
-  const windowStart = Math.floor(now / windowMs) * windowMs;
-  const rows = await store.db
+/** One upsert for all `keys`: a new window starts at 1, the current one counts up. */
+function upsertHits(db: Db, keys: readonly string[], windowStart: number) {
+  return db
     .insertInto('rate_limits')
     .values(keys.map((key) => ({ key, window_start: windowStart, count: 1 })))
     .onConflict((oc) =>
@@ -16,8 +14,25 @@ export async function countHits(store: Store, keys: readonly string[], windowMs:
         window_start: windowStart,
       }),
     )
-    .returning(['key', 'count'])
-    .execute();
+    .returning(['key', 'count']);
+}
+
+// Every sign-in step counts one or two keys (account and address): those shapes are compiled once (prepared.ts).
+const upsertOneHit = preparedQuery((db, a: { key: string; windowStart: number }) => upsertHits(db, [a.key], a.windowStart));
+const upsertTwoHits = preparedQuery((db, a: { first: string; second: string; windowStart: number }) => upsertHits(db, [a.first, a.second], a.windowStart));
+
+/**
+ * Counts one hit against each key in one statement (one commit) and returns the counts in the
+ * order of `keys`. Same semantics as `countHit`.
+ */
+export async function countHits(store: Store, keys: readonly string[], windowMs: number, now = Date.now()): Promise<number[]> {
+  const windowStart = Math.floor(now / windowMs) * windowMs;
+  const rows =
+    keys.length === 1
+      ? await upsertOneHit(store, { key: keys[0]!, windowStart })
+      : keys.length === 2
+        ? await upsertTwoHits(store, { first: keys[0]!, second: keys[1]!, windowStart })
+        : await upsertHits(store.db, keys, windowStart).execute();
   const byKey = new Map(rows.map((r) => [r.key, r.count]));
   return keys.map((key) => byKey.get(key) ?? 0);
 }

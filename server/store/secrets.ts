@@ -1,4 +1,5 @@
 import { KeyholdError } from '../domain/errors';
+import { preparedQuery } from './prepared';
 import type { SecretKind } from './schema';
 import type { Store } from './store';
 
@@ -24,20 +25,23 @@ export async function listSecrets(store: Store, userId: string, kind: SecretKind
   return rows.map((r) => ({ ref: r.ref, blob: r.blob, version: r.version, updatedAt: r.updated_at }));
 }
 
+const selectBackup = preparedQuery((db, a: { userId: string }) =>
+  db
+    .selectFrom('secret_blobs')
+    .select(['kind', 'ref', 'blob', 'version', 'updated_at'])
+    .where('user_id', '=', a.userId)
+    .where('kind', 'in', ['key_bundle', 'wrap_prf'])
+    .orderBy('kind')
+    .orderBy('ref'),
+);
+
 /**
  * The whole backup in one read: the key bundle (or `undefined`) and every wrap_prf, by ref. One
  * statement instead of `readSecret` + `listSecrets`: the snapshot is the hottest read there is
  * (every sync), and on one SQLite connection the two reads would only queue behind each other.
  */
 export async function readBackup(store: Store, userId: string): Promise<{ keyBundle: VersionedBlob | undefined; wrapPrf: Array<VersionedBlob & { ref: string }> }> {
-  const rows = await store.db
-    .selectFrom('secret_blobs')
-    .select(['kind', 'ref', 'blob', 'version', 'updated_at'])
-    .where('user_id', '=', userId)
-    .where('kind', 'in', ['key_bundle', 'wrap_prf'])
-    .orderBy('kind')
-    .orderBy('ref')
-    .execute();
+  const rows = await selectBackup(store, { userId });
   let keyBundle: VersionedBlob | undefined;
   const wrapPrf: Array<VersionedBlob & { ref: string }> = [];
   for (const r of rows) {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { encodeBase64Url } from '../../protocol/base64url';
-import type { SessionScope } from './schema';
+import { preparedQuery } from './prepared';
+import type { SessionScope, SessionsTable } from './schema';
 import type { Store } from './store';
 
 export interface Session {
@@ -31,12 +32,16 @@ export async function createSession(
 ): Promise<{ token: string; expiresAt: number }> {
   const token = encodeBase64Url(randomBytes(32));
   const expiresAt = now + policy.absoluteMs;
-  await store.db
-    .insertInto('sessions')
-    .values({ id_hash: digestToken(token), user_id: s.userId, scope: s.scope, device_id: s.deviceId ?? null, created_at: now, last_seen_at: now, expires_at: expiresAt })
-    .execute();
+  await insertSession(store, { id_hash: digestToken(token), user_id: s.userId, scope: s.scope, device_id: s.deviceId ?? null, created_at: now, last_seen_at: now, expires_at: expiresAt });
   return { token, expiresAt };
 }
+
+const insertSession = preparedQuery((db, r: SessionsTable) =>
+  db.insertInto('sessions').values({ id_hash: r.id_hash, user_id: r.user_id, scope: r.scope, device_id: r.device_id, created_at: r.created_at, last_seen_at: r.last_seen_at, expires_at: r.expires_at }),
+);
+
+/** Every authenticated request runs this lookup. */
+const findSessionRow = preparedQuery((db, a: { idHash: string }) => db.selectFrom('sessions').selectAll().where('id_hash', '=', a.idHash));
 
 /**
  * Finds the live session for a cookie token and marks it used. Returns `expired` (and deletes the
@@ -44,7 +49,7 @@ export async function createSession(
  */
 export async function resumeSession(store: Store, token: string, policy: SessionPolicy, now = Date.now()): Promise<Session | 'expired' | null> {
   const idHash = digestToken(token);
-  const row = await store.db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+  const [row] = await findSessionRow(store, { idHash });
   if (!row) return null;
   if (row.expires_at <= now || row.last_seen_at + policy.idleMs <= now) {
     await store.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();

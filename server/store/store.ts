@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Dialect } from './database';
+import type { PreparedQueries } from './prepared';
 import type { Db } from './schema';
 
 /** A database handle (or a transaction on it) and its dialect, passed to every repository function. */
@@ -10,6 +11,8 @@ export interface Store {
   lockedUsers?: Set<string>;
   /** A SQLite database's own store (not a transaction's): the group committer all its transactions go through. */
   groupCommit?: GroupCommit;
+  /** The database's compiled hot queries (see `preparedQuery`), shared by its transactions. */
+  prepared?: PreparedQueries;
 }
 
 /**
@@ -18,7 +21,8 @@ export interface Store {
  * its BEGINs with the first's.
  */
 export function databaseStore(db: Db, dialect: Dialect): Store {
-  return dialect === 'sqlite' ? { db, dialect, groupCommit: new GroupCommit(db) } : { db, dialect };
+  const prepared: PreparedQueries = new Map();
+  return dialect === 'sqlite' ? { db, dialect, prepared, groupCommit: new GroupCommit(db, prepared) } : { db, dialect, prepared };
 }
 
 /**
@@ -31,7 +35,7 @@ export function databaseStore(db: Db, dialect: Dialect): Store {
  * the same outcome as running them one after another, with one fsync for the group.
  */
 export function inTransaction<T>(store: Store, work: (tx: Store) => Promise<T>): Promise<T> {
-  if (store.dialect === 'postgres') return store.db.transaction().execute((trx) => work({ db: trx, dialect: store.dialect, lockedUsers: new Set() }));
+  if (store.dialect === 'postgres') return store.db.transaction().execute((trx) => work({ db: trx, dialect: store.dialect, lockedUsers: new Set(), prepared: store.prepared }));
   if (!store.groupCommit) return Promise.reject(new Error('a SQLite transaction starts from its database\'s store (openDatabase().store), never inside another transaction'));
   return store.groupCommit.run(work);
 }
@@ -59,11 +63,13 @@ interface Queued {
  */
 export class GroupCommit {
   readonly #db: Db;
+  readonly #prepared: PreparedQueries;
   #queue: Queued[] = [];
   #draining = false;
 
-  constructor(db: Db) {
+  constructor(db: Db, prepared: PreparedQueries) {
     this.#db = db;
+    this.#prepared = prepared;
   }
 
   run<T>(work: (tx: Store) => Promise<T>): Promise<T> {
@@ -93,7 +99,7 @@ export class GroupCommit {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       await this.#db.connection().execute(async (connection) => {
-        const tx: Store = { db: connection, dialect: 'sqlite' };
+        const tx: Store = { db: connection, dialect: 'sqlite', prepared: this.#prepared };
         await sql`begin immediate`.execute(connection);
         try {
           if (group.length === 1) {
