@@ -237,7 +237,8 @@ async function main(): Promise<void> {
     }
     if (postgres) {
       const version = await postgresVersion(postgres.url);
-      const notes = `PostgreSQL ${version}, a throwaway local cluster from test/helpers/postgres.ts (\`fsync = off\`, \`synchronous_commit = off\`, \`full_page_writes = off\`: commits are not durable, unlike the SQLite run), over TCP on 127.0.0.1; the server's pool of 10 connections.`;
+      const notes = `PostgreSQL ${version}, a throwaway local cluster from test/helpers/postgres.ts (\`fsync = off\`, \`synchronous_commit = off\`, \`full_page_writes = off\`: commits are not durable, unlike the SQLite run), over TCP on 127.0.0.1; the server's pool of 10 connections. ` +
+        'Its sign-in p99 at half load varies from run to run (10 to 44 ms in six runs on 2026-11-25, p50 3.3–3.6 ms): with `log_min_duration_statement = 15ms` the only slow statements were waits for an account\'s advisory lock (`pg_advisory_xact_lock`, 15–78 ms), several at the same moment and as often with 256 accounts as with 32, i.e. lock holders held up together (PostgreSQL, the key server and the load generator share two cores; autovacuum ran during the runs) rather than sign-ins of one account queueing behind each other.';
       databases.push(await benchKeyServer('PostgreSQL', notes, await createTestDatabase(postgres.url), opts.timing));
     }
   }
