@@ -1,3 +1,4 @@
+import { preparedQuery } from './prepared';
 import type { RecordCountersTable, RecordsTable } from './schema';
 import type { Store } from './store';
 
@@ -7,22 +8,42 @@ export type RecordCounters = Omit<RecordCountersTable, 'user_id'>;
 /** The counters of an account that has never written a record. */
 export const NO_RECORD_COUNTERS: RecordCounters = { seq: 0, live: 0, purged_seq: 0 };
 
+// Every push and pull of every device runs these: compiled once per database (prepared.ts).
+const selectRecord = preparedQuery((db, a: { userId: string; id: string }) => db.selectFrom('records').selectAll().where('user_id', '=', a.userId).where('id', '=', a.id));
+const selectCounters = preparedQuery((db, a: { userId: string }) => db.selectFrom('record_counters').select(['seq', 'live', 'purged_seq']).where('user_id', '=', a.userId));
+const upsertCounters = preparedQuery((db, a: { userId: string; seq: number; live: number; purgedSeq: number }) =>
+  db
+    .insertInto('record_counters')
+    .values({ user_id: a.userId, seq: a.seq, live: a.live, purged_seq: a.purgedSeq })
+    .onConflict((oc) => oc.column('user_id').doUpdateSet({ seq: a.seq, live: a.live, purged_seq: a.purgedSeq })),
+);
+const insertRecord = preparedQuery((db, r: RecordRow) =>
+  db.insertInto('records').values({ user_id: r.user_id, id: r.id, version: r.version, seq: r.seq, deleted: r.deleted, v: r.v, wrapped_dek: r.wrapped_dek, ciphertext: r.ciphertext, size: r.size, updated_at: r.updated_at }),
+);
+const replaceRecord = preparedQuery((db, r: RecordRow & { previousVersion: number }) =>
+  db
+    .updateTable('records')
+    .set({ version: r.version, seq: r.seq, deleted: r.deleted, v: r.v, wrapped_dek: r.wrapped_dek, ciphertext: r.ciphertext, size: r.size, updated_at: r.updated_at })
+    .where('user_id', '=', r.user_id)
+    .where('id', '=', r.id)
+    .where('version', '=', r.previousVersion)
+    .returning('seq'),
+);
+const selectRecordsAfter = preparedQuery((db, a: { userId: string; afterSeq: number; limit: number }) => recordsAfter(db, a.userId, a.afterSeq, a.limit));
+
 export async function findRecord(store: Store, userId: string, id: string): Promise<RecordRow | undefined> {
-  return store.db.selectFrom('records').selectAll().where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
+  const [row] = await selectRecord(store, { userId, id });
+  return row;
 }
 
 export async function readRecordCounters(store: Store, userId: string): Promise<RecordCounters> {
-  const row = await store.db.selectFrom('record_counters').select(['seq', 'live', 'purged_seq']).where('user_id', '=', userId).executeTakeFirst();
+  const [row] = await selectCounters(store, { userId });
   return row ?? NO_RECORD_COUNTERS;
 }
 
 /** Inserts or replaces the account's counters. Call under the user's lock (domain/user-transaction.ts). */
 export async function saveRecordCounters(tx: Store, userId: string, counters: RecordCounters): Promise<void> {
-  await tx.db
-    .insertInto('record_counters')
-    .values({ user_id: userId, ...counters })
-    .onConflict((oc) => oc.column('user_id').doUpdateSet({ seq: counters.seq, live: counters.live, purged_seq: counters.purged_seq }))
-    .execute();
+  await upsertCounters(tx, { userId, seq: counters.seq, live: counters.live, purgedSeq: counters.purged_seq });
 }
 
 /**
@@ -32,18 +53,11 @@ export async function saveRecordCounters(tx: Store, userId: string, counters: Re
  */
 export async function saveRecord(tx: Store, row: RecordRow, previousVersion: number): Promise<void> {
   if (previousVersion === 0) {
-    await tx.db.insertInto('records').values(row).execute();
+    await insertRecord(tx, row);
     return;
   }
-  const { user_id, id, ...changes } = row;
-  const result = await tx.db
-    .updateTable('records')
-    .set(changes)
-    .where('user_id', '=', user_id)
-    .where('id', '=', id)
-    .where('version', '=', previousVersion)
-    .executeTakeFirst();
-  if (result.numUpdatedRows !== 1n) throw new Error('record changed under the user lock');
+  const replaced = await replaceRecord(tx, { ...row, previousVersion });
+  if (replaced.length !== 1) throw new Error('record changed under the user lock');
 }
 
 /**
@@ -51,12 +65,16 @@ export async function saveRecord(tx: Store, row: RecordRow, previousVersion: num
  * (user_id, seq) index, whatever the size of the vault.
  */
 export async function listRecordsAfter(store: Store, userId: string, afterSeq: number, limit: number): Promise<RecordRow[]> {
-  return recordsAfterQuery(store, userId, afterSeq, limit).execute();
+  return selectRecordsAfter(store, { userId, afterSeq, limit });
 }
 
 /** The change feed's query, on its own so a test can ask the database for its plan. */
 export function recordsAfterQuery(store: Store, userId: string, afterSeq: number, limit: number) {
-  return store.db.selectFrom('records').selectAll().where('user_id', '=', userId).where('seq', '>', afterSeq).orderBy('seq').limit(limit);
+  return recordsAfter(store.db, userId, afterSeq, limit);
+}
+
+function recordsAfter(db: Store['db'], userId: string, afterSeq: number, limit: number) {
+  return db.selectFrom('records').selectAll().where('user_id', '=', userId).where('seq', '>', afterSeq).orderBy('seq').limit(limit);
 }
 
 /** Accounts holding a tombstone last written before `cutoff` (uses the partial tombstone index). */
