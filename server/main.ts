@@ -5,14 +5,18 @@ import { serve } from '@hono/node-server';
 import { buildApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { loadPepper } from './domain/pepper';
-import { createLogger } from './http/logger';
+import { batchLines, createLogger } from './http/logger';
 import { openConfiguredDatabase, packageVersion, stopGracefully, trackConnections } from './runtime';
 import { purgeExpiredChallenges } from './store/challenges';
 import { migrateToLatest } from './store/database';
 import { purgeRateLimits } from './store/rate-limits';
 import { purgeExpiredSessions } from './store/sessions';
 
-const log = createLogger();
+// Request lines of one event-loop turn go out in one write; whatever is pending when the process
+// exits (process.exit after a graceful stop, a start-up failure, an uncaught exception) still does.
+const logLines = batchLines((chunk) => process.stdout.write(chunk));
+process.on('exit', logLines.flush);
+const log = createLogger(logLines.write);
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
