@@ -23,6 +23,8 @@ export interface Timing {
   connections: number;
   warmupS: number;
   durationS: number;
+  /** Length of an evenly paced run at half load, where it differs from `durationS` (bench:server). */
+  halfLoadS?: number;
 }
 
 /** Runs autocannon once and summarises it. */
