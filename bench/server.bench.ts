@@ -229,7 +229,10 @@ async function main(): Promise<void> {
   const floorsAtStart = await measureFloors();
   const { bare, reply: bareReply } = await benchBare(opts.timing);
   const databases: DatabaseResult[] = [];
-  databases.push(await benchKeyServer('SQLite', 'Embedded SQLite file (better-sqlite3) on the temp directory\'s disk: WAL, `synchronous = FULL` (every commit is fsynced), as the server ships.', undefined, opts.timing));
+  const sqliteNotes = 'Embedded SQLite file (better-sqlite3) on the temp directory\'s disk: WAL, `synchronous = FULL` (every commit is fsynced), as the server ships. ' +
+    'Its sign-in p99 at half load varies widely on the AMD EPYC machine (16 to 319 ms in ten 30 s paced runs at 670 sign-ins/s and 12 to 155 ms in 10 s runs at 480/s on 2026-12-05, p50 2.3–3.9 ms). An event-loop monitor in the server (a 1 ms timer) found the tail in clusters of 35–80 ms pauses with no commit over 2 ms and no housekeeping sweep in them, while garbage collection over 5 ms was rare (4–12 pauses per 30 s, at most 12.5 ms): the server process waiting for a core, on 2 cores shared with the load generator\'s two threads and the kernel\'s writeback. ' +
+    'Commits over 2 ms (the fsync on the event loop, and SQLite\'s automatic checkpoints every 1,000 pages) added up to 1.4–2.1 s of each 30 s run; checkpointing every 10,000 pages cut that to 0.5–0.6 s, and an fsync on the thread pool with checkpoints on a worker thread cut the time lost in pauses over 10 ms by about half (10 s runs at 480/s), but neither moved p99 beyond the run-to-run spread, so the server ships without them.';
+  databases.push(await benchKeyServer('SQLite', sqliteNotes, undefined, opts.timing));
 
   if (opts.postgres !== 'skip') {
     let postgres: RunningPostgres | undefined;
