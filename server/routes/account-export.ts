@@ -50,26 +50,25 @@ export function exportStream(store: Store, userId: string, head: Record<string, 
 async function* exportChunks(store: Store, userId: string, head: Record<string, unknown>, pageRows: number): AsyncGenerator<string, void, undefined> {
   const headJson = JSON.stringify(head);
   yield `${headJson.slice(0, -1)}${headJson === '{}' ? '' : ','}"records":[`;
+  yield* jsonPages((afterSeq = 0) => listRecordsAfter(store, userId, afterSeq, pageRows), pageRows, toEnvelope);
+  yield '],"audit":[';
+  yield* jsonPages((beforeSeq) => listAuditEvents(store, userId, pageRows, beforeSeq), pageRows, toExportedEvent);
+  yield ']}';
+}
+
+/**
+ * The rows of every page as JSON array items (comma-separated, no brackets), one chunk a page:
+ * `page` gets the last row's seq (undefined at first) and returns up to `pageRows` rows after it.
+ */
+async function* jsonPages<R extends { seq: number }>(page: (seq: number | undefined) => Promise<R[]>, pageRows: number, toJson: (row: R) => unknown): AsyncGenerator<string, void, undefined> {
   let separator = '';
-  for (let afterSeq = 0; ; ) {
-    const rows = await listRecordsAfter(store, userId, afterSeq, pageRows);
+  for (let seq: number | undefined; ; ) {
+    const rows = await page(seq);
     if (rows.length > 0) {
-      yield separator + rows.map((row) => JSON.stringify(toEnvelope(row))).join(',');
+      yield separator + rows.map((row) => JSON.stringify(toJson(row))).join(',');
       separator = ',';
-      afterSeq = rows.at(-1)!.seq;
+      seq = rows.at(-1)!.seq;
     }
     if (rows.length < pageRows) break;
   }
-  yield '],"audit":[';
-  separator = '';
-  for (let beforeSeq: number | undefined; ; ) {
-    const entries = await listAuditEvents(store, userId, pageRows, beforeSeq);
-    if (entries.length > 0) {
-      yield separator + entries.map((entry) => JSON.stringify(toExportedEvent(entry))).join(',');
-      separator = ',';
-      beforeSeq = entries.at(-1)!.seq;
-    }
-    if (entries.length < pageRows) break;
-  }
-  yield ']}';
 }
