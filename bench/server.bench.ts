@@ -123,6 +123,7 @@ async function measureHalfLoad(url: string, burstSpec: LoadSpec, requests: Paced
  */
 async function benchDeviceSignIn(t: DeviceTarget, timing: Timing): Promise<{ result: ScenarioResult; challengeIssue: LoadFigures }> {
   const { connections, warmupS, durationS } = timing;
+  const halfLoadS = timing.halfLoadS ?? durationS;
   const pool = async (count: number) => presignChallenges(t, (await issueChallenges(t, Math.max(count, connections), connections)).challenges);
 
   const probe = await issueChallenges(t, 1000 + connections, connections);
@@ -145,7 +146,7 @@ async function benchDeviceSignIn(t: DeviceTarget, timing: Timing): Promise<{ res
   log(`device sign-in: ${brief(max)} (pool ${bodies.length}${spent ? ', spent before the end' : ''})`);
 
   // One pool per half-load run: the paced one sends exactly rate × duration requests, the burst one up to 10 % more.
-  const pacedBodies = await pool(Math.ceil((max.rps / 2) * (timing.halfLoadS ?? durationS)) + 1);
+  const pacedBodies = await pool(Math.ceil((max.rps / 2) * halfLoadS) + 1);
   const burstBodies = await pool(Math.ceil((max.rps / 2) * durationS * 1.1) + connections);
   const { half, halfBurst } = await measureHalfLoad(t.url, replayPresigned(t, burstBodies), pacedSignIns(t, pacedBodies), { method: 'GET', path: '/api/health' }, max.rps / 2, timing);
   log(`device sign-in @½: ${brief(half)}; in bursts ${brief(halfBurst)}`);
