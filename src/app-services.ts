@@ -1,4 +1,4 @@
-import type { Argon2Client } from './vault/argon2-client';
+import type { Argon2Client } from './vault/platform/argon2-client';
 import type { AppUpdates } from './pwa';
 import type { VaultControllerLike } from './ui/vault-controller-like';
 

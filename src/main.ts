@@ -7,10 +7,10 @@ import type { AppServices } from './app-services';
 import { registerServiceWorker } from './pwa';
 import { createScriptUrlPolicy } from './script-url-policy';
 import './ui/kh-app';
-import { Argon2Client } from './vault/argon2-client';
-import { KeyServer } from './vault/key-server';
-import { LocalStore } from './vault/local-store';
-import { createBrowserPasskeys } from './vault/passkeys';
+import { Argon2Client } from './vault/platform/argon2-client';
+import { KeyServer } from './vault/platform/key-server';
+import { LocalStore } from './vault/platform/local-store';
+import { createBrowserPasskeys } from './vault/platform/passkeys';
 import { RECORDS_REPLAYED_MESSAGE } from './vault/sync/background-messages';
 import { VaultController } from './vault/vault-controller';
 

@@ -1,5 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
-import type { AuditPage } from '../vault/recovery-settings';
+import type { AuditPage } from '../vault/account/recovery-settings';
 import { describeAuditEvent } from './audit-labels';
 import { describeFailure } from './failure-messages';
 import { OnlineController } from './online-controller';

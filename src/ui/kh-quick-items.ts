@@ -1,5 +1,5 @@
 import { LitElement, css, html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
-import { QUICK_VIEW_CHANGED, RECORDS_CHANGED, type QuickViewItem } from '../vault/vault-state';
+import { QUICK_VIEW_CHANGED, RECORDS_CHANGED, type QuickViewItem } from '../vault/state';
 import { describeFailure } from './failure-messages';
 import './kh-quick-item';
 import { sharedStyles } from './shared-styles';

@@ -1,5 +1,5 @@
 import { LitElement, html, nothing } from 'lit';
-import { QUICK_VIEW_CHANGED } from '../vault/vault-state';
+import { QUICK_VIEW_CHANGED } from '../vault/state';
 import { describeFailure } from './failure-messages';
 import { QUICK_VIEW_TRADE_OFF } from './kh-quick-toggle';
 import { sharedStyles } from './shared-styles';

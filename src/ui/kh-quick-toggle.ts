@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
-import { QUICK_VIEW_CHANGED } from '../vault/vault-state';
+import { QUICK_VIEW_CHANGED } from '../vault/state';
 import { describeFailure } from './failure-messages';
 import { sharedStyles } from './shared-styles';
 import type { VaultControllerLike } from './vault-controller-like';

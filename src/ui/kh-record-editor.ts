@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
-import { generatePassword } from '../vault/password-generator';
-import type { RecordContent, RecordKind } from '../vault/vault-state';
+import { generatePassword } from '../vault/records/password-generator';
+import type { RecordContent, RecordKind } from '../vault/state';
 import { describeFailure } from './failure-messages';
 import { CONFLICT_SETTLED, type ConflictResolved } from './kh-conflict-banner';
 import './kh-quick-toggle';

@@ -1,5 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
-import type { RecoveryRouteName, RecoveryRoutes } from '../vault/recovery-settings';
+import type { RecoveryRouteName, RecoveryRoutes } from '../vault/account/recovery-settings';
 import { describeFailure } from './failure-messages';
 import { OnlineController } from './online-controller';
 import { sharedStyles } from './shared-styles';

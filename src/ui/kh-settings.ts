@@ -6,7 +6,7 @@ import {
   IDLE_LOCK_MINUTES_MAX,
   IDLE_LOCK_MINUTES_MIN,
 } from '../../protocol/constants';
-import type { StoragePersistence, VaultSettings } from '../vault/vault-state';
+import type { StoragePersistence, VaultSettings } from '../vault/state';
 import { describeFailure } from './failure-messages';
 import './kh-audit-log';
 import './kh-change-pin';

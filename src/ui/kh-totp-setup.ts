@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { toDataURL } from 'qrcode';
-import type { TotpEnrollment } from '../vault/totp-enrollment';
+import type { TotpEnrollment } from '../vault/account/totp-enrollment';
 import { describeFailure } from './failure-messages';
 import { OnlineController } from './online-controller';
 import { sharedStyles } from './shared-styles';

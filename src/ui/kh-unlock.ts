@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { PIN_THROTTLE_MAX_DELAY_MS } from '../../protocol/constants';
-import type { LockReason } from '../vault/vault-state';
+import type { LockReason } from '../vault/state';
 import { CountdownController } from './countdown-controller';
 import { describeFailure } from './failure-messages';
 import { sharedStyles } from './shared-styles';

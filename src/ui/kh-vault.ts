@@ -1,5 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
-import type { RecordKind, RecordSummary } from '../vault/vault-state';
+import type { RecordKind, RecordSummary } from '../vault/state';
 import { describeFailure } from './failure-messages';
 import './kh-record-editor';
 import './kh-settings';

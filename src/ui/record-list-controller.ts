@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { RECORDS_CHANGED, type RecordSummary } from '../vault/vault-state';
+import { RECORDS_CHANGED, type RecordSummary } from '../vault/state';
 import { toUiFailure, type UiFailure, type VaultControllerLike } from './vault-controller-like';
 
 /** Pause after the last keystroke before searching: every search decrypts titles. */

@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { fetchServerHealth, type ServerHealth } from '../vault/server-health';
+import { fetchServerHealth, type ServerHealth } from '../vault/platform/server-health';
 
 /**
  * Keeps its host informed of the key server's health: checks when the host connects and again

@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { SyncStatus } from '../vault/sync/sync-engine';
-import { SYNC_CHANGED } from '../vault/vault-state';
+import { SYNC_CHANGED } from '../vault/state';
 import type { VaultControllerLike } from './vault-controller-like';
 
 /**

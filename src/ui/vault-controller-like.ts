@@ -3,9 +3,9 @@
  * screens depend on the contract alone (and a test can hand them a fake). The real
  * `VaultController` satisfies it structurally, which `ControllerFitsContract` checks at compile time.
  */
-import type { AuditPage, RecoveryRouteName, RecoveryRoutes } from '../vault/recovery-settings';
+import type { AuditPage, RecoveryRouteName, RecoveryRoutes } from '../vault/account/recovery-settings';
 import type { SyncStatus } from '../vault/sync/sync-engine';
-import type { TotpEnrollment } from '../vault/totp-enrollment';
+import type { TotpEnrollment } from '../vault/account/totp-enrollment';
 import type { ControllerFailureCode, VaultController } from '../vault/vault-controller';
 import type {
   DeriveProgress,
@@ -17,7 +17,7 @@ import type {
   StoragePersistence,
   VaultSettings,
   VaultState,
-} from '../vault/vault-state';
+} from '../vault/state';
 
 /** How a conflict copy is settled (see `resolveConflict`). */
 export type ConflictChoice = 'keep-both' | 'use-copy' | 'discard';

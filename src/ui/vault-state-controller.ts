@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { STATE_CHANGED, type VaultState } from '../vault/vault-state';
+import { STATE_CHANGED, type VaultState } from '../vault/state';
 import type { VaultControllerLike } from './vault-controller-like';
 
 const LOADING: VaultState = { kind: 'loading' };

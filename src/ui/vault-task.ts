@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { DeriveProgress } from '../vault/vault-state';
+import type { DeriveProgress } from '../vault/state';
 import { isAbort, toUiFailure, type UiFailure } from './vault-controller-like';
 
 export type VaultTaskStatus = 'idle' | 'pending' | 'done' | 'failed';

@@ -5,27 +5,27 @@
  * path makes no network call: the vault opens offline, and a device sign-in follows in the
  * background when the network is there.
  */
-import { AutoLock } from './auto-lock';
+import { AutoLock } from './unlock/auto-lock';
 import { DEFAULT_ARGON2_PARAMS, changePin as rewrapForNewPin, createLocalVault, unlockWithPin, type UnlockedVault } from './crypto';
-import { strengthenPinWrap } from './kdf-upgrade';
-import { PinRecoveryUpkeep } from './pin-recovery-upkeep';
-import { deviceEnvironment, queryPersistence, requestPersistence, type DeviceEnvironment } from './device-environment';
-import { openDeviceSession } from './device-session';
-import type { StoredVault } from './local-store';
-import type { TotpEnrollment } from './totp-enrollment';
-import type { AuditPage, RecoveryRouteName, RecoveryRoutes, RecoverySettingsContext } from './recovery-settings';
-import type { PendingAccount } from './onboarding';
-import type { RecoveryHost } from './recovery-flows';
-import { PinAttempts, checkNewPin, withProgress } from './pin-attempts';
-import { prfPasskeys, unlockWithPrfPasskey } from './prf-unlock';
-import { QuickViewGate } from './quick-view-gate';
-import { NO_THROTTLE } from './unlock-throttle';
-import { VaultFailure } from './vault-failure';
-import type { VaultControllerDeps } from './vault-controller-deps';
-import type { VaultRecords } from './vault-records';
-import { SyncGate } from './sync-gate';
+import { strengthenPinWrap } from './unlock/kdf-upgrade';
+import { PinRecoveryUpkeep } from './account/pin-recovery-upkeep';
+import { deviceEnvironment, queryPersistence, requestPersistence, type DeviceEnvironment } from './platform/device-environment';
+import { openDeviceSession } from './account/device-session';
+import type { StoredVault } from './platform/local-store';
+import type { TotpEnrollment } from './account/totp-enrollment';
+import type { AuditPage, RecoveryRouteName, RecoveryRoutes, RecoverySettingsContext } from './account/recovery-settings';
+import type { PendingAccount } from './account/onboarding';
+import type { RecoveryHost } from './recovery/recovery-flows';
+import { PinAttempts, checkNewPin, withProgress } from './unlock/pin-attempts';
+import { prfPasskeys, unlockWithPrfPasskey } from './unlock/prf-unlock';
+import { QuickViewGate } from './quick-view/quick-view-gate';
+import { NO_THROTTLE } from './unlock/unlock-throttle';
+import { VaultFailure } from './errors';
+import type { VaultControllerDeps } from './deps';
+import type { VaultRecords } from './records/unlocked-records';
+import { SyncGate } from './sync/sync-gate';
 import type { SyncStatus } from './sync/sync-engine';
-import { DEFAULT_SETTINGS, mergeSettings } from './vault-settings';
+import { DEFAULT_SETTINGS, mergeSettings } from './account/settings';
 import {
   QUICK_VIEW_CHANGED,
   RECORDS_CHANGED,
@@ -41,17 +41,17 @@ import {
   type UnlockThrottle,
   type VaultSettings,
   type VaultState,
-} from './vault-state';
+} from './state';
 
-export { VaultFailure, type ControllerFailureCode } from './vault-failure';
-export type { VaultControllerDeps } from './vault-controller-deps';
+export { VaultFailure, type ControllerFailureCode } from './errors';
+export type { VaultControllerDeps } from './deps';
 
 /** Onboarding runs once per device: a chunk of its own, so a returning user's start does not load it. */
-const loadOnboarding = () => import('./onboarding');
+const loadOnboarding = () => import('./account/onboarding');
 /** Recovery on a new device: rarer still, so a chunk of its own too. */
-const loadRecovery = () => import('./recovery-flows');
-const loadTotp = () => import('./totp-enrollment');
-const loadRecoverySettings = () => import('./recovery-settings');
+const loadRecovery = () => import('./recovery/recovery-flows');
+const loadTotp = () => import('./account/totp-enrollment');
+const loadRecoverySettings = () => import('./account/recovery-settings');
 
 interface Session {
   readonly unlocked: UnlockedVault;
@@ -467,7 +467,7 @@ export class VaultController extends EventTarget {
   #open(unlocked: UnlockedVault, { signInDevice = true } = {}): Promise<unknown> {
     const vault = this.#requireVault();
     if (this.#session) return Promise.resolve();
-    const records = import('./vault-records').then(({ VaultRecords }) => new VaultRecords(this.#deps.store, unlocked, this.#now));
+    const records = import('./records/unlocked-records').then(({ VaultRecords }) => new VaultRecords(this.#deps.store, unlocked, this.#now));
     records.catch(() => {}); // a failed load is reported by each record call that awaits it
     this.#session = { unlocked, records };
     void this.#quick.reconcile(unlocked); // copies that fell behind while locked (pulled changes) are re-made now

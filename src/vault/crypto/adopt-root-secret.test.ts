@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { adoptRootSecret } from './adopt-root-secret';
 import { VaultCryptoError } from './errors';
-import { fakeArgon2ForHierarchyTests as argon2 } from './fake-argon2-for-tests';
+import { fakeArgon2ForHierarchyTests as argon2 } from '../../../test/helpers/fake-argon2';
 import type { RootSecret } from './keys';
 import { decryptRecord, encryptRecord } from './records';
 import { createLocalVault, unlockWithPin, withRootSecret } from './unlock';

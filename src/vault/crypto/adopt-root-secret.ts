@@ -4,7 +4,7 @@
  * kept as it is, so the user key pair and VK stay the ones every record is wrapped for. Only
  * the device signing key is new: each device has its own (DESIGN.md "Recovery routes").
  */
-import { parseGcmBlob } from './aead';
+import { parseGcmBlob } from './primitives/aead';
 import { deriveKeysKey, wrapRootSecret } from './hierarchy';
 import type { Argon2Params, Ciphertext, RootSecret } from './keys';
 import type { LocalVaultRecord } from './local-vault-record';

@@ -15,10 +15,10 @@ import {
   ROOT_SECRET_BYTES,
   RSA_MODULUS_BITS,
 } from '../../../protocol/constants';
-import { encodeAad, open, seal, type AeadContext } from './aead';
-import { bufferSource, concatBytes, randomBytes, utf8, wipe } from './bytes';
+import { encodeAad, open, seal, type AeadContext } from './primitives/aead';
+import { bufferSource, concatBytes, randomBytes, utf8, wipe } from './primitives/bytes';
 import { VaultCryptoError } from './errors';
-import { hkdfAesGcmKey, hkdfBytes, importHkdfKeyMaterial } from './hkdf';
+import { hkdfAesGcmKey, hkdfBytes, importHkdfKeyMaterial } from './primitives/hkdf';
 import type { Kek, KeysKey, RootKeyMaterial, RootSecret, RsaWrappedKey, UserPrivateKey, UserPublicKey, VaultKey, WrappedKey } from './keys';
 
 /** Kinds of context a wrap of S may be bound to (one per unlock or recovery route). */

@@ -2,7 +2,7 @@
  * The vault SDK's key hierarchy (DESIGN.md "Key hierarchy"): WebCrypto only, no UI, no storage,
  * no network. Import from here; hkdf.ts and bytes.ts are internal.
  */
-export { encodeAad, open, parseGcmBlob, seal, type AeadContext, type ObjectKind } from './aead';
+export { encodeAad, open, parseGcmBlob, seal, type AeadContext, type ObjectKind } from './primitives/aead';
 export {
   deviceKeyContext,
   keyBundleContext,
@@ -11,7 +11,7 @@ export {
   prfWrapContext,
   totpEscrowWrapContext,
   vaultKeyContext,
-} from './contexts';
+} from './primitives/contexts';
 export { VaultCryptoError, type VaultCryptoErrorCode } from './errors';
 export {
   createRootSecret,
@@ -51,7 +51,7 @@ export {
 export * from './keys';
 export { adoptRootSecret, type AdoptRootSecretOptions } from './adopt-root-secret';
 export { parseLocalVaultRecord, type LocalVaultRecord, type PrfWrap } from './local-vault-record';
-export type { PinRefusal, PinVerdict } from './pin-policy';
+export type { PinRefusal, PinVerdict } from './pin/pin-policy';
 export {
   createDek,
   decryptRecord,

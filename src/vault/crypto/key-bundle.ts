@@ -9,8 +9,8 @@
  *   { "v": 1, "privateKeyPkcs8": b64url, "publicKeyJwk": { "kty": "EC", "crv": "P-256", "x", "y" } }
  */
 import { decodeBase64Url, encodeBase64Url } from '../../../protocol/base64url';
-import { open, seal, type AeadContext } from './aead';
-import { bufferSource, utf8, wipe } from './bytes';
+import { open, seal, type AeadContext } from './primitives/aead';
+import { bufferSource, utf8, wipe } from './primitives/bytes';
 import { VaultCryptoError } from './errors';
 import { exportUserPublicKey, importUserPublicKey, parseRsaWrappedKey, type UserKeyPair } from './hierarchy';
 import type {

@@ -8,8 +8,8 @@
  *
  * Record plaintext: UTF-8 of JSON.stringify(plaintext object).
  */
-import { open, parseGcmBlob, seal, unwrapKeyGcm, wrapKeyGcm, type AeadContext } from './aead';
-import { utf8, wipe } from './bytes';
+import { open, parseGcmBlob, seal, unwrapKeyGcm, wrapKeyGcm, type AeadContext } from './primitives/aead';
+import { utf8, wipe } from './primitives/bytes';
 import { VaultCryptoError } from './errors';
 import type { Ciphertext, Dek, VaultKey, WrappedKey } from './keys';
 

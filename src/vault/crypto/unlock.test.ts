@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Argon2Client } from '../argon2-client';
+import type { Argon2Client } from '../platform/argon2-client';
 import { VaultCryptoError } from './errors';
-import { fakeArgon2ForHierarchyTests as argon2 } from './fake-argon2-for-tests';
+import { fakeArgon2ForHierarchyTests as argon2 } from '../../../test/helpers/fake-argon2';
 import type { Argon2Params } from './keys';
 import { parseLocalVaultRecord, type LocalVaultRecord } from './local-vault-record';
 import { decryptRecord, encryptRecord } from './records';

@@ -11,9 +11,9 @@
  */
 import { decodeBase64Url, encodeBase64Url } from '../../../protocol/base64url';
 import { ARGON2_HASH_LENGTH, ARGON2_SALT_BYTES } from '../../../protocol/constants';
-import type { AeadContext } from './aead';
-import { randomBytes, utf8, wipe } from './bytes';
-import { deviceKeyContext, keyBundleContext, localWrapContext, prfWrapContext, vaultKeyContext } from './contexts';
+import type { AeadContext } from './primitives/aead';
+import { randomBytes, utf8, wipe } from './primitives/bytes';
+import { deviceKeyContext, keyBundleContext, localWrapContext, prfWrapContext, vaultKeyContext } from './primitives/contexts';
 import { VaultCryptoError } from './errors';
 import {
   createRootSecret,
@@ -137,7 +137,7 @@ export async function withRootSecret<T>(
 
 /** Throws `pin_rejected` for a PIN the policy refuses. The policy and its blocklists load on first use. */
 export async function assertAcceptablePin(pin: string): Promise<void> {
-  const { checkPin } = await import('./pin-policy');
+  const { checkPin } = await import('./pin/pin-policy');
   const verdict = checkPin(pin);
   if (!verdict.ok) throw new VaultCryptoError('pin_rejected', verdict.message);
 }

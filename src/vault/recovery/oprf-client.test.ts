@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeBase64Url } from '../../../protocol/base64url';
 import { DEFAULT_ARGON2_PARAMS, type Argon2Params } from '../crypto';
-import { fakeArgon2ForHierarchyTests, fromHex, hex } from '../crypto/fake-argon2-for-tests';
+import { fakeArgon2ForHierarchyTests, fromHex, hex } from '../../../test/helpers/fake-argon2';
 import { blindInput, finalizeOutput, pinRecoveryInput, pinRecoveryKeys } from './oprf-client';
 
 /** RFC 9497 Appendix A.1.1, OPRF(ristretto255, SHA-512) base mode, test vector 1 (the server side is checked in server/domain/oprf.test.ts). */

@@ -4,10 +4,10 @@ import { createAccount } from '../../../test/helpers/accounts';
 import { startTestServer, type TestServer } from '../../../test/helpers/harness';
 import { totpCodeAt } from '../../../server/domain/totp-codes';
 import { createLocalVault, withRootSecret, type DeriveArgon2 } from '../crypto';
-import { fakeArgon2ForHierarchyTests, hex } from '../crypto/fake-argon2-for-tests';
-import { KeyServerError } from '../key-server';
+import { fakeArgon2ForHierarchyTests, hex } from '../../../test/helpers/fake-argon2';
+import { KeyServerError } from '../platform/key-server';
 import { recoverWithPin, registerPinRecovery, type PinRecoveryServer } from './pin-recovery';
-import { browserOn, realArgon2 } from './recovery-test-kit';
+import { browserOn, realArgon2 } from '../../../test/helpers/recovery-world';
 import { finishTotpEnrollment, recoverWithTotp, startTotpEnrollment } from './totp-escrow';
 
 const PIN = '583920';

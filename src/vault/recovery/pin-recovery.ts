@@ -8,7 +8,7 @@
 import type { PinRegisteredT, SessionInfoT } from '../../../protocol/api';
 import { decodeBase64Url, encodeBase64Url } from '../../../protocol/base64url';
 import { ARGON2_SALT_BYTES } from '../../../protocol/constants';
-import { checkPin } from '../crypto/pin-policy';
+import { checkPin } from '../crypto/pin/pin-policy';
 import {
   DEFAULT_ARGON2_PARAMS,
   VaultCryptoError,
@@ -23,7 +23,7 @@ import {
   type RootSecretAccess,
   type WrappedKey,
 } from '../crypto';
-import type { KeyServer } from '../key-server';
+import type { KeyServer } from '../platform/key-server';
 import { blindInput, finalizeOutput, pinRecoveryInput, pinRecoveryKeys } from './oprf-client';
 import { useRootSecret } from './root-secret-source';
 

@@ -4,9 +4,9 @@ import { createAccount } from '../../../test/helpers/accounts';
 import { startTestServer, type TestServer } from '../../../test/helpers/harness';
 import { totpCodeAt } from '../../../server/domain/totp-codes';
 import type { RootSecret } from '../crypto';
-import { hex } from '../crypto/fake-argon2-for-tests';
-import { KeyServerError } from '../key-server';
-import { browserOn } from './recovery-test-kit';
+import { hex } from '../../../test/helpers/fake-argon2';
+import { KeyServerError } from '../platform/key-server';
+import { browserOn } from '../../../test/helpers/recovery-world';
 import { createTotpEscrow, finishTotpEnrollment, openTotpEscrow, recoverWithTotp, startTotpEnrollment } from './totp-escrow';
 
 const failureOf = (promise: Promise<unknown>) => promise.then(() => expect.unreachable('it should have failed'), (error: unknown) => error);

@@ -18,7 +18,7 @@ import {
   type RootSecretAccess,
   type WrappedKey,
 } from '../crypto';
-import type { KeyServer } from '../key-server';
+import type { KeyServer } from '../platform/key-server';
 import { useRootSecret } from './root-secret-source';
 
 export type TotpServer = Pick<KeyServer, 'totpEnrollStart' | 'totpEnrollFinish' | 'totpRecover'>;

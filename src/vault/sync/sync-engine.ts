@@ -11,8 +11,8 @@
  */
 import type { RecordEnvelopeT } from '../../../protocol/api';
 import { RECORD_CHANGES_PAGE_MAX } from '../../../protocol/constants';
-import { KeyServerError, type KeyServer } from '../key-server';
-import type { LiveRecordRow, LocalStore, RecordRow } from '../local-store';
+import { KeyServerError, type KeyServer } from '../platform/key-server';
+import type { LiveRecordRow, LocalStore, RecordRow } from '../platform/local-store';
 import { sameAsServer, SyncStore, type SyncMeta } from './sync-store';
 
 export type SyncPhase = 'idle' | 'syncing' | 'offline' | 'signed-out' | 'error';

@@ -8,7 +8,7 @@
  */
 import type { RecordEnvelopeT } from '../../../protocol/api';
 import { parseEncryptedRecord } from '../crypto';
-import { readRecordRow, type LiveRecordRow, type LocalStore, type RecordRow } from '../local-store';
+import { readRecordRow, type LiveRecordRow, type LocalStore, type RecordRow } from '../platform/local-store';
 
 /** What the engine remembers between runs (meta row 'sync'). */
 export interface SyncMeta {

@@ -1,0 +1,32 @@
+/**
+ * Device sign-in (DESIGN.md "Sessions and device authentication"): after a local unlock the
+ * device signs a server challenge with its ECDSA key to open a sync session, with no passkey
+ * prompt. Never on the unlock path: the vault opens offline and this runs afterwards.
+ */
+import { encodeBase64Url } from '../../../protocol/base64url';
+import { deviceSignInMessage } from '../../../protocol/device-signin';
+import { signWithDeviceKey, type DeviceSigningPrivateKey } from '../crypto';
+import type { KeyServer } from '../platform/key-server';
+
+/**
+ * Opens a device-scoped session (the cookie is set by the answer). `origin` is this app's origin,
+ * which the signature binds so it is useless against any other key server. Rejects with a
+ * KeyServerError; the private key never leaves WebCrypto.
+ */
+export async function openDeviceSession(server: KeyServer, deviceId: string, privateKey: DeviceSigningPrivateKey, origin: string): Promise<void> {
+  const { challenge } = await server.deviceChallenge(deviceId);
+  const signature = await signWithDeviceKey(privateKey, deviceSignInMessage(origin, challenge));
+  await server.deviceSignIn(deviceId, challenge, encodeBase64Url(signature));
+}
+
+/** A name for this device in the user's device list, from the user agent; never more specific than the platform. */
+export function deviceNameFor(userAgent: string): string {
+  if (/iPhone/.test(userAgent)) return 'iPhone';
+  if (/iPad/.test(userAgent)) return 'iPad';
+  if (/Android/.test(userAgent)) return /Mobile/.test(userAgent) ? 'Android phone' : 'Android tablet';
+  if (/CrOS/.test(userAgent)) return 'Chromebook';
+  if (/Macintosh|Mac OS X/.test(userAgent)) return 'Mac';
+  if (/Windows/.test(userAgent)) return 'Windows PC';
+  if (/Linux/.test(userAgent)) return 'Linux computer';
+  return 'This device';
+}

@@ -1,0 +1,144 @@
+/**
+ * A new account on this device: the passkey registration (which opens a passkey session), then,
+ * once the PIN is chosen and the hierarchy exists, its publication to the key server: the key
+ * bundle backup, wrap_prf for the passkey, and this device's public signing key.
+ */
+import { PRF_OUTPUT_BYTES, USERNAME_PATTERN } from '../../../protocol/constants';
+import { addPrfWrap, type LocalVaultRecord, type UnlockedVault } from '../crypto';
+import { KeyServerError, type KeyServer } from '../platform/key-server';
+import type { StoredPasskey, StoredVault } from '../platform/local-store';
+import type { PasskeyPort, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '../platform/passkeys';
+import { VaultFailure, failureFromServer } from '../errors';
+
+/** An account whose passkey exists, waiting for its PIN. Lives in memory only. */
+export interface PendingAccount {
+  readonly username: string;
+  readonly userId: string;
+  readonly passkey: StoredPasskey;
+  /** The PRF output from the registration ceremony; wiped once the PIN is chosen. Never log it. */
+  prfOutput: Uint8Array | null;
+  /** Server versions reached by an earlier attempt, so a retry after a network failure continues from them. */
+  keyBundleVersion: number;
+  wrapPrfVersion: number;
+}
+
+/** The username as the server stores it (trimmed, lower case), or `username_invalid`. */
+export function normalizeUsername(raw: string): string {
+  const username = raw.trim().toLowerCase();
+  if (!USERNAME_PATTERN.test(username)) throw new VaultFailure('username_invalid');
+  return username;
+}
+
+/** Creates the account's passkey (PRF requested by the server's options) and verifies it: a passkey session opens. */
+export async function registerAccount(server: KeyServer, passkeys: PasskeyPort, rawUsername: string, signal?: AbortSignal): Promise<PendingAccount> {
+  const username = normalizeUsername(rawUsername);
+  let options: PublicKeyCredentialCreationOptionsJSON;
+  try {
+    options = (await server.registerOptions(username)) as unknown as PublicKeyCredentialCreationOptionsJSON;
+  } catch (error) {
+    throw failureFromServer(error, signal, { invalid_request: 'username_invalid' });
+  }
+  signal?.throwIfAborted();
+  const { response, prfOutput } = await passkeys.create(options, signal);
+  const usablePrf = prfOutput?.length === PRF_OUTPUT_BYTES ? prfOutput : null;
+  if (!usablePrf) prfOutput?.fill(0);
+  try {
+    const { session, passkey } = await server.registerVerify(response);
+    return {
+      username: session.username,
+      userId: session.userId,
+      passkey: {
+        credentialId: passkey.id,
+        prfSalt: passkey.prfSalt,
+        rpId: options.rp.id ?? globalThis.location.hostname,
+        transports: response.response.transports ?? [],
+        wrapPrfVersion: 0,
+      },
+      prfOutput: usablePrf,
+      keyBundleVersion: 0,
+      wrapPrfVersion: 0,
+    };
+  } catch (error) {
+    usablePrf?.fill(0);
+    throw failureFromServer(error, signal);
+  }
+}
+
+const isSessionGone = (error: unknown) =>
+  error instanceof KeyServerError && (error.code === 'unauthenticated' || error.code === 'session_expired');
+
+/** A compare-and-set write; a lost answer to our own earlier write shows up as stale_version and is retried at the current version. */
+async function putVersioned(write: (expectedVersion: number) => Promise<{ version: number }>, expectedVersion: number): Promise<number> {
+  try {
+    return (await write(expectedVersion)).version;
+  } catch (error) {
+    const current = error instanceof KeyServerError && error.code === 'stale_version' ? error.details.currentVersion : undefined;
+    if (current === undefined) throw error;
+    return (await write(current)).version;
+  }
+}
+
+export interface PublishInput {
+  readonly server: KeyServer;
+  readonly passkeys: PasskeyPort;
+  readonly pending: PendingAccount;
+  readonly record: LocalVaultRecord;
+  readonly unlocked: UnlockedVault;
+  readonly deviceName: string;
+  readonly now: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Uploads the key bundle ciphertext, adds and uploads wrap_prf(S) when the passkey gave a PRF
+ * output, and registers this device's public key. Returns the vault row to store: the caller
+ * stores it only after all of this succeeded, so a device never holds a vault the server has
+ * no backup of. If the passkey session has ended (the PIN screen was left open too long) the
+ * user is asked for the passkey once more.
+ */
+export async function publishNewVault(input: PublishInput): Promise<StoredVault> {
+  const { server, pending, signal } = input;
+  let signedInAgain = false;
+  const withSession = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isSessionGone(error) || signedInAgain) throw error;
+      signedInAgain = true;
+      await signInAgain(server, input.passkeys, pending.username, signal);
+      return call();
+    }
+  };
+  try {
+    pending.keyBundleVersion = await withSession(() => putVersioned((v) => server.putKeyBundle(input.record.keyBundle, v), pending.keyBundleVersion));
+    let record = input.record;
+    if (pending.prfOutput) {
+      const added = await addPrfWrap(record, input.unlocked, { credentialId: pending.passkey.credentialId, prfOutput: pending.prfOutput });
+      record = added.record;
+      const credentialId = pending.passkey.credentialId;
+      pending.wrapPrfVersion = await withSession(() =>
+        putVersioned((v) => server.putWrapPrf(credentialId, added.wrap.wrappedRootSecret, v), pending.wrapPrfVersion),
+      );
+    }
+    const device = await withSession(() => server.registerDevice(input.deviceName, input.unlocked.deviceKey.publicJwk));
+    return {
+      username: pending.username,
+      userId: pending.userId,
+      deviceId: device.id,
+      record,
+      passkeys: [{ ...pending.passkey, wrapPrfVersion: pending.prfOutput ? pending.wrapPrfVersion : 0 }],
+      keyBundleVersion: pending.keyBundleVersion,
+      createdAt: input.now,
+    };
+  } catch (error) {
+    throw failureFromServer(error, signal);
+  }
+}
+
+/** A passkey sign-in to reopen a passkey session; the PRF output it yields is not needed and is wiped. */
+async function signInAgain(server: KeyServer, passkeys: PasskeyPort, username: string, signal?: AbortSignal): Promise<void> {
+  const options = (await server.signInOptions(username)) as unknown as PublicKeyCredentialRequestOptionsJSON;
+  const { response, prfOutput } = await passkeys.get(options, signal);
+  prfOutput?.fill(0);
+  await server.signInVerify(response);
+}

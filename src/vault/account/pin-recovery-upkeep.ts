@@ -1,0 +1,70 @@
+/**
+ * Keeps the key server's PIN recovery in step with this device's PIN (DESIGN.md "Recovery
+ * routes"): registered after onboarding, after every PIN change and, when an earlier attempt
+ * failed (offline, server down), at the next PIN unlock. Always in the background: recovery is
+ * a convenience for another day, never a reason for an unlock or a PIN change to fail.
+ */
+import type { Argon2Params, DeriveArgon2, RootSecretAccess } from '../crypto';
+import type { KeyServer } from '../platform/key-server';
+
+/** The OPRF (@noble/curves) is a chunk of its own: a returning user's start and unlock never need it at once. */
+const loadPinRecovery = () => import('../recovery/pin-recovery');
+
+export interface PinRecoveryJob {
+  readonly userId: string;
+  /** The vault's current PIN. Held only until the job ends; never log it. */
+  readonly pin: string;
+  readonly rootSecret: RootSecretAccess;
+  /** Settles once a session the server accepts for registration is open (passkey, device or recovery). */
+  readonly sessionReady: Promise<unknown>;
+}
+
+export class PinRecoveryUpkeep {
+  readonly #server: KeyServer;
+  readonly #argon2: DeriveArgon2;
+  readonly #params: () => Argon2Params;
+  /** Marks the stored vault "registered"; called only if no newer PIN was set meanwhile. */
+  readonly #onRegistered: () => Promise<void>;
+  #queue: Promise<unknown> = Promise.resolve();
+  #generation = 0;
+
+  constructor(server: KeyServer, argon2: DeriveArgon2, params: () => Argon2Params, onRegistered: () => Promise<void>) {
+    this.#server = server;
+    this.#argon2 = argon2;
+    this.#params = params;
+    this.#onRegistered = onRegistered;
+  }
+
+  /**
+   * Queues a registration (one at a time, so the server ends with the newest PIN). Resolves to
+   * whether it succeeded; never rejects. A job overtaken by a newer PIN is skipped.
+   */
+  schedule(job: PinRecoveryJob): Promise<boolean> {
+    const generation = ++this.#generation;
+    const run = this.#queue.then(async () => {
+      if (generation !== this.#generation) return false;
+      try {
+        await job.sessionReady;
+        await (await loadPinRecovery()).registerPinRecovery({ server: this.#server, userId: job.userId, pin: job.pin, argon2: this.#argon2, rootSecret: job.rootSecret, params: this.#params() });
+        if (generation !== this.#generation) return false;
+        await this.#onRegistered();
+        return true;
+      } catch {
+        // Offline, signed out or refused: the vault row still says "not registered", so the next unlock retries.
+        return false;
+      }
+    });
+    this.#queue = run;
+    return run;
+  }
+
+  /** A newer PIN exists (a PIN change): queued jobs for the older one are dropped. */
+  invalidate(): void {
+    this.#generation++;
+  }
+
+  /** Settles when every queued registration has ended (for tests and the UI's "saving" hint). */
+  settled(): Promise<void> {
+    return this.#queue.then(() => {});
+  }
+}

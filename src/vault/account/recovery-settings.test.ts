@@ -1,0 +1,103 @@
+/// <reference types="node" />
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AUDIT_PAGE_DEFAULT } from '../../../protocol/constants';
+import { currentCode } from '../../../test/helpers/recovery';
+import { failureOf, onboard, startVaultWorld, type VaultWorld } from '../../../test/helpers/vault-world';
+
+describe('VaultController: recovery settings and activity', () => {
+  let world: VaultWorld;
+  beforeEach(async () => {
+    world = await startVaultWorld();
+  });
+  afterEach(async () => {
+    await world.close();
+  });
+
+  async function withTotp() {
+    const a = await onboard(world);
+    await a.pinRecoverySettled();
+    const enrollment = await a.startTotpEnrollment();
+    await a.finishTotpEnrollment(enrollment.enrollmentId, await currentCode(world.server, enrollment.secret));
+    return a;
+  }
+
+  it('reports PIN recovery active with its guesses, the authenticator app enrolled, and this device\'s PRF passkey', async () => {
+    const a = await withTotp();
+    const status = await a.recoveryStatus();
+    expect(status.pin).toMatchObject({ active: true });
+    expect(status.pin.guessesLeft).toBeGreaterThan(0);
+    expect(status.totp).toMatchObject({ enrolled: true, locked: false });
+    expect(status.passkey.prfOnThisDevice).toBe(true);
+  });
+
+  it('signs the device in first when there is no session', async () => {
+    const a = await onboard(world);
+    world.network.cookie = undefined;
+    const status = await a.recoveryStatus();
+    expect(status.totp.enrolled).toBe(false);
+    expect(world.network.requests).toContain('POST /api/devices/signin');
+  });
+
+  it('turns the authenticator app off only after a passkey sign-in', async () => {
+    const a = await withTotp();
+    world.network.cookie = undefined;
+    const before = world.network.requests.length;
+    await a.turnOffRecoveryRoute('totp');
+    const made = world.network.requests.slice(before);
+    expect(made.indexOf('POST /api/passkeys/signin/verify')).toBeGreaterThanOrEqual(0);
+    expect(made.indexOf('POST /api/passkeys/signin/verify')).toBeLessThan(made.indexOf('DELETE /api/recovery/totp'));
+    expect((await a.recoveryStatus()).totp.enrolled).toBe(false);
+  });
+
+  it('turns PIN recovery off', async () => {
+    const a = await withTotp();
+    await a.turnOffRecoveryRoute('pin');
+    expect((await a.recoveryStatus()).pin.active).toBe(false);
+  });
+
+  it('keeps the route when the passkey prompt is cancelled', async () => {
+    const a = await withTotp();
+    world.ceremonies.cancel = true;
+    await expect(failureOf(a.turnOffRecoveryRoute('totp'))).resolves.toMatchObject({ code: 'passkey_cancelled' });
+    world.ceremonies.cancel = false;
+    expect((await a.recoveryStatus()).totp.enrolled).toBe(true);
+  });
+
+  it('lists audit events newest first and pages with nextBefore', async () => {
+    const a = await withTotp();
+    await a.turnOffRecoveryRoute('totp');
+    const first = await a.auditLog();
+    const types = first.events.map((e) => e.type);
+    expect(types.slice(0, 2)).toEqual(['recovery.totp.removed', 'signin.passkey.success']);
+    expect(types).toContain('recovery.totp.enrolled');
+    const seqs = first.events.map((e) => e.seq);
+    expect([...seqs].sort((x, y) => y - x)).toEqual(seqs);
+  });
+
+  it('follows nextBefore to older pages', async () => {
+    const a = await onboard(world);
+    // Each fresh device sign-in is one audit event: enough of them to fill more than a page.
+    for (let i = 0; i < AUDIT_PAGE_DEFAULT; i++) {
+      world.network.cookie = undefined;
+      world.server.clock.now += 60_000; // past the sign-in rate limit
+      await a.recoveryStatus();
+    }
+    const first = await a.auditLog();
+    expect(first.events).toHaveLength(AUDIT_PAGE_DEFAULT);
+    expect(first.nextBefore).not.toBeNull();
+    const older = await a.auditLog(first.nextBefore!);
+    expect(older.events.length).toBeGreaterThan(0);
+    expect(Math.max(...older.events.map((e) => e.seq))).toBeLessThan(Math.min(...first.events.map((e) => e.seq)));
+    expect(older.events.map((e) => e.type)).toContain('account.created');
+  });
+
+  it('needs the vault unlocked and the server reachable', async () => {
+    const a = await onboard(world);
+    world.network.offline = true;
+    await expect(failureOf(a.recoveryStatus())).resolves.toMatchObject({ code: 'offline' });
+    await expect(failureOf(a.auditLog())).resolves.toMatchObject({ code: 'offline' });
+    a.lock('button');
+    await expect(failureOf(a.auditLog())).resolves.toMatchObject({ code: 'locked' });
+  });
+});

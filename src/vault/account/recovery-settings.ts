@@ -1,0 +1,76 @@
+/**
+ * Settings → "Recovery" and "Activity" while unlocked (DESIGN.md "Recovery routes"): which
+ * routes the server holds, turning one off, and the account's audit log. Reading needs any
+ * session (a device sign-in opens one when there is none); turning a route off needs a
+ * passkey session, so a passkey sign-in ceremony runs first — a stolen unlocked phone alone
+ * cannot remove the routes its owner would recover with.
+ */
+import type { AuditPageT, RecoveryStatusT } from '../../../protocol/api';
+import type { UnlockedVault } from '../crypto';
+import { openDeviceSession } from './device-session';
+import { KeyServerError, type KeyServer } from '../platform/key-server';
+import type { PasskeyPort, PublicKeyCredentialRequestOptionsJSON } from '../platform/passkeys';
+import { failureFromServer } from '../errors';
+
+/** The server's answer, plus what only this device knows: whether its passkey can open the vault (PRF). */
+export interface RecoveryRoutes extends RecoveryStatusT {
+  readonly passkey: { readonly prfOnThisDevice: boolean };
+}
+
+export type AuditPage = AuditPageT;
+export type RecoveryRouteName = 'pin' | 'totp';
+
+export interface RecoverySettingsContext {
+  readonly server: KeyServer;
+  readonly passkeys: PasskeyPort;
+  readonly unlocked: UnlockedVault;
+  readonly username: string;
+  readonly deviceId: string;
+  readonly origin: string | undefined;
+  readonly prfOnThisDevice: boolean;
+}
+
+/** Runs `call`; when the server says there is no usable session, signs this device in and runs it once more. */
+async function withSession<T>(context: RecoverySettingsContext, call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const gone = error instanceof KeyServerError && ['unauthenticated', 'session_expired'].includes(error.code);
+    if (!gone || !context.origin) throw failureFromServer(error, signal);
+    try {
+      await openDeviceSession(context.server, context.deviceId, context.unlocked.deviceKey.privateKey, context.origin);
+      return await call();
+    } catch (retryError) {
+      throw failureFromServer(retryError, signal);
+    }
+  }
+}
+
+/** Which recovery routes are active. Throws `offline`, `server_error`. */
+export async function readRecoveryRoutes(context: RecoverySettingsContext, signal?: AbortSignal): Promise<RecoveryRoutes> {
+  const status = await withSession(context, () => context.server.recoveryStatus(), signal);
+  return { ...status, passkey: { prfOnThisDevice: context.prfOnThisDevice } };
+}
+
+/** One page of audit events, newest first; `before` is the previous page's `nextBefore`. Throws `offline`. */
+export function readAuditPage(context: RecoverySettingsContext, before?: number, signal?: AbortSignal): Promise<AuditPage> {
+  return withSession(context, () => context.server.audit(before), signal);
+}
+
+/**
+ * Passkey sign-in (user verification on this device's authenticator), then DELETE of the route.
+ * Throws `passkey_cancelled`, `passkey_failed`, `offline`. The PRF output, if any, is wiped unused.
+ */
+export async function turnOffRoute(context: RecoverySettingsContext, route: RecoveryRouteName, signal?: AbortSignal): Promise<void> {
+  const { server } = context;
+  try {
+    const options = (await server.signInOptions(context.username)) as unknown as PublicKeyCredentialRequestOptionsJSON;
+    const ceremony = await context.passkeys.get(options, signal);
+    ceremony.prfOutput?.fill(0);
+    await server.signInVerify(ceremony.response);
+    if (route === 'pin') await server.removePinRecovery();
+    else await server.removeTotpRecovery();
+  } catch (error) {
+    throw failureFromServer(error, signal);
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * What a VaultController is built from: the composition root (src/main.ts) passes the Argon2
+ * worker bridge, the key server client, the IndexedDB store and the browser's passkeys; tests
+ * pass fakes for the clock, the timers and the browser environment.
+ */
+import type { Argon2Params, DeriveArgon2 } from './crypto';
+import type { PersistentStorage } from './platform/device-environment';
+import type { KeyServer } from './platform/key-server';
+import type { LocalStore } from './platform/local-store';
+import type { PasskeyPort } from './platform/passkeys';
+
+export interface VaultControllerDeps {
+  readonly argon2: DeriveArgon2;
+  /** Argon2 parameters for new PIN wraps; weaker stored wraps are raised to these at the next PIN unlock. Default DEFAULT_ARGON2_PARAMS. */
+  readonly argon2Params?: Argon2Params;
+  readonly server: KeyServer;
+  readonly store: LocalStore;
+  readonly passkeys: PasskeyPort;
+  readonly now?: () => number;
+  readonly setTimer?: (callback: () => void, ms: number) => unknown;
+  readonly clearTimer?: (handle: unknown) => void;
+  /** Default `navigator.onLine`. */
+  readonly isOnline?: () => boolean;
+  /** This app's origin, bound into device sign-in signatures. Default `location.origin`. */
+  readonly origin?: string;
+  /** The name this device registers under. Default from `navigator.userAgent`. */
+  readonly deviceName?: string;
+  /** Records per change-feed page (default the server's maximum); tests use small pages to see progress. */
+  readonly syncPageSize?: number;
+  /** Default `navigator.storage`; null where there is none. */
+  readonly storage?: PersistentStorage | null;
+}

@@ -1,0 +1,157 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Argon2Request, Argon2Response } from '../../../worker/argon2-protocol';
+import { Argon2Client } from './argon2-client';
+import { VaultCryptoError } from '../crypto/errors';
+
+/** Stands in for worker/argon2.worker.ts: records requests and answers when the test says so. */
+class FakeArgon2Worker extends EventTarget {
+  readonly requests: Argon2Request[] = [];
+  terminated = false;
+
+  postMessage(request: Argon2Request): void {
+    this.requests.push(request);
+  }
+
+  terminate(): void {
+    this.terminated = true;
+  }
+
+  answer(response: Argon2Response): void {
+    this.dispatchEvent(new MessageEvent('message', { data: response }));
+  }
+}
+
+function createClient(idleTimeoutMs = 10_000): { client: Argon2Client; workers: FakeArgon2Worker[] } {
+  const workers: FakeArgon2Worker[] = [];
+  const client = new Argon2Client({
+    createWorker: () => {
+      const worker = new FakeArgon2Worker();
+      workers.push(worker);
+      return worker as unknown as Worker;
+    },
+    idleTimeoutMs,
+  });
+  return { client, workers };
+}
+
+const params = { memoryKiB: 65_536, iterations: 3, parallelism: 1, hashLength: 32 };
+const pin = new TextEncoder().encode('493817');
+const salt = new Uint8Array(16).fill(7);
+
+/** Lets the client's queued promise callbacks run. */
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('Argon2Client', () => {
+  it('starts no worker before the first hash, then resolves with the tag the worker sends', async () => {
+    const { client, workers } = createClient();
+    expect(workers).toHaveLength(0);
+
+    const tag = client.hash(pin, salt, params);
+    await settle();
+    expect(workers).toHaveLength(1);
+    const [request] = workers[0]!.requests;
+    expect(request).toMatchObject({ password: pin, salt, params });
+
+    workers[0]!.answer({ id: request!.id, ok: true, hash: new Uint8Array([1, 2, 3]) });
+    await expect(tag).resolves.toEqual(new Uint8Array([1, 2, 3]));
+  });
+
+  it('runs calls one at a time, in call order, on one worker', async () => {
+    const { client, workers } = createClient();
+    const first = client.hash(pin, salt, params);
+    const second = client.hash(pin, salt, params);
+    await settle();
+    expect(workers[0]!.requests).toHaveLength(1);
+
+    workers[0]!.answer({ id: workers[0]!.requests[0]!.id, ok: true, hash: new Uint8Array([1]) });
+    await expect(first).resolves.toEqual(new Uint8Array([1]));
+    await settle();
+    expect(workers[0]!.requests).toHaveLength(2);
+
+    workers[0]!.answer({ id: workers[0]!.requests[1]!.id, ok: true, hash: new Uint8Array([2]) });
+    await expect(second).resolves.toEqual(new Uint8Array([2]));
+    expect(workers).toHaveLength(1);
+  });
+
+  it('terminates the worker when the running call is aborted, and starts a fresh one for the next call', async () => {
+    const { client, workers } = createClient();
+    const abort = new AbortController();
+    const aborted = client.hash(pin, salt, params, abort.signal);
+    await settle();
+
+    abort.abort();
+    await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+    expect(workers[0]!.terminated).toBe(true);
+
+    const next = client.hash(pin, salt, params);
+    await settle();
+    expect(workers).toHaveLength(2);
+    workers[1]!.answer({ id: workers[1]!.requests[0]!.id, ok: true, hash: new Uint8Array([9]) });
+    await expect(next).resolves.toEqual(new Uint8Array([9]));
+  });
+
+  it('drops a queued call that is aborted without posting it or disturbing the running one', async () => {
+    const { client, workers } = createClient();
+    const running = client.hash(pin, salt, params);
+    const abort = new AbortController();
+    const queued = client.hash(pin, salt, params, abort.signal);
+    const last = client.hash(pin, salt, params);
+    await settle();
+
+    abort.abort();
+    await expect(queued).rejects.toMatchObject({ name: 'AbortError' });
+    await settle();
+    // The call behind the aborted one still waits for the running call.
+    expect(workers[0]!.requests).toHaveLength(1);
+    expect(workers[0]!.terminated).toBe(false);
+
+    workers[0]!.answer({ id: workers[0]!.requests[0]!.id, ok: true, hash: new Uint8Array([1]) });
+    await expect(running).resolves.toEqual(new Uint8Array([1]));
+    await settle();
+    expect(workers[0]!.requests).toHaveLength(2);
+    workers[0]!.answer({ id: workers[0]!.requests[1]!.id, ok: true, hash: new Uint8Array([3]) });
+    await expect(last).resolves.toEqual(new Uint8Array([3]));
+  });
+
+  it('rejects with argon2_failed when the worker reports a failure', async () => {
+    const { client, workers } = createClient();
+    const tag = client.hash(pin, salt, params);
+    await settle();
+    workers[0]!.answer({ id: workers[0]!.requests[0]!.id, ok: false, code: 'argon2_failed', message: 'Memory allocation error' });
+    await expect(tag).rejects.toMatchObject({ code: 'argon2_failed' });
+    await expect(tag).rejects.toBeInstanceOf(VaultCryptoError);
+  });
+
+  it('rejects with argon2_worker_failed when the worker dies, and replaces it', async () => {
+    const { client, workers } = createClient();
+    const tag = client.hash(pin, salt, params);
+    await settle();
+    workers[0]!.dispatchEvent(new Event('error'));
+    await expect(tag).rejects.toMatchObject({ code: 'argon2_worker_failed' });
+    expect(workers[0]!.terminated).toBe(true);
+  });
+
+  it('terminates the worker once it has been idle for idleTimeoutMs', async () => {
+    vi.useFakeTimers();
+    const { client, workers } = createClient(10_000);
+    const tag = client.hash(pin, salt, params);
+    await vi.advanceTimersByTimeAsync(0);
+    workers[0]!.answer({ id: workers[0]!.requests[0]!.id, ok: true, hash: new Uint8Array([1]) });
+    await tag;
+
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(workers[0]!.terminated).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(workers[0]!.terminated).toBe(true);
+  });
+
+  it('rejects a call whose signal is already aborted without starting a worker', async () => {
+    const { client, workers } = createClient();
+    await expect(client.hash(pin, salt, params, AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+    expect(workers).toHaveLength(0);
+  });
+});

@@ -1,0 +1,165 @@
+import type {
+  BackupSnapshotT,
+  DevicePublicKeyT,
+  DeviceSummaryT,
+  PasskeySummaryT,
+  PinRecoveredT,
+  RecordChangesT,
+  RecordEnvelopeT,
+  RecordWriteRequestT,
+  RecordWrittenT,
+  PinRecoveryParamsT,
+  PinRecoveryStartedT,
+  PinRegisteredT,
+  PinRegisterFinishRequestT,
+  PinRegisterStartedT,
+  RecoveryStatusT,
+  SessionInfoT,
+  AuditPageT,
+  TotpEnrollStartedT,
+  TotpRecoveredT,
+} from '../../../protocol/api';
+import type { ErrorBody, ErrorCode } from '../../../protocol/errors';
+
+/**
+ * A failure the key server reported (with its stable code), or `network` when no answer came
+ * back at all: the app treats the latter as "offline", never as an error in the vault.
+ */
+export class KeyServerError extends Error {
+  override readonly name = 'KeyServerError';
+  constructor(
+    readonly code: ErrorCode | 'network' | 'bad_response',
+    readonly status: number,
+    message: string,
+    readonly details: { currentVersion?: number; retryAfterSeconds?: number; guessesLeft?: number; current?: RecordEnvelopeT | null } = {},
+  ) {
+    super(message);
+  }
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * The key server's API as the app uses it. Cookies carry the session (same origin, HttpOnly);
+ * the browser adds the Origin header the server checks. Bodies never include PRF output or
+ * plaintext: callers pass ciphertext blobs and WebAuthn responses already stripped.
+ */
+export class KeyServer {
+  /**
+   * `base`: prefix of `/api/...` ('' = this origin). `fetchImpl`: the global fetch unless given
+   * (tests route requests to an in-process server); looked up per call, never captured early.
+   */
+  constructor(
+    private readonly base = '',
+    private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init),
+  ) {}
+
+  private async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.base}/api${path}`, {
+        method,
+        credentials: 'same-origin',
+        cache: 'no-store',
+        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      });
+    } catch {
+      if (signal?.aborted) throw signal.reason;
+      throw new KeyServerError('network', 0, 'The key server cannot be reached.', {});
+    }
+    const parsed = (await response.json().catch(() => undefined)) as unknown;
+    if (!response.ok) {
+      const error = (parsed as Partial<ErrorBody> | undefined)?.error;
+      if (!error) throw new KeyServerError('bad_response', response.status, `The key server answered HTTP ${response.status}.`);
+      const { code, message, ...details } = error;
+      throw new KeyServerError(code, response.status, message, details);
+    }
+    return parsed as T;
+  }
+
+  registerOptions(username: string) {
+    return this.call<Json>('POST', '/passkeys/register/options', { username });
+  }
+  registerVerify(response: unknown, passkeyName?: string) {
+    return this.call<{ session: SessionInfoT; passkey: PasskeySummaryT }>('POST', '/passkeys/register/verify', { response, passkeyName });
+  }
+  signInOptions(username: string) {
+    return this.call<Json>('POST', '/passkeys/signin/options', { username });
+  }
+  signInVerify(response: unknown) {
+    return this.call<{ session: SessionInfoT; passkey: PasskeySummaryT }>('POST', '/passkeys/signin/verify', { response });
+  }
+  session() {
+    return this.call<SessionInfoT>('GET', '/session');
+  }
+  signOut() {
+    return this.call<{ ok: true }>('POST', '/session/signout', {});
+  }
+  registerDevice(name: string, publicKey: DevicePublicKeyT) {
+    return this.call<DeviceSummaryT>('POST', '/devices', { name, publicKey });
+  }
+  deviceChallenge(deviceId: string) {
+    return this.call<{ challenge: string; expiresAt: number }>('POST', '/devices/challenge', { deviceId });
+  }
+  deviceSignIn(deviceId: string, challenge: string, signature: string) {
+    return this.call<{ session: SessionInfoT }>('POST', '/devices/signin', { deviceId, challenge, signature });
+  }
+  backup() {
+    return this.call<BackupSnapshotT>('GET', '/backup');
+  }
+  putKeyBundle(blob: string, expectedVersion: number) {
+    return this.call<{ version: number }>('PUT', '/backup/key-bundle', { blob, expectedVersion });
+  }
+  putWrapPrf(credentialId: string, blob: string, expectedVersion: number) {
+    return this.call<{ version: number }>('PUT', `/backup/wrap-prf/${encodeURIComponent(credentialId)}`, { blob, expectedVersion });
+  }
+  audit(before?: number) {
+    return this.call<AuditPageT>('GET', `/audit${before ? `?before=${before}` : ''}`);
+  }
+
+  // ——— Recovery routes (src/vault/recovery wraps these; bodies hold blinded elements, tags and ciphertext only) ———
+  recoveryStatus() {
+    return this.call<RecoveryStatusT>('GET', '/recovery/status');
+  }
+  pinRegisterStart(blindedElement: string) {
+    return this.call<PinRegisterStartedT>('POST', '/recovery/pin/register/start', { blindedElement });
+  }
+  pinRegisterFinish(body: PinRegisterFinishRequestT) {
+    return this.call<PinRegisteredT>('POST', '/recovery/pin/register/finish', body);
+  }
+  pinRecoveryParams(username: string) {
+    return this.call<PinRecoveryParamsT>('POST', '/recovery/pin/params', { username });
+  }
+  pinRecoveryStart(username: string, blindedElement: string) {
+    return this.call<PinRecoveryStartedT>('POST', '/recovery/pin/start', { username, blindedElement });
+  }
+  pinRecoveryFinish(attemptId: string, tag: string) {
+    return this.call<PinRecoveredT>('POST', '/recovery/pin/finish', { attemptId, tag });
+  }
+  removePinRecovery() {
+    return this.call<{ ok: true }>('DELETE', '/recovery/pin');
+  }
+  totpEnrollStart() {
+    return this.call<TotpEnrollStartedT>('POST', '/recovery/totp/enroll/start', {});
+  }
+  totpEnrollFinish(body: { enrollmentId: string; code: string; escrowedWrap: string; r: string }) {
+    return this.call<{ enrolledAt: number }>('POST', '/recovery/totp/enroll/finish', body);
+  }
+  totpRecover(username: string, code: string) {
+    return this.call<TotpRecoveredT>('POST', '/recovery/totp/recover', { username, code });
+  }
+  removeTotpRecovery() {
+    return this.call<{ ok: true }>('DELETE', '/recovery/totp');
+  }
+
+  // ——— Encrypted records (the sync engine, src/vault/sync/; bodies are ciphertext only) ———
+  /** Compare-and-set write; a stale one rejects with `stale_version` and `details.current`. */
+  putRecord(id: string, body: RecordWriteRequestT, signal?: AbortSignal) {
+    return this.call<RecordWrittenT>('PUT', `/records/${encodeURIComponent(id)}`, body, signal);
+  }
+  recordChanges(after: number, limit?: number, signal?: AbortSignal) {
+    return this.call<RecordChangesT>('GET', `/records/changes?after=${after}${limit ? `&limit=${limit}` : ''}`, undefined, signal);
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * The device's IndexedDB (Dexie), database `keyhold` (DESIGN.md "What lives where"). It holds
+ * ciphertext for every record value and every key: a record row has no title or kind in clear,
+ * and the vault row's only clear values are public (username, ids, salts, versions).
+ *
+ *   vault    one row, id 'device': the LocalVaultRecord (wraps of S, key bundle, sealed device
+ *            key) and what this device knows of its account (username, user id, server device
+ *            id, passkeys with their PRF salts, server versions of the uploaded blobs)
+ *   records  one row per record: wrapped DEK + ciphertext (crypto/records.ts), updatedAt,
+ *            synced 0/1 (0 = in the outbox: the sync engine still has to send it), deleted 0/1
+ *            (tombstones keep no ciphertext) and serverVersion (the key server's version this
+ *            row is, or — while unsynced — replaces; 0 = never on the server)
+ *   meta     small key/value rows: the PIN throttle, the auto-lock settings, the sync cursor,
+ *            the device-bound key of the read-only copies and which records have one
+ *   quick    read-only copies of the records the user chose to see without the PIN on this
+ *            device, encrypted under a non-extractable device-bound key (quick-view.ts)
+ */
+import { Dexie, type EntityTable } from 'dexie';
+import { parseEncryptedRecord, parseLocalVaultRecord, type Ciphertext, type LocalVaultRecord, type WrappedKey } from '../crypto';
+import { NO_THROTTLE, parseThrottle } from '../unlock/unlock-throttle';
+import { DEFAULT_SETTINGS, parseSettings } from '../account/settings';
+import type { UnlockThrottle, VaultSettings } from '../state';
+
+export const DATABASE_NAME = 'keyhold';
+const VAULT_ROW_ID = 'device';
+
+/** A passkey of this account as this device knows it. All public: the PRF output is never stored. */
+export interface StoredPasskey {
+  /** WebAuthn credential id, base64url. */
+  readonly credentialId: string;
+  /** The salt the server issued for this credential's PRF, base64url: kept so PRF unlock works offline. */
+  readonly prfSalt: string;
+  /** The relying party id the credential is scoped to. */
+  readonly rpId: string;
+  readonly transports: readonly string[];
+  /** Server version of this credential's wrap_prf; 0 while none is uploaded. */
+  readonly wrapPrfVersion: number;
+}
+
+export interface StoredVault {
+  readonly username: string;
+  readonly userId: string;
+  /** The id the key server gave this device's signing key (POST /api/devices). */
+  readonly deviceId: string;
+  /** Wraps of S, key bundle and sealed device signing key: ciphertext and public parameters only. */
+  readonly record: LocalVaultRecord;
+  readonly passkeys: readonly StoredPasskey[];
+  /** Server version of the key bundle backup (PUT /api/backup/key-bundle). */
+  readonly keyBundleVersion: number;
+  readonly createdAt: number;
+  /** True once the key server holds PIN recovery for the current PIN; a PIN change clears it (absent in older rows = false). */
+  readonly pinRecoveryRegistered?: boolean;
+}
+
+interface VaultRow extends StoredVault {
+  readonly id: typeof VAULT_ROW_ID;
+}
+
+interface RecordRowBase {
+  readonly id: string;
+  /** Plaintext format version, bound into the AAD. */
+  readonly v: number;
+  readonly updatedAt: number;
+  /** 0 until the sync engine has sent this version (IndexedDB cannot index booleans). */
+  readonly synced: 0 | 1;
+  /** The server's version of this record that this row is (synced) or replaces (unsynced); 0 = not on the server. */
+  readonly serverVersion: number;
+  /**
+   * The newest server version this device wrote itself (0: none). When it equals serverVersion the
+   * server's copy is this device's own last push, so a local edit made on top of it is no conflict.
+   */
+  readonly ownVersion?: number;
+}
+
+export interface LiveRecordRow extends RecordRowBase {
+  readonly deleted: 0;
+  readonly wrappedDek: WrappedKey;
+  readonly ciphertext: Ciphertext;
+}
+
+/** A deletion waiting to be synced: no ciphertext is kept. */
+export interface TombstoneRow extends RecordRowBase {
+  readonly deleted: 1;
+}
+
+export type RecordRow = LiveRecordRow | TombstoneRow;
+
+export type MetaKey = 'unlock-throttle' | 'settings' | 'sync' | 'quick-key' | 'quick-marked';
+
+interface MetaRow {
+  readonly key: MetaKey;
+  readonly value: unknown;
+}
+
+/** A read-only copy: AES-GCM under the device-bound key, AAD = the record id (sync/quick-view.ts). */
+export interface QuickViewRow {
+  readonly id: string;
+  readonly iv: Uint8Array;
+  readonly ciphertext: ArrayBuffer;
+}
+
+type KeyholdDexie = Dexie & {
+  vault: EntityTable<VaultRow, 'id'>;
+  records: EntityTable<RecordRow, 'id'>;
+  meta: EntityTable<MetaRow, 'key'>;
+  quick: EntityTable<QuickViewRow, 'id'>;
+};
+
+/** Opens the schema; every later version adds a `db.version(n)` step with its upgrade, never edits this one. */
+function openKeyholdDexie(name: string, options?: ConstructorParameters<typeof Dexie>[1]): KeyholdDexie {
+  const db = new Dexie(name, options) as KeyholdDexie;
+  db.version(1).stores({
+    vault: 'id',
+    records: 'id, updatedAt, synced, deleted',
+    meta: 'key',
+  });
+  // Sync (issue 5): each record remembers the server version it is based on; read-only copies.
+  db.version(2)
+    .stores({ quick: 'id' })
+    .upgrade((tx) =>
+      tx
+        .table('records')
+        .toCollection()
+        .modify((row: { serverVersion?: number }) => {
+          row.serverVersion ??= 0;
+        }),
+    );
+  return db;
+}
+
+function malformedVault(what: string): Error {
+  return new TypeError(`The stored vault has no valid ${what}`);
+}
+
+function readStoredVault(row: Record<string, unknown>): StoredVault {
+  const text = (name: string): string => {
+    const value = row[name];
+    if (typeof value !== 'string' || value.length === 0) throw malformedVault(name);
+    return value;
+  };
+  const count = (name: string, value: unknown): number => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw malformedVault(name);
+    return value;
+  };
+  if (!Array.isArray(row.passkeys)) throw malformedVault('passkeys');
+  const passkeys = row.passkeys.map((entry: Record<string, unknown>): StoredPasskey => {
+    const field = (name: string) => (typeof entry?.[name] === 'string' && entry[name] !== '' ? (entry[name] as string) : null);
+    const credentialId = field('credentialId');
+    const prfSalt = field('prfSalt');
+    const rpId = field('rpId');
+    if (!credentialId || !prfSalt || !rpId) throw malformedVault('passkey');
+    const transports = Array.isArray(entry.transports) ? entry.transports.filter((t): t is string => typeof t === 'string') : [];
+    return { credentialId, prfSalt, rpId, transports, wrapPrfVersion: count('wrap_prf version', entry.wrapPrfVersion) };
+  });
+  return {
+    username: text('username'),
+    userId: text('userId'),
+    deviceId: text('deviceId'),
+    record: parseLocalVaultRecord(row.record),
+    passkeys,
+    keyBundleVersion: count('key bundle version', row.keyBundleVersion),
+    createdAt: count('creation time', row.createdAt),
+    pinRecoveryRegistered: row.pinRecoveryRegistered === true,
+  };
+}
+
+export function readRecordRow(row: RecordRow): RecordRow {
+  const base = { id: row.id, v: row.v, updatedAt: row.updatedAt, synced: row.synced, serverVersion: row.serverVersion ?? 0, ownVersion: row.ownVersion ?? 0 };
+  if (row.deleted === 1) return { ...base, deleted: 1 };
+  return { ...base, deleted: 0, ...parseEncryptedRecord(row) };
+}
+
+/** The vault's IndexedDB. Every method is one transaction; nothing here decrypts anything. */
+export class LocalStore {
+  /** The Dexie instance, for the sync engine and for tests that inspect raw rows. */
+  readonly db: KeyholdDexie;
+
+  /** `options` lets tests pass an IndexedDB implementation; the app uses the browser's. */
+  constructor(name = DATABASE_NAME, options?: ConstructorParameters<typeof Dexie>[1]) {
+    this.db = openKeyholdDexie(name, options);
+  }
+
+  async readVault(): Promise<StoredVault | undefined> {
+    const row = await this.db.vault.get(VAULT_ROW_ID);
+    return row ? readStoredVault(row as unknown as Record<string, unknown>) : undefined;
+  }
+
+  async writeVault(vault: StoredVault): Promise<void> {
+    await this.db.vault.put({ ...vault, id: VAULT_ROW_ID });
+  }
+
+  async readRecord(id: string): Promise<RecordRow | undefined> {
+    const row = await this.db.records.get(id);
+    return row ? readRecordRow(row) : undefined;
+  }
+
+  /** Every record that is not deleted. */
+  async liveRecords(): Promise<LiveRecordRow[]> {
+    const rows = await this.db.records.where('deleted').equals(0).toArray();
+    return rows.map(readRecordRow) as LiveRecordRow[];
+  }
+
+  /**
+   * Stores a local edit for the sync engine to send. `readVersion` is the server version the user
+   * saw when they opened the record (undefined: whatever the row says now). The edit replaces that
+   * version, unless the server's copy moved on only through this device's own pushes — then it
+   * replaces the newest one — so a real concurrent edit from another device becomes a conflict
+   * at push time instead of being overwritten.
+   */
+  async writeLocalEdit(row: Omit<LiveRecordRow, 'serverVersion' | 'ownVersion'> | Omit<TombstoneRow, 'serverVersion' | 'ownVersion'>, readVersion?: number): Promise<void> {
+    await this.db.transaction('rw', this.db.records, async () => {
+      const current = await this.db.records.get(row.id);
+      const now = current?.serverVersion ?? 0;
+      const own = current?.ownVersion ?? 0;
+      const serverVersion = readVersion === undefined || now === own ? now : Math.min(readVersion, now);
+      await this.db.records.put({ ...row, serverVersion, ownVersion: own } as RecordRow);
+    });
+  }
+
+  /** Writes a row as given (sync engine and tests). */
+  async writeRecord(row: RecordRow): Promise<void> {
+    await this.db.records.put(row);
+  }
+
+  async readThrottle(): Promise<UnlockThrottle> {
+    return parseThrottle((await this.db.meta.get('unlock-throttle'))?.value);
+  }
+
+  /**
+   * Reads and replaces the throttle in one read-write transaction, so two tabs attempting a PIN
+   * at once cannot both start from the same count. Returns the value before and after.
+   */
+  async updateThrottle(update: (current: UnlockThrottle) => UnlockThrottle): Promise<{ before: UnlockThrottle; after: UnlockThrottle }> {
+    return this.db.transaction('rw', this.db.meta, async () => {
+      const before = parseThrottle((await this.db.meta.get('unlock-throttle'))?.value);
+      const after = update(before);
+      if (after !== before) await this.db.meta.put({ key: 'unlock-throttle', value: { ...after } });
+      return { before, after };
+    });
+  }
+
+  async resetThrottle(): Promise<void> {
+    await this.db.meta.put({ key: 'unlock-throttle', value: { ...NO_THROTTLE } });
+  }
+
+  async readSettings(): Promise<VaultSettings> {
+    const row = await this.db.meta.get('settings');
+    return row ? parseSettings(row.value) : DEFAULT_SETTINGS;
+  }
+
+  async writeSettings(settings: VaultSettings): Promise<void> {
+    await this.db.meta.put({ key: 'settings', value: { ...settings } });
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { deviceNameFor } from '../account/device-session';
+import { parseRecordContent, searchableText, summarize, validateRecordContent } from './record-content';
+import type { LoginContent } from '../state';
+
+const login = (fields: Partial<LoginContent>): LoginContent => ({ kind: 'login', title: 'T', username: '', password: '', url: '', notes: '', ...fields });
+
+describe('record content', () => {
+  it('trims the title and drops properties that are not part of the record', () => {
+    const checked = validateRecordContent({ ...login({ title: '  Mail  ' }), extra: 'not stored' });
+    expect(checked).toEqual(login({ title: 'Mail' }));
+  });
+
+  it('names the rule, never the value, when it refuses', () => {
+    const secret = 'hunter2-'.repeat(2000);
+    expect(() => validateRecordContent(login({ password: secret }))).toThrow(/at most 10000 characters/);
+    try {
+      validateRecordContent(login({ password: secret }));
+    } catch (error) {
+      expect((error as Error).message).not.toContain('hunter2');
+      expect(error).toMatchObject({ code: 'record_invalid' });
+    }
+  });
+
+  it('shows the username, else the URL host, as a login subtitle', () => {
+    expect(summarize('i', login({ username: 'alice', url: 'https://x.example' }), 1, false).subtitle).toBe('alice');
+    expect(summarize('i', login({ url: 'https://mail.example.com/inbox' }), 1, false).subtitle).toBe('mail.example.com');
+    expect(summarize('i', login({ url: 'bank.example/login' }), 1, true)).toMatchObject({ subtitle: 'bank.example', synced: true });
+    expect(summarize('i', { kind: 'note', title: 'N', body: 'b' }, 1, false).subtitle).toBe('');
+  });
+
+  it('searches everything but the password', () => {
+    const text = searchableText(login({ title: 'Mail', username: 'Alice', url: 'https://x.example', notes: 'Blue', password: 'Secret' }));
+    expect(text).toContain('alice');
+    expect(text).toContain('blue');
+    expect(text).not.toContain('secret');
+  });
+
+  it('refuses decrypted plaintext of an unknown shape', () => {
+    expect(() => parseRecordContent({ kind: 'login', title: 'x' })).toThrow();
+    expect(parseRecordContent({ kind: 'note', title: 'x', body: 'y' })).toEqual({ kind: 'note', title: 'x', body: 'y' });
+  });
+
+  it('names a device after its platform only', () => {
+    expect(deviceNameFor('Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)')).toBe('iPhone');
+    expect(deviceNameFor('Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36')).toBe('Android phone');
+    expect(deviceNameFor('Mozilla/5.0 (Windows NT 10.0; Win64; x64)')).toBe('Windows PC');
+    expect(deviceNameFor('')).toBe('This device');
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * Records while the vault is unlocked: each write encrypts under a fresh DEK wrapped by VK
+ * (crypto/records.ts) and marks the row unsynced for the sync engine; reads decrypt on demand.
+ * The decrypted summaries and search text are cached here, and only here, for as long as this
+ * object lives: the controller drops it when the vault locks.
+ */
+import { encodeBase64Url } from '../../../protocol/base64url';
+import { RECORD_FORMAT_VERSION } from '../../../protocol/constants';
+import { decryptRecord, encryptRecord, type UnlockedVault } from '../crypto';
+import type { LiveRecordRow, LocalStore } from '../platform/local-store';
+import { parseRecordContent, searchableText, summarize, validateRecordContent } from './record-content';
+import { VaultFailure } from '../errors';
+import type { RecordContent, RecordSummary } from '../state';
+
+interface CachedSummary {
+  readonly updatedAt: number;
+  readonly synced: boolean;
+  readonly summary: RecordSummary;
+  readonly text: string;
+}
+
+const newRecordId = (): string => encodeBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+
+export class VaultRecords {
+  readonly #store: LocalStore;
+  readonly #vault: UnlockedVault;
+  readonly #now: () => number;
+  #cache = new Map<string, CachedSummary>();
+  /** The server version of each record when it was last read here: the version an edit of it replaces. */
+  readonly #readVersions = new Map<string, number>();
+
+  constructor(store: LocalStore, vault: UnlockedVault, now: () => number) {
+    this.#store = store;
+    this.#vault = vault;
+    this.#now = now;
+  }
+
+  /** Decrypted summaries, newest first, of the records whose title, username, URL or notes contain `query` (any case). */
+  async list(query = ''): Promise<RecordSummary[]> {
+    const rows = await this.#store.liveRecords();
+    const needle = query.trim().toLocaleLowerCase();
+    const entries = await Promise.all(rows.map((row) => this.#summaryOf(row)));
+    this.#cache = new Map(entries.filter((entry): entry is [string, CachedSummary] => entry !== null));
+    return [...this.#cache.values()]
+      .filter((entry) => needle === '' || entry.text.includes(needle))
+      .map((entry) => entry.summary)
+      .sort((a, b) => b.updatedAt - a.updatedAt || a.title.localeCompare(b.title));
+  }
+
+  /** The record's decrypted content; `not_found` when it does not exist, was deleted, or cannot be opened. Never log it. */
+  async read(id: string): Promise<RecordContent> {
+    const row = await this.#store.readRecord(id);
+    if (!row || row.deleted === 1) throw new VaultFailure('not_found');
+    const content = await this.#open(row);
+    this.#readVersions.set(id, row.serverVersion);
+    return content;
+  }
+
+  /** Encrypts and stores `content` (a new record when `id` is null); returns the id. Throws `record_invalid`, `not_found`. */
+  async save(id: string | null, content: RecordContent): Promise<string> {
+    const checked = validateRecordContent(content);
+    let previousUpdatedAt = 0;
+    if (id !== null) {
+      const existing = await this.#store.readRecord(id);
+      if (!existing || existing.deleted === 1) throw new VaultFailure('not_found');
+      previousUpdatedAt = existing.updatedAt;
+    }
+    const recordId = id ?? newRecordId();
+    const sealed = await encryptRecord({ ...checked }, this.#vault.vaultKey, this.#context(recordId));
+    // Strictly later than the version it replaces, so the sync engine can order versions even if the clock stepped back.
+    const updatedAt = Math.max(this.#now(), previousUpdatedAt + 1);
+    await this.#store.writeLocalEdit({ id: recordId, v: RECORD_FORMAT_VERSION, ...sealed, updatedAt, synced: 0, deleted: 0 }, this.#readVersions.get(recordId));
+    this.#readVersions.delete(recordId);
+    this.#cache.delete(recordId);
+    return recordId;
+  }
+
+  /** Replaces the record with a tombstone (no ciphertext) for the sync engine to send. Throws `not_found`. */
+  async remove(id: string): Promise<void> {
+    const existing = await this.#store.readRecord(id);
+    if (!existing || existing.deleted === 1) throw new VaultFailure('not_found');
+    const updatedAt = Math.max(this.#now(), existing.updatedAt + 1);
+    await this.#store.writeLocalEdit({ id, v: existing.v, updatedAt, synced: 0, deleted: 1 }, this.#readVersions.get(id));
+    this.#readVersions.delete(id);
+    this.#cache.delete(id);
+  }
+
+  /**
+   * The sync engine's conflict copy (sync/sync-engine.ts): `row`'s content re-encrypted as a new
+   * record marked `conflictOf: row.id`, for the engine to store in the same transaction that gives
+   * the original the server's version. Null when `row` does not open (there is nothing to keep).
+   */
+  async sealConflictCopy(row: LiveRecordRow): Promise<LiveRecordRow | null> {
+    let content: RecordContent;
+    try {
+      content = await this.#open(row);
+    } catch {
+      return null;
+    }
+    const id = newRecordId();
+    const sealed = await encryptRecord({ ...content, conflictOf: row.id }, this.#vault.vaultKey, this.#context(id));
+    return { id, v: RECORD_FORMAT_VERSION, ...sealed, updatedAt: Math.max(this.#now(), row.updatedAt), synced: 0, deleted: 0, serverVersion: 0, ownVersion: 0 };
+  }
+
+  /**
+   * Settles a conflict copy: `keep-both` makes it an ordinary record, `use-copy` writes its content
+   * over the original (recreated if the original was deleted) and removes the copy, `discard`
+   * removes the copy. Returns the id of the record the user should see next.
+   */
+  async resolveConflict(copyId: string, choice: 'keep-both' | 'use-copy' | 'discard'): Promise<string | null> {
+    const copy = await this.read(copyId);
+    const original = copy.conflictOf;
+    if (original === undefined) throw new VaultFailure('not_found', 'This item is not a conflict copy.');
+    const { conflictOf: _marker, ...content } = copy;
+    if (choice === 'keep-both') return this.save(copyId, content);
+    if (choice === 'discard') {
+      await this.remove(copyId);
+      const row = await this.#store.readRecord(original);
+      return row && row.deleted === 0 ? original : null;
+    }
+    const row = await this.#store.readRecord(original);
+    const target = row && row.deleted === 0 ? original : null;
+    if (target !== null) await this.read(target); // the copy replaces the version the user was shown
+    const id = await this.save(target, content);
+    await this.remove(copyId);
+    return id;
+  }
+
+  #context(recordId: string, v = RECORD_FORMAT_VERSION) {
+    return { userId: this.#vault.userId, recordId, v };
+  }
+
+  async #open(row: LiveRecordRow): Promise<RecordContent> {
+    let plaintext: unknown;
+    try {
+      plaintext = await decryptRecord(row, this.#vault.vaultKey, this.#context(row.id, row.v));
+    } catch (cause) {
+      // A record that does not open is damaged or was swapped (its AAD names another record).
+      throw new VaultFailure('not_found', 'This item cannot be read.', { cause });
+    }
+    return parseRecordContent(plaintext);
+  }
+
+  /** The cached summary when the row has not changed, else a fresh decryption; null for a row that does not open. */
+  async #summaryOf(row: LiveRecordRow): Promise<[string, CachedSummary] | null> {
+    const cached = this.#cache.get(row.id);
+    const synced = row.synced === 1;
+    if (cached && cached.updatedAt === row.updatedAt && cached.synced === synced) return [row.id, cached];
+    try {
+      const content = await this.#open(row);
+      return [row.id, { updatedAt: row.updatedAt, synced, summary: summarize(row.id, content, row.updatedAt, synced), text: searchableText(content) }];
+    } catch {
+      // One damaged record must not hide the others; reading it directly reports `not_found`.
+      return null;
+    }
+  }
+}

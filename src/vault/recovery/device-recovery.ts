@@ -1,0 +1,154 @@
+/**
+ * A new device joining an existing vault (DESIGN.md "Recovery routes", last paragraph): S comes
+ * from a recovery route, the key bundle from the server backup; this device wraps S under its
+ * own PIN, makes its own signing key, and registers it with the recovery session the route opened.
+ */
+import { PRF_OUTPUT_BYTES } from '../../../protocol/constants';
+import {
+  adoptRootSecret,
+  deriveKekFromPrf,
+  parseGcmBlob,
+  prfWrapContext,
+  unwrapRootSecret,
+  type Argon2Params,
+  type DeriveArgon2,
+  type RootSecret,
+  type UnlockedVault,
+  type WrappedKey,
+} from '../crypto';
+import type { KeyServer } from '../platform/key-server';
+import type { StoredPasskey, StoredVault } from '../platform/local-store';
+import type { PasskeyPort, PublicKeyCredentialRequestOptionsJSON } from '../platform/passkeys';
+import { recoverWithPin } from './pin-recovery';
+import { recoverWithTotp } from './totp-escrow';
+import { VaultFailure, failureFromServer } from '../errors';
+
+export interface RecoveredAccount {
+  readonly username: string;
+  readonly userId: string;
+  /** S raw, owned (and wiped) by the caller. Never log it. */
+  readonly rootSecret: RootSecret;
+  readonly keyBundle: { readonly blob: string; readonly version: number } | null;
+  /** The passkey route's credential and its wrap_prf(S), kept so this device can unlock with it offline too. */
+  readonly passkey?: { readonly stored: StoredPasskey; readonly wrappedRootSecret: WrappedKey };
+}
+
+export interface JoinInput {
+  readonly server: KeyServer;
+  readonly argon2: DeriveArgon2;
+  readonly params: Argon2Params;
+  readonly recovered: RecoveredAccount;
+  /** This device's PIN. Never log it. */
+  readonly pin: string;
+  readonly deviceName: string;
+  readonly now: number;
+  /** True when `pin` is the PIN the server's PIN recovery already answers to. */
+  readonly pinRecoveryCurrent: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Builds this device's vault around the recovered S and registers the device. Returns the row
+ * to store and the open vault. Throws `recovery_unavailable` (no backup), `pin_rejected`, or a
+ * server failure. Never log the PIN or S.
+ */
+export async function joinRecoveredAccount(input: JoinInput): Promise<{ vault: StoredVault; unlocked: UnlockedVault }> {
+  const { recovered, signal } = input;
+  if (!recovered.keyBundle) throw new VaultFailure('recovery_unavailable');
+  let adopted: Awaited<ReturnType<typeof adoptRootSecret>>;
+  try {
+    adopted = await adoptRootSecret({
+      userId: recovered.userId,
+      pin: input.pin,
+      rootSecret: recovered.rootSecret,
+      keyBundle: recovered.keyBundle.blob,
+      argon2: input.argon2,
+      params: input.params,
+      signal,
+    });
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'pin_rejected') throw new VaultFailure('pin_rejected', undefined, { cause: error });
+    throw error;
+  }
+  try {
+    const device = await input.server.registerDevice(input.deviceName, adopted.unlocked.deviceKey.publicJwk);
+    const vault: StoredVault = {
+      username: recovered.username,
+      userId: recovered.userId,
+      deviceId: device.id,
+      record: recovered.passkey
+        ? { ...adopted.record, prf: [{ credentialId: recovered.passkey.stored.credentialId, wrappedRootSecret: recovered.passkey.wrappedRootSecret }] }
+        : adopted.record,
+      passkeys: recovered.passkey ? [recovered.passkey.stored] : [],
+      keyBundleVersion: recovered.keyBundle.version,
+      createdAt: input.now,
+      pinRecoveryRegistered: input.pinRecoveryCurrent,
+    };
+    return { vault, unlocked: adopted.unlocked };
+  } catch (error) {
+    throw failureFromServer(error, signal);
+  }
+}
+
+/**
+ * The PIN route: recovers S with the PIN (one server guess; a recovery session opens). Throws
+ * `recovery_pin_wrong` (with guessesLeft), `recovery_pin_locked`, `offline`. Never log the PIN.
+ */
+export async function recoverAccountWithPin(server: KeyServer, argon2: DeriveArgon2, username: string, pin: string, signal?: AbortSignal): Promise<RecoveredAccount> {
+  try {
+    const recovered = await recoverWithPin({ server, username, pin, argon2, signal });
+    return { username, userId: recovered.userId, rootSecret: recovered.rootSecret, keyBundle: recovered.keyBundle };
+  } catch (error) {
+    throw failureFromServer(error, signal);
+  }
+}
+
+/**
+ * The authenticator-app route: the server releases the escrow key R for a valid, unused code (a
+ * recovery session opens). Throws `totp_invalid` (wrong or replayed code), `totp_locked` (too many
+ * failures), `offline`. The caller must then set a new PIN (the old one may be what was forgotten).
+ */
+export async function recoverAccountWithTotp(server: KeyServer, username: string, code: string, signal?: AbortSignal): Promise<RecoveredAccount> {
+  try {
+    const recovered = await recoverWithTotp({ server, username, code: code.replace(/\s/g, '') });
+    return { username, userId: recovered.userId, rootSecret: recovered.rootSecret, keyBundle: recovered.keyBundle };
+  } catch (error) {
+    throw failureFromServer(error, signal);
+  }
+}
+
+/**
+ * The passkey route (DESIGN.md "Recovery routes", PRF end to end): a passkey sign-in evaluates the
+ * PRF; the server hands out wrap_prf(S) only after verifying the assertion (GET /backup under the
+ * new passkey session); KEK_prf opens it here. Without PRF the passkey only signs in, and
+ * `prf_unavailable` tells the user to use the PIN or an authenticator code. The PRF output is wiped.
+ */
+export async function recoverAccountWithPasskey(server: KeyServer, passkeys: PasskeyPort, username: string, signal?: AbortSignal): Promise<RecoveredAccount> {
+  let prfOutput: Uint8Array | null = null;
+  try {
+    const options = (await server.signInOptions(username)) as unknown as PublicKeyCredentialRequestOptionsJSON;
+    const ceremony = await passkeys.get(options, signal);
+    prfOutput = ceremony.prfOutput;
+    const { session, passkey } = await server.signInVerify(ceremony.response);
+    const backup = prfOutput?.length === PRF_OUTPUT_BYTES ? await server.backup() : null;
+    const wrap = backup?.wrapPrf.find((w) => w.credentialId === passkey.id);
+    if (!backup || !prfOutput || !wrap) throw new VaultFailure('prf_unavailable', 'This passkey can sign you in but cannot open the vault. Use your PIN or an authenticator app code.');
+    const wrappedRootSecret = parseGcmBlob<WrappedKey>(wrap.blob);
+    const rootSecret = await unwrapRootSecret(wrappedRootSecret, await deriveKekFromPrf(prfOutput), prfWrapContext(session.userId, passkey.id));
+    const { keyBundle } = backup;
+    return {
+      username: session.username,
+      userId: session.userId,
+      rootSecret,
+      keyBundle,
+      passkey: {
+        stored: { credentialId: passkey.id, prfSalt: passkey.prfSalt, rpId: options.rpId ?? globalThis.location.hostname, transports: options.allowCredentials?.find((c) => c.id === passkey.id)?.transports ?? [], wrapPrfVersion: wrap.version },
+        wrappedRootSecret,
+      },
+    };
+  } catch (error) {
+    throw failureFromServer(error, signal);
+  } finally {
+    prfOutput?.fill(0);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The three recovery routes as a new device runs them (DESIGN.md "Recovery routes"), loaded as a
+ * chunk of their own: a returning user's start never needs them. Each checks the local PIN first
+ * (so no server guess or code is spent on a PIN the policy refuses), recovers S, joins the
+ * account (device-recovery.ts) and hands the result to the controller, which stores and opens it.
+ */
+import type { Argon2Params, UnlockedVault } from '../crypto';
+import { joinRecoveredAccount, recoverAccountWithPasskey, recoverAccountWithPin, recoverAccountWithTotp, type RecoveredAccount } from './device-recovery';
+import type { StoredVault } from '../platform/local-store';
+import { normalizeUsername } from '../account/onboarding';
+import { checkNewPin, withProgress } from '../unlock/pin-attempts';
+import type { VaultControllerDeps } from '../deps';
+import type { RecoverOptions } from '../state';
+
+/** What the flows need from the controller. */
+export interface RecoveryHost {
+  readonly deps: VaultControllerDeps;
+  readonly deviceName: string;
+  readonly argon2Params: Argon2Params;
+  now(): number;
+  /** Throws `not_found` when this device already has a vault. */
+  requireNoVault(): void;
+  /** Stores the joined vault, opens it, and registers PIN recovery for `localPin` unless it is current. */
+  adopt(vault: StoredVault, unlocked: UnlockedVault, localPin: string): Promise<void>;
+}
+
+/** PIN route. `options.newPin` replaces the PIN on this device (and then in PIN recovery). */
+export async function recoverWithPin(host: RecoveryHost, rawUsername: string, pin: string, options: RecoverOptions = {}): Promise<void> {
+  host.requireNoVault();
+  const localPin = options.newPin ?? pin;
+  await checkNewPin(localPin, localPin);
+  options.onProgress?.('deriving');
+  const argon2 = withProgress(host.deps.argon2, options.onProgress);
+  const recovered = await recoverAccountWithPin(host.deps.server, argon2, normalizeUsername(rawUsername), pin, options.signal);
+  await adopt(host, recovered, localPin, localPin === pin, options);
+}
+
+/** Authenticator-app route; a new PIN is required (the old one may be what was forgotten). */
+export async function recoverWithTotp(host: RecoveryHost, rawUsername: string, code: string, newPin: string, confirm: string, options: RecoverOptions = {}): Promise<void> {
+  host.requireNoVault();
+  await checkNewPin(newPin, confirm);
+  const recovered = await recoverAccountWithTotp(host.deps.server, normalizeUsername(rawUsername), code, options.signal);
+  await adopt(host, recovered, newPin, false, options);
+}
+
+/** Passkey route (PRF); this device gets a PIN too, and keeps the passkey for offline PRF unlock. */
+export async function recoverWithPasskey(host: RecoveryHost, rawUsername: string, newPin: string, confirm: string, options: RecoverOptions = {}): Promise<void> {
+  host.requireNoVault();
+  await checkNewPin(newPin, confirm);
+  const recovered = await recoverAccountWithPasskey(host.deps.server, host.deps.passkeys, normalizeUsername(rawUsername), options.signal);
+  await adopt(host, recovered, newPin, false, options);
+}
+
+/** Wraps the recovered S under `localPin`, registers this device, hands it to the controller; wipes S whatever happens. */
+async function adopt(host: RecoveryHost, recovered: RecoveredAccount, localPin: string, pinRecoveryCurrent: boolean, options: RecoverOptions): Promise<void> {
+  const { onProgress, signal } = options;
+  try {
+    onProgress?.('deriving');
+    const joined = await joinRecoveredAccount({
+      server: host.deps.server,
+      argon2: withProgress(host.deps.argon2, onProgress),
+      params: host.argon2Params,
+      recovered,
+      pin: localPin,
+      deviceName: host.deviceName,
+      now: host.now(),
+      pinRecoveryCurrent,
+      signal,
+    });
+    await host.adopt(joined.vault, joined.unlocked, localPin);
+    onProgress?.('done');
+  } finally {
+    recovered.rootSecret.fill(0);
+  }
+}

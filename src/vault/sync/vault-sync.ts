@@ -1,0 +1,84 @@
+/**
+ * When the sync engine runs (issue 5): at start-up (even locked: records travel as ciphertext),
+ * on unlock after the device sign-in, after every local edit, when the browser comes back
+ * online, and on a timer while the vault is open. The service worker's background sync
+ * (sw.ts) replays requests that failed for want of a network even with the page closed.
+ */
+import { SYNC_INTERVAL_MS } from '../../../protocol/constants';
+import type { KeyServer } from '../platform/key-server';
+import type { LocalStore } from '../platform/local-store';
+import { SyncEngine, type SyncStatus, type UnlockedSyncPorts } from './sync-engine';
+
+export interface VaultSyncDeps {
+  readonly server: KeyServer;
+  readonly store: LocalStore;
+  readonly now: () => number;
+  readonly isOnline: () => boolean;
+  readonly setTimer: (callback: () => void, ms: number) => unknown;
+  readonly clearTimer: (handle: unknown) => void;
+  readonly onStatus: (status: SyncStatus) => void;
+  readonly onRecordsChanged: () => void;
+  readonly pageSize?: number;
+}
+
+export class VaultSync {
+  readonly #engine: SyncEngine;
+  readonly #deps: VaultSyncDeps;
+  #timer: unknown = null;
+  #open = false;
+
+  constructor(deps: VaultSyncDeps) {
+    this.#deps = deps;
+    this.#engine = new SyncEngine({
+      server: deps.server,
+      store: deps.store,
+      now: deps.now,
+      isOnline: deps.isOnline,
+      onStatus: deps.onStatus,
+      onRecordsChanged: deps.onRecordsChanged,
+      ...(deps.pageSize ? { pageSize: deps.pageSize } : {}),
+    });
+  }
+
+  get status(): SyncStatus {
+    return this.#engine.status;
+  }
+
+  /** A vault exists on this device: show what is pending and try a sync with whatever session there is. */
+  async start(): Promise<void> {
+    await this.#engine.refresh();
+    if (this.#deps.isOnline()) void this.#engine.sync();
+  }
+
+  /** The vault opened: the engine may sign the device in and make conflict copies; `signedIn` settles after the unlock's own sign-in. */
+  unlocked(ports: UnlockedSyncPorts, signedIn: Promise<unknown>): Promise<void> {
+    this.#engine.setUnlocked(ports);
+    this.#open = true;
+    this.#arm();
+    return signedIn.then(() => this.#engine.sync());
+  }
+
+  /** The vault locked: keys are gone, so no sign-in and no conflict copies until the next unlock. */
+  locked(): void {
+    this.#engine.setUnlocked(null);
+    this.#open = false;
+    if (this.#timer !== null) this.#deps.clearTimer(this.#timer);
+    this.#timer = null;
+  }
+
+  /** A local edit or the network came back: sync now. Resolves when that run ended. */
+  sync(): Promise<void> {
+    return this.#engine.sync();
+  }
+
+  #arm(): void {
+    if (this.#timer !== null) this.#deps.clearTimer(this.#timer);
+    this.#timer = this.#deps.setTimer(() => {
+      this.#timer = null;
+      if (!this.#open) return;
+      void this.#engine.sync().finally(() => {
+        if (this.#open) this.#arm();
+      });
+    }, SYNC_INTERVAL_MS);
+  }
+}
