@@ -1,6 +1,5 @@
-import type { Argon2Client } from './vault/platform/argon2-client';
+import type { Argon2Client, Vault } from './vault';
 import type { AppUpdates } from './pwa';
-import type { VaultControllerLike } from './ui/vault-controller-like';
 
 /** The app's singletons, created once in main.ts and handed to the `<kh-app>` shell. */
 export interface AppServices {
@@ -11,5 +10,5 @@ export interface AppServices {
    * The vault controller the screens render and drive; `<kh-app>` calls its `start()` once.
    * Optional only until main.ts constructs it: then make it required.
    */
-  readonly vault: VaultControllerLike;
+  readonly vault: Vault;
 }

@@ -7,12 +7,7 @@ import type { AppServices } from './app-services';
 import { registerServiceWorker } from './pwa';
 import { createScriptUrlPolicy } from './script-url-policy';
 import './ui/kh-app';
-import { Argon2Client } from './vault/platform/argon2-client';
-import { KeyServer } from './vault/platform/key-server';
-import { LocalStore } from './vault/platform/local-store';
-import { createBrowserPasskeys } from './vault/platform/passkeys';
-import { RECORDS_REPLAYED_MESSAGE } from './vault/sync/background-messages';
-import { VaultController } from './vault/vault-controller';
+import { Argon2Client, KeyServer, LocalStore, RECORDS_REPLAYED_MESSAGE, Vault, createBrowserPasskeys } from './vault';
 
 /** Where vite-plugin-pwa writes the built sw.ts; at the root so its scope covers the whole app. */
 const SERVICE_WORKER_URL = '/sw.js';
@@ -24,7 +19,7 @@ const argon2 = new Argon2Client({
   createWorker: () => new Worker(toScriptUrl(argon2WorkerUrl) as string, { type: 'module', name: 'argon2' }),
 });
 
-const vault = new VaultController({
+const vault = new Vault({
   argon2: argon2.hash.bind(argon2),
   server: new KeyServer(),
   store: new LocalStore(),
@@ -41,7 +36,7 @@ const services: AppServices = {
 
 // The service worker replayed record writes in the background: settle the outbox against them.
 navigator.serviceWorker?.addEventListener('message', (event: MessageEvent<unknown>) => {
-  if ((event.data as { type?: unknown } | null)?.type === RECORDS_REPLAYED_MESSAGE) void vault.syncNow();
+  if ((event.data as { type?: unknown } | null)?.type === RECORDS_REPLAYED_MESSAGE) void vault.sync.now();
 });
 
 const app = document.querySelector('kh-app');

@@ -64,7 +64,7 @@ export async function buildPageBundle(root: string, outDir: string): Promise<str
   writeFileSync(
     entry,
     [
-      "import { Argon2Client } from '/src/vault/argon2-client.ts';",
+      "import { Argon2Client } from '/src/vault/platform/argon2-client.ts';",
       "import { createLocalVault, decryptRecord, encryptRecord, unlockWithPin } from '/src/vault/crypto/index.ts';",
       "import { createBenchApi } from '/bench/client/in-page.ts';",
       '(globalThis as any).__khBench = createBenchApi({ Argon2Client, createLocalVault, decryptRecord, encryptRecord, unlockWithPin } as any);',

@@ -20,19 +20,19 @@ interface SyncStatus {
   readonly failure: string | null;
 }
 
-/** The VaultController methods the bench calls, with the shapes they have in src/vault/vault-controller.ts. */
+/** The parts of the SDK's `Vault` the bench calls, with the shapes they have in src/vault/vault.ts. */
 export interface Controller {
   readonly state: { readonly kind: string };
-  readonly syncStatus: SyncStatus;
+  readonly sync: { readonly status: SyncStatus; now(): Promise<void> };
   start(): Promise<void>;
-  createAccount(username: string): Promise<void>;
-  choosePin(pin: string, confirm: string): Promise<void>;
-  pinRecoverySettled(): Promise<void>;
-  recoverWithPin(username: string, pin: string): Promise<void>;
-  syncNow(): Promise<void>;
-  listRecords(): Promise<Array<{ readonly id: string; readonly title: string }>>;
-  readRecord(id: string): Promise<Record<string, unknown>>;
-  saveRecord(id: string | null, content: Readonly<Record<string, string>>): Promise<string>;
+  readonly onboarding: { createAccount(username: string): Promise<void>; choosePin(pin: string, confirm: string): Promise<void> };
+  readonly account: { pinRecoverySettled(): Promise<void> };
+  readonly recovery: { withPin(username: string, pin: string): Promise<void> };
+  readonly records: {
+    list(): Promise<Array<{ readonly id: string; readonly title: string }>>;
+    read(id: string): Promise<Record<string, unknown>>;
+    save(id: string | null, content: Readonly<Record<string, string>>): Promise<string>;
+  };
 }
 
 export interface Argon2Bridge {

@@ -98,8 +98,8 @@ export function createSyncBenchApi(app: SyncAppCode) {
 
   /** A sync that must end idle and without a failure, or its figures mean nothing. */
   async function syncOrThrow(controller: Controller): Promise<void> {
-    await controller.syncNow();
-    const status = controller.syncStatus;
+    await controller.sync.now();
+    const status = controller.sync.status;
     if (status.phase !== 'idle' || status.failure !== null) throw new Error(`sync ended ${status.phase} (${status.failure ?? 'no failure code'}), ${status.pending} pending`);
   }
 
@@ -130,9 +130,9 @@ export function createSyncBenchApi(app: SyncAppCode) {
     async onboard(username: string, pin: string): Promise<{ ms: number }> {
       const { controller } = need();
       const start = browser.performance.now();
-      await controller.createAccount(username);
-      await controller.choosePin(pin, pin);
-      await controller.pinRecoverySettled();
+      await controller.onboarding.createAccount(username);
+      await controller.onboarding.choosePin(pin, pin);
+      await controller.account.pinRecoverySettled();
       const status = (await (await browser.fetch('/api/recovery/status')).json()) as { pin?: { active?: boolean } };
       if (status.pin?.active !== true) throw new Error('PIN recovery is not active after onboarding');
       return { ms: browser.performance.now() - start };
@@ -149,7 +149,7 @@ export function createSyncBenchApi(app: SyncAppCode) {
       for (let i = from; i < from + count; i++) {
         const record = loginRecord(i);
         bytes += byteLength(JSON.stringify(record));
-        savedIds[i] = await controller.saveRecord(null, record);
+        savedIds[i] = await controller.records.save(null, record);
       }
       return { ms: browser.performance.now() - start, plaintextBytes: bytes / count };
     },
@@ -164,8 +164,8 @@ export function createSyncBenchApi(app: SyncAppCode) {
         const { requests } = await withRequests(() => syncOrThrow(controller));
         for (const r of requests) if (r.path.startsWith('/api/records/') && !r.path.startsWith('/api/records/changes')) putMs.push(r.durationMs);
         runs++;
-        if (runs > 20) throw new Error(`${controller.syncStatus.pending} records still pending after 20 syncs`);
-      } while (controller.syncStatus.pending > 0);
+        if (runs > 20) throw new Error(`${controller.sync.status.pending} records still pending after 20 syncs`);
+      } while (controller.sync.status.pending > 0);
       return { ms: browser.performance.now() - start, puts: putMs.length, putMs, runs };
     },
 
@@ -178,8 +178,8 @@ export function createSyncBenchApi(app: SyncAppCode) {
       const { controller } = need();
       const start = browser.performance.now();
       online = false;
-      await controller.recoverWithPin(username, pin);
-      await controller.syncNow();
+      await controller.recovery.withPin(username, pin);
+      await controller.sync.now();
       online = true;
       if (controller.state.kind !== 'unlocked') throw new Error(`recovery left the vault ${controller.state.kind}`);
       return { ms: browser.performance.now() - start };
@@ -196,7 +196,7 @@ export function createSyncBenchApi(app: SyncAppCode) {
     async timedList(expected: number): Promise<ListFigures> {
       const { controller } = need();
       const start = browser.performance.now();
-      const list = await controller.listRecords();
+      const list = await controller.records.list();
       const ms = browser.performance.now() - start;
       const titles = new Set<string>();
       for (let i = 0; i < expected; i++) titles.add(titleOf(i));
@@ -271,16 +271,16 @@ export function createSyncBenchApi(app: SyncAppCode) {
       const id = savedIds[index];
       if (!id) throw new Error(`record ${index} was not saved on this device`);
       const start = browser.performance.now();
-      const current = (await controller.readRecord(id)) as Record<string, string>;
-      await controller.saveRecord(id, { ...current, notes: `${marker} ${current.notes ?? ''}`.slice(0, 200) });
+      const current = (await controller.records.read(id)) as Record<string, string>;
+      await controller.records.save(id, { ...current, notes: `${marker} ${current.notes ?? ''}`.slice(0, 200) });
       await syncOrThrow(controller);
-      if (controller.syncStatus.pending !== 0) throw new Error('the edit is still pending');
+      if (controller.sync.status.pending !== 0) throw new Error('the edit is still pending');
       return { id, ms: browser.performance.now() - start };
     },
 
     /** Whether record `id` on this device now opens with `marker` in its notes (after a sync). */
     async hasEdit(id: string, marker: string): Promise<boolean> {
-      const content = await need().controller.readRecord(id);
+      const content = await need().controller.records.read(id);
       return typeof content.notes === 'string' && content.notes.startsWith(`${marker} `);
     },
 

@@ -16,11 +16,7 @@ export async function buildSyncPageBundle(root: string, outDir: string): Promise
   writeFileSync(
     entry,
     [
-      "import { Argon2Client } from '/src/vault/argon2-client.ts';",
-      "import { KeyServer } from '/src/vault/key-server.ts';",
-      "import { LocalStore } from '/src/vault/local-store.ts';",
-      "import { createBrowserPasskeys } from '/src/vault/passkeys.ts';",
-      "import { VaultController } from '/src/vault/vault-controller.ts';",
+      "import { Argon2Client, KeyServer, LocalStore, createBrowserPasskeys, Vault as VaultController } from '/src/vault/index.ts';",
       "import { parseEncryptedRecord } from '/src/vault/crypto/index.ts';",
       "import { SyncStore } from '/src/vault/sync/sync-store.ts';",
       "import { createSyncBenchApi } from '/bench/sync/in-page.ts';",

@@ -1,11 +1,24 @@
-import type { SyncFailureCode } from '../vault/sync/sync-engine';
-import type { UiFailure } from './vault-controller-like';
+/**
+ * All the words Keyhold shows for a failure, in one place. The keys are checked by the compiler
+ * against the SDK's code union (`VaultErrorCode`), so a new code cannot ship without its wording;
+ * an exception's own message is never shown (it may carry internals).
+ */
+import { VaultError, type SyncFailureCode, type VaultErrorCode } from '../vault';
+
+/** A failure as the screens see it: the SDK's code, or `unexpected` for anything else. */
+export interface UiFailure {
+  readonly code: VaultErrorCode | 'unexpected';
+  /** Epoch ms before which a PIN attempt is refused (`throttled`, sometimes `wrong_pin`). */
+  readonly retryAt?: number;
+  /** PIN recovery guesses left (`recovery_pin_wrong`). */
+  readonly guessesLeft?: number;
+}
 
 type FailureCode = UiFailure['code'];
 
 /**
  * What each failure means to the person holding the phone. Screens pass overrides where the same
- * code reads differently (a wrong *current* PIN in settings). Never an exception's own message.
+ * code reads differently (a wrong *current* PIN in settings).
  */
 const MESSAGES: Record<FailureCode, string> = {
   wrong_pin: 'Wrong PIN.',
@@ -27,6 +40,17 @@ const MESSAGES: Record<FailureCode, string> = {
   recovery_unavailable: 'This account has no backup on the server to recover.',
   totp_invalid: 'That code is not valid, or was used already. Wait for the next code and try again.',
   totp_locked: 'Too many wrong codes. Wait a while before trying again.',
+  // The key hierarchy's own failures: rare, and none of them is the user's doing.
+  decrypt_failed: 'Part of the vault could not be decrypted: it may be damaged. Your other items are safe.',
+  prf_unlock_failed: 'This passkey cannot open the vault on this device. Use your PIN.',
+  kdf_too_weak: 'The server offered weaker protection for your PIN than Keyhold accepts, so nothing was done.',
+  kdf_params_invalid: 'The PIN protection settings are not valid, so nothing was done.',
+  kdf_failed: 'Something went wrong while checking the PIN on this device. Try again.',
+  invalid_context: 'Something went wrong on this device. Try again.',
+  malformed_blob: 'Some stored data is damaged or was changed, so it was not opened.',
+  malformed_plaintext: 'An item could not be read: it is not in a form Keyhold knows.',
+  argon2_failed: 'This device ran out of memory while checking the PIN. Close other apps and try again.',
+  argon2_worker_failed: 'Keyhold could not start its PIN check on this device. Reload and try again.',
   unexpected: 'Something went wrong on this device. Try again.',
 };
 
@@ -34,9 +58,24 @@ export function describeFailure(failure: UiFailure, overrides: Partial<Record<Fa
   return overrides[failure.code] ?? MESSAGES[failure.code];
 }
 
+/** Reads a thrown error: a `VaultError` keeps its code, anything else is `unexpected`. */
+export function toUiFailure(error: unknown): UiFailure {
+  if (!(error instanceof VaultError)) return { code: 'unexpected' };
+  return {
+    code: error.code,
+    ...(error.retryAt === undefined ? {} : { retryAt: error.retryAt }),
+    ...(error.guessesLeft === undefined ? {} : { guessesLeft: error.guessesLeft }),
+  };
+}
+
+/** True for the platform's AbortError, which a cancelled call rejects with. */
+export function isAbort(error: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || (error instanceof DOMException && error.name === 'AbortError');
+}
+
 /**
- * Why sync stopped (sync/sync-engine.ts), said as what happened to the person's items and what
- * they can do: nothing is lost in any of these, and the line has to say so.
+ * Why sync stopped (the SDK's `SyncFailureCode`), said as what happened to the person's items and
+ * what they can do: nothing is lost in any of these, and the line has to say so.
  */
 const SYNC_MESSAGES: Record<SyncFailureCode, string> = {
   record_too_large: 'One item is too large for the server; it stays on this device only. Shorten it to sync it.',

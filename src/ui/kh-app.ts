@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { AppServices } from '../app-services';
-import type { ServerHealth } from '../vault/platform/server-health';
+import type { ServerHealth } from '../vault';
 import './kh-unlock';
 import { LazyScreensController } from './lazy-screens-controller';
 import { OnlineController } from './online-controller';

@@ -1,10 +1,9 @@
 import { LitElement, css, html, nothing } from 'lit';
-import type { AuditPage } from '../vault/account/recovery-settings';
+import type { AuditPage, Vault } from '../vault';
 import { describeAuditEvent } from './audit-labels';
 import { describeFailure } from './failure-messages';
 import { OnlineController } from './online-controller';
 import { sharedStyles } from './shared-styles';
-import type { VaultControllerLike } from './vault-controller-like';
 import { VaultTask } from './vault-task';
 
 type AuditEvent = AuditPage['events'][number];
@@ -40,7 +39,7 @@ export class KhAuditLog extends LitElement {
     `,
   ];
 
-  declare vault: VaultControllerLike | undefined;
+  declare vault: Vault | undefined;
   declare private _events: readonly AuditEvent[];
   declare private _nextBefore: number | null;
   readonly #online = new OnlineController(this);
@@ -97,7 +96,7 @@ export class KhAuditLog extends LitElement {
   async #fetch(before: number | undefined): Promise<void> {
     const vault = this.vault;
     if (!vault || this.#load.pending) return;
-    const page = await this.#load.run((signal) => vault.auditLog(before, signal));
+    const page = await this.#load.run((signal) => vault.account.auditLog(before, signal));
     if (!page) return;
     this._events = before === undefined ? page.events : [...this._events, ...page.events];
     this._nextBefore = page.nextBefore;

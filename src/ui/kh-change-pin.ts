@@ -3,7 +3,8 @@ import { live } from 'lit/directives/live.js';
 import { describeFailure } from './failure-messages';
 import { EMPTY_PIN_DRAFT, newPinFeedback, renderNewPinFields, type NewPinDraft } from './new-pin-fields';
 import { sharedStyles } from './shared-styles';
-import type { UiFailure, VaultControllerLike } from './vault-controller-like';
+import type { Vault } from '../vault';
+import type { UiFailure } from './failure-messages';
 import { VaultTask } from './vault-task';
 
 /** The throttle's wait in words, as a clock time: this screen has no live countdown. */
@@ -39,7 +40,7 @@ export class KhChangePin extends LitElement {
     `,
   ];
 
-  declare vault: VaultControllerLike | undefined;
+  declare vault: Vault | undefined;
   declare private _current: string;
   declare private _currentIsPassphrase: boolean;
   declare private _draft: NewPinDraft;
@@ -133,7 +134,7 @@ export class KhChangePin extends LitElement {
     }
     const current = this._current;
     const { pin, confirm } = this._draft;
-    await this.#change.run((signal, onProgress) => vault.changePin(current, pin, confirm, onProgress, signal));
+    await this.#change.run((signal, onProgress) => vault.account.changePin(current, pin, confirm, onProgress, signal));
     if (this.#change.status === 'done') {
       // Forget every PIN typed here as soon as the change has been made.
       this._current = '';

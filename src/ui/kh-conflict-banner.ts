@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { describeFailure } from './failure-messages';
 import { sharedStyles } from './shared-styles';
-import type { ConflictChoice, VaultControllerLike } from './vault-controller-like';
+import type { ConflictChoice, Vault } from '../vault';
 import { VaultTask } from './vault-task';
 
 /** `kh-conflict-resolved`'s detail: what was chosen and the record to show next (null: none). */
@@ -54,7 +54,7 @@ export class KhConflictBanner extends LitElement {
     `,
   ];
 
-  declare vault: VaultControllerLike | undefined;
+  declare vault: Vault | undefined;
   /** The conflict copy shown in the editor. */
   declare copyId: string | null;
   /** The record it conflicts with (which may since have been deleted). */
@@ -81,7 +81,7 @@ export class KhConflictBanner extends LitElement {
     const id = this.originalId;
     if (!vault || id === null) return;
     void this.#original.run(async () => {
-      const original = (await vault.listRecords()).find((record) => record.id === id);
+      const original = (await vault.records.list()).find((record) => record.id === id);
       if (!original) return null;
       return original.title || (original.kind === 'login' ? 'Untitled login' : 'Untitled note');
     });
@@ -135,7 +135,7 @@ export class KhConflictBanner extends LitElement {
     const vault = this.vault;
     const id = this.copyId;
     if (!vault || id === null || this.#resolve.pending || this.blocked) return;
-    const next = await this.#resolve.run(() => vault.resolveConflict(id, choice));
+    const next = await this.#resolve.run(() => vault.records.resolveConflict(id, choice));
     if (this.#resolve.status !== 'done' || next === undefined) return;
     this._confirmDiscard = false;
     this.dispatchEvent(new CustomEvent<ConflictResolved>('kh-conflict-resolved', { detail: { choice, next } }));

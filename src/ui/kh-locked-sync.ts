@@ -2,7 +2,7 @@ import { LitElement, html, nothing } from 'lit';
 import { sharedStyles } from './shared-styles';
 import { SyncStatusController } from './sync-status-controller';
 import { describeLockedSync } from './sync-text';
-import type { VaultControllerLike } from './vault-controller-like';
+import type { Vault } from '../vault';
 
 /**
  * The lock screen's line about sync: locked, the engine still sends and receives ciphertext, so
@@ -13,7 +13,7 @@ export class KhLockedSync extends LitElement {
   static override properties = { vault: { attribute: false } };
   static override styles = [sharedStyles];
 
-  declare vault: VaultControllerLike | undefined;
+  declare vault: Vault | undefined;
   readonly #sync = new SyncStatusController(this, () => this.vault);
 
   constructor() {

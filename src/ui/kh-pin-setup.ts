@@ -2,7 +2,7 @@ import { LitElement, html, nothing } from 'lit';
 import { describeFailure } from './failure-messages';
 import { EMPTY_PIN_DRAFT, newPinFeedback, renderNewPinFields, type NewPinDraft } from './new-pin-fields';
 import { sharedStyles } from './shared-styles';
-import type { StateOf, VaultControllerLike } from './vault-controller-like';
+import type { StateOf, Vault } from '../vault';
 import { VaultTask } from './vault-task';
 
 /**
@@ -20,7 +20,7 @@ export class KhPinSetup extends LitElement {
 
   static override styles = [sharedStyles];
 
-  declare vault: VaultControllerLike | undefined;
+  declare vault: Vault | undefined;
   declare state: StateOf<'choose-pin'> | undefined;
   declare private _draft: NewPinDraft;
   readonly #choose = new VaultTask<void>(this);
@@ -81,7 +81,7 @@ export class KhPinSetup extends LitElement {
       return;
     }
     const { pin, confirm } = this._draft;
-    await this.#choose.run((signal, onProgress) => vault.choosePin(pin, confirm, onProgress, signal));
+    await this.#choose.run((signal, onProgress) => vault.onboarding.choosePin(pin, confirm, onProgress, signal));
     // On success the controller moves to 'unlocked' and this screen goes away with the PIN.
   }
 }

@@ -1,5 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
-import type { QuickViewItem } from '../vault/state';
+import type { QuickViewItem } from '../vault';
 import { sharedStyles } from './shared-styles';
 
 /** "12 Mar 2030, 14:05" in the reader's locale. */

@@ -1,9 +1,9 @@
 import { LitElement, css, html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
-import { QUICK_VIEW_CHANGED, RECORDS_CHANGED, type QuickViewItem } from '../vault/state';
+import { QUICK_VIEW_CHANGED, RECORDS_CHANGED, type QuickViewItem, type Vault } from '../vault';
+import { toUiFailure, type UiFailure } from './failure-messages';
 import { describeFailure } from './failure-messages';
 import './kh-quick-item';
 import { sharedStyles } from './shared-styles';
-import { toUiFailure, type UiFailure, type VaultControllerLike } from './vault-controller-like';
 
 /**
  * The lock screen's items shown without PIN: loads when the host connects and again whenever the
@@ -14,11 +14,11 @@ class QuickItemsController implements ReactiveController {
   items: readonly QuickViewItem[] = [];
   failure: UiFailure | undefined;
   readonly #host: ReactiveControllerHost;
-  readonly #vault: () => VaultControllerLike | undefined;
-  #listeningTo: VaultControllerLike | undefined;
+  readonly #vault: () => Vault | undefined;
+  #listeningTo: Vault | undefined;
   #request = 0;
 
-  constructor(host: ReactiveControllerHost, vault: () => VaultControllerLike | undefined) {
+  constructor(host: ReactiveControllerHost, vault: () => Vault | undefined) {
     this.#host = host;
     this.#vault = vault;
     host.addController(this);
@@ -45,7 +45,7 @@ class QuickItemsController implements ReactiveController {
     if (!vault) return;
     const request = ++this.#request;
     try {
-      const items = await vault.quickViewItems();
+      const items = await vault.quickView.items();
       if (request !== this.#request) return;
       this.items = items;
       this.failure = undefined;
@@ -117,7 +117,7 @@ export class KhQuickItems extends LitElement {
     `,
   ];
 
-  declare vault: VaultControllerLike | undefined;
+  declare vault: Vault | undefined;
   declare private _openId: string | null;
   readonly #items = new QuickItemsController(this, () => this.vault);
 

@@ -1,9 +1,8 @@
 import { LitElement, html, nothing } from 'lit';
-import { QUICK_VIEW_CHANGED } from '../vault/state';
+import { QUICK_VIEW_CHANGED, type Vault } from '../vault';
 import { describeFailure } from './failure-messages';
 import { QUICK_VIEW_TRADE_OFF } from './kh-quick-toggle';
 import { sharedStyles } from './shared-styles';
-import type { VaultControllerLike } from './vault-controller-like';
 import { VaultTask } from './vault-task';
 
 /**
@@ -18,11 +17,11 @@ export class KhQuickSettings extends LitElement {
 
   static override styles = [sharedStyles];
 
-  declare vault: VaultControllerLike | undefined;
+  declare vault: Vault | undefined;
   /** Undefined until the vault answered. */
   declare private _count: number | undefined;
   readonly #hideAll = new VaultTask<void>(this);
-  #listeningTo: VaultControllerLike | undefined;
+  #listeningTo: Vault | undefined;
 
   constructor() {
     super();
@@ -74,7 +73,7 @@ export class KhQuickSettings extends LitElement {
     const vault = this.vault;
     if (!vault) return;
     try {
-      const count = await vault.shownWithoutPinCount();
+      const count = await vault.quickView.count();
       if (vault === this.vault) this._count = count;
     } catch {
       // The count is informative only; "Checking…" stays rather than a guess.
@@ -84,7 +83,7 @@ export class KhQuickSettings extends LitElement {
   private async _onHideAll(): Promise<void> {
     const vault = this.vault;
     if (!vault || this.#hideAll.pending) return;
-    await this.#hideAll.run(() => vault.hideAllShownWithoutPin());
+    await this.#hideAll.run(() => vault.quickView.hideAll());
     await this.#load();
   }
 

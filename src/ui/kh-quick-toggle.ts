@@ -1,9 +1,8 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
-import { QUICK_VIEW_CHANGED } from '../vault/state';
+import { QUICK_VIEW_CHANGED, type Vault } from '../vault';
 import { describeFailure } from './failure-messages';
 import { sharedStyles } from './shared-styles';
-import type { VaultControllerLike } from './vault-controller-like';
 import { VaultTask } from './vault-task';
 
 /** The trade-off, said the same way wherever the setting appears (src/vault/quick-view.ts explains why). */
@@ -33,12 +32,12 @@ export class KhQuickToggle extends LitElement {
     `,
   ];
 
-  declare vault: VaultControllerLike | undefined;
+  declare vault: Vault | undefined;
   declare recordId: string | null;
   /** Undefined until the vault answered. */
   declare private _shown: boolean | undefined;
   readonly #change = new VaultTask<void>(this);
-  #listeningTo: VaultControllerLike | undefined;
+  #listeningTo: Vault | undefined;
 
   constructor() {
     super();
@@ -80,7 +79,7 @@ export class KhQuickToggle extends LitElement {
     const id = this.recordId;
     if (!vault || id === null) return;
     try {
-      const shown = await vault.isShownWithoutPin(id);
+      const shown = await vault.quickView.isShown(id);
       if (vault === this.vault && id === this.recordId) this._shown = shown;
     } catch {
       // Reading the device's own choice failed: the box stays disabled rather than guessing.
@@ -93,7 +92,7 @@ export class KhQuickToggle extends LitElement {
     const on = (event.target as HTMLInputElement).checked;
     if (!vault || id === null) return;
     this._shown = on; // the box shows the choice while it is applied; the reload below corrects a failure
-    await this.#change.run(() => vault.setShownWithoutPin(id, on));
+    await this.#change.run(() => vault.quickView.setShown(id, on));
     await this.#load();
   }
 

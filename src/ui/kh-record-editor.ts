@@ -1,13 +1,11 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
-import { generatePassword } from '../vault/records/password-generator';
-import type { RecordContent, RecordKind } from '../vault/state';
+import { generatePassword, type RecordContent, type RecordKind, type Vault } from '../vault';
 import { describeFailure } from './failure-messages';
 import { CONFLICT_SETTLED, type ConflictResolved } from './kh-conflict-banner';
 import './kh-quick-toggle';
 import { emptyRecord, sameRecord, validateRecord, type RecordErrors, type RecordField } from './record-form';
 import { sharedStyles } from './shared-styles';
-import type { VaultControllerLike } from './vault-controller-like';
 import { VaultTask } from './vault-task';
 
 /**
@@ -53,7 +51,7 @@ export class KhRecordEditor extends LitElement {
     `,
   ];
 
-  declare vault: VaultControllerLike | undefined;
+  declare vault: Vault | undefined;
   /** The record to open, or null for a new one of `kind`. */
   declare recordId: string | null;
   declare kind: RecordKind;
@@ -94,9 +92,9 @@ export class KhRecordEditor extends LitElement {
     this.#loadRecord(vault, id);
   }
 
-  #loadRecord(vault: VaultControllerLike, id: string): void {
+  #loadRecord(vault: Vault, id: string): void {
     this._draft = undefined;
-    void this.#load.run(() => vault.readRecord(id)).then(async (content) => {
+    void this.#load.run(() => vault.records.read(id)).then(async (content) => {
       if (!content || this.recordId !== id) return;
       this._draft = content;
       if (!this.#focusHeadingOnLoad) return;
@@ -269,7 +267,7 @@ export class KhRecordEditor extends LitElement {
       return;
     }
     const id = this.recordId;
-    const saved = await this.#save.run(() => vault.saveRecord(id, cleaned));
+    const saved = await this.#save.run(() => vault.records.save(id, cleaned));
     if (saved !== undefined) this.#close();
   }
 
@@ -304,7 +302,7 @@ export class KhRecordEditor extends LitElement {
     const vault = this.vault;
     const id = this.recordId;
     if (!vault || id === null || this.#delete.pending) return;
-    await this.#delete.run(() => vault.deleteRecord(id));
+    await this.#delete.run(() => vault.records.remove(id));
     if (this.#delete.status === 'done') this.#close();
   }
 }

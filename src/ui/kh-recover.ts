@@ -3,7 +3,8 @@ import { live } from 'lit/directives/live.js';
 import { USERNAME_PATTERN } from '../../protocol/constants';
 import { describeFailure } from './failure-messages';
 import { sharedStyles } from './shared-styles';
-import type { UiFailure, VaultControllerLike } from './vault-controller-like';
+import type { Vault } from '../vault';
+import type { UiFailure } from './failure-messages';
 import { VaultTask } from './vault-task';
 
 type Step = 'username' | 'route' | 'pin' | 'totp' | 'passkey';
@@ -41,7 +42,7 @@ export class KhRecover extends LitElement {
 
   static override styles = [sharedStyles];
 
-  declare vault: VaultControllerLike | undefined;
+  declare vault: Vault | undefined;
   declare online: boolean;
   declare private _step: Step;
   declare private _username: string;
@@ -224,7 +225,7 @@ export class KhRecover extends LitElement {
     if (this._mismatch) return;
     const { _username: username, _pin: pin } = this;
     const newPin = this._samePin ? undefined : this._newPin;
-    await this.#recover.run((signal, onProgress) => vault.recoverWithPin(username, pin, { newPin, onProgress, signal }));
+    await this.#recover.run((signal, onProgress) => vault.recovery.withPin(username, pin, { newPin, onProgress, signal }));
   }
 
   private async _onTotp(event: SubmitEvent): Promise<void> {
@@ -232,7 +233,7 @@ export class KhRecover extends LitElement {
     const vault = this.vault;
     if (!vault || this.#recover.pending || this._code === '') return;
     const { _username: username, _code: code, _newPin: newPin, _confirm: confirm } = this;
-    await this.#recover.run((signal, onProgress) => vault.recoverWithTotp(username, code, newPin, confirm, { onProgress, signal }));
+    await this.#recover.run((signal, onProgress) => vault.recovery.withTotp(username, code, newPin, confirm, { onProgress, signal }));
   }
 
   private async _onPasskey(event: SubmitEvent): Promise<void> {
@@ -240,7 +241,7 @@ export class KhRecover extends LitElement {
     const vault = this.vault;
     if (!vault || this.#recover.pending) return;
     const { _username: username, _newPin: newPin, _confirm: confirm } = this;
-    await this.#recover.run((signal, onProgress) => vault.recoverWithPasskey(username, newPin, confirm, { onProgress, signal }));
+    await this.#recover.run((signal, onProgress) => vault.recovery.withPasskey(username, newPin, confirm, { onProgress, signal }));
   }
 
   private _onCancel(): void {

@@ -1,9 +1,8 @@
 import { LitElement, css, html, nothing } from 'lit';
-import type { RecoveryRouteName, RecoveryRoutes } from '../vault/account/recovery-settings';
+import type { RecoveryRouteName, RecoveryRoutes, Vault } from '../vault';
 import { describeFailure } from './failure-messages';
 import { OnlineController } from './online-controller';
 import { sharedStyles } from './shared-styles';
-import type { VaultControllerLike } from './vault-controller-like';
 import { VaultTask } from './vault-task';
 
 const ROUTE_NAMES: Record<RecoveryRouteName, string> = { pin: 'PIN recovery', totp: 'authenticator app recovery' };
@@ -41,7 +40,7 @@ export class KhRecoverySettings extends LitElement {
     `,
   ];
 
-  declare vault: VaultControllerLike | undefined;
+  declare vault: Vault | undefined;
   declare private _confirming: RecoveryRouteName | undefined;
   declare private _turnedOff: RecoveryRouteName | undefined;
   readonly #online = new OnlineController(this);
@@ -131,7 +130,7 @@ export class KhRecoverySettings extends LitElement {
   private async _onLoad(): Promise<void> {
     const vault = this.vault;
     if (!vault) return;
-    await this.#load.run((signal) => vault.recoveryStatus(signal));
+    await this.#load.run((signal) => vault.account.recoveryRoutes(signal));
   }
 
   private _onAskTurnOff(route: RecoveryRouteName): void {
@@ -147,7 +146,7 @@ export class KhRecoverySettings extends LitElement {
   private async _onTurnOff(route: RecoveryRouteName): Promise<void> {
     const vault = this.vault;
     if (!vault || this.#turnOff.pending) return;
-    await this.#turnOff.run((signal) => vault.turnOffRecoveryRoute(route, signal));
+    await this.#turnOff.run((signal) => vault.account.turnOffRecoveryRoute(route, signal));
     if (this.#turnOff.status !== 'done') return;
     this._confirming = undefined;
     this._turnedOff = route;

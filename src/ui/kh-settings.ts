@@ -6,7 +6,7 @@ import {
   IDLE_LOCK_MINUTES_MAX,
   IDLE_LOCK_MINUTES_MIN,
 } from '../../protocol/constants';
-import type { StoragePersistence, VaultSettings } from '../vault/state';
+import type { StoragePersistence, Vault, VaultSettings } from '../vault';
 import { describeFailure } from './failure-messages';
 import './kh-audit-log';
 import './kh-change-pin';
@@ -14,7 +14,6 @@ import './kh-quick-settings';
 import './kh-recovery-settings';
 import './kh-totp-setup';
 import { sharedStyles } from './shared-styles';
-import type { VaultControllerLike } from './vault-controller-like';
 import { VaultTask } from './vault-task';
 
 /** The auto-lock bounds the controller clamps to; the form says them before it has to. */
@@ -67,7 +66,7 @@ export class KhSettings extends LitElement {
     `,
   ];
 
-  declare vault: VaultControllerLike | undefined;
+  declare vault: Vault | undefined;
   declare private _idle: string;
   declare private _hidden: string;
   declare private _timingErrors: { idle?: string; hidden?: string };
@@ -86,13 +85,13 @@ export class KhSettings extends LitElement {
   }
 
   protected override willUpdate(): void {
-    const settings = this.vault?.settings;
+    const settings = this.vault?.settings.current;
     if (settings && settings !== this.#shownSettings) {
       this.#shownSettings = settings;
       this._idle = String(settings.idleLockMinutes);
       this._hidden = String(settings.hiddenGraceSeconds);
     }
-    this._persistence ??= this.vault?.persistence;
+    this._persistence ??= this.vault?.settings.persistence;
   }
 
   protected override render(): unknown {
@@ -204,13 +203,13 @@ export class KhSettings extends LitElement {
       this.renderRoot.querySelector<HTMLElement>(idleLockMinutes === null ? '#idle-minutes' : '#hidden-seconds')?.focus();
       return;
     }
-    await this.#saveTimings.run(() => vault.updateSettings({ idleLockMinutes, hiddenGraceSeconds }));
+    await this.#saveTimings.run(() => vault.settings.update({ idleLockMinutes, hiddenGraceSeconds }));
   }
 
   private async _onRequestPersistence(): Promise<void> {
     const vault = this.vault;
     if (!vault) return;
-    const result = await this.#persist.run(() => vault.requestPersistence());
+    const result = await this.#persist.run(() => vault.settings.requestPersistence());
     if (result) this._persistence = result;
   }
 }

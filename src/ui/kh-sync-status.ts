@@ -3,7 +3,7 @@ import { OnlineController } from './online-controller';
 import { sharedStyles } from './shared-styles';
 import { SyncStatusController } from './sync-status-controller';
 import { describeSync } from './sync-text';
-import type { VaultControllerLike } from './vault-controller-like';
+import type { Vault } from '../vault';
 
 /**
  * The unlocked vault's sync line (issue 5): whether every change reached the server, what waits
@@ -77,7 +77,7 @@ export class KhSyncStatus extends LitElement {
     `,
   ];
 
-  declare vault: VaultControllerLike | undefined;
+  declare vault: Vault | undefined;
   readonly #sync = new SyncStatusController(this, () => this.vault, { clock: true });
   readonly #online = new OnlineController(this);
 

@@ -1,11 +1,10 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { toDataURL } from 'qrcode';
-import type { TotpEnrollment } from '../vault/account/totp-enrollment';
+import type { TotpEnrollment, Vault } from '../vault';
 import { describeFailure } from './failure-messages';
 import { OnlineController } from './online-controller';
 import { sharedStyles } from './shared-styles';
-import type { VaultControllerLike } from './vault-controller-like';
 import { VaultTask } from './vault-task';
 
 /**
@@ -42,7 +41,7 @@ export class KhTotpSetup extends LitElement {
     `,
   ];
 
-  declare vault: VaultControllerLike | undefined;
+  declare vault: Vault | undefined;
   declare private _enrollment: TotpEnrollment | undefined;
   declare private _qr: string | undefined;
   declare private _code: string;
@@ -116,7 +115,7 @@ export class KhTotpSetup extends LitElement {
     const vault = this.vault;
     if (!vault) return;
     await this.#start.run(async () => {
-      const enrollment = await vault.startTotpEnrollment();
+      const enrollment = await vault.account.startTotpEnrollment();
       this._qr = await toDataURL(enrollment.otpauthUri, { errorCorrectionLevel: 'M', margin: 2, width: 192 });
       this._enrollment = enrollment;
     });
@@ -128,7 +127,7 @@ export class KhTotpSetup extends LitElement {
     const enrollment = this._enrollment;
     if (!vault || !enrollment || this._code === '') return;
     const code = this._code;
-    await this.#finish.run(() => vault.finishTotpEnrollment(enrollment.enrollmentId, code));
+    await this.#finish.run(() => vault.account.finishTotpEnrollment(enrollment.enrollmentId, code));
     if (this.#finish.status !== 'done') return;
     this._done = true;
     this._enrollment = undefined;

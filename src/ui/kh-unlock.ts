@@ -1,11 +1,10 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { PIN_THROTTLE_MAX_DELAY_MS } from '../../protocol/constants';
-import type { LockReason } from '../vault/state';
+import type { LockReason, StateOf, Vault } from '../vault';
 import { CountdownController } from './countdown-controller';
 import { describeFailure } from './failure-messages';
 import { sharedStyles } from './shared-styles';
-import type { StateOf, VaultControllerLike } from './vault-controller-like';
 import { VaultTask, type DerivePhase } from './vault-task';
 
 const LOCK_REASONS: Record<LockReason, string> = {
@@ -54,7 +53,7 @@ export class KhUnlock extends LitElement {
     `,
   ];
 
-  declare vault: VaultControllerLike | undefined;
+  declare vault: Vault | undefined;
   declare state: StateOf<'locked'> | undefined;
   declare private _pin: string;
   declare private _passphrase: boolean;
@@ -160,7 +159,7 @@ export class KhUnlock extends LitElement {
     // <kh-quick-items> is a chunk of its own, fetched only on devices where the user chose items
     // to show without the PIN (off by default): the lock screen is the first screen of every start.
     void this.vault
-      ?.shownWithoutPinCount()
+      ?.quickView.count()
       .then((count) => (count > 0 ? import('./kh-quick-items') : undefined))
       .catch(() => {});
   }

@@ -1,12 +1,11 @@
 import { LitElement, css, html, nothing } from 'lit';
-import type { RecordKind, RecordSummary } from '../vault/state';
+import type { RecordKind, RecordSummary, StateOf, Vault } from '../vault';
 import { describeFailure } from './failure-messages';
 import './kh-record-editor';
 import './kh-settings';
 import './kh-sync-status';
 import { RecordListController } from './record-list-controller';
 import { sharedStyles } from './shared-styles';
-import type { StateOf, VaultControllerLike } from './vault-controller-like';
 
 /** Which part of the unlocked vault is on screen (one pane at a time: phones first). */
 type VaultView =
@@ -149,7 +148,7 @@ export class KhVault extends LitElement {
     `,
   ];
 
-  declare vault: VaultControllerLike | undefined;
+  declare vault: Vault | undefined;
   declare state: StateOf<'unlocked'> | undefined;
   declare private _view: VaultView;
   declare private _onlyConflicts: boolean;

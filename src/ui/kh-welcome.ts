@@ -3,7 +3,7 @@ import { live } from 'lit/directives/live.js';
 import { USERNAME_PATTERN } from '../../protocol/constants';
 import { describeFailure } from './failure-messages';
 import { sharedStyles } from './shared-styles';
-import type { VaultControllerLike } from './vault-controller-like';
+import type { Vault } from '../vault';
 import './kh-recover';
 import { VaultTask } from './vault-task';
 
@@ -45,7 +45,7 @@ export class KhWelcome extends LitElement {
     `,
   ];
 
-  declare vault: VaultControllerLike | undefined;
+  declare vault: Vault | undefined;
   /** False when there is no network, or the controller found the server unreachable. */
   declare online: boolean;
   declare private _username: string;
@@ -139,7 +139,7 @@ export class KhWelcome extends LitElement {
       return;
     }
     const username = this._username;
-    await this.#create.run((signal) => vault.createAccount(username, signal));
+    await this.#create.run((signal) => vault.onboarding.createAccount(username, signal));
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { VaultControllerLike } from './vault-controller-like';
+import type { Vault } from '../vault';
 
 /** Interaction that keeps an unlocked vault open (all composed, so they reach `document` from shadow DOM). */
 const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'input'] as const;
@@ -13,10 +13,10 @@ const ACTIVITY_THROTTLE_MS = 1000;
  * visibility changes, `noteActivity()` on the user's pointer and keyboard input.
  */
 export class PageActivityController implements ReactiveController {
-  readonly #vault: () => VaultControllerLike | undefined;
+  readonly #vault: () => Vault | undefined;
   #lastNoted = Number.NEGATIVE_INFINITY;
 
-  constructor(host: ReactiveControllerHost, vault: () => VaultControllerLike | undefined) {
+  constructor(host: ReactiveControllerHost, vault: () => Vault | undefined) {
     this.#vault = vault;
     host.addController(this);
   }

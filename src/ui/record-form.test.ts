@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RECORD_FIELD_MAX_CHARS, RECORD_TITLE_MAX_CHARS } from '../../protocol/constants';
-import type { LoginContent } from '../vault/state';
+import type { LoginContent } from '../vault';
 import { emptyRecord, normalizeUrl, sameRecord, validateRecord } from './record-form';
 
 const login = (changes: Partial<LoginContent> = {}): LoginContent => ({

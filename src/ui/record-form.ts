@@ -1,5 +1,5 @@
 import { RECORD_FIELD_MAX_CHARS, RECORD_TITLE_MAX_CHARS } from '../../protocol/constants';
-import type { RecordContent, RecordKind } from '../vault/state';
+import type { RecordContent, RecordKind } from '../vault';
 
 export type RecordField = 'title' | 'username' | 'password' | 'url' | 'notes' | 'body';
 export type RecordErrors = Partial<Record<RecordField, string>>;

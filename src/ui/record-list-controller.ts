@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { RECORDS_CHANGED, type RecordSummary } from '../vault/state';
-import { toUiFailure, type UiFailure, type VaultControllerLike } from './vault-controller-like';
+import { RECORDS_CHANGED, type RecordSummary, type Vault } from '../vault';
+import { toUiFailure, type UiFailure } from './failure-messages';
 
 /** Pause after the last keystroke before searching: every search decrypts titles. */
 const SEARCH_DELAY_MS = 150;
@@ -17,13 +17,13 @@ export class RecordListController implements ReactiveController {
   records: readonly RecordSummary[] = [];
   failure: UiFailure | undefined;
   readonly #host: ReactiveControllerHost;
-  readonly #vault: () => VaultControllerLike | undefined;
-  #listeningTo: VaultControllerLike | undefined;
+  readonly #vault: () => Vault | undefined;
+  #listeningTo: Vault | undefined;
   #query = '';
   #request = 0;
   #searchTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(host: ReactiveControllerHost, vault: () => VaultControllerLike | undefined) {
+  constructor(host: ReactiveControllerHost, vault: () => Vault | undefined) {
     this.#host = host;
     this.#vault = vault;
     host.addController(this);
@@ -68,7 +68,7 @@ export class RecordListController implements ReactiveController {
     const request = ++this.#request;
     if (this.status === 'failed') this.#set('loading', this.records, undefined);
     try {
-      const records = await vault.listRecords(this.#query.trim() || undefined);
+      const records = await vault.records.list(this.#query.trim() || undefined);
       if (request === this.#request) this.#set('ready', records, undefined);
     } catch (error) {
       if (request !== this.#request) return;

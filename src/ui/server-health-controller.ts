@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { fetchServerHealth, type ServerHealth } from '../vault/platform/server-health';
+import { fetchServerHealth, type ServerHealth } from '../vault';
 
 /**
  * Keeps its host informed of the key server's health: checks when the host connects and again

@@ -1,7 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { SyncStatus } from '../vault/sync/sync-engine';
-import { SYNC_CHANGED } from '../vault/state';
-import type { VaultControllerLike } from './vault-controller-like';
+import { SYNC_CHANGED, type SyncStatus, type Vault } from '../vault';
 
 /**
  * A run shorter than this never shows "Syncing…": every save starts one, and a line that
@@ -23,15 +21,15 @@ export interface SyncStatusOptions {
 export class SyncStatusController implements ReactiveController {
   shown: SyncStatus | undefined;
   readonly #host: ReactiveControllerHost;
-  readonly #vault: () => VaultControllerLike | undefined;
+  readonly #vault: () => Vault | undefined;
   readonly #options: SyncStatusOptions;
-  #listeningTo: VaultControllerLike | undefined;
+  #listeningTo: Vault | undefined;
   #latest: SyncStatus | undefined;
   #asked = false;
   #showSyncingTimer: ReturnType<typeof setTimeout> | undefined;
   #clockTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(host: ReactiveControllerHost, vault: () => VaultControllerLike | undefined, options: SyncStatusOptions = {}) {
+  constructor(host: ReactiveControllerHost, vault: () => Vault | undefined, options: SyncStatusOptions = {}) {
     this.#host = host;
     this.#vault = vault;
     this.#options = options;
@@ -66,7 +64,7 @@ export class SyncStatusController implements ReactiveController {
     if (!vault || this.running) return;
     this.#asked = true;
     try {
-      await vault.syncNow();
+      await vault.sync.now();
     } finally {
       this.#asked = false;
     }
@@ -76,12 +74,12 @@ export class SyncStatusController implements ReactiveController {
     this.#listeningTo?.removeEventListener(SYNC_CHANGED, this.#onSyncChanged);
     this.#listeningTo = this.#vault();
     this.#listeningTo?.addEventListener(SYNC_CHANGED, this.#onSyncChanged);
-    this.#latest = this.#listeningTo?.syncStatus;
+    this.#latest = this.#listeningTo?.sync.status;
     this.#show(this.#latest);
   }
 
   readonly #onSyncChanged = (): void => {
-    const next = this.#listeningTo?.syncStatus;
+    const next = this.#listeningTo?.sync.status;
     this.#latest = next;
     const quietStart = next?.phase === 'syncing' && !next.progress && !this.#asked && this.shown?.phase !== 'syncing';
     if (!quietStart) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SyncStatus } from '../vault/sync/sync-engine';
+import type { SyncStatus } from '../vault';
 import { describeLockedSync, describeSync, formatAgo } from './sync-text';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);

@@ -3,7 +3,7 @@
  * the wording is tested without a browser. English only, like the rest of the app; numbers are
  * grouped the English way ("1,200").
  */
-import type { SyncStatus } from '../vault/sync/sync-engine';
+import type { SyncStatus } from '../vault';
 import { describeSyncFailure } from './failure-messages';
 
 /** How the line looks: all saved, working, waiting for something, or stopped by a problem. */

@@ -1,11 +1,10 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { STATE_CHANGED, type VaultState } from '../vault/state';
-import type { VaultControllerLike } from './vault-controller-like';
+import { STATE_CHANGED, type Vault, type VaultState } from '../vault';
 
 const LOADING: VaultState = { kind: 'loading' };
 
 /** Vaults already started: `start()` runs once per controller, however often the shell re-renders. */
-const started = new WeakSet<VaultControllerLike>();
+const started = new WeakSet<Vault>();
 
 /**
  * Follows the vault controller's state for the app shell: re-renders the host on every
@@ -15,7 +14,7 @@ const started = new WeakSet<VaultControllerLike>();
 export class VaultStateController implements ReactiveController {
   startFailed = false;
   readonly #host: ReactiveControllerHost;
-  #vault: VaultControllerLike | undefined;
+  #vault: Vault | undefined;
   #connected = false;
 
   constructor(host: ReactiveControllerHost) {
@@ -28,7 +27,7 @@ export class VaultStateController implements ReactiveController {
   }
 
   /** Follows `vault` from now on (the shell calls this whenever its services change). */
-  observe(vault: VaultControllerLike | undefined): void {
+  observe(vault: Vault | undefined): void {
     if (vault === this.#vault) return;
     if (this.#connected) this.#vault?.removeEventListener(STATE_CHANGED, this.#onStateChanged);
     this.#vault = vault;
@@ -58,7 +57,7 @@ export class VaultStateController implements ReactiveController {
     this.#host.requestUpdate();
   }
 
-  #start(vault: VaultControllerLike): void {
+  #start(vault: Vault): void {
     started.add(vault);
     this.startFailed = false;
     this.#host.requestUpdate();

@@ -9,7 +9,7 @@ import type { KeyServer } from './platform/key-server';
 import type { LocalStore } from './platform/local-store';
 import type { PasskeyPort } from './platform/passkeys';
 
-export interface VaultControllerDeps {
+export interface VaultDeps {
   readonly argon2: DeriveArgon2;
   /** Argon2 parameters for new PIN wraps; weaker stored wraps are raised to these at the next PIN unlock. Default DEFAULT_ARGON2_PARAMS. */
   readonly argon2Params?: Argon2Params;

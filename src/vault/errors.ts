@@ -1,55 +1,141 @@
 /**
- * The one error the vault controller throws on purpose (besides the platform's AbortError when a
- * caller's signal aborts). `code` is stable and the UI branches on it; `message` is written for
- * the user and never contains a PIN, a key, a PRF output or a record value.
+ * The vault SDK's one error family. Everything the SDK throws on purpose is a `VaultError` (besides
+ * the platform's AbortError when a caller's signal aborts): branch on `code`, which comes from one
+ * exhaustive union, never on `message`. Messages are for developers and never contain a PIN, a key,
+ * a PRF output or a record value; user-facing wording belongs to the app (src/ui/failure-messages.ts
+ * is Keyhold's, keyed by `VaultErrorCode` so the compiler sees a code without words).
+ *
+ * Layer subclasses narrow `code` where a caller wants to know which layer failed:
+ * `VaultCryptoError` (the key hierarchy and the Argon2 bridge) and `KeyServerError` (the HTTP
+ * client, carrying the server's own code as `serverCode`).
+ *
+ * This module is a leaf: it imports nothing of the vault, so every layer may import it.
  */
-import type { VaultFailureCode } from './state';
-import { KeyServerError } from './platform/key-server';
+import type { ErrorCode, RecordEnvelopeWire } from '../../protocol/errors';
 
-/**
- * The contract's codes plus two the UI does not render yet (vault-state.ts's union is exhaustive
- * in the UI's message table, so adding them there needs a UI change at the same time):
- * - `locked`: a record call while the vault is locked, or one the vault locked under;
- * - `record_invalid`: a record that breaks the limits (title required, ≤ 200 / ≤ 10 000 chars).
- * The UI maps codes it does not know to its generic failure.
- */
-export type ControllerFailureCode = VaultFailureCode;
+/** What a failure means to the person using the app; every SDK entry point throws one of these. */
+export type VaultFailureCode =
+  /** The PIN did not open this device's vault. */
+  | 'wrong_pin'
+  /** A wait after wrong PINs is running (`retryAt`). */
+  | 'throttled'
+  /** A new PIN that the PIN policy refuses (too common or too short). */
+  | 'pin_rejected'
+  /** The two entries of a new PIN differ. */
+  | 'pin_mismatch'
+  | 'username_taken'
+  | 'username_invalid'
+  /** The passkey prompt was dismissed or timed out. */
+  | 'passkey_cancelled'
+  /** The passkey ceremony failed (no screen lock, refused by the server, …). */
+  | 'passkey_failed'
+  /** This passkey cannot open the vault (no PRF, or no wrap for it). */
+  | 'prf_unavailable'
+  /** The key server did not answer: a situation, not an error (the vault works offline). */
+  | 'offline'
+  /** The key server answered with a failure the SDK has no better word for. */
+  | 'server_error'
+  | 'not_found'
+  /** A call that needs the vault open while it is locked, or one the vault locked under. */
+  | 'locked'
+  /** A record that breaks the limits (title required, field lengths). */
+  | 'record_invalid'
+  /** PIN recovery: the PIN (or username) did not match; carries `guessesLeft`. */
+  | 'recovery_pin_wrong'
+  /** PIN recovery's allowance is spent: another route and a new PIN are needed. */
+  | 'recovery_pin_locked'
+  /** The account has no key bundle backup to recover into. */
+  | 'recovery_unavailable'
+  /** An authenticator-app code that is wrong or already used. */
+  | 'totp_invalid'
+  /** Too many wrong authenticator-app codes: wait (or sign in with a passkey). */
+  | 'totp_locked';
 
-const DEFAULT_MESSAGES: Record<ControllerFailureCode, string> = {
-  wrong_pin: 'Wrong PIN.',
-  throttled: 'Too many wrong PINs. Wait, then try again.',
-  pin_rejected: 'This PIN is too easy to guess. Choose another.',
-  pin_mismatch: 'The two PINs do not match.',
-  username_taken: 'That username is taken.',
-  username_invalid: 'Use 3 to 32 characters: lowercase letters, digits, dot, underscore or hyphen.',
-  passkey_cancelled: 'The passkey request was cancelled or timed out.',
-  passkey_failed: 'The passkey could not be used.',
-  prf_unavailable: 'This passkey cannot open the vault on this device.',
-  offline: 'Keyhold cannot reach its server.',
-  server_error: 'The server had a problem. Try again in a moment.',
-  not_found: 'This item does not exist.',
-  locked: 'The vault is locked.',
-  record_invalid: 'This item cannot be saved as it is.',
-  recovery_pin_wrong: 'Wrong username or PIN.',
-  recovery_pin_locked: 'PIN recovery is locked after too many wrong PINs.',
-  recovery_unavailable: 'This account has no backup to recover.',
-  totp_invalid: 'That code is not valid. Wait for the next one and try again.',
-  totp_locked: 'Too many wrong codes. Try again later.',
-};
+/** Failures of the key hierarchy and the Argon2 bridge (crypto/, platform/argon2-client.ts). */
+export type VaultCryptoErrorCode =
+  /** An AES-GCM or RSA-OAEP open failed: wrong key, wrong context, or any tampered byte. */
+  | 'decrypt_failed'
+  /** The PIN did not open the local wrap of the root secret. */
+  | 'wrong_pin'
+  /** The PRF output did not open the wrap of that credential, or the record has no such wrap. */
+  | 'prf_unlock_failed'
+  /** Argon2 parameters below the enforced minimums (downgrade protection). */
+  | 'kdf_too_weak'
+  /** Argon2 parameters that are not integers, above the ceilings, or of another tag length. */
+  | 'kdf_params_invalid'
+  /** The injected Argon2 function returned something other than a 32-byte tag. */
+  | 'kdf_failed'
+  /** A new PIN that the PIN policy refuses (the UI checks first; this is the backstop). */
+  | 'pin_rejected'
+  /** An AAD context with an empty or ill-formed field. */
+  | 'invalid_context'
+  /** A stored or received blob, record or key input that is not in the expected format. */
+  | 'malformed_blob'
+  /** An authenticated plaintext that is not the JSON shape its kind requires. */
+  | 'malformed_plaintext'
+  /** libargon2 refused the parameters or ran out of memory. */
+  | 'argon2_failed'
+  /** The Argon2 worker failed to load or died while hashing. */
+  | 'argon2_worker_failed';
 
-export class VaultFailure extends Error {
-  override readonly name = 'VaultFailure';
-  readonly code: ControllerFailureCode;
+/** Every code a `VaultError` can carry. */
+export type VaultErrorCode = VaultFailureCode | VaultCryptoErrorCode;
+
+export interface VaultErrorOptions extends ErrorOptions {
   /** Epoch ms before which no PIN attempt is accepted (`throttled`, and `wrong_pin` once a wait starts). */
-  readonly retryAt?: number;
+  readonly retryAt?: number | null;
   /** PIN recovery guesses left on the server (`recovery_pin_wrong`). */
   readonly guessesLeft?: number;
+}
 
-  constructor(code: ControllerFailureCode, message = DEFAULT_MESSAGES[code], options: ErrorOptions & { retryAt?: number | null; guessesLeft?: number } = {}) {
+export class VaultError extends Error {
+  override readonly name: string = 'VaultError';
+  readonly code: VaultErrorCode;
+  readonly retryAt?: number;
+  readonly guessesLeft?: number;
+
+  constructor(code: VaultErrorCode, message = `Vault error: ${code}`, options: VaultErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     if (typeof options.retryAt === 'number') this.retryAt = options.retryAt;
     if (typeof options.guessesLeft === 'number') this.guessesLeft = options.guessesLeft;
+  }
+}
+
+/** A failure of the key hierarchy or the Argon2 bridge; messages never name a secret or which part of a ciphertext failed. */
+export class VaultCryptoError extends VaultError {
+  override readonly name = 'VaultCryptoError';
+  declare readonly code: VaultCryptoErrorCode;
+
+  constructor(code: VaultCryptoErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** What the server's failure body carried besides its code (protocol/errors.ts `ErrorBody`). */
+export interface KeyServerErrorDetails {
+  currentVersion?: number;
+  retryAfterSeconds?: number;
+  guessesLeft?: number;
+  current?: RecordEnvelopeWire | null;
+}
+
+/**
+ * A failure the key server reported, with its stable wire code in `serverCode`, or `network` when
+ * no answer came back at all. As a `VaultError` it reads `offline` (no answer) or `server_error`;
+ * entry points that know better map it with `failureFromServer`.
+ */
+export class KeyServerError extends VaultError {
+  override readonly name = 'KeyServerError';
+  declare readonly code: 'offline' | 'server_error';
+
+  constructor(
+    readonly serverCode: ErrorCode | 'network' | 'bad_response',
+    readonly status: number,
+    message: string,
+    readonly details: KeyServerErrorDetails = {},
+  ) {
+    super(serverCode === 'network' ? 'offline' : 'server_error', message);
   }
 }
 
@@ -60,38 +146,37 @@ export function rethrowIfAborted(error: unknown, signal: AbortSignal | undefined
 }
 
 /**
- * Turns a key server failure into the code the UI explains. `network` is `offline`: Keyhold works
- * without its server, so that is a situation, not an error. The server's own message is not
- * passed on (STYLE habit 2: a client never shows a raw message).
+ * Turns a key server failure into the code the app explains. `network` is `offline`: the vault
+ * works without its server, so that is a situation, not an error. The server's own message is not
+ * passed on: a client never shows a raw message.
  */
-export function failureFromServer(error: unknown, signal?: AbortSignal, overrides: Partial<Record<string, ControllerFailureCode>> = {}): unknown {
+export function failureFromServer(error: unknown, signal?: AbortSignal, overrides: Partial<Record<string, VaultFailureCode>> = {}): unknown {
   rethrowIfAborted(error, signal);
-  if (error instanceof VaultFailure) return error;
   if (!(error instanceof KeyServerError)) return error;
-  const mapped = overrides[error.code];
-  if (mapped) return new VaultFailure(mapped, undefined, { cause: error });
-  switch (error.code) {
+  const mapped = overrides[error.serverCode];
+  if (mapped) return new VaultError(mapped, undefined, { cause: error });
+  switch (error.serverCode) {
     case 'network':
-      return new VaultFailure('offline', undefined, { cause: error });
+      return new VaultError('offline', undefined, { cause: error });
     case 'username_taken':
-      return new VaultFailure('username_taken', undefined, { cause: error });
+      return new VaultError('username_taken', undefined, { cause: error });
     case 'pin_recovery_failed':
-      return new VaultFailure('recovery_pin_wrong', undefined, { cause: error, guessesLeft: error.details.guessesLeft });
+      return new VaultError('recovery_pin_wrong', undefined, { cause: error, ...(error.details.guessesLeft === undefined ? {} : { guessesLeft: error.details.guessesLeft }) });
     case 'totp_invalid':
     case 'totp_replayed':
-      return new VaultFailure('totp_invalid', undefined, { cause: error });
+      return new VaultError('totp_invalid', undefined, { cause: error });
     case 'totp_throttled':
     case 'totp_locked':
-      return new VaultFailure('totp_locked', undefined, { cause: error });
+      return new VaultError('totp_locked', undefined, { cause: error });
     case 'pin_recovery_locked':
-      return new VaultFailure('recovery_pin_locked', undefined, { cause: error });
+      return new VaultError('recovery_pin_locked', undefined, { cause: error });
     case 'webauthn_failed':
     case 'challenge_invalid':
     case 'challenge_expired':
     case 'signin_failed':
     case 'counter_regression':
-      return new VaultFailure('passkey_failed', undefined, { cause: error });
+      return new VaultError('passkey_failed', undefined, { cause: error });
     default:
-      return new VaultFailure('server_error', undefined, { cause: error });
+      return new VaultError('server_error', undefined, { cause: error });
   }
 }

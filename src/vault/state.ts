@@ -1,8 +1,8 @@
 /**
- * The contract between the vault controller (src/vault/vault-controller.ts) and the UI
- * (src/ui/). The UI renders `VaultController.state` and calls its methods; it never touches
- * keys, IndexedDB or the key server itself. Decrypted values leave the controller only as the
- * return values of `readRecord` / `listRecords`, and locking makes the UI drop them.
+ * The values an app renders: the vault's state, records as the SDK hands them out, and the events
+ * the vault dispatches. An app never touches keys, IndexedDB or the key server itself; decrypted
+ * values leave the SDK only as the return values of `vault.records.read` / `list` (and the quick
+ * view's items), and an app drops them when the vault locks.
  */
 
 export type RecordKind = 'login' | 'note';
@@ -96,39 +96,13 @@ export interface RecoverOptions {
 
 export type LockReason = 'button' | 'idle' | 'hidden' | 'pin-changed';
 
-/** Stable codes of failures the UI explains to the user. */
-export type VaultFailureCode =
-  | 'wrong_pin'
-  | 'throttled'
-  | 'pin_rejected'
-  | 'pin_mismatch'
-  | 'username_taken'
-  | 'username_invalid'
-  | 'passkey_cancelled'
-  | 'passkey_failed'
-  | 'prf_unavailable'
-  | 'offline'
-  | 'server_error'
-  | 'not_found'
-  /** A record call while locked, or the vault locked during the call. */
-  | 'locked'
-  /** A record's title or fields broke the limits. */
-  | 'record_invalid'
-  /** PIN recovery: the PIN (or username) did not match; the failure carries `guessesLeft`. */
-  | 'recovery_pin_wrong'
-  /** PIN recovery is locked (allowance spent): another route and a new PIN are needed. */
-  | 'recovery_pin_locked'
-  /** The account has no key bundle backup to recover into. */
-  | 'recovery_unavailable'
-  /** An authenticator-app code that is wrong or already used. */
-  | 'totp_invalid'
-  /** Too many wrong authenticator-app codes: wait (or sign in with a passkey). */
-  | 'totp_locked';
-
-/** Events the controller dispatches (plain `Event`s; read `controller.state` / `syncStatus` after them). */
+/** Events the vault dispatches (plain `Event`s; read `vault.state` / `vault.sync.status` after them). */
 export const STATE_CHANGED = 'state-changed';
 export const RECORDS_CHANGED = 'records-changed';
-/** The items shown without the PIN, or which records are marked, changed: reload `quickViewItems()`. */
+/** The items shown without the PIN, or which records are marked, changed: reload `vault.quickView.items()`. */
 export const QUICK_VIEW_CHANGED = 'quick-view-changed';
-/** The sync status changed: read `controller.syncStatus`. */
+/** The sync status changed: read `vault.sync.status`. */
 export const SYNC_CHANGED = 'sync-changed';
+
+/** One member of the state union, e.g. `StateOf<'locked'>`. */
+export type StateOf<K extends VaultState['kind']> = Extract<VaultState, { kind: K }>;

@@ -1,6 +1,6 @@
 /// <reference types="node" />
 /**
- * TESTS ONLY (imported by src/vault/*.test.ts, never by the app). A world for VaultController
+ * TESTS ONLY (imported by src/vault/*.test.ts, never by the app). A world for Vault
  * tests: a real key server on SQLite in process (test/helpers/harness.ts), reached through
  * KeyServer with a fetch that behaves like a same-origin browser fetch (Origin header, cookie
  * jar); the browser passkey port over a software authenticator with PRF; a manual clock and
@@ -16,8 +16,8 @@ import { fakeArgon2ForHierarchyTests } from './fake-argon2';
 import { KeyServer } from '../../src/vault/platform/key-server';
 import { LocalStore } from '../../src/vault/platform/local-store';
 import { createBrowserPasskeys, type WebAuthnCeremonies } from '../../src/vault/platform/passkeys';
-import { VaultController } from '../../src/vault/vault-controller';
-import type { VaultControllerDeps } from '../../src/vault/deps';
+import { Vault } from '../../src/vault';
+import type { VaultDeps } from '../../src/vault/deps';
 
 // test/global-setup.ts declares this for the server's tsconfig; this program does not include it.
 declare module 'vitest' {
@@ -164,7 +164,7 @@ let databases = 0;
 export interface OtherDevice {
   readonly network: Network;
   readonly store: LocalStore;
-  controller(overrides?: Partial<VaultControllerDeps>): VaultController;
+  controller(overrides?: Partial<VaultDeps>): Vault;
 }
 
 export interface VaultWorld {
@@ -175,7 +175,7 @@ export interface VaultWorld {
   readonly ceremonies: Ceremonies;
   readonly storage: { persisted: boolean; granted: boolean };
   /** A new controller (a page load) on `store`, by default the world's database. */
-  controller(store?: LocalStore, overrides?: Partial<VaultControllerDeps>): VaultController;
+  controller(store?: LocalStore, overrides?: Partial<VaultDeps>): Vault;
   /** A second handle on the world's database, as a reloaded page would open it. */
   reopenStore(): LocalStore;
   readonly store: LocalStore;
@@ -202,7 +202,7 @@ export async function startVaultWorld(env: Record<string, string> = {}): Promise
     return store;
   };
   const store = open();
-  const deps = (onStore: LocalStore, net: Network, keys: KeyServer, deviceName: string, overrides: Partial<VaultControllerDeps>): VaultControllerDeps => ({
+  const deps = (onStore: LocalStore, net: Network, keys: KeyServer, deviceName: string, overrides: Partial<VaultDeps>): VaultDeps => ({
     argon2: fakeArgon2ForHierarchyTests,
     server: keys,
     store: onStore,
@@ -228,13 +228,13 @@ export async function startVaultWorld(env: Record<string, string> = {}): Promise
     storage,
     store,
     reopenStore: open,
-    controller: (onStore = store, overrides = {}) => new VaultController(deps(onStore, network, keyServer, 'Test phone', overrides)),
+    controller: (onStore = store, overrides = {}) => new Vault(deps(onStore, network, keyServer, 'Test phone', overrides)),
     otherDevice(deviceName = 'Test tablet') {
       const net: Network = { offline: false, failing: null, hang: false, cookie: undefined, requests: [], bodies: [] };
       const keys = new KeyServer('', browserFetch(server, net));
       const own = new LocalStore(`${name}-${++databases}`);
       stores.push(own);
-      return { network: net, store: own, controller: (overrides = {}) => new VaultController(deps(own, net, keys, deviceName, overrides)) };
+      return { network: net, store: own, controller: (overrides = {}) => new Vault(deps(own, net, keys, deviceName, overrides)) };
     },
     async close() {
       for (const s of stores) s.close();
@@ -244,15 +244,15 @@ export async function startVaultWorld(env: Record<string, string> = {}): Promise
 }
 
 /** Onboarding as the UI drives it: start, create the account, choose the PIN. */
-export async function onboard(world: VaultWorld, username = 'alice', pin = PIN): Promise<VaultController> {
+export async function onboard(world: VaultWorld, username = 'alice', pin = PIN): Promise<Vault> {
   const controller = world.controller();
   await controller.start();
-  await controller.createAccount(username);
-  await controller.choosePin(pin, pin);
+  await controller.onboarding.createAccount(username);
+  await controller.onboarding.choosePin(pin, pin);
   return controller;
 }
 
-/** The code of a rejected promise's VaultFailure (or the error itself), for `expect(...).resolves`. */
+/** The code of a rejected promise's VaultError (or the error itself), for `expect(...).resolves`. */
 export const failureOf = (promise: Promise<unknown>): Promise<unknown> =>
   promise.then(
     () => 'resolved',

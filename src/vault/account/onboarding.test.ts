@@ -9,7 +9,7 @@ import { PIN, dumpServerDb, failureOf, onboard, startVaultWorld, type VaultWorld
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
-describe('VaultController: onboarding', () => {
+describe('Vault: onboarding', () => {
   let world: VaultWorld;
   beforeEach(async () => {
     world = await startVaultWorld();
@@ -24,10 +24,10 @@ describe('VaultController: onboarding', () => {
 
     await controller.start();
     expect(controller.state).toEqual({ kind: 'welcome', online: true });
-    await controller.createAccount('  Alice ');
+    await controller.onboarding.createAccount('  Alice ');
     expect(controller.state).toEqual({ kind: 'choose-pin', username: 'alice', prfAvailable: true });
     const phases: string[] = [];
-    await controller.choosePin(PIN, PIN, (phase) => phases.push(phase));
+    await controller.onboarding.choosePin(PIN, PIN, (phase) => phases.push(phase));
 
     expect(controller.state).toMatchObject({ kind: 'unlocked', username: 'alice', prfUnlock: true });
     expect(phases).toEqual(['deriving', 'unwrapping', 'done']);
@@ -39,7 +39,7 @@ describe('VaultController: onboarding', () => {
     const controller = world.controller();
     await controller.start();
     expect(controller.state).toEqual({ kind: 'welcome', online: false });
-    await expect(failureOf(controller.createAccount('alice'))).resolves.toMatchObject({ code: 'offline' });
+    await expect(failureOf(controller.onboarding.createAccount('alice'))).resolves.toMatchObject({ code: 'offline' });
   });
 
   it('refuses an invalid or taken username before any passkey prompt', async () => {
@@ -49,9 +49,9 @@ describe('VaultController: onboarding', () => {
     const fresh = world.controller(otherDevice);
     await fresh.start();
     const prompts = world.ceremonies.saltsWereBytes.length;
-    await expect(failureOf(fresh.createAccount('a'))).resolves.toMatchObject({ code: 'username_invalid' });
-    await expect(failureOf(fresh.createAccount('has space'))).resolves.toMatchObject({ code: 'username_invalid' });
-    await expect(failureOf(fresh.createAccount('alice'))).resolves.toMatchObject({ code: 'username_taken' });
+    await expect(failureOf(fresh.onboarding.createAccount('a'))).resolves.toMatchObject({ code: 'username_invalid' });
+    await expect(failureOf(fresh.onboarding.createAccount('has space'))).resolves.toMatchObject({ code: 'username_invalid' });
+    await expect(failureOf(fresh.onboarding.createAccount('alice'))).resolves.toMatchObject({ code: 'username_taken' });
     expect(world.ceremonies.saltsWereBytes.length).toBe(prompts);
     otherDevice.close();
   });
@@ -60,21 +60,21 @@ describe('VaultController: onboarding', () => {
     const controller = world.controller();
     await controller.start();
     world.ceremonies.cancel = true;
-    await expect(failureOf(controller.createAccount('alice'))).resolves.toMatchObject({ code: 'passkey_cancelled' });
+    await expect(failureOf(controller.onboarding.createAccount('alice'))).resolves.toMatchObject({ code: 'passkey_cancelled' });
     expect(controller.state.kind).toBe('welcome');
   });
 
   it('checks the PIN twice and against the policy before deriving anything', async () => {
     const controller = world.controller();
     await controller.start();
-    await controller.createAccount('alice');
-    await expect(failureOf(controller.choosePin(PIN, '583921'))).resolves.toMatchObject({ code: 'pin_mismatch' });
-    const rejected = controller.choosePin('123456', '123456');
+    await controller.onboarding.createAccount('alice');
+    await expect(failureOf(controller.onboarding.choosePin(PIN, '583921'))).resolves.toMatchObject({ code: 'pin_mismatch' });
+    const rejected = controller.onboarding.choosePin('123456', '123456');
     await expect(rejected).rejects.toMatchObject({ code: 'pin_rejected' });
     await expect(rejected).rejects.toThrow(/counts up or down/);
     expect(controller.state.kind).toBe('choose-pin');
     // Still possible after the refusals: the PRF output was kept for the real choice.
-    await controller.choosePin(PIN, PIN);
+    await controller.onboarding.choosePin(PIN, PIN);
     expect(controller.state).toMatchObject({ kind: 'unlocked', prfUnlock: true });
   });
 
@@ -135,15 +135,15 @@ describe('VaultController: onboarding', () => {
   it('retries a failed upload after the network returns, continuing from what the server already has', async () => {
     const controller = world.controller();
     await controller.start();
-    await controller.createAccount('alice');
+    await controller.onboarding.createAccount('alice');
     // The key bundle and wrap_prf reach the server; the device registration does not.
     world.network.failing = /^POST \/api\/devices$/;
-    await expect(failureOf(controller.choosePin(PIN, PIN))).resolves.toMatchObject({ code: 'offline' });
+    await expect(failureOf(controller.onboarding.choosePin(PIN, PIN))).resolves.toMatchObject({ code: 'offline' });
     expect(controller.state.kind).toBe('choose-pin');
     expect(await world.store.readVault()).toBeUndefined();
 
     world.network.failing = null;
-    await controller.choosePin(PIN, PIN);
+    await controller.onboarding.choosePin(PIN, PIN);
     expect(controller.state.kind).toBe('unlocked');
     const { db } = world.server.store;
     expect(await db.selectFrom('devices').selectAll().execute()).toHaveLength(1);
@@ -156,9 +156,9 @@ describe('VaultController: onboarding', () => {
   it('signs in again with the passkey when the registration session has ended', async () => {
     const controller = world.controller();
     await controller.start();
-    await controller.createAccount('alice');
+    await controller.onboarding.createAccount('alice');
     await world.server.store.db.deleteFrom('sessions').execute();
-    await controller.choosePin(PIN, PIN);
+    await controller.onboarding.choosePin(PIN, PIN);
     expect(controller.state.kind).toBe('unlocked');
     expect(world.network.requests).toContain('POST /api/passkeys/signin/verify');
   });
@@ -166,26 +166,26 @@ describe('VaultController: onboarding', () => {
   it('reports storage persistence', async () => {
     const controller = world.controller();
     await controller.start();
-    expect(controller.persistence).toBe('not-granted');
-    await expect(controller.requestPersistence()).resolves.toBe('granted');
-    expect(controller.persistence).toBe('granted');
+    expect(controller.settings.persistence).toBe('not-granted');
+    await expect(controller.settings.requestPersistence()).resolves.toBe('granted');
+    expect(controller.settings.persistence).toBe('granted');
 
     const unsupported = world.controller(undefined, { storage: null });
     await unsupported.start();
-    expect(unsupported.persistence).toBe('unsupported');
-    await expect(unsupported.requestPersistence()).resolves.toBe('unsupported');
+    expect(unsupported.settings.persistence).toBe('unsupported');
+    await expect(unsupported.settings.requestPersistence()).resolves.toBe('unsupported');
   });
 });
 
-describe('VaultController: overlapping PIN choices', () => {
+describe('Vault: overlapping PIN choices', () => {
   it('runs them one after the other, so the server keeps the bundle of the vault that was stored', async () => {
     const world = await startVaultWorld();
     try {
       const controller = world.controller();
       await controller.start();
-      await controller.createAccount('alice');
-      const first = controller.choosePin(PIN, PIN);
-      const second = controller.choosePin(PIN, PIN);
+      await controller.onboarding.createAccount('alice');
+      const first = controller.onboarding.choosePin(PIN, PIN);
+      const second = controller.onboarding.choosePin(PIN, PIN);
       await first;
       await expect(failureOf(second)).resolves.toMatchObject({ code: 'not_found' });
       const local = await world.store.readVault();

@@ -5,10 +5,11 @@
  */
 import { PRF_OUTPUT_BYTES, USERNAME_PATTERN } from '../../../protocol/constants';
 import { addPrfWrap, type LocalVaultRecord, type UnlockedVault } from '../crypto';
-import { KeyServerError, type KeyServer } from '../platform/key-server';
+import { type KeyServer } from '../platform/key-server';
+import { KeyServerError } from '../errors';
 import type { StoredPasskey, StoredVault } from '../platform/local-store';
 import type { PasskeyPort, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '../platform/passkeys';
-import { VaultFailure, failureFromServer } from '../errors';
+import { VaultError, failureFromServer } from '../errors';
 
 /** An account whose passkey exists, waiting for its PIN. Lives in memory only. */
 export interface PendingAccount {
@@ -25,7 +26,7 @@ export interface PendingAccount {
 /** The username as the server stores it (trimmed, lower case), or `username_invalid`. */
 export function normalizeUsername(raw: string): string {
   const username = raw.trim().toLowerCase();
-  if (!USERNAME_PATTERN.test(username)) throw new VaultFailure('username_invalid');
+  if (!USERNAME_PATTERN.test(username)) throw new VaultError('username_invalid');
   return username;
 }
 
@@ -65,14 +66,14 @@ export async function registerAccount(server: KeyServer, passkeys: PasskeyPort, 
 }
 
 const isSessionGone = (error: unknown) =>
-  error instanceof KeyServerError && (error.code === 'unauthenticated' || error.code === 'session_expired');
+  error instanceof KeyServerError && (error.serverCode === 'unauthenticated' || error.serverCode === 'session_expired');
 
 /** A compare-and-set write; a lost answer to our own earlier write shows up as stale_version and is retried at the current version. */
 async function putVersioned(write: (expectedVersion: number) => Promise<{ version: number }>, expectedVersion: number): Promise<number> {
   try {
     return (await write(expectedVersion)).version;
   } catch (error) {
-    const current = error instanceof KeyServerError && error.code === 'stale_version' ? error.details.currentVersion : undefined;
+    const current = error instanceof KeyServerError && error.serverCode === 'stale_version' ? error.details.currentVersion : undefined;
     if (current === undefined) throw error;
     return (await write(current)).version;
   }

@@ -5,7 +5,7 @@ import { AUDIT_PAGE_DEFAULT } from '../../../protocol/constants';
 import { currentCode } from '../../../test/helpers/recovery';
 import { failureOf, onboard, startVaultWorld, type VaultWorld } from '../../../test/helpers/vault-world';
 
-describe('VaultController: recovery settings and activity', () => {
+describe('Vault: recovery settings and activity', () => {
   let world: VaultWorld;
   beforeEach(async () => {
     world = await startVaultWorld();
@@ -16,15 +16,15 @@ describe('VaultController: recovery settings and activity', () => {
 
   async function withTotp() {
     const a = await onboard(world);
-    await a.pinRecoverySettled();
-    const enrollment = await a.startTotpEnrollment();
-    await a.finishTotpEnrollment(enrollment.enrollmentId, await currentCode(world.server, enrollment.secret));
+    await a.account.pinRecoverySettled();
+    const enrollment = await a.account.startTotpEnrollment();
+    await a.account.finishTotpEnrollment(enrollment.enrollmentId, await currentCode(world.server, enrollment.secret));
     return a;
   }
 
   it('reports PIN recovery active with its guesses, the authenticator app enrolled, and this device\'s PRF passkey', async () => {
     const a = await withTotp();
-    const status = await a.recoveryStatus();
+    const status = await a.account.recoveryRoutes();
     expect(status.pin).toMatchObject({ active: true });
     expect(status.pin.guessesLeft).toBeGreaterThan(0);
     expect(status.totp).toMatchObject({ enrolled: true, locked: false });
@@ -34,7 +34,7 @@ describe('VaultController: recovery settings and activity', () => {
   it('signs the device in first when there is no session', async () => {
     const a = await onboard(world);
     world.network.cookie = undefined;
-    const status = await a.recoveryStatus();
+    const status = await a.account.recoveryRoutes();
     expect(status.totp.enrolled).toBe(false);
     expect(world.network.requests).toContain('POST /api/devices/signin');
   });
@@ -43,31 +43,31 @@ describe('VaultController: recovery settings and activity', () => {
     const a = await withTotp();
     world.network.cookie = undefined;
     const before = world.network.requests.length;
-    await a.turnOffRecoveryRoute('totp');
+    await a.account.turnOffRecoveryRoute('totp');
     const made = world.network.requests.slice(before);
     expect(made.indexOf('POST /api/passkeys/signin/verify')).toBeGreaterThanOrEqual(0);
     expect(made.indexOf('POST /api/passkeys/signin/verify')).toBeLessThan(made.indexOf('DELETE /api/recovery/totp'));
-    expect((await a.recoveryStatus()).totp.enrolled).toBe(false);
+    expect((await a.account.recoveryRoutes()).totp.enrolled).toBe(false);
   });
 
   it('turns PIN recovery off', async () => {
     const a = await withTotp();
-    await a.turnOffRecoveryRoute('pin');
-    expect((await a.recoveryStatus()).pin.active).toBe(false);
+    await a.account.turnOffRecoveryRoute('pin');
+    expect((await a.account.recoveryRoutes()).pin.active).toBe(false);
   });
 
   it('keeps the route when the passkey prompt is cancelled', async () => {
     const a = await withTotp();
     world.ceremonies.cancel = true;
-    await expect(failureOf(a.turnOffRecoveryRoute('totp'))).resolves.toMatchObject({ code: 'passkey_cancelled' });
+    await expect(failureOf(a.account.turnOffRecoveryRoute('totp'))).resolves.toMatchObject({ code: 'passkey_cancelled' });
     world.ceremonies.cancel = false;
-    expect((await a.recoveryStatus()).totp.enrolled).toBe(true);
+    expect((await a.account.recoveryRoutes()).totp.enrolled).toBe(true);
   });
 
   it('lists audit events newest first and pages with nextBefore', async () => {
     const a = await withTotp();
-    await a.turnOffRecoveryRoute('totp');
-    const first = await a.auditLog();
+    await a.account.turnOffRecoveryRoute('totp');
+    const first = await a.account.auditLog();
     const types = first.events.map((e) => e.type);
     expect(types.slice(0, 2)).toEqual(['recovery.totp.removed', 'signin.passkey.success']);
     expect(types).toContain('recovery.totp.enrolled');
@@ -81,12 +81,12 @@ describe('VaultController: recovery settings and activity', () => {
     for (let i = 0; i < AUDIT_PAGE_DEFAULT; i++) {
       world.network.cookie = undefined;
       world.server.clock.now += 60_000; // past the sign-in rate limit
-      await a.recoveryStatus();
+      await a.account.recoveryRoutes();
     }
-    const first = await a.auditLog();
+    const first = await a.account.auditLog();
     expect(first.events).toHaveLength(AUDIT_PAGE_DEFAULT);
     expect(first.nextBefore).not.toBeNull();
-    const older = await a.auditLog(first.nextBefore!);
+    const older = await a.account.auditLog(first.nextBefore!);
     expect(older.events.length).toBeGreaterThan(0);
     expect(Math.max(...older.events.map((e) => e.seq))).toBeLessThan(Math.min(...first.events.map((e) => e.seq)));
     expect(older.events.map((e) => e.type)).toContain('account.created');
@@ -95,9 +95,9 @@ describe('VaultController: recovery settings and activity', () => {
   it('needs the vault unlocked and the server reachable', async () => {
     const a = await onboard(world);
     world.network.offline = true;
-    await expect(failureOf(a.recoveryStatus())).resolves.toMatchObject({ code: 'offline' });
-    await expect(failureOf(a.auditLog())).resolves.toMatchObject({ code: 'offline' });
+    await expect(failureOf(a.account.recoveryRoutes())).resolves.toMatchObject({ code: 'offline' });
+    await expect(failureOf(a.account.auditLog())).resolves.toMatchObject({ code: 'offline' });
     a.lock('button');
-    await expect(failureOf(a.auditLog())).resolves.toMatchObject({ code: 'locked' });
+    await expect(failureOf(a.account.auditLog())).resolves.toMatchObject({ code: 'locked' });
   });
 });

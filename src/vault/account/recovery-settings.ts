@@ -8,7 +8,8 @@
 import type { AuditPageT, RecoveryStatusT } from '../../../protocol/api';
 import type { UnlockedVault } from '../crypto';
 import { openDeviceSession } from './device-session';
-import { KeyServerError, type KeyServer } from '../platform/key-server';
+import { type KeyServer } from '../platform/key-server';
+import { KeyServerError } from '../errors';
 import type { PasskeyPort, PublicKeyCredentialRequestOptionsJSON } from '../platform/passkeys';
 import { failureFromServer } from '../errors';
 
@@ -35,7 +36,7 @@ async function withSession<T>(context: RecoverySettingsContext, call: () => Prom
   try {
     return await call();
   } catch (error) {
-    const gone = error instanceof KeyServerError && ['unauthenticated', 'session_expired'].includes(error.code);
+    const gone = error instanceof KeyServerError && ['unauthenticated', 'session_expired'].includes(error.serverCode);
     if (!gone || !context.origin) throw failureFromServer(error, signal);
     try {
       await openDeviceSession(context.server, context.deviceId, context.unlocked.deviceKey.privateKey, context.origin);

@@ -7,7 +7,8 @@
 import type { TotpEnrollStartedT } from '../../../protocol/api';
 import type { UnlockedVault } from '../crypto';
 import { openDeviceSession } from './device-session';
-import { KeyServerError, type KeyServer } from '../platform/key-server';
+import { type KeyServer } from '../platform/key-server';
+import { KeyServerError } from '../errors';
 import { finishTotpEnrollment, startTotpEnrollment } from '../recovery/totp-escrow';
 import { failureFromServer } from '../errors';
 
@@ -25,7 +26,7 @@ async function withSignedInDevice<T>(context: EnrollContext, call: () => Promise
     return await call();
   } catch (error) {
     // No session, an expired one, or the recovery session a new device starts with: a device sign-in replaces it.
-    const gone = error instanceof KeyServerError && ['unauthenticated', 'session_expired', 'forbidden_scope'].includes(error.code);
+    const gone = error instanceof KeyServerError && ['unauthenticated', 'session_expired', 'forbidden_scope'].includes(error.serverCode);
     if (!gone || !context.origin) throw failureFromServer(error);
     try {
       await openDeviceSession(context.server, context.deviceId, context.unlocked.deviceKey.privateKey, context.origin);

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeBase64Url, encodeBase64Url } from '../../../protocol/base64url';
 import { open, seal, type AeadContext } from './primitives/aead';
 import { utf8 } from './primitives/bytes';
-import { VaultCryptoError } from './errors';
+import { VaultCryptoError } from '../errors';
 import { fromHex } from '../../../test/helpers/fake-argon2';
 import {
   createRootSecret,

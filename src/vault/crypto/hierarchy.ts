@@ -17,7 +17,7 @@ import {
 } from '../../../protocol/constants';
 import { encodeAad, open, seal, type AeadContext } from './primitives/aead';
 import { bufferSource, concatBytes, randomBytes, utf8, wipe } from './primitives/bytes';
-import { VaultCryptoError } from './errors';
+import { VaultCryptoError } from '../errors';
 import { hkdfAesGcmKey, hkdfBytes, importHkdfKeyMaterial } from './primitives/hkdf';
 import type { Kek, KeysKey, RootKeyMaterial, RootSecret, RsaWrappedKey, UserPrivateKey, UserPublicKey, VaultKey, WrappedKey } from './keys';
 

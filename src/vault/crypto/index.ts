@@ -12,7 +12,7 @@ export {
   totpEscrowWrapContext,
   vaultKeyContext,
 } from './primitives/contexts';
-export { VaultCryptoError, type VaultCryptoErrorCode } from './errors';
+export { VaultCryptoError, type VaultCryptoErrorCode } from '../errors';
 export {
   createRootSecret,
   createUserKeyPair,

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { deviceSignInMessage } from '../../../protocol/device-signin';
 import { bufferSource } from './primitives/bytes';
 import { deviceKeyContext, keyBundleContext, vaultKeyContext } from './primitives/contexts';
-import { VaultCryptoError } from './errors';
+import { VaultCryptoError } from '../errors';
 import { createRootSecret, createUserKeyPair, createVaultKey, deriveKeysKey, exportUserPublicKey, unwrapVaultKey, wrapVaultKey } from './hierarchy';
 import {
   createDeviceSigningKey,

@@ -11,7 +11,7 @@
 import { decodeBase64Url, encodeBase64Url } from '../../../protocol/base64url';
 import { open, seal, type AeadContext } from './primitives/aead';
 import { bufferSource, utf8, wipe } from './primitives/bytes';
-import { VaultCryptoError } from './errors';
+import { VaultCryptoError } from '../errors';
 import { exportUserPublicKey, importUserPublicKey, parseRsaWrappedKey, type UserKeyPair } from './hierarchy';
 import type {
   Ciphertext,

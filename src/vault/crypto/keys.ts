@@ -15,7 +15,7 @@ import {
   ARGON2_MIN_MEMORY_KIB,
   ARGON2_MIN_PARALLELISM,
 } from '../../../protocol/constants';
-import { VaultCryptoError } from './errors';
+import { VaultCryptoError } from '../errors';
 
 declare const role: unique symbol;
 /** `T` marked with the role it plays in DESIGN.md's key hierarchy. */

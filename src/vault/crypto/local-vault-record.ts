@@ -5,7 +5,7 @@
 import { isBase64Url } from '../../../protocol/base64url';
 import { ARGON2_SALT_BYTES } from '../../../protocol/constants';
 import { parseGcmBlob } from './primitives/aead';
-import { VaultCryptoError } from './errors';
+import { VaultCryptoError } from '../errors';
 import type { Argon2ParamsFields, Ciphertext, WrappedKey } from './keys';
 
 export interface PrfWrap {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { VaultCryptoError } from './errors';
+import { VaultCryptoError } from '../errors';
 import type { VaultKey } from './keys';
 import { decryptRecord, encryptRecord, parseEncryptedRecord, unwrapDek, type RecordContext } from './records';
 

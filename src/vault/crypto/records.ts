@@ -10,7 +10,7 @@
  */
 import { open, parseGcmBlob, seal, unwrapKeyGcm, wrapKeyGcm, type AeadContext } from './primitives/aead';
 import { utf8, wipe } from './primitives/bytes';
-import { VaultCryptoError } from './errors';
+import { VaultCryptoError } from '../errors';
 import type { Ciphertext, Dek, VaultKey, WrappedKey } from './keys';
 
 /** Where a record belongs; every field is bound into both AADs. `v`: the record's format version. */

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Argon2Client } from '../platform/argon2-client';
-import { VaultCryptoError } from './errors';
+import { VaultCryptoError } from '../errors';
 import { fakeArgon2ForHierarchyTests as argon2 } from '../../../test/helpers/fake-argon2';
 import type { Argon2Params } from './keys';
 import { parseLocalVaultRecord, type LocalVaultRecord } from './local-vault-record';

@@ -14,7 +14,7 @@ import { ARGON2_HASH_LENGTH, ARGON2_SALT_BYTES } from '../../../protocol/constan
 import type { AeadContext } from './primitives/aead';
 import { randomBytes, utf8, wipe } from './primitives/bytes';
 import { deviceKeyContext, keyBundleContext, localWrapContext, prfWrapContext, vaultKeyContext } from './primitives/contexts';
-import { VaultCryptoError } from './errors';
+import { VaultCryptoError } from '../errors';
 import {
   createRootSecret,
   createUserKeyPair,

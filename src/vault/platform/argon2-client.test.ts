@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Argon2Request, Argon2Response } from '../../../worker/argon2-protocol';
 import { Argon2Client } from './argon2-client';
-import { VaultCryptoError } from '../crypto/errors';
+import { VaultCryptoError } from '../errors';
 
 /** Stands in for worker/argon2.worker.ts: records requests and answers when the test says so. */
 class FakeArgon2Worker extends EventTarget {

@@ -1,5 +1,5 @@
 import type { Argon2Params, Argon2Request, Argon2Response } from '../../../worker/argon2-protocol';
-import { VaultCryptoError } from '../crypto/errors';
+import { VaultCryptoError } from '../errors';
 
 export interface Argon2ClientOptions {
   /**

@@ -5,7 +5,6 @@ import type {
   PasskeySummaryT,
   PinRecoveredT,
   RecordChangesT,
-  RecordEnvelopeT,
   RecordWriteRequestT,
   RecordWrittenT,
   PinRecoveryParamsT,
@@ -19,23 +18,8 @@ import type {
   TotpEnrollStartedT,
   TotpRecoveredT,
 } from '../../../protocol/api';
-import type { ErrorBody, ErrorCode } from '../../../protocol/errors';
-
-/**
- * A failure the key server reported (with its stable code), or `network` when no answer came
- * back at all: the app treats the latter as "offline", never as an error in the vault.
- */
-export class KeyServerError extends Error {
-  override readonly name = 'KeyServerError';
-  constructor(
-    readonly code: ErrorCode | 'network' | 'bad_response',
-    readonly status: number,
-    message: string,
-    readonly details: { currentVersion?: number; retryAfterSeconds?: number; guessesLeft?: number; current?: RecordEnvelopeT | null } = {},
-  ) {
-    super(message);
-  }
-}
+import type { ErrorBody } from '../../../protocol/errors';
+import { KeyServerError } from '../errors';
 
 type Json = Record<string, unknown>;
 

@@ -18,7 +18,7 @@
 import { Dexie, type EntityTable } from 'dexie';
 import { parseEncryptedRecord, parseLocalVaultRecord, type Ciphertext, type LocalVaultRecord, type WrappedKey } from '../crypto';
 import { NO_THROTTLE, parseThrottle } from '../unlock/unlock-throttle';
-import { DEFAULT_SETTINGS, parseSettings } from '../account/settings';
+import { DEFAULT_SETTINGS, parseSettings } from '../unlock/auto-lock-settings';
 import type { UnlockThrottle, VaultSettings } from '../state';
 
 export const DATABASE_NAME = 'keyhold';

@@ -19,7 +19,7 @@ import type {
 } from '@simplewebauthn/browser';
 import { decodeBase64Url } from '../../../protocol/base64url';
 import { withoutPrfOutput } from '../../../protocol/webauthn';
-import { VaultFailure } from '../errors';
+import { VaultError } from '../errors';
 
 export type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON };
 
@@ -94,8 +94,8 @@ export function readPrfOutput(clientExtensionResults: unknown): Uint8Array | nul
 function failureFromCeremony(error: unknown, signal: AbortSignal | undefined): unknown {
   if (signal?.aborted) return signal.reason;
   const name = (error as { name?: unknown } | null)?.name;
-  if (name === 'NotAllowedError' || name === 'AbortError') return new VaultFailure('passkey_cancelled', undefined, { cause: error });
-  return new VaultFailure('passkey_failed', undefined, { cause: error });
+  if (name === 'NotAllowedError' || name === 'AbortError') return new VaultError('passkey_cancelled', undefined, { cause: error });
+  return new VaultError('passkey_failed', undefined, { cause: error });
 }
 
 async function runCeremony<Response extends { clientExtensionResults: object }>(

@@ -28,7 +28,7 @@ import { AES_GCM_IV_BYTES } from '../../../protocol/constants';
 import { decryptRecord, type UnlockedVault } from '../crypto';
 import type { LiveRecordRow, LocalStore, QuickViewRow } from '../platform/local-store';
 import { parseRecordContent, summarize } from '../records/record-content';
-import { VaultFailure } from '../errors';
+import { VaultError } from '../errors';
 import type { QuickViewItem, RecordContent } from '../state';
 
 /** Names what the AAD binds; no other ciphertext of Keyhold uses it (crypto/aead.ts has its own). */
@@ -102,14 +102,14 @@ export async function openQuickCopy(key: QuickViewKey, row: QuickViewRow): Promi
     const iv = new Uint8Array(row.iv);
     bytes = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: quickViewAad(row.id) }, key, row.ciphertext));
   } catch (cause) {
-    throw new VaultFailure('not_found', 'This item cannot be read.', { cause });
+    throw new VaultError('not_found', 'This item cannot be read.', { cause });
   }
   try {
     const parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as Record<string, unknown>;
     if (parsed.v !== COPY_FORMAT_VERSION || typeof parsed.source !== 'string' || typeof parsed.sealedAt !== 'number') throw new TypeError('copy format');
     return { source: parsed.source, sealedAt: parsed.sealedAt, content: parseRecordContent(parsed.content) };
   } catch (cause) {
-    throw new VaultFailure('not_found', 'This item cannot be read.', { cause });
+    throw new VaultError('not_found', 'This item cannot be read.', { cause });
   } finally {
     bytes.fill(0);
   }
@@ -120,8 +120,8 @@ async function readRecordContent(row: LiveRecordRow, vault: UnlockedVault): Prom
   try {
     return parseRecordContent(await decryptRecord(row, vault.vaultKey, { userId: vault.userId, recordId: row.id, v: row.v }));
   } catch (cause) {
-    if (cause instanceof VaultFailure) throw cause;
-    throw new VaultFailure('not_found', 'This item cannot be read.', { cause });
+    if (cause instanceof VaultError) throw cause;
+    throw new VaultError('not_found', 'This item cannot be read.', { cause });
   }
 }
 
@@ -166,7 +166,7 @@ export class QuickView {
   mark(id: string, vault: UnlockedVault): Promise<void> {
     return this.#serial(async () => {
       const row = await this.#deps.store.readRecord(id);
-      if (!row || row.deleted === 1) throw new VaultFailure('not_found');
+      if (!row || row.deleted === 1) throw new VaultError('not_found');
       const content = await readRecordContent(row, vault);
       const copy = await sealQuickCopy(await this.#ensureKey(), id, { source: row.wrappedDek, sealedAt: this.#deps.now(), content });
       await this.#db.transaction('rw', this.#db.meta, this.#db.quick, async () => {

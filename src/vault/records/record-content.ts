@@ -11,14 +11,14 @@
  * The kind is inside the ciphertext too: IndexedDB and the server see no title and no kind.
  */
 import { RECORD_FIELD_MAX_CHARS, RECORD_TITLE_MAX_CHARS } from '../../../protocol/constants';
-import { VaultFailure } from '../errors';
+import { VaultError } from '../errors';
 import type { RecordContent, RecordSummary } from '../state';
 
 const LOGIN_FIELDS = ['title', 'username', 'password', 'url', 'notes'] as const;
 const NOTE_FIELDS = ['title', 'body'] as const;
 
-function invalid(message: string): VaultFailure {
-  return new VaultFailure('record_invalid', message);
+function invalid(message: string): VaultError {
+  return new VaultError('record_invalid', message);
 }
 
 /** The string fields of `value` for its kind, or null when the shape is wrong. */
@@ -53,7 +53,7 @@ export function validateRecordContent(content: unknown): RecordContent {
 /** Reads decrypted plaintext; throws `not_found` when it is not a record this version understands. */
 export function parseRecordContent(plaintext: unknown): RecordContent {
   const record = readFields(plaintext);
-  if (!record) throw new VaultFailure('not_found', 'This item cannot be read.');
+  if (!record) throw new VaultError('not_found', 'This item cannot be read.');
   return record;
 }
 

@@ -9,7 +9,7 @@ import { RECORD_FORMAT_VERSION } from '../../../protocol/constants';
 import { decryptRecord, encryptRecord, type UnlockedVault } from '../crypto';
 import type { LiveRecordRow, LocalStore } from '../platform/local-store';
 import { parseRecordContent, searchableText, summarize, validateRecordContent } from './record-content';
-import { VaultFailure } from '../errors';
+import { VaultError } from '../errors';
 import type { RecordContent, RecordSummary } from '../state';
 
 interface CachedSummary {
@@ -21,7 +21,7 @@ interface CachedSummary {
 
 const newRecordId = (): string => encodeBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 
-export class VaultRecords {
+export class UnlockedRecords {
   readonly #store: LocalStore;
   readonly #vault: UnlockedVault;
   readonly #now: () => number;
@@ -50,7 +50,7 @@ export class VaultRecords {
   /** The record's decrypted content; `not_found` when it does not exist, was deleted, or cannot be opened. Never log it. */
   async read(id: string): Promise<RecordContent> {
     const row = await this.#store.readRecord(id);
-    if (!row || row.deleted === 1) throw new VaultFailure('not_found');
+    if (!row || row.deleted === 1) throw new VaultError('not_found');
     const content = await this.#open(row);
     this.#readVersions.set(id, row.serverVersion);
     return content;
@@ -62,7 +62,7 @@ export class VaultRecords {
     let previousUpdatedAt = 0;
     if (id !== null) {
       const existing = await this.#store.readRecord(id);
-      if (!existing || existing.deleted === 1) throw new VaultFailure('not_found');
+      if (!existing || existing.deleted === 1) throw new VaultError('not_found');
       previousUpdatedAt = existing.updatedAt;
     }
     const recordId = id ?? newRecordId();
@@ -78,7 +78,7 @@ export class VaultRecords {
   /** Replaces the record with a tombstone (no ciphertext) for the sync engine to send. Throws `not_found`. */
   async remove(id: string): Promise<void> {
     const existing = await this.#store.readRecord(id);
-    if (!existing || existing.deleted === 1) throw new VaultFailure('not_found');
+    if (!existing || existing.deleted === 1) throw new VaultError('not_found');
     const updatedAt = Math.max(this.#now(), existing.updatedAt + 1);
     await this.#store.writeLocalEdit({ id, v: existing.v, updatedAt, synced: 0, deleted: 1 }, this.#readVersions.get(id));
     this.#readVersions.delete(id);
@@ -110,7 +110,7 @@ export class VaultRecords {
   async resolveConflict(copyId: string, choice: 'keep-both' | 'use-copy' | 'discard'): Promise<string | null> {
     const copy = await this.read(copyId);
     const original = copy.conflictOf;
-    if (original === undefined) throw new VaultFailure('not_found', 'This item is not a conflict copy.');
+    if (original === undefined) throw new VaultError('not_found', 'This item is not a conflict copy.');
     const { conflictOf: _marker, ...content } = copy;
     if (choice === 'keep-both') return this.save(copyId, content);
     if (choice === 'discard') {
@@ -136,7 +136,7 @@ export class VaultRecords {
       plaintext = await decryptRecord(row, this.#vault.vaultKey, this.#context(row.id, row.v));
     } catch (cause) {
       // A record that does not open is damaged or was swapped (its AAD names another record).
-      throw new VaultFailure('not_found', 'This item cannot be read.', { cause });
+      throw new VaultError('not_found', 'This item cannot be read.', { cause });
     }
     return parseRecordContent(plaintext);
   }

@@ -10,7 +10,7 @@ const failure = (promise: Promise<unknown>) =>
     (error: { code?: unknown; guessesLeft?: unknown }) => ({ code: error.code, guessesLeft: error.guessesLeft }),
   );
 
-describe('VaultController: a new device recovers with the PIN', () => {
+describe('Vault: a new device recovers with the PIN', () => {
   let world: VaultWorld;
   let otherStore: LocalStore;
   let stores = 0;
@@ -26,8 +26,8 @@ describe('VaultController: a new device recovers with the PIN', () => {
   /** Device A: onboarded, one record, PIN recovery registered. */
   async function deviceA() {
     const a = await onboard(world);
-    await a.saveRecord(null, { kind: 'note', title: 'Wi-Fi', body: 'correct horse' });
-    await a.pinRecoverySettled();
+    await a.records.save(null, { kind: 'note', title: 'Wi-Fi', body: 'correct horse' });
+    await a.account.pinRecoverySettled();
     return a;
   }
 
@@ -38,13 +38,13 @@ describe('VaultController: a new device recovers with the PIN', () => {
     await b.start();
     expect(b.state.kind).toBe('welcome');
     const phases: string[] = [];
-    await b.recoverWithPin(' Alice ', PIN, { onProgress: (phase) => phases.push(phase) });
+    await b.recovery.withPin(' Alice ', PIN, { onProgress: (phase) => phases.push(phase) });
     expect(b.state).toMatchObject({ kind: 'unlocked', username: 'alice', userId });
     expect(phases.at(-1)).toBe('done');
 
     // Records sync is not built yet: copy A's ciphertext rows to prove B holds the same keys.
     await otherStore.db.records.bulkPut(await world.store.db.records.toArray());
-    expect((await b.listRecords()).map((r) => r.title)).toEqual(['Wi-Fi']);
+    expect((await b.records.list()).map((r) => r.title)).toEqual(['Wi-Fi']);
 
     const storedB = await otherStore.readVault();
     const storedA = await world.store.readVault();
@@ -63,14 +63,14 @@ describe('VaultController: a new device recovers with the PIN', () => {
     await deviceA();
     const b = world.controller(otherStore);
     await b.start();
-    await expect(failure(b.recoverWithPin('alice', OTHER_PIN))).resolves.toEqual({ code: 'recovery_pin_wrong', guessesLeft: 9 });
+    await expect(failure(b.recovery.withPin('alice', OTHER_PIN))).resolves.toEqual({ code: 'recovery_pin_wrong', guessesLeft: 9 });
     expect(b.state.kind).toBe('welcome');
     for (let left = 8; left >= 1; left--) {
-      await expect(failure(b.recoverWithPin('alice', OTHER_PIN))).resolves.toEqual({ code: 'recovery_pin_wrong', guessesLeft: left });
+      await expect(failure(b.recovery.withPin('alice', OTHER_PIN))).resolves.toEqual({ code: 'recovery_pin_wrong', guessesLeft: left });
     }
     // The tenth wrong PIN spends the allowance: from then on even the right PIN is refused.
-    await expect(failure(b.recoverWithPin('alice', OTHER_PIN))).resolves.toMatchObject({ code: 'recovery_pin_locked' });
-    await expect(failure(b.recoverWithPin('alice', PIN))).resolves.toMatchObject({ code: 'recovery_pin_locked' });
+    await expect(failure(b.recovery.withPin('alice', OTHER_PIN))).resolves.toMatchObject({ code: 'recovery_pin_locked' });
+    await expect(failure(b.recovery.withPin('alice', PIN))).resolves.toMatchObject({ code: 'recovery_pin_locked' });
     expect(await otherStore.readVault()).toBeUndefined();
   });
 
@@ -78,8 +78,8 @@ describe('VaultController: a new device recovers with the PIN', () => {
     await deviceA();
     const b = world.controller(otherStore);
     await b.start();
-    await b.recoverWithPin('alice', PIN, { newPin: OTHER_PIN });
-    await b.pinRecoverySettled();
+    await b.recovery.withPin('alice', PIN, { newPin: OTHER_PIN });
+    await b.account.pinRecoverySettled();
     expect((await otherStore.readVault())?.pinRecoveryRegistered).toBe(true);
     b.lock('button');
     await b.unlockWithPin(OTHER_PIN);
@@ -87,7 +87,7 @@ describe('VaultController: a new device recovers with the PIN', () => {
 
     const c = world.controller(new LocalStore(`keyhold-test-device-c-${process.pid}-${stores}`));
     await c.start();
-    await c.recoverWithPin('alice', OTHER_PIN);
+    await c.recovery.withPin('alice', OTHER_PIN);
     expect(c.state.kind).toBe('unlocked');
   });
 
@@ -95,11 +95,11 @@ describe('VaultController: a new device recovers with the PIN', () => {
     await deviceA();
     const b = world.controller(otherStore);
     await b.start();
-    await expect(failure(b.recoverWithPin('alice', PIN, { newPin: '1234' }))).resolves.toMatchObject({ code: 'pin_rejected' });
+    await expect(failure(b.recovery.withPin('alice', PIN, { newPin: '1234' }))).resolves.toMatchObject({ code: 'pin_rejected' });
     world.network.offline = true;
-    await expect(failure(b.recoverWithPin('alice', PIN))).resolves.toMatchObject({ code: 'offline' });
+    await expect(failure(b.recovery.withPin('alice', PIN))).resolves.toMatchObject({ code: 'offline' });
     world.network.offline = false;
-    await b.recoverWithPin('alice', PIN);
+    await b.recovery.withPin('alice', PIN);
     expect(b.state.kind).toBe('unlocked');
   });
 });

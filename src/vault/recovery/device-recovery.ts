@@ -21,7 +21,7 @@ import type { StoredPasskey, StoredVault } from '../platform/local-store';
 import type { PasskeyPort, PublicKeyCredentialRequestOptionsJSON } from '../platform/passkeys';
 import { recoverWithPin } from './pin-recovery';
 import { recoverWithTotp } from './totp-escrow';
-import { VaultFailure, failureFromServer } from '../errors';
+import { VaultError, failureFromServer } from '../errors';
 
 export interface RecoveredAccount {
   readonly username: string;
@@ -54,7 +54,7 @@ export interface JoinInput {
  */
 export async function joinRecoveredAccount(input: JoinInput): Promise<{ vault: StoredVault; unlocked: UnlockedVault }> {
   const { recovered, signal } = input;
-  if (!recovered.keyBundle) throw new VaultFailure('recovery_unavailable');
+  if (!recovered.keyBundle) throw new VaultError('recovery_unavailable');
   let adopted: Awaited<ReturnType<typeof adoptRootSecret>>;
   try {
     adopted = await adoptRootSecret({
@@ -67,7 +67,7 @@ export async function joinRecoveredAccount(input: JoinInput): Promise<{ vault: S
       signal,
     });
   } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'pin_rejected') throw new VaultFailure('pin_rejected', undefined, { cause: error });
+    if (error instanceof Error && 'code' in error && error.code === 'pin_rejected') throw new VaultError('pin_rejected', undefined, { cause: error });
     throw error;
   }
   try {
@@ -132,7 +132,7 @@ export async function recoverAccountWithPasskey(server: KeyServer, passkeys: Pas
     const { session, passkey } = await server.signInVerify(ceremony.response);
     const backup = prfOutput?.length === PRF_OUTPUT_BYTES ? await server.backup() : null;
     const wrap = backup?.wrapPrf.find((w) => w.credentialId === passkey.id);
-    if (!backup || !prfOutput || !wrap) throw new VaultFailure('prf_unavailable', 'This passkey can sign you in but cannot open the vault. Use your PIN or an authenticator app code.');
+    if (!backup || !prfOutput || !wrap) throw new VaultError('prf_unavailable', 'This passkey can sign you in but cannot open the vault. Use your PIN or an authenticator app code.');
     const wrappedRootSecret = parseGcmBlob<WrappedKey>(wrap.blob);
     const rootSecret = await unwrapRootSecret(wrappedRootSecret, await deriveKekFromPrf(prfOutput), prfWrapContext(session.userId, passkey.id));
     const { keyBundle } = backup;

@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from '../../../test/helpers/harness'
 import { totpCodeAt } from '../../../server/domain/totp-codes';
 import { createLocalVault, withRootSecret, type DeriveArgon2 } from '../crypto';
 import { fakeArgon2ForHierarchyTests, hex } from '../../../test/helpers/fake-argon2';
-import { KeyServerError } from '../platform/key-server';
+import { KeyServerError } from '../errors';
 import { recoverWithPin, registerPinRecovery, type PinRecoveryServer } from './pin-recovery';
 import { browserOn, realArgon2 } from '../../../test/helpers/recovery-world';
 import { finishTotpEnrollment, recoverWithTotp, startTotpEnrollment } from './totp-escrow';
@@ -51,7 +51,7 @@ describe('PIN recovery through the SDK, against a real key server', () => {
     const phone = browserOn(server);
     const wrong = await failureOf(recoverWithPin({ server: phone.keyServer, username: user.username, pin: WRONG_PIN, argon2: capturing }));
     expect(wrong).toBeInstanceOf(KeyServerError);
-    expect(wrong).toMatchObject({ code: 'pin_recovery_failed', status: 401, details: { guessesLeft: 9 } });
+    expect(wrong).toMatchObject({ serverCode: 'pin_recovery_failed', status: 401, details: { guessesLeft: 9 } });
     const recovered = await recoverWithPin({ server: phone.keyServer, username: user.username, pin: PIN, argon2: capturing });
     expect(hex(recovered.rootSecret)).toBe(vault.rootSecretHex);
     expect(recovered).toMatchObject({ userId: user.userId, guessesLeft: 10, session: { scope: 'recovery', userId: user.userId } });
@@ -104,14 +104,14 @@ describe('PIN recovery through the SDK, against a real key server', () => {
     const thief = browserOn(server).keyServer;
     for (let left = 9; left >= 0; left--) {
       const failure = await failureOf(recoverWithPin({ server: thief, username: user.username, pin: WRONG_PIN, argon2: fakeArgon2ForHierarchyTests }));
-      expect(failure).toMatchObject({ code: left > 0 ? 'pin_recovery_failed' : 'pin_recovery_locked', details: { guessesLeft: left } });
+      expect(failure).toMatchObject({ serverCode: left > 0 ? 'pin_recovery_failed' : 'pin_recovery_locked', details: { guessesLeft: left } });
     }
     const counting = Object.assign(async (...args: Parameters<DeriveArgon2>) => {
       counting.runs += 1;
       return fakeArgon2ForHierarchyTests(...args);
     }, { runs: 0 });
     const owner = browserOn(server);
-    expect(await failureOf(recoverWithPin({ server: owner.keyServer, username: user.username, pin: PIN, argon2: counting }))).toMatchObject({ code: 'pin_recovery_locked', status: 423 });
+    expect(await failureOf(recoverWithPin({ server: owner.keyServer, username: user.username, pin: PIN, argon2: counting }))).toMatchObject({ serverCode: 'pin_recovery_locked', status: 423 });
     expect(counting.runs).toBe(0);
     // Another route: TOTP. Then the app requires a new PIN, which registers PIN recovery again.
     server.clock.now += 30_000;

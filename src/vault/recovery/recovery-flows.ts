@@ -9,12 +9,12 @@ import { joinRecoveredAccount, recoverAccountWithPasskey, recoverAccountWithPin,
 import type { StoredVault } from '../platform/local-store';
 import { normalizeUsername } from '../account/onboarding';
 import { checkNewPin, withProgress } from '../unlock/pin-attempts';
-import type { VaultControllerDeps } from '../deps';
+import type { VaultDeps } from '../deps';
 import type { RecoverOptions } from '../state';
 
 /** What the flows need from the controller. */
 export interface RecoveryHost {
-  readonly deps: VaultControllerDeps;
+  readonly deps: VaultDeps;
   readonly deviceName: string;
   readonly argon2Params: Argon2Params;
   now(): number;

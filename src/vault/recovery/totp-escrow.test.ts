@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from '../../../test/helpers/harness'
 import { totpCodeAt } from '../../../server/domain/totp-codes';
 import type { RootSecret } from '../crypto';
 import { hex } from '../../../test/helpers/fake-argon2';
-import { KeyServerError } from '../platform/key-server';
+import { KeyServerError } from '../errors';
 import { browserOn } from '../../../test/helpers/recovery-world';
 import { createTotpEscrow, finishTotpEnrollment, openTotpEscrow, recoverWithTotp, startTotpEnrollment } from './totp-escrow';
 
@@ -43,7 +43,7 @@ describe('TOTP recovery through the SDK, against a real key server', () => {
     const finish = (code: string) => finishTotpEnrollment({ server: home.keyServer, userId: user.userId, rootSecret: secret, enrollmentId: enrolment.enrollmentId, code });
     const code = await totpCodeAt(server.config.totp, enrolment.secret, server.clock.now);
     const typo = code === '000000' ? '111111' : '000000';
-    expect(await failureOf(finish(typo))).toMatchObject({ code: 'totp_invalid', status: 401 });
+    expect(await failureOf(finish(typo))).toMatchObject({ serverCode: 'totp_invalid', status: 401 });
     await finish(code);
     server.clock.now += 30_000;
     const next = await totpCodeAt(server.config.totp, enrolment.secret, server.clock.now);
@@ -53,7 +53,7 @@ describe('TOTP recovery through the SDK, against a real key server', () => {
     expect(recovered.session).toMatchObject({ scope: 'recovery', userId: user.userId });
     const replay = await failureOf(recoverWithTotp({ server: browserOn(server).keyServer, username: 'totpsdk', code: next }));
     expect(replay).toBeInstanceOf(KeyServerError);
-    expect(replay).toMatchObject({ code: 'totp_replayed' });
+    expect(replay).toMatchObject({ serverCode: 'totp_replayed' });
     // The server never saw S: R and the wrap went up, S did not.
     for (const spelling of [hex(secret), encodeBase64Url(secret)]) expect(home.bodies.join('\n')).not.toContain(spelling);
   });

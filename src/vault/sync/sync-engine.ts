@@ -11,7 +11,8 @@
  */
 import type { RecordEnvelopeT } from '../../../protocol/api';
 import { RECORD_CHANGES_PAGE_MAX } from '../../../protocol/constants';
-import { KeyServerError, type KeyServer } from '../platform/key-server';
+import { type KeyServer } from '../platform/key-server';
+import { KeyServerError } from '../errors';
 import type { LiveRecordRow, LocalStore, RecordRow } from '../platform/local-store';
 import { sameAsServer, SyncStore, type SyncMeta } from './sync-store';
 
@@ -154,7 +155,7 @@ export class SyncEngine {
     try {
       return await step();
     } catch (error) {
-      const code = error instanceof KeyServerError ? error.code : null;
+      const code = error instanceof KeyServerError ? error.serverCode : null;
       if (code === null || !SESSION_CODES.has(code)) throw this.#stopFor(error);
       const unlocked = this.#unlocked;
       if (!unlocked) throw new RunStopped('signed-out');
@@ -162,7 +163,7 @@ export class SyncEngine {
         await unlocked.signIn();
         return await step();
       } catch (retryError) {
-        const retryCode = retryError instanceof KeyServerError ? retryError.code : null;
+        const retryCode = retryError instanceof KeyServerError ? retryError.serverCode : null;
         if (retryCode !== null && SESSION_CODES.has(retryCode)) throw new RunStopped('signed-out');
         throw this.#stopFor(retryError);
       }
@@ -172,8 +173,8 @@ export class SyncEngine {
   #stopFor(error: unknown): unknown {
     if (error instanceof RunStopped) return error;
     if (error instanceof KeyServerError) {
-      if (error.code === 'network') return new RunStopped('offline');
-      if (error.code === 'device_revoked' || error.code === 'signin_failed') return new RunStopped('error', 'device_revoked');
+      if (error.serverCode === 'network') return new RunStopped('offline');
+      if (error.serverCode === 'device_revoked' || error.serverCode === 'signin_failed') return new RunStopped('error', 'device_revoked');
       return new RunStopped('error', 'server_error');
     }
     return error;
@@ -237,8 +238,8 @@ export class SyncEngine {
       return 'sent';
     } catch (error) {
       if (!(error instanceof KeyServerError)) throw error;
-      if (error.code === 'record_too_large' || error.code === 'record_quota_exceeded') return error.code;
-      if (error.code !== 'stale_version') throw error;
+      if (error.serverCode === 'record_too_large' || error.serverCode === 'record_quota_exceeded') return error.serverCode;
+      if (error.serverCode !== 'stale_version') throw error;
       return this.#settleConflict(row, error.details.current ?? null);
     }
   }

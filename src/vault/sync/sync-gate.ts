@@ -1,22 +1,30 @@
 /**
- * The controller's door to the sync engine (vault-sync.ts and sync/): a chunk of its own, loaded
+ * The vault's door to the sync engine (sync-schedule.ts and sync-engine.ts): a chunk of its own, loaded
  * right after start-up instead of with the first screen, which never needs it to draw. Until it
  * has loaded the status reads as idle with nothing pending; it announces itself (SYNC_CHANGED)
  * once it knows better.
  */
 import type { SyncStatus, UnlockedSyncPorts } from './sync-engine';
-import type { VaultSync, VaultSyncDeps } from './vault-sync';
+import type { SyncSchedule, SyncScheduleDeps } from './sync-schedule';
 
 const NOT_LOADED: SyncStatus = { phase: 'idle', pending: 0, lastSyncAt: null, progress: null, waitingForUnlock: 0, failure: null };
 
-export class SyncGate {
-  readonly #deps: VaultSyncDeps;
-  #loading: Promise<VaultSync> | undefined;
-  #loaded: VaultSync | undefined;
+/** What an app sees of sync (`vault.sync`). */
+export interface VaultSync {
+  /** Pending edits, last sync, offline or failing, download progress. */
+  readonly status: SyncStatus;
+  /** Pushes local edits and pulls the other devices' now; resolves when done (never rejects: read `status`). */
+  now(): Promise<void>;
+}
+
+export class SyncGate implements VaultSync {
+  readonly #deps: SyncScheduleDeps;
+  #loading: Promise<SyncSchedule> | undefined;
+  #loaded: SyncSchedule | undefined;
   /** Bumped by every unlock and lock, so an unlock still waiting for the chunk cannot outlive a lock. */
   #generation = 0;
 
-  constructor(deps: VaultSyncDeps) {
+  constructor(deps: SyncScheduleDeps) {
     this.#deps = deps;
   }
 
@@ -24,8 +32,8 @@ export class SyncGate {
     return this.#loaded?.status ?? NOT_LOADED;
   }
 
-  #load(): Promise<VaultSync> {
-    return (this.#loading ??= import('./vault-sync').then(({ VaultSync }) => (this.#loaded = new VaultSync(this.#deps))));
+  #load(): Promise<SyncSchedule> {
+    return (this.#loading ??= import('./sync-schedule').then(({ SyncSchedule }) => (this.#loaded = new SyncSchedule(this.#deps))));
   }
 
   async start(): Promise<void> {
@@ -43,7 +51,7 @@ export class SyncGate {
     this.#loaded?.locked();
   }
 
-  async sync(): Promise<void> {
+  async now(): Promise<void> {
     await (await this.#load()).sync();
   }
 }

@@ -1,15 +1,15 @@
 /// <reference types="node" />
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { VaultController } from '../vault-controller';
+import type { Vault } from '../vault';
 import { PIN, onboard, startVaultWorld, type VaultWorld } from '../../../test/helpers/vault-world';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 
-describe('VaultController: auto-lock', () => {
+describe('Vault: auto-lock', () => {
   let world: VaultWorld;
-  let controller: VaultController;
+  let controller: Vault;
 
   beforeAll(async () => {
     world = await startVaultWorld();
@@ -19,7 +19,7 @@ describe('VaultController: auto-lock', () => {
 
   beforeEach(async () => {
     controller.pageVisible();
-    await controller.updateSettings({ idleLockMinutes: 5, hiddenGraceSeconds: 30 });
+    await controller.settings.update({ idleLockMinutes: 5, hiddenGraceSeconds: 30 });
     controller.lock('button');
     await controller.unlockWithPin(PIN);
   });
@@ -73,19 +73,19 @@ describe('VaultController: auto-lock', () => {
 
   it('applies and stores new settings at once, within their bounds', async () => {
     world.clock.advance(2 * MINUTE);
-    await controller.updateSettings({ idleLockMinutes: 1 });
+    await controller.settings.update({ idleLockMinutes: 1 });
     expect(controller.state).toMatchObject({ kind: 'locked', lockedBecause: 'idle' });
-    expect(controller.settings).toEqual({ idleLockMinutes: 1, hiddenGraceSeconds: 30 });
+    expect(controller.settings.current).toEqual({ idleLockMinutes: 1, hiddenGraceSeconds: 30 });
 
-    await controller.updateSettings({ idleLockMinutes: 0, hiddenGraceSeconds: 10_000 });
-    expect(controller.settings).toEqual({ idleLockMinutes: 1, hiddenGraceSeconds: 600 });
+    await controller.settings.update({ idleLockMinutes: 0, hiddenGraceSeconds: 10_000 });
+    expect(controller.settings.current).toEqual({ idleLockMinutes: 1, hiddenGraceSeconds: 600 });
     const reloaded = world.controller(world.reopenStore());
     await reloaded.start();
-    expect(reloaded.settings).toEqual({ idleLockMinutes: 1, hiddenGraceSeconds: 600 });
+    expect(reloaded.settings.current).toEqual({ idleLockMinutes: 1, hiddenGraceSeconds: 600 });
   });
 
   it('locks at once on hide when the grace period is zero', async () => {
-    await controller.updateSettings({ hiddenGraceSeconds: 0 });
+    await controller.settings.update({ hiddenGraceSeconds: 0 });
     controller.pageHidden();
     expect(controller.state).toMatchObject({ kind: 'locked', lockedBecause: 'hidden' });
   });

@@ -7,7 +7,7 @@
 import { normalizePin, VaultCryptoError, type DeriveArgon2 } from '../crypto';
 import type { LocalStore } from '../platform/local-store';
 import { NO_THROTTLE, countFailure, restartWait, waitUntil } from './unlock-throttle';
-import { VaultFailure } from '../errors';
+import { VaultError } from '../errors';
 import type { DeriveProgress, UnlockThrottle } from '../state';
 
 /**
@@ -15,10 +15,10 @@ import type { DeriveProgress, UnlockThrottle } from '../state';
  * policy's words. The policy's blocklists load on first use: unlocking never needs them.
  */
 export async function checkNewPin(pin: string, confirm: string): Promise<void> {
-  if (normalizePin(pin) !== normalizePin(confirm)) throw new VaultFailure('pin_mismatch');
+  if (normalizePin(pin) !== normalizePin(confirm)) throw new VaultError('pin_mismatch');
   const { checkPin } = await import('../crypto/pin/pin-policy');
   const verdict = checkPin(pin);
-  if (!verdict.ok) throw new VaultFailure('pin_rejected', verdict.message);
+  if (!verdict.ok) throw new VaultError('pin_rejected', verdict.message);
 }
 
 /** `argon2` reporting 'unwrapping' once the slow part, the derivation, is done. */
@@ -74,7 +74,7 @@ export class PinAttempts {
     const retryAt = waitUntil(before, now);
     if (retryAt !== null) {
       this.#onChange(before);
-      throw new VaultFailure('throttled', undefined, { retryAt });
+      throw new VaultError('throttled', undefined, { retryAt });
     }
     return before;
   }
@@ -84,7 +84,7 @@ export class PinAttempts {
       // Counted already; the wait runs from when the PIN was found wrong, not from when it was typed.
       const { after } = await this.#store.updateThrottle((current) => restartWait(current, this.#now()));
       this.#onChange(after);
-      return new VaultFailure('wrong_pin', undefined, { retryAt: after.retryAt });
+      return new VaultError('wrong_pin', undefined, { retryAt: after.retryAt });
     }
     await this.#store.updateThrottle(() => before);
     return signal?.aborted ? signal.reason : error;

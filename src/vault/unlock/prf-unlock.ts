@@ -8,7 +8,7 @@ import { CHALLENGE_TTL_MS, PRF_OUTPUT_BYTES } from '../../../protocol/constants'
 import { unlockWithPrf, VaultCryptoError, type UnlockedVault } from '../crypto';
 import type { StoredPasskey, StoredVault } from '../platform/local-store';
 import type { PasskeyPort, PublicKeyCredentialRequestOptionsJSON } from '../platform/passkeys';
-import { VaultFailure, rethrowIfAborted } from '../errors';
+import { VaultError, rethrowIfAborted } from '../errors';
 
 /** The passkeys of `vault` that have a PRF wrap of S on this device. */
 export function prfPasskeys(vault: StoredVault): StoredPasskey[] {
@@ -34,14 +34,14 @@ export function localPrfRequestOptions(passkeys: readonly StoredPasskey[]): Publ
 /** Returns the unlocked vault; throws `prf_unavailable`, `passkey_cancelled`, `passkey_failed`. The PRF output is wiped. */
 export async function unlockWithPrfPasskey(vault: StoredVault, passkeys: PasskeyPort, signal?: AbortSignal): Promise<UnlockedVault> {
   const candidates = prfPasskeys(vault);
-  if (candidates.length === 0) throw new VaultFailure('prf_unavailable');
+  if (candidates.length === 0) throw new VaultError('prf_unavailable');
   const { response, prfOutput } = await passkeys.get(localPrfRequestOptions(candidates), signal);
   try {
-    if (prfOutput?.length !== PRF_OUTPUT_BYTES) throw new VaultFailure('prf_unavailable');
+    if (prfOutput?.length !== PRF_OUTPUT_BYTES) throw new VaultError('prf_unavailable');
     return await unlockWithPrf(vault.record, { credentialId: response.id, prfOutput });
   } catch (error) {
     rethrowIfAborted(error, signal);
-    if (error instanceof VaultCryptoError && error.code === 'prf_unlock_failed') throw new VaultFailure('prf_unavailable', undefined, { cause: error });
+    if (error instanceof VaultCryptoError && error.code === 'prf_unlock_failed') throw new VaultError('prf_unavailable', undefined, { cause: error });
     throw error;
   } finally {
     prfOutput?.fill(0);

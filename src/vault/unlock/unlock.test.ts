@@ -7,7 +7,7 @@ import { OTHER_PIN, PIN, failureOf, onboard, startVaultWorld, type VaultWorld } 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 
-describe('VaultController: lock and unlock', () => {
+describe('Vault: lock and unlock', () => {
   let world: VaultWorld;
   beforeEach(async () => {
     world = await startVaultWorld();
@@ -16,7 +16,7 @@ describe('VaultController: lock and unlock', () => {
 
   it('locking drops access to everything decrypted', async () => {
     const controller = await onboard(world);
-    const id = await controller.saveRecord(null, { kind: 'note', title: 'Safe code', body: '4711' });
+    const id = await controller.records.save(null, { kind: 'note', title: 'Safe code', body: '4711' });
     controller.lock('button');
 
     expect(controller.state).toEqual({
@@ -26,17 +26,17 @@ describe('VaultController: lock and unlock', () => {
       throttle: { failures: 0, retryAt: null },
       lockedBecause: 'button',
     });
-    await expect(failureOf(controller.listRecords())).resolves.toMatchObject({ code: 'locked' });
-    await expect(failureOf(controller.readRecord(id))).resolves.toMatchObject({ code: 'locked' });
-    await expect(failureOf(controller.saveRecord(null, { kind: 'note', title: 'x', body: '' }))).resolves.toMatchObject({ code: 'locked' });
-    await expect(failureOf(controller.deleteRecord(id))).resolves.toMatchObject({ code: 'locked' });
-    await expect(failureOf(controller.changePin(PIN, OTHER_PIN, OTHER_PIN))).resolves.toMatchObject({ code: 'locked' });
+    await expect(failureOf(controller.records.list())).resolves.toMatchObject({ code: 'locked' });
+    await expect(failureOf(controller.records.read(id))).resolves.toMatchObject({ code: 'locked' });
+    await expect(failureOf(controller.records.save(null, { kind: 'note', title: 'x', body: '' }))).resolves.toMatchObject({ code: 'locked' });
+    await expect(failureOf(controller.records.remove(id))).resolves.toMatchObject({ code: 'locked' });
+    await expect(failureOf(controller.account.changePin(PIN, OTHER_PIN, OTHER_PIN))).resolves.toMatchObject({ code: 'locked' });
   });
 
   it('does not hand out a read that the vault locked under', async () => {
     const controller = await onboard(world);
-    const id = await controller.saveRecord(null, { kind: 'note', title: 'Safe code', body: '4711' });
-    const reading = controller.readRecord(id);
+    const id = await controller.records.save(null, { kind: 'note', title: 'Safe code', body: '4711' });
+    const reading = controller.records.read(id);
     controller.lock('idle');
     await expect(failureOf(reading)).resolves.toMatchObject({ code: 'locked' });
   });
@@ -129,10 +129,10 @@ describe('VaultController: lock and unlock', () => {
 
   it('changes the PIN: the old one stops working, the new one and the passkey open the vault', async () => {
     const controller = await onboard(world);
-    await controller.saveRecord(null, { kind: 'note', title: 'Safe code', body: '4711' });
+    await controller.records.save(null, { kind: 'note', title: 'Safe code', body: '4711' });
     const before = (await world.store.readVault())!.record.pin;
 
-    await controller.changePin(PIN, OTHER_PIN, OTHER_PIN);
+    await controller.account.changePin(PIN, OTHER_PIN, OTHER_PIN);
     expect(controller.state).toMatchObject({ kind: 'locked', lockedBecause: 'pin-changed' });
     const after = (await world.store.readVault())!.record.pin;
     expect(after.salt).not.toBe(before.salt);
@@ -140,7 +140,7 @@ describe('VaultController: lock and unlock', () => {
 
     await expect(failureOf(controller.unlockWithPin(PIN))).resolves.toMatchObject({ code: 'wrong_pin' });
     await controller.unlockWithPin(OTHER_PIN);
-    expect((await controller.listRecords()).map((r) => r.title)).toEqual(['Safe code']);
+    expect((await controller.records.list()).map((r) => r.title)).toEqual(['Safe code']);
     controller.lock('button');
     await controller.unlockWithPasskey();
     expect(controller.state.kind).toBe('unlocked');
@@ -149,9 +149,9 @@ describe('VaultController: lock and unlock', () => {
   it('a wrong current PIN in a PIN change counts as an attempt and changes nothing', async () => {
     const controller = await onboard(world);
     const before = (await world.store.readVault())!.record.pin;
-    await expect(failureOf(controller.changePin(OTHER_PIN, '918273', '918273'))).resolves.toMatchObject({ code: 'wrong_pin' });
-    await expect(failureOf(controller.changePin(PIN, '918273', '918274'))).resolves.toMatchObject({ code: 'pin_mismatch' });
-    await expect(failureOf(controller.changePin(PIN, '111111', '111111'))).resolves.toMatchObject({ code: 'pin_rejected' });
+    await expect(failureOf(controller.account.changePin(OTHER_PIN, '918273', '918273'))).resolves.toMatchObject({ code: 'wrong_pin' });
+    await expect(failureOf(controller.account.changePin(PIN, '918273', '918274'))).resolves.toMatchObject({ code: 'pin_mismatch' });
+    await expect(failureOf(controller.account.changePin(PIN, '111111', '111111'))).resolves.toMatchObject({ code: 'pin_rejected' });
     expect(controller.state.kind).toBe('unlocked');
     await expect(world.store.readThrottle()).resolves.toEqual({ failures: 1, retryAt: null });
     expect((await world.store.readVault())!.record.pin).toEqual(before);

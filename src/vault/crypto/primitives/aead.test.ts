@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeBase64Url, encodeBase64Url } from '../../../../protocol/base64url';
 import { encodeAad, open, parseGcmBlob, seal, type AeadContext } from './aead';
 import { utf8 } from './bytes';
-import { VaultCryptoError } from '../errors';
+import { VaultCryptoError } from '../../errors';
 import type { Ciphertext, Kek } from '../keys';
 
 const ctx: AeadContext = { userId: 'alice', kind: 'record', id: 'rec-1', v: 1 };

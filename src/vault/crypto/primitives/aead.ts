@@ -13,7 +13,7 @@
 import { decodeBase64Url, encodeBase64Url } from '../../../../protocol/base64url';
 import { AAD_DOMAIN, AES_GCM_IV_BYTES, AES_GCM_TAG_BYTES } from '../../../../protocol/constants';
 import { bufferSource, concatBytes, randomBytes, utf8 } from './bytes';
-import { VaultCryptoError } from '../errors';
+import { VaultCryptoError } from '../../errors';
 import type { Ciphertext, Dek, Kek, KeysKey, VaultKey, WrappedKey } from '../keys';
 
 /** What each AEAD context's `kind` names; the kinds are disjoint, so blobs cannot cross kinds. */

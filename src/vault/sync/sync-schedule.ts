@@ -9,7 +9,7 @@ import type { KeyServer } from '../platform/key-server';
 import type { LocalStore } from '../platform/local-store';
 import { SyncEngine, type SyncStatus, type UnlockedSyncPorts } from './sync-engine';
 
-export interface VaultSyncDeps {
+export interface SyncScheduleDeps {
   readonly server: KeyServer;
   readonly store: LocalStore;
   readonly now: () => number;
@@ -21,13 +21,13 @@ export interface VaultSyncDeps {
   readonly pageSize?: number;
 }
 
-export class VaultSync {
+export class SyncSchedule {
   readonly #engine: SyncEngine;
-  readonly #deps: VaultSyncDeps;
+  readonly #deps: SyncScheduleDeps;
   #timer: unknown = null;
   #open = false;
 
-  constructor(deps: VaultSyncDeps) {
+  constructor(deps: SyncScheduleDeps) {
     this.#deps = deps;
     this.#engine = new SyncEngine({
       server: deps.server,

@@ -1,0 +1,109 @@
+/**
+ * The account while the vault is unlocked (`vault.account`): changing the PIN, the recovery routes
+ * the key server holds, enrolling an authenticator app, and the activity log. Everything here but
+ * the PIN change needs the network; each part loads as a chunk of its own.
+ */
+import type { VaultCore } from '../core';
+import { changePin as rewrapForNewPin, unlockWithPin } from '../crypto';
+import { VaultError } from '../errors';
+import type { StoredVault } from '../platform/local-store';
+import type { DeriveProgress } from '../state';
+import { checkNewPin, withProgress } from '../unlock/pin-attempts';
+import { prfPasskeys } from '../unlock/prf-unlock';
+import type { AuditPage, RecoveryRouteName, RecoveryRoutes, RecoverySettingsContext } from './recovery-settings';
+import type { TotpEnrollment } from './totp-enrollment';
+
+const loadTotp = () => import('./totp-enrollment');
+const loadRecoverySettings = () => import('./recovery-settings');
+
+export class VaultAccount {
+  readonly #core: VaultCore;
+
+  constructor(core: VaultCore) {
+    this.#core = core;
+  }
+
+  /**
+   * Verifies `currentPin` (a throttled attempt), re-wraps S under `newPin` and a new salt, moves
+   * PIN recovery to the new PIN, then locks ('pin-changed'). Throws `wrong_pin`, `throttled`,
+   * `pin_mismatch`, `pin_rejected`, `locked`.
+   */
+  async changePin(currentPin: string, newPin: string, confirm: string, onProgress?: DeriveProgress, signal?: AbortSignal): Promise<void> {
+    const core = this.#core;
+    const session = core.requireSession();
+    const vault = core.requireVault();
+    await checkNewPin(newPin, confirm);
+    await core.pinAttempts.attempt(() => {
+      onProgress?.('deriving');
+      return unlockWithPin(vault.record, currentPin, withProgress(core.deps.argon2, onProgress), signal);
+    }, signal);
+    onProgress?.('deriving');
+    const changed = await rewrapForNewPin(vault.record, session.unlocked, newPin, withProgress(core.deps.argon2, onProgress), { params: core.argon2Params, signal });
+    if (core.session !== session) throw new VaultError('locked');
+    const next: StoredVault = { ...vault, record: changed.record, pinRecoveryRegistered: false };
+    core.pinRecovery.invalidate();
+    await core.deps.store.writeVault(next);
+    core.stored = next;
+    // The server's recovery follows the new PIN before the vault locks, because locking drops
+    // every key; if it cannot (offline), the row says "not registered" and the next unlock retries.
+    await core.registerPinRecovery(changed.unlocked, newPin, Promise.resolve());
+    onProgress?.('done');
+    core.lock('pin-changed');
+  }
+
+  /** Settles when background PIN-recovery registrations have ended (tests; a "saving" hint). */
+  pinRecoverySettled(): Promise<void> {
+    return this.#core.pinRecovery.settled();
+  }
+
+  /** The recovery routes the server holds for this account. Throws `offline`, `locked`. */
+  async recoveryRoutes(signal?: AbortSignal): Promise<RecoveryRoutes> {
+    const { readRecoveryRoutes } = await loadRecoverySettings();
+    return readRecoveryRoutes(this.#settingsContext(), signal);
+  }
+
+  /** Turns a recovery route off after a passkey sign-in. Throws `passkey_cancelled`, `passkey_failed`, `offline`. */
+  async turnOffRecoveryRoute(route: RecoveryRouteName, signal?: AbortSignal): Promise<void> {
+    const { turnOffRoute } = await loadRecoverySettings();
+    await turnOffRoute(this.#settingsContext(), route, signal);
+  }
+
+  /** A page of the account's audit events, newest first. Throws `offline`, `locked`. */
+  async auditLog(before?: number, signal?: AbortSignal): Promise<AuditPage> {
+    const { readAuditPage } = await loadRecoverySettings();
+    return readAuditPage(this.#settingsContext(), before, signal);
+  }
+
+  /** Starts enrolling an authenticator app (unlocked, online). Throws `offline`, `locked`. */
+  async startTotpEnrollment(): Promise<TotpEnrollment> {
+    const { beginTotpEnrollment } = await loadTotp();
+    return beginTotpEnrollment(this.#enrollContext());
+  }
+
+  /** Confirms the enrolment with a code from the app; S is escrowed. Throws `totp_invalid`. */
+  async finishTotpEnrollment(enrollmentId: string, code: string): Promise<void> {
+    const { completeTotpEnrollment } = await loadTotp();
+    await completeTotpEnrollment(this.#enrollContext(), enrollmentId, code);
+  }
+
+  #settingsContext(): RecoverySettingsContext {
+    const core = this.#core;
+    const session = core.requireSession();
+    const vault = core.requireVault();
+    return {
+      server: core.deps.server,
+      passkeys: core.deps.passkeys,
+      unlocked: session.unlocked,
+      username: vault.username,
+      deviceId: vault.deviceId,
+      origin: core.env.origin,
+      prfOnThisDevice: prfPasskeys(vault).length > 0,
+    };
+  }
+
+  #enrollContext() {
+    const core = this.#core;
+    const session = core.requireSession();
+    return { server: core.deps.server, unlocked: session.unlocked, deviceId: core.requireVault().deviceId, origin: core.env.origin };
+  }
+}

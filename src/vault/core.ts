@@ -1,0 +1,188 @@
+/**
+ * What the vault's parts share (internal: never exported from the SDK's index): the vault stored
+ * on this device, the unlocked session, the state the app renders, and the lifecycle that opens
+ * and closes a session. Keys live only in memory, in `session`, as the crypto layer's
+ * non-extractable CryptoKeys; locking drops that one reference. Opening makes no network call:
+ * the vault opens offline, and a device sign-in follows in the background when the network is there.
+ */
+import { PinRecoveryUpkeep } from './account/pin-recovery-upkeep';
+import { openDeviceSession } from './account/device-session';
+import { DEFAULT_SETTINGS } from './unlock/auto-lock-settings';
+import { DEFAULT_ARGON2_PARAMS, type Argon2Params, type UnlockedVault } from './crypto';
+import type { VaultDeps } from './deps';
+import { VaultError } from './errors';
+import { deviceEnvironment, type DeviceEnvironment } from './platform/device-environment';
+import type { StoredVault } from './platform/local-store';
+import { QuickViewGate } from './quick-view/quick-view-gate';
+import type { UnlockedRecords } from './records/unlocked-records';
+import { QUICK_VIEW_CHANGED, RECORDS_CHANGED, STATE_CHANGED, SYNC_CHANGED, type LockReason, type VaultSettings, type VaultState } from './state';
+import { SyncGate } from './sync/sync-gate';
+import { AutoLock } from './unlock/auto-lock';
+import { PinAttempts } from './unlock/pin-attempts';
+import { prfPasskeys } from './unlock/prf-unlock';
+import { NO_THROTTLE } from './unlock/unlock-throttle';
+import type { UnlockThrottle } from './state';
+
+export interface Session {
+  readonly unlocked: UnlockedVault;
+  /** Pending while its chunk loads: record code runs only once a vault is open. */
+  readonly records: Promise<UnlockedRecords>;
+}
+
+export class VaultCore {
+  readonly deps: VaultDeps;
+  readonly env: DeviceEnvironment;
+  readonly now: () => number;
+  readonly autoLock: AutoLock;
+  readonly pinAttempts: PinAttempts;
+  readonly pinRecovery: PinRecoveryUpkeep;
+  readonly sync: SyncGate;
+  readonly quick: QuickViewGate;
+  readonly #emit: (type: string) => void;
+  state: VaultState = { kind: 'loading' };
+  settings: VaultSettings = DEFAULT_SETTINGS;
+  throttle: UnlockThrottle = NO_THROTTLE;
+  /** This device's vault as stored; undefined before start() and on a device without one. */
+  stored: StoredVault | undefined;
+  session: Session | undefined;
+
+  constructor(deps: VaultDeps, emit: (type: string) => void) {
+    this.deps = deps;
+    this.#emit = emit;
+    this.now = deps.now ?? Date.now;
+    const clock = {
+      now: this.now,
+      setTimer: deps.setTimer ?? ((callback: () => void, ms: number) => setTimeout(callback, ms)),
+      clearTimer: deps.clearTimer ?? ((handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>)),
+    };
+    this.env = deviceEnvironment(deps);
+    this.autoLock = new AutoLock(clock, this.settings, (reason) => this.lock(reason));
+    this.pinAttempts = new PinAttempts(deps.store, this.now, (throttle) => this.#showThrottle(throttle));
+    this.pinRecovery = new PinRecoveryUpkeep(deps.server, deps.argon2, () => this.argon2Params, () => this.#markPinRecoveryRegistered());
+    this.quick = new QuickViewGate({ store: deps.store, now: this.now, onChanged: () => this.#emit(QUICK_VIEW_CHANGED) });
+    this.sync = new SyncGate({
+      ...clock,
+      server: deps.server,
+      store: deps.store,
+      isOnline: this.env.isOnline,
+      onStatus: () => this.#emit(SYNC_CHANGED),
+      onRecordsChanged: () => {
+        this.#emit(RECORDS_CHANGED);
+        void this.quick.reconcile(this.session?.unlocked ?? null); // pulled versions: re-sealed now if unlocked, else at the next unlock
+      },
+      ...(deps.syncPageSize ? { pageSize: deps.syncPageSize } : {}),
+    });
+  }
+
+  get argon2Params(): Argon2Params {
+    return this.deps.argon2Params ?? DEFAULT_ARGON2_PARAMS;
+  }
+
+  emit(type: string): void {
+    this.#emit(type);
+  }
+
+  setState(state: VaultState): void {
+    this.state = state;
+    this.#emit(STATE_CHANGED);
+  }
+
+  lockedState(reason: LockReason | null): VaultState {
+    const vault = this.requireVault();
+    return { kind: 'locked', username: vault.username, prfUnlock: prfPasskeys(vault).length > 0, throttle: this.throttle, lockedBecause: reason };
+  }
+
+  requireVault(): StoredVault {
+    if (!this.stored) throw new VaultError('not_found', 'There is no vault on this device.');
+    return this.stored;
+  }
+
+  requireSession(): Session {
+    if (!this.session) throw new VaultError('locked');
+    return this.session;
+  }
+
+  /** Decrypted values are not handed out by a call that the vault locked under. */
+  stillOpen<T>(session: Session, value: T): T {
+    if (this.session !== session) throw new VaultError('locked');
+    return value;
+  }
+
+  /** A record changed here: the list redraws and the change goes out (offline, to the service worker's background sync). */
+  recordsEdited(): void {
+    this.#emit(RECORDS_CHANGED);
+    void this.sync.now();
+  }
+
+  /**
+   * Stores a vault made on this device (onboarding or recovery) and opens it. The session that made
+   * it (passkey or recovery) is still open, so no device sign-in; PIN recovery follows `pin` unless
+   * the vault says it already does.
+   */
+  async adopt(vault: StoredVault, unlocked: UnlockedVault, pin: string): Promise<void> {
+    await this.deps.store.writeVault(vault);
+    await this.pinAttempts.reset();
+    this.stored = vault;
+    void this.open(unlocked, { signInDevice: false });
+    if (!vault.pinRecoveryRegistered) void this.registerPinRecovery(unlocked, pin, Promise.resolve());
+  }
+
+  /** Opens a session on `unlocked`; returns the background device sign-in (settled either way; never rejects). */
+  open(unlocked: UnlockedVault, { signInDevice = true } = {}): Promise<unknown> {
+    const vault = this.requireVault();
+    if (this.session) return Promise.resolve();
+    const records = import('./records/unlocked-records').then(({ UnlockedRecords }) => new UnlockedRecords(this.deps.store, unlocked, this.now));
+    records.catch(() => {}); // a failed load is reported by each record call that awaits it
+    this.session = { unlocked, records };
+    void this.quick.reconcile(unlocked); // copies that fell behind while locked (pulled changes) are re-made now
+    this.throttle = NO_THROTTLE;
+    this.autoLock.arm();
+    this.setState({ kind: 'unlocked', username: vault.username, userId: vault.userId, prfUnlock: prfPasskeys(vault).length > 0 });
+    const signedIn = signInDevice ? this.#signInDeviceInBackground(unlocked, vault) : Promise.resolve();
+    void this.sync.unlocked(
+      {
+        signIn: () => openDeviceSession(this.deps.server, this.requireVault().deviceId, unlocked.deviceKey.privateKey, this.env.origin ?? ''),
+        sealConflictCopy: async (row) => (await records).sealConflictCopy(row),
+      },
+      signedIn,
+    );
+    return signedIn;
+  }
+
+  /** Drops every key and decrypted value, stops the auto-lock timers, and shows the lock screen. */
+  lock(reason: LockReason): void {
+    if (!this.session) return;
+    this.session = undefined;
+    this.sync.locked();
+    this.autoLock.disarm();
+    this.setState(this.lockedState(reason));
+  }
+
+  /** Resolves when the registration ended (it never rejects); callers that must not wait ignore it. */
+  async registerPinRecovery(unlocked: UnlockedVault, pin: string, sessionReady: Promise<unknown>): Promise<void> {
+    if (!this.env.isOnline()) return; // the next unlock retries: the row still says "not registered"
+    await this.pinRecovery.schedule({ userId: unlocked.userId, pin, rootSecret: unlocked.rootSecretAccess, sessionReady });
+  }
+
+  async #markPinRecoveryRegistered(): Promise<void> {
+    const vault = this.stored;
+    if (!vault || vault.pinRecoveryRegistered) return;
+    const next: StoredVault = { ...vault, pinRecoveryRegistered: true };
+    await this.deps.store.writeVault(next);
+    if (this.stored === vault) this.stored = next;
+  }
+
+  /** Best effort and never awaited by the unlock: the sync engine opens a session itself whenever it needs one. */
+  #signInDeviceInBackground(unlocked: UnlockedVault, vault: StoredVault): Promise<unknown> {
+    const { origin } = this.env;
+    if (!origin || !this.env.isOnline()) return Promise.resolve();
+    return openDeviceSession(this.deps.server, vault.deviceId, unlocked.deviceKey.privateKey, origin).catch(() => {
+      // Offline, revoked or refused: the vault stays open either way, and nothing here is worth a log line.
+    });
+  }
+
+  #showThrottle(throttle: UnlockThrottle): void {
+    this.throttle = throttle;
+    if (this.state.kind === 'locked') this.setState({ ...this.state, throttle });
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Recovering an existing account on a new device (`vault.recovery`): by PIN (one server guess per
+ * try), by an authenticator-app code, or by a PRF passkey. The flows load as a chunk of their own
+ * (a returning user's start never needs them); each stores the recovered vault and opens it.
+ */
+import type { VaultCore } from '../core';
+import { VaultError } from '../errors';
+import type { RecoverOptions } from '../state';
+import type { RecoveryHost } from './recovery-flows';
+
+const loadRecovery = () => import('./recovery-flows');
+
+export class VaultRecovery {
+  readonly #core: VaultCore;
+
+  constructor(core: VaultCore) {
+    this.#core = core;
+  }
+
+  /** PIN route. Throws `recovery_pin_wrong` (with guessesLeft), `recovery_pin_locked`, `recovery_unavailable`, `offline`. */
+  async withPin(username: string, pin: string, options?: RecoverOptions): Promise<void> {
+    return (await loadRecovery()).recoverWithPin(this.#host, username, pin, options);
+  }
+
+  /** Authenticator-app route; a new PIN is required. Throws `totp_invalid`, `totp_locked`. */
+  async withTotp(username: string, code: string, newPin: string, confirm: string, options?: RecoverOptions): Promise<void> {
+    return (await loadRecovery()).recoverWithTotp(this.#host, username, code, newPin, confirm, options);
+  }
+
+  /** Passkey route (PRF). Throws `prf_unavailable` when the passkey cannot open the vault. */
+  async withPasskey(username: string, newPin: string, confirm: string, options?: RecoverOptions): Promise<void> {
+    return (await loadRecovery()).recoverWithPasskey(this.#host, username, newPin, confirm, options);
+  }
+
+  get #host(): RecoveryHost {
+    const core = this.#core;
+    return {
+      deps: core.deps,
+      deviceName: core.env.deviceName,
+      argon2Params: core.argon2Params,
+      now: core.now,
+      requireNoVault: () => {
+        if (core.state.kind !== 'welcome') throw new VaultError('not_found', 'This device already has a vault.');
+      },
+      adopt: (vault, unlocked, localPin) => core.adopt(vault, unlocked, localPin),
+    };
+  }
+}

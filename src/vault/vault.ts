@@ -1,0 +1,137 @@
+/**
+ * The vault on this device, as an app sees it: a small session (start, unlock, lock, state) with
+ * one object per concern hanging from it — onboarding, account, recovery, records, quick view,
+ * sync and settings. It dispatches plain `Event`s (state.ts: STATE_CHANGED, RECORDS_CHANGED,
+ * SYNC_CHANGED, QUICK_VIEW_CHANGED); read `state` or the part's getters after them.
+ */
+import { VaultAccount } from './account/vault-account';
+import { VaultOnboarding } from './account/vault-onboarding';
+import { VaultCore } from './core';
+import { unlockWithPin, type UnlockedVault } from './crypto';
+import type { VaultDeps } from './deps';
+import { DeviceSettings } from './device-settings';
+import type { StoredVault } from './platform/local-store';
+import { VaultQuickView } from './quick-view/vault-quick-view';
+import { VaultRecords } from './records/vault-records';
+import { VaultRecovery } from './recovery/vault-recovery';
+import type { DeriveProgress, LockReason, VaultState } from './state';
+import type { VaultSync } from './sync/sync-gate';
+import { strengthenPinWrap } from './unlock/kdf-upgrade';
+import { withProgress } from './unlock/pin-attempts';
+import { unlockWithPrfPasskey } from './unlock/prf-unlock';
+
+/**
+ * @fires state-changed - `state`, `settings` or `persistence` changed
+ * @fires records-changed - records were edited here or arrived from another device
+ * @fires sync-changed - `sync.status` changed
+ * @fires quick-view-changed - the items shown without the PIN changed
+ */
+export class Vault extends EventTarget {
+  readonly #core: VaultCore;
+  /** Creating an account on this device: a passkey, then a PIN. */
+  readonly onboarding: VaultOnboarding;
+  /** The account while unlocked: PIN change, recovery routes, authenticator app, activity log. */
+  readonly account: VaultAccount;
+  /** Recovering an existing account on a new device (PIN, authenticator app or passkey). */
+  readonly recovery: VaultRecovery;
+  /** The decrypted records, while unlocked. */
+  readonly records: VaultRecords;
+  /** Items readable from the lock screen on this device (opt-in). */
+  readonly quickView: VaultQuickView;
+  /** Pushing and pulling records; `status` says where it stands. */
+  readonly sync: VaultSync;
+  /** This device's auto-lock settings and storage persistence. */
+  readonly settings: DeviceSettings;
+
+  constructor(deps: VaultDeps) {
+    super();
+    this.#core = new VaultCore(deps, (type) => this.dispatchEvent(new Event(type)));
+    this.settings = new DeviceSettings(this.#core);
+    this.onboarding = new VaultOnboarding(this.#core, this.settings);
+    this.account = new VaultAccount(this.#core);
+    this.recovery = new VaultRecovery(this.#core);
+    this.records = new VaultRecords(this.#core);
+    this.quickView = new VaultQuickView(this.#core);
+    this.sync = this.#core.sync;
+  }
+
+  get state(): VaultState {
+    return this.#core.state;
+  }
+
+  /** Loads this device's vault: 'locked' when there is one, 'welcome' otherwise. */
+  async start(): Promise<void> {
+    const core = this.#core;
+    const { store } = core.deps;
+    const [vault, , throttle] = await Promise.all([store.readVault(), this.settings.load(), store.readThrottle()]);
+    core.stored = vault;
+    core.throttle = throttle;
+    if (typeof globalThis.addEventListener === 'function') {
+      globalThis.addEventListener('online', this.#onConnectivity);
+      globalThis.addEventListener('offline', this.#onConnectivity);
+    }
+    core.setState(vault ? core.lockedState(null) : { kind: 'welcome', online: core.env.isOnline() });
+    if (vault) void core.sync.start();
+  }
+
+  /** Unlocks with the PIN, offline. Throws `throttled` (with retryAt) while a wait runs, `wrong_pin`. */
+  async unlockWithPin(pin: string, onProgress?: DeriveProgress, signal?: AbortSignal): Promise<void> {
+    const core = this.#core;
+    const vault = core.requireVault();
+    if (core.session) return;
+    const unlocked = await core.pinAttempts.attempt(() => {
+      onProgress?.('deriving');
+      return unlockWithPin(vault.record, pin, withProgress(core.deps.argon2, onProgress), signal);
+    }, signal);
+    const signedIn = core.open(unlocked);
+    onProgress?.('done');
+    void this.#strengthen(vault, unlocked, pin).catch(() => {}); // best effort: the old wrap still works
+    if (!vault.pinRecoveryRegistered) void core.registerPinRecovery(unlocked, pin, signedIn);
+  }
+
+  /** Unlocks with a PRF passkey, offline (the authenticator evaluates the PRF). Throws `prf_unavailable`. */
+  async unlockWithPasskey(signal?: AbortSignal): Promise<void> {
+    const core = this.#core;
+    const vault = core.requireVault();
+    if (core.session) return;
+    const unlocked = await unlockWithPrfPasskey(vault, core.deps.passkeys, signal);
+    // The passkey proved the owner is here (user verification): the PIN wait no longer applies.
+    await core.pinAttempts.reset();
+    void core.open(unlocked);
+  }
+
+  /** Drops every key and decrypted value, stops the auto-lock timers, and shows the lock screen. */
+  lock(reason: LockReason): void {
+    this.#core.lock(reason);
+  }
+
+  /** The user did something: the idle timer starts again. */
+  noteActivity(): void {
+    this.#core.autoLock.activity();
+  }
+
+  /** The page was hidden: the vault locks after the grace period unless it comes back. */
+  pageHidden(): void {
+    this.#core.autoLock.hidden();
+  }
+
+  pageVisible(): void {
+    this.#core.autoLock.visible();
+  }
+
+  /** Raises a PIN wrap made with weaker Argon2 costs to today's; written only if nothing replaced the vault meanwhile. */
+  async #strengthen(vault: StoredVault, unlocked: UnlockedVault, pin: string): Promise<void> {
+    const core = this.#core;
+    const stronger = await strengthenPinWrap(vault, unlocked, pin, core.deps.argon2, core.argon2Params);
+    if (stronger && core.stored === vault) {
+      await core.deps.store.writeVault(stronger);
+      core.stored = stronger;
+    }
+  }
+
+  readonly #onConnectivity = (): void => {
+    const core = this.#core;
+    if (core.state.kind === 'welcome') core.setState({ kind: 'welcome', online: core.env.isOnline() });
+    if (core.stored) void core.sync.now(); // offline: just says so
+  };
+}
