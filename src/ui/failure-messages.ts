@@ -20,6 +20,11 @@ type FailureCode = UiFailure['code'];
  * What each failure means to the person holding the phone. Screens pass overrides where the same
  * code reads differently (a wrong *current* PIN in settings).
  */
+const NO_PRF = 'This passkey cannot open the vault on this device. Use your PIN.';
+const DAMAGED = 'Some data on this device could not be opened: it may be damaged or changed.';
+const WEAK_KDF = 'The server offered weaker PIN protection than Keyhold accepts, so nothing was done.';
+const NO_PIN_CHECK = 'This device could not check the PIN. Close other apps, reload and try again.';
+
 const MESSAGES: Record<FailureCode, string> = {
   wrong_pin: 'Wrong PIN.',
   throttled: 'Too many wrong PINs. Wait for the countdown, then try again.',
@@ -29,7 +34,7 @@ const MESSAGES: Record<FailureCode, string> = {
   username_invalid: 'Use 3 to 32 characters: lowercase letters, digits, dot, underscore or hyphen.',
   passkey_cancelled: 'No passkey was made: the request was cancelled or timed out. Try again when you are ready.',
   passkey_failed: 'This device could not use a passkey. Check that screen lock is on, then try again.',
-  prf_unavailable: 'This passkey cannot open the vault on this device. Use your PIN.',
+  prf_unavailable: NO_PRF,
   offline: 'Keyhold cannot reach its server. Check your connection and try again.',
   server_error: 'The server had a problem. Try again in a moment.',
   not_found: 'This item no longer exists.',
@@ -41,16 +46,16 @@ const MESSAGES: Record<FailureCode, string> = {
   totp_invalid: 'That code is not valid, or was used already. Wait for the next code and try again.',
   totp_locked: 'Too many wrong codes. Wait a while before trying again.',
   // The key hierarchy's own failures: rare, and none of them is the user's doing.
-  decrypt_failed: 'Part of the vault could not be decrypted: it may be damaged. Your other items are safe.',
-  prf_unlock_failed: 'This passkey cannot open the vault on this device. Use your PIN.',
-  kdf_too_weak: 'The server offered weaker protection for your PIN than Keyhold accepts, so nothing was done.',
-  kdf_params_invalid: 'The PIN protection settings are not valid, so nothing was done.',
-  kdf_failed: 'Something went wrong while checking the PIN on this device. Try again.',
-  invalid_context: 'Something went wrong on this device. Try again.',
-  malformed_blob: 'Some stored data is damaged or was changed, so it was not opened.',
-  malformed_plaintext: 'An item could not be read: it is not in a form Keyhold knows.',
-  argon2_failed: 'This device ran out of memory while checking the PIN. Close other apps and try again.',
-  argon2_worker_failed: 'Keyhold could not start its PIN check on this device. Reload and try again.',
+  decrypt_failed: DAMAGED,
+  malformed_blob: DAMAGED,
+  malformed_plaintext: DAMAGED,
+  invalid_context: DAMAGED,
+  prf_unlock_failed: NO_PRF,
+  kdf_too_weak: WEAK_KDF,
+  kdf_params_invalid: WEAK_KDF,
+  kdf_failed: NO_PIN_CHECK,
+  argon2_failed: NO_PIN_CHECK,
+  argon2_worker_failed: NO_PIN_CHECK,
   unexpected: 'Something went wrong on this device. Try again.',
 };
 

@@ -239,8 +239,8 @@ export class KhRecordEditor extends LitElement {
     this._showPassword = !this._showPassword;
   }
 
-  private _onGenerate(): void {
-    this.#edit('password', generatePassword());
+  private async _onGenerate(): Promise<void> {
+    this.#edit('password', await generatePassword());
     this._showPassword = true;
   }
 

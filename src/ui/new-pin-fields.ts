@@ -1,6 +1,6 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
-import { checkPin, type PinVerdict } from '../vault';
+import { checkPin, type PinVerdict } from '../vault/pin-policy';
 
 /** A new PIN being typed twice (PIN setup and PIN change share it). */
 export interface NewPinDraft {

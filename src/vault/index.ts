@@ -5,6 +5,9 @@
  *
  * Start with `new Vault(deps)` (vault.ts), call `start()`, render `vault.state` and listen for the
  * events below. docs/sdk.md shows a whole integration; docs/architecture.md the key hierarchy.
+ *
+ * One other module is public: pin-policy.ts (`checkPin`), an entry of its own so that its
+ * blocklists load only with the screens that choose a PIN.
  */
 
 // ——— The vault and what it is built from ———
@@ -45,7 +48,7 @@ export type { VaultAccount } from './account/vault-account';
 export type { AuditPage, RecoveryRouteName, RecoveryRoutes } from './account/recovery-settings';
 export type { TotpEnrollment } from './account/totp-enrollment';
 export type { VaultRecovery } from './recovery/vault-recovery';
-export type { ConflictChoice, VaultRecords } from './records/vault-records';
+export { generatePassword, type ConflictChoice, type VaultRecords } from './records/vault-records';
 export type { VaultQuickView } from './quick-view/vault-quick-view';
 export type { VaultSync } from './sync/sync-gate';
 export type { SyncFailureCode, SyncPhase, SyncStatus } from './sync/sync-engine';
@@ -55,8 +58,7 @@ export type { DeviceSettings } from './device-settings';
 export { KeyServerError, VaultCryptoError, VaultError, type VaultCryptoErrorCode, type VaultErrorCode, type VaultFailureCode } from './errors';
 
 // ——— Helpers an app's screens use ———
-export { checkPin, type PinRefusal, type PinVerdict } from './crypto/pin/pin-policy';
-export { generatePassword, type PasswordOptions } from './records/password-generator';
+export type { PasswordOptions } from './records/password-generator';
 export { fetchServerHealth, type ServerHealth } from './platform/server-health';
 /** The service worker's message after it replayed record writes: answer it with `vault.sync.now()`. */
 export { RECORDS_REPLAYED_MESSAGE } from './sync/background-messages';

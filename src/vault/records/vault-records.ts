@@ -5,6 +5,7 @@
  */
 import type { VaultCore } from '../core';
 import type { RecordContent, RecordSummary } from '../state';
+import type { PasswordOptions } from './password-generator';
 
 /** How a conflict copy is settled: keep both records, make the copy the record, or drop the copy. */
 export type ConflictChoice = 'keep-both' | 'use-copy' | 'discard';
@@ -55,4 +56,10 @@ export class VaultRecords {
     core.recordsEdited();
     return next;
   }
+}
+
+/** A random password from `crypto.getRandomValues` (password-generator.ts), whose code loads when first asked for. */
+export async function generatePassword(options?: PasswordOptions): Promise<string> {
+  const { generatePassword: generate } = await import('./password-generator');
+  return generate(options);
 }
