@@ -1,5 +1,6 @@
 import type { RecordChangesT, RecordEnvelopeT, RecordWriteRequestT, RecordWrittenT } from '../../protocol/api';
 import type { RecordPolicy } from '../config';
+import { KeyholdError } from '../errors';
 import {
   deleteTombstonesBefore,
   findRecord,
@@ -12,7 +13,6 @@ import {
   type RecordRow,
 } from '../store/records';
 import type { Store } from '../store/store';
-import { KeyholdError } from './errors';
 import { inUserTransaction } from './user-transaction';
 
 /**

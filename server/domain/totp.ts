@@ -3,6 +3,7 @@ import type { TotpEnrollStartedT } from '../../protocol/api';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { TOTP_ENROLL_TTL_MS } from '../../protocol/constants';
 import type { TotpPolicy } from '../config';
+import { KeyholdError } from '../errors';
 import { appendAuditEvent } from '../store/audit';
 import { consumeChallenge, peekChallenge, saveChallenge } from '../store/challenges';
 import type { Store } from '../store/store';
@@ -15,7 +16,6 @@ import {
   replaceTotpRecovery,
   type TotpRecoveryRow,
 } from '../store/totp-recovery';
-import { KeyholdError } from './errors';
 import type { Pepper } from './pepper';
 import { inSubjectTransaction, resolveRecoverySubject } from './recovery-subject';
 import { matchTotpStep, newTotpSecret, totpUri } from './totp-codes';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DeviceChallenge, DeviceChallengeRequest, DeviceSignInRequest, DeviceSummary, Id, Ok, RegisterDeviceRequest, SignedIn } from '../../protocol/api';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { createDeviceKeyCache, importDeviceKey, issueDeviceChallenge, verifyDeviceSignIn } from '../domain/devices';
-import { KeyholdError } from '../domain/errors';
+import { KeyholdError } from '../errors';
 import { appendAuditEvent } from '../store/audit';
 import { insertDevice, listDevices, revokeDevice } from '../store/devices';
 import { endDeviceSessions } from '../store/sessions';

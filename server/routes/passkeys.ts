@@ -14,7 +14,7 @@ import {
   WebAuthnOptions,
 } from '../../protocol/api';
 import { encodeBase64Url } from '../../protocol/base64url';
-import { KeyholdError } from '../domain/errors';
+import { KeyholdError } from '../errors';
 import { finishRegistration, finishSignIn, startRegistration, startSignIn, type RelyingParty } from '../domain/passkeys';
 import { appendAuditEvent } from '../store/audit';
 import { deleteCredential, findUserById, findUserByName, listCredentials } from '../store/accounts';
