@@ -13,7 +13,8 @@ import { inSubjectTransaction, resolveRecoverySubject, type RecoverySubject } fr
 import { inUserTransaction } from './user-transaction';
 
 /*
- * PIN recovery, guess-limited (DESIGN.md "Recovery routes"; Juicebox / Signal SVR style, one realm).
+ * PIN recovery, guess-limited, in the Juicebox / Signal SVR style with one server (docs/architecture.md
+ * "PIN recovery (OPRF, RFC 9497)").
  * OPRF = RFC 9497 OPRF(ristretto255, SHA-512) in base mode; the steps are §3.3.1's.
  *
  * Registration (passkey, device or recovery session), after onboarding and after every PIN change:

@@ -16,7 +16,7 @@ import type { Store } from '../store/store';
 import { inUserTransaction } from './user-transaction';
 
 /**
- * Encrypted record sync (issue 5), the rules: compare-and-set writes that each take the account's
+ * Encrypted record sync, the rules: compare-and-set writes that each take the account's
  * next seq, a change feed that pages by seq, limits, and the retention of tombstones.
  *
  * No audit entry is written per record: a vault syncing thousands of records would flood the

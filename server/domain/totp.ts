@@ -22,10 +22,10 @@ import { matchTotpStep, newTotpSecret, totpUri } from './totp-codes';
 import { inUserTransaction } from './user-transaction';
 
 /*
- * TOTP fallback, server-escrowed (DESIGN.md "Recovery routes"): the client wraps S under a random
- * R; the server keeps R (and the TOTP secret) sealed under the pepper and releases R only for a
- * valid code (RFC 6238, ±window steps) of a time step never accepted before. Failures count in
- * the database: `throttleFailures` within `throttleWindowMs` throttle (429), `lockFailures` in a
+ * TOTP fallback, server-escrowed (docs/architecture.md "TOTP escrow"): the client wraps S under a
+ * random R; the server keeps R (and the TOTP secret) sealed under the pepper and releases R only
+ * for a valid code (RFC 6238, ±window steps) of a time step never accepted before. Failures count
+ * in the database: `throttleFailures` within `throttleWindowMs` throttle (429), `lockFailures` in a
  * row lock the route (423) until a passkey sign-in. Unknown usernames get decoy records.
  */
 

@@ -19,7 +19,7 @@ import { openSession } from '../http/sessions';
 export function deviceRoutes(deps: AppDeps) {
   const tags = ['devices'];
   const passkeyOnly = requireSession(deps, ['passkey']);
-  // A recovery session registers the recovered device's key (DESIGN.md: after any recovery).
+  // A recovery session registers the recovered device's key: each device signs in with its own.
   const passkeyOrRecovery = requireSession(deps, ['passkey', 'recovery']);
   // Per app, not per module: a second app on the same process (tests) keeps its own.
   const deviceKeys = createDeviceKeyCache();

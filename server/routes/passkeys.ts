@@ -30,7 +30,7 @@ import { describePasskey, openSession } from '../http/sessions';
 export function passkeyRoutes(deps: AppDeps) {
   const rp: RelyingParty = { id: deps.config.rpId, name: deps.config.rpName, origin: deps.config.origin };
   const passkeyOnly = requireSession(deps, ['passkey']);
-  // A recovery session may add a passkey for the new device (DESIGN.md: after any recovery).
+  // A recovery session may add a passkey for the new device, so it can unlock and sign in with one.
   const passkeyOrRecovery = requireSession(deps, ['passkey', 'recovery']);
   const tags = ['passkeys'];
 

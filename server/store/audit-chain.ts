@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
  * The chain's format lives with the store because each link is computed as its row is written
  * (`appendAuditEvent` in audit.ts); `audit:verify`, the purge and the tests check chains with it.
  *
- * Retention (issue 6): `npm run purge` deletes a chain's entries older than AUDIT_RETENTION_DAYS,
+ * Retention: `npm run purge` deletes a chain's entries older than AUDIT_RETENTION_DAYS,
  * never its newest, and keeps an anchor: the seq and hash of the last entry it deleted. The chain
  * then verifies from the anchor instead of hash_0. What the anchor protects: every kept entry is
  * checked as before; an altered anchor no longer leads to the first kept entry; an entry deleted
