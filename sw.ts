@@ -33,7 +33,7 @@ cleanupOutdatedCaches();
 // activates only when the user accepted it, and that page reloads anyway.
 clientsClaim();
 
-// Background sync (issue 5). A record write (PUT /api/records/{id}) the network refused is queued
+// Background sync. A record write (PUT /api/records/{id}) the network refused is queued
 // by Workbox and replayed when the browser says the network is back, page open or not. The
 // service worker holds no key and decrypts nothing: it replays the page's request as it was,
 // already-encrypted body and compare-and-set version included, under the session cookie. A

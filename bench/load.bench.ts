@@ -1,5 +1,5 @@
 /**
- * `npm run bench:load` (issue 6): a load generator on loopback against device sign-in, the PIN
+ * `npm run bench:load`: a load generator on loopback against device sign-in, the PIN
  * recovery evaluation, the backup fetch and record sync (pull and push), on SQLite and
  * PostgreSQL, next to a bare Hono route measured in the same run; then a soak of the mix at half
  * its measured capacity, reading the server's resident memory and latency minute by minute.

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:sync` (issue 5): record sync between devices of one account, in real headless
+ * `npm run bench:sync`: record sync between devices of one account, in real headless
  * Chromium against the real key server. For two accounts (a small and a large vault), device A
  * onboards and saves the records; fresh devices recover with the PIN and time their initial sync
  * (download + store) and the first list (decrypt all); then device A changes one record at a

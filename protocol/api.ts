@@ -51,7 +51,7 @@ export const DisplayName = z
 
 export const Id = base64url(128);
 
-// ——— Encrypted records (issue 5: sync) ———
+// ——— Encrypted records (docs/architecture.md "Records and sync") ———
 /**
  * A record as the server keeps it: opaque ciphertext and the DEK wrapped under the vault key
  * (both null for a tombstone), the plaintext format version `v` the client binds into the AAD,
@@ -124,8 +124,9 @@ export const ErrorResponse = z.object({
 });
 
 // ——— WebAuthn ———
-// The PRF output must never reach the server (DESIGN: recovery routes): `prf` accepts only
-// `enabled`, so a response still carrying `prf.results` is refused instead of being processed.
+// The PRF output is key material (KEK_prf is derived from it) and must never reach the server:
+// `prf` accepts only `enabled`, so a response still carrying `prf.results` is refused instead of
+// being processed.
 const ClientExtensionResults = z.looseObject({
   prf: z.strictObject({ enabled: z.boolean().optional() }).optional(),
 });
@@ -231,7 +232,7 @@ export const AuditQuery = z.object({
 export const AuditEvent = z.object({ seq: z.number().int(), at: z.number().int(), type: z.string(), data: z.record(z.string(), z.unknown()), hash: z.string() });
 export const AuditPage = z.object({ events: z.array(AuditEvent), nextBefore: z.number().int().nullable() });
 
-// ——— Recovery (DESIGN.md "Recovery routes") ———
+// ——— Recovery (docs/architecture.md "Recovery routes") ———
 /** base64url of exactly `bytes` bytes. */
 export const base64urlBytes = (bytes: number) =>
   base64url(Math.ceil((bytes * 4) / 3)).refine((s) => isBase64Url(s) && decodeBase64Url(s).length === bytes, { message: `must encode ${bytes} bytes` });

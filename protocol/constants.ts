@@ -1,5 +1,5 @@
 /**
- * The one home of every number both sides agree on (STYLE habit 8).
+ * The one home of every number both sides agree on.
  * Server-side defaults that an operator may override live in server/config.ts and start from these.
  */
 
@@ -41,7 +41,7 @@ export const DEVICE_SIGNIN_CONTEXT = 'keyhold/device-signin/v1';
 /** Length in bytes of the per-credential PRF salt the server issues. */
 export const PRF_SALT_BYTES = 32;
 
-// ——— Client key hierarchy (src/vault/crypto; DESIGN.md "Key hierarchy") ———
+// ——— Client key hierarchy (src/vault/crypto; docs/architecture.md "The key hierarchy") ———
 // Appended section: the vault SDK's numbers and labels. Changing a label or a size makes every
 // existing wrap and ciphertext unreadable: a changed label gets a new /vN and a migration.
 
@@ -87,7 +87,7 @@ export const PASSPHRASE_MIN_CHARS = 8;
 
 // ——— Vault controller on the device (src/vault/vault-controller.ts and friends) ———
 // Appended section: local rules of the PWA's vault. None of these travel over the wire; they
-// live here because a constant has one home (STYLE habit 8).
+// live here because a constant has one home.
 
 /**
  * Local PIN unlock throttle (src/vault/unlock-throttle.ts). Consecutive wrong PINs on this
@@ -99,14 +99,14 @@ export const PASSPHRASE_MIN_CHARS = 8;
  *   wait before next    0     30 s   1 min  2 min  5 min  15 min  30 min  1 h (the cap)
  *
  * This slows down a person holding the unlocked phone's UI; it cannot slow an attacker who
- * copied the IndexedDB files (DESIGN.md threat model: each of their guesses costs one Argon2id).
+ * copied the IndexedDB files (SECURITY.md, device thief: each of their guesses costs one Argon2id).
  */
 export const PIN_FREE_ATTEMPTS = 3;
 export const PIN_THROTTLE_DELAYS_MS: readonly number[] = [30, 60, 2 * 60, 5 * 60, 15 * 60, 30 * 60, 60 * 60].map((s) => s * 1000);
 /** The longest wait; a stored retry time further away (a clock set back) is clamped to this. */
 export const PIN_THROTTLE_MAX_DELAY_MS = 60 * 60 * 1000;
 
-/** Auto-lock (DESIGN.md "Key hierarchy": idle timeout and page hide after a grace period). */
+/** Auto-lock after idle time and after a grace period hidden (docs/architecture.md "Unlocking on the device"). */
 export const IDLE_LOCK_MINUTES_DEFAULT = 5;
 export const IDLE_LOCK_MINUTES_MIN = 1;
 export const IDLE_LOCK_MINUTES_MAX = 60;
@@ -127,7 +127,7 @@ export const PRF_OUTPUT_BYTES = 32;
 export const GENERATED_PASSWORD_DEFAULT_LENGTH = 20;
 export const GENERATED_PASSWORD_MAX_LENGTH = 128;
 
-// ——— Recovery routes (DESIGN.md "Recovery routes"; server/domain/pin-recovery.ts, totp.ts) ———
+// ——— Recovery routes (docs/architecture.md; server/domain/pin-recovery.ts, totp.ts) ———
 // Appended section. Server-side numbers here are defaults an operator may override (server/config.ts).
 
 /** PIN recovery: consecutive wrong guesses allowed before the route locks until a new PIN is registered. */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { bodyLimit } from 'hono/body-limit';
-import { KeyholdError } from './domain/errors';
+import { KeyholdError } from './errors';
 import { handleError, errorResponse } from './http/errors';
 import type { AppDeps, AppEnv } from './http/context';
 import { requestLog, requireSameOrigin } from './http/middleware';

@@ -59,7 +59,7 @@ export interface ServerConfig {
   auditRetentionMs: number;
 }
 
-/** Limits of encrypted record sync (issue 5). */
+/** Limits of encrypted record sync. */
 export interface RecordPolicy {
   /** Longest record ciphertext stored, in base64url characters (BODY_LIMIT_BYTES bounds it too). */
   maxCiphertextChars: number;

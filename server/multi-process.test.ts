@@ -14,7 +14,8 @@ import { ORIGIN } from '../test/helpers/harness';
 import { createAccountOver, ProcessClient, startServerProcess, type ProcessReply, type ServerProcess } from '../test/helpers/server-process';
 import { loadConfig } from './config';
 import { totpCodeAt } from './domain/totp-codes';
-import { openDatabase, type Database, type Dialect } from './store/database';
+import { openDatabase, type Database } from './store/database';
+import type { Dialect } from './store/store';
 
 const ALLOWANCE = 120;
 const GUESSES = 200;

@@ -11,9 +11,9 @@ import type { BreakdownFigures, ListFigures, RequestFigures, SyncFigures } from 
 const SECTION_HEADING = '## Sync (`npm run bench:sync`)';
 
 export const TARGETS = {
-  /** Issue 5: download + store + decrypt of 10,000 records on a fresh device. */
+  /** A fresh device downloads, stores and decrypts 10,000 records within this. */
   initialTotalMaxMs: 5000,
-  /** Issue 5 says "should not grow with vault size"; this bench reads "about equal" as within 1.5× (medians). */
+  /** An incremental sync should not grow with vault size: "about equal" is within 1.5× (medians). */
   incrementalMaxRatio: 1.5,
 } as const;
 

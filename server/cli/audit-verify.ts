@@ -1,5 +1,5 @@
 import { loadConfig } from '../config';
-import { verifyChain } from '../domain/audit-chain';
+import { verifyChain } from '../store/audit-chain';
 import { openConfiguredDatabase } from '../runtime';
 import { eachAuditChain } from '../store/audit';
 import { migrateToLatest } from '../store/database';
@@ -7,7 +7,7 @@ import { migrateToLatest } from '../store/database';
 /**
  * `npm run audit:verify`: walks every user's audit chain and exits 1, naming the user and entry,
  * where a row was altered, deleted or reordered. A chain `npm run purge` shortened is checked from
- * its anchor (see server/domain/audit-chain.ts for what that does and does not prove). Uses the
+ * its anchor (see server/store/audit-chain.ts for what that does and does not prove). Uses the
  * same DATABASE_URL / DATA_DIR as the server; safe while servers and a purge run.
  */
 async function main(): Promise<number> {

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createAccount, registerDevice, signInWithPasskey } from '../../test/helpers/accounts';
 import { DIALECTS, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
 import { newRecordId, putRecord, storedRecords, tombstoneWrite } from '../../test/helpers/records';
-import { verifyChain } from '../domain/audit-chain';
+import { verifyChain } from '../store/audit-chain';
 import { appendAuditEvent, eachAuditChain } from '../store/audit';
 import { inTransaction } from '../store/store';
 

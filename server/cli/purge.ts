@@ -27,7 +27,7 @@ const RETENTION_TASKS: RetentionTask[] = [
     },
   },
   {
-    // Each chain keeps its newest entry and an anchor it verifies from (server/domain/audit-chain.ts).
+    // Each chain keeps its newest entry and an anchor it verifies from (server/store/audit-chain.ts).
     // A chain whose old segment does not verify is left whole: deleting it would destroy the evidence.
     name: 'audit entries',
     async run(store, config, now) {

@@ -3,12 +3,12 @@ import type { DevicePublicKeyT } from '../../protocol/api';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { CHALLENGE_TTL_MS } from '../../protocol/constants';
 import { deviceSignInMessage } from '../../protocol/device-signin';
+import { KeyholdError } from '../errors';
 import { appendAuditEvent } from '../store/audit';
 import { consumeChallenge, saveChallenge } from '../store/challenges';
 import { findDevice, touchLiveDevice, type DeviceRow } from '../store/devices';
 import { inTransaction, type Store } from '../store/store';
 import { inUserTransaction } from './user-transaction';
-import { KeyholdError } from './errors';
 
 const ECDSA_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 

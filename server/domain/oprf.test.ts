@@ -1,9 +1,9 @@
 import { ristretto255_oprf } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
+import { KeyholdError } from '../errors';
 import { createPepper } from './pepper';
 import { blindEvaluate, decoyOprfKey, newOprfKey, parseBlindedElement } from './oprf';
-import { KeyholdError } from './errors';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const fromHex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));

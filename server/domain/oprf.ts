@@ -1,6 +1,6 @@
 import { ristretto255, ristretto255_oprf } from '@noble/curves/ed25519.js';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
-import { KeyholdError } from './errors';
+import { KeyholdError } from '../errors';
 import type { Pepper } from './pepper';
 
 /**

@@ -11,11 +11,11 @@ import {
 } from '@simplewebauthn/server';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { CHALLENGE_TTL_MS, PRF_SALT_BYTES } from '../../protocol/constants';
+import { KeyholdError } from '../errors';
 import { appendAuditEvent } from '../store/audit';
 import { advanceCounter, findCredential, findUserByName, insertCredential, insertUser, listCredentials, type CredentialRow } from '../store/accounts';
 import { consumeChallenge, saveChallenge } from '../store/challenges';
 import { inTransaction, isUniqueViolation, type Store } from '../store/store';
-import { KeyholdError } from './errors';
 import { inUserTransaction } from './user-transaction';
 import type { Pepper } from './pepper';
 

@@ -2,18 +2,19 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { PinRecoveryParamsT, PinRecoveryStartedT, PinRegisterFinishRequestT, PinRegisteredT, PinRegisterStartedT } from '../../protocol/api';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { ARGON2_DEFAULT_ITERATIONS, ARGON2_DEFAULT_MEMORY_KIB, ARGON2_DEFAULT_PARALLELISM, ARGON2_HASH_LENGTH, ARGON2_SALT_BYTES, CHALLENGE_TTL_MS } from '../../protocol/constants';
+import { KeyholdError } from '../errors';
 import { appendAuditEvent } from '../store/audit';
 import { consumeChallenge, saveChallenge } from '../store/challenges';
 import { ensurePinRecoveryDecoy, findPinRecovery, replacePinRecovery, restoreAllowance, spendGuess, type PinRecoveryRow } from '../store/pin-recovery';
 import type { Store } from '../store/store';
-import { KeyholdError } from './errors';
 import { blindEvaluate, decoyOprfKey, newOprfKey, parseBlindedElement } from './oprf';
 import type { Pepper } from './pepper';
 import { inSubjectTransaction, resolveRecoverySubject, type RecoverySubject } from './recovery-subject';
 import { inUserTransaction } from './user-transaction';
 
 /*
- * PIN recovery, guess-limited (DESIGN.md "Recovery routes"; Juicebox / Signal SVR style, one realm).
+ * PIN recovery, guess-limited, in the Juicebox / Signal SVR style with one server (docs/architecture.md
+ * "PIN recovery (OPRF, RFC 9497)").
  * OPRF = RFC 9497 OPRF(ristretto255, SHA-512) in base mode; the steps are §3.3.1's.
  *
  * Registration (passkey, device or recovery session), after onboarding and after every PIN change:

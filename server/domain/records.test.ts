@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordWriteRequestT } from '../../protocol/api';
+import { KeyholdError } from '../errors';
 import { NO_RECORD_COUNTERS, type RecordRow } from '../store/records';
-import { KeyholdError } from './errors';
 import { pageOfChanges, planRecordWrite } from './records';
 
 const target = { userId: 'u1', id: 'r1' };

@@ -1,5 +1,6 @@
 import type { RecordChangesT, RecordEnvelopeT, RecordWriteRequestT, RecordWrittenT } from '../../protocol/api';
 import type { RecordPolicy } from '../config';
+import { KeyholdError } from '../errors';
 import {
   deleteTombstonesBefore,
   findRecord,
@@ -12,11 +13,10 @@ import {
   type RecordRow,
 } from '../store/records';
 import type { Store } from '../store/store';
-import { KeyholdError } from './errors';
 import { inUserTransaction } from './user-transaction';
 
 /**
- * Encrypted record sync (issue 5), the rules: compare-and-set writes that each take the account's
+ * Encrypted record sync, the rules: compare-and-set writes that each take the account's
  * next seq, a change feed that pages by seq, limits, and the retention of tombstones.
  *
  * No audit entry is written per record: a vault syncing thousands of records would flood the

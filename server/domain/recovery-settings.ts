@@ -1,9 +1,9 @@
 import type { RecoveryStatusT } from '../../protocol/api';
+import { KeyholdError } from '../errors';
 import { appendAuditEvent } from '../store/audit';
 import { deletePinRecovery, findPinRecovery } from '../store/pin-recovery';
 import type { Store } from '../store/store';
 import { deleteTotpRecovery, findTotpRecovery } from '../store/totp-recovery';
-import { KeyholdError } from './errors';
 import { inUserTransaction } from './user-transaction';
 
 /** Which recovery routes the account has, for the settings screen: guesses left, TOTP lock. No secrets. */

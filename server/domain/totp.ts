@@ -3,6 +3,7 @@ import type { TotpEnrollStartedT } from '../../protocol/api';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { TOTP_ENROLL_TTL_MS } from '../../protocol/constants';
 import type { TotpPolicy } from '../config';
+import { KeyholdError } from '../errors';
 import { appendAuditEvent } from '../store/audit';
 import { consumeChallenge, peekChallenge, saveChallenge } from '../store/challenges';
 import type { Store } from '../store/store';
@@ -15,17 +16,16 @@ import {
   replaceTotpRecovery,
   type TotpRecoveryRow,
 } from '../store/totp-recovery';
-import { KeyholdError } from './errors';
 import type { Pepper } from './pepper';
 import { inSubjectTransaction, resolveRecoverySubject } from './recovery-subject';
 import { matchTotpStep, newTotpSecret, totpUri } from './totp-codes';
 import { inUserTransaction } from './user-transaction';
 
 /*
- * TOTP fallback, server-escrowed (DESIGN.md "Recovery routes"): the client wraps S under a random
- * R; the server keeps R (and the TOTP secret) sealed under the pepper and releases R only for a
- * valid code (RFC 6238, ±window steps) of a time step never accepted before. Failures count in
- * the database: `throttleFailures` within `throttleWindowMs` throttle (429), `lockFailures` in a
+ * TOTP fallback, server-escrowed (docs/architecture.md "TOTP escrow"): the client wraps S under a
+ * random R; the server keeps R (and the TOTP secret) sealed under the pepper and releases R only
+ * for a valid code (RFC 6238, ±window steps) of a time step never accepted before. Failures count
+ * in the database: `throttleFailures` within `throttleWindowMs` throttle (429), `lockFailures` in a
  * row lock the route (423) until a passkey sign-in. Unknown usernames get decoy records.
  */
 

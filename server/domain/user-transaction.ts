@@ -1,6 +1,6 @@
+import { KeyholdError } from '../errors';
 import { userExists } from '../store/accounts';
 import { inTransaction, lockUser, type Store } from '../store/store';
-import { KeyholdError } from './errors';
 
 /**
  * Every write to an existing user's rows goes through here: one transaction that first takes the

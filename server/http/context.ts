@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { ServerConfig } from '../config';
 import type { Pepper } from '../domain/pepper';
-import { KeyholdError } from '../domain/errors';
+import { KeyholdError } from '../errors';
 import type { Session } from '../store/sessions';
 import type { Store } from '../store/store';
 import type { Logger } from './logger';

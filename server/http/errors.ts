@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ErrorBody, ErrorCode } from '../../protocol/errors';
-import { KeyholdError } from '../domain/errors';
+import { KeyholdError } from '../errors';
 import type { Logger } from './logger';
 
 /** One map from stable code to HTTP status: the only place a status for an error is chosen. */

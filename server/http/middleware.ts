@@ -3,7 +3,7 @@ import { SIGNIN_WINDOW_MS } from '../../protocol/constants';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { KeyholdError } from '../domain/errors';
+import { KeyholdError } from '../errors';
 import { countHits } from '../store/rate-limits';
 import { resumeSession, type Session } from '../store/sessions';
 import type { SessionScope } from '../store/schema';

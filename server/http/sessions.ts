@@ -1,10 +1,10 @@
 import type { Context } from 'hono';
 import type { PasskeySummaryT, SessionInfoT } from '../../protocol/api';
+import { KeyholdError } from '../errors';
 import { findUserById, type CredentialRow } from '../store/accounts';
 import { createSession, type Session } from '../store/sessions';
 import type { SessionScope } from '../store/schema';
 import type { Store } from '../store/store';
-import { KeyholdError } from '../domain/errors';
 import type { AppDeps } from './context';
 import { setSessionCookie } from './middleware';
 

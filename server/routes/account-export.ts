@@ -1,4 +1,4 @@
-import type { StoredAuditEntry } from '../domain/audit-chain';
+import type { StoredAuditEntry } from '../store/audit-chain';
 import { toEnvelope } from '../domain/records';
 import { listAuditEvents } from '../store/audit';
 import { listRecordsAfter } from '../store/records';

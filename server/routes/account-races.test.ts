@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount, newDeviceKey, registerDevice } from '../../test/helpers/accounts';
 import { ApiClient, DIALECTS, startTestServer, type TestServer } from '../../test/helpers/harness';
-import { verifyChain } from '../domain/audit-chain';
+import { verifyChain } from '../store/audit-chain';
 import { eachAuditChain } from '../store/audit';
 
 describe.each(DIALECTS)('writes racing an account erasure (%s)', (dialect) => {

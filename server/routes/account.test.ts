@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { addPasskey, createAccount, deviceSignIn, readAuditLog, registerDevice, type TestUser } from '../../test/helpers/accounts';
 import { ApiClient, DIALECTS, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
-import { verifyChain } from '../domain/audit-chain';
+import { verifyChain } from '../store/audit-chain';
 import { writeRecord } from '../domain/records';
 import { appendAuditEvent, eachAuditChain } from '../store/audit';
 import { inTransaction } from '../store/store';

@@ -3,7 +3,7 @@ import type { TypedResponse } from 'hono';
 import type { JSONValue } from 'hono/utils/types';
 import { z } from 'zod';
 import { AuditPage, AuditQuery, Ok, SessionInfo } from '../../protocol/api';
-import { KeyholdError } from '../domain/errors';
+import { KeyholdError } from '../errors';
 import { deleteUserRows, findUserById, listCredentials } from '../store/accounts';
 import { appendAuditEvent, eraseAuditChain, listAuditEvents } from '../store/audit';
 import { listDevices } from '../store/devices';

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { BackupSnapshot, Id, PutKeyBundleRequest, PutWrapPrfRequest, WriteResult } from '../../protocol/api';
-import { KeyholdError } from '../domain/errors';
+import { KeyholdError } from '../errors';
 import { findCredential } from '../store/accounts';
 import { appendAuditEvent } from '../store/audit';
 import { readBackup, writeSecret } from '../store/secrets';

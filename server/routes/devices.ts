@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DeviceChallenge, DeviceChallengeRequest, DeviceSignInRequest, DeviceSummary, Id, Ok, RegisterDeviceRequest, SignedIn } from '../../protocol/api';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { createDeviceKeyCache, importDeviceKey, issueDeviceChallenge, verifyDeviceSignIn } from '../domain/devices';
-import { KeyholdError } from '../domain/errors';
+import { KeyholdError } from '../errors';
 import { appendAuditEvent } from '../store/audit';
 import { insertDevice, listDevices, revokeDevice } from '../store/devices';
 import { endDeviceSessions } from '../store/sessions';
@@ -19,7 +19,7 @@ import { openSession } from '../http/sessions';
 export function deviceRoutes(deps: AppDeps) {
   const tags = ['devices'];
   const passkeyOnly = requireSession(deps, ['passkey']);
-  // A recovery session registers the recovered device's key (DESIGN.md: after any recovery).
+  // A recovery session registers the recovered device's key: each device signs in with its own.
   const passkeyOrRecovery = requireSession(deps, ['passkey', 'recovery']);
   // Per app, not per module: a second app on the same process (tests) keeps its own.
   const deviceKeys = createDeviceKeyCache();

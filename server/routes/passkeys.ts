@@ -14,7 +14,7 @@ import {
   WebAuthnOptions,
 } from '../../protocol/api';
 import { encodeBase64Url } from '../../protocol/base64url';
-import { KeyholdError } from '../domain/errors';
+import { KeyholdError } from '../errors';
 import { finishRegistration, finishSignIn, startRegistration, startSignIn, type RelyingParty } from '../domain/passkeys';
 import { appendAuditEvent } from '../store/audit';
 import { deleteCredential, findUserById, findUserByName, listCredentials } from '../store/accounts';
@@ -30,7 +30,7 @@ import { describePasskey, openSession } from '../http/sessions';
 export function passkeyRoutes(deps: AppDeps) {
   const rp: RelyingParty = { id: deps.config.rpId, name: deps.config.rpName, origin: deps.config.origin };
   const passkeyOnly = requireSession(deps, ['passkey']);
-  // A recovery session may add a passkey for the new device (DESIGN.md: after any recovery).
+  // A recovery session may add a passkey for the new device, so it can unlock and sign in with one.
   const passkeyOrRecovery = requireSession(deps, ['passkey', 'recovery']);
   const tags = ['passkeys'];
 

@@ -40,10 +40,11 @@ describe.each(DIALECTS)('record write races (%s)', (dialect) => {
 });
 
 /**
- * Two app instances on one PostgreSQL database, as behind a load balancer (DESIGN.md "Storage and
- * scale"). PostgreSQL only, like server/routes/recovery-instances.test.ts: two connections to one
- * SQLite file in one process would block each other's event loop; two SQLite processes are
- * server/records-crash.test.ts's and server/multi-process.test.ts's business.
+ * Two app instances on one PostgreSQL database, as behind a load balancer (docs/operations.md
+ * "Several processes on PostgreSQL behind a load balancer"). PostgreSQL only, like
+ * server/routes/recovery-instances.test.ts: two connections to one SQLite file in one process would
+ * block each other's event loop; two SQLite processes are server/records-crash.test.ts's and
+ * server/multi-process.test.ts's business.
  */
 describe.each(['postgres'] as const)('record write races across two instances (%s)', (dialect) => {
   let server: TestServer;

@@ -9,14 +9,14 @@ import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/o
 const errorEntry = (description: string) => ({ content: { 'application/json': { schema: ErrorResponse } }, description });
 
 /**
- * Encrypted records (issue 5: sync): a compare-and-set write per record and the account's change
- * feed. Record ids are the client's and belong to the account: the same id in two accounts names
- * two records, and a session only ever reaches its own account's.
+ * Encrypted records (docs/architecture.md "Records and sync"): a compare-and-set write per record
+ * and the account's change feed. Record ids are the client's and belong to the account: the same id
+ * in two accounts names two records, and a session only ever reaches its own account's.
  */
 export function recordRoutes(deps: AppDeps) {
   const tags = ['records'];
   // Everyday sync runs on a device session. A recovery session only sets the new device up, and
-  // downloading the vault is part of that (issue 4): it may read the feed, never write.
+  // downloading the vault is part of that: it may read the feed, never write.
   const signedIn = requireSession(deps, ['passkey', 'device']);
   const orRecovery = requireSession(deps, ['passkey', 'device', 'recovery']);
 

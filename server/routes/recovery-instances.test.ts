@@ -8,7 +8,7 @@ const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS:
 
 /**
  * Two key servers on one database, as behind a load balancer: the limits live in the database.
- * PostgreSQL only: several instances are a PostgreSQL deployment (DESIGN.md "Storage and scale").
+ * PostgreSQL only: several instances are a PostgreSQL deployment (docs/operations.md, "Several processes").
  * SQLite is the single-process default; two connections to one file would serialise their
  * read-then-write transactions by failing them with SQLITE_BUSY, which is safe (nothing is
  * evaluated or released without its commit) but is no deployment to test.

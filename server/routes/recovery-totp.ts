@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { Ok, TotpEnrolled, TotpEnrollFinishRequest, TotpEnrollStarted, TotpRecovered, TotpRecoverRequest } from '../../protocol/api';
 import { encodeBase64Url } from '../../protocol/base64url';
-import { KeyholdError } from '../domain/errors';
+import { KeyholdError } from '../errors';
 import { removeRecoveryRoute } from '../domain/recovery-settings';
 import { finishTotpEnrollment, recoverWithTotp, startTotpEnrollment } from '../domain/totp';
 import { findUserById } from '../store/accounts';

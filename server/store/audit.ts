@@ -7,7 +7,7 @@ import {
   type AuditPurgePlan,
   type ChainAnchor,
   type StoredAuditEntry,
-} from '../domain/audit-chain';
+} from './audit-chain';
 import { preparedQuery } from './prepared';
 import { inTransaction, lockUser, type Store } from './store';
 

@@ -5,9 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatab
 import pg from 'pg';
 import { migrationProvider } from './migrations/index';
 import type { Db, KeyholdDatabase } from './schema';
-import { databaseStore, type Store } from './store';
-
-export type Dialect = 'sqlite' | 'postgres';
+import { databaseStore, type Dialect, type Store } from './store';
 
 export interface Database {
   db: Db;

@@ -2,9 +2,6 @@ import type { Compilable, CompiledQuery } from 'kysely';
 import type { Db } from './schema';
 import type { Store } from './store';
 
-/** Compiled hot queries of one database, kept on its store (see `databaseStore`) and shared with its transactions. */
-export type PreparedQueries = Map<object, CompiledQuery>;
-
 /** Marks where an argument goes in a compiled query's parameters; never sent to the database. */
 const SLOT = '\u0000keyhold-slot:';
 

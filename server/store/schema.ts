@@ -133,7 +133,7 @@ export interface TotpRecoveryTable {
 }
 
 /**
- * One encrypted record (issue 5: sync), as opaque as the backup blobs: the server never sees a
+ * One encrypted record, as opaque as the backup blobs: the server never sees a
  * plaintext field. `version` is the record's compare-and-set counter; `seq` its place in the
  * account's change feed. A tombstone (`deleted` 1) keeps its id, version and seq but no ciphertext.
  */

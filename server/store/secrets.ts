@@ -1,4 +1,4 @@
-import { KeyholdError } from '../domain/errors';
+import { KeyholdError } from '../errors';
 import { preparedQuery } from './prepared';
 import type { SecretKind } from './schema';
 import type { Store } from './store';

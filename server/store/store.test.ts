@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, startTestServer, type TestServer } from '../../test/helpers/harness';
-import { KeyholdError } from '../domain/errors';
+import { KeyholdError } from '../errors';
 import { appendAuditEvent, listAuditEvents } from './audit';
 import { consumeChallenge, saveChallenge } from './challenges';
 import { migrateToLatest } from './database';

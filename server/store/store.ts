@@ -1,7 +1,10 @@
-import { sql } from 'kysely';
-import type { Dialect } from './database';
-import type { PreparedQueries } from './prepared';
+import { sql, type CompiledQuery } from 'kysely';
 import type { Db } from './schema';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** Compiled hot queries of one database, kept on its store (see `databaseStore`) and shared with its transactions; filled by `preparedQuery`. */
+export type PreparedQueries = Map<object, CompiledQuery>;
 
 /** A database handle (or a transaction on it) and its dialect, passed to every repository function. */
 export interface Store {

@@ -7,9 +7,9 @@ const SHOWN = { title: 'Allotment gate', username: 'plot-17', password: 'lentil-
 const HIDDEN = { title: 'Bank of Keyhold', username: 'alice@bank.example', password: 'correct horse battery staple' };
 
 /**
- * "Show on this device without PIN" (issue 5) in real Chromium: a marked item is readable from the
- * lock screen with no prompt, read-only, also after a reload; unmarked items are not; settings
- * can hide them all again.
+ * "Show on this device without PIN" (docs/architecture.md "Read-only items without the PIN") in
+ * real Chromium: a marked item is readable from the lock screen with no prompt, read-only, also
+ * after a reload; unmarked items are not; settings can hide them all again.
  */
 // Generous: a loaded 2-core CI machine runs Argon2id (64 MiB) and Chromium side by side.
 describe('items shown without PIN, in Chromium', { timeout: 60_000 }, () => {

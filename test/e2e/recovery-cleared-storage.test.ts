@@ -11,7 +11,7 @@ interface DeviceRow {
 }
 
 /**
- * Issue 4, "browser storage was cleared", by the passkey route end to end: the same phone page
+ * "Browser storage was cleared", recovered by the passkey route end to end: the same phone page
  * keeps its virtual authenticator (and so the credential's PRF secret, which Chromium cannot copy
  * to another authenticator) while the origin's storage, cookies and service worker are wiped. The
  * app then sees a new device; the passkey signs in, its PRF output opens wrap_prf(S), and the

@@ -6,7 +6,7 @@ const PIN = '482915';
 const RECORD_WRITES = '**/api/records/**';
 
 /**
- * What a phone user sees of sync (issue 5), in real headless Chromium against the real key
+ * What a phone user sees of sync, in real headless Chromium against the real key
  * server: the status line after a save, an edit made while the server cannot be reached (the
  * record routes aborted: Chromium's offline emulation leaves navigator.onLine true) and "Sync
  * now" once it can; then conflict copies — another device's newer version is written straight to

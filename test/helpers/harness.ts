@@ -6,8 +6,8 @@ import { buildApp } from '../../server/app';
 import { loadConfig, type ServerConfig } from '../../server/config';
 import { createPepper } from '../../server/domain/pepper';
 import { silentLogger, type Logger } from '../../server/http/logger';
-import { migrateToLatest, openDatabase, type Dialect } from '../../server/store/database';
-import type { Store } from '../../server/store/store';
+import { migrateToLatest, openDatabase } from '../../server/store/database';
+import type { Dialect, Store } from '../../server/store/store';
 import { createTestDatabase } from './postgres';
 
 export const ORIGIN = 'http://localhost:8080';

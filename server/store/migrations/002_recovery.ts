@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 /**
- * The recovery routes (DESIGN.md "Recovery routes"): PIN recovery and TOTP escrow records.
+ * The recovery routes (docs/architecture.md "Recovery routes"): PIN recovery and TOTP escrow records.
  *
  * Both tables are keyed by `subject`: a user id, or `decoy:<keyed digest of a username>` for a
  * username with no such record. Decoy rows keep the same counters a real record keeps, so an

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Encrypted record sync (issue 5): the records themselves and each account's feed counters.
+ * Encrypted record sync: the records themselves and each account's feed counters.
  *
  * `records` holds only the latest state of each record (a tombstone once deleted), so the change
  * feed is "rows with seq > cursor, by seq" on the (user_id, seq) index: its cost follows the page

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 
 /**
- * Audit-log retention (issue 6). `npm run purge` deletes the oldest entries of a chain and keeps,
+ * Audit-log retention. `npm run purge` deletes the oldest entries of a chain and keeps,
  * per user, the seq and hash of the last entry it deleted: `audit:verify` then starts the chain
- * from that anchor instead of the genesis hash (server/domain/audit-chain.ts `verifyChain`).
+ * from that anchor instead of the genesis hash (server/store/audit-chain.ts `verifyChain`).
  * Written under the user's lock in the same transaction as the deletion; no foreign key, like
  * `audit_log` itself; an erasure deletes it with the chain (store/audit.ts `eraseAuditChain`).
  *

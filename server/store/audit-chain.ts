@@ -3,8 +3,10 @@ import { createHash } from 'node:crypto';
 /**
  * The per-user audit hash chain: entry n stores hash_n = SHA-256(hash_{n-1} || canonical(entry_n)),
  * with hash_0 = 32 zero bytes. Altering, deleting or reordering any stored row breaks every later link.
+ * The chain's format lives with the store because each link is computed as its row is written
+ * (`appendAuditEvent` in audit.ts); `audit:verify`, the purge and the tests check chains with it.
  *
- * Retention (issue 6): `npm run purge` deletes a chain's entries older than AUDIT_RETENTION_DAYS,
+ * Retention: `npm run purge` deletes a chain's entries older than AUDIT_RETENTION_DAYS,
  * never its newest, and keeps an anchor: the seq and hash of the last entry it deleted. The chain
  * then verifies from the anchor instead of hash_0. What the anchor protects: every kept entry is
  * checked as before; an altered anchor no longer leads to the first kept entry; an entry deleted
