@@ -18,7 +18,7 @@ export const CONFLICT_SETTLED: Readonly<Record<ConflictChoice, string>> = {
 };
 
 /**
- * Shown above a conflict copy in the record editor (issue 5): the sync engine kept this
+ * Shown above a conflict copy in the record editor: the sync engine kept this
  * device's edit as a copy because another device changed the same item first. Says which item
  * that is and offers the three ways to settle it: keep both, use this version (it replaces the
  * other), or discard this copy (after a confirm step). Only the other item's title is looked up

@@ -6,7 +6,7 @@ import { describeSync } from './sync-text';
 import type { Vault } from '../vault';
 
 /**
- * The unlocked vault's sync line (issue 5): whether every change reached the server, what waits
+ * The unlocked vault's sync line: whether every change reached the server, what waits
  * and why, a download's progress, and "Sync now". The state sentence is a polite live region;
  * the counts and "synced 2 min ago" beside it are not, so a screen reader hears what changed,
  * not every tick. "Sync now" stays focusable while it cannot act (`aria-disabled`), so pressing

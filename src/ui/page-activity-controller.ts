@@ -8,8 +8,8 @@ const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'input'] as const;
 const ACTIVITY_THROTTLE_MS = 1000;
 
 /**
- * Tells the vault what the page is doing, which its auto-lock rules need (DESIGN.md: locking on
- * idle timeout and on page hide after a grace period): `pageHidden()` / `pageVisible()` on
+ * Tells the vault what the page is doing, which its auto-lock rules need (locking on idle timeout
+ * and on page hide after a grace period, docs/architecture.md "Unlocking on the device"): `pageHidden()` / `pageVisible()` on
  * visibility changes, `noteActivity()` on the user's pointer and keyboard input.
  */
 export class PageActivityController implements ReactiveController {

@@ -1,5 +1,5 @@
 /**
- * The sync status in words (issue 5), for the vault's status line and the lock screen: pure, so
+ * The sync status in words, for the vault's status line and the lock screen: pure, so
  * the wording is tested without a browser. English only, like the rest of the app; numbers are
  * grouped the English way ("1,200").
  */

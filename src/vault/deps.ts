@@ -1,5 +1,5 @@
 /**
- * What a VaultController is built from: the composition root (src/main.ts) passes the Argon2
+ * What a Vault is built from: the composition root (src/main.ts) passes the Argon2
  * worker bridge, the key server client, the IndexedDB store and the browser's passkeys; tests
  * pass fakes for the clock, the timers and the browser environment.
  */

@@ -164,7 +164,7 @@ let databases = 0;
 export interface OtherDevice {
   readonly network: Network;
   readonly store: LocalStore;
-  controller(overrides?: Partial<VaultDeps>): Vault;
+  vault(overrides?: Partial<VaultDeps>): Vault;
 }
 
 export interface VaultWorld {
@@ -174,8 +174,8 @@ export interface VaultWorld {
   readonly authenticator: SoftAuthenticator;
   readonly ceremonies: Ceremonies;
   readonly storage: { persisted: boolean; granted: boolean };
-  /** A new controller (a page load) on `store`, by default the world's database. */
-  controller(store?: LocalStore, overrides?: Partial<VaultDeps>): Vault;
+  /** A new Vault (a page load) on `store`, by default the world's database. */
+  vault(store?: LocalStore, overrides?: Partial<VaultDeps>): Vault;
   /** A second handle on the world's database, as a reloaded page would open it. */
   reopenStore(): LocalStore;
   readonly store: LocalStore;
@@ -228,13 +228,13 @@ export async function startVaultWorld(env: Record<string, string> = {}): Promise
     storage,
     store,
     reopenStore: open,
-    controller: (onStore = store, overrides = {}) => new Vault(deps(onStore, network, keyServer, 'Test phone', overrides)),
+    vault: (onStore = store, overrides = {}) => new Vault(deps(onStore, network, keyServer, 'Test phone', overrides)),
     otherDevice(deviceName = 'Test tablet') {
       const net: Network = { offline: false, failing: null, hang: false, cookie: undefined, requests: [], bodies: [] };
       const keys = new KeyServer('', browserFetch(server, net));
       const own = new LocalStore(`${name}-${++databases}`);
       stores.push(own);
-      return { network: net, store: own, controller: (overrides = {}) => new Vault(deps(own, net, keys, deviceName, overrides)) };
+      return { network: net, store: own, vault: (overrides = {}) => new Vault(deps(own, net, keys, deviceName, overrides)) };
     },
     async close() {
       for (const s of stores) s.close();
@@ -245,11 +245,11 @@ export async function startVaultWorld(env: Record<string, string> = {}): Promise
 
 /** Onboarding as the UI drives it: start, create the account, choose the PIN. */
 export async function onboard(world: VaultWorld, username = 'alice', pin = PIN): Promise<Vault> {
-  const controller = world.controller();
-  await controller.start();
-  await controller.onboarding.createAccount(username);
-  await controller.onboarding.choosePin(pin, pin);
-  return controller;
+  const vault = world.vault();
+  await vault.start();
+  await vault.onboarding.createAccount(username);
+  await vault.onboarding.choosePin(pin, pin);
+  return vault;
 }
 
 /** The code of a rejected promise's VaultError (or the error itself), for `expect(...).resolves`. */

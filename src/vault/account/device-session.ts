@@ -1,5 +1,5 @@
 /**
- * Device sign-in (DESIGN.md "Sessions and device authentication"): after a local unlock the
+ * Device sign-in (docs/architecture.md "Sessions and device sign-in"): after a local unlock the
  * device signs a server challenge with its ECDSA key to open a sync session, with no passkey
  * prompt. Never on the unlock path: the vault opens offline and this runs afterwards.
  */

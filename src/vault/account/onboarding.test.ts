@@ -17,7 +17,7 @@ describe('Vault: onboarding', () => {
   afterEach(() => world.close());
 
   it('goes loading → welcome → choose-pin → unlocked, with an event per state', async () => {
-    const controller = world.controller();
+    const controller = world.vault();
     const seen: VaultState['kind'][] = [];
     controller.addEventListener(STATE_CHANGED, () => seen.push(controller.state.kind));
     expect(controller.state).toEqual({ kind: 'loading' });
@@ -36,7 +36,7 @@ describe('Vault: onboarding', () => {
 
   it('says when the welcome screen is offline', async () => {
     world.network.offline = true;
-    const controller = world.controller();
+    const controller = world.vault();
     await controller.start();
     expect(controller.state).toEqual({ kind: 'welcome', online: false });
     await expect(failureOf(controller.onboarding.createAccount('alice'))).resolves.toMatchObject({ code: 'offline' });
@@ -46,7 +46,7 @@ describe('Vault: onboarding', () => {
     await onboard(world, 'alice');
     // A second device, with an empty database of its own.
     const otherDevice = new LocalStore(`other-device-${Date.now()}`);
-    const fresh = world.controller(otherDevice);
+    const fresh = world.vault(otherDevice);
     await fresh.start();
     const prompts = world.ceremonies.saltsWereBytes.length;
     await expect(failureOf(fresh.onboarding.createAccount('a'))).resolves.toMatchObject({ code: 'username_invalid' });
@@ -57,7 +57,7 @@ describe('Vault: onboarding', () => {
   });
 
   it('maps a dismissed passkey prompt to passkey_cancelled and stays on welcome', async () => {
-    const controller = world.controller();
+    const controller = world.vault();
     await controller.start();
     world.ceremonies.cancel = true;
     await expect(failureOf(controller.onboarding.createAccount('alice'))).resolves.toMatchObject({ code: 'passkey_cancelled' });
@@ -65,7 +65,7 @@ describe('Vault: onboarding', () => {
   });
 
   it('checks the PIN twice and against the policy before deriving anything', async () => {
-    const controller = world.controller();
+    const controller = world.vault();
     await controller.start();
     await controller.onboarding.createAccount('alice');
     await expect(failureOf(controller.onboarding.choosePin(PIN, '583921'))).resolves.toMatchObject({ code: 'pin_mismatch' });
@@ -133,7 +133,7 @@ describe('Vault: onboarding', () => {
   });
 
   it('retries a failed upload after the network returns, continuing from what the server already has', async () => {
-    const controller = world.controller();
+    const controller = world.vault();
     await controller.start();
     await controller.onboarding.createAccount('alice');
     // The key bundle and wrap_prf reach the server; the device registration does not.
@@ -154,7 +154,7 @@ describe('Vault: onboarding', () => {
   });
 
   it('signs in again with the passkey when the registration session has ended', async () => {
-    const controller = world.controller();
+    const controller = world.vault();
     await controller.start();
     await controller.onboarding.createAccount('alice');
     await world.server.store.db.deleteFrom('sessions').execute();
@@ -164,13 +164,13 @@ describe('Vault: onboarding', () => {
   });
 
   it('reports storage persistence', async () => {
-    const controller = world.controller();
+    const controller = world.vault();
     await controller.start();
     expect(controller.settings.persistence).toBe('not-granted');
     await expect(controller.settings.requestPersistence()).resolves.toBe('granted');
     expect(controller.settings.persistence).toBe('granted');
 
-    const unsupported = world.controller(undefined, { storage: null });
+    const unsupported = world.vault(undefined, { storage: null });
     await unsupported.start();
     expect(unsupported.settings.persistence).toBe('unsupported');
     await expect(unsupported.settings.requestPersistence()).resolves.toBe('unsupported');
@@ -181,7 +181,7 @@ describe('Vault: overlapping PIN choices', () => {
   it('runs them one after the other, so the server keeps the bundle of the vault that was stored', async () => {
     const world = await startVaultWorld();
     try {
-      const controller = world.controller();
+      const controller = world.vault();
       await controller.start();
       await controller.onboarding.createAccount('alice');
       const first = controller.onboarding.choosePin(PIN, PIN);

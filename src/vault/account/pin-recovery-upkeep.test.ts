@@ -38,7 +38,7 @@ describe('Vault: PIN recovery registered in the background', () => {
   });
 
   it('never blocks onboarding when offline, and registers at the next unlock', async () => {
-    const controller = world.controller();
+    const controller = world.vault();
     await controller.start();
     await controller.onboarding.createAccount('alice');
     world.network.failing = /\/recovery\/pin\/register/;

@@ -1,5 +1,5 @@
 /**
- * Keeps the key server's PIN recovery in step with this device's PIN (DESIGN.md "Recovery
+ * Keeps the key server's PIN recovery in step with this device's PIN (docs/architecture.md "Recovery
  * routes"): registered after onboarding, after every PIN change and, when an earlier attempt
  * failed (offline, server down), at the next PIN unlock. Always in the background: recovery is
  * a convenience for another day, never a reason for an unlock or a PIN change to fail.

@@ -1,5 +1,5 @@
 /**
- * Settings → "Recovery" and "Activity" while unlocked (DESIGN.md "Recovery routes"): which
+ * Settings → "Recovery" and "Activity" while unlocked (docs/architecture.md "Recovery routes"): which
  * routes the server holds, turning one off, and the account's audit log. Reading needs any
  * session (a device sign-in opens one when there is none); turning a route off needs a
  * passkey session, so a passkey sign-in ceremony runs first — a stolen unlocked phone alone

@@ -14,7 +14,7 @@ describe('Vault: the authenticator-app route', () => {
   const newDevice = () => {
     const store = new LocalStore(`keyhold-test-totp-${process.pid}-${++n}`);
     stores.push(store);
-    return world.controller(store);
+    return world.vault(store);
   };
   beforeEach(async () => {
     world = await startVaultWorld();

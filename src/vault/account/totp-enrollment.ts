@@ -1,5 +1,5 @@
 /**
- * Enrolling an authenticator app as a recovery route while unlocked (DESIGN.md "Recovery
+ * Enrolling an authenticator app as a recovery route while unlocked (docs/architecture.md "Recovery
  * routes", TOTP): server-escrowed, which the UI says plainly. Needs a passkey or device session;
  * when there is none (device sign-in unfinished, session ended, or only a recovery session) it
  * signs the device in first.

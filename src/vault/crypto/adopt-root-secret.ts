@@ -2,7 +2,7 @@
  * A device joining an existing account (after a PIN, TOTP or passkey recovery): the recovered S
  * is wrapped under this device's PIN, and the account's key bundle from the server backup is
  * kept as it is, so the user key pair and VK stay the ones every record is wrapped for. Only
- * the device signing key is new: each device has its own (DESIGN.md "Recovery routes").
+ * the device signing key is new: each device has its own (docs/architecture.md "Recovery routes").
  */
 import { parseGcmBlob } from './primitives/aead';
 import { deriveKeysKey, wrapRootSecret } from './hierarchy';

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md "Key hierarchy", upper half: the root secret S, the KEKs that wrap it, K_keys derived
+ * docs/architecture.md "The key hierarchy", upper half: the root secret S, the KEKs that wrap it, K_keys derived
  * from it, the user encryption key pair and the vault key VK (seed flow: VK under the public key).
  * The key bundle and device key are in key-bundle.ts, DEKs and records in records.ts.
  */

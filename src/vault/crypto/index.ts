@@ -1,5 +1,5 @@
 /**
- * The vault SDK's key hierarchy (DESIGN.md "Key hierarchy"): WebCrypto only, no UI, no storage,
+ * The vault SDK's key hierarchy (docs/architecture.md "The key hierarchy"): WebCrypto only, no UI, no storage,
  * no network. Import from here; hkdf.ts and bytes.ts are internal.
  */
 export { encodeAad, open, parseGcmBlob, seal, type AeadContext, type ObjectKind } from './primitives/aead';

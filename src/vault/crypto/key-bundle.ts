@@ -1,6 +1,6 @@
 /**
- * The key bundle sealed under K_keys (DESIGN.md: the user encryption key pair, backed up to the
- * server) and the device signing key (ECDSA P-256, sealed under K_keys too but device-local).
+ * The key bundle sealed under K_keys (the user encryption key pair, backed up to the server;
+ * docs/architecture.md "The key hierarchy") and the device signing key (ECDSA P-256, sealed under K_keys too but device-local).
  *
  * Key bundle plaintext, UTF-8 JSON:
  *   { "v": 1, "userPrivateKeyPkcs8": b64url, "userPublicKeySpki": b64url,

@@ -1,5 +1,5 @@
 /**
- * Keys typed by role (STYLE habit 11): a `VaultKey` cannot be passed where a `Kek` or a
+ * Keys typed by role: a `VaultKey` cannot be passed where a `Kek` or a
  * `WrappedKey` is expected, although all are a `CryptoKey` or a string at run time. Values of
  * these types are made only by the functions in this folder; the casts live there.
  */
@@ -18,7 +18,7 @@ import {
 import { VaultCryptoError } from '../errors';
 
 declare const role: unique symbol;
-/** `T` marked with the role it plays in DESIGN.md's key hierarchy. */
+/** `T` marked with the role it plays in the key hierarchy (docs/architecture.md). */
 export type Branded<T, Role extends string> = T & { readonly [role]: Role };
 
 // ——— Secret key material ———

@@ -1,5 +1,5 @@
 /**
- * What a device keeps in IndexedDB for one user (DESIGN.md "What lives where"). Everything in it
+ * What a device keeps in IndexedDB for one user (docs/architecture.md "The key hierarchy"). Everything in it
  * is public or ciphertext; it is JSON-safe and read back through `parseLocalVaultRecord`.
  */
 import { isBase64Url } from '../../../protocol/base64url';

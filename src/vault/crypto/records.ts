@@ -1,5 +1,5 @@
 /**
- * DESIGN.md "Key hierarchy", lower half: VK wraps a fresh DEK per record version, the DEK
+ * docs/architecture.md "The key hierarchy", lower half: VK wraps a fresh DEK per record version, the DEK
  * encrypts the record. Both layers are AES-256-GCM bound to (userId, kind, recordId, v).
  *
  * DEK wrapping is AES-GCM rather than AES-KW (RFC 3394): AES-KW takes no associated data, so a

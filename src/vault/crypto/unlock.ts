@@ -1,6 +1,6 @@
 /**
  * The compositions the app calls: create a local vault, unlock it with the PIN or a PRF passkey,
- * change the PIN, add a PRF wrap. DESIGN.md "Key hierarchy":
+ * change the PIN, add a PRF wrap. docs/architecture.md "The key hierarchy":
  *
  *   KEK_local = HKDF(Argon2id(PIN, salt), salt, "keyhold/kek-local/v1")   wraps S
  *   KEK_prf   = HKDF(PRF output, "keyhold/kek-prf/v1")                    wraps S

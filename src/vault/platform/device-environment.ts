@@ -1,5 +1,5 @@
 /**
- * What the controller asks of the browser beyond crypto and IndexedDB, behind one seam so tests
+ * What the vault asks of the browser beyond crypto and IndexedDB, behind one seam so tests
  * (and Node) can supply it: connectivity, this app's origin, a device name, storage persistence.
  */
 import { deviceNameFor } from '../account/device-session';

@@ -1,5 +1,5 @@
 /**
- * The device's IndexedDB (Dexie), database `keyhold` (DESIGN.md "What lives where"). It holds
+ * The device's IndexedDB (Dexie), database `keyhold` (docs/architecture.md "The key hierarchy"). It holds
  * ciphertext for every record value and every key: a record row has no title or kind in clear,
  * and the vault row's only clear values are public (username, ids, salts, versions).
  *
@@ -114,7 +114,7 @@ function openKeyholdDexie(name: string, options?: ConstructorParameters<typeof D
     records: 'id, updatedAt, synced, deleted',
     meta: 'key',
   });
-  // Sync (issue 5): each record remembers the server version it is based on; read-only copies.
+  // Sync: each record remembers the server version it is based on; read-only copies.
   db.version(2)
     .stores({ quick: 'id' })
     .upgrade((tx) =>

@@ -7,7 +7,7 @@
  *   `extensions` through untouched);
  * - the PRF output arrives as an ArrayBuffer in `clientExtensionResults.prf.results.first`; it
  *   is taken out and the response is stripped (`withoutPrfOutput`) before the caller gets it,
- *   so nothing a caller sends to the server can carry it (DESIGN.md "Recovery routes").
+ *   so nothing a caller sends to the server can carry it (docs/architecture.md "Recovery routes").
  */
 import type {
   AuthenticationResponseJSON,

@@ -1,5 +1,5 @@
 /**
- * The controller's door to quick-view.ts (read-only items without the PIN, off by default): the
+ * The vault's door to quick-view.ts (read-only items without the PIN, off by default): the
  * module and its crypto load only once this device has marked an item, or when the user marks
  * one. Until then every question is answered from the one meta row that lists the marked ids,
  * so a device that never used the feature never fetches its code.

@@ -1,5 +1,5 @@
 /**
- * "Show on this device without PIN" (issue 5; opt-in, off by default): for the records the user
+ * "Show on this device without PIN" (opt-in, off by default): for the records the user
  * marks, this device keeps a read-only copy that the lock screen opens with no prompt.
  *
  *   meta 'quick-key'     the device key: AES-256-GCM, non-extractable, generated here once and
@@ -22,7 +22,7 @@
  * profile on disk (Chromium inside the IndexedDB value itself), so someone with the device's files
  * can read the marked items without the PIN, and anyone holding the phone reads them on the lock
  * screen with no prompt at all. That is the trade-off the setting explains; records not marked
- * keep the PIN's full protection (DESIGN.md threat model).
+ * keep the PIN's full protection (SECURITY.md, the device thief).
  */
 import { AES_GCM_IV_BYTES } from '../../../protocol/constants';
 import { decryptRecord, type UnlockedVault } from '../crypto';

@@ -70,7 +70,7 @@ describe('Vault: items shown on this device without PIN', () => {
     const requests = world.network.requests.length;
     const argon2 = vi.fn();
     const ceremonies = world.ceremonies.saltsWereBytes.length;
-    const reloaded = world.controller(world.reopenStore(), { argon2 });
+    const reloaded = world.vault(world.reopenStore(), { argon2 });
     await reloaded.start();
     await expect(reloaded.quickView.items()).resolves.toEqual(expected);
     expect(reloaded.state.kind).toBe('locked');
@@ -183,7 +183,7 @@ describe('Vault: items shown without PIN, with a second device', () => {
     phone = await onboard(world);
     id = await phone.records.save(null, mail);
     await phone.sync.now();
-    tablet = world.otherDevice().controller();
+    tablet = world.otherDevice().vault();
     await tablet.start();
     await tablet.recovery.withPin('alice', PIN);
     await tablet.sync.now();

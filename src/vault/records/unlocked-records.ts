@@ -2,7 +2,7 @@
  * Records while the vault is unlocked: each write encrypts under a fresh DEK wrapped by VK
  * (crypto/records.ts) and marks the row unsynced for the sync engine; reads decrypt on demand.
  * The decrypted summaries and search text are cached here, and only here, for as long as this
- * object lives: the controller drops it when the vault locks.
+ * object lives: the vault drops it when the vault locks.
  */
 import { encodeBase64Url } from '../../../protocol/base64url';
 import { RECORD_FORMAT_VERSION } from '../../../protocol/constants';

@@ -34,7 +34,7 @@ describe('Vault: a new device recovers with the PIN', () => {
   it('recovers into an unlocked vault that opens the records of the first device', async () => {
     const a = await deviceA();
     const userId = (a.state as { userId: string }).userId;
-    const b = world.controller(otherStore);
+    const b = world.vault(otherStore);
     await b.start();
     expect(b.state.kind).toBe('welcome');
     const phases: string[] = [];
@@ -61,7 +61,7 @@ describe('Vault: a new device recovers with the PIN', () => {
 
   it('says how many guesses are left after a wrong PIN, then that recovery is locked', async () => {
     await deviceA();
-    const b = world.controller(otherStore);
+    const b = world.vault(otherStore);
     await b.start();
     await expect(failure(b.recovery.withPin('alice', OTHER_PIN))).resolves.toEqual({ code: 'recovery_pin_wrong', guessesLeft: 9 });
     expect(b.state.kind).toBe('welcome');
@@ -76,7 +76,7 @@ describe('Vault: a new device recovers with the PIN', () => {
 
   it('uses a new local PIN when asked, and registers PIN recovery for it', async () => {
     await deviceA();
-    const b = world.controller(otherStore);
+    const b = world.vault(otherStore);
     await b.start();
     await b.recovery.withPin('alice', PIN, { newPin: OTHER_PIN });
     await b.account.pinRecoverySettled();
@@ -85,7 +85,7 @@ describe('Vault: a new device recovers with the PIN', () => {
     await b.unlockWithPin(OTHER_PIN);
     expect(b.state.kind).toBe('unlocked');
 
-    const c = world.controller(new LocalStore(`keyhold-test-device-c-${process.pid}-${stores}`));
+    const c = world.vault(new LocalStore(`keyhold-test-device-c-${process.pid}-${stores}`));
     await c.start();
     await c.recovery.withPin('alice', OTHER_PIN);
     expect(c.state.kind).toBe('unlocked');
@@ -93,7 +93,7 @@ describe('Vault: a new device recovers with the PIN', () => {
 
   it('refuses a weak new PIN before spending a guess, and says so offline', async () => {
     await deviceA();
-    const b = world.controller(otherStore);
+    const b = world.vault(otherStore);
     await b.start();
     await expect(failure(b.recovery.withPin('alice', PIN, { newPin: '1234' }))).resolves.toMatchObject({ code: 'pin_rejected' });
     world.network.offline = true;

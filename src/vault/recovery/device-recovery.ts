@@ -1,5 +1,5 @@
 /**
- * A new device joining an existing vault (DESIGN.md "Recovery routes", last paragraph): S comes
+ * A new device joining an existing vault (docs/architecture.md "Recovery routes", last paragraph): S comes
  * from a recovery route, the key bundle from the server backup; this device wraps S under its
  * own PIN, makes its own signing key, and registers it with the recovery session the route opened.
  */
@@ -118,7 +118,7 @@ export async function recoverAccountWithTotp(server: KeyServer, username: string
 }
 
 /**
- * The passkey route (DESIGN.md "Recovery routes", PRF end to end): a passkey sign-in evaluates the
+ * The passkey route (docs/architecture.md "Recovery routes", PRF end to end): a passkey sign-in evaluates the
  * PRF; the server hands out wrap_prf(S) only after verifying the assertion (GET /backup under the
  * new passkey session); KEK_prf opens it here. Without PRF the passkey only signs in, and
  * `prf_unavailable` tells the user to use the PIN or an authenticator code. The PRF output is wiped.

@@ -22,7 +22,7 @@ describe('Vault: the passkey route on a new device', () => {
     const a = await onboard(world);
     await a.account.pinRecoverySettled();
     const sentBefore = world.network.bodies.length;
-    const b = world.controller(store);
+    const b = world.vault(store);
     await b.start();
     await b.recovery.withPasskey('alice', OTHER_PIN, OTHER_PIN);
     expect(b.state).toMatchObject({ kind: 'unlocked', username: 'alice', prfUnlock: true });
@@ -45,7 +45,7 @@ describe('Vault: the passkey route on a new device', () => {
   it('without PRF explains that the PIN or an authenticator code is needed', async () => {
     world.ceremonies.prf = false;
     await (await onboard(world, 'alice', PIN)).account.pinRecoverySettled();
-    const b = world.controller(store);
+    const b = world.vault(store);
     await b.start();
     await expect(failureOf(b.recovery.withPasskey('alice', OTHER_PIN, OTHER_PIN))).resolves.toMatchObject({ code: 'prf_unavailable' });
     expect(b.state.kind).toBe('welcome');

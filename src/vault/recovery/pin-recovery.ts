@@ -1,5 +1,5 @@
 /**
- * PIN recovery for the vault SDK (DESIGN.md "Recovery routes"; protocol in
+ * PIN recovery for the vault SDK (docs/architecture.md "Recovery routes"; protocol in
  * server/domain/pin-recovery.ts). Registration runs while unlocked, after onboarding and after
  * every PIN change; recovery runs on a device that has nothing but the username and the PIN.
  * The server never receives the PIN, the Argon2id output, the OPRF output or the KEK: only a

@@ -1,8 +1,8 @@
 /**
- * The three recovery routes as a new device runs them (DESIGN.md "Recovery routes"), loaded as a
+ * The three recovery routes as a new device runs them (docs/architecture.md "Recovery routes"), loaded as a
  * chunk of their own: a returning user's start never needs them. Each checks the local PIN first
  * (so no server guess or code is spent on a PIN the policy refuses), recovers S, joins the
- * account (device-recovery.ts) and hands the result to the controller, which stores and opens it.
+ * account (device-recovery.ts) and hands the result to the vault, which stores and opens it.
  */
 import type { Argon2Params, UnlockedVault } from '../crypto';
 import { joinRecoveredAccount, recoverAccountWithPasskey, recoverAccountWithPin, recoverAccountWithTotp, type RecoveredAccount } from './device-recovery';
@@ -12,7 +12,7 @@ import { checkNewPin, withProgress } from '../unlock/pin-attempts';
 import type { VaultDeps } from '../deps';
 import type { RecoverOptions } from '../state';
 
-/** What the flows need from the controller. */
+/** What the flows need from the vault. */
 export interface RecoveryHost {
   readonly deps: VaultDeps;
   readonly deviceName: string;
@@ -51,7 +51,7 @@ export async function recoverWithPasskey(host: RecoveryHost, rawUsername: string
   await adopt(host, recovered, newPin, false, options);
 }
 
-/** Wraps the recovered S under `localPin`, registers this device, hands it to the controller; wipes S whatever happens. */
+/** Wraps the recovered S under `localPin`, registers this device, hands it to the vault; wipes S whatever happens. */
 async function adopt(host: RecoveryHost, recovered: RecoveredAccount, localPin: string, pinRecoveryCurrent: boolean, options: RecoverOptions): Promise<void> {
   const { onProgress, signal } = options;
   try {

@@ -1,5 +1,5 @@
 /**
- * TOTP recovery for the vault SDK (DESIGN.md "Recovery routes"): the client wraps S under a random
+ * TOTP recovery for the vault SDK (docs/architecture.md "Recovery routes"): the client wraps S under a random
  * R and escrows R with the server, which releases it only for a valid, unused TOTP code. The
  * server (with its pepper) could open this escrow: the app says so, and asks for a new PIN after
  * a TOTP recovery, which re-registers PIN recovery. Server side: server/domain/totp.ts.

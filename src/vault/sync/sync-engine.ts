@@ -1,11 +1,11 @@
 /**
- * The sync engine (issue 5): pushes the outbox, then pulls the change feed. Runs never overlap:
+ * The sync engine: pushes the outbox, then pulls the change feed. Runs never overlap:
  * asking while one runs queues exactly one more run. A run needs no key — records travel and are
  * stored as ciphertext — except for two things only an unlocked vault can do: open a device
  * session (the device's signing key) and keep a conflicting local edit as a conflict copy (it is
  * re-encrypted under the copy's own id). Locked, the engine does what it can and says what waits.
  *
- * Conflicts keep both (DESIGN.md: nothing is silently overwritten): when a push gets 409, the
+ * Conflicts keep both (nothing is silently overwritten; docs/architecture.md "Records and sync"): when a push gets 409, the
  * local edit becomes a new record marked as a conflict copy of the original, and the original
  * takes the server's version. A deletion that lost against a remote edit yields to the edit.
  */

@@ -1,5 +1,5 @@
 /**
- * When the sync engine runs (issue 5): at start-up (even locked: records travel as ciphertext),
+ * When the sync engine runs: at start-up (even locked: records travel as ciphertext),
  * on unlock after the device sign-in, after every local edit, when the browser comes back
  * online, and on a timer while the vault is open. The service worker's background sync
  * (sw.ts) replays requests that failed for want of a network even with the page closed.

@@ -23,7 +23,7 @@ describe('Vault: sync between two devices', () => {
   /** The tablet: a second device recovered with the PIN, as a person would add one. */
   async function recoverTablet(): Promise<Vault> {
     tablet = world.otherDevice();
-    const controller = tablet.controller();
+    const controller = tablet.vault();
     await controller.start();
     await controller.recovery.withPin('alice', PIN);
     await controller.sync.now();
@@ -56,7 +56,7 @@ describe('Vault: sync between two devices', () => {
 
     tablet = world.otherDevice();
     // Pages of 3 so the download spans several, as a big vault's does.
-    const controller = tablet.controller({ syncPageSize: 3 });
+    const controller = tablet.vault({ syncPageSize: 3 });
     const progress: string[] = [];
     controller.addEventListener(SYNC_CHANGED, () => {
       const p = controller.sync.status.progress;

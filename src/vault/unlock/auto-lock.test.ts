@@ -79,7 +79,7 @@ describe('Vault: auto-lock', () => {
 
     await controller.settings.update({ idleLockMinutes: 0, hiddenGraceSeconds: 10_000 });
     expect(controller.settings.current).toEqual({ idleLockMinutes: 1, hiddenGraceSeconds: 600 });
-    const reloaded = world.controller(world.reopenStore());
+    const reloaded = world.vault(world.reopenStore());
     await reloaded.start();
     expect(reloaded.settings.current).toEqual({ idleLockMinutes: 1, hiddenGraceSeconds: 600 });
   });

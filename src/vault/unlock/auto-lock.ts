@@ -1,6 +1,6 @@
 /**
- * When an unlocked vault locks by itself (DESIGN.md: "idle timeout, page hide after a grace
- * period"). Timers do the ordinary work; every event also compares elapsed time on the clock,
+ * When an unlocked vault locks by itself (after idle time, or a grace period after the page is hidden;
+ * docs/architecture.md "Unlocking on the device"). Timers do the ordinary work; every event also compares elapsed time on the clock,
  * because a browser freezes or throttles timers in hidden pages and on a sleeping phone, and a
  * timer that fires late must not keep the vault open.
  */

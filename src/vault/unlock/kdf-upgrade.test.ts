@@ -14,7 +14,7 @@ describe('raising the Argon2 parameters', () => {
   it('re-wraps the root secret under the stronger parameters at the next PIN unlock, and the PIN still works', async () => {
     await onboard(world);
     const stronger = parseArgon2Params({ ...DEFAULT_ARGON2_PARAMS, memoryKiB: 2 * DEFAULT_ARGON2_PARAMS.memoryKiB, iterations: 4 });
-    const controller = world.controller(world.reopenStore(), { argon2Params: stronger });
+    const controller = world.vault(world.reopenStore(), { argon2Params: stronger });
     await controller.start();
     const before = await world.reopenStore().readVault();
     expect(before?.record.pin.params).toMatchObject({ memoryKiB: DEFAULT_ARGON2_PARAMS.memoryKiB, iterations: 3 });
@@ -34,7 +34,7 @@ describe('raising the Argon2 parameters', () => {
   it('leaves a wrap that is already as strong untouched', async () => {
     await onboard(world);
     const before = await world.reopenStore().readVault();
-    const controller = world.controller(world.reopenStore());
+    const controller = world.vault(world.reopenStore());
     await controller.start();
     await controller.unlockWithPin(PIN);
     await new Promise((resolve) => setTimeout(resolve, 50));

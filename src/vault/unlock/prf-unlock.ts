@@ -1,5 +1,5 @@
 /**
- * Local unlock with a PRF passkey (DESIGN.md "Recovery routes", first route, used on the device):
+ * Local unlock with a PRF passkey (docs/architecture.md "Recovery routes", first route, used on the device):
  * the authenticator evaluates the PRF with the credential's salt, stored in the vault row, so
  * this works offline; KEK_prf = HKDF(PRF output) opens this device's wrap_prf(S).
  */

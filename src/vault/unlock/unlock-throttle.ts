@@ -1,5 +1,5 @@
 /**
- * The local PIN throttle's rules (schedule in protocol/constants.ts). Pure: the controller
+ * The local PIN throttle's rules (schedule in protocol/constants.ts). Pure: pin-attempts.ts
  * reads and writes the value through LocalStore in one IndexedDB transaction.
  */
 import { PIN_FREE_ATTEMPTS, PIN_THROTTLE_DELAYS_MS, PIN_THROTTLE_MAX_DELAY_MS } from '../../../protocol/constants';

@@ -45,7 +45,7 @@ describe('Vault: lock and unlock', () => {
     await onboard(world);
     world.network.offline = true;
     const requestsBefore = world.network.requests.length;
-    const controller = world.controller(world.reopenStore());
+    const controller = world.vault(world.reopenStore());
     await controller.start();
     expect(controller.state).toMatchObject({ kind: 'locked', lockedBecause: null, prfUnlock: true });
 
@@ -89,7 +89,7 @@ describe('Vault: lock and unlock', () => {
     expect(controller.state).toMatchObject({ kind: 'locked', throttle: { failures: 4, retryAt: fourth + 30 * SECOND } });
 
     // A reload (new controller, same IndexedDB) remembers the count and the wait.
-    const reloaded = world.controller(world.reopenStore());
+    const reloaded = world.vault(world.reopenStore());
     await reloaded.start();
     expect(reloaded.state).toMatchObject({ kind: 'locked', throttle: { failures: 4, retryAt: fourth + 30 * SECOND } });
     await expect(failureOf(reloaded.unlockWithPin(PIN))).resolves.toMatchObject({ code: 'throttled' });
@@ -108,12 +108,12 @@ describe('Vault: lock and unlock', () => {
   it('counts an attempt before its derivation, so a reload mid-attempt does not make it free', async () => {
     await onboard(world);
     const hanging: DeriveArgon2 = () => new Promise(() => {});
-    const controller = world.controller(world.reopenStore(), { argon2: hanging });
+    const controller = world.vault(world.reopenStore(), { argon2: hanging });
     await controller.start();
     void controller.unlockWithPin(OTHER_PIN);
     await vi.waitFor(async () => expect(await world.store.readThrottle()).toEqual({ failures: 1, retryAt: null }));
 
-    const reloaded = world.controller(world.reopenStore());
+    const reloaded = world.vault(world.reopenStore());
     await reloaded.start();
     expect(reloaded.state).toMatchObject({ throttle: { failures: 1 } });
   });

@@ -1,6 +1,6 @@
 /**
  * Which PINs and passphrases Keyhold accepts for a new local wrap. An attacker holding the
- * device's IndexedDB can guess offline at one Argon2id per guess (DESIGN.md threat model), so the
+ * device's IndexedDB can guess offline at one Argon2id per guess (SECURITY.md, the device thief), so the
  * rules remove the guesses that come first in every published PIN list:
  *
  * - a PIN is 6 or more digits (1,000,000 possibilities at the minimum; a 4-digit PIN is 10,000);

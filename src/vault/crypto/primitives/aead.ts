@@ -1,6 +1,7 @@
 /**
  * AES-256-GCM with a fresh random 96-bit IV and additional data that binds each ciphertext to
- * its context (DESIGN.md: "the server cannot swap one blob for another"). Blob format: keys.ts.
+ * its context so the server cannot swap one blob for another
+ * (docs/architecture.md "The key hierarchy"). Blob format: keys.ts.
  *
  * AAD encoding (canonical: one context, one byte string, and no two contexts share one):
  *
