@@ -85,12 +85,12 @@ export const AAD_DOMAIN = 'keyhold/aad/v1';
 export const PIN_MIN_DIGITS = 6;
 export const PASSPHRASE_MIN_CHARS = 8;
 
-// ——— Vault controller on the device (src/vault/vault-controller.ts and friends) ———
+// ——— The vault on the device (src/vault/) ———
 // Appended section: local rules of the PWA's vault. None of these travel over the wire; they
 // live here because a constant has one home.
 
 /**
- * Local PIN unlock throttle (src/vault/unlock-throttle.ts). Consecutive wrong PINs on this
+ * Local PIN unlock throttle (src/vault/unlock/unlock-throttle.ts). Consecutive wrong PINs on this
  * device, counted in IndexedDB so a reload does not reset them; a correct PIN or a PRF passkey
  * unlock resets the count. The first PIN_FREE_ATTEMPTS wrong PINs cost nothing (typos); from
  * then on each wrong PIN starts a wait before the next attempt is accepted:
@@ -123,7 +123,7 @@ export const RECORD_FORMAT_VERSION = 1;
 /** Length of a WebAuthn PRF output (HMAC-SHA-256 in the authenticator, WebAuthn L3 §10.1.4). */
 export const PRF_OUTPUT_BYTES = 32;
 
-/** Generated passwords (src/vault/password-generator.ts). */
+/** Generated passwords (src/vault/records/password-generator.ts). */
 export const GENERATED_PASSWORD_DEFAULT_LENGTH = 20;
 export const GENERATED_PASSWORD_MAX_LENGTH = 128;
 

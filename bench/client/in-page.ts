@@ -145,7 +145,7 @@ export function createBenchApi(app: AppCode) {
 
   return {
     /**
-     * Argon2id through the app's own bridge (src/vault/argon2-client.ts) and its built worker
+     * Argon2id through the app's own bridge (src/vault/platform/argon2-client.ts) and its built worker
      * chunk, created as main.ts creates it; the first call starts the worker and compiles the WASM.
      */
     async argon2AppWorker(workerUrl: string, job: Argon2Job): Promise<Argon2Series> {

@@ -65,7 +65,7 @@ export interface SyncAppCode {
   SyncStore: new (store: BenchLocalStore) => { applyChanges(changes: readonly Opaque[], meta: { cursor: number; lastSyncAt: number | null }): Promise<number> };
   parseEncryptedRecord(untrusted: unknown): Opaque;
   createBrowserPasskeys: () => Opaque;
-  VaultController: new (deps: {
+  Vault: new (deps: {
     argon2: Argon2Bridge['hash'];
     server: Opaque;
     store: Opaque;

@@ -2,7 +2,7 @@
  * A device of the sync bench: a Chromium process of its own with an on-disk profile (a
  * persistent context in a temp directory), on a page of the key server's origin that runs no app
  * code (`/api/health`, so no app controller of the page opens the same database), with the bench
- * bundle injected and a VaultController built.
+ * bundle injected and a Vault built.
  *
  * Not `browser.newContext()`: Playwright's ordinary contexts are off-the-record profiles, whose
  * IndexedDB Chromium keeps in memory, and storing the vault is half of what is measured here.

@@ -1,6 +1,6 @@
 /**
  * The part of `npm run bench:sync` that runs inside Chromium: one device of the vault per page,
- * built from the app's own VaultController, KeyServer, LocalStore, browser passkeys and Argon2
+ * built from the app's own Vault, KeyServer, LocalStore, browser passkeys and Argon2
  * worker bridge (page-bundle.ts bundles them with this file and hands them in through
  * `createSyncBenchApi`). The Node side calls the returned functions with `page.evaluate`.
  *
@@ -113,7 +113,7 @@ export function createSyncBenchApi(app: SyncAppCode) {
       browser.performance.setResourceTimingBufferSize(100_000);
       const argon2 = new app.Argon2Client({ createWorker: () => new browser.Worker(workerUrl, { type: 'module', name: 'argon2' }) });
       const store = new app.LocalStore();
-      const controller = new app.VaultController({
+      const controller = new app.Vault({
         argon2: argon2.hash.bind(argon2),
         server: new app.KeyServer(),
         store,

@@ -1,5 +1,5 @@
 /**
- * The sync bench's page code: in-page.ts with the app's VaultController, KeyServer, LocalStore,
+ * The sync bench's page code: in-page.ts with the app's Vault, KeyServer, LocalStore,
  * SyncStore, parseEncryptedRecord, browser passkeys and Argon2 bridge, bundled by vite as one
  * IIFE (dynamic imports inlined) that sets `globalThis.__khSyncBench`, in production mode and
  * minified like the app.
@@ -16,11 +16,11 @@ export async function buildSyncPageBundle(root: string, outDir: string): Promise
   writeFileSync(
     entry,
     [
-      "import { Argon2Client, KeyServer, LocalStore, createBrowserPasskeys, Vault as VaultController } from '/src/vault/index.ts';",
+      "import { Argon2Client, KeyServer, LocalStore, createBrowserPasskeys, Vault } from '/src/vault/index.ts';",
       "import { parseEncryptedRecord } from '/src/vault/crypto/index.ts';",
       "import { SyncStore } from '/src/vault/sync/sync-store.ts';",
       "import { createSyncBenchApi } from '/bench/sync/in-page.ts';",
-      '(globalThis as any).__khSyncBench = createSyncBenchApi({ Argon2Client, KeyServer, LocalStore, SyncStore, parseEncryptedRecord, createBrowserPasskeys, VaultController } as any);',
+      '(globalThis as any).__khSyncBench = createSyncBenchApi({ Argon2Client, KeyServer, LocalStore, SyncStore, parseEncryptedRecord, createBrowserPasskeys, Vault } as any);',
       '',
     ].join('\n'),
   );

@@ -5,7 +5,7 @@ import { describeFailure } from './failure-messages';
 import { sharedStyles } from './shared-styles';
 import { VaultTask } from './vault-task';
 
-/** The trade-off, said the same way wherever the setting appears (src/vault/quick-view.ts explains why). */
+/** The trade-off, said the same way wherever the setting appears (src/vault/quick-view/quick-view.ts explains why). */
 export const QUICK_VIEW_TRADE_OFF =
   'Anyone holding this device can then read it on the lock screen without your PIN, and so can someone with a copy of this device’s files. It cannot be edited there.';
 

@@ -4,7 +4,8 @@ import { VaultCryptoError } from '../errors';
 import { fakeArgon2ForHierarchyTests as argon2 } from '../../../test/helpers/fake-argon2';
 import type { RootSecret } from './keys';
 import { decryptRecord, encryptRecord } from './records';
-import { createLocalVault, unlockWithPin, withRootSecret } from './unlock';
+import { createLocalVault } from './local-vault';
+import { unlockWithPin, withRootSecret } from './unlock';
 
 const codeOf = (promise: Promise<unknown>): Promise<unknown> =>
   promise.then(

@@ -8,7 +8,8 @@ import { parseGcmBlob } from './primitives/aead';
 import { deriveKeysKey, wrapRootSecret } from './hierarchy';
 import type { Argon2Params, Ciphertext, RootSecret } from './keys';
 import type { LocalVaultRecord } from './local-vault-record';
-import { assembleLocalVault, assertAcceptablePin, newPinWrap, type DeriveArgon2, type UnlockedVault } from './unlock';
+import { assembleLocalVault } from './local-vault';
+import { assertAcceptablePin, newPinWrap, type DeriveArgon2, type UnlockedVault } from './unlock';
 
 export interface AdoptRootSecretOptions {
   readonly userId: string;

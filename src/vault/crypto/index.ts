@@ -62,16 +62,13 @@ export {
   type EncryptedRecord,
   type RecordContext,
 } from './records';
+export { addPrfWrap, assembleLocalVault, changePin, createLocalVault, type CreateLocalVaultOptions } from './local-vault';
 export {
-  addPrfWrap,
-  changePin,
-  createLocalVault,
   deriveKekLocalFromPin,
   normalizePin,
   unlockWithPin,
   unlockWithPrf,
   withRootSecret,
-  type CreateLocalVaultOptions,
   type DeriveArgon2,
   type PrfUnlockInput,
   type RootSecretAccess,

@@ -5,9 +5,10 @@ import { fakeArgon2ForHierarchyTests as argon2 } from '../../../test/helpers/fak
 import type { Argon2Params } from './keys';
 import { parseLocalVaultRecord, type LocalVaultRecord } from './local-vault-record';
 import { decryptRecord, encryptRecord } from './records';
-import { addPrfWrap, changePin, createLocalVault, unlockWithPin, unlockWithPrf, type DeriveArgon2, type UnlockedVault } from './unlock';
+import { addPrfWrap, changePin, createLocalVault } from './local-vault';
+import { unlockWithPin, unlockWithPrf, type DeriveArgon2, type UnlockedVault } from './unlock';
 
-// Compile-time: the app passes the worker bridge straight in (src/vault/argon2-client.ts).
+// Compile-time: the app passes the worker bridge straight in (src/vault/platform/argon2-client.ts).
 export const fromArgon2Client = (client: Argon2Client): DeriveArgon2 => client.hash.bind(client);
 
 const codeOf = (promise: Promise<unknown>): Promise<unknown> =>

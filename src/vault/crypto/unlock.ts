@@ -1,6 +1,6 @@
 /**
- * The compositions the app calls: create a local vault, unlock it with the PIN or a PRF passkey,
- * change the PIN, add a PRF wrap. docs/architecture.md "The key hierarchy":
+ * Unlocking the vault a device keeps, with the PIN or a PRF passkey (local-vault.ts makes and
+ * re-wraps it). docs/architecture.md "The key hierarchy":
  *
  *   KEK_local = HKDF(Argon2id(PIN, salt), salt, "keyhold/kek-local/v1")   wraps S
  *   KEK_prf   = HKDF(PRF output, "keyhold/kek-prf/v1")                    wraps S
@@ -15,27 +15,8 @@ import type { AeadContext } from './primitives/aead';
 import { randomBytes, utf8, wipe } from './primitives/bytes';
 import { deviceKeyContext, keyBundleContext, localWrapContext, prfWrapContext, vaultKeyContext } from './primitives/contexts';
 import { VaultCryptoError } from '../errors';
-import {
-  createRootSecret,
-  createUserKeyPair,
-  createVaultKey,
-  deriveKekFromPrf,
-  deriveKekLocal,
-  deriveKeysKey,
-  unwrapRootSecret,
-  unwrapVaultKey,
-  wrapRootSecret,
-  wrapVaultKey,
-  type RootWrapKind,
-} from './hierarchy';
-import {
-  createDeviceSigningKey,
-  openDeviceSigningKey,
-  openKeyBundle,
-  sealDeviceSigningKey,
-  sealKeyBundle,
-  type OpenedDeviceSigningKey,
-} from './key-bundle';
+import { deriveKekFromPrf, deriveKekLocal, deriveKeysKey, unwrapRootSecret, unwrapVaultKey, type RootWrapKind } from './hierarchy';
+import { openDeviceSigningKey, openKeyBundle, type OpenedDeviceSigningKey } from './key-bundle';
 import {
   DEFAULT_ARGON2_PARAMS,
   parseArgon2Params,
@@ -47,10 +28,9 @@ import {
   type UserPrivateKey,
   type UserPublicKey,
   type VaultKey,
-  type Ciphertext,
   type WrappedKey,
 } from './keys';
-import type { LocalVaultRecord, PrfWrap } from './local-vault-record';
+import type { LocalVaultRecord } from './local-vault-record';
 
 /** Argon2id(password, salt) with `params` (RFC 9106): the 32-byte tag. Argon2Client.hash has this shape. */
 export type DeriveArgon2 = (
@@ -79,15 +59,6 @@ export interface UnlockedVault {
   readonly userPrivateKey: UserPrivateKey;
   readonly deviceKey: OpenedDeviceSigningKey & { readonly id: string };
   readonly rootSecretAccess: RootSecretAccess;
-}
-
-export interface CreateLocalVaultOptions {
-  readonly userId: string;
-  readonly pin: string;
-  readonly argon2: DeriveArgon2;
-  /** Defaults to DEFAULT_ARGON2_PARAMS; anything weaker is refused with `kdf_too_weak`. */
-  readonly params?: Argon2Params;
-  readonly signal?: AbortSignal;
 }
 
 /**
@@ -205,64 +176,6 @@ async function unlockWith(
   return openVault(record, keysKey, access);
 }
 
-/**
- * Creates a user's whole hierarchy: S, wrap_local(S), K_keys, user key pair, VK, key bundle and
- * device key. Returns the record to store and the unlocked vault. Throws `pin_rejected`
- * (PIN policy), `kdf_too_weak`. Never log the PIN.
- */
-export async function createLocalVault(
-  options: CreateLocalVaultOptions,
-): Promise<{ record: LocalVaultRecord; unlocked: UnlockedVault }> {
-  const { userId, pin, argon2, signal } = options;
-  await assertAcceptablePin(pin);
-  const pinWrap = await newPinWrap(userId, pin, argon2, options.params, signal);
-
-  const rootSecret = createRootSecret();
-  let wrappedRootSecret: WrappedKey;
-  let keysKey: KeysKey;
-  try {
-    wrappedRootSecret = await wrapRootSecret(rootSecret, pinWrap.kek, pinWrap.ctx);
-    keysKey = await deriveKeysKey(rootSecret);
-  } finally {
-    wipe(rootSecret);
-  }
-
-  const userKeyPair = await createUserKeyPair();
-  const vaultId = encodeBase64Url(randomBytes(16));
-  // The extractable VK is used for this one wrap; the session gets the non-extractable unwrap.
-  const wrappedVaultKey = await wrapVaultKey(await createVaultKey(), userKeyPair.publicKey, vaultKeyContext(userId, vaultId));
-  const keyBundle = await sealKeyBundle({ userKeyPair, vaultId, wrappedVaultKey }, keysKey, keyBundleContext(userId));
-  return assembleLocalVault(userId, pinWrap, wrappedRootSecret, keyBundle, keysKey);
-}
-
-/**
- * The record of a vault on this device around a PIN wrap of S and a key bundle, with a fresh
- * device signing key, opened (which proves S opens the bundle). Shared by a new vault and a
- * recovered one. Never log what it returns.
- */
-export async function assembleLocalVault(
-  userId: string,
-  pinWrap: Awaited<ReturnType<typeof newPinWrap>>,
-  wrappedRootSecret: WrappedKey,
-  keyBundle: Ciphertext,
-  keysKey: KeysKey,
-): Promise<{ record: LocalVaultRecord; unlocked: UnlockedVault }> {
-  const deviceKeyId = encodeBase64Url(randomBytes(16));
-  const record: LocalVaultRecord = {
-    v: 1,
-    userId,
-    pin: { salt: pinWrap.salt, params: pinWrap.params, wrappedRootSecret },
-    prf: [],
-    keyBundle,
-    deviceKey: {
-      id: deviceKeyId,
-      sealed: await sealDeviceSigningKey(await createDeviceSigningKey(), keysKey, deviceKeyContext(userId, deviceKeyId)),
-    },
-  };
-  const access = { kek: pinWrap.kek, wrapped: wrappedRootSecret, ctx: pinWrap.ctx } as RootSecretAccess;
-  return { record, unlocked: await openVault(record, keysKey, access) };
-}
-
 /** Unlocks with the PIN. Throws `wrong_pin`, `kdf_too_weak` for downgraded stored params. Never log the PIN. */
 export async function unlockWithPin(
   record: LocalVaultRecord,
@@ -277,54 +190,11 @@ export async function unlockWithPin(
   return unlockWith(record, kek, record.pin.wrappedRootSecret, localWrapContext(record.userId, record.pin.salt), wrongPin);
 }
 
-/**
- * Replaces wrap_local(S) with a wrap under a new PIN and a new salt: the old PIN stops working
- * once the returned record is stored. Throws `pin_rejected`. Never log either PIN.
- */
-export async function changePin(
-  record: LocalVaultRecord,
-  unlocked: UnlockedVault,
-  newPin: string,
-  argon2: DeriveArgon2,
-  options: { readonly params?: Argon2Params; readonly signal?: AbortSignal } = {},
-): Promise<{ record: LocalVaultRecord; unlocked: UnlockedVault }> {
-  if (record.userId !== unlocked.userId) throw new VaultCryptoError('invalid_context', 'The record belongs to another user');
-  await assertAcceptablePin(newPin);
-  const pinWrap = await newPinWrap(record.userId, newPin, argon2, options.params, options.signal);
-  const wrappedRootSecret = await withRootSecret(unlocked.rootSecretAccess, (rootSecret) =>
-    wrapRootSecret(rootSecret, pinWrap.kek, pinWrap.ctx),
-  );
-  return {
-    record: { ...record, pin: { salt: pinWrap.salt, params: pinWrap.params, wrappedRootSecret } },
-    unlocked: {
-      ...unlocked,
-      rootSecretAccess: { kek: pinWrap.kek, wrapped: wrappedRootSecret, ctx: pinWrap.ctx } as RootSecretAccess,
-    },
-  };
-}
-
 export interface PrfUnlockInput {
   /** WebAuthn credential id, base64url. */
   readonly credentialId: string;
   /** `clientExtensionResults.prf.results.first`: stays in the browser, never sent to the server. */
   readonly prfOutput: Uint8Array;
-}
-
-/** Adds (or replaces) wrap_prf(S) for a credential. Returns the new record and the wrap to upload; never log the PRF output. */
-export async function addPrfWrap(
-  record: LocalVaultRecord,
-  unlocked: UnlockedVault,
-  input: PrfUnlockInput,
-): Promise<{ record: LocalVaultRecord; wrap: PrfWrap }> {
-  if (record.userId !== unlocked.userId) throw new VaultCryptoError('invalid_context', 'The record belongs to another user');
-  const kek = await deriveKekFromPrf(input.prfOutput);
-  const ctx = prfWrapContext(record.userId, input.credentialId);
-  const wrappedRootSecret = await withRootSecret(unlocked.rootSecretAccess, (rootSecret) =>
-    wrapRootSecret(rootSecret, kek, ctx),
-  );
-  const wrap: PrfWrap = { credentialId: input.credentialId, wrappedRootSecret };
-  const others = record.prf.filter((existing) => existing.credentialId !== input.credentialId);
-  return { record: { ...record, prf: [...others, wrap] }, wrap };
 }
 
 /** Unlocks with a PRF passkey's output. Throws `prf_unlock_failed`. Never log the PRF output. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64Url } from '../../../protocol/base64url';
 import { createAccount } from '../../../test/helpers/accounts';
 import { startTestServer, type TestServer } from '../../../test/helpers/harness';
-import { totpCodeAt } from '../../../server/domain/totp-codes';
+import { currentCode } from '../../../test/helpers/recovery';
 import { createLocalVault, withRootSecret, type DeriveArgon2 } from '../crypto';
 import { fakeArgon2ForHierarchyTests, hex } from '../../../test/helpers/fake-argon2';
 import { KeyServerError } from '../errors';
@@ -99,7 +99,7 @@ describe('PIN recovery through the SDK, against a real key server', () => {
   it('after 10 wrong PINs refuses even the right one without running Argon2id; TOTP and a new PIN restore it', async () => {
     const { user, vault, home } = await userWithPinRecovery(fakeArgon2ForHierarchyTests);
     const enrolment = await startTotpEnrollment(home.keyServer);
-    const code = await totpCodeAt(server.config.totp, enrolment.secret, server.clock.now);
+    const code = await currentCode(server, enrolment.secret);
     await finishTotpEnrollment({ server: home.keyServer, userId: user.userId, rootSecret: vault.access, enrollmentId: enrolment.enrollmentId, code });
     const thief = browserOn(server).keyServer;
     for (let left = 9; left >= 0; left--) {
@@ -115,7 +115,7 @@ describe('PIN recovery through the SDK, against a real key server', () => {
     expect(counting.runs).toBe(0);
     // Another route: TOTP. Then the app requires a new PIN, which registers PIN recovery again.
     server.clock.now += 30_000;
-    const viaTotp = await recoverWithTotp({ server: owner.keyServer, username: user.username, code: await totpCodeAt(server.config.totp, enrolment.secret, server.clock.now) });
+    const viaTotp = await recoverWithTotp({ server: owner.keyServer, username: user.username, code: await currentCode(server, enrolment.secret) });
     expect(hex(viaTotp.rootSecret)).toBe(vault.rootSecretHex);
     const NEW_PIN = '906142';
     await registerPinRecovery({ server: owner.keyServer, userId: user.userId, pin: NEW_PIN, argon2: fakeArgon2ForHierarchyTests, rootSecret: viaTotp.rootSecret });
