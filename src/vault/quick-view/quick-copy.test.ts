@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createQuickViewKey, openQuickCopy, quickViewAad, sealQuickCopy, type QuickCopy } from './quick-view';
+import { createQuickViewKey, openQuickCopy, quickViewAad, sealQuickCopy, type QuickCopy } from './quick-copy';
 import type { LoginContent } from '../state';
 
 const login: LoginContent = {
