@@ -6,9 +6,6 @@ export interface AppServices {
   readonly argon2: Argon2Client;
   /** Undefined where no service worker runs (the dev server, or a browser without one). */
   readonly updates: AppUpdates | undefined;
-  /**
-   * The vault controller the screens render and drive; `<kh-app>` calls its `start()` once.
-   * Optional only until main.ts constructs it: then make it required.
-   */
+  /** The vault the screens render and drive; `<kh-app>` calls its `start()` once. */
   readonly vault: Vault;
 }

@@ -5,7 +5,7 @@
  */
 import { bufferSource, concatBytes, utf8 } from '../../src/vault/crypto/primitives/bytes';
 import type { Argon2Params } from '../../src/vault/crypto/keys';
-import type { DeriveArgon2 } from '../../src/vault/crypto/unlock';
+import type { DeriveArgon2 } from '../../src/vault/crypto/local/unlock';
 
 export const fakeArgon2ForHierarchyTests: DeriveArgon2 = async (password, salt, params: Argon2Params, signal) => {
   signal?.throwIfAborted();

@@ -49,8 +49,8 @@ export {
   type OpenedKeyBundle,
 } from './key-bundle';
 export * from './keys';
-export { adoptRootSecret, type AdoptRootSecretOptions } from './adopt-root-secret';
-export { parseLocalVaultRecord, type LocalVaultRecord, type PrfWrap } from './local-vault-record';
+export { adoptRootSecret, type AdoptRootSecretOptions } from './local/adopt-root-secret';
+export { parseLocalVaultRecord, type LocalVaultRecord, type PrfWrap } from './local/local-vault-record';
 export type { PinRefusal, PinVerdict } from './pin/pin-policy';
 export {
   createDek,
@@ -62,7 +62,7 @@ export {
   type EncryptedRecord,
   type RecordContext,
 } from './records';
-export { addPrfWrap, assembleLocalVault, changePin, createLocalVault, type CreateLocalVaultOptions } from './local-vault';
+export { addPrfWrap, assembleLocalVault, changePin, createLocalVault, type CreateLocalVaultOptions } from './local/local-vault';
 export {
   deriveKekLocalFromPin,
   normalizePin,
@@ -73,4 +73,4 @@ export {
   type PrfUnlockInput,
   type RootSecretAccess,
   type UnlockedVault,
-} from './unlock';
+} from './local/unlock';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMMON_SIX_DIGIT_PINS } from './common-pins';
 import { checkPin } from './pin-policy';
-import { normalizePin } from '../unlock';
+import { normalizePin } from '../local/unlock';
 
 const reasonOf = (pin: string): string => {
   const verdict = checkPin(pin);

@@ -10,13 +10,13 @@
  * Dates (DDMMYY and friends) are allowed: refusing them removes about a tenth of the 6-digit
  * space and mostly pushes people towards the patterns refused above.
  *
- * Everything is compared after `normalizePin`, the same form that is hashed (unlock.ts).
+ * Everything is compared after `normalizePin`, the same form that is hashed (crypto/local/unlock.ts).
  */
 import { PASSPHRASE_MIN_CHARS, PIN_MIN_DIGITS } from '../../../../protocol/constants';
 import { COMMON_PASSPHRASES, COMMON_SIX_DIGIT_PINS } from './common-pins';
 
 /**
- * The same NFKC form unlock.ts's `normalizePin` hashes (a test holds them equal). Written out here
+ * The same NFKC form crypto/local/unlock.ts's `normalizePin` hashes (a test holds them equal). Written out here
  * rather than imported, so that this module and its blocklists stay a chunk of their own that
  * only choosing a new PIN loads: importing unlock.ts made the bundler fold the two together.
  */

@@ -2,11 +2,11 @@
  * What a device keeps in IndexedDB for one user (docs/architecture.md "The key hierarchy"). Everything in it
  * is public or ciphertext; it is JSON-safe and read back through `parseLocalVaultRecord`.
  */
-import { isBase64Url } from '../../../protocol/base64url';
-import { ARGON2_SALT_BYTES } from '../../../protocol/constants';
-import { parseGcmBlob } from './primitives/aead';
-import { VaultCryptoError } from '../errors';
-import type { Argon2ParamsFields, Ciphertext, WrappedKey } from './keys';
+import { isBase64Url } from '../../../../protocol/base64url';
+import { ARGON2_SALT_BYTES } from '../../../../protocol/constants';
+import { parseGcmBlob } from '../primitives/aead';
+import { VaultCryptoError } from '../../errors';
+import type { Argon2ParamsFields, Ciphertext, WrappedKey } from '../keys';
 
 export interface PrfWrap {
   /** WebAuthn credential id, base64url. */

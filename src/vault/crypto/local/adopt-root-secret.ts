@@ -4,9 +4,9 @@
  * kept as it is, so the user key pair and VK stay the ones every record is wrapped for. Only
  * the device signing key is new: each device has its own (docs/architecture.md "Recovery routes").
  */
-import { parseGcmBlob } from './primitives/aead';
-import { deriveKeysKey, wrapRootSecret } from './hierarchy';
-import type { Argon2Params, Ciphertext, RootSecret } from './keys';
+import { parseGcmBlob } from '../primitives/aead';
+import { deriveKeysKey, wrapRootSecret } from '../hierarchy';
+import type { Argon2Params, Ciphertext, RootSecret } from '../keys';
 import type { LocalVaultRecord } from './local-vault-record';
 import { assembleLocalVault } from './local-vault';
 import { assertAcceptablePin, newPinWrap, type DeriveArgon2, type UnlockedVault } from './unlock';

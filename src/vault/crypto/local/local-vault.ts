@@ -3,14 +3,14 @@
  * assembled around a PIN wrap, a PIN change, a PRF wrap added (docs/architecture.md "The key
  * hierarchy"). Unlocking what these make is unlock.ts.
  */
-import { encodeBase64Url } from '../../../protocol/base64url';
-import { VaultCryptoError } from '../errors';
-import { createRootSecret, createUserKeyPair, createVaultKey, deriveKekFromPrf, deriveKeysKey, wrapRootSecret, wrapVaultKey } from './hierarchy';
-import { createDeviceSigningKey, sealDeviceSigningKey, sealKeyBundle } from './key-bundle';
-import type { Argon2Params, Ciphertext, KeysKey, WrappedKey } from './keys';
+import { encodeBase64Url } from '../../../../protocol/base64url';
+import { VaultCryptoError } from '../../errors';
+import { createRootSecret, createUserKeyPair, createVaultKey, deriveKekFromPrf, deriveKeysKey, wrapRootSecret, wrapVaultKey } from '../hierarchy';
+import { createDeviceSigningKey, sealDeviceSigningKey, sealKeyBundle } from '../key-bundle';
+import type { Argon2Params, Ciphertext, KeysKey, WrappedKey } from '../keys';
 import type { LocalVaultRecord, PrfWrap } from './local-vault-record';
-import { randomBytes, wipe } from './primitives/bytes';
-import { deviceKeyContext, keyBundleContext, prfWrapContext, vaultKeyContext } from './primitives/contexts';
+import { randomBytes, wipe } from '../primitives/bytes';
+import { deviceKeyContext, keyBundleContext, prfWrapContext, vaultKeyContext } from '../primitives/contexts';
 import { assertAcceptablePin, newPinWrap, openVault, withRootSecret, type DeriveArgon2, type PrfUnlockInput, type RootSecretAccess, type UnlockedVault } from './unlock';
 
 export interface CreateLocalVaultOptions {

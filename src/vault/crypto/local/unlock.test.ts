@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Argon2Client } from '../platform/argon2-client';
-import { VaultCryptoError } from '../errors';
-import { fakeArgon2ForHierarchyTests as argon2 } from '../../../test/helpers/fake-argon2';
-import type { Argon2Params } from './keys';
+import type { Argon2Client } from '../../platform/argon2-client';
+import { VaultCryptoError } from '../../errors';
+import { fakeArgon2ForHierarchyTests as argon2 } from '../../../../test/helpers/fake-argon2';
+import type { Argon2Params } from '../keys';
 import { parseLocalVaultRecord, type LocalVaultRecord } from './local-vault-record';
-import { decryptRecord, encryptRecord } from './records';
+import { decryptRecord, encryptRecord } from '../records';
 import { addPrfWrap, changePin, createLocalVault } from './local-vault';
 import { unlockWithPin, unlockWithPrf, type DeriveArgon2, type UnlockedVault } from './unlock';
 

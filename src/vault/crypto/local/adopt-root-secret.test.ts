@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { adoptRootSecret } from './adopt-root-secret';
-import { VaultCryptoError } from '../errors';
-import { fakeArgon2ForHierarchyTests as argon2 } from '../../../test/helpers/fake-argon2';
-import type { RootSecret } from './keys';
-import { decryptRecord, encryptRecord } from './records';
+import { VaultCryptoError } from '../../errors';
+import { fakeArgon2ForHierarchyTests as argon2 } from '../../../../test/helpers/fake-argon2';
+import type { RootSecret } from '../keys';
+import { decryptRecord, encryptRecord } from '../records';
 import { createLocalVault } from './local-vault';
 import { unlockWithPin, withRootSecret } from './unlock';
 

@@ -9,14 +9,14 @@
  * Argon2id runs wherever the caller says (the app passes the worker bridge, tests a fake): this
  * module only needs a function with `DeriveArgon2`'s shape, e.g. `argon2Client.hash.bind(argon2Client)`.
  */
-import { decodeBase64Url, encodeBase64Url } from '../../../protocol/base64url';
-import { ARGON2_HASH_LENGTH, ARGON2_SALT_BYTES } from '../../../protocol/constants';
-import type { AeadContext } from './primitives/aead';
-import { randomBytes, utf8, wipe } from './primitives/bytes';
-import { deviceKeyContext, keyBundleContext, localWrapContext, prfWrapContext, vaultKeyContext } from './primitives/contexts';
-import { VaultCryptoError } from '../errors';
-import { deriveKekFromPrf, deriveKekLocal, deriveKeysKey, unwrapRootSecret, unwrapVaultKey, type RootWrapKind } from './hierarchy';
-import { openDeviceSigningKey, openKeyBundle, type OpenedDeviceSigningKey } from './key-bundle';
+import { decodeBase64Url, encodeBase64Url } from '../../../../protocol/base64url';
+import { ARGON2_HASH_LENGTH, ARGON2_SALT_BYTES } from '../../../../protocol/constants';
+import type { AeadContext } from '../primitives/aead';
+import { randomBytes, utf8, wipe } from '../primitives/bytes';
+import { deviceKeyContext, keyBundleContext, localWrapContext, prfWrapContext, vaultKeyContext } from '../primitives/contexts';
+import { VaultCryptoError } from '../../errors';
+import { deriveKekFromPrf, deriveKekLocal, deriveKeysKey, unwrapRootSecret, unwrapVaultKey, type RootWrapKind } from '../hierarchy';
+import { openDeviceSigningKey, openKeyBundle, type OpenedDeviceSigningKey } from '../key-bundle';
 import {
   DEFAULT_ARGON2_PARAMS,
   parseArgon2Params,
@@ -29,7 +29,7 @@ import {
   type UserPublicKey,
   type VaultKey,
   type WrappedKey,
-} from './keys';
+} from '../keys';
 import type { LocalVaultRecord } from './local-vault-record';
 
 /** Argon2id(password, salt) with `params` (RFC 9106): the 32-byte tag. Argon2Client.hash has this shape. */
@@ -108,7 +108,7 @@ export async function withRootSecret<T>(
 
 /** Throws `pin_rejected` for a PIN the policy refuses. The policy and its blocklists load on first use. */
 export async function assertAcceptablePin(pin: string): Promise<void> {
-  const { checkPin } = await import('./pin/pin-policy');
+  const { checkPin } = await import('../pin/pin-policy');
   const verdict = checkPin(pin);
   if (!verdict.ok) throw new VaultCryptoError('pin_rejected', verdict.message);
 }
