@@ -1,12 +1,62 @@
-import { defineConfig } from 'vitest/config';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+// One project per kind of test, each with only the setup it needs (a project's globalSetup runs
+// only when one of its files runs). `npm test` runs them all; `npm run test:<name>` one of them.
+//   unit         pure tests: browser code in Node, protocol/, worker/, the server's rules.
+//                No PostgreSQL, no build, no key server.
+//   integration  tests in src/ that drive the real key server in process on SQLite (through
+//                test/helpers/harness.ts, vault-world.ts or recovery-world.ts). No PostgreSQL, no build.
+//   server       the key server's routes, store and processes on both databases: one PostgreSQL
+//                server for the run (test/global-setup.ts); oathtool for the TOTP interop test.
+//   e2e          journeys in Chromium against the built PWA (test/e2e/build.ts builds dist/).
+
+/** A test in src/ is an integration test when it imports the harness or a world built on it. */
+const root = fileURLToPath(new URL('.', import.meta.url));
+const startsKeyServer = (file: string): boolean => /(harness|vault-world|recovery-world)(\.ts)?['"]/.test(readFileSync(root + file, 'utf8'));
+const integrationTests = readdirSync(root + 'src', { recursive: true, encoding: 'utf8' })
+  .filter((file) => file.endsWith('.test.ts'))
+  .map((file) => `src/${file}`)
+  .filter(startsKeyServer);
 
 export default defineConfig({
   test: {
-    include: ['server/**/*.test.ts', 'protocol/**/*.test.ts', 'src/**/*.test.ts', 'worker/**/*.test.ts', 'test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts', 'test/e2e/build.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One results file for the whole run: .ci/run reads its counts.
     reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'protocol/**/*.test.ts', 'worker/**/*.test.ts', 'server/domain/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...integrationTests],
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'integration', include: integrationTests },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'server',
+          include: ['server/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'server/domain/**', 'test/e2e/**'],
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/build.ts'],
+        },
+      },
+    ],
   },
 });

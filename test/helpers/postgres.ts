@@ -32,7 +32,7 @@ function hasInitdb(dir: string): boolean {
 }
 
 /** PG_BIN env, else `pg_config --bindir` (if it has initdb), else newest /usr/lib/postgresql/<ver>/bin. */
-async function findPgBin(): Promise<string> {
+export async function findPgBin(): Promise<string> {
   const fromEnv = process.env.PG_BIN;
   if (fromEnv) {
     if (!hasInitdb(fromEnv)) throw new Error(`PG_BIN=${fromEnv} does not contain initdb and pg_ctl. ${INSTALL_HINT}`);

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OTHER_PIN, PIN, onboard, startVaultWorld, type VaultWorld } from '../../../test/helpers/vault-world';

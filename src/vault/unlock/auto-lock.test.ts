@@ -1,4 +1,3 @@
-/// <reference types="node" />
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Vault } from '../vault';

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_ARGON2_PARAMS, parseArgon2Params } from '../crypto';

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DeriveArgon2 } from '../crypto';
