@@ -1,4 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
 import type { RecordKind, RecordSummary, StateOf, Vault } from '../vault';
 import { describeFailure } from './failure-messages';
 import './kh-record-editor';
@@ -238,6 +239,8 @@ export class KhVault extends LitElement {
     }
     const conflictCount = list.records.filter((record) => record.conflictOf !== null).length;
     const onlyConflicts = this._onlyConflicts && conflictCount > 0;
+    // Keyed by id below: when the list reorders (a saved edit moves its record to the top), each
+    // button moves with its record instead of being relabelled in place under a pending tap or focus.
     const shown = onlyConflicts ? list.records.filter((record) => record.conflictOf !== null) : list.records;
     return html`
       ${conflictCount > 0
@@ -251,7 +254,7 @@ export class KhVault extends LitElement {
           </div>`
         : nothing}
       <ul data-test="records" aria-label=${onlyConflicts ? 'Conflict copies' : 'Records'}>
-        ${shown.map((record) => this.#renderRecord(record))}
+        ${repeat(shown, (record) => record.id, (record) => this.#renderRecord(record))}
       </ul>
     `;
   }

@@ -28,6 +28,12 @@ export const CHROMIUM_FLAGS = [
 
 export interface LiveServer {
   origin: string;
+  /**
+   * Resolves with the status of the next answer of the key server that `matches` (the request and
+   * the status it got), whoever sent the request — a page, or a service worker with no page open.
+   * Ask before the request can happen.
+   */
+  nextAnswer(matches: (request: Request, status: number) => boolean): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -41,10 +47,20 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
   const database = openDatabase({ sqliteFile: join(dir, 'keyhold.sqlite') });
   await migrateToLatest(database.db);
   let server: ServerType | undefined;
+  const waiting = new Set<{ matches: (request: Request, status: number) => boolean; answered: (status: number) => void }>();
+  const answer = async (request: Request): Promise<Response> => {
+    const response = await holder.app!.fetch(request);
+    for (const w of waiting) {
+      if (!w.matches(request, response.status)) continue;
+      waiting.delete(w);
+      w.answered(response.status);
+    }
+    return response;
+  };
+  // Bind first to learn the port, then build the app with an ORIGIN naming it.
+  const holder: { app?: ReturnType<typeof buildApp>['app'] } = {};
   const port = await new Promise<number>((resolve) => {
-    // Bind first to learn the port, then build the app with an ORIGIN naming it.
-    const holder: { app?: ReturnType<typeof buildApp>['app'] } = {};
-    server = serve({ fetch: (req) => holder.app!.fetch(req), port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
+    server = serve({ fetch: answer, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
       const config = loadConfig({ DATA_DIR: dir, ORIGIN: `http://localhost:${info.port}`, RP_ID: 'localhost', STATIC_DIR: 'dist', LOG_REQUESTS: 'false', ...env });
       holder.app = buildApp({ store: database.store, config, pepper: createPepper(new Uint8Array(32).fill(3)), log: silentLogger, version: 'e2e', now: Date.now }).app;
       resolve(info.port);
@@ -52,6 +68,9 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
   });
   return {
     origin: `http://localhost:${port}`,
+    nextAnswer(matches) {
+      return new Promise<number>((answered) => waiting.add({ matches, answered }));
+    },
     async close() {
       await new Promise<void>((resolve) => server!.close(() => resolve()));
       await database.close();
@@ -97,6 +116,23 @@ export async function addVirtualAuthenticator(page: Page, opts: { prf?: boolean 
   });
   return { cdp, authenticatorId };
 }
+
+/**
+ * Takes the context's network away or gives it back, for its pages and service worker alike.
+ * Playwright's `setOffline` alone can leave `navigator.onLine` true in a page that has a CDP
+ * session of its own (the virtual authenticator's), so each open page also gets the same
+ * conditions through a CDP session; the page then fires `offline`/`online` as a phone would.
+ */
+export async function setOffline(context: BrowserContext, offline: boolean): Promise<void> {
+  await context.setOffline(offline);
+  for (const page of context.pages()) {
+    let cdp = networkSessions.get(page);
+    // Kept, not detached: detaching would end the page's virtual authenticator (see clearSiteData).
+    if (!cdp) networkSessions.set(page, (cdp = await context.newCDPSession(page)));
+    await cdp.send('Network.emulateNetworkConditions', { offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  }
+}
+const networkSessions = new WeakMap<Page, CDPSession>();
 
 /**
  * Wipes what a browser's "clear site data" wipes for `origin` — IndexedDB, Cache Storage, local

@@ -1,9 +1,68 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, launchChromium, openPhone, startLiveServer, type LiveServer } from './browser';
+import { addVirtualAuthenticator, axeViolations, launchChromium, onboardInPage, openPhone, setOffline, startLiveServer, type LiveServer } from './browser';
 
 const PIN = '482915';
 const SECRETS = ['correct horse battery staple', 'Bank of Keyhold', 'apple banana cherry dune', 'alice@bank.example'];
+/** What Argon2id (64 MiB) and a sync take on a loaded 2-core machine: a bound, not a pause. */
+const SETTLES = { timeout: 20_000 };
+
+/** A phone of its own for one journey: no journey starts from what another left behind. */
+interface Phone {
+  context: BrowserContext;
+  page: Page;
+  hook: (name: string) => ReturnType<Page['locator']>;
+}
+
+let server: LiveServer;
+let browser: Browser;
+let accounts = 0;
+
+/**
+ * Each journey gets a fresh phone (its own context, storage and passkey with PRF), closed after
+ * it; and each must end without a CSP violation or script error. Offline, a record write fails
+ * inside the service worker (net::ERR_FAILED: queued for background sync); once online its replay
+ * may land first and the page's own push get a 409, which the sync engine recognises as already
+ * sent. Neither is an error of the app.
+ */
+const it = test.extend<{ phone: Phone }>({
+   
+  phone: async ({}, use) => {
+    const { context, page, problems } = await openPhone(browser, server.origin);
+    await addVirtualAuthenticator(page, { prf: true });
+    try {
+      await use({ context, page, hook: (name) => page.locator(`[data-test="${name}"]`) });
+    } finally {
+      await context.close();
+    }
+    expect(problems.filter((p) => !/net::ERR_INTERNET_DISCONNECTED|Failed to load resource: (net::ERR_FAILED|the server responded with a status of 409)/.test(p))).toEqual([]);
+  },
+});
+
+/** A new account on `phone` (onboarded as a person does), under a username no other journey uses. */
+async function onboard({ page }: Phone): Promise<void> {
+  await onboardInPage(page, `alice${++accounts}`, PIN);
+}
+
+async function noAxeViolations(page: Page): Promise<void> {
+  expect(await axeViolations(page)).toEqual([]);
+}
+
+/** A login and a note saved on `phone`'s open vault, both on the key server. */
+async function saveLoginAndNote({ hook }: Phone): Promise<void> {
+  await hook('new-login').click();
+  await hook('record-title').fill(SECRETS[1]!);
+  await hook('record-username').fill(SECRETS[3]!);
+  await hook('record-password').fill(SECRETS[0]!);
+  await hook('record-url').fill('https://bank.example');
+  await hook('record-save').click();
+  await hook('new-note').click();
+  await hook('record-title').fill('Recovery words');
+  await hook('record-body').fill(SECRETS[2]!);
+  await hook('record-save').click();
+  await expect.poll(() => hook('record').count(), SETTLES).toBe(2);
+  await expect.poll(() => hook('unsynced').count(), SETTLES).toBe(0);
+}
 
 /**
  * The journey a phone user takes: onboarding with a passkey and a PIN, records, lock and unlock
@@ -11,63 +70,57 @@ const SECRETS = ['correct horse battery staple', 'Bank of Keyhold', 'apple banan
  * Chromium against the real key server, with Chromium's virtual authenticator.
  */
 // Generous: a loaded 2-core CI machine runs Argon2id (64 MiB) and Chromium side by side.
-describe('the vault in Chromium', { timeout: 60_000 }, () => {
-  let server: LiveServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  let problems: string[];
-  const hook = (name: string) => page.locator(`[data-test="${name}"]`);
-  const noAxeViolations = async () => expect(await axeViolations(page)).toEqual([]);
-
+describe('the vault in Chromium', { timeout: 90_000 }, () => {
   beforeAll(async () => {
     server = await startLiveServer();
     browser = await launchChromium();
-    ({ context, page, problems } = await openPhone(browser, server.origin));
-    await addVirtualAuthenticator(page, { prf: true });
   });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
   });
 
-  it('onboards: username, passkey, PIN entered twice, and the vault opens', async () => {
+  it('onboards: username, passkey, PIN entered twice, and the vault opens', async ({ phone: { page, hook } }) => {
     await page.goto('/');
     await hook('username').fill('alice');
-    await noAxeViolations();
+    await noAxeViolations(page);
     await hook('create-passkey').click();
     await hook('pin-confirm').waitFor();
-    await noAxeViolations();
+    await noAxeViolations(page);
     await hook('pin').fill('123456');
     await hook('pin-confirm').fill('123456');
-    await expect.poll(() => hook('pin-policy').textContent()).toMatch(/common|guess/i);
+    await expect.poll(() => hook('pin-policy').textContent(), SETTLES).toMatch(/common|guess/i);
     await hook('pin').fill(PIN);
     await hook('pin-confirm').fill(PIN);
     await hook('save-pin').click();
     await hook('new-login').waitFor({ timeout: 20_000 });
-    await noAxeViolations();
+    await noAxeViolations(page);
   });
 
-  it('saves a login and a note, and they reach the key server', async () => {
+  it('saves a login and a note, and they reach the key server', async ({ phone }) => {
+    const { page, hook } = phone;
+    await onboard(phone);
     await hook('new-login').click();
     await hook('record-title').fill(SECRETS[1]!);
     await hook('record-username').fill(SECRETS[3]!);
     await hook('record-password').fill(SECRETS[0]!);
     await hook('record-url').fill('https://bank.example');
-    await noAxeViolations();
+    await noAxeViolations(page);
     await hook('record-save').click();
     await hook('new-note').click();
     await hook('record-title').fill('Recovery words');
     await hook('record-body').fill(SECRETS[2]!);
     await hook('record-save').click();
-    await expect.poll(() => hook('record').count()).toBe(2);
-    await expect.poll(() => hook('unsynced').count(), { timeout: 20_000 }).toBe(0);
-    await expect.poll(() => hook('sync-headline').textContent()).toContain('All changes saved');
-    await noAxeViolations();
+    await expect.poll(() => hook('record').count(), SETTLES).toBe(2);
+    await expect.poll(() => hook('unsynced').count(), SETTLES).toBe(0);
+    await expect.poll(() => hook('sync-headline').textContent(), SETTLES).toContain('All changes saved');
+    await noAxeViolations(page);
   });
 
-  it('keeps only ciphertext in IndexedDB', async () => {
-    const dump = await page.evaluate(async () => {
+  it('keeps only ciphertext in IndexedDB', async ({ phone }) => {
+    await onboard(phone);
+    await saveLoginAndNote(phone);
+    const dump = await phone.page.evaluate(async () => {
       const names = (await indexedDB.databases()).map((d) => d.name!);
       const out: unknown[] = [];
       for (const name of names) {
@@ -91,34 +144,41 @@ describe('the vault in Chromium', { timeout: 60_000 }, () => {
     for (const secret of [...SECRETS, 'Recovery words', PIN]) expect(dump).not.toContain(secret);
   });
 
-  it('locks on the button, refuses a wrong PIN clearly, and unlocks with the right one', async () => {
+  it('locks on the button, refuses a wrong PIN clearly, and unlocks with the right one', async ({ phone }) => {
+    const { page, hook } = phone;
+    await onboard(phone);
+    await saveLoginAndNote(phone);
     await hook('lock').click();
     await hook('unlock').waitFor();
     expect(await page.getByText(SECRETS[1]!).count()).toBe(0);
-    await noAxeViolations();
+    await noAxeViolations(page);
     await hook('pin').fill('000001');
     await hook('unlock').click();
-    await expect.poll(() => hook('unlock-error').textContent()).toContain('Wrong PIN');
+    await expect.poll(() => hook('unlock-error').textContent(), SETTLES).toContain('Wrong PIN');
     await hook('pin').fill(PIN);
     await hook('unlock').click();
-    await expect.poll(() => hook('record').count(), { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => hook('record').count(), SETTLES).toBe(2);
   });
 
-  it('starts from the service worker offline, unlocks with the PIN, reads and edits a record', async () => {
+  it('starts from the service worker offline, unlocks with the PIN, reads and edits a record', async ({ phone }) => {
+    const { context, page, hook } = phone;
+    await onboard(phone);
+    await saveLoginAndNote(phone);
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
     // Reload once online so the service worker controls the page before the network goes.
     await page.reload();
-    await expect.poll(() => page.evaluate(() => Boolean(navigator.serviceWorker.controller))).toBe(true);
+    await expect.poll(() => page.evaluate(() => Boolean(navigator.serviceWorker.controller)), SETTLES).toBe(true);
     await hook('unlock').waitFor();
-    await context.setOffline(true);
+    await setOffline(context, true);
     await page.reload();
     await hook('unlock').waitFor();
-    // Chromium's offline emulation leaves navigator.onLine true here, so the banner cannot be
-    // asserted; what the user sees is the key server reported unreachable.
+    // The page knows it has no network (setOffline also reaches navigator.onLine), and the key
+    // server is reported unreachable.
+    await hook('offline-banner').waitFor();
     await page.getByText(/Key server: offline/).waitFor();
     await hook('pin').fill(PIN);
     await hook('unlock').click();
-    await expect.poll(() => hook('record').count(), { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => hook('record').count(), SETTLES).toBe(2);
     await page.locator('[data-test="record"][data-kind="login"]').click();
     expect(await hook('record-password').inputValue()).toBe(SECRETS[0]);
     await hook('record-notes').fill('edited offline');
@@ -126,32 +186,29 @@ describe('the vault in Chromium', { timeout: 60_000 }, () => {
     await page.locator('[data-test="record"][data-kind="login"]').click();
     expect(await hook('record-notes').inputValue()).toBe('edited offline');
     await hook('record-cancel').click();
-    await context.setOffline(false);
   });
 
-  it('unlocks with the passkey (PRF) without the PIN', async () => {
+  it('unlocks with the passkey (PRF) without the PIN', async ({ phone }) => {
+    const { hook } = phone;
+    await onboard(phone);
+    await saveLoginAndNote(phone);
     await hook('lock').click();
     await hook('unlock-passkey').click();
-    await expect.poll(() => hook('record').count(), { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => hook('record').count(), SETTLES).toBe(2);
   });
 
-  it('adds growing delays after repeated wrong PINs, shown as a countdown that survives a reload', async () => {
+  it('adds growing delays after repeated wrong PINs, shown as a countdown that survives a reload', async ({ phone }) => {
+    const { page, hook } = phone;
+    await onboard(phone);
     await hook('lock').click();
     for (let i = 0; i < 4; i++) {
       await hook('pin').fill(`90000${i}`);
       await hook('unlock').click();
-      await expect.poll(() => hook('failure-count').textContent(), { timeout: 20_000 }).toContain(String(i + 1));
+      await expect.poll(() => hook('failure-count').textContent(), SETTLES).toContain(String(i + 1));
     }
     await hook('countdown').waitFor();
     await page.reload();
     await hook('countdown').waitFor();
     expect(await hook('unlock').isDisabled()).toBe(true);
-  });
-
-  it('shows the page without any CSP violation or script error', () => {
-    // Offline, the record write fails inside the service worker (net::ERR_FAILED: queued for
-    // background sync); once online its replay may land first and the page's own push get a 409,
-    // which the sync engine recognises as already sent. Neither is an error of the app.
-    expect(problems.filter((p) => !/net::ERR_INTERNET_DISCONNECTED|Failed to load resource: (net::ERR_FAILED|the server responded with a status of 409)/.test(p))).toEqual([]);
   });
 });
