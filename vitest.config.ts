@@ -55,6 +55,9 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/e2e/build.ts'],
+          // A journey polls for what follows Argon2id, a sync or a service-worker step, which a busy
+          // 2-core machine can take seconds to finish: 1 s (Vitest's default) fails good runs.
+          expect: { poll: { timeout: 20_000 } },
         },
       },
     ],

@@ -3,9 +3,6 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { addVirtualAuthenticator, launchChromium, onboardInPage, openPhone, pinRecoveryActive, setOffline, startLiveServer, type LiveServer } from './browser';
 
 const PIN = '482915';
-/** What Argon2id (64 MiB) and a sync take on a loaded 2-core machine: a bound, not a pause. */
-const SETTLES = { timeout: 20_000 };
-
 /** Two phones of one person for one journey, each its own context (storage and cookies). */
 interface Devices {
   contextA: BrowserContext;
@@ -78,8 +75,8 @@ async function deviceAWithNote({ pageA, username }: Devices): Promise<void> {
   await hook(pageA, 'record-title').fill('Wi-Fi');
   await hook(pageA, 'record-body').fill('first version');
   await hook(pageA, 'record-save').click();
-  await expect.poll(() => hook(pageA, 'record').count(), SETTLES).toBe(1);
-  await expect.poll(() => hook(pageA, 'unsynced').count(), SETTLES).toBe(0);
+  await expect.poll(() => hook(pageA, 'record').count()).toBe(1);
+  await expect.poll(() => hook(pageA, 'unsynced').count()).toBe(0);
   await expect.poll(() => pinRecoveryActive(pageA), { timeout: 30_000 }).toBe(true);
   await pageA.evaluate(() => navigator.serviceWorker.ready.then(() => true));
 }
@@ -100,7 +97,7 @@ async function recoverOnB({ pageB, username }: Devices): Promise<void> {
 async function bothDevicesWithNote(devices: Devices): Promise<void> {
   await deviceAWithNote(devices);
   await recoverOnB(devices);
-  await expect.poll(() => titles(devices.pageB), SETTLES).toEqual(['Wi-Fi']);
+  await expect.poll(() => titles(devices.pageB)).toEqual(['Wi-Fi']);
 }
 
 /**
@@ -128,7 +125,7 @@ describe('sync between two devices, in Chromium', { timeout: 120_000 }, () => {
     const { pageB } = devices;
     await deviceAWithNote(devices);
     await recoverOnB(devices);
-    await expect.poll(() => titles(pageB), SETTLES).toEqual(['Wi-Fi']);
+    await expect.poll(() => titles(pageB)).toEqual(['Wi-Fi']);
     expect(await bodiesOf(pageB, 'Wi-Fi')).toEqual(['first version']);
   });
 
@@ -137,23 +134,23 @@ describe('sync between two devices, in Chromium', { timeout: 120_000 }, () => {
     await bothDevicesWithNote(devices);
     await setOffline(contextA, true);
     await editNote(pageA, 'Wi-Fi', 'edited on A while offline');
-    await expect.poll(() => hook(pageA, 'unsynced').count(), SETTLES).toBe(1);
+    await expect.poll(() => hook(pageA, 'unsynced').count()).toBe(1);
 
     // B's list shows the record as synced until it reloads, so wait for the write itself (B's
     // first try may meet a 403 for its recovery session's scope, and signs the device in).
     const writtenByB = server.nextAnswer(writeOf(await idOf(pageB, 'Wi-Fi'), { accepted: true }));
     await editNote(pageB, 'Wi-Fi', 'edited on B');
     await writtenByB;
-    await expect.poll(() => hook(pageB, 'unsynced').count(), SETTLES).toBe(0);
+    await expect.poll(() => hook(pageB, 'unsynced').count()).toBe(0);
 
     await setOffline(contextA, false);
     await reconnect(pageA);
-    await expect.poll(() => titles(pageA), SETTLES).toEqual(['Wi-Fi', 'Wi-Fi']);
-    await expect.poll(() => hook(pageA, 'unsynced').count(), SETTLES).toBe(0);
+    await expect.poll(() => titles(pageA)).toEqual(['Wi-Fi', 'Wi-Fi']);
+    await expect.poll(() => hook(pageA, 'unsynced').count()).toBe(0);
     expect(await bodiesOf(pageA, 'Wi-Fi')).toEqual(['edited on A while offline', 'edited on B']);
 
     await reconnect(pageB);
-    await expect.poll(() => titles(pageB), SETTLES).toEqual(['Wi-Fi', 'Wi-Fi']);
+    await expect.poll(() => titles(pageB)).toEqual(['Wi-Fi', 'Wi-Fi']);
     expect(await bodiesOf(pageB, 'Wi-Fi')).toEqual(['edited on A while offline', 'edited on B']);
   });
 
@@ -165,21 +162,21 @@ describe('sync between two devices, in Chromium', { timeout: 120_000 }, () => {
     await hook(pageA, 'record-title').fill('Door code');
     await hook(pageA, 'record-body').fill('4711');
     await hook(pageA, 'record-save').click();
-    await expect.poll(() => hook(pageA, 'record').count(), SETTLES).toBe(2);
-    await expect.poll(() => hook(pageA, 'unsynced').count(), SETTLES).toBe(0);
+    await expect.poll(() => hook(pageA, 'record').count()).toBe(2);
+    await expect.poll(() => hook(pageA, 'unsynced').count()).toBe(0);
     await recoverOnB(devices);
-    await expect.poll(() => titles(pageB), SETTLES).toEqual(['Door code', 'Wi-Fi']);
+    await expect.poll(() => titles(pageB)).toEqual(['Door code', 'Wi-Fi']);
 
     // A deleted record leaves the list at once, "not yet synced" or not: wait for the write itself.
     const deletedByB = server.nextAnswer(writeOf(await idOf(pageB, 'Wi-Fi'), { accepted: true }));
     await hook(pageB, 'record').filter({ hasText: 'Wi-Fi' }).first().click();
     await hook(pageB, 'record-delete').click();
     await hook(pageB, 'record-delete-confirm').click();
-    await expect.poll(() => hook(pageB, 'record').count(), SETTLES).toBe(1);
+    await expect.poll(() => hook(pageB, 'record').count()).toBe(1);
     await deletedByB;
-    await expect.poll(() => hook(pageB, 'unsynced').count(), SETTLES).toBe(0);
+    await expect.poll(() => hook(pageB, 'unsynced').count()).toBe(0);
     await reconnect(pageA);
-    await expect.poll(() => hook(pageA, 'record').count(), SETTLES).toBe(1);
+    await expect.poll(() => hook(pageA, 'record').count()).toBe(1);
   });
 
   it('an edit queued offline reaches the server by background sync with the page closed', async ({ devices }) => {
@@ -191,7 +188,7 @@ describe('sync between two devices, in Chromium', { timeout: 120_000 }, () => {
     await hook(pageA, 'record-title').fill('Written offline');
     await hook(pageA, 'record-body').fill('sent by the service worker');
     await hook(pageA, 'record-save').click();
-    await expect.poll(() => hook(pageA, 'unsynced').count(), SETTLES).toBe(1);
+    await expect.poll(() => hook(pageA, 'unsynced').count()).toBe(1);
     const id = await idOf(pageA, 'Written offline');
     expect(id).toBeTruthy();
     // The failed write sits in Workbox's queue (its own IndexedDB database) before the page goes.
@@ -223,7 +220,7 @@ describe('sync between two devices, in Chromium', { timeout: 120_000 }, () => {
     expect(await replayed).toBe(200);
 
     await reconnect(pageB);
-    await expect.poll(() => titles(pageB), SETTLES).toContain('Written offline');
+    await expect.poll(() => titles(pageB)).toContain('Written offline');
 
     // Back on A: the edit the service worker delivered is recognised as sent, not as a conflict.
     pageA = helper;
@@ -231,7 +228,7 @@ describe('sync between two devices, in Chromium', { timeout: 120_000 }, () => {
     await hook(pageA, 'pin').fill(PIN);
     await hook(pageA, 'unlock').click();
     await hook(pageA, 'new-note').waitFor({ timeout: 30_000 });
-    await expect.poll(() => hook(pageA, 'unsynced').count(), SETTLES).toBe(0);
+    await expect.poll(() => hook(pageA, 'unsynced').count()).toBe(0);
     expect(await titles(pageA)).toEqual(['Wi-Fi', 'Written offline']);
     // The replay notes its summary after its last answer: read it once it is there.
     const lastReplay = () =>
@@ -248,7 +245,7 @@ describe('sync between two devices, in Chromium', { timeout: 120_000 }, () => {
             };
           }),
       );
-    await expect.poll(lastReplay, SETTLES).not.toBeNull();
+    await expect.poll(lastReplay).not.toBeNull();
     expect(await lastReplay()).toMatchObject({ sent: 1 });
   });
 });

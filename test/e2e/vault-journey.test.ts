@@ -4,8 +4,6 @@ import { addVirtualAuthenticator, axeViolations, launchChromium, onboardInPage, 
 
 const PIN = '482915';
 const SECRETS = ['correct horse battery staple', 'Bank of Keyhold', 'apple banana cherry dune', 'alice@bank.example'];
-/** What Argon2id (64 MiB) and a sync take on a loaded 2-core machine: a bound, not a pause. */
-const SETTLES = { timeout: 20_000 };
 
 /** A phone of its own for one journey: no journey starts from what another left behind. */
 interface Phone {
@@ -60,8 +58,8 @@ async function saveLoginAndNote({ hook }: Phone): Promise<void> {
   await hook('record-title').fill('Recovery words');
   await hook('record-body').fill(SECRETS[2]!);
   await hook('record-save').click();
-  await expect.poll(() => hook('record').count(), SETTLES).toBe(2);
-  await expect.poll(() => hook('unsynced').count(), SETTLES).toBe(0);
+  await expect.poll(() => hook('record').count()).toBe(2);
+  await expect.poll(() => hook('unsynced').count()).toBe(0);
 }
 
 /**
@@ -89,7 +87,7 @@ describe('the vault in Chromium', { timeout: 90_000 }, () => {
     await noAxeViolations(page);
     await hook('pin').fill('123456');
     await hook('pin-confirm').fill('123456');
-    await expect.poll(() => hook('pin-policy').textContent(), SETTLES).toMatch(/common|guess/i);
+    await expect.poll(() => hook('pin-policy').textContent()).toMatch(/common|guess/i);
     await hook('pin').fill(PIN);
     await hook('pin-confirm').fill(PIN);
     await hook('save-pin').click();
@@ -111,9 +109,9 @@ describe('the vault in Chromium', { timeout: 90_000 }, () => {
     await hook('record-title').fill('Recovery words');
     await hook('record-body').fill(SECRETS[2]!);
     await hook('record-save').click();
-    await expect.poll(() => hook('record').count(), SETTLES).toBe(2);
-    await expect.poll(() => hook('unsynced').count(), SETTLES).toBe(0);
-    await expect.poll(() => hook('sync-headline').textContent(), SETTLES).toContain('All changes saved');
+    await expect.poll(() => hook('record').count()).toBe(2);
+    await expect.poll(() => hook('unsynced').count()).toBe(0);
+    await expect.poll(() => hook('sync-headline').textContent()).toContain('All changes saved');
     await noAxeViolations(page);
   });
 
@@ -154,10 +152,10 @@ describe('the vault in Chromium', { timeout: 90_000 }, () => {
     await noAxeViolations(page);
     await hook('pin').fill('000001');
     await hook('unlock').click();
-    await expect.poll(() => hook('unlock-error').textContent(), SETTLES).toContain('Wrong PIN');
+    await expect.poll(() => hook('unlock-error').textContent()).toContain('Wrong PIN');
     await hook('pin').fill(PIN);
     await hook('unlock').click();
-    await expect.poll(() => hook('record').count(), SETTLES).toBe(2);
+    await expect.poll(() => hook('record').count()).toBe(2);
   });
 
   it('starts from the service worker offline, unlocks with the PIN, reads and edits a record', async ({ phone }) => {
@@ -167,7 +165,7 @@ describe('the vault in Chromium', { timeout: 90_000 }, () => {
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
     // Reload once online so the service worker controls the page before the network goes.
     await page.reload();
-    await expect.poll(() => page.evaluate(() => Boolean(navigator.serviceWorker.controller)), SETTLES).toBe(true);
+    await expect.poll(() => page.evaluate(() => Boolean(navigator.serviceWorker.controller))).toBe(true);
     await hook('unlock').waitFor();
     await setOffline(context, true);
     await page.reload();
@@ -178,7 +176,7 @@ describe('the vault in Chromium', { timeout: 90_000 }, () => {
     await page.getByText(/Key server: offline/).waitFor();
     await hook('pin').fill(PIN);
     await hook('unlock').click();
-    await expect.poll(() => hook('record').count(), SETTLES).toBe(2);
+    await expect.poll(() => hook('record').count()).toBe(2);
     await page.locator('[data-test="record"][data-kind="login"]').click();
     expect(await hook('record-password').inputValue()).toBe(SECRETS[0]);
     await hook('record-notes').fill('edited offline');
@@ -194,7 +192,7 @@ describe('the vault in Chromium', { timeout: 90_000 }, () => {
     await saveLoginAndNote(phone);
     await hook('lock').click();
     await hook('unlock-passkey').click();
-    await expect.poll(() => hook('record').count(), SETTLES).toBe(2);
+    await expect.poll(() => hook('record').count()).toBe(2);
   });
 
   it('adds growing delays after repeated wrong PINs, shown as a countdown that survives a reload', async ({ phone }) => {
@@ -204,7 +202,7 @@ describe('the vault in Chromium', { timeout: 90_000 }, () => {
     for (let i = 0; i < 4; i++) {
       await hook('pin').fill(`90000${i}`);
       await hook('unlock').click();
-      await expect.poll(() => hook('failure-count').textContent(), SETTLES).toContain(String(i + 1));
+      await expect.poll(() => hook('failure-count').textContent()).toContain(String(i + 1));
     }
     await hook('countdown').waitFor();
     await page.reload();
