@@ -115,6 +115,18 @@ export class VaultCore {
   }
 
   /**
+   * The browser cleared this site's storage while the page was open: the vault no longer exists on
+   * this device, so its keys and decrypted values go too, and the person sees the new-device welcome.
+   */
+  forget(): void {
+    this.session = undefined;
+    this.sync.locked();
+    this.autoLock.disarm();
+    this.stored = undefined;
+    this.setState({ kind: 'welcome', online: this.env.isOnline() });
+  }
+
+  /**
    * Stores a vault made on this device (onboarding or recovery) and opens it. The session that made
    * it (passkey or recovery) is still open, so no device sign-in; PIN recovery follows `pin` unless
    * the vault says it already does.

@@ -72,6 +72,7 @@ export class Vault extends EventTarget {
     }
     core.setState(vault ? core.lockedState(null) : { kind: 'welcome', online: core.env.isOnline() });
     if (vault) void core.sync.start();
+    void store.lost.then(() => core.forget());
   }
 
   /** Unlocks with the PIN, offline. Throws `throttled` (with retryAt) while a wait runs, `wrong_pin`. */

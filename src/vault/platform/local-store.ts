@@ -175,9 +175,35 @@ export class LocalStore {
   /** The Dexie instance, for the sync engine and for tests that inspect raw rows. */
   readonly db: KeyholdDexie;
 
+  /**
+   * Settles when the browser took this database away while the page was open ("clear site data":
+   * IndexedDB fires `close` on the connection). The store is closed for good from then on, so every
+   * later call fails: Dexie would otherwise reopen on the next write and re-create the database with
+   * the vault the page still holds in memory, and the wiped vault would come back at the next load.
+   */
+  readonly lost: Promise<void>;
+
   /** `options` lets tests pass an IndexedDB implementation; the app uses the browser's. */
   constructor(name = DATABASE_NAME, options?: ConstructorParameters<typeof Dexie>[1]) {
     this.db = openKeyholdDexie(name, options);
+    this.lost = new Promise((resolve) => {
+      // Sticky: a connection reopened after another tab's upgrade (versionchange) is watched too.
+      this.db.on(
+        'ready',
+        (db) => {
+          const connection = db.backendDB();
+          // Dexie's own handler marks the connection closed and lets the next call reopen it; this
+          // runs after it, whatever order the IndexedDB implementation calls listeners in.
+          const dexieOnClose = connection.onclose;
+          connection.onclose = (event) => {
+            dexieOnClose?.call(connection, event);
+            db.close({ disableAutoOpen: true });
+            resolve();
+          };
+        },
+        true,
+      );
+    });
   }
 
   async readVault(): Promise<StoredVault | undefined> {
