@@ -180,6 +180,7 @@ describe('Vault: items shown without PIN, with a second device', () => {
   beforeEach(async () => {
     world = await startVaultWorld();
     phone = await onboard(world);
+    await phone.account.pinRecoverySettled(); // the tablet recovers with the PIN: it must be registered
     id = await phone.records.save(null, mail);
     await phone.sync.now();
     tablet = world.otherDevice().vault();

@@ -32,6 +32,7 @@ describe('Vault: sync between two devices', () => {
   beforeEach(async () => {
     world = await startVaultWorld();
     phone = await onboard(world);
+    await phone.account.pinRecoverySettled(); // the tablet recovers with the PIN: it must be registered
     await phone.sync.now();
   });
   afterEach(() => world.close());
