@@ -21,9 +21,8 @@ type FailureCode = UiFailure['code'];
  * code reads differently (a wrong *current* PIN in settings).
  */
 const NO_PRF = 'This passkey cannot open the vault on this device. Use your PIN.';
-const DAMAGED = 'Some data on this device could not be opened: it may be damaged or changed.';
-const WEAK_KDF = 'The server offered weaker PIN protection than Keyhold accepts, so nothing was done.';
-const NO_PIN_CHECK = 'This device could not check the PIN. Close other apps, reload and try again.';
+/** Said for anything this device did not expect, including the key hierarchy's own failures: none is the user's doing. */
+const UNEXPECTED = 'Something went wrong on this device. Try again.';
 
 const MESSAGES: Record<FailureCode, string> = {
   wrong_pin: 'Wrong PIN.',
@@ -46,17 +45,17 @@ const MESSAGES: Record<FailureCode, string> = {
   totp_invalid: 'That code is not valid, or was used already. Wait for the next code and try again.',
   totp_locked: 'Too many wrong codes. Wait a while before trying again.',
   // The key hierarchy's own failures: rare, and none of them is the user's doing.
-  decrypt_failed: DAMAGED,
-  malformed_blob: DAMAGED,
-  malformed_plaintext: DAMAGED,
-  invalid_context: DAMAGED,
+  decrypt_failed: UNEXPECTED,
+  malformed_blob: UNEXPECTED,
+  malformed_plaintext: UNEXPECTED,
+  invalid_context: UNEXPECTED,
   prf_unlock_failed: NO_PRF,
-  kdf_too_weak: WEAK_KDF,
-  kdf_params_invalid: WEAK_KDF,
-  kdf_failed: NO_PIN_CHECK,
-  argon2_failed: NO_PIN_CHECK,
-  argon2_worker_failed: NO_PIN_CHECK,
-  unexpected: 'Something went wrong on this device. Try again.',
+  kdf_too_weak: UNEXPECTED,
+  kdf_params_invalid: UNEXPECTED,
+  kdf_failed: UNEXPECTED,
+  argon2_failed: UNEXPECTED,
+  argon2_worker_failed: UNEXPECTED,
+  unexpected: UNEXPECTED,
 };
 
 export function describeFailure(failure: UiFailure, overrides: Partial<Record<FailureCode, string>> = {}): string {
