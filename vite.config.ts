@@ -7,6 +7,16 @@ const KEY_SERVER = 'http://localhost:8080';
 export default defineConfig({
   build: {
     outDir: 'dist',
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          // The key hierarchy and what it leans on are used by the first load and by the lazy
+          // chunks alike. Left to itself Rolldown cuts them into several shared chunks, whose
+          // import/export glue the first load pays for (0.5 KB gzip, BENCHMARKS.md): one chunk.
+          groups: [{ name: 'vault-core', test: /src\/vault\/(crypto\/(?!pin\/)|errors\.ts|unlock\/unlock-throttle\.ts)|protocol\/(base64url|constants)\.ts/ }],
+        },
+      },
+    },
   },
   // Module workers: the Argon2 worker is an ES module chunk, loaded with `{ type: 'module' }`.
   worker: {
