@@ -5,9 +5,8 @@
  * non-extractable CryptoKeys; locking drops that one reference. Opening makes no network call:
  * the vault opens offline, and a device sign-in follows in the background when the network is there.
  */
-import { PinRecoveryUpkeep } from './account/pin-recovery-upkeep';
 import { openDeviceSession } from './account/device-session';
-import { DEFAULT_SETTINGS } from './unlock/auto-lock-settings';
+import { PinRecoveryUpkeep } from './account/pin-recovery-upkeep';
 import { DEFAULT_ARGON2_PARAMS, type Argon2Params, type UnlockedVault } from './crypto';
 import type { VaultDeps } from './deps';
 import { VaultError } from './errors';
@@ -15,13 +14,13 @@ import { deviceEnvironment, type DeviceEnvironment } from './platform/device-env
 import type { StoredVault } from './platform/local-store';
 import { QuickViewGate } from './quick-view/quick-view-gate';
 import type { UnlockedRecords } from './records/unlocked-records';
-import { QUICK_VIEW_CHANGED, RECORDS_CHANGED, STATE_CHANGED, SYNC_CHANGED, type LockReason, type VaultSettings, type VaultState } from './state';
+import { QUICK_VIEW_CHANGED, RECORDS_CHANGED, STATE_CHANGED, SYNC_CHANGED, type LockReason, type UnlockThrottle, type VaultSettings, type VaultState } from './state';
 import { SyncGate } from './sync/sync-gate';
 import { AutoLock } from './unlock/auto-lock';
+import { DEFAULT_SETTINGS } from './unlock/auto-lock-settings';
 import { PinAttempts } from './unlock/pin-attempts';
 import { prfPasskeys } from './unlock/prf-unlock';
 import { NO_THROTTLE } from './unlock/unlock-throttle';
-import type { UnlockThrottle } from './state';
 
 export interface Session {
   readonly unlocked: UnlockedVault;
