@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withoutPrfOutput } from '../../protocol/webauthn';
-import { answerSignIn, auditEvents, createAccount, deviceSignIn, registerDevice, type TestUser } from '../../test/helpers/accounts';
+import { answerSignIn, auditEvents, createAccount, deviceSignIn, newDeviceKey, registerDevice, type TestUser } from '../../test/helpers/accounts';
 import { ApiClient, DIALECTS, startTestServer, type TestServer } from '../../test/helpers/harness';
 import { pinInput, recoverPin, registerPinRecovery } from '../../test/helpers/recovery';
 
@@ -33,7 +33,7 @@ describe.each(DIALECTS)('managing devices (%s)', (dialect) => {
     const device = await registerDevice(user, 'Android phone');
     const byPasskey = await user.client.patch(`/api/devices/${device.deviceId}`, { name: '  Work phone ' });
     expect(byPasskey.status).toBe(200);
-    expect(byPasskey.body).toMatchObject({ id: device.deviceId, name: 'Work phone', current: false, revokedAt: null });
+    expect(byPasskey.body).toMatchObject({ id: device.deviceId, name: 'Work phone', current: true, revokedAt: null }); // it registered the device
 
     const { client: phone } = await deviceSignIn(server, device.deviceId, device.privateKey);
     const byDevice = await phone.patch(`/api/devices/${device.deviceId}`, { name: 'My phone' });
@@ -121,5 +121,26 @@ describe.each(DIALECTS)('managing devices (%s)', (dialect) => {
       expect(client.cookie).toBeUndefined();
     }
     expect((await deviceList(other.client))[0]!.lastSeenAt).toBeNull();
+  });
+
+  it('binds the session that registers a device (onboarding\'s passkey session, a recovery session) to it: removing the device ends it', async () => {
+    const user = await newUser();
+    await registerPinRecovery(user.client, pinInput(user.username));
+    const recovering = new ApiClient(server);
+    expect((await recoverPin(recovering, user.username, pinInput(user.username))).finish?.status).toBe(200);
+    const { publicKey } = await newDeviceKey();
+    const recovered = await recovering.post('/api/devices', { name: 'Recovered phone', publicKey });
+    expect(recovered.body.current).toBe(true);
+    expect((await recovering.get('/api/session')).body).toMatchObject({ scope: 'recovery', deviceId: recovered.body.id });
+    const first = await registerDevice(user, 'First phone');
+
+    const { client: laptop } = await passkeySignInOn(user, undefined);
+    for (const [id, session] of [[recovered.body.id as string, recovering], [first.deviceId, user.client]] as const) {
+      expect((await session.get('/api/backup')).status).toBe(200);
+      expect((await laptop.delete(`/api/devices/${id}`)).status).toBe(200);
+      const after = await session.get('/api/backup');
+      expect(after.status).toBe(401);
+      expect(after.body.error.code).toBe('unauthenticated');
+    }
   });
 });

@@ -7,7 +7,7 @@ import { createDeviceKeyCache, importDeviceKey, issueDeviceChallenge, verifyDevi
 import { KeyholdError } from '../errors';
 import { appendAuditEvent } from '../store/audit';
 import { insertDevice, listDevices, renameDevice, revokeDevice, type DeviceRow } from '../store/devices';
-import { endDeviceSessions, type Session } from '../store/sessions';
+import { bindSessionToDevice, endDeviceSessions, type Session } from '../store/sessions';
 import type { Store } from '../store/store';
 import { inUserTransaction } from '../domain/user-transaction';
 import { createRouter, type AppDeps } from '../http/context';
@@ -32,7 +32,7 @@ export function deviceRoutes(deps: AppDeps) {
   return createRouter()
     .openapi(
       createRoute({
-        method: 'post', path: '/', tags, summary: 'Register this device\'s public key (passkey or recovery session)', security: sessionCookie,
+        method: 'post', path: '/', tags, summary: 'Register this device\'s public key (passkey or recovery session; a session naming no device is bound to it)', security: sessionCookie,
         middleware: [passkeyOrRecovery] as const,
         request: jsonBody(RegisterDeviceRequest),
         responses: { 200: jsonResponse(DeviceSummary, 'Registered'), ...errorResponses },
@@ -40,14 +40,17 @@ export function deviceRoutes(deps: AppDeps) {
       async (c) => {
         const { name, publicKey } = c.req.valid('json');
         await importDeviceKey(publicKey);
-        const { userId } = sessionOf(c);
+        const { userId, idHash } = sessionOf(c);
         const now = deps.now();
         const id = encodeBase64Url(randomBytes(16));
-        await inUserTransaction(deps.store, userId, async (tx) => {
+        const bound = await inUserTransaction(deps.store, userId, async (tx) => {
           await insertDevice(tx, { id, user_id: userId, name, public_key_jwk: JSON.stringify({ kty: 'EC', crv: 'P-256', x: publicKey.x, y: publicKey.y }), created_at: now, last_seen_at: null, revoked_at: null });
           await appendAuditEvent(tx, userId, 'device.registered', { deviceId: id, name }, now);
+          // The session that set this device up (onboarding's passkey session, a recovery session) is
+          // this device's from now on: removing the device must end it too, not leave it syncing.
+          return bindSessionToDevice(tx, idHash, id);
         });
-        return c.json({ id, name, createdAt: now, lastSeenAt: null, revokedAt: null, current: false }, 200);
+        return c.json({ id, name, createdAt: now, lastSeenAt: null, revokedAt: null, current: bound }, 200);
       },
     )
     .openapi(

@@ -25,7 +25,10 @@ describe.each(DIALECTS)('removals need a fresh passkey sign-in (%s)', (dialect) 
   async function accountWithSpares(): Promise<TestUser & Awaited<ReturnType<typeof registerDevice>> & { secondPasskey: string }> {
     const user = await createAccount(server, `fresh${++n}`);
     const { reply } = await addPasskey(user, 'Backup key');
-    const device = await registerDevice(user, 'Old phone');
+    // Registered from the phone's own session (bound to it), so removing it leaves `user.client` signed in.
+    const phone = new ApiClient(server);
+    await signInWithPasskey(user, phone);
+    const device = await registerDevice({ ...user, client: phone }, 'Old phone');
     return { ...user, ...device, secondPasskey: reply.body.passkey.id as string };
   }
 

@@ -25,6 +25,8 @@ export interface Ceremonies {
   createRefusesPrf: Error | null;
   /** The authenticator the user taps; a second one holds a second passkey of the account. */
   authenticator: SoftAuthenticator;
+  /** Answers get() instead of `authenticator` when set: the phone that signs in (over hybrid) while a new key is registered. */
+  signInWith: SoftAuthenticator | null;
   /** Every PRF output handed to the page, for the "never sent to the server" checks. */
   readonly prfOutputs: Uint8Array[];
   /** Whether each ceremony's PRF salts arrived as bytes, as navigator.credentials requires. */
@@ -34,7 +36,7 @@ export interface Ceremonies {
 }
 
 export function newCeremonies(authenticator: SoftAuthenticator): Ceremonies {
-  return { cancel: false, prf: true, prfAtCreate: 'results', createRefusesPrf: null, authenticator, prfOutputs: [], saltsWereBytes: [], calls: [] };
+  return { cancel: false, prf: true, prfAtCreate: 'results', createRefusesPrf: null, authenticator, signInWith: null, prfOutputs: [], saltsWereBytes: [], calls: [] };
 }
 
 type PrfInputs = { eval?: { first?: unknown }; evalByCredential?: Record<string, { first?: unknown }> };
@@ -134,7 +136,7 @@ export function softCredentials(ceremonies: Ceremonies): CredentialsPort {
         allowCredentials: publicKey.allowCredentials?.map((c) => ({ ...c, id: text(c.id) })),
       } as unknown as PublicKeyCredentialRequestOptionsJSON;
       try {
-        return asserted(await ceremonies.authenticator.authenticate(json, { origin: ORIGIN }), ceremonies);
+        return asserted(await (ceremonies.signInWith ?? ceremonies.authenticator).authenticate(json, { origin: ORIGIN }), ceremonies);
       } catch (error) {
         throw asBrowserError(error);
       }
