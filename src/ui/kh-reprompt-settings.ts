@@ -21,6 +21,9 @@ export class KhRepromptSettings extends LitElement {
   static override styles = [
     sharedStyles,
     css`
+      form {
+        margin-top: 0;
+      }
       .number {
         max-width: 8rem;
       }
