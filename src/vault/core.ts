@@ -20,7 +20,7 @@ import { AutoLock } from './unlock/auto-lock';
 import { DEFAULT_SETTINGS } from './unlock/auto-lock-settings';
 import { PinAttempts } from './unlock/pin-attempts';
 import { prfPasskeys } from './unlock/prf-unlock';
-import { confirmationIsStale, repromptRequired } from './unlock/reprompt';
+import { confirmationIsStale } from './unlock/reprompt';
 import { NO_THROTTLE } from './unlock/unlock-throttle';
 
 export interface Session {
@@ -127,7 +127,7 @@ export class VaultCore {
    * Call it after `requireSession()`, before any network or passkey step.
    */
   requireRecentConfirmation(): void {
-    if (this.confirmationNeeded()) throw repromptRequired();
+    if (this.confirmationNeeded()) throw new VaultError('reprompt_required');
   }
 
   /** A record changed here: the list redraws and the change goes out (offline, to the service worker's background sync). */

@@ -13,7 +13,6 @@
  */
 import { unlockWithPin } from '../crypto';
 import type { VaultCore } from '../core';
-import { VaultError } from '../errors';
 import { unlockWithPrfPasskey } from './prf-unlock';
 
 const MINUTE_MS = 60_000;
@@ -77,6 +76,3 @@ export class VaultReprompt {
     core.confirmed();
   }
 }
-
-/** The error an SDK call throws when it needs a recent confirmation (`VaultCore.requireRecentConfirmation`). */
-export const repromptRequired = (): VaultError => new VaultError('reprompt_required', 'Confirm with the PIN or a passkey first (vault.reprompt)');
