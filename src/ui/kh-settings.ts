@@ -12,6 +12,7 @@ import './kh-audit-log';
 import './kh-change-pin';
 import './kh-quick-settings';
 import './kh-recovery-settings';
+import './kh-reprompt-settings';
 import './kh-totp-setup';
 import { sharedStyles } from './shared-styles';
 import { VaultTask } from './vault-task';
@@ -104,6 +105,7 @@ export class KhSettings extends LitElement {
       <section class="card"><kh-totp-setup .vault=${this.vault} @kh-totp-enrolled=${this._onTotpEnrolled}></kh-totp-setup></section>
       <section class="card"><kh-recovery-settings .vault=${this.vault} @kh-recovery-route-off=${this._onRouteOff}></kh-recovery-settings></section>
       <section class="card">${this.#renderTimings()}</section>
+      <section class="card"><kh-reprompt-settings .vault=${this.vault}></kh-reprompt-settings></section>
       <section class="card">${this.#renderStorage()}</section>
       <section class="card"><kh-quick-settings .vault=${this.vault}></kh-quick-settings></section>
       <section class="card"><kh-audit-log .vault=${this.vault}></kh-audit-log></section>
