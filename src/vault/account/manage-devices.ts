@@ -57,7 +57,6 @@ export async function renameDevice(core: VaultCore, id: string, rawName: string)
 
 export async function removeDevice(core: VaultCore, id: string, signal?: AbortSignal): Promise<void> {
   const context = sessionContextOf(core);
-  if (id === context.deviceId) throw new VaultError('current_device');
   try {
     await withPasskeySignIn(context, () => context.server.removeDevice(id), signal);
   } catch (error) {

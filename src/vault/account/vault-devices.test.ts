@@ -99,6 +99,19 @@ describe('Vault: the account\'s devices', () => {
     expect([prompts(), world.network.requests.length]).toEqual([before, requests]);
   });
 
+  it('asks for the PIN again first when the vault was opened more than the re-prompt minutes ago: reprompt_required, before any prompt or request', async () => {
+    const tabletId = await idOf('Test tablet');
+    await phone.settings.update({ idleLockMinutes: 60 });
+    world.clock.advance((phone.settings.current.repromptMinutes + 1) * 60_000);
+    const requests = world.network.requests.length;
+    const before = prompts();
+    await expect(failureOf(phone.devices.remove(tabletId))).resolves.toMatchObject({ code: 'reprompt_required' });
+    expect([prompts(), world.network.requests.length]).toEqual([before, requests]);
+    await phone.reprompt.withPin(PIN);
+    await phone.devices.remove(tabletId);
+    expect((await phone.devices.list()).find((d) => d.id === tabletId)?.revokedAt).not.toBeNull();
+  });
+
   it('removes nothing when the passkey prompt is dismissed', async () => {
     const tabletId = await idOf('Test tablet');
     letPasskeySignInAge();
