@@ -49,7 +49,11 @@ export type VaultFailureCode =
   /** An authenticator-app code that is wrong or already used. */
   | 'totp_invalid'
   /** Too many wrong authenticator-app codes: wait (or sign in with a passkey). */
-  | 'totp_locked';
+  | 'totp_locked'
+  /** This device was removed from the account: it may not change the account any more. */
+  | 'device_revoked'
+  /** The account's keys or recovery routes changed elsewhere (another device or tab) while a call ran; nothing was changed. */
+  | 'account_changed';
 
 /** Failures of the key hierarchy and the Argon2 bridge (crypto/, platform/argon2-client.ts). */
 export type VaultCryptoErrorCode =
