@@ -13,6 +13,10 @@ describe('describeAuditEvent', () => {
     expect(describeAuditEvent('recovery.pin.failure', {})).toBe('Wrong PIN on recovery');
   });
 
+  it('names a lock everywhere', () => {
+    expect(describeAuditEvent('account.locked_everywhere', { devicesRevoked: 2, sessionsEnded: 5 })).toBe('Locked everywhere: other devices removed, keys replaced');
+  });
+
   it('gives an unknown type a generic line without its data', () => {
     expect(describeAuditEvent('future.thing', { secret: 'nope' })).toBe('Other account activity (future.thing)');
   });

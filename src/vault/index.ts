@@ -51,6 +51,7 @@ export type { VaultPasskeys } from './account/vault-passkeys';
 export type { PasskeyInfo } from './account/manage-passkeys';
 export type { AuditPage, RecoveryRouteName, RecoveryRoutes } from './account/recovery-settings';
 export type { TotpEnrollment } from './account/totp-enrollment';
+export type { LockEverywhereReport } from './account/lock-everywhere';
 export type { VaultRecovery } from './recovery/vault-recovery';
 export { generatePassword, type ConflictChoice, type VaultRecords } from './records/vault-records';
 export type { VaultQuickView } from './quick-view/vault-quick-view';

@@ -65,6 +65,8 @@ describe('Vault: the account\'s devices', () => {
     expect((await tablet.records.list()).map((r) => r.title).sort()).toEqual(['Locker code', 'Written after removal']);
     await tablet.sync.now();
     expect(tablet.sync.status.failure).toBe('device_revoked');
+    // Managing the account from it is refused in the same words.
+    await expect(failureOf(tablet.devices.list())).resolves.toMatchObject({ code: 'device_revoked' });
   });
 
   it('ends the removed device\'s passkey sessions too: a tablet that signed in with its passkey stops syncing as well', async () => {

@@ -26,7 +26,8 @@ export type RootWrapKind = 'root-secret-local' | 'root-secret-prf' | 'root-secre
 
 const NO_SALT = new Uint8Array(0);
 const KEK_USAGES: readonly KeyUsage[] = ['encrypt', 'decrypt'];
-const VAULT_KEY_USAGES: readonly KeyUsage[] = ['wrapKey', 'unwrapKey'];
+/** VK's only usages: it wraps DEKs, never data. */
+export const VAULT_KEY_USAGES: readonly KeyUsage[] = ['wrapKey', 'unwrapKey'];
 
 // ——— Root secret S ———
 
@@ -156,7 +157,7 @@ export async function createVaultKey(): Promise<VaultKey> {
 }
 
 /** Format version of RSA-OAEP blobs (leading byte; see keys.ts). */
-const RSA_BLOB_V1 = 0x01;
+export const RSA_BLOB_V1 = 0x01;
 
 /** Returns VK encrypted under `publicKey` with RSA-OAEP (RFC 8017 §7.1), label = AAD of `ctx`. */
 export async function wrapVaultKey(vaultKey: VaultKey, publicKey: UserPublicKey, ctx: AeadContext<'vault-key'>): Promise<RsaWrappedKey> {

@@ -47,6 +47,7 @@ export {
   type KeyBundle,
   type OpenedDeviceSigningKey,
   type OpenedKeyBundle,
+  type RetiredVaultKey,
 } from './key-bundle';
 export * from './keys';
 export { adoptRootSecret, type AdoptRootSecretOptions } from './local/adopt-root-secret';
@@ -66,6 +67,7 @@ export { addPrfWrap, assembleLocalVault, changePin, createLocalVault, type Creat
 export {
   deriveKekLocalFromPin,
   normalizePin,
+  readableVaultKeys,
   unlockWithPin,
   unlockWithPrf,
   withRootSecret,
