@@ -8,9 +8,9 @@ import { clientsClaim } from 'workbox-core';
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { NetworkOnly } from 'workbox-strategies';
-import { RECORD_WRITES_QUEUE, RECORDS_REPLAYED_MESSAGE, REPLAY_RECORD_WRITES_MESSAGE, type ReplayOutcome } from './src/vault/sync/background-messages';
+import { RECORD_WRITES_QUEUE, RECORDS_REPLAYED_MESSAGE } from './src/vault/sync/background-messages';
 import { noteReplay } from './src/vault/sync/background-replays';
-import { RecordWriteReplay } from './src/vault/sync/record-write-replay';
+import { RecordWriteReplay, REPLAY_RECORD_WRITES_MESSAGE, type ReplayOutcome } from './src/vault/sync/record-write-replay';
 
 declare const self: ServiceWorkerGlobalScope;
 

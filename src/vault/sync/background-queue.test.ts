@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REPLAY_RECORD_WRITES_MESSAGE, type ReplayOutcome } from './background-messages';
+import { REPLAY_RECORD_WRITES_MESSAGE, type ReplayOutcome } from './record-write-replay';
 import { REPLAY_ANSWER_TIMEOUT_MS, serviceWorkerQueue } from './background-queue';
 
 /** Timers fired by hand: the bridge's fallback is seen without waiting for it. */

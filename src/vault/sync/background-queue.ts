@@ -6,7 +6,7 @@
  * asks it to replay its queue now and waits for the answer; the pull that follows tells the page
  * which of its edits landed that way (docs/architecture.md "Records and sync").
  */
-import { REPLAY_RECORD_WRITES_MESSAGE, type ReplayOutcome } from './background-messages';
+import { REPLAY_RECORD_WRITES_MESSAGE, type ReplayOutcome } from './record-write-replay';
 
 /**
  * - `drained`: nothing queued is left to send (or nothing could be queued: no service worker);

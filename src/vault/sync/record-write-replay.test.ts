@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ReplayOutcome } from './background-messages';
-import { RecordWriteReplay, type QueuedWrite, type RecordWriteQueue } from './record-write-replay';
+import { RecordWriteReplay, type QueuedWrite, type RecordWriteQueue, type ReplayOutcome } from './record-write-replay';
 
 const ORIGIN = 'https://keyhold.example';
 

@@ -2,7 +2,8 @@
  * How the service worker (sw.ts) replays the record writes Workbox queued while the network was
  * away, kept apart from Workbox so the rules can be read and tested on their own. It holds no key
  * and decrypts nothing: each write is the page's request as it was, ciphertext and compare-and-set
- * version included. Shared by the service worker and the page's tests: no DOM here.
+ * version included. The service worker runs it; the page (background-queue.ts) uses only its
+ * request name and answer type, so this stays out of the page's first chunk. No DOM here.
  *
  * - One replay at a time. The browser's `sync` event and a page asking before it sends its outbox
  *   (background-queue.ts) can come together; Workbox takes an entry off its queue in two steps
@@ -14,7 +15,24 @@
  *   that has a later one in the queue is dropped unsent.
  * - A write the network still fails goes back to the front of the queue, and the replay stops.
  */
-import type { ReplayOutcome } from './background-messages';
+
+/**
+ * What a page posts to the service worker, with a MessagePort, before it sends its outbox: replay
+ * the queued record writes now (after any replay already running) and answer with a ReplayOutcome.
+ */
+export const REPLAY_RECORD_WRITES_MESSAGE = 'keyhold:replay-record-writes';
+
+/** What one replay of the queue did. */
+export interface ReplayOutcome {
+  /** Writes the server accepted. */
+  readonly sent: number;
+  /** Writes the server refused (stale version, expired session…): the page's outbox still has them. */
+  readonly refused: number;
+  /** Writes not sent because a later queued write of the same record replaces them. */
+  readonly superseded: number;
+  /** The network still failed: the write that met it and those after it wait in the queue. */
+  readonly offline: boolean;
+}
 
 /** An entry of Workbox's queue; the replay needs only its request. */
 export interface QueuedWrite {
