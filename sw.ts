@@ -3,13 +3,14 @@
  * writes that failed for want of a network (background sync, even with the page closed), and
  * swaps to a new version only when the page asks (after the user accepted "Reload").
  */
-import { BackgroundSyncPlugin, type Queue } from 'workbox-background-sync';
+import { Queue } from 'workbox-background-sync';
 import { clientsClaim } from 'workbox-core';
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { NetworkOnly } from 'workbox-strategies';
 import { RECORD_WRITES_QUEUE, RECORDS_REPLAYED_MESSAGE } from './src/vault/sync/background-messages';
 import { noteReplay } from './src/vault/sync/background-replays';
+import { RecordWriteReplay, REPLAY_RECORD_WRITES_MESSAGE, type ReplayOutcome } from './src/vault/sync/record-write-replay';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -18,8 +19,12 @@ interface SkipWaitingMessage {
   readonly type: 'SKIP_WAITING';
 }
 
+function isMessage<Type extends string>(data: unknown, type: Type): data is { readonly type: Type } {
+  return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === type;
+}
+
 function isSkipWaitingMessage(data: unknown): data is SkipWaitingMessage {
-  return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'SKIP_WAITING';
+  return isMessage(data, 'SKIP_WAITING');
 }
 
 // Build assets only (the list vite-plugin-pwa injects). Nothing under /api/ is ever cached: no
@@ -33,38 +38,43 @@ cleanupOutdatedCaches();
 // activates only when the user accepted it, and that page reloads anyway.
 clientsClaim();
 
-// Background sync. A record write (PUT /api/records/{id}) the network refused is queued
-// by Workbox and replayed when the browser says the network is back, page open or not. The
-// service worker holds no key and decrypts nothing: it replays the page's request as it was,
-// already-encrypted body and compare-and-set version included, under the session cookie. A
-// replay the server refuses (a newer version exists, the session expired) is dropped here: the
-// page keeps every unsent edit in its own outbox and settles it at the next sync, where an edit
-// the replay already delivered is recognised as sent (sync-engine.ts) rather than a conflict.
+// Background sync. A record write (PUT /api/records/{id}) the network refused is queued by
+// Workbox and replayed when the browser says the network is back, page open or not. One party
+// sends a queued write: this worker. A page asks it to replay the queue before the page sends its
+// own outbox (REPLAY_RECORD_WRITES_MESSAGE) and waits for the answer; the page then learns from
+// the change feed which of its edits landed (docs/architecture.md "Records and sync"). Replays
+// run one at a time, and a record's last queued write replaces its earlier ones
+// (record-write-replay.ts). A replay the server refuses is dropped here: the page keeps every
+// unsent edit in its own outbox and settles it at its next sync.
 const WRITE_RETENTION_MINUTES = 7 * 24 * 60;
 
-async function replayRecordWrites({ queue }: { queue: Queue }): Promise<void> {
-  let sent = 0;
-  let refused = 0;
-  for (let entry = await queue.shiftRequest(); entry; entry = await queue.shiftRequest()) {
-    let response: Response;
-    try {
-      response = await fetch(entry.request.clone());
-    } catch (error) {
-      // Still no network: put it back, and Workbox asks the browser for another sync event.
-      await queue.unshiftRequest(entry);
-      throw error;
-    }
-    if (response.ok) sent++;
-    else refused++;
-  }
-  if (sent + refused === 0) return;
-  await noteReplay({ at: Date.now(), sent, refused });
-  for (const client of await self.clients.matchAll({ type: 'window' })) client.postMessage({ type: RECORDS_REPLAYED_MESSAGE, sent, refused });
-}
+const replays = new RecordWriteReplay({
+  send: (request) => fetch(request),
+  async replayed(outcome) {
+    await noteReplay({ at: Date.now(), sent: outcome.sent, refused: outcome.refused, superseded: outcome.superseded });
+    for (const client of await self.clients.matchAll({ type: 'window' })) client.postMessage({ type: RECORDS_REPLAYED_MESSAGE, ...outcome });
+  },
+});
+
+const recordWrites = new Queue(RECORD_WRITES_QUEUE, {
+  maxRetentionTime: WRITE_RETENTION_MINUTES,
+  // Throwing while the network still fails asks the browser for another `sync` event later.
+  onSync: async ({ queue }) => {
+    if ((await replays.replay(queue)).offline) throw new Error('The key server is still out of reach.');
+  },
+});
 
 registerRoute(
   ({ url, request }) => url.origin === self.location.origin && url.pathname.startsWith('/api/records/') && request.method === 'PUT',
-  new NetworkOnly({ plugins: [new BackgroundSyncPlugin(RECORD_WRITES_QUEUE, { maxRetentionTime: WRITE_RETENTION_MINUTES, onSync: replayRecordWrites })] }),
+  new NetworkOnly({
+    plugins: [
+      {
+        fetchDidFail: async ({ request }) => {
+          await recordWrites.pushRequest({ request });
+        },
+      },
+    ],
+  }),
   'PUT',
 );
 
@@ -73,4 +83,14 @@ registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denyl
 
 self.addEventListener('message', (event) => {
   if (isSkipWaitingMessage(event.data)) void self.skipWaiting();
+  else if (isMessage(event.data, REPLAY_RECORD_WRITES_MESSAGE) && event.ports[0]) {
+    const answer = event.ports[0];
+    // waitUntil keeps this worker alive until the page has its answer.
+    event.waitUntil(
+      replays.replay(recordWrites).then(
+        (outcome) => answer.postMessage(outcome),
+        () => answer.postMessage({ sent: 0, refused: 0, superseded: 0, offline: false } satisfies ReplayOutcome),
+      ),
+    );
+  }
 });

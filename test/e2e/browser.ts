@@ -34,6 +34,11 @@ export interface LiveServer {
    * Ask before the request can happen.
    */
   nextAnswer(matches: (request: Request, status: number) => boolean): Promise<number>;
+  /**
+   * From now on, the status of every answer of the key server that `matches`, in order, whoever
+   * sent the request: the array grows as answers go out.
+   */
+  answersTo(matches: (request: Request, status: number) => boolean): readonly number[];
   close(): Promise<void>;
 }
 
@@ -48,6 +53,7 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
   await migrateToLatest(database.db);
   let server: ServerType | undefined;
   const waiting = new Set<{ matches: (request: Request, status: number) => boolean; answered: (status: number) => void }>();
+  const recording = new Set<{ matches: (request: Request, status: number) => boolean; statuses: number[] }>();
   const answer = async (request: Request): Promise<Response> => {
     const response = await holder.app!.fetch(request);
     for (const w of waiting) {
@@ -55,6 +61,7 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
       waiting.delete(w);
       w.answered(response.status);
     }
+    for (const r of recording) if (r.matches(request, response.status)) r.statuses.push(response.status);
     return response;
   };
   // Bind first to learn the port, then build the app with an ORIGIN naming it.
@@ -70,6 +77,11 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
     origin: `http://localhost:${port}`,
     nextAnswer(matches) {
       return new Promise<number>((answered) => waiting.add({ matches, answered }));
+    },
+    answersTo(matches) {
+      const statuses: number[] = [];
+      recording.add({ matches, statuses });
+      return statuses;
     },
     async close() {
       await new Promise<void>((resolve) => server!.close(() => resolve()));

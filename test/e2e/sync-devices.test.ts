@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { controlledByServiceWorker, lastReplay, queuedWrites } from './background-sync';
 import { addVirtualAuthenticator, launchChromium, onboardInPage, openPhone, pinRecoveryActive, setOffline, startLiveServer, type LiveServer } from './browser';
 
 const PIN = '482915';
@@ -183,6 +184,7 @@ describe('sync between two devices, in Chromium', { timeout: 120_000 }, () => {
     const { contextA, pageB } = devices;
     let { pageA } = devices;
     await bothDevicesWithNote(devices);
+    await controlledByServiceWorker(pageA);
     await setOffline(contextA, true);
     await hook(pageA, 'new-note').click();
     await hook(pageA, 'record-title').fill('Written offline');
@@ -192,29 +194,14 @@ describe('sync between two devices, in Chromium', { timeout: 120_000 }, () => {
     const id = await idOf(pageA, 'Written offline');
     expect(id).toBeTruthy();
     // The failed write sits in Workbox's queue (its own IndexedDB database) before the page goes.
-    const queued = () =>
-      pageA.evaluate(
-        () =>
-          new Promise<number>((resolve) => {
-            const open = indexedDB.open('workbox-background-sync');
-            open.onsuccess = () => {
-              const db = open.result;
-              if (!db.objectStoreNames.contains('requests')) return resolve(0);
-              const count = db.transaction('requests').objectStore('requests').count();
-              count.onsuccess = () => resolve(count.result);
-            };
-            open.onerror = () => resolve(-1);
-          }),
-      );
-    await expect.poll(queued, { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => queuedWrites(pageA)).toBe(1);
     const helper = await contextA.newPage();
     await pageA.close();
 
     // No page of A is open now, so whatever writes the record is the service worker. The browser
     // fires `sync` itself when the network comes back — for the emulated network too, in the
-    // service worker Playwright attaches to — so the test fires none of its own: a second replay
-    // running beside the browser's could take the same queued write (Workbox reads an entry and
-    // deletes it in two steps) and record its own 409 as the last replay.
+    // service worker Playwright attaches to — so the test fires none of its own.
+    const writes = server.answersTo(writeOf(id));
     const replayed = server.nextAnswer(writeOf(id));
     await setOffline(contextA, false);
     expect(await replayed).toBe(200);
@@ -222,30 +209,17 @@ describe('sync between two devices, in Chromium', { timeout: 120_000 }, () => {
     await reconnect(pageB);
     await expect.poll(() => titles(pageB)).toContain('Written offline');
 
-    // Back on A: the edit the service worker delivered is recognised as sent, not as a conflict.
+    // Back on A: the page has the service worker replay its queue before it syncs (after any
+    // replay still running), and the change feed shows the edit delivered: it is sent, not sent
+    // again and not a conflict. So once A's outbox is settled, every replay has ended.
     pageA = helper;
     await pageA.goto('/');
     await hook(pageA, 'pin').fill(PIN);
     await hook(pageA, 'unlock').click();
     await hook(pageA, 'new-note').waitFor({ timeout: 30_000 });
+    await expect.poll(() => titles(pageA)).toEqual(['Wi-Fi', 'Written offline']);
     await expect.poll(() => hook(pageA, 'unsynced').count()).toBe(0);
-    expect(await titles(pageA)).toEqual(['Wi-Fi', 'Written offline']);
-    // The replay notes its summary after its last answer: read it once it is there.
-    const lastReplay = () =>
-      pageA.evaluate(
-        () =>
-          new Promise<unknown>((resolve) => {
-            const open = indexedDB.open('keyhold-sw');
-            // Not there yet: do not create it under the service worker's feet.
-            open.onupgradeneeded = () => open.transaction!.abort();
-            open.onerror = () => resolve(null);
-            open.onsuccess = () => {
-              const get = open.result.transaction('replays').objectStore('replays').get('last');
-              get.onsuccess = () => resolve(get.result ?? null);
-            };
-          }),
-      );
-    await expect.poll(lastReplay).not.toBeNull();
-    expect(await lastReplay()).toMatchObject({ sent: 1 });
+    expect(writes).toEqual([200]);
+    expect(await lastReplay(pageA)).toMatchObject({ sent: 1, refused: 0 });
   });
 });

@@ -131,6 +131,8 @@ describe('Vault: items shown on this device without PIN', () => {
     const b = await phone.records.save(null, bank);
     await phone.quickView.setShown(a, true);
     await phone.quickView.setShown(b, true);
+    // The saves' syncs end first: one ending after the move would re-make b's copy with the vault it saw open.
+    await phone.sync.now();
     phone.lock('button');
     const moved: QuickViewRow = { ...(await world.store.db.quick.get(a))!, id: b };
     await world.store.db.quick.put(moved);

@@ -13,6 +13,8 @@ export interface ReplaySummary {
   readonly sent: number;
   /** Writes the server refused (stale version, expired session…): the page's outbox still has them. */
   readonly refused: number;
+  /** Writes dropped unsent because a later queued write of the same record replaced them. */
+  readonly superseded: number;
 }
 
 interface ReplayLogSchema extends DBSchema {

@@ -1,9 +1,10 @@
 /**
- * The sync engine: pushes the outbox, then pulls the change feed. Runs never overlap:
- * asking while one runs queues exactly one more run. A run needs no key — records travel and are
- * stored as ciphertext — except for two things only an unlocked vault can do: open a device
- * session (the device's signing key) and keep a conflicting local edit as a conflict copy (it is
- * re-encrypted under the copy's own id). Locked, the engine does what it can and says what waits.
+ * The sync engine: has the service worker replay what it queued, pulls the change feed, then
+ * pushes the outbox. Runs never overlap: asking while one runs queues exactly one more run. A run
+ * needs no key — records travel and are stored as ciphertext — except for two things only an
+ * unlocked vault can do: open a device session (the device's signing key) and keep a conflicting
+ * local edit as a conflict copy (it is re-encrypted under the copy's own id). Locked, the engine
+ * does what it can and says what waits.
  *
  * Conflicts keep both (nothing is silently overwritten; docs/architecture.md "Records and sync"): when a push gets 409, the
  * local edit becomes a new record marked as a conflict copy of the original, and the original
@@ -14,6 +15,7 @@ import { RECORD_CHANGES_PAGE_MAX } from '../../../protocol/constants';
 import { type KeyServer } from '../platform/key-server';
 import { KeyServerError } from '../errors';
 import type { LiveRecordRow, LocalStore, RecordRow } from '../platform/local-store';
+import type { BackgroundQueue } from './background-queue';
 import { sameAsServer, SyncStore, type SyncMeta } from './sync-store';
 
 export type SyncPhase = 'idle' | 'syncing' | 'offline' | 'signed-out' | 'error';
@@ -47,6 +49,8 @@ export interface SyncEngineDeps {
   readonly store: LocalStore;
   readonly now: () => number;
   readonly isOnline: () => boolean;
+  /** The service worker's queue of writes that failed offline; null where there is none. */
+  readonly background?: BackgroundQueue | null;
   /** Called after each status change. */
   readonly onStatus?: (status: SyncStatus) => void;
   /** Called when a run changed local records (pulled, conflict copies, deletions). */
@@ -135,8 +139,10 @@ export class SyncEngine {
     let outcome: { phase: SyncPhase; failure: SyncFailureCode | null } = { phase: 'idle', failure: null };
     let lastSyncAt = this.#status.lastSyncAt;
     try {
-      const pushFailure = await this.#withSession(() => this.#push());
+      // The service worker alone sends what it queued; the pull settles what landed, the push the rest.
+      if ((await this.#deps.background?.drain()) === 'offline') throw new RunStopped('offline');
       await this.#withSession(() => this.#pull());
+      const pushFailure = await this.#withSession(() => this.#push());
       if (pushFailure) outcome = { phase: 'error', failure: pushFailure };
       else {
         lastSyncAt = this.#deps.now();
@@ -181,9 +187,9 @@ export class SyncEngine {
   }
 
   /**
-   * Offline, each new edit is still sent once: the request fails, and the service worker's
-   * background sync (sw.ts) keeps it to replay when the network returns, even if this page is
-   * closed by then. Without a service worker this costs one failed fetch per edit.
+   * Offline, each new edit is still sent once: the request fails, and the service worker (sw.ts)
+   * queues it to replay when the network returns, page open or not (a record's last queued write
+   * replaces its earlier ones). Without a service worker this costs one failed fetch per edit.
    */
   async #handOver(): Promise<void> {
     for (const row of await this.#store.outbox()) {

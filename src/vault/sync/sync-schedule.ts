@@ -2,11 +2,13 @@
  * When the sync engine runs: at start-up (even locked: records travel as ciphertext),
  * on unlock after the device sign-in, after every local edit, when the browser comes back
  * online, and on a timer while the vault is open. The service worker's background sync
- * (sw.ts) replays requests that failed for want of a network even with the page closed.
+ * (sw.ts) replays requests that failed for want of a network even with the page closed; while a
+ * page is open, each run has it replay them first (background-queue.ts).
  */
 import { SYNC_INTERVAL_MS } from '../../../protocol/constants';
 import type { KeyServer } from '../platform/key-server';
 import type { LocalStore } from '../platform/local-store';
+import { browserBackgroundQueue, type BackgroundQueue } from './background-queue';
 import { SyncEngine, type SyncStatus, type UnlockedSyncPorts } from './sync-engine';
 
 export interface SyncScheduleDeps {
@@ -19,6 +21,8 @@ export interface SyncScheduleDeps {
   readonly onStatus: (status: SyncStatus) => void;
   readonly onRecordsChanged: () => void;
   readonly pageSize?: number;
+  /** The service worker's queue of writes that failed offline; by default this browser's, if it has one. */
+  readonly background?: BackgroundQueue | null;
 }
 
 export class SyncSchedule {
@@ -34,6 +38,7 @@ export class SyncSchedule {
       store: deps.store,
       now: deps.now,
       isOnline: deps.isOnline,
+      background: deps.background !== undefined ? deps.background : browserBackgroundQueue(deps),
       onStatus: deps.onStatus,
       onRecordsChanged: deps.onRecordsChanged,
       ...(deps.pageSize ? { pageSize: deps.pageSize } : {}),

@@ -119,9 +119,10 @@ export class SyncStore {
 
   /**
    * Applies one page of the change feed and moves the cursor, in one transaction. A row with an
-   * unsent local edit is left alone (the push that follows settles it, as a conflict if need be);
-   * a row already at or past the server's version (our own push echoed back) too. Returns how many
-   * rows changed.
+   * unsent local edit is left alone (the push that follows settles it, as a conflict if need be)
+   * unless the server already holds exactly that edit — the service worker replayed it, or a push's
+   * answer was lost — which makes it sent; a row already at or past the server's version (our own
+   * push echoed back) is left alone too. Returns how many rows changed.
    */
   async applyChanges(changes: readonly RecordEnvelopeT[], meta: SyncMeta, seen?: Set<string>): Promise<number> {
     return this.#db.transaction('rw', this.#db.records, this.#db.meta, async () => {
@@ -131,6 +132,11 @@ export class SyncStore {
       changes.forEach((change, i) => {
         seen?.add(change.id);
         const row = existing[i];
+        if (row?.synced === 0 && sameAsServer(row, change)) {
+          if (row.deleted === 1) deletes.push(change.id);
+          else puts.push({ ...row, synced: 1, serverVersion: change.version, ownVersion: change.version });
+          return;
+        }
         if (row && (row.synced === 0 || (row.serverVersion ?? 0) >= change.version)) return;
         if (change.deleted) {
           if (row) deletes.push(change.id);

@@ -126,6 +126,8 @@ describe('Vault: sync between two devices', () => {
     await phone.sync.now();
     const other = await recoverTablet();
     const conflict = async (password: string) => {
+      // Both devices up to date first: the phone's settling of the last round is on the server.
+      await phone.sync.now();
       await other.sync.now();
       world.network.offline = true;
       await phone.records.read(id);
@@ -170,16 +172,34 @@ describe('Vault: sync between two devices', () => {
     expect(phone.sync.status.pending).toBe(0);
   });
 
-  it('an edit whose answer was lost is recognised as already sent, not as a conflict', async () => {
+  it('an edit whose answer was lost is recognised as already sent, not as a conflict, and not sent again', async () => {
     const id = await phone.records.save(null, mail);
     await phone.sync.now();
+    const before = world.network.requests.length;
     world.network.losingAnswers = /^PUT \/api\/records\//;
     await phone.records.save(id, { ...mail, notes: 'sent once' });
     await phone.sync.now();
-    expect(phone.sync.status).toMatchObject({ phase: 'offline', pending: 1 });
     world.network.losingAnswers = null;
     await phone.sync.now();
+    // The change feed shows the server holding exactly this edit (as when the service worker
+    // replayed it): the pull settles it, so no push sends it again.
+    expect(world.network.requests.slice(before).filter((r) => r.startsWith('PUT '))).toEqual([`PUT /api/records/${id}`]);
     expect(await visible(phone)).toEqual(['Zephyrmail']);
+    expect(phone.sync.status).toMatchObject({ phase: 'idle', pending: 0 });
+    await expect(phone.records.read(id)).resolves.toMatchObject({ notes: 'sent once' });
+  });
+
+  it('a deletion whose answer was lost is recognised as done, and not sent again', async () => {
+    const id = await phone.records.save(null, mail);
+    await phone.sync.now();
+    const before = world.network.requests.length;
+    world.network.losingAnswers = /^PUT \/api\/records\//;
+    await phone.records.remove(id);
+    await phone.sync.now();
+    world.network.losingAnswers = null;
+    await phone.sync.now();
+    expect(world.network.requests.slice(before).filter((r) => r.startsWith('PUT '))).toEqual([`PUT /api/records/${id}`]);
+    expect(await phone.records.list()).toEqual([]);
     expect(phone.sync.status).toMatchObject({ phase: 'idle', pending: 0 });
   });
 
