@@ -1,10 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
 /** The key server (server/main.ts) in development; in production it serves dist/ itself. */
 const KEY_SERVER = 'http://localhost:8080';
 
+/** The app's version, shown in Settings → About (src/types/app-version.d.ts declares it). */
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+
 export default defineConfig({
+  define: {
+    __KEYHOLD_VERSION__: JSON.stringify(version),
+  },
   build: {
     outDir: 'dist',
     rolldownOptions: {

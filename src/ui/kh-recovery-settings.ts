@@ -2,6 +2,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import type { RecoveryRouteName, RecoveryRoutes, Vault } from '../vault';
 import { describeFailure } from './failure-messages';
 import { OnlineController } from './online-controller';
+import { openSettingsSection } from './settings-sections';
 import { sharedStyles } from './shared-styles';
 import { VaultTask } from './vault-task';
 
@@ -9,13 +10,14 @@ const ROUTE_NAMES: Record<RecoveryRouteName, string> = { pin: 'PIN recovery', to
 
 /**
  * Settings → "Recovery": which recovery routes the key server holds for this account (PIN with
- * its guesses left, authenticator app, and whether this device's passkey can open the vault),
- * and a way to turn the first two off. Turning off asks for confirmation, then for a passkey
- * (the controller signs in with it before the server allows the removal). Online only.
- * `reload()` reads the status again after a route changed elsewhere on the screen.
+ * its guesses left, authenticator app, and whether this device has a passkey and whether it can
+ * open the vault, with "Add a passkey" where it has none), and a way to turn the first two off.
+ * Turning off asks for confirmation, then for a passkey (the vault signs in with it before the
+ * server allows the removal). Online only. `reload()` reads the status again after a route
+ * changed elsewhere on the screen.
  *
- * @fires kh-recovery-route-off - A route was turned off (bubbles, composed; `detail` is the route
- *   name), so a section that still says it is set up (kh-totp-setup) can start over.
+ * @fires kh-recovery-status - The routes were read (`detail`: the routes) or could not be
+ *   (`detail`: null), so what sits beside this list (kh-totp-setup) can follow it.
  */
 export class KhRecoverySettings extends LitElement {
   static override properties = {
@@ -61,7 +63,7 @@ export class KhRecoverySettings extends LitElement {
 
   protected override render(): unknown {
     return html`
-      <h3 id="recovery-heading">Recovery</h3>
+      <h3 id="recovery-heading">Recovery routes</h3>
       <p class="hint">The ways to get your vault back on a new device if you lose this one or forget your PIN.</p>
       ${!this.#online.value
         ? html`<p class="hint" role="status" data-test="recovery-offline">Recovery settings need the Keyhold server. Connect to the internet first.</p>`
@@ -94,8 +96,15 @@ export class KhRecoverySettings extends LitElement {
         ${totp.enrolled ? this.#renderTurnOff('totp') : nothing}
         <dt>Passkey</dt>
         <dd data-test="recovery-passkey-status">
-          ${passkey.prfOnThisDevice ? 'This device\'s passkey can open the vault.' : 'This device\'s passkey can sign in but cannot open the vault.'}
+          ${!passkey.onThisDevice
+            ? 'No passkey on this device yet. Add one to sign in with it here, and to open the vault with it where the passkey supports that.'
+            : passkey.prfOnThisDevice
+              ? 'This device\'s passkey can open the vault.'
+              : 'This device\'s passkey can sign in but cannot open the vault.'}
         </dd>
+        ${passkey.onThisDevice
+          ? nothing
+          : html`<dd class="actions"><button type="button" @click=${this._onAddPasskey}>Add a passkey</button></dd>`}
       </dl>
       <p role="status" class="ok msg" data-test="recovery-turned-off">${this._turnedOff ? `${capitalize(ROUTE_NAMES[this._turnedOff])} is off.` : nothing}</p>
       <p role="alert" class="error msg" data-test="recovery-turn-off-error">${this.#turnOff.failure ? describeFailure(this.#turnOff.failure) : nothing}</p>
@@ -130,7 +139,13 @@ export class KhRecoverySettings extends LitElement {
   private async _onLoad(): Promise<void> {
     const vault = this.vault;
     if (!vault) return;
-    await this.#load.run((signal) => vault.account.recoveryRoutes(signal));
+    const routes = await this.#load.run((signal) => vault.account.recoveryRoutes(signal));
+    if (this.#load.status !== 'done' && this.#load.status !== 'failed') return; // cancelled: a newer load tells
+    this.dispatchEvent(new CustomEvent<RecoveryRoutes | null>('kh-recovery-status', { detail: routes ?? null }));
+  }
+
+  private _onAddPasskey(): void {
+    openSettingsSection(this, { section: 'devices', focus: 'add-passkey' });
   }
 
   private _onAskTurnOff(route: RecoveryRouteName): void {
@@ -150,7 +165,6 @@ export class KhRecoverySettings extends LitElement {
     if (this.#turnOff.status !== 'done') return;
     this._confirming = undefined;
     this._turnedOff = route;
-    this.dispatchEvent(new CustomEvent<RecoveryRouteName>('kh-recovery-route-off', { detail: route, bubbles: true, composed: true }));
     await this._onLoad();
   }
 }

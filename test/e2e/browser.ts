@@ -208,3 +208,23 @@ export async function onboardInPage(page: Page, username: string, pin: string): 
 export function pinRecoveryActive(page: Page): Promise<boolean> {
   return page.evaluate(async () => ((await (await fetch('/api/recovery/status')).json()) as { pin?: { active?: boolean } }).pin?.active === true);
 }
+
+export type SettingsSectionName = 'Security' | 'Recovery' | 'Devices & passkeys' | 'Data' | 'About';
+
+/** A section's entry in the Settings list: a button named by its title, then its summary. */
+export function settingsEntry(page: Page, section: SettingsSectionName) {
+  return page.getByRole('button', { name: new RegExp(`^${section} `) });
+}
+
+/** Opens Settings from the unlocked vault, then one of its sections, found by role and name as a person finds them. */
+export async function openSettings(page: Page, section: SettingsSectionName): Promise<void> {
+  await page.getByRole('button', { name: 'Settings', exact: true }).click({ timeout: 20_000 });
+  await settingsEntry(page, section).click();
+  await page.getByRole('heading', { level: 2, name: section, exact: true }).waitFor();
+}
+
+/** From a section of Settings back to the vault's list. */
+export async function leaveSettings(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Back to settings' }).click();
+  await page.getByRole('button', { name: 'Back to vault' }).click();
+}
