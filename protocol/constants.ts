@@ -113,6 +113,13 @@ export const IDLE_LOCK_MINUTES_MAX = 60;
 export const HIDDEN_GRACE_SECONDS_DEFAULT = 30;
 export const HIDDEN_GRACE_SECONDS_MIN = 0;
 export const HIDDEN_GRACE_SECONDS_MAX = 10 * 60;
+/**
+ * Re-prompt before revealing (docs/architecture.md "Re-prompt before revealing"): the PIN or a PRF
+ * passkey is asked for again when the vault was unlocked or last confirmed longer ago than this.
+ */
+export const REPROMPT_MINUTES_DEFAULT = 5;
+export const REPROMPT_MINUTES_MIN = 1;
+export const REPROMPT_MINUTES_MAX = 60;
 
 /** Record limits, checked before encryption (characters, i.e. UTF-16 code units). */
 export const RECORD_TITLE_MAX_CHARS = 200;

@@ -1,5 +1,10 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
+/** 75 → "1:15": a PIN wait as a countdown shows it. */
+export function formatWait(seconds: number): string {
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
 /**
  * Counts down to a wall-clock deadline (epoch ms), re-rendering the host once a second until it
  * passes. Deadlines come from persisted state (the unlock throttle's `retryAt`), so a reloaded

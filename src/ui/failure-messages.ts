@@ -45,6 +45,7 @@ const MESSAGES: Record<FailureCode, string> = {
   recovery_unavailable: 'This account has no backup on the server to recover.',
   totp_invalid: 'That code is not valid, or was used already. Wait for the next code and try again.',
   totp_locked: 'Too many wrong codes. Wait a while before trying again.',
+  reprompt_required: 'Confirm with your PIN first, then try again.',
   // The key hierarchy's own failures: rare, and none of them is the user's doing.
   decrypt_failed: UNEXPECTED,
   malformed_blob: UNEXPECTED,

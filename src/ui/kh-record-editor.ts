@@ -1,8 +1,10 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { keyed } from 'lit/directives/keyed.js';
 import { live } from 'lit/directives/live.js';
-import { generatePassword, type RecordContent, type RecordKind, type Vault } from '../vault';
+import type { RecordContent, RecordKind, Vault } from '../vault';
 import { describeFailure } from './failure-messages';
 import { CONFLICT_SETTLED, type ConflictResolved } from './kh-conflict-banner';
+import './kh-password-field';
 import './kh-quick-toggle';
 import { emptyRecord, sameRecord, validateRecord, type RecordErrors, type RecordField } from './record-form';
 import { sharedStyles } from './shared-styles';
@@ -12,6 +14,8 @@ import { VaultTask } from './vault-task';
  * Views and edits one record: a login (title, username, password with show/hide, generate and
  * copy, URL, notes) or a note (title, body). New when `recordId` is null. Save, Delete (after a
  * confirm step) and Cancel all end with `kh-close`; the vault's `RECORDS_CHANGED` refreshes the list.
+ * The password is a field of its own (kh-password-field.ts), which asks for the PIN again before
+ * it shows or copies a saved password once the unlock is a while old.
  *
  * A conflict copy (sync) opens under a banner offering to settle it (kh-conflict-banner.ts).
  *
@@ -25,26 +29,13 @@ export class KhRecordEditor extends LitElement {
     kind: { attribute: false },
     _draft: { state: true },
     _errors: { state: true },
-    _showPassword: { state: true },
     _confirmDelete: { state: true },
-    _copyStatus: { state: true },
     _conflictNotice: { state: true },
   };
 
   static override styles = [
     sharedStyles,
     css`
-      .password-tools {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.5rem;
-      }
-      .password-tools button {
-        flex: 1;
-      }
-      #password {
-        font-family: ui-monospace, 'SF Mono', Menlo, Consolas, monospace;
-      }
       .delete {
         margin-top: 2rem;
       }
@@ -57,9 +48,7 @@ export class KhRecordEditor extends LitElement {
   declare kind: RecordKind;
   declare private _draft: RecordContent | undefined;
   declare private _errors: RecordErrors;
-  declare private _showPassword: boolean;
   declare private _confirmDelete: boolean;
-  declare private _copyStatus: string;
   /** What settling a conflict did, said once the record it left is open. */
   declare private _conflictNotice: string;
   #focusHeadingOnLoad = false;
@@ -74,9 +63,7 @@ export class KhRecordEditor extends LitElement {
     this.kind = 'login';
     this._draft = undefined;
     this._errors = {};
-    this._showPassword = false;
     this._confirmDelete = false;
-    this._copyStatus = '';
     this._conflictNotice = '';
   }
 
@@ -109,8 +96,6 @@ export class KhRecordEditor extends LitElement {
   #forgetRecordState(): void {
     this._confirmDelete = false;
     this._errors = {};
-    this._showPassword = false;
-    this._copyStatus = '';
   }
 
   protected override render(): unknown {
@@ -144,7 +129,7 @@ export class KhRecordEditor extends LitElement {
           ${this.#textField('title', 'Title', draft.title, { required: true })}
           ${draft.kind === 'login'
             ? html`
-                ${this.#textField('username', 'Username', draft.username)} ${this.#renderPassword(draft.password)}
+                ${this.#textField('username', 'Username', draft.username)} ${this.#renderPassword(draft.password, busy)}
                 ${this.#textField('url', 'Web address', draft.url, { type: 'url' })}
                 ${this.#textField('notes', 'Notes', draft.notes, { multiline: true })}
               `
@@ -177,24 +162,14 @@ export class KhRecordEditor extends LitElement {
     </div>`;
   }
 
-  #renderPassword(password: string): unknown {
-    const error = this._errors.password;
-    return html`<div class="field">
-      <label for="password">Password</label>
-      <input id="password" name="password" data-test="record-password" type=${this._showPassword ? 'text' : 'password'}
-        autocomplete="new-password" autocapitalize="none" spellcheck="false" aria-invalid=${error ? 'true' : 'false'}
-        aria-describedby="password-error copy-status" .value=${live(password)}
-        @input=${this._onFieldInput} />
-      <div class="password-tools">
-        <button type="button" data-test="toggle-password" aria-pressed=${this._showPassword ? 'true' : 'false'} @click=${this._onTogglePassword}>
-          ${this._showPassword ? 'Hide' : 'Show'}
-        </button>
-        <button type="button" data-test="generate-password" @click=${this._onGenerate}>Generate</button>
-        <button type="button" data-test="copy-password" ?disabled=${password === ''} @click=${this._onCopy}>Copy</button>
-      </div>
-      <p id="password-error" class="error msg">${error ?? nothing}</p>
-      <p id="copy-status" class="hint msg" role="status" data-test="copy-status">${this._copyStatus}</p>
-    </div>`;
+  /** Keyed by record: a password shown in one record is hidden again in the next. */
+  #renderPassword(password: string, busy: boolean): unknown {
+    // Its own shadow root: the fieldset's `disabled` does not reach it, so it is passed on.
+    return keyed(
+      this.recordId,
+      html`<kh-password-field id="password" .vault=${this.vault} .value=${password} .saved=${this.recordId !== null}
+        .error=${this._errors.password} .disabled=${busy} @kh-password-change=${this._onPasswordChange}></kh-password-field>`,
+    );
   }
 
   #renderDelete(busy: boolean, noun: string): unknown {
@@ -218,7 +193,6 @@ export class KhRecordEditor extends LitElement {
     if (!this._draft) return;
     this._draft = { ...this._draft, [field]: value } as RecordContent;
     if (this._errors[field]) this._errors = { ...this._errors, [field]: undefined };
-    if (field === 'password') this._copyStatus = '';
   }
 
   #close(): void {
@@ -235,23 +209,8 @@ export class KhRecordEditor extends LitElement {
     this.#close();
   }
 
-  private _onTogglePassword(): void {
-    this._showPassword = !this._showPassword;
-  }
-
-  private async _onGenerate(): Promise<void> {
-    this.#edit('password', await generatePassword());
-    this._showPassword = true;
-  }
-
-  private async _onCopy(): Promise<void> {
-    if (this._draft?.kind !== 'login') return;
-    try {
-      await navigator.clipboard.writeText(this._draft.password);
-      this._copyStatus = 'Password copied.';
-    } catch {
-      this._copyStatus = 'Could not copy: this browser did not allow it. Show the password and copy it by hand.';
-    }
+  private _onPasswordChange(event: CustomEvent<string>): void {
+    this.#edit('password', event.detail);
   }
 
   private async _onSave(event: SubmitEvent): Promise<void> {

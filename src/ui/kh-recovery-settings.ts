@@ -2,6 +2,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import type { RecoveryRouteName, RecoveryRoutes, Vault } from '../vault';
 import { describeFailure } from './failure-messages';
 import { OnlineController } from './online-controller';
+import { ensureReprompt } from './reprompt';
 import { openSettingsSection } from './settings-sections';
 import { sharedStyles } from './shared-styles';
 import { VaultTask } from './vault-task';
@@ -12,9 +13,10 @@ const ROUTE_NAMES: Record<RecoveryRouteName, string> = { pin: 'PIN recovery', to
  * Settings → "Recovery": which recovery routes the key server holds for this account (PIN with
  * its guesses left, authenticator app, and whether this device has a passkey and whether it can
  * open the vault, with "Add a passkey" where it has none), and a way to turn the first two off.
- * Turning off asks for confirmation, then for a passkey (the vault signs in with it before the
- * server allows the removal). Online only. `reload()` reads the status again after a route
- * changed elsewhere on the screen.
+ * Turning off asks for confirmation, for the PIN again when the unlock is a while old
+ * (reprompt.ts), then for a passkey (the vault signs in with it before the server allows the
+ * removal). Online only. `reload()` reads the status again after a route changed elsewhere on
+ * the screen.
  *
  * @fires kh-recovery-status - The routes were read (`detail`: the routes) or could not be
  *   (`detail`: null), so what sits beside this list (kh-totp-setup) can follow it.
@@ -124,7 +126,7 @@ export class KhRecoverySettings extends LitElement {
       <p id="confirm-${route}">Turn off ${name}? You will be asked for your passkey.</p>
       <div class="actions" role="group" aria-labelledby="confirm-${route}">
         <button type="button" class="danger confirm" data-test="recovery-confirm-${route}" ?disabled=${pending}
-          @click=${() => this._onTurnOff(route)}>${pending ? 'Waiting for passkey…' : `Yes, turn off ${name}`}</button>
+          @click=${(event: Event) => this._onTurnOff(route, event.currentTarget as HTMLElement)}>${pending ? 'Waiting for passkey…' : `Yes, turn off ${name}`}</button>
         <button type="button" data-test="recovery-cancel-${route}" ?disabled=${pending} @click=${this._onCancel}>Keep it</button>
       </div>
     </dd>`;
@@ -158,9 +160,10 @@ export class KhRecoverySettings extends LitElement {
     this._confirming = undefined;
   }
 
-  private async _onTurnOff(route: RecoveryRouteName): Promise<void> {
+  private async _onTurnOff(route: RecoveryRouteName, button: HTMLElement): Promise<void> {
     const vault = this.vault;
     if (!vault || this.#turnOff.pending) return;
+    if (!(await ensureReprompt(vault, button, `turn off ${ROUTE_NAMES[route]}`))) return;
     await this.#turnOff.run((signal) => vault.account.turnOffRecoveryRoute(route, signal));
     if (this.#turnOff.status !== 'done') return;
     this._confirming = undefined;

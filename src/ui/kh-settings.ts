@@ -6,6 +6,7 @@ import './kh-autolock-settings';
 import './kh-change-pin';
 import './kh-quick-settings';
 import './kh-recovery-settings';
+import './kh-reprompt-settings';
 import './kh-storage-settings';
 import './kh-totp-setup';
 import { OPEN_SETTINGS_SECTION, SETTINGS_SECTIONS, type OpenSettingsSection, type SettingsSection } from './settings-sections';
@@ -127,6 +128,7 @@ export class KhSettings extends LitElement {
         return html`
           <section class="card"><kh-change-pin .vault=${vault}></kh-change-pin></section>
           <section class="card"><kh-autolock-settings .vault=${vault}></kh-autolock-settings></section>
+          <section class="card"><kh-reprompt-settings .vault=${vault}></kh-reprompt-settings></section>
           <section class="card"><kh-quick-settings .vault=${vault}></kh-quick-settings></section>
         `;
       case 'recovery':

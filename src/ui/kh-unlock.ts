@@ -2,7 +2,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { PIN_THROTTLE_MAX_DELAY_MS } from '../../protocol/constants';
 import type { LockReason, StateOf, Vault } from '../vault';
-import { CountdownController } from './countdown-controller';
+import { CountdownController, formatWait } from './countdown-controller';
 import { describeFailure } from './failure-messages';
 import { sharedStyles } from './shared-styles';
 import { VaultTask, type DerivePhase } from './vault-task';
@@ -19,11 +19,6 @@ const PHASES: Record<DerivePhase, string> = {
   unwrapping: 'Opening your vault…',
   done: 'Opening your vault…',
 };
-
-/** 75 → "1:15". */
-function formatWait(seconds: number): string {
-  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
-}
 
 /**
  * The locked vault: PIN (or passphrase) entry and, when the passkey can unlock on this device,

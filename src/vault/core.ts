@@ -20,6 +20,7 @@ import { AutoLock } from './unlock/auto-lock';
 import { DEFAULT_SETTINGS } from './unlock/auto-lock-settings';
 import { PinAttempts } from './unlock/pin-attempts';
 import { prfPasskeys } from './unlock/prf-unlock';
+import { confirmationIsStale } from './unlock/reprompt';
 import { NO_THROTTLE } from './unlock/unlock-throttle';
 
 export interface Session {
@@ -44,6 +45,8 @@ export class VaultCore {
   /** This device's vault as stored; undefined before start() and on a device without one. */
   stored: StoredVault | undefined;
   session: Session | undefined;
+  /** When the owner last proved to be here (an unlock or a re-prompt, unlock/reprompt.ts); undefined while locked. */
+  #confirmedAt: number | undefined;
 
   constructor(deps: VaultDeps, emit: (type: string) => void) {
     this.deps = deps;
@@ -107,6 +110,26 @@ export class VaultCore {
     return value;
   }
 
+  /** The owner just proved to be here again (vault.reprompt): the re-prompt interval starts over. */
+  confirmed(): void {
+    if (this.session) this.#confirmedAt = this.now();
+  }
+
+  /** Whether revealing a secret now needs the PIN or a passkey again (false while locked: nothing to reveal). */
+  confirmationNeeded(): boolean {
+    if (!this.session || this.#confirmedAt === undefined) return false;
+    return confirmationIsStale(this.#confirmedAt, this.now(), this.settings.repromptMinutes);
+  }
+
+  /**
+   * For SDK calls that reveal a secret or take away a way in (turning off a recovery route,
+   * removing a device, locking everywhere): throws `reprompt_required` while `vault.reprompt.needed()`.
+   * Call it after `requireSession()`, before any network or passkey step.
+   */
+  requireRecentConfirmation(): void {
+    if (this.confirmationNeeded()) throw new VaultError('reprompt_required');
+  }
+
   /** A record changed here: the list redraws and the change goes out (offline, to the service worker's background sync). */
   recordsEdited(): void {
     this.#emit(RECORDS_CHANGED);
@@ -119,6 +142,7 @@ export class VaultCore {
    */
   forget(): void {
     this.session = undefined;
+    this.#confirmedAt = undefined;
     this.sync.locked();
     this.autoLock.disarm();
     this.stored = undefined;
@@ -145,6 +169,7 @@ export class VaultCore {
     const records = import('./records/unlocked-records').then(({ UnlockedRecords }) => new UnlockedRecords(this.deps.store, unlocked, this.now));
     records.catch(() => {}); // a failed load is reported by each record call that awaits it
     this.session = { unlocked, records };
+    this.#confirmedAt = this.now(); // every way in (PIN, passkey, a new or recovered vault) proves the owner is here
     void this.quick.reconcile(unlocked); // copies that fell behind while locked (pulled changes) are re-made now
     this.throttle = NO_THROTTLE;
     this.autoLock.arm();
@@ -164,6 +189,7 @@ export class VaultCore {
   lock(reason: LockReason): void {
     if (!this.session) return;
     this.session = undefined;
+    this.#confirmedAt = undefined;
     this.sync.locked();
     this.autoLock.disarm();
     this.setState(this.lockedState(reason));

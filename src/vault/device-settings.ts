@@ -1,6 +1,7 @@
 /**
- * This device's settings: how soon the vault locks itself (auto-lock-settings.ts has the bounds)
- * and whether the browser promised to keep the vault's storage. Changes dispatch STATE_CHANGED.
+ * This device's settings: how soon the vault locks itself and asks for the PIN again before
+ * revealing a secret (auto-lock-settings.ts has the bounds), and whether the browser promised to
+ * keep the vault's storage. Changes dispatch STATE_CHANGED.
  */
 import type { VaultCore } from './core';
 import { queryPersistence, requestPersistence } from './platform/device-environment';
@@ -15,7 +16,7 @@ export class DeviceSettings {
     this.#core = core;
   }
 
-  /** The auto-lock settings in force. */
+  /** The auto-lock and re-prompt settings in force. */
   get current(): VaultSettings {
     return this.#core.settings;
   }
@@ -34,7 +35,7 @@ export class DeviceSettings {
     this.#persistence = await queryPersistence(core.env.storage);
   }
 
-  /** Stores new auto-lock settings (clamped to their bounds); they apply at once. */
+  /** Stores new auto-lock or re-prompt settings (clamped to their bounds); they apply at once. */
   async update(partial: Partial<VaultSettings>): Promise<void> {
     const core = this.#core;
     const settings = mergeSettings(core.settings, partial);

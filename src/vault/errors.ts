@@ -51,7 +51,9 @@ export type VaultFailureCode =
   /** An authenticator-app code that is wrong or already used. */
   | 'totp_invalid'
   /** Too many wrong authenticator-app codes: wait (or sign in with a passkey). */
-  | 'totp_locked';
+  | 'totp_locked'
+  /** The vault was unlocked too long ago for this call: confirm with `vault.reprompt` first. */
+  | 'reprompt_required';
 
 /** Failures of the key hierarchy and the Argon2 bridge (crypto/, platform/argon2-client.ts). */
 export type VaultCryptoErrorCode =

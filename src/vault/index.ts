@@ -53,6 +53,7 @@ export type { VaultQuickView } from './quick-view/vault-quick-view';
 export type { VaultSync } from './sync/sync-gate';
 export type { SyncFailureCode, SyncPhase, SyncStatus } from './sync/sync-engine';
 export type { DeviceSettings } from './device-settings';
+export type { VaultReprompt } from './unlock/reprompt';
 
 // ——— Errors ———
 export { KeyServerError, VaultCryptoError, VaultError, type VaultCryptoErrorCode, type VaultErrorCode, type VaultFailureCode } from './errors';

@@ -75,6 +75,8 @@ export interface VaultSettings {
   idleLockMinutes: number;
   /** Lock after the page has been hidden this long (default 30 s). */
   hiddenGraceSeconds: number;
+  /** Ask for the PIN (or a PRF passkey) again before revealing a secret once the last unlock or confirmation is this old (default 5 min). */
+  repromptMinutes: number;
 }
 
 export type VaultState =

@@ -1,7 +1,7 @@
 /**
  * The vault on this device, as an app sees it: a small session (start, unlock, lock, state) with
  * one object per concern hanging from it — onboarding, account, recovery, records, quick view,
- * sync and settings. It dispatches plain `Event`s (state.ts: STATE_CHANGED, RECORDS_CHANGED,
+ * sync, settings and re-prompt. It dispatches plain `Event`s (state.ts: STATE_CHANGED, RECORDS_CHANGED,
  * SYNC_CHANGED, QUICK_VIEW_CHANGED); read `state` or the part's getters after them.
  */
 import { VaultAccount } from './account/vault-account';
@@ -19,6 +19,7 @@ import type { VaultSync } from './sync/sync-gate';
 import { strengthenPinWrap } from './unlock/kdf-upgrade';
 import { withProgress } from './unlock/pin-attempts';
 import { unlockWithPrfPasskey } from './unlock/prf-unlock';
+import { VaultReprompt } from './unlock/reprompt';
 
 /**
  * @fires state-changed - `state`, `settings` or `persistence` changed
@@ -40,8 +41,10 @@ export class Vault extends EventTarget {
   readonly quickView: VaultQuickView;
   /** Pushing and pulling records; `status` says where it stands. */
   readonly sync: VaultSync;
-  /** This device's auto-lock settings and storage persistence. */
+  /** This device's auto-lock and re-prompt settings and storage persistence. */
   readonly settings: DeviceSettings;
+  /** Asking for the PIN or a passkey again before revealing a secret, once the unlock is `settings.current.repromptMinutes` old. */
+  readonly reprompt: VaultReprompt;
 
   constructor(deps: VaultDeps) {
     super();
@@ -53,6 +56,7 @@ export class Vault extends EventTarget {
     this.records = new VaultRecords(this.#core);
     this.quickView = new VaultQuickView(this.#core);
     this.sync = this.#core.sync;
+    this.reprompt = new VaultReprompt(this.#core);
   }
 
   get state(): VaultState {

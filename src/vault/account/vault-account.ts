@@ -62,8 +62,14 @@ export class VaultAccount {
     return readRecoveryRoutes(this.#settingsContext(), signal);
   }
 
-  /** Turns a recovery route off after a passkey sign-in. Throws `passkey_cancelled`, `passkey_failed`, `offline`. */
+  /**
+   * Turns a recovery route off after a passkey sign-in. Throws `reprompt_required` while
+   * `vault.reprompt.needed()` (before any prompt or request), `passkey_cancelled`, `passkey_failed`,
+   * `offline`, `locked`.
+   */
   async turnOffRecoveryRoute(route: RecoveryRouteName, signal?: AbortSignal): Promise<void> {
+    this.#core.requireSession();
+    this.#core.requireRecentConfirmation();
     const { turnOffRoute } = await loadRecoverySettings();
     await turnOffRoute(this.#settingsContext(), route, signal);
   }

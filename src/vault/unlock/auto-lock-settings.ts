@@ -1,4 +1,4 @@
-/** The user's auto-lock settings: defaults, bounds (protocol/constants.ts) and parsing. */
+/** The user's auto-lock and re-prompt settings: defaults, bounds (protocol/constants.ts) and parsing. */
 import {
   HIDDEN_GRACE_SECONDS_DEFAULT,
   HIDDEN_GRACE_SECONDS_MAX,
@@ -6,12 +6,16 @@ import {
   IDLE_LOCK_MINUTES_DEFAULT,
   IDLE_LOCK_MINUTES_MAX,
   IDLE_LOCK_MINUTES_MIN,
+  REPROMPT_MINUTES_DEFAULT,
+  REPROMPT_MINUTES_MAX,
+  REPROMPT_MINUTES_MIN,
 } from '../../../protocol/constants';
 import type { VaultSettings } from '../state';
 
 export const DEFAULT_SETTINGS: VaultSettings = Object.freeze({
   idleLockMinutes: IDLE_LOCK_MINUTES_DEFAULT,
   hiddenGraceSeconds: HIDDEN_GRACE_SECONDS_DEFAULT,
+  repromptMinutes: REPROMPT_MINUTES_DEFAULT,
 });
 
 function bounded(value: unknown, fallback: number, min: number, max: number): number {
@@ -21,13 +25,14 @@ function bounded(value: unknown, fallback: number, min: number, max: number): nu
 
 /**
  * `base` with `changes` applied, each value rounded and clamped to its bounds: an auto-lock can be
- * shortened to its minimum but never switched off or stretched past its maximum.
+ * shortened to its minimum but never switched off or stretched past its maximum, and so can the re-prompt.
  */
 export function mergeSettings(base: VaultSettings, changes: unknown): VaultSettings {
-  const { idleLockMinutes, hiddenGraceSeconds } = (typeof changes === 'object' && changes !== null ? changes : {}) as Record<string, unknown>;
+  const { idleLockMinutes, hiddenGraceSeconds, repromptMinutes } = (typeof changes === 'object' && changes !== null ? changes : {}) as Record<string, unknown>;
   return {
     idleLockMinutes: bounded(idleLockMinutes, base.idleLockMinutes, IDLE_LOCK_MINUTES_MIN, IDLE_LOCK_MINUTES_MAX),
     hiddenGraceSeconds: bounded(hiddenGraceSeconds, base.hiddenGraceSeconds, HIDDEN_GRACE_SECONDS_MIN, HIDDEN_GRACE_SECONDS_MAX),
+    repromptMinutes: bounded(repromptMinutes, base.repromptMinutes, REPROMPT_MINUTES_MIN, REPROMPT_MINUTES_MAX),
   };
 }
 

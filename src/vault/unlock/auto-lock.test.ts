@@ -74,13 +74,13 @@ describe('Vault: auto-lock', () => {
     world.clock.advance(2 * MINUTE);
     await controller.settings.update({ idleLockMinutes: 1 });
     expect(controller.state).toMatchObject({ kind: 'locked', lockedBecause: 'idle' });
-    expect(controller.settings.current).toEqual({ idleLockMinutes: 1, hiddenGraceSeconds: 30 });
+    expect(controller.settings.current).toEqual({ idleLockMinutes: 1, hiddenGraceSeconds: 30, repromptMinutes: 5 });
 
     await controller.settings.update({ idleLockMinutes: 0, hiddenGraceSeconds: 10_000 });
-    expect(controller.settings.current).toEqual({ idleLockMinutes: 1, hiddenGraceSeconds: 600 });
+    expect(controller.settings.current).toEqual({ idleLockMinutes: 1, hiddenGraceSeconds: 600, repromptMinutes: 5 });
     const reloaded = world.vault(world.reopenStore());
     await reloaded.start();
-    expect(reloaded.settings.current).toEqual({ idleLockMinutes: 1, hiddenGraceSeconds: 600 });
+    expect(reloaded.settings.current).toEqual({ idleLockMinutes: 1, hiddenGraceSeconds: 600, repromptMinutes: 5 });
   });
 
   it('locks at once on hide when the grace period is zero', async () => {
