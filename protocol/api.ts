@@ -12,6 +12,7 @@ import {
   AUDIT_PAGE_DEFAULT,
   AUDIT_PAGE_MAX,
   KEY_BUNDLE_MAX_CHARS,
+  LOCK_EVERYWHERE_MAX_PRF_WRAPS,
   RECORD_CHANGES_PAGE_DEFAULT,
   RECORD_CHANGES_PAGE_MAX,
   RECORD_WRAPPED_DEK_MAX_CHARS,
@@ -294,6 +295,38 @@ export const RecoveryStatus = z.object({
   totp: z.object({ enrolled: z.boolean(), locked: z.boolean(), enrolledAt: z.number().int().nullable() }),
 });
 
+// ——— Lock everywhere (docs/architecture.md "Lock everywhere") ———
+/**
+ * `POST /api/account/lock-everywhere` (a fresh passkey session): in one transaction, revokes every
+ * device but `keepDeviceId`, ends every session but the calling one, and swaps in the rotated key
+ * hierarchy — the key bundle (compare-and-set), the wrap_prf set (a passkey not listed loses its
+ * wrap), the TOTP escrow (required exactly when TOTP is enrolled) and PIN recovery (registered from
+ * a pending registration, or turned off when `pin` is null: its wrap would open the old S).
+ * `deviceProof` is the kept device's signature over a device challenge (`lockEverywhereMessage`).
+ */
+export const LockEverywhereRequest = z.object({
+  keepDeviceId: Id,
+  deviceProof: z.object({ challenge: base64url(128), signature: base64url(128) }),
+  keyBundle: PutKeyBundleRequest,
+  wrapPrf: z
+    .array(z.object({ credentialId: Id, blob: base64url(WRAP_MAX_CHARS) }))
+    .max(LOCK_EVERYWHERE_MAX_PRF_WRAPS)
+    .refine((wraps) => new Set(wraps.map((w) => w.credentialId)).size === wraps.length, { message: 'one wrap per credential' }),
+  totp: z.object({ r: base64urlBytes(TOTP_ESCROW_KEY_BYTES), escrowedWrap: base64url(WRAP_MAX_CHARS) }).nullable(),
+  pin: PinRegisterFinishRequest.nullable(),
+});
+/** What changed: counts, the new versions, and what the user may need to set up again. */
+export const LockEverywhereResult = z.object({
+  devicesRevoked: z.number().int(),
+  sessionsEnded: z.number().int(),
+  keyBundleVersion: z.number().int(),
+  wrapPrf: z.array(z.object({ credentialId: z.string(), version: z.number().int() })),
+  /** Passkeys whose wrap_prf was dropped (it opened the old S): they sign in, but unlock again only once re-enabled. */
+  prfWrapsDropped: z.array(z.object({ credentialId: z.string(), name: z.string() })),
+  pinRecovery: z.enum(['registered', 'removed', 'off']),
+  totp: z.enum(['rotated', 'off']),
+});
+
 export const Health = z.object({ status: z.enum(['ok', 'degraded']), version: z.string(), database: z.enum(['ok', 'unreachable']), dialect: z.enum(['sqlite', 'postgres']) });
 export const Ok = z.object({ ok: z.literal(true) });
 
@@ -317,3 +350,5 @@ export type RecordEnvelopeT = z.infer<typeof RecordEnvelope>;
 export type RecordWriteRequestT = z.infer<typeof RecordWriteRequest>;
 export type RecordWrittenT = z.infer<typeof RecordWritten>;
 export type RecordChangesT = z.infer<typeof RecordChanges>;
+export type LockEverywhereRequestT = z.infer<typeof LockEverywhereRequest>;
+export type LockEverywhereResultT = z.infer<typeof LockEverywhereResult>;

@@ -189,3 +189,15 @@ export const SYNC_INTERVAL_MS = 60 * 1000;
  * and an anchor it still verifies from (server/store/audit.ts `purgeAuditPrefix`).
  */
 export const AUDIT_RETENTION_DAYS = 365;
+
+// ——— Lock everywhere (server/domain/lock-everywhere.ts, src/vault/account/lock-everywhere.ts) ———
+// Appended section.
+
+/**
+ * Domain separation for the signature by which the device asking to lock everywhere proves it is
+ * the one to keep (protocol/device-signin.ts `lockEverywhereMessage`): a device sign-in signature
+ * cannot stand in for it, nor the other way round.
+ */
+export const LOCK_EVERYWHERE_CONTEXT = 'keyhold/lock-everywhere/v1';
+/** Most wrap_prf blobs one lock-everywhere request may store (one per passkey kept able to unlock). */
+export const LOCK_EVERYWHERE_MAX_PRF_WRAPS = 16;

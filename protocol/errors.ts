@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'recovery_not_set_up', // turning off a recovery route the account does not have
   'record_too_large', // a record's ciphertext is over the server's limit
   'record_quota_exceeded', // the account holds the most live records the server allows
+  'recovery_routes_changed', // lock everywhere: TOTP was enrolled or turned off since the client read the routes
   'internal_error',
   'unavailable',
 ] as const;

@@ -11,6 +11,7 @@ import { accountRoutes } from './routes/account';
 import { backupRoutes } from './routes/backup';
 import { deviceRoutes } from './routes/devices';
 import { healthRoutes } from './routes/health';
+import { lockEverywhereRoutes } from './routes/lock-everywhere';
 import { passkeyRoutes } from './routes/passkeys';
 import { recordRoutes } from './routes/records';
 import { pinRecoveryRoutes } from './routes/recovery-pin';
@@ -45,7 +46,8 @@ export function buildApp(deps: AppDeps) {
     .route('/recovery/pin', pinRecoveryRoutes(deps))
     .route('/recovery/totp', totpRecoveryRoutes(deps))
     .route('/recovery', recoveryStatusRoutes(deps))
-    .route('/', accountRoutes(deps));
+    .route('/', accountRoutes(deps))
+    .route('/account', lockEverywhereRoutes(deps));
 
   api.doc31('/openapi.json', {
     openapi: '3.1.0',

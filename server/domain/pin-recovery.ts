@@ -63,6 +63,41 @@ export async function startPinRegistration(store: Store, pepper: Pepper, userId:
   return { registrationId, evaluatedElement: blindEvaluate(key, blinded), expiresAt };
 }
 
+/** Takes a pending registration of `userId` (single use) and returns its sealed k_u. Throws `challenge_invalid`, `challenge_expired`. */
+export async function takePinRegistration(store: Store, registrationId: string, userId: string, now: number): Promise<string> {
+  const issued = await consumeChallenge(store, registrationId, 'pin_register', now);
+  if (issued.userId !== userId) throw new KeyholdError('challenge_invalid', 'The registration belongs to another account.');
+  return (JSON.parse(issued.data) as { sealedKey: string }).sealedKey;
+}
+
+/**
+ * Step 2's write, in the caller's user transaction: the pending k_u becomes the record with the
+ * client's tag and wrap, and a full allowance (lock everywhere commits it with the rest).
+ */
+export async function storePinRegistration(
+  tx: Store,
+  userId: string,
+  req: PinRegisterFinishRequestT,
+  sealedKey: string,
+  ctx: { now: number; allowance: number },
+): Promise<PinRegisteredT> {
+  const version = await replacePinRecovery(tx, {
+    subject: userId,
+    sealed_key: sealedKey,
+    salt: req.salt,
+    argon2_memory_kib: req.argon2.memoryKiB,
+    argon2_iterations: req.argon2.iterations,
+    argon2_parallelism: req.argon2.parallelism,
+    tag_digest: digestOfTag(decodeBase64Url(req.tag)).toString('hex'),
+    wrap: req.wrap,
+    guesses_left: ctx.allowance,
+    allowance: ctx.allowance,
+    updated_at: ctx.now,
+  });
+  await appendAuditEvent(tx, userId, 'recovery.pin.registered', { version, allowance: ctx.allowance }, ctx.now);
+  return { version, guessesLeft: ctx.allowance };
+}
+
 /** Step 2: the pending k_u becomes the record with the client's tag and wrap, and a full allowance. */
 export async function finishPinRegistration(
   store: Store,
@@ -70,26 +105,8 @@ export async function finishPinRegistration(
   req: PinRegisterFinishRequestT,
   ctx: { now: number; allowance: number },
 ): Promise<PinRegisteredT> {
-  const issued = await consumeChallenge(store, req.registrationId, 'pin_register', ctx.now);
-  if (issued.userId !== userId) throw new KeyholdError('challenge_invalid', 'The registration belongs to another account.');
-  const { sealedKey } = JSON.parse(issued.data) as { sealedKey: string };
-  return inUserTransaction(store, userId, async (tx) => {
-    const version = await replacePinRecovery(tx, {
-      subject: userId,
-      sealed_key: sealedKey,
-      salt: req.salt,
-      argon2_memory_kib: req.argon2.memoryKiB,
-      argon2_iterations: req.argon2.iterations,
-      argon2_parallelism: req.argon2.parallelism,
-      tag_digest: digestOfTag(decodeBase64Url(req.tag)).toString('hex'),
-      wrap: req.wrap,
-      guesses_left: ctx.allowance,
-      allowance: ctx.allowance,
-      updated_at: ctx.now,
-    });
-    await appendAuditEvent(tx, userId, 'recovery.pin.registered', { version, allowance: ctx.allowance }, ctx.now);
-    return { version, guessesLeft: ctx.allowance };
-  });
+  const sealedKey = await takePinRegistration(store, req.registrationId, userId, ctx.now);
+  return inUserTransaction(store, userId, (tx) => storePinRegistration(tx, userId, req, sealedKey, ctx));
 }
 
 /** A decoy record for a username with no PIN recovery: derived salt and key, a tag nobody can match. */

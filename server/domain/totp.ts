@@ -13,6 +13,7 @@ import {
   ensureTotpRecoveryDecoy,
   findTotpRecovery,
   recordTotpFailure,
+  replaceTotpEscrow,
   replaceTotpRecovery,
   type TotpRecoveryRow,
 } from '../store/totp-recovery';
@@ -94,6 +95,15 @@ export async function finishTotpEnrollment(
     await appendAuditEvent(tx, userId, 'recovery.totp.enrolled', { replaced }, now);
   });
   return { enrolledAt: now };
+}
+
+/**
+ * Lock everywhere, in the caller's user transaction: the enrolment keeps its TOTP secret (the
+ * authenticator app keeps working) but escrows the new S under a new R. False if not enrolled.
+ */
+export function rotateTotpEscrow(tx: Store, pepper: Pepper, userId: string, escrow: { r: string; escrowedWrap: string }, now: number): Promise<boolean> {
+  const sealedR = pepper.seal(decodeBase64Url(escrow.r), totpEscrowKeyContext(userId));
+  return replaceTotpEscrow(tx, userId, { sealed_r: sealedR, wrap: escrow.escrowedWrap }, now);
 }
 
 function decoyRecord(pepper: Pepper, subject: string, now: number): TotpRecoveryRow {

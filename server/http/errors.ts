@@ -36,6 +36,7 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   recovery_not_set_up: 404,
   record_too_large: 413,
   record_quota_exceeded: 403,
+  recovery_routes_changed: 409,
   internal_error: 500,
   unavailable: 503,
 };

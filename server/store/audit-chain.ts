@@ -38,6 +38,7 @@ export type AuditEventType =
   | 'backup.key_bundle.changed'
   | 'backup.wrap_prf.changed'
   | 'account.exported'
+  | 'account.locked_everywhere'
   // Recovery routes. Attempts carry their outcome, guesses or failures left and the address; a
   // `*.locked` entry marks the lock-out itself. Never a tag, a code, a key or a wrap.
   | 'recovery.pin.registered'

@@ -35,6 +35,18 @@ export async function revokeDevice(store: Store, userId: string, id: string, now
   return result.numUpdatedRows === 1n;
 }
 
+/** Revokes every live device of the user except `keepId` (lock everywhere); returns how many it revoked. */
+export async function revokeDevicesExcept(store: Store, userId: string, keepId: string, now: number): Promise<number> {
+  const result = await store.db
+    .updateTable('devices')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('id', '!=', keepId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /**
  * Marks a device seen unless it is revoked; false when it is revoked (or gone). One statement, so
  * in a sign-in's transaction it is also the revocation check, made under the same write lock.

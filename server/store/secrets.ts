@@ -89,6 +89,30 @@ export async function writeSecret(
   });
 }
 
+/**
+ * Replaces the user's whole wrap_prf set with `wraps` (lock everywhere): a credential listed gets
+ * its new blob at the version after the one it had (1 if none), every other wrap is deleted.
+ * Returns the stored versions and the credential ids whose wrap was dropped.
+ */
+export async function replaceWrapPrfSet(
+  store: Store,
+  userId: string,
+  wraps: ReadonlyArray<{ credentialId: string; blob: string }>,
+  now: number,
+): Promise<{ stored: Array<{ credentialId: string; version: number }>; dropped: string[] }> {
+  const before = await listSecrets(store, userId, 'wrap_prf');
+  await store.db.deleteFrom('secret_blobs').where('user_id', '=', userId).where('kind', '=', 'wrap_prf').execute();
+  const stored = wraps.map((w) => ({ credentialId: w.credentialId, version: (before.find((b) => b.ref === w.credentialId)?.version ?? 0) + 1 }));
+  if (wraps.length > 0) {
+    await store.db
+      .insertInto('secret_blobs')
+      .values(wraps.map((w, i) => ({ user_id: userId, kind: 'wrap_prf' as const, ref: w.credentialId, blob: w.blob, version: stored[i]!.version, updated_at: now })))
+      .execute();
+  }
+  const dropped = before.map((b) => b.ref).filter((ref) => !wraps.some((w) => w.credentialId === ref));
+  return { stored, dropped };
+}
+
 export async function deleteSecret(store: Store, userId: string, kind: SecretKind, ref: string): Promise<void> {
   await store.db.deleteFrom('secret_blobs').where('user_id', '=', userId).where('kind', '=', kind).where('ref', '=', ref).execute();
 }

@@ -71,6 +71,12 @@ export async function endDeviceSessions(store: Store, deviceId: string): Promise
   await store.db.deleteFrom('sessions').where('device_id', '=', deviceId).execute();
 }
 
+/** Ends every session of the user except `keepIdHash` (lock everywhere); returns how many ended. */
+export async function endSessionsExcept(store: Store, userId: string, keepIdHash: string): Promise<number> {
+  const result = await store.db.deleteFrom('sessions').where('user_id', '=', userId).where('id_hash', '!=', keepIdHash).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export async function purgeExpiredSessions(store: Store, policy: SessionPolicy, now = Date.now()): Promise<void> {
   await store.db
     .deleteFrom('sessions')

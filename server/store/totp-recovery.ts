@@ -17,6 +17,15 @@ export async function replaceTotpRecovery(store: Store, row: TotpRecoveryRow): P
     .execute();
 }
 
+/**
+ * Replaces the escrow (sealed R and the wrap of S) of an enrolment, keeping its TOTP secret, time
+ * step and counters: the authenticator app keeps working (lock everywhere). False if not enrolled.
+ */
+export async function replaceTotpEscrow(store: Store, subject: string, escrow: { sealed_r: string; wrap: string }, now: number): Promise<boolean> {
+  const result = await store.db.updateTable('totp_recovery').set({ ...escrow, updated_at: now }).where('subject', '=', subject).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
 /** Creates a decoy record unless one exists. */
 export async function ensureTotpRecoveryDecoy(store: Store, row: TotpRecoveryRow): Promise<void> {
   await store.db.insertInto('totp_recovery').values(row).onConflict((oc) => oc.column('subject').doNothing()).execute();

@@ -13,6 +13,11 @@ describe('describeAuditEvent', () => {
     expect(describeAuditEvent('recovery.pin.failure', {})).toBe('Wrong PIN on recovery');
   });
 
+  it('says how many devices a lock everywhere removed', () => {
+    expect(describeAuditEvent('account.locked_everywhere', { devicesRevoked: 2, sessionsEnded: 5 })).toBe('Locked everywhere: 2 devices removed, keys replaced');
+    expect(describeAuditEvent('account.locked_everywhere', { devicesRevoked: 1 })).toBe('Locked everywhere: 1 device removed, keys replaced');
+  });
+
   it('gives an unknown type a generic line without its data', () => {
     expect(describeAuditEvent('future.thing', { secret: 'nope' })).toBe('Other account activity (future.thing)');
   });

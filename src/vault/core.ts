@@ -185,6 +185,19 @@ export class VaultCore {
     return signedIn;
   }
 
+  /**
+   * The keys changed under an open session (lock everywhere): stores `vault` whatever happens (the
+   * key server already holds its other half), then, unless `from` was locked meanwhile, reopens the
+   * session on `unlocked` in place, without the lock screen in between. Its passkey session stays.
+   */
+  async rekey(vault: StoredVault, unlocked: UnlockedVault, from: Session): Promise<void> {
+    await this.deps.store.writeVault(vault);
+    this.stored = vault;
+    if (this.session !== from) return;
+    this.session = undefined;
+    void this.open(unlocked, { signInDevice: false });
+  }
+
   /** Drops every key and decrypted value, stops the auto-lock timers, and shows the lock screen. */
   lock(reason: LockReason): void {
     if (!this.session) return;

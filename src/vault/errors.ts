@@ -53,7 +53,11 @@ export type VaultFailureCode =
   /** Too many wrong authenticator-app codes: wait (or sign in with a passkey). */
   | 'totp_locked'
   /** The vault was unlocked too long ago for this call: confirm with `vault.reprompt` first. */
-  | 'reprompt_required';
+  | 'reprompt_required'
+  /** This device was removed from the account: it may not change the account any more. */
+  | 'device_revoked'
+  /** The account's keys or recovery routes changed elsewhere (another device or tab) while a call ran; nothing was changed. */
+  | 'account_changed';
 
 /** Failures of the key hierarchy and the Argon2 bridge (crypto/, platform/argon2-client.ts). */
 export type VaultCryptoErrorCode =

@@ -47,6 +47,7 @@ export type { VaultOnboarding } from './account/vault-onboarding';
 export type { VaultAccount } from './account/vault-account';
 export type { AuditPage, RecoveryRouteName, RecoveryRoutes } from './account/recovery-settings';
 export type { TotpEnrollment } from './account/totp-enrollment';
+export type { LockEverywhereReport } from './account/lock-everywhere';
 export type { VaultRecovery } from './recovery/vault-recovery';
 export { generatePassword, type ConflictChoice, type VaultRecords } from './records/vault-records';
 export type { VaultQuickView } from './quick-view/vault-quick-view';

@@ -3,6 +3,7 @@ import {
   AddPasskeyVerifyRequest,
   DeviceChallengeRequest,
   DeviceSignInRequest,
+  LockEverywhereRequest,
   PinRecoveryFinishRequest,
   PinRecoveryParamsRequest,
   PinRecoveryStartRequest,
@@ -100,6 +101,8 @@ export const CONTRACTS: Record<string, Contract> = {
   'GET /audit': { kind: 'read' },
   'GET /account/export': { kind: 'read', auditsWhenSignedIn: true },
   'DELETE /account': { kind: 'write' },
+  // Needs the kept device's signature over a challenge the server issued to it: always refused.
+  'POST /account/lock-everywhere': { kind: 'ceremony', body: LockEverywhereRequest },
   // Recovery. A well-formed start for an unknown username is answered from a decoy record (its
   // rows are left out of the guarded snapshot, like challenges); finishing needs a ticket the
   // server issued, so a fuzzed finish, enrolment or TOTP code is always refused.

@@ -77,6 +77,8 @@ export interface Network {
   hang: boolean;
   /** Requests matching this reach the server, but the answer is lost on the way back. */
   losingAnswers?: RegExp | null;
+  /** Runs before each request reaches the server ("METHOD /path"): a test's chance to race it. */
+  beforeRequest?: ((request: string) => Promise<void>) | null;
   cookie: string | undefined;
   readonly requests: string[];
   /** Every request body sent to the server, as sent. */
@@ -89,6 +91,7 @@ function browserFetch(server: TestServer, network: Network): typeof fetch {
     const path = typeof input === 'string' ? input : input instanceof URL ? `${input.pathname}${input.search}` : input.url;
     if (network.offline || network.failing?.test(`${init?.method ?? 'GET'} ${path}`)) throw new TypeError('fetch failed');
     if (network.hang) return new Promise<Response>(() => {});
+    await network.beforeRequest?.(`${init?.method ?? 'GET'} ${path}`);
     const headers = new Headers(init?.headers);
     headers.set('origin', ORIGIN);
     if (network.cookie) headers.set('cookie', network.cookie);

@@ -10,11 +10,13 @@ import type { StoredVault } from '../platform/local-store';
 import type { DeriveProgress } from '../state';
 import { checkNewPin, withProgress } from '../unlock/pin-attempts';
 import { prfPasskeys } from '../unlock/prf-unlock';
+import type { LockEverywhereReport } from './lock-everywhere';
 import type { AuditPage, RecoveryRouteName, RecoveryRoutes, RecoverySettingsContext } from './recovery-settings';
 import type { TotpEnrollment } from './totp-enrollment';
 
 const loadTotp = () => import('./totp-enrollment');
 const loadRecoverySettings = () => import('./recovery-settings');
+const loadLockEverywhere = () => import('./lock-everywhere');
 
 export class VaultAccount {
   readonly #core: VaultCore;
@@ -88,6 +90,22 @@ export class VaultAccount {
   async auditLog(before?: number, signal?: AbortSignal): Promise<AuditPage> {
     const { readAuditPage } = await loadRecoverySettings();
     return readAuditPage(this.#settingsContext(), before, signal);
+  }
+
+  /**
+   * Lock everywhere (docs/architecture.md "Lock everywhere"): checks `pin` (a counted attempt),
+   * asks for a passkey sign-in, then in one step revokes every other device, ends every other
+   * session and replaces every key a removed device could hold — the root secret, key bundle,
+   * vault key and the wraps of every recovery route (PIN recovery re-registered for `pin`, the
+   * authenticator app's escrow renewed, the passkey just used kept able to unlock). Records written
+   * afterwards get data keys only this rotation's vault key opens; earlier ones stay readable here.
+   * Returns how many devices were removed and what needs a step from the user (another passkey's
+   * unlock, via `vault.passkeys.enableUnlock`). Throws `wrong_pin`, `throttled` (nothing changed),
+   * `offline`, `locked`, `passkey_cancelled`, `passkey_failed`, `device_revoked`, `account_changed`.
+   */
+  async lockEverywhere(pin: string, signal?: AbortSignal): Promise<LockEverywhereReport> {
+    const { lockEverywhere } = await loadLockEverywhere();
+    return lockEverywhere(this.#core, pin, signal);
   }
 
   /** Starts enrolling an authenticator app (unlocked, online). Throws `offline`, `locked`. */

@@ -180,6 +180,30 @@ export async function unwrapVaultKey(wrapped: RsaWrappedKey, privateKey: UserPri
   }
 }
 
+/**
+ * A rotation's step for each vault key it keeps: VK opened with the old private key and wrapped
+ * under the new public key, same context (the vault id stays). VK is extractable only inside this
+ * call, because wrapKey needs it so; throws `decrypt_failed`. Never log it.
+ */
+export async function rewrapVaultKey(
+  wrapped: RsaWrappedKey,
+  privateKey: UserPrivateKey,
+  publicKey: UserPublicKey,
+  ctx: AeadContext<'vault-key'>,
+): Promise<RsaWrappedKey> {
+  let vaultKey: CryptoKey;
+  try {
+    const bytes = bufferSource(decodeBase64Url(wrapped));
+    if (bytes[0] !== RSA_BLOB_V1) throw new Error('unknown RSA blob version');
+    vaultKey = await crypto.subtle.unwrapKey('raw', bytes.subarray(1), privateKey, { name: 'RSA-OAEP', label: encodeAad(ctx) }, 'AES-GCM', true, [
+      ...VAULT_KEY_USAGES,
+    ]);
+  } catch {
+    throw new VaultCryptoError('decrypt_failed', 'Could not decrypt: wrong key, wrong context or damaged data');
+  }
+  return wrapVaultKey(vaultKey as VaultKey, publicKey, ctx);
+}
+
 /** Brands a string from storage or the server as an RSA-OAEP blob, or throws `malformed_blob`. */
 export function parseRsaWrappedKey(untrusted: unknown): RsaWrappedKey {
   if (typeof untrusted === 'string') {

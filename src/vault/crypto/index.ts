@@ -27,6 +27,7 @@ export {
   importRootSecret,
   importUserPublicKey,
   parseRsaWrappedKey,
+  rewrapVaultKey,
   unwrapRootSecret,
   unwrapVaultKey,
   wrapRootSecret,
@@ -39,6 +40,7 @@ export {
   exportDevicePublicJwk,
   openDeviceSigningKey,
   openKeyBundle,
+  resealDeviceSigningKey,
   sealDeviceSigningKey,
   sealKeyBundle,
   signWithDeviceKey,
@@ -47,6 +49,7 @@ export {
   type KeyBundle,
   type OpenedDeviceSigningKey,
   type OpenedKeyBundle,
+  type RetiredVaultKey,
 } from './key-bundle';
 export * from './keys';
 export { adoptRootSecret, type AdoptRootSecretOptions } from './local/adopt-root-secret';
@@ -63,9 +66,11 @@ export {
   type RecordContext,
 } from './records';
 export { addPrfWrap, assembleLocalVault, changePin, createLocalVault, type CreateLocalVaultOptions } from './local/local-vault';
+export { rotateRootSecret, type RotateRootSecretOptions, type RotatedVault } from './local/rotate-root-secret';
 export {
   deriveKekLocalFromPin,
   normalizePin,
+  readableVaultKeys,
   unlockWithPin,
   unlockWithPrf,
   withRootSecret,

@@ -1,14 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deviceSignInMessage } from '../../../protocol/device-signin';
+import { open } from './primitives/aead';
 import { bufferSource } from './primitives/bytes';
 import { deviceKeyContext, keyBundleContext, vaultKeyContext } from './primitives/contexts';
 import { VaultCryptoError } from '../errors';
-import { createRootSecret, createUserKeyPair, createVaultKey, deriveKeysKey, exportUserPublicKey, unwrapVaultKey, wrapVaultKey } from './hierarchy';
+import { createRootSecret, createUserKeyPair, createVaultKey, deriveKeysKey, exportUserPublicKey, rewrapVaultKey, unwrapVaultKey, wrapVaultKey } from './hierarchy';
 import {
   createDeviceSigningKey,
   exportDevicePublicJwk,
   openDeviceSigningKey,
   openKeyBundle,
+  resealDeviceSigningKey,
   sealDeviceSigningKey,
   sealKeyBundle,
   signWithDeviceKey,
@@ -33,8 +35,8 @@ describe('key bundle under K_keys', () => {
   });
 
   it('opens to the same key pair, with the private key non-extractable and unwrap-only', async () => {
-    const sealed = await sealKeyBundle(bundle, keysKey, keyBundleContext('alice'));
-    const opened = await openKeyBundle(sealed, keysKey, keyBundleContext('alice'));
+    const sealed = await sealKeyBundle(bundle, keysKey, 'alice');
+    const opened = await openKeyBundle(sealed, keysKey, 'alice');
     expect(opened.userPrivateKey.extractable).toBe(false);
     expect(opened.userPrivateKey.usages).toEqual(['unwrapKey']);
     expect(await exportUserPublicKey(opened.userPublicKey)).toBe(await exportUserPublicKey(bundle.userKeyPair.publicKey));
@@ -44,9 +46,37 @@ describe('key bundle under K_keys', () => {
   });
 
   it('refuses a bundle opened as another user, or under another K_keys, with decrypt_failed', async () => {
-    const sealed = await sealKeyBundle(bundle, keysKey, keyBundleContext('alice'));
-    expect(await codeOf(openKeyBundle(sealed, keysKey, keyBundleContext('bob')))).toBe('decrypt_failed');
-    expect(await codeOf(openKeyBundle(sealed, await deriveKeysKey(createRootSecret()), keyBundleContext('alice')))).toBe('decrypt_failed');
+    const sealed = await sealKeyBundle(bundle, keysKey, 'alice');
+    expect(await codeOf(openKeyBundle(sealed, keysKey, 'bob'))).toBe('decrypt_failed');
+    expect(await codeOf(openKeyBundle(sealed, await deriveKeysKey(createRootSecret()), 'alice'))).toBe('decrypt_failed');
+  });
+});
+
+describe('key bundle v2: vault keys a rotation retired', () => {
+  it('carries earlier vault keys under the new public key; v1 stays the format while nothing is retired', async () => {
+    const keysKey = await deriveKeysKey(createRootSecret());
+    const before = await createUserKeyPair();
+    const wrappedOld = await wrapVaultKey(await createVaultKey(), before.publicKey, vaultKeyContext('alice', 'v1'));
+    const plain = await sealKeyBundle({ userKeyPair: before, vaultId: 'v1', wrappedVaultKey: wrappedOld }, keysKey, 'alice');
+    await expect(open(keysKey, plain, keyBundleContext('alice', 1))).resolves.toBeTruthy();
+    expect((await openKeyBundle(plain, keysKey, 'alice')).retired).toEqual([]);
+
+    const after = await createUserKeyPair();
+    const retired = [{ vaultId: 'v1', wrappedVaultKey: await rewrapVaultKey(wrappedOld, before.privateKey, after.publicKey, vaultKeyContext('alice', 'v1')) }];
+    const wrappedVaultKey = await wrapVaultKey(await createVaultKey(), after.publicKey, vaultKeyContext('alice', 'v2'));
+    const rotated = await sealKeyBundle({ userKeyPair: after, vaultId: 'v2', wrappedVaultKey, retired }, keysKey, 'alice');
+    // Sealed as format 2: the v1 context does not open it, so a reader cannot mistake it for v1.
+    expect(await codeOf(open(keysKey, rotated, keyBundleContext('alice', 1)))).toBe('decrypt_failed');
+    const opened = await openKeyBundle(rotated, keysKey, 'alice');
+    expect(opened.vaultId).toBe('v2');
+    expect(opened.retired).toEqual(retired);
+    // The retired key opens with the new private key, and is the same key as before.
+    const oldKey = await unwrapVaultKey(wrappedOld, before.privateKey, vaultKeyContext('alice', 'v1'));
+    const retiredKey = await unwrapVaultKey(opened.retired[0]!.wrappedVaultKey, opened.userPrivateKey, vaultKeyContext('alice', 'v1'));
+    const dek = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, true, ['encrypt']);
+    const iv = new Uint8Array(12);
+    const wrapped = await crypto.subtle.wrapKey('raw', dek, oldKey, { name: 'AES-GCM', iv });
+    await expect(crypto.subtle.unwrapKey('raw', wrapped, retiredKey, { name: 'AES-GCM', iv }, 'AES-GCM', false, ['encrypt'])).resolves.toBeTruthy();
   });
 });
 
@@ -65,6 +95,15 @@ describe('device signing key (ECDSA P-256)', () => {
     expect(signature.length).toBe(64); // IEEE P1363 r||s
     const verifier = await crypto.subtle.importKey('jwk', { ...opened.publicJwk }, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
     expect(await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, verifier, signature, bufferSource(message))).toBe(true);
+  });
+
+  it('re-seals the same key under another K_keys: the old K_keys no longer opens the new seal', async () => {
+    const [from, to] = [await deriveKeysKey(createRootSecret()), await deriveKeysKey(createRootSecret())];
+    const pair = await createDeviceSigningKey();
+    const ctx = deviceKeyContext('alice', 'dev-1');
+    const resealed = await resealDeviceSigningKey(await sealDeviceSigningKey(pair, from, ctx), from, to, ctx);
+    expect((await openDeviceSigningKey(resealed, to, ctx)).publicJwk).toEqual(await exportDevicePublicJwk(pair.publicKey));
+    expect(await codeOf(openDeviceSigningKey(resealed, from, ctx))).toBe('decrypt_failed');
   });
 
   it('refuses a device key opened under another device id with decrypt_failed', async () => {

@@ -5,11 +5,17 @@
  * Key bundle plaintext, UTF-8 JSON:
  *   { "v": 1, "userPrivateKeyPkcs8": b64url, "userPublicKeySpki": b64url,
  *     "vaultId": string, "wrappedVaultKey": RsaWrappedKey }
+ *   v2, written by a rotation (lock everywhere), adds the vault keys it retired, newest first,
+ *   each wrapped under this bundle's public key, so records written before stay readable:
+ *     "retiredVaultKeys": [{ "vaultId": string, "wrappedVaultKey": RsaWrappedKey }, …]
+ *   A bundle with nothing retired is still written as v1, which every app version reads.
+ *   The AAD context carries the format (`keyBundleContext(userId, v)`), so a reader tries each.
  * Device key plaintext, UTF-8 JSON:
  *   { "v": 1, "privateKeyPkcs8": b64url, "publicKeyJwk": { "kty": "EC", "crv": "P-256", "x", "y" } }
  */
 import { decodeBase64Url, encodeBase64Url } from '../../../protocol/base64url';
 import { open, seal, type AeadContext } from './primitives/aead';
+import { keyBundleContext } from './primitives/contexts';
 import { bufferSource, utf8, wipe } from './primitives/bytes';
 import { VaultCryptoError } from '../errors';
 import { exportUserPublicKey, importUserPublicKey, parseRsaWrappedKey, type UserKeyPair } from './hierarchy';
@@ -24,10 +30,12 @@ import type {
 } from './keys';
 
 const FORMAT_V1 = 1;
+/** The key bundle with retired vault keys (above). */
+const KEY_BUNDLE_V2 = 2;
 
-/** Seals `fields` as UTF-8 JSON under `keysKey`; wipes the plaintext bytes we own. */
+/** Seals `fields` as UTF-8 JSON under `keysKey`, format version `ctx.v`; wipes the plaintext bytes we own. */
 async function sealJson(fields: object, keysKey: KeysKey, ctx: AeadContext): Promise<Ciphertext> {
-  const plaintext = utf8.encode(JSON.stringify({ v: FORMAT_V1, ...fields }));
+  const plaintext = utf8.encode(JSON.stringify({ v: ctx.v, ...fields }));
   try {
     return await seal(keysKey, plaintext, ctx);
   } finally {
@@ -35,12 +43,12 @@ async function sealJson(fields: object, keysKey: KeysKey, ctx: AeadContext): Pro
   }
 }
 
-/** Opens JSON sealed by `sealJson`; returns its string fields, or throws `malformed_plaintext`. */
+/** Opens JSON sealed by `sealJson` for `ctx` (its `v` included); returns its fields, or throws `decrypt_failed`, `malformed_plaintext`. */
 async function openJson(sealed: Ciphertext, keysKey: KeysKey, ctx: AeadContext): Promise<Record<string, unknown>> {
   const plaintext = await open(keysKey, sealed, ctx);
   try {
     const value: unknown = JSON.parse(utf8.decode(plaintext));
-    if (typeof value === 'object' && value !== null && (value as { v?: unknown }).v === FORMAT_V1) {
+    if (typeof value === 'object' && value !== null && (value as { v?: unknown }).v === ctx.v) {
       return value as Record<string, unknown>;
     }
   } catch {
@@ -83,11 +91,20 @@ async function exportPkcs8(privateKey: CryptoKey): Promise<string> {
 
 // ——— Key bundle ———
 
+/** A vault key that a rotation replaced, kept so records written under it stay readable. */
+export interface RetiredVaultKey {
+  readonly vaultId: string;
+  /** Under the bundle's own public key (it was re-wrapped when the bundle was made). */
+  readonly wrappedVaultKey: RsaWrappedKey;
+}
+
 export interface KeyBundle {
   /** From createUserKeyPair (private half extractable) or an opened bundle re-sealed with a new K_keys. */
   readonly userKeyPair: UserKeyPair;
   readonly vaultId: string;
   readonly wrappedVaultKey: RsaWrappedKey;
+  /** Earlier vault keys, newest first; none for a vault never rotated. */
+  readonly retired?: readonly RetiredVaultKey[];
 }
 
 export interface OpenedKeyBundle {
@@ -96,39 +113,63 @@ export interface OpenedKeyBundle {
   readonly userPrivateKey: UserPrivateKey;
   readonly vaultId: string;
   readonly wrappedVaultKey: RsaWrappedKey;
+  readonly retired: readonly RetiredVaultKey[];
 }
 
-/** Returns the key bundle sealed under K_keys, bound to `ctx`, for IndexedDB and the server backup; never log its plaintext. */
-export async function sealKeyBundle(bundle: KeyBundle, keysKey: KeysKey, ctx: AeadContext<'key-bundle'>): Promise<Ciphertext> {
-  return sealJson(
-    {
-      userPrivateKeyPkcs8: await exportPkcs8(bundle.userKeyPair.privateKey),
-      userPublicKeySpki: await exportUserPublicKey(bundle.userKeyPair.publicKey),
-      vaultId: bundle.vaultId,
-      wrappedVaultKey: bundle.wrappedVaultKey,
-    },
-    keysKey,
-    ctx,
-  );
+/** Returns the user's key bundle sealed under K_keys (v1, or v2 with retired keys), for IndexedDB and the server backup; never log its plaintext. */
+export async function sealKeyBundle(bundle: KeyBundle, keysKey: KeysKey, userId: string): Promise<Ciphertext> {
+  const retired = bundle.retired ?? [];
+  const fields = {
+    userPrivateKeyPkcs8: await exportPkcs8(bundle.userKeyPair.privateKey),
+    userPublicKeySpki: await exportUserPublicKey(bundle.userKeyPair.publicKey),
+    vaultId: bundle.vaultId,
+    wrappedVaultKey: bundle.wrappedVaultKey,
+  };
+  if (retired.length === 0) return sealJson(fields, keysKey, keyBundleContext(userId, FORMAT_V1));
+  const retiredVaultKeys = retired.map(({ vaultId, wrappedVaultKey }) => ({ vaultId, wrappedVaultKey }));
+  return sealJson({ ...fields, retiredVaultKeys }, keysKey, keyBundleContext(userId, KEY_BUNDLE_V2));
+}
+
+/** Opens the bundle as v2, else as v1: each is sealed under its own context, so only the right one opens. */
+async function openBundleJson(sealed: Ciphertext, keysKey: KeysKey, userId: string): Promise<Record<string, unknown>> {
+  try {
+    return await openJson(sealed, keysKey, keyBundleContext(userId, KEY_BUNDLE_V2));
+  } catch (error) {
+    if (!(error instanceof VaultCryptoError && error.code === 'decrypt_failed')) throw error;
+    return openJson(sealed, keysKey, keyBundleContext(userId, FORMAT_V1));
+  }
+}
+
+function retiredField(fields: Record<string, unknown>): RetiredVaultKey[] {
+  const list = fields.retiredVaultKeys;
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) throw new VaultCryptoError('malformed_plaintext', 'The key bundle plaintext has malformed retired keys');
+  return list.map((entry: unknown) => {
+    const { vaultId, wrappedVaultKey } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof vaultId !== 'string' || vaultId.length === 0) throw new VaultCryptoError('malformed_plaintext', 'A retired vault key lacks its vault id');
+    return { vaultId, wrappedVaultKey: parseRsaWrappedKey(wrappedVaultKey) };
+  });
 }
 
 /** Returns the bundle's keys, private half non-extractable; throws `decrypt_failed` or `malformed_plaintext`. Never log them. */
-export async function openKeyBundle(sealed: Ciphertext, keysKey: KeysKey, ctx: AeadContext<'key-bundle'>): Promise<OpenedKeyBundle> {
-  const fields = await openJson(sealed, keysKey, ctx);
-  const kind = ctx.kind;
+export async function openKeyBundle(sealed: Ciphertext, keysKey: KeysKey, userId: string): Promise<OpenedKeyBundle> {
+  const fields = await openBundleJson(sealed, keysKey, userId);
+  const kind = 'key-bundle';
   const userPrivateKey = await importPkcs8(stringField(fields, 'userPrivateKeyPkcs8', kind), { name: 'RSA-OAEP', hash: 'SHA-256' }, [
     'unwrapKey',
   ]);
   let wrappedVaultKey: RsaWrappedKey;
   let userPublicKey: UserPublicKey;
+  let retired: RetiredVaultKey[];
   try {
     wrappedVaultKey = parseRsaWrappedKey(fields.wrappedVaultKey);
     userPublicKey = await importUserPublicKey(stringField(fields, 'userPublicKeySpki', kind));
+    retired = retiredField(fields);
   } catch (cause) {
     throw new VaultCryptoError('malformed_plaintext', `The ${kind} plaintext has a malformed key`, { cause });
   }
   const vaultId = stringField(fields, 'vaultId', kind);
-  return { userPublicKey, userPrivateKey: userPrivateKey as UserPrivateKey, vaultId, wrappedVaultKey };
+  return { userPublicKey, userPrivateKey: userPrivateKey as UserPrivateKey, vaultId, wrappedVaultKey, retired };
 }
 
 // ——— Device signing key (ECDSA P-256, SHA-256) ———
@@ -197,6 +238,20 @@ export async function openDeviceSigningKey(
     throw new VaultCryptoError('malformed_plaintext', 'The device key plaintext has a malformed public key', { cause });
   }
   return { privateKey: privateKey as DeviceSigningPrivateKey, publicKey: publicKey as DeviceSigningPublicKey, publicJwk };
+}
+
+/**
+ * The same device signing key sealed under another K_keys (a rotation): opened with `from` and
+ * sealed again with `to`, same context, so the device keeps its key and its key id. The pkcs8
+ * never becomes a CryptoKey here; never log what passes through.
+ */
+export async function resealDeviceSigningKey(sealed: Ciphertext, from: KeysKey, to: KeysKey, ctx: AeadContext<'device-signing-key'>): Promise<Ciphertext> {
+  const fields = await openJson(sealed, from, ctx);
+  const privateKeyPkcs8 = stringField(fields, 'privateKeyPkcs8', ctx.kind);
+  if (typeof fields.publicKeyJwk !== 'object' || fields.publicKeyJwk === null) {
+    throw new VaultCryptoError('malformed_plaintext', 'The device key plaintext lacks publicKeyJwk');
+  }
+  return sealJson({ privateKeyPkcs8, publicKeyJwk: fields.publicKeyJwk }, to, ctx);
 }
 
 /** ECDSA P-256 / SHA-256 signature of `message`, IEEE P1363 r||s as protocol/device-signin.ts expects. */

@@ -32,6 +32,15 @@ describe('record encryption (DEK per record under VK)', () => {
     expect(await codeOf(decryptRecord(encrypted, vaultKey, other))).toBe('decrypt_failed');
   });
 
+  it('opens a record under any of several vault keys (current and retired), and refuses one none of them wrapped', async () => {
+    const newer = (await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['wrapKey', 'unwrapKey'])) as VaultKey;
+    const stranger = (await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['wrapKey', 'unwrapKey'])) as VaultKey;
+    const old = await encryptRecord(note, vaultKey, alice);
+    expect(await decryptRecord(old, [newer, vaultKey], alice)).toEqual(note);
+    expect(await codeOf(decryptRecord(old, [newer, stranger], alice))).toBe('decrypt_failed');
+    expect(await codeOf(decryptRecord(old, [], alice))).toBe('decrypt_failed');
+  });
+
   it('refuses a wrapped DEK moved from another record with decrypt_failed', async () => {
     const first = await encryptRecord(note, vaultKey, alice);
     const second = await encryptRecord(note, vaultKey, { ...alice, recordId: 'rec-2' });

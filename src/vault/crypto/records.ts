@@ -64,11 +64,29 @@ export async function encryptRecord(
 }
 
 /**
- * Decrypts a record for exactly this user, record id and version. Returns the parsed JSON (still
- * to be validated by the caller's schema); throws `decrypt_failed`. Never log the result.
+ * The DEK of `record` under the first of `vaultKeys` that opens it. A record does not say which
+ * vault key wrapped it: after a rotation (lock everywhere) records written before are under a
+ * retired key, and a wrong key fails GCM's tag check at once, so trying the current key first and
+ * then the retired ones, newest first, costs one failed unwrap per rotation at most.
  */
-export async function decryptRecord(record: EncryptedRecord, vaultKey: VaultKey, ctx: RecordContext): Promise<unknown> {
-  const dek = await unwrapDek(record.wrappedDek, vaultKey, dekContext(ctx));
+async function unwrapDekWithAny(record: EncryptedRecord, vaultKeys: VaultKey | readonly VaultKey[], ctx: RecordContext): Promise<Dek> {
+  for (const vaultKey of vaultKeys instanceof CryptoKey ? [vaultKeys] : vaultKeys) {
+    try {
+      return await unwrapDek(record.wrappedDek, vaultKey, dekContext(ctx));
+    } catch (error) {
+      if (!(error instanceof VaultCryptoError && error.code === 'decrypt_failed')) throw error;
+    }
+  }
+  throw new VaultCryptoError('decrypt_failed', 'Could not decrypt: wrong key, wrong context or damaged data');
+}
+
+/**
+ * Decrypts a record for exactly this user, record id and version, with the vault key (or any of
+ * the vault keys, current first) that wrapped its DEK. Returns the parsed JSON (still to be
+ * validated by the caller's schema); throws `decrypt_failed`. Never log the result.
+ */
+export async function decryptRecord(record: EncryptedRecord, vaultKeys: VaultKey | readonly VaultKey[], ctx: RecordContext): Promise<unknown> {
+  const dek = await unwrapDekWithAny(record, vaultKeys, ctx);
   const bytes = await open(dek, record.ciphertext, recordContext(ctx));
   try {
     return JSON.parse(utf8.decode(bytes));

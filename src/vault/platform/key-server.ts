@@ -2,6 +2,8 @@ import type {
   BackupSnapshotT,
   DevicePublicKeyT,
   DeviceSummaryT,
+  LockEverywhereRequestT,
+  LockEverywhereResultT,
   PasskeySummaryT,
   PinRecoveredT,
   RecordChangesT,
@@ -136,6 +138,11 @@ export class KeyServer {
   }
   removeTotpRecovery() {
     return this.call<{ ok: true }>('DELETE', '/recovery/totp');
+  }
+
+  // ——— Lock everywhere (src/vault/account/lock-everywhere.ts; the body is ciphertext, a proof and a PIN registration) ———
+  lockEverywhere(body: LockEverywhereRequestT, signal?: AbortSignal) {
+    return this.call<LockEverywhereResultT>('POST', '/account/lock-everywhere', body, signal);
   }
 
   // ——— Encrypted records (the sync engine, src/vault/sync/; bodies are ciphertext only) ———

@@ -6,7 +6,7 @@
  */
 import { encodeBase64Url } from '../../../protocol/base64url';
 import { RECORD_FORMAT_VERSION } from '../../../protocol/constants';
-import { decryptRecord, encryptRecord, type UnlockedVault } from '../crypto';
+import { decryptRecord, encryptRecord, readableVaultKeys, type UnlockedVault } from '../crypto';
 import type { LiveRecordRow, LocalStore } from '../platform/local-store';
 import { parseRecordContent, searchableText, summarize, validateRecordContent } from './record-content';
 import { VaultError } from '../errors';
@@ -133,7 +133,7 @@ export class UnlockedRecords {
   async #open(row: LiveRecordRow): Promise<RecordContent> {
     let plaintext: unknown;
     try {
-      plaintext = await decryptRecord(row, this.#vault.vaultKey, this.#context(row.id, row.v));
+      plaintext = await decryptRecord(row, readableVaultKeys(this.#vault), this.#context(row.id, row.v));
     } catch (cause) {
       // A record that does not open is damaged or was swapped (its AAD names another record).
       throw new VaultError('not_found', 'This item cannot be read.', { cause });

@@ -5,7 +5,7 @@
  * The server never receives the PIN, the Argon2id output, the OPRF output or the KEK: only a
  * blinded element, a tag and wrap_pinRecovery(S).
  */
-import type { PinRegisteredT, SessionInfoT } from '../../../protocol/api';
+import type { PinRegisteredT, PinRegisterFinishRequestT, SessionInfoT } from '../../../protocol/api';
 import { decodeBase64Url, encodeBase64Url } from '../../../protocol/base64url';
 import { ARGON2_SALT_BYTES } from '../../../protocol/constants';
 import { checkPin } from '../crypto/pin/pin-policy';
@@ -44,11 +44,12 @@ export interface RegisterPinRecoveryOptions {
 }
 
 /**
- * Registers (or re-registers) PIN recovery: a fresh salt and server key, a new tag and
- * wrap_pinRecovery(S); the allowance starts full. Throws `pin_rejected`, `kdf_too_weak`, or the
- * server's KeyServerError. Never log the PIN.
+ * Registration's first half: the OPRF with a fresh pending server key (register/start, which
+ * touches nothing active) and the finish request for it, which the caller sends on its own
+ * (`registerPinRecovery`) or inside a lock-everywhere request, so it commits with the rest.
+ * Throws `pin_rejected`, `kdf_too_weak`, or the server's KeyServerError. Never log the PIN.
  */
-export async function registerPinRecovery(options: RegisterPinRecoveryOptions): Promise<PinRegisteredT> {
+export async function preparePinRegistration(options: RegisterPinRecoveryOptions): Promise<PinRegisterFinishRequestT> {
   const { server, userId, pin, argon2, signal } = options;
   const verdict = checkPin(pin);
   if (!verdict.ok) throw new VaultCryptoError('pin_rejected', verdict.message);
@@ -64,17 +65,20 @@ export async function registerPinRecovery(options: RegisterPinRecoveryOptions): 
     const { kek, tag } = await pinRecoveryKeys(output);
     const wrap = await useRootSecret(options.rootSecret, (rootSecret) => wrapRootSecret(rootSecret, kek, pinRecoveryWrapContext(userId, saltB64)));
     const { memoryKiB, iterations, parallelism, hashLength } = params;
-    return await server.pinRegisterFinish({
-      registrationId: started.registrationId,
-      salt: saltB64,
-      argon2: { memoryKiB, iterations, parallelism, hashLength: hashLength as 32 },
-      tag,
-      wrap,
-    });
+    return { registrationId: started.registrationId, salt: saltB64, argon2: { memoryKiB, iterations, parallelism, hashLength: hashLength as 32 }, tag, wrap };
   } finally {
     input.fill(0);
     output?.fill(0);
   }
+}
+
+/**
+ * Registers (or re-registers) PIN recovery: a fresh salt and server key, a new tag and
+ * wrap_pinRecovery(S); the allowance starts full. Throws `pin_rejected`, `kdf_too_weak`, or the
+ * server's KeyServerError. Never log the PIN.
+ */
+export async function registerPinRecovery(options: RegisterPinRecoveryOptions): Promise<PinRegisteredT> {
+  return options.server.pinRegisterFinish(await preparePinRegistration(options));
 }
 
 /** What a successful PIN recovery hands the app: S (raw: re-wrap it, then wipe it) and the server's state. */

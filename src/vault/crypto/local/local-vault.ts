@@ -10,7 +10,7 @@ import { createDeviceSigningKey, sealDeviceSigningKey, sealKeyBundle } from '../
 import type { Argon2Params, Ciphertext, KeysKey, WrappedKey } from '../keys';
 import type { LocalVaultRecord, PrfWrap } from './local-vault-record';
 import { randomBytes, wipe } from '../primitives/bytes';
-import { deviceKeyContext, keyBundleContext, prfWrapContext, vaultKeyContext } from '../primitives/contexts';
+import { deviceKeyContext, prfWrapContext, vaultKeyContext } from '../primitives/contexts';
 import { assertAcceptablePin, newPinWrap, openVault, withRootSecret, type DeriveArgon2, type PrfUnlockInput, type RootSecretAccess, type UnlockedVault } from './unlock';
 
 export interface CreateLocalVaultOptions {
@@ -48,7 +48,7 @@ export async function createLocalVault(
   const vaultId = encodeBase64Url(randomBytes(16));
   // The extractable VK is used for this one wrap; the session gets the non-extractable unwrap.
   const wrappedVaultKey = await wrapVaultKey(await createVaultKey(), userKeyPair.publicKey, vaultKeyContext(userId, vaultId));
-  const keyBundle = await sealKeyBundle({ userKeyPair, vaultId, wrappedVaultKey }, keysKey, keyBundleContext(userId));
+  const keyBundle = await sealKeyBundle({ userKeyPair, vaultId, wrappedVaultKey }, keysKey, userId);
   return assembleLocalVault(userId, pinWrap, wrappedRootSecret, keyBundle, keysKey);
 }
 

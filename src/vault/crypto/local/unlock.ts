@@ -13,7 +13,7 @@ import { decodeBase64Url, encodeBase64Url } from '../../../../protocol/base64url
 import { ARGON2_HASH_LENGTH, ARGON2_SALT_BYTES } from '../../../../protocol/constants';
 import type { AeadContext } from '../primitives/aead';
 import { randomBytes, utf8, wipe } from '../primitives/bytes';
-import { deviceKeyContext, keyBundleContext, localWrapContext, prfWrapContext, vaultKeyContext } from '../primitives/contexts';
+import { deviceKeyContext, localWrapContext, prfWrapContext, vaultKeyContext } from '../primitives/contexts';
 import { VaultCryptoError } from '../../errors';
 import { deriveKekFromPrf, deriveKekLocal, deriveKeysKey, unwrapRootSecret, unwrapVaultKey, type RootWrapKind } from '../hierarchy';
 import { openDeviceSigningKey, openKeyBundle, type OpenedDeviceSigningKey } from '../key-bundle';
@@ -54,7 +54,10 @@ export interface UnlockedVault {
   readonly userId: string;
   readonly keysKey: KeysKey;
   readonly vaultId: string;
+  /** VK: new records are written under it. */
   readonly vaultKey: VaultKey;
+  /** The vault keys earlier rotations retired, newest first: records written before them open with these. */
+  readonly retiredVaultKeys: readonly VaultKey[];
   readonly userPublicKey: UserPublicKey;
   readonly userPrivateKey: UserPrivateKey;
   readonly deviceKey: OpenedDeviceSigningKey & { readonly id: string };
@@ -141,19 +144,28 @@ function decodeSalt(saltB64: string): Uint8Array {
 /** Opens everything under K_keys: the same path for a new vault and every unlock route. */
 export async function openVault(record: LocalVaultRecord, keysKey: KeysKey, rootSecretAccess: RootSecretAccess): Promise<UnlockedVault> {
   const { userId } = record;
-  const bundle = await openKeyBundle(record.keyBundle, keysKey, keyBundleContext(userId));
+  const bundle = await openKeyBundle(record.keyBundle, keysKey, userId);
   const vaultKey = await unwrapVaultKey(bundle.wrappedVaultKey, bundle.userPrivateKey, vaultKeyContext(userId, bundle.vaultId));
+  const retiredVaultKeys = await Promise.all(
+    bundle.retired.map((retired) => unwrapVaultKey(retired.wrappedVaultKey, bundle.userPrivateKey, vaultKeyContext(userId, retired.vaultId))),
+  );
   const device = await openDeviceSigningKey(record.deviceKey.sealed, keysKey, deviceKeyContext(userId, record.deviceKey.id));
   return {
     userId,
     keysKey,
     vaultId: bundle.vaultId,
     vaultKey,
+    retiredVaultKeys,
     userPublicKey: bundle.userPublicKey,
     userPrivateKey: bundle.userPrivateKey,
     deviceKey: { ...device, id: record.deviceKey.id },
     rootSecretAccess,
   };
+}
+
+/** Every vault key a record of this vault may be under: the current one first, then the retired ones. */
+export function readableVaultKeys(vault: UnlockedVault): readonly VaultKey[] {
+  return [vault.vaultKey, ...vault.retiredVaultKeys];
 }
 
 /** Opens S with `kek` (or throws `failure`), derives K_keys, wipes S, opens the vault. */

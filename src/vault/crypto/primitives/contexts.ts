@@ -34,8 +34,8 @@ export const pinRecoveryWrapContext = (userId: string, saltB64: string): AeadCon
 /** S under the TOTP-escrowed R: one escrow per user, replaced on each enrolment. */
 export const totpEscrowWrapContext = (userId: string): AeadContext<'root-secret-totp'> => ({ userId, kind: 'root-secret-totp', id: 'escrow', v: V1 });
 
-/** The key bundle: one per user. */
-export const keyBundleContext = (userId: string): AeadContext<'key-bundle'> => ({ userId, kind: 'key-bundle', id: 'primary', v: V1 });
+/** The key bundle: one per user; `v` is its plaintext format (key-bundle.ts: 1, or 2 after a rotation). */
+export const keyBundleContext = (userId: string, v = V1): AeadContext<'key-bundle'> => ({ userId, kind: 'key-bundle', id: 'primary', v });
 
 /** VK under the user's public key (RSA-OAEP label): id = the vault id kept in the key bundle. */
 export const vaultKeyContext = (userId: string, vaultId: string): AeadContext<'vault-key'> => ({

@@ -1,0 +1,100 @@
+/**
+ * Rotating the whole key hierarchy on this device (docs/architecture.md "Lock everywhere"): a new
+ * root secret S', so a new K_keys, a new user key pair and a new vault key VK'. What a removed
+ * device kept (S, K_keys, the old key pair, VK) opens nothing made here.
+ *
+ *   S'        fresh; wrapped under the PIN (a fresh Argon2 salt) and, when given, under the PRF of
+ *             the passkey just used; nothing else is wrapped here (the caller makes the recovery
+ *             routes' wraps through the returned vault's `rootSecretAccess`)
+ *   bundle    v2 (key-bundle.ts): the new key pair, VK' as the current vault key, and every earlier
+ *             vault key re-wrapped under the new public key (retired), so records written before
+ *             stay readable while records written afterwards get DEKs under VK' only
+ *   device    the same signing key and key id, sealed again under the new K_keys
+ */
+import { encodeBase64Url } from '../../../../protocol/base64url';
+import { VaultCryptoError } from '../../errors';
+import { createRootSecret, createUserKeyPair, createVaultKey, deriveKekFromPrf, deriveKeysKey, rewrapVaultKey, wrapRootSecret, wrapVaultKey } from '../hierarchy';
+import { openKeyBundle, resealDeviceSigningKey, sealKeyBundle } from '../key-bundle';
+import type { Argon2Params, KeysKey, WrappedKey } from '../keys';
+import { randomBytes, wipe } from '../primitives/bytes';
+import { deviceKeyContext, prfWrapContext, vaultKeyContext } from '../primitives/contexts';
+import type { LocalVaultRecord, PrfWrap } from './local-vault-record';
+import { newPinWrap, openVault, type DeriveArgon2, type PrfUnlockInput, type RootSecretAccess, type UnlockedVault } from './unlock';
+
+export interface RotateRootSecretOptions {
+  /** This device's vault record; its key bundle is the one rotated (the server's copy, when the caller read it). */
+  readonly record: LocalVaultRecord;
+  /** The open vault: its K_keys opens `record.keyBundle` and the sealed device key. */
+  readonly unlocked: UnlockedVault;
+  /** The PIN this device keeps (already verified by the caller). Never log it. */
+  readonly pin: string;
+  readonly argon2: DeriveArgon2;
+  readonly params?: Argon2Params;
+  /** The PRF output of the passkey just used, for its wrap of S'; wiped by its owner. Never log it. */
+  readonly prf?: PrfUnlockInput | null;
+  readonly signal?: AbortSignal;
+}
+
+export interface RotatedVault {
+  /** The record to store once the key server has taken the rotation. */
+  readonly record: LocalVaultRecord;
+  /** The vault opened on the new keys (which proves they open). Never log any field. */
+  readonly unlocked: UnlockedVault;
+  /** The passkey's wrap of S', to upload with the rest; null without a PRF output. */
+  readonly prfWrap: PrfWrap | null;
+}
+
+/**
+ * Makes S', K_keys', a new user key pair, VK', the v2 bundle and the wraps above. Throws
+ * `decrypt_failed` when `unlocked` does not open `record.keyBundle` (another rotation got there
+ * first), `kdf_too_weak`. Changes nothing stored: the caller stores `record` after the server took it.
+ */
+export async function rotateRootSecret(options: RotateRootSecretOptions): Promise<RotatedVault> {
+  const { record, unlocked, prf } = options;
+  const { userId } = record;
+  if (unlocked.userId !== userId) throw new VaultCryptoError('invalid_context', 'The record belongs to another user');
+  const old = await openKeyBundle(record.keyBundle, unlocked.keysKey, userId);
+  const pinWrap = await newPinWrap(userId, options.pin, options.argon2, options.params, options.signal);
+
+  const rootSecret = createRootSecret();
+  let keysKey: KeysKey;
+  let wrappedRootSecret: WrappedKey;
+  let prfWrap: PrfWrap | null = null;
+  try {
+    keysKey = await deriveKeysKey(rootSecret);
+    wrappedRootSecret = await wrapRootSecret(rootSecret, pinWrap.kek, pinWrap.ctx);
+    if (prf) {
+      const kek = await deriveKekFromPrf(prf.prfOutput);
+      prfWrap = { credentialId: prf.credentialId, wrappedRootSecret: await wrapRootSecret(rootSecret, kek, prfWrapContext(userId, prf.credentialId)) };
+    }
+  } finally {
+    wipe(rootSecret);
+  }
+
+  const userKeyPair = await createUserKeyPair();
+  const vaultId = encodeBase64Url(randomBytes(16));
+  // The extractable VK' is used for this one wrap; the session gets the non-extractable unwrap.
+  const wrappedVaultKey = await wrapVaultKey(await createVaultKey(), userKeyPair.publicKey, vaultKeyContext(userId, vaultId));
+  const earlier = [{ vaultId: old.vaultId, wrappedVaultKey: old.wrappedVaultKey }, ...old.retired];
+  const retired = await Promise.all(
+    earlier.map(async ({ vaultId: id, wrappedVaultKey: wrapped }) => ({
+      vaultId: id,
+      wrappedVaultKey: await rewrapVaultKey(wrapped, old.userPrivateKey, userKeyPair.publicKey, vaultKeyContext(userId, id)),
+    })),
+  );
+  const keyBundle = await sealKeyBundle({ userKeyPair, vaultId, wrappedVaultKey, retired }, keysKey, userId);
+  const deviceKeyId = record.deviceKey.id;
+  const sealedDeviceKey = await resealDeviceSigningKey(record.deviceKey.sealed, unlocked.keysKey, keysKey, deviceKeyContext(userId, deviceKeyId));
+
+  const next: LocalVaultRecord = {
+    v: 1,
+    userId,
+    pin: { salt: pinWrap.salt, params: pinWrap.params, wrappedRootSecret },
+    // Every other PRF wrap this device held opens only the old S.
+    prf: prfWrap ? [prfWrap] : [],
+    keyBundle,
+    deviceKey: { id: deviceKeyId, sealed: sealedDeviceKey },
+  };
+  const access = { kek: pinWrap.kek, wrapped: wrappedRootSecret, ctx: pinWrap.ctx } as RootSecretAccess;
+  return { record: next, unlocked: await openVault(next, keysKey, access), prfWrap };
+}
