@@ -167,7 +167,12 @@ export const WebAuthnOptions = z.record(z.string(), z.unknown());
 export const RegisterOptionsRequest = z.object({ username: Username });
 export const RegisterVerifyRequest = z.object({ response: RegistrationResponse, passkeyName: DisplayName.optional() });
 export const SignInOptionsRequest = z.object({ username: Username });
-export const SignInVerifyRequest = z.object({ response: AuthenticationResponse });
+/**
+ * `deviceId`: the device this sign-in happens on, when it has joined the account. The session is
+ * then bound to that device (it ends when the device is removed, and the device counts as seen);
+ * a removed device is refused with `device_revoked`.
+ */
+export const SignInVerifyRequest = z.object({ response: AuthenticationResponse, deviceId: Id.optional() });
 export const AddPasskeyVerifyRequest = z.object({ response: RegistrationResponse, passkeyName: DisplayName.optional() });
 
 export const SessionInfo = z.object({
@@ -186,7 +191,12 @@ export const PasskeySummary = z.object({
   backedUp: z.boolean(),
   createdAt: z.number().int(),
   lastUsedAt: z.number().int().nullable(),
+  /** The server keeps a wrap_prf(S) for this passkey: it can open the vault (PRF unlock and recovery). */
+  canUnlock: z.boolean(),
 });
+
+/** `PATCH /api/devices/{id}` and `PATCH /api/passkeys/{id}`: the user's own label for it. */
+export const RenameRequest = z.object({ name: DisplayName });
 
 export const SignedIn = z.object({ session: SessionInfo, passkey: PasskeySummary.optional() });
 

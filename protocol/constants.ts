@@ -10,6 +10,12 @@ export const CHALLENGE_TTL_MS = 5 * 60 * 1000;
 export const SESSION_IDLE_MS = 30 * 60 * 1000;
 export const SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000;
 
+/**
+ * Removing a device or a passkey (and locking everywhere) needs a passkey sign-in at most this
+ * old: an unlocked phone left on a table, or a session cookie copied hours ago, is not enough.
+ */
+export const FRESH_PASSKEY_SECONDS = 300;
+
 /** Largest request body the API accepts by default (bytes). */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 

@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'unauthenticated', // no valid session
   'session_expired',
   'forbidden_scope', // session exists but is not allowed to do this (e.g. device session erasing the account)
+  'reauth_required', // needs a passkey sign-in made in the last FRESH_PASSKEY_SECONDS (removing a device or passkey)
   'username_taken',
   'challenge_invalid', // unknown, already used or for another purpose
   'challenge_expired',

@@ -17,6 +17,7 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   unauthenticated: 401,
   session_expired: 401,
   forbidden_scope: 403,
+  reauth_required: 401,
   username_taken: 409,
   challenge_invalid: 400,
   challenge_expired: 400,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SIGNIN_WINDOW_MS } from '../../protocol/constants';
+import { FRESH_PASSKEY_SECONDS, SIGNIN_WINDOW_MS } from '../../protocol/constants';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -76,6 +76,26 @@ export function requireSession(deps: AppDeps, scopes: readonly SessionScope[] = 
     c.set('session', session);
     await next();
   };
+}
+
+/**
+ * For what a stolen unlocked phone or an old session cookie must not do alone (remove a device or
+ * a passkey, lock everywhere): a `passkey` session whose passkey sign-in happened at most
+ * FRESH_PASSKEY_SECONDS ago. A passkey session is opened only by a WebAuthn ceremony with user
+ * verification and is never renewed, so its `createdAt` is the moment of that ceremony. Any other
+ * live session (older passkey, device, recovery) gets 401 `reauth_required`: the client's answer
+ * is the same for all of them — a passkey sign-in, then the request again.
+ */
+export function requireFreshPasskey(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  const anySession = requireSession(deps, ['passkey', 'device', 'recovery']);
+  return (c, next) =>
+    anySession(c, async () => {
+      const session = sessionOf(c);
+      if (session.scope !== 'passkey' || deps.now() - session.createdAt > FRESH_PASSKEY_SECONDS * 1000) {
+        throw new KeyholdError('reauth_required', 'Sign in with your passkey again to do this.');
+      }
+      await next();
+    });
 }
 
 export function sessionOf(c: Context<AppEnv>): Session {

@@ -17,7 +17,7 @@ const errorEntry = (description: string) => ({ content: { 'application/json': { 
 /** The error responses every API route may give. */
 export const errorResponses = {
   400: errorEntry('Invalid request (stable code in error.code)'),
-  401: errorEntry('Not signed in, or sign-in failed'),
+  401: errorEntry('Not signed in, sign-in failed, or a passkey sign-in of the last 5 minutes is needed (reauth_required)'),
   403: errorEntry('Wrong origin or session scope'),
   404: errorEntry('No such resource'),
   409: errorEntry('Conflict: taken, stale version, last passkey'),

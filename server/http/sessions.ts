@@ -28,7 +28,8 @@ export async function describeSession(deps: AppDeps, session: Session): Promise<
   return { userId: user.id, username: user.username, scope: session.scope, deviceId: session.deviceId, expiresAt: session.expiresAt };
 }
 
-export function describePasskey(c: CredentialRow): PasskeySummaryT {
+/** `canUnlock`: whether the server keeps a wrap_prf(S) for it (store/secrets.ts `credentialsWithWrap`). */
+export function describePasskey(c: CredentialRow, canUnlock: boolean): PasskeySummaryT {
   return {
     id: c.id,
     name: c.name,
@@ -37,5 +38,6 @@ export function describePasskey(c: CredentialRow): PasskeySummaryT {
     backedUp: c.backed_up === 1,
     createdAt: c.created_at,
     lastUsedAt: c.last_used_at,
+    canUnlock,
   };
 }

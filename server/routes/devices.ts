@@ -1,24 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { DeviceChallenge, DeviceChallengeRequest, DeviceSignInRequest, DeviceSummary, Id, Ok, RegisterDeviceRequest, SignedIn } from '../../protocol/api';
+import { DeviceChallenge, DeviceChallengeRequest, DeviceSignInRequest, DeviceSummary, Id, Ok, RegisterDeviceRequest, RenameRequest, SignedIn, type DeviceSummaryT } from '../../protocol/api';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { createDeviceKeyCache, importDeviceKey, issueDeviceChallenge, verifyDeviceSignIn } from '../domain/devices';
 import { KeyholdError } from '../errors';
 import { appendAuditEvent } from '../store/audit';
-import { insertDevice, listDevices, revokeDevice } from '../store/devices';
-import { endDeviceSessions } from '../store/sessions';
+import { insertDevice, listDevices, renameDevice, revokeDevice, type DeviceRow } from '../store/devices';
+import { bindSessionToDevice, endDeviceSessions, type Session } from '../store/sessions';
 import type { Store } from '../store/store';
 import { inUserTransaction } from '../domain/user-transaction';
 import { createRouter, type AppDeps } from '../http/context';
-import { clientAddress, countSignInAttempt, requireSession, sessionOf } from '../http/middleware';
+import { clientAddress, countSignInAttempt, requireFreshPasskey, requireSession, sessionOf } from '../http/middleware';
 import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
 import { openSession } from '../http/sessions';
+
+/** A device as its owner sees it; `current` is the device the asking session is bound to. */
+function describeDevice(d: DeviceRow, session: Session): DeviceSummaryT {
+  return { id: d.id, name: d.name, createdAt: d.created_at, lastSeenAt: d.last_seen_at, revokedAt: d.revoked_at, current: d.id === session.deviceId };
+}
 
 /** Devices: each holds an ECDSA P-256 key and signs a server challenge to open a sync session without a passkey prompt. */
 export function deviceRoutes(deps: AppDeps) {
   const tags = ['devices'];
-  const passkeyOnly = requireSession(deps, ['passkey']);
+  const freshPasskey = requireFreshPasskey(deps);
   // A recovery session registers the recovered device's key: each device signs in with its own.
   const passkeyOrRecovery = requireSession(deps, ['passkey', 'recovery']);
   // Per app, not per module: a second app on the same process (tests) keeps its own.
@@ -27,7 +32,7 @@ export function deviceRoutes(deps: AppDeps) {
   return createRouter()
     .openapi(
       createRoute({
-        method: 'post', path: '/', tags, summary: 'Register this device\'s public key (passkey or recovery session)', security: sessionCookie,
+        method: 'post', path: '/', tags, summary: 'Register this device\'s public key (passkey or recovery session; a session naming no device is bound to it)', security: sessionCookie,
         middleware: [passkeyOrRecovery] as const,
         request: jsonBody(RegisterDeviceRequest),
         responses: { 200: jsonResponse(DeviceSummary, 'Registered'), ...errorResponses },
@@ -35,14 +40,17 @@ export function deviceRoutes(deps: AppDeps) {
       async (c) => {
         const { name, publicKey } = c.req.valid('json');
         await importDeviceKey(publicKey);
-        const { userId } = sessionOf(c);
+        const { userId, idHash } = sessionOf(c);
         const now = deps.now();
         const id = encodeBase64Url(randomBytes(16));
-        await inUserTransaction(deps.store, userId, async (tx) => {
+        const bound = await inUserTransaction(deps.store, userId, async (tx) => {
           await insertDevice(tx, { id, user_id: userId, name, public_key_jwk: JSON.stringify({ kty: 'EC', crv: 'P-256', x: publicKey.x, y: publicKey.y }), created_at: now, last_seen_at: null, revoked_at: null });
           await appendAuditEvent(tx, userId, 'device.registered', { deviceId: id, name }, now);
+          // The session that set this device up (onboarding's passkey session, a recovery session) is
+          // this device's from now on: removing the device must end it too, not leave it syncing.
+          return bindSessionToDevice(tx, idHash, id);
         });
-        return c.json({ id, name, createdAt: now, lastSeenAt: null, revokedAt: null, current: false }, 200);
+        return c.json({ id, name, createdAt: now, lastSeenAt: null, revokedAt: null, current: bound }, 200);
       },
     )
     .openapi(
@@ -54,15 +62,33 @@ export function deviceRoutes(deps: AppDeps) {
       async (c) => {
         const session = sessionOf(c);
         const rows = await listDevices(deps.store, session.userId);
-        return c.json({
-          devices: rows.map((d) => ({ id: d.id, name: d.name, createdAt: d.created_at, lastSeenAt: d.last_seen_at, revokedAt: d.revoked_at, current: d.id === session.deviceId })),
-        }, 200);
+        return c.json({ devices: rows.map((d) => describeDevice(d, session)) }, 200);
       },
     )
     .openapi(
       createRoute({
-        method: 'delete', path: '/{id}', tags, summary: 'Revoke a device: it can no longer sign in, and its sessions end', security: sessionCookie,
-        middleware: [passkeyOnly] as const,
+        method: 'patch', path: '/{id}', tags, summary: 'Rename a device (passkey or device session)', security: sessionCookie,
+        middleware: [requireSession(deps)] as const,
+        request: { params: z.object({ id: Id }), ...jsonBody(RenameRequest) },
+        responses: { 200: jsonResponse(DeviceSummary, 'Renamed'), ...errorResponses },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param');
+        const { name } = c.req.valid('json');
+        const session = sessionOf(c);
+        const renamed = await inUserTransaction(deps.store, session.userId, async (tx) => {
+          const row = await renameDevice(tx, session.userId, id, name);
+          if (!row) throw new KeyholdError('not_found', 'No such device.');
+          await appendAuditEvent(tx, session.userId, 'device.renamed', { deviceId: id, name }, deps.now());
+          return row;
+        });
+        return c.json(describeDevice(renamed, session), 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'delete', path: '/{id}', tags, summary: 'Revoke a device: it can no longer sign in, and its sessions end (passkey sign-in of the last 5 minutes)', security: sessionCookie,
+        middleware: [freshPasskey] as const,
         request: { params: z.object({ id: Id }) },
         responses: { 200: jsonResponse(Ok, 'Revoked'), ...errorResponses },
       }),

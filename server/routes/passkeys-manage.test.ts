@@ -90,7 +90,7 @@ describe.each(DIALECTS)('several passkeys (%s)', (dialect) => {
     expect(await passkeyIds(user)).toHaveLength(2);
   });
 
-  it('refuses a device-scoped session adding or removing passkeys with forbidden_scope', async () => {
+  it('refuses a device-scoped session adding passkeys with forbidden_scope, and removing one with reauth_required', async () => {
     const user = await newUser();
     await addPasskey(user);
     const device = await registerDevice(user);
@@ -102,12 +102,15 @@ describe.each(DIALECTS)('several passkeys (%s)', (dialect) => {
     const attempts = [
       await client.post('/api/passkeys/add/options'),
       await client.post('/api/passkeys/add/verify', { response: withoutPrfOutput(response) }),
-      await client.delete(`/api/passkeys/${user.credentialId}`),
     ];
     for (const attempt of attempts) {
       expect(attempt.status).toBe(403);
       expect(attempt.body.error.code).toBe('forbidden_scope');
     }
+    // Removing needs a passkey sign-in of the last five minutes (fresh-passkey.test.ts).
+    const removal = await client.delete(`/api/passkeys/${user.credentialId}`);
+    expect(removal.status).toBe(401);
+    expect(removal.body.error.code).toBe('reauth_required');
     const listed = await client.get('/api/passkeys'); // reading is fine
     expect(listed.status).toBe(200);
     expect(listed.body.passkeys).toHaveLength(2);
@@ -172,5 +175,54 @@ describe.each(DIALECTS)('several passkeys (%s)', (dialect) => {
     expect(second.last_used_at).toBe(firstAt + 60_000);
     const listed = (await user.client.get('/api/passkeys')).body.passkeys[0];
     expect(listed.lastUsedAt).toBe(firstAt + 60_000);
+  });
+
+  it('renames a passkey under a passkey or a device session; the list and the activity log show the new name', async () => {
+    const user = await newUser();
+    const renamed = await user.client.patch(`/api/passkeys/${user.credentialId}`, { name: ' Phone passkey ' });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.passkey).toMatchObject({ id: user.credentialId, name: 'Phone passkey', canUnlock: false });
+    const device = await registerDevice(user);
+    const { client } = await deviceSignIn(server, device.deviceId, device.privateKey);
+    expect((await client.patch(`/api/passkeys/${user.credentialId}`, { name: 'iCloud Keychain' })).status).toBe(200);
+    const listed = await user.client.get('/api/passkeys');
+    expect(listed.body.passkeys.map((p: { name: string }) => p.name)).toEqual(['iCloud Keychain']);
+    const renames = (await auditEvents(user.client)).filter((e) => e.type === 'passkey.renamed').map((e) => e.data);
+    expect(renames).toEqual([
+      { credentialId: user.credentialId, name: 'iCloud Keychain' },
+      { credentialId: user.credentialId, name: 'Phone passkey' },
+    ]);
+  });
+
+  it("refuses renaming another user's or an unknown passkey (not_found) and a bad name (invalid_request)", async () => {
+    const user = await newUser();
+    const other = await newUser();
+    for (const id of [other.credentialId, 'bm90LWEtcGFzc2tleQ']) {
+      const reply = await user.client.patch(`/api/passkeys/${id}`, { name: 'Mine' });
+      expect(reply.status).toBe(404);
+      expect(reply.body.error.code).toBe('not_found');
+    }
+    for (const body of [{ name: '' }, { name: 'a\u0000b' }, { name: 'x'.repeat(65) }, {}]) {
+      const reply = await user.client.patch(`/api/passkeys/${user.credentialId}`, body);
+      expect(reply.status, JSON.stringify(body)).toBe(400);
+      expect(reply.body.error.code).toBe('invalid_request');
+    }
+    expect((await other.client.get('/api/passkeys')).body.passkeys[0].name).toBe('Passkey');
+    expect((await user.client.get('/api/passkeys')).body.passkeys[0].name).toBe('Passkey');
+  });
+
+  it('says which passkeys can unlock the vault: those the server keeps a wrap_prf for', async () => {
+    const user = await newUser();
+    const { reply: added, authenticator } = await addPasskey(user, 'Security key');
+    expect(added.body.passkey.canUnlock).toBe(false);
+    const second = added.body.passkey.id as string;
+    const canUnlock = async () => Object.fromEntries(((await user.client.get('/api/passkeys')).body.passkeys as Array<{ id: string; canUnlock: boolean }>).map((p) => [p.id, p.canUnlock]));
+    expect(await canUnlock()).toEqual({ [user.credentialId]: false, [second]: false });
+
+    expect((await user.client.put(`/api/backup/wrap-prf/${second}`, { blob: 'd3JhcHBlZC1yb290', expectedVersion: 0 })).status).toBe(200);
+    expect(await canUnlock()).toEqual({ [user.credentialId]: false, [second]: true });
+    const signedIn = await signInWith(user, authenticator);
+    expect(signedIn.body.passkey).toMatchObject({ id: second, canUnlock: true });
+    expect((await signInWith(user, user.authenticator)).body.passkey).toMatchObject({ id: user.credentialId, canUnlock: false });
   });
 });

@@ -8,6 +8,7 @@ import {
   PasskeySummary,
   RegisterOptionsRequest,
   RegisterVerifyRequest,
+  RenameRequest,
   SignedIn,
   SignInOptionsRequest,
   SignInVerifyRequest,
@@ -17,19 +18,21 @@ import { encodeBase64Url } from '../../protocol/base64url';
 import { KeyholdError } from '../errors';
 import { finishRegistration, finishSignIn, startRegistration, startSignIn, type RelyingParty } from '../domain/passkeys';
 import { appendAuditEvent } from '../store/audit';
-import { deleteCredential, findUserById, findUserByName, listCredentials } from '../store/accounts';
-import { deleteSecret } from '../store/secrets';
+import { deleteCredential, findUserById, findUserByName, listCredentials, renameCredential } from '../store/accounts';
+import { findDevice, touchLiveDevice } from '../store/devices';
+import { credentialsWithWrap, deleteSecret } from '../store/secrets';
 import { releaseTotpLock } from '../domain/totp';
 import { inUserTransaction } from '../domain/user-transaction';
+import type { Store } from '../store/store';
 import { createRouter, type AppDeps } from '../http/context';
-import { clientAddress, limitSignIn, requireSession, sessionOf } from '../http/middleware';
+import { clientAddress, limitSignIn, requireFreshPasskey, requireSession, sessionOf } from '../http/middleware';
 import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
 import { describePasskey, openSession } from '../http/sessions';
 
 /** Passkey accounts: create, sign in, add and remove passkeys (WebAuthn via @simplewebauthn/server). */
 export function passkeyRoutes(deps: AppDeps) {
   const rp: RelyingParty = { id: deps.config.rpId, name: deps.config.rpName, origin: deps.config.origin };
-  const passkeyOnly = requireSession(deps, ['passkey']);
+  const freshPasskey = requireFreshPasskey(deps);
   // A recovery session may add a passkey for the new device, so it can unlock and sign in with one.
   const passkeyOrRecovery = requireSession(deps, ['passkey', 'recovery']);
   const tags = ['passkeys'];
@@ -59,7 +62,7 @@ export function passkeyRoutes(deps: AppDeps) {
         const { response, passkeyName } = c.req.valid('json');
         const created = await finishRegistration(deps.store, rp, response as never, 'register', { passkeyName, now: deps.now() });
         const session = await openSession(c, deps, { userId: created.userId, scope: 'passkey' });
-        return c.json({ session, passkey: describePasskey(created.credential) }, 200);
+        return c.json({ session, passkey: describePasskey(created.credential, false) }, 200);
       },
     )
     .openapi(
@@ -81,7 +84,7 @@ export function passkeyRoutes(deps: AppDeps) {
         responses: { 200: jsonResponse(SignedIn, 'Signed in'), ...errorResponses },
       }),
       async (c) => {
-        const { response } = c.req.valid('json');
+        const { response, deviceId } = c.req.valid('json');
         const now = deps.now();
         const address = clientAddress(c, deps);
         const { userId, credential } = await finishSignIn(deps.store, rp, response as never, {
@@ -93,12 +96,14 @@ export function passkeyRoutes(deps: AppDeps) {
           },
         });
         const session = await inUserTransaction(deps.store, userId, async (tx) => {
-          await appendAuditEvent(tx, userId, 'signin.passkey.success', { credentialId: credential.id, address }, now);
+          if (deviceId !== undefined) await bindToLiveDevice(tx, userId, deviceId, now);
+          await appendAuditEvent(tx, userId, 'signin.passkey.success', { credentialId: credential.id, address, ...(deviceId === undefined ? {} : { deviceId }) }, now);
           // The owner proved themselves: a TOTP route locked by wrong codes opens again.
           await releaseTotpLock(tx, userId, now);
-          return openSession(c, deps, { userId, scope: 'passkey' }, tx);
+          return openSession(c, deps, { userId, scope: 'passkey', ...(deviceId === undefined ? {} : { deviceId }) }, tx);
         });
-        return c.json({ session, passkey: describePasskey(credential) }, 200);
+        const canUnlock = (await credentialsWithWrap(deps.store, userId)).has(credential.id);
+        return c.json({ session, passkey: describePasskey(credential, canUnlock) }, 200);
       },
     )
     .openapi(
@@ -108,8 +113,9 @@ export function passkeyRoutes(deps: AppDeps) {
         responses: { 200: jsonResponse(z.object({ passkeys: z.array(PasskeySummary) }), 'Passkeys'), ...errorResponses },
       }),
       async (c) => {
-        const rows = await listCredentials(deps.store, sessionOf(c).userId);
-        return c.json({ passkeys: rows.map(describePasskey) }, 200);
+        const { userId } = sessionOf(c);
+        const [rows, wrapped] = await Promise.all([listCredentials(deps.store, userId), credentialsWithWrap(deps.store, userId)]);
+        return c.json({ passkeys: rows.map((row) => describePasskey(row, wrapped.has(row.id))) }, 200);
       },
     )
     .openapi(
@@ -136,13 +142,34 @@ export function passkeyRoutes(deps: AppDeps) {
       async (c) => {
         const { response, passkeyName } = c.req.valid('json');
         const added = await finishRegistration(deps.store, rp, response as never, 'add_passkey', { passkeyName, sessionUserId: sessionOf(c).userId, now: deps.now() });
-        return c.json({ passkey: describePasskey(added.credential) }, 200);
+        return c.json({ passkey: describePasskey(added.credential, false) }, 200);
       },
     )
     .openapi(
       createRoute({
-        method: 'delete', path: '/{id}', tags, summary: 'Remove a passkey (never the last one)', security: sessionCookie,
-        middleware: [passkeyOnly] as const,
+        method: 'patch', path: '/{id}', tags, summary: 'Rename a passkey (passkey or device session)', security: sessionCookie,
+        middleware: [requireSession(deps)] as const,
+        request: { params: z.object({ id: Id }), ...jsonBody(RenameRequest) },
+        responses: { 200: jsonResponse(z.object({ passkey: PasskeySummary }), 'Renamed'), ...errorResponses },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param');
+        const { name } = c.req.valid('json');
+        const { userId } = sessionOf(c);
+        await inUserTransaction(deps.store, userId, async (tx) => {
+          if (!(await renameCredential(tx, userId, id, name))) throw new KeyholdError('not_found', 'No such passkey.');
+          await appendAuditEvent(tx, userId, 'passkey.renamed', { credentialId: id, name }, deps.now());
+        });
+        const [rows, wrapped] = await Promise.all([listCredentials(deps.store, userId), credentialsWithWrap(deps.store, userId)]);
+        const row = rows.find((r) => r.id === id);
+        if (!row) throw new KeyholdError('not_found', 'No such passkey.'); // removed in between
+        return c.json({ passkey: describePasskey(row, wrapped.has(id)) }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'delete', path: '/{id}', tags, summary: 'Remove a passkey, never the last one (passkey sign-in of the last 5 minutes)', security: sessionCookie,
+        middleware: [freshPasskey] as const,
         request: { params: z.object({ id: Id }) },
         responses: { 200: jsonResponse(Ok, 'Removed'), ...errorResponses },
       }),
@@ -161,4 +188,17 @@ export function passkeyRoutes(deps: AppDeps) {
         return c.json({ ok: true as const }, 200);
       },
     );
+}
+
+/**
+ * Binds a passkey sign-in to the device it happens on, so that removing the device ends this
+ * session too (a removed device must stop syncing at once) and the device counts as seen. The
+ * device must be one of the account's; a removed one is refused, as its device sign-in is.
+ */
+async function bindToLiveDevice(tx: Store, userId: string, deviceId: string, now: number): Promise<void> {
+  const device = await findDevice(tx, deviceId);
+  if (!device || device.user_id !== userId) throw new KeyholdError('not_found', 'No such device.');
+  if (!(await touchLiveDevice(tx, deviceId, now))) {
+    throw new KeyholdError('device_revoked', 'This device was removed from the account; recover or sign in with a passkey.');
+  }
 }

@@ -141,7 +141,7 @@ describe.each(DIALECTS)('PIN recovery (%s)', (dialect) => {
     const recoveryUser = { ...user, client: device };
     expect((await addPasskey(recoveryUser, 'New phone')).reply.status).toBe(200);
     expectError(await device.delete('/api/account'), 403, 'forbidden_scope');
-    expectError(await device.delete(`/api/passkeys/${user.credentialId}`), 403, 'forbidden_scope');
+    expectError(await device.delete(`/api/passkeys/${user.credentialId}`), 401, 'reauth_required');
     expectError(await device.put('/api/backup/key-bundle', { blob: 'eA', expectedVersion: 1 }), 403, 'forbidden_scope');
     expectError(await device.post('/api/recovery/totp/enroll/start'), 403, 'forbidden_scope');
     expectError(await device.get('/api/audit'), 403, 'forbidden_scope');

@@ -54,6 +54,12 @@ export async function advanceCounter(store: Store, id: string, seen: number, nex
   return result.numUpdatedRows === 1n;
 }
 
+/** Gives one of the user's passkeys a new name; returns false if it is not the user's. */
+export async function renameCredential(store: Store, userId: string, id: string, name: string): Promise<boolean> {
+  const result = await store.db.updateTable('credentials').set({ name }).where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
 export async function deleteCredential(store: Store, userId: string, id: string): Promise<boolean> {
   const result = await store.db.deleteFrom('credentials').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
   return result.numDeletedRows === 1n;

@@ -47,6 +47,12 @@ export async function revokeDevicesExcept(store: Store, userId: string, keepId: 
   return Number(result.numUpdatedRows);
 }
 
+/** Gives one of the user's devices a new name; returns the row as renamed, or undefined if it is not the user's. */
+export async function renameDevice(store: Store, userId: string, id: string, name: string): Promise<DeviceRow | undefined> {
+  const result = await store.db.updateTable('devices').set({ name }).where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+  return result.numUpdatedRows === 1n ? findDevice(store, id) : undefined;
+}
+
 /**
  * Marks a device seen unless it is revoked; false when it is revoked (or gone). One statement, so
  * in a sign-in's transaction it is also the revocation check, made under the same write lock.

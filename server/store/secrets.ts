@@ -25,6 +25,12 @@ export async function listSecrets(store: Store, userId: string, kind: SecretKind
   return rows.map((r) => ({ ref: r.ref, blob: r.blob, version: r.version, updatedAt: r.updated_at }));
 }
 
+/** The credential ids that have a wrap_prf(S): the passkeys that can open the vault. */
+export async function credentialsWithWrap(store: Store, userId: string): Promise<Set<string>> {
+  const rows = await store.db.selectFrom('secret_blobs').select('ref').where('user_id', '=', userId).where('kind', '=', 'wrap_prf').execute();
+  return new Set(rows.map((r) => r.ref));
+}
+
 const selectBackup = preparedQuery((db, a: { userId: string }) =>
   db
     .selectFrom('secret_blobs')

@@ -63,6 +63,15 @@ export async function resumeSession(store: Store, token: string, policy: Session
   return { idHash, userId: row.user_id, scope: row.scope, deviceId: row.device_id, createdAt: row.created_at, expiresAt: row.expires_at };
 }
 
+/**
+ * Binds a session that names no device to `deviceId` (the device it just registered): from then on
+ * it ends when that device is removed. Returns false when the session already names a device.
+ */
+export async function bindSessionToDevice(store: Store, idHash: string, deviceId: string): Promise<boolean> {
+  const result = await store.db.updateTable('sessions').set({ device_id: deviceId }).where('id_hash', '=', idHash).where('device_id', 'is', null).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
 export async function endSession(store: Store, idHash: string): Promise<void> {
   await store.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
 }

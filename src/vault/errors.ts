@@ -31,6 +31,14 @@ export type VaultFailureCode =
   | 'passkey_failed'
   /** This passkey cannot open the vault (no PRF, or no wrap for it). */
   | 'prf_unavailable'
+  /** The server asked for a passkey sign-in made just now, and the one made was not accepted as such. */
+  | 'reauth_required'
+  /** Removing the account's only passkey: add another first. */
+  | 'last_passkey'
+  /** Removing this device from its own list: lock everywhere or sign out instead. */
+  | 'current_device'
+  /** A device or passkey name that is empty, too long, or holds control characters. */
+  | 'name_invalid'
   /** The key server did not answer: a situation, not an error (the vault works offline). */
   | 'offline'
   /** The session cannot do this (e.g. a device session): a passkey sign-in is needed first (`vault.account.signInWithPasskey`). */

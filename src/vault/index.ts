@@ -45,6 +45,10 @@ export {
 // ——— The vault's parts (reached as vault.onboarding, vault.account, …) ———
 export type { VaultOnboarding } from './account/vault-onboarding';
 export type { VaultAccount } from './account/vault-account';
+export type { VaultDevices } from './account/vault-devices';
+export type { DeviceInfo } from './account/manage-devices';
+export type { VaultPasskeys } from './account/vault-passkeys';
+export type { PasskeyInfo } from './account/manage-passkeys';
 export type { AuditPage, RecoveryRouteName, RecoveryRoutes } from './account/recovery-settings';
 export type { TotpEnrollment } from './account/totp-enrollment';
 export type { LockEverywhereReport } from './account/lock-everywhere';

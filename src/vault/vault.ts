@@ -5,6 +5,8 @@
  * SYNC_CHANGED, QUICK_VIEW_CHANGED); read `state` or the part's getters after them.
  */
 import { VaultAccount } from './account/vault-account';
+import { VaultDevices } from './account/vault-devices';
+import { VaultPasskeys } from './account/vault-passkeys';
 import { VaultOnboarding } from './account/vault-onboarding';
 import { VaultCore } from './core';
 import { unlockWithPin, type UnlockedVault } from './crypto';
@@ -33,6 +35,10 @@ export class Vault extends EventTarget {
   readonly onboarding: VaultOnboarding;
   /** The account while unlocked: PIN change, recovery routes, authenticator app, activity log. */
   readonly account: VaultAccount;
+  /** The account's devices: list, rename, remove one that is lost. */
+  readonly devices: VaultDevices;
+  /** The account's passkeys: list, add a backup, let one unlock, rename, remove. */
+  readonly passkeys: VaultPasskeys;
   /** Recovering an existing account on a new device (PIN, authenticator app or passkey). */
   readonly recovery: VaultRecovery;
   /** The decrypted records, while unlocked. */
@@ -52,6 +58,8 @@ export class Vault extends EventTarget {
     this.settings = new DeviceSettings(this.#core);
     this.onboarding = new VaultOnboarding(this.#core, this.settings);
     this.account = new VaultAccount(this.#core);
+    this.devices = new VaultDevices(this.#core);
+    this.passkeys = new VaultPasskeys(this.#core);
     this.recovery = new VaultRecovery(this.#core);
     this.records = new VaultRecords(this.#core);
     this.quickView = new VaultQuickView(this.#core);

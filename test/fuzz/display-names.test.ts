@@ -71,4 +71,22 @@ describe.each(DIALECTS)('display names (%s)', (dialect) => {
       { seed: SEED, numRuns: 20 },
     );
   });
+
+  it('renames a device and a passkey to a name that reads back as sent, or refuses it and keeps the old one', async () => {
+    const key = await newDeviceKey();
+    const device = (await owner.client.post('/api/devices', { name: 'Before', publicKey: key.publicKey })).body.id as string;
+    await fc.assert(
+      fc.asyncProperty(hostileName, async (name) => {
+        for (const [path, read] of [
+          [`/api/devices/${device}`, async () => ((await owner.client.get('/api/devices')).body.devices as Array<{ id: string; name: string }>).find((d) => d.id === device)!.name],
+          [`/api/passkeys/${owner.credentialId}`, async () => ((await owner.client.get('/api/passkeys')).body.passkeys as Array<{ id: string; name: string }>).find((p) => p.id === owner.credentialId)!.name],
+        ] as const) {
+          const before = await read();
+          const stored = expectStoredOrRefused(await owner.client.patch(path, { name }), name);
+          expect(await read()).toBe(stored ?? before);
+        }
+      }),
+      { seed: SEED, numRuns: 30 },
+    );
+  });
 });

@@ -52,6 +52,12 @@ export interface RegisterContext {
   userVerified?: boolean;
   /** The authenticator supports PRF (hmac-secret) for this credential. Default false. */
   prf?: boolean;
+  /**
+   * What a PRF credential's registration reports: the output of `eval` ('results', the default),
+   * only `prf.enabled: true` ('enabled-only'), or nothing at all ('none'): authenticators that
+   * evaluate the PRF only at get(), as several real ones do.
+   */
+  prfAtCreate?: 'results' | 'enabled-only' | 'none';
 }
 
 export interface AuthenticateContext {
@@ -178,9 +184,10 @@ export class SoftAuthenticator {
 
     const clientExtensionResults: AuthenticationExtensionsClientOutputs = {};
     const prfIn = options.extensions?.prf;
-    if (prfIn && cred.prfSecret) {
+    const prfAtCreate = ctx.prfAtCreate ?? 'results';
+    if (prfIn && cred.prfSecret && prfAtCreate !== 'none') {
       const evalValues = prfIn.eval as PRFValues | undefined;
-      clientExtensionResults.prf = evalValues
+      clientExtensionResults.prf = evalValues && prfAtCreate === 'results'
         ? ({ enabled: true, results: prfResults(cred.prfSecret, evalValues) } as unknown as AuthenticationExtensionsClientOutputs['prf'])
         : { enabled: true };
     }

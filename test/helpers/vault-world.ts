@@ -3,19 +3,19 @@
  * TESTS ONLY (imported by src/vault/*.test.ts, never by the app). A world for Vault
  * tests: a real key server on SQLite in process (test/helpers/harness.ts), reached through
  * KeyServer with a fetch that behaves like a same-origin browser fetch (Origin header, cookie
- * jar); the browser passkey port over a software authenticator with PRF; a manual clock and
- * timers; and a fresh IndexedDB database (fake-indexeddb, which each test file imports first).
+ * jar); the browser passkey port over `navigator.credentials` emulated by software
+ * authenticators with PRF (soft-browser.ts); a manual clock and timers; and a fresh IndexedDB
+ * database (fake-indexeddb, which each test file imports first).
  *
  * The node reference is needed because the harness and the soft authenticator run on Node.
  */
-import { WebAuthnError, type AuthenticationResponseJSON, type RegistrationResponseJSON } from '@simplewebauthn/browser';
-import { decodeBase64Url } from '../../protocol/base64url';
 import { ORIGIN, startTestServer, type TestServer } from './harness';
 import { SoftAuthenticator } from './soft-authenticator';
 import { fakeArgon2ForHierarchyTests } from './fake-argon2';
 import { KeyServer } from '../../src/vault/platform/key-server';
 import { LocalStore } from '../../src/vault/platform/local-store';
-import { createBrowserPasskeys, type WebAuthnCeremonies } from '../../src/vault/platform/passkeys';
+import { createBrowserPasskeys } from '../../src/vault/platform/passkeys';
+import { newCeremonies, softCredentials, type Ceremonies } from './soft-browser';
 import { Vault } from '../../src/vault';
 import type { VaultDeps } from '../../src/vault/deps';
 
@@ -25,6 +25,8 @@ declare module 'vitest' {
     pgUrl: string;
   }
 }
+
+export type { Ceremonies } from './soft-browser';
 
 export const PIN = '583920';
 export const OTHER_PIN = '274615';
@@ -108,59 +110,6 @@ function browserFetch(server: TestServer, network: Network): typeof fetch {
   };
 }
 
-/** How the emulated browser answers the next ceremonies. */
-export interface Ceremonies {
-  /** The user dismisses the prompt (the browser's NotAllowedError). */
-  cancel: boolean;
-  /** Whether new credentials support PRF. */
-  prf: boolean;
-  /** Every PRF output handed to the page, for the "never sent to the server" checks. */
-  readonly prfOutputs: Uint8Array[];
-  /** Whether each ceremony's PRF salts arrived as bytes, as navigator.credentials requires. */
-  readonly saltsWereBytes: boolean[];
-}
-
-function prfSaltsAreBytes(extensions: unknown): boolean {
-  const prf = (extensions as { prf?: { eval?: { first?: unknown }; evalByCredential?: Record<string, { first?: unknown }> } } | undefined)?.prf;
-  const salts = [prf?.eval?.first, ...Object.values(prf?.evalByCredential ?? {}).map((v) => v.first)].filter((v) => v !== undefined);
-  return salts.length > 0 && salts.every((salt) => salt instanceof Uint8Array);
-}
-
-/** The PRF output as a browser returns it: an ArrayBuffer, not base64url. */
-function asBrowserReturns<R extends { clientExtensionResults: object }>(response: R, ceremonies: Ceremonies): R {
-  const prf = (response.clientExtensionResults as { prf?: { enabled?: boolean; results?: { first?: string } } }).prf;
-  if (!prf?.results?.first) return response;
-  const bytes = decodeBase64Url(prf.results.first);
-  ceremonies.prfOutputs.push(bytes.slice());
-  return { ...response, clientExtensionResults: { ...response.clientExtensionResults, prf: { ...prf, results: { first: bytes.buffer } } } };
-}
-
-const notAllowed = () =>
-  new WebAuthnError({
-    message: 'The operation either timed out or was not allowed.',
-    code: 'ERROR_PASSTHROUGH_SEE_CAUSE_PROPERTY',
-    cause: new DOMException('The operation either timed out or was not allowed.', 'NotAllowedError'),
-  });
-
-/** @simplewebauthn/browser's two calls, answered by `authenticator` the way a browser would. */
-function softCeremonies(authenticator: SoftAuthenticator, ceremonies: Ceremonies): WebAuthnCeremonies {
-  return {
-    startRegistration: async ({ optionsJSON }) => {
-      ceremonies.saltsWereBytes.push(prfSaltsAreBytes(optionsJSON.extensions));
-      if (ceremonies.cancel) throw notAllowed();
-      const response = await authenticator.register(optionsJSON as never, { origin: ORIGIN, prf: ceremonies.prf });
-      return asBrowserReturns(response as unknown as RegistrationResponseJSON, ceremonies);
-    },
-    startAuthentication: async ({ optionsJSON }) => {
-      ceremonies.saltsWereBytes.push(prfSaltsAreBytes(optionsJSON.extensions));
-      if (ceremonies.cancel) throw notAllowed();
-      const response = await authenticator.authenticate(optionsJSON as never, { origin: ORIGIN });
-      return asBrowserReturns(response as unknown as AuthenticationResponseJSON, ceremonies);
-    },
-    cancelCeremony: () => {},
-  };
-}
-
 let databases = 0;
 
 /** Another device of the same person: its own IndexedDB and cookie jar, the same (synced) passkey. */
@@ -193,8 +142,8 @@ export async function startVaultWorld(env: Record<string, string> = {}): Promise
   const network: Network = { offline: false, failing: null, hang: false, cookie: undefined, requests: [], bodies: [] };
   const clock = new ManualClock();
   const authenticator = new SoftAuthenticator();
-  const ceremonies: Ceremonies = { cancel: false, prf: true, prfOutputs: [], saltsWereBytes: [] };
-  const passkeys = createBrowserPasskeys(softCeremonies(authenticator, ceremonies));
+  const ceremonies = newCeremonies(authenticator);
+  const passkeys = createBrowserPasskeys(softCredentials(ceremonies));
   const keyServer = new KeyServer('', browserFetch(server, network));
   const storage = { persisted: false, granted: true };
   const name = `keyhold-test-${process.pid}-${++databases}`;

@@ -74,8 +74,9 @@ export class KeyServer {
   signInOptions(username: string) {
     return this.call<Json>('POST', '/passkeys/signin/options', { username });
   }
-  signInVerify(response: unknown) {
-    return this.call<{ session: SessionInfoT; passkey: PasskeySummaryT }>('POST', '/passkeys/signin/verify', { response });
+  /** `deviceId`: this device, once it has joined the account; the session is then bound to it (ends when it is removed). */
+  signInVerify(response: unknown, deviceId?: string) {
+    return this.call<{ session: SessionInfoT; passkey: PasskeySummaryT }>('POST', '/passkeys/signin/verify', { response, ...(deviceId ? { deviceId } : {}) });
   }
   session() {
     return this.call<SessionInfoT>('GET', '/session');
@@ -91,6 +92,33 @@ export class KeyServer {
   }
   deviceSignIn(deviceId: string, challenge: string, signature: string) {
     return this.call<{ session: SessionInfoT }>('POST', '/devices/signin', { deviceId, challenge, signature });
+  }
+  // ——— Managing devices and passkeys (src/vault/account/vault-devices.ts, vault-passkeys.ts) ———
+  devices(signal?: AbortSignal) {
+    return this.call<{ devices: DeviceSummaryT[] }>('GET', '/devices', undefined, signal);
+  }
+  renameDevice(id: string, name: string) {
+    return this.call<DeviceSummaryT>('PATCH', `/devices/${encodeURIComponent(id)}`, { name });
+  }
+  /** Needs a passkey sign-in of the last FRESH_PASSKEY_SECONDS (`reauth_required` otherwise). */
+  removeDevice(id: string) {
+    return this.call<{ ok: true }>('DELETE', `/devices/${encodeURIComponent(id)}`);
+  }
+  passkeys(signal?: AbortSignal) {
+    return this.call<{ passkeys: PasskeySummaryT[] }>('GET', '/passkeys', undefined, signal);
+  }
+  addPasskeyOptions() {
+    return this.call<Json>('POST', '/passkeys/add/options', {});
+  }
+  addPasskeyVerify(response: unknown, passkeyName?: string) {
+    return this.call<{ passkey: PasskeySummaryT }>('POST', '/passkeys/add/verify', { response, ...(passkeyName ? { passkeyName } : {}) });
+  }
+  renamePasskey(id: string, name: string) {
+    return this.call<{ passkey: PasskeySummaryT }>('PATCH', `/passkeys/${encodeURIComponent(id)}`, { name });
+  }
+  /** Needs a passkey sign-in of the last FRESH_PASSKEY_SECONDS; `last_passkey` for the only one. */
+  removePasskey(id: string) {
+    return this.call<{ ok: true }>('DELETE', `/passkeys/${encodeURIComponent(id)}`);
   }
   backup() {
     return this.call<BackupSnapshotT>('GET', '/backup');

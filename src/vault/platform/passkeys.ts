@@ -1,30 +1,35 @@
 /**
- * WebAuthn ceremonies for the vault, with the PRF extension (WebAuthn L3 §10.1.4) handled once:
+ * WebAuthn ceremonies for the vault, straight on `navigator.credentials`, with the PRF extension
+ * (WebAuthn L3 §10.1.4) handled as browsers really deliver it:
  *
- * - the key server's options carry PRF salts as base64url strings (JSON), in
- *   `extensions.prf.eval.first` and `extensions.prf.evalByCredential[credentialId].first`; the
- *   browser wants BufferSource, so they are decoded here (@simplewebauthn/browser passes
- *   `extensions` through untouched);
- * - the PRF output arrives as an ArrayBuffer in `clientExtensionResults.prf.results.first`; it
- *   is taken out and the response is stripped (`withoutPrfOutput`) before the caller gets it,
- *   so nothing a caller sends to the server can carry it (docs/architecture.md "Recovery routes").
+ * - the PRF output arrives in `getClientExtensionResults().prf.results.first`; it is taken out
+ *   and handed to the caller apart from the response, which carries only `prf.enabled`, so nothing
+ *   a caller sends to the server can hold it (docs/architecture.md "Recovery routes");
+ * - some authenticators evaluate the PRF only at `get()`, not at `create()` (`prf.enabled` missing
+ *   or false, or enabled without results): after such a registration one `get()` for the new
+ *   credential evaluates the salt. Only if that gives nothing too is the passkey one that cannot
+ *   open the vault, which the caller then says;
+ * - a `create()` that fails in a way the PRF extension can cause (NotSupportedError, or a
+ *   TypeError about extensions, from browsers that choke on it) is tried once more without PRF.
+ *
+ * Options and responses are converted by hand (webauthn-json.ts).
  */
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
-  startAuthentication,
-  startRegistration,
 } from '@simplewebauthn/browser';
-import { decodeBase64Url } from '../../../protocol/base64url';
-import { withoutPrfOutput } from '../../../protocol/webauthn';
+import { encodeBase64Url } from '../../../protocol/base64url';
+import { CHALLENGE_TTL_MS } from '../../../protocol/constants';
 import { VaultError } from '../errors';
+import { asksForPrf, authenticationJSON, creationOptions, readPrfOutput, registrationJSON, requestOptions } from './webauthn-json';
 
 export type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON };
+export { readPrfOutput, withPrfSaltsAsBytes } from './webauthn-json';
 
 export interface PasskeyResult<Response> {
-  /** The response to send to the key server: already stripped of the PRF output. */
+  /** The response to send to the key server: it never holds the PRF output. */
   readonly response: Response;
   /** PRF `first` output (32 bytes), or null when the authenticator gave none. Never log or send it; wipe after use. */
   readonly prfOutput: Uint8Array | null;
@@ -36,99 +41,130 @@ export interface PasskeyPort {
   get(optionsJSON: PublicKeyCredentialRequestOptionsJSON, signal?: AbortSignal): Promise<PasskeyResult<AuthenticationResponseJSON>>;
 }
 
-/** The @simplewebauthn/browser calls the port makes; injectable so tests can put an authenticator behind them. */
-export interface WebAuthnCeremonies {
-  readonly startRegistration: typeof startRegistration;
-  readonly startAuthentication: typeof startAuthentication;
-  /** Aborts the ceremony in progress (WebAuthnAbortService.cancelCeremony). */
-  readonly cancelCeremony: () => void;
+/** The two calls of `navigator.credentials` the port makes; injectable so tests can put an authenticator behind them. */
+export interface CredentialsPort {
+  create(options: CredentialCreationOptions): Promise<Credential | null>;
+  get(options: CredentialRequestOptions): Promise<Credential | null>;
 }
 
-// @simplewebauthn/browser is a chunk of its own, loaded at the first ceremony: the locked
-// screen's PIN unlock, the common case, never needs it.
-let simpleWebAuthn: Promise<typeof import('@simplewebauthn/browser')> | undefined;
-const loadSimpleWebAuthn = () => (simpleWebAuthn ??= import('@simplewebauthn/browser'));
-
-const browserCeremonies: WebAuthnCeremonies = {
-  startRegistration: async (options) => (await loadSimpleWebAuthn()).startRegistration(options),
-  startAuthentication: async (options) => (await loadSimpleWebAuthn()).startAuthentication(options),
-  // An abort while the module still loads: both wait on the same load, the start first, and
-  // startRegistration/startAuthentication take their abort signal before their first `await`,
-  // so the cancel that runs next still reaches the ceremony just started.
-  cancelCeremony: () => void loadSimpleWebAuthn().then((module) => module.WebAuthnAbortService.cancelCeremony()),
+/** The browser's own, looked up at each ceremony (there is none in Node or a browser without WebAuthn). */
+const browserCredentials: CredentialsPort = {
+  create: (options) => credentialsContainer().create(options),
+  get: (options) => credentialsContainer().get(options),
 };
 
-type PrfValues = { first?: unknown; second?: unknown };
-
-function saltBytes(value: unknown): unknown {
-  return typeof value === 'string' ? decodeBase64Url(value) : value;
+function credentialsContainer(): CredentialsContainer {
+  const container = globalThis.navigator?.credentials;
+  if (!container || typeof globalThis.PublicKeyCredential !== 'function') throw new VaultError('passkey_failed', 'This browser has no WebAuthn.');
+  return container;
 }
 
-function valuesAsBytes(values: PrfValues | undefined): PrfValues | undefined {
-  if (!values) return values;
-  return values.second === undefined ? { ...values, first: saltBytes(values.first) } : { ...values, first: saltBytes(values.first), second: saltBytes(values.second) };
-}
-
-/** A copy of `options` whose PRF salts are bytes, as `navigator.credentials` requires. */
-export function withPrfSaltsAsBytes<T extends { extensions?: object }>(options: T): T {
-  const prf = (options.extensions as { prf?: { eval?: PrfValues; evalByCredential?: Record<string, PrfValues> } } | undefined)?.prf;
-  if (!prf) return options;
-  const converted: Record<string, unknown> = { ...prf };
-  if (prf.eval) converted.eval = valuesAsBytes(prf.eval);
-  if (prf.evalByCredential) {
-    // Keys stay base64url credential ids (that is what the API takes); only the salts change.
-    converted.evalByCredential = Object.fromEntries(Object.entries(prf.evalByCredential).map(([id, values]) => [id, valuesAsBytes(values)]));
-  }
-  return { ...options, extensions: { ...options.extensions, prf: converted } };
-}
-
-/** `clientExtensionResults.prf.results.first` as bytes (a view on the browser's buffer, not a copy), or null. */
-export function readPrfOutput(clientExtensionResults: unknown): Uint8Array | null {
-  const first = (clientExtensionResults as { prf?: { results?: { first?: unknown } } } | undefined)?.prf?.results?.first;
-  if (first instanceof ArrayBuffer) return new Uint8Array(first);
-  if (ArrayBuffer.isView(first)) return new Uint8Array(first.buffer, first.byteOffset, first.byteLength);
-  return null;
-}
+const nameOf = (error: unknown): unknown => (error as { name?: unknown } | null)?.name;
 
 /** NotAllowedError is WebAuthn's answer to "the user dismissed the prompt" and to a timeout (§5.1.3, §5.1.4.1). */
 function failureFromCeremony(error: unknown, signal: AbortSignal | undefined): unknown {
   if (signal?.aborted) return signal.reason;
-  const name = (error as { name?: unknown } | null)?.name;
+  if (error instanceof VaultError) return error;
+  const name = nameOf(error);
   if (name === 'NotAllowedError' || name === 'AbortError') return new VaultError('passkey_cancelled', undefined, { cause: error });
   return new VaultError('passkey_failed', undefined, { cause: error });
 }
 
-async function runCeremony<Response extends { clientExtensionResults: object }>(
-  ceremonies: WebAuthnCeremonies,
-  start: () => Promise<Response>,
-  signal: AbortSignal | undefined,
-): Promise<PasskeyResult<Response>> {
-  signal?.throwIfAborted();
-  const onAbort = (): void => ceremonies.cancelCeremony();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  let raw: Response;
-  try {
-    raw = await start();
-  } catch (error) {
-    throw failureFromCeremony(error, signal);
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
-  const prfOutput = readPrfOutput(raw.clientExtensionResults);
+/**
+ * Whether a failed `create()` may be the PRF extension's doing: a browser or authenticator that
+ * does not support it answers NotSupportedError (§5.1.3 step 22's "not supported"), and some
+ * browsers throw a TypeError naming the extension input they cannot read.
+ */
+function prfMayHaveCaused(error: unknown): boolean {
+  const name = nameOf(error);
+  const message = String((error as { message?: unknown } | null)?.message ?? '');
+  return name === 'NotSupportedError' || (name === 'TypeError' && /extension|prf/i.test(message));
+}
+
+function asPublicKeyCredential(credential: Credential | null): PublicKeyCredential {
+  if (!credential || credential.type !== 'public-key') throw new VaultError('passkey_failed', 'The browser returned no passkey.');
+  return credential as PublicKeyCredential;
+}
+
+/** The PRF output of `credential`, or null; wiped at once when the caller's signal aborted meanwhile. */
+function prfOutputOf(credential: PublicKeyCredential, signal: AbortSignal | undefined): Uint8Array | null {
+  const output = readPrfOutput(credential.getClientExtensionResults());
   if (signal?.aborted) {
-    prfOutput?.fill(0);
+    output?.fill(0);
     throw signal.reason;
   }
-  return { response: withoutPrfOutput(raw), prfOutput };
+  return output;
 }
 
-/** The browser's passkeys through @simplewebauthn/browser (or `ceremonies`, in tests). */
-export function createBrowserPasskeys(ceremonies: WebAuthnCeremonies = browserCeremonies): PasskeyPort {
+/**
+ * One `get()` for a credential just made, evaluating the salt its registration asked for. Same
+ * user verification as every later unlock (required), as the authenticator's PRF differs with and
+ * without it (CTAP2 hmac-secret keeps two secrets). A dismissed or failed prompt is no failure
+ * of the registration: the passkey then just cannot open the vault. Returns the output or null.
+ */
+async function prfAfterRegistration(
+  credentials: CredentialsPort,
+  options: PublicKeyCredentialCreationOptionsJSON,
+  registered: RegistrationResponseJSON,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array | null> {
+  const salt = (options.extensions as { prf?: { eval?: { first?: string } } }).prf?.eval?.first;
+  if (!salt) return null;
+  const followUp: PublicKeyCredentialRequestOptionsJSON = {
+    // Nobody verifies this assertion: what matters is the PRF output only this authenticator makes.
+    challenge: encodeBase64Url(crypto.getRandomValues(new Uint8Array(32))),
+    ...(options.rp.id ? { rpId: options.rp.id } : {}),
+    allowCredentials: [{ id: registered.id, type: 'public-key', ...(registered.response.transports ? { transports: registered.response.transports } : {}) }],
+    userVerification: 'required',
+    timeout: CHALLENGE_TTL_MS,
+    extensions: { prf: { evalByCredential: { [registered.id]: { first: salt } } } } as never,
+  };
+  try {
+    return prfOutputOf(asPublicKeyCredential(await credentials.get({ publicKey: requestOptions(followUp), ...(signal ? { signal } : {}) })), signal);
+  } catch {
+    if (signal?.aborted) throw signal.reason;
+    return null; // cancelled, or no PRF here either: the caller says "cannot unlock"
+  }
+}
+
+async function register(credentials: CredentialsPort, optionsJSON: PublicKeyCredentialCreationOptionsJSON, signal: AbortSignal | undefined): Promise<PasskeyResult<RegistrationResponseJSON>> {
+  signal?.throwIfAborted();
+  const withSignal = signal ? { signal } : {};
+  let credential: PublicKeyCredential;
+  let triedWithoutPrf = false;
+  try {
+    credential = asPublicKeyCredential(await credentials.create({ publicKey: creationOptions(optionsJSON), ...withSignal }));
+  } catch (error) {
+    if (signal?.aborted || !asksForPrf(optionsJSON) || !prfMayHaveCaused(error)) throw failureFromCeremony(error, signal);
+    triedWithoutPrf = true;
+    try {
+      credential = asPublicKeyCredential(await credentials.create({ publicKey: creationOptions(optionsJSON, { withoutPrf: true }), ...withSignal }));
+    } catch (retryError) {
+      throw failureFromCeremony(retryError, signal);
+    }
+  }
+  const response = registrationJSON(credential);
+  const prfOutput = prfOutputOf(credential, signal);
+  if (prfOutput || triedWithoutPrf || !asksForPrf(optionsJSON)) return { response, prfOutput };
+  // The browser took PRF at create() but gave no output: ask once more, at get().
+  return { response, prfOutput: await prfAfterRegistration(credentials, optionsJSON, response, signal) };
+}
+
+async function authenticate(credentials: CredentialsPort, optionsJSON: PublicKeyCredentialRequestOptionsJSON, signal: AbortSignal | undefined): Promise<PasskeyResult<AuthenticationResponseJSON>> {
+  signal?.throwIfAborted();
+  let credential: PublicKeyCredential;
+  try {
+    credential = asPublicKeyCredential(await credentials.get({ publicKey: requestOptions(optionsJSON), ...(signal ? { signal } : {}) }));
+  } catch (error) {
+    throw failureFromCeremony(error, signal);
+  }
+  return { response: authenticationJSON(credential), prfOutput: prfOutputOf(credential, signal) };
+}
+
+/** The browser's passkeys (or `credentials`, in tests), with PRF. */
+export function createBrowserPasskeys(credentials: CredentialsPort = browserCredentials): PasskeyPort {
   return {
-    create: (optionsJSON, signal) =>
-      runCeremony(ceremonies, () => ceremonies.startRegistration({ optionsJSON: withPrfSaltsAsBytes(optionsJSON) }), signal),
-    get: (optionsJSON, signal) =>
-      runCeremony(ceremonies, () => ceremonies.startAuthentication({ optionsJSON: withPrfSaltsAsBytes(optionsJSON) }), signal),
+    create: (optionsJSON, signal) => register(credentials, optionsJSON, signal),
+    get: (optionsJSON, signal) => authenticate(credentials, optionsJSON, signal),
   };
 }
-
