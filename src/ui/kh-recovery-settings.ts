@@ -1,9 +1,9 @@
 import { LitElement, css, html, nothing } from 'lit';
-import type { RecoveryRouteName, RecoveryRoutes, Vault } from '../vault';
+import type { PasskeyInfo, RecoveryRouteName, RecoveryRoutes, Vault } from '../vault';
 import { describeFailure } from './failure-messages';
 import { OnlineController } from './online-controller';
+import './kh-add-passkey';
 import { ensureReprompt } from './reprompt';
-import { openSettingsSection } from './settings-sections';
 import { sharedStyles } from './shared-styles';
 import { VaultTask } from './vault-task';
 
@@ -12,7 +12,8 @@ const ROUTE_NAMES: Record<RecoveryRouteName, string> = { pin: 'PIN recovery', to
 /**
  * Settings → "Recovery": which recovery routes the key server holds for this account (PIN with
  * its guesses left, authenticator app, and whether this device has a passkey and whether it can
- * open the vault, with "Add a passkey" where it has none), and a way to turn the first two off.
+ * open the vault, with "Add a passkey" right here where it has none: a device just recovered still
+ * holds the recovery session that may add one), and a way to turn the first two off.
  * Turning off asks for confirmation, for the PIN again when the unlock is a while old
  * (reprompt.ts), then for a passkey (the vault signs in with it before the server allows the
  * removal). Online only. `reload()` reads the status again after a route changed elsewhere on
@@ -25,7 +26,7 @@ export class KhRecoverySettings extends LitElement {
   static override properties = {
     vault: { attribute: false },
     _confirming: { state: true },
-    _turnedOff: { state: true },
+    _done: { state: true },
   };
 
   static override styles = [
@@ -41,12 +42,16 @@ export class KhRecoverySettings extends LitElement {
       dd {
         margin: 0.25rem 0 0;
       }
+      kh-add-passkey {
+        margin-top: 0.75rem;
+      }
     `,
   ];
 
   declare vault: Vault | undefined;
   declare private _confirming: RecoveryRouteName | undefined;
-  declare private _turnedOff: RecoveryRouteName | undefined;
+  /** What just changed, for the status line ("PIN recovery is off."). */
+  declare private _done: string | undefined;
   readonly #online = new OnlineController(this);
   readonly #load = new VaultTask<RecoveryRoutes>(this);
   readonly #turnOff = new VaultTask<void>(this);
@@ -55,7 +60,7 @@ export class KhRecoverySettings extends LitElement {
     super();
     this.vault = undefined;
     this._confirming = undefined;
-    this._turnedOff = undefined;
+    this._done = undefined;
   }
 
   protected override updated(): void {
@@ -106,9 +111,9 @@ export class KhRecoverySettings extends LitElement {
         </dd>
         ${passkey.onThisDevice
           ? nothing
-          : html`<dd class="actions"><button type="button" @click=${this._onAddPasskey}>Add a passkey</button></dd>`}
+          : html`<dd><kh-add-passkey .vault=${this.vault} @kh-passkey-added=${this._onPasskeyAdded}></kh-add-passkey></dd>`}
       </dl>
-      <p role="status" class="ok msg" data-test="recovery-turned-off">${this._turnedOff ? `${capitalize(ROUTE_NAMES[this._turnedOff])} is off.` : nothing}</p>
+      <p role="status" class="ok msg" data-test="recovery-turned-off">${this._done ?? nothing}</p>
       <p role="alert" class="error msg" data-test="recovery-turn-off-error">${this.#turnOff.failure ? describeFailure(this.#turnOff.failure) : nothing}</p>
     `;
   }
@@ -146,13 +151,15 @@ export class KhRecoverySettings extends LitElement {
     this.dispatchEvent(new CustomEvent<RecoveryRoutes | null>('kh-recovery-status', { detail: routes ?? null }));
   }
 
-  private _onAddPasskey(): void {
-    openSettingsSection(this, { section: 'devices', focus: 'add-passkey' });
+
+  private async _onPasskeyAdded(event: CustomEvent<PasskeyInfo>): Promise<void> {
+    this._done = `“${event.detail.name}” was added.`;
+    await this._onLoad();
   }
 
   private _onAskTurnOff(route: RecoveryRouteName): void {
     this._confirming = route;
-    this._turnedOff = undefined;
+    this._done = undefined;
     this.#turnOff.reset();
   }
 
@@ -167,7 +174,7 @@ export class KhRecoverySettings extends LitElement {
     await this.#turnOff.run((signal) => vault.account.turnOffRecoveryRoute(route, signal));
     if (this.#turnOff.status !== 'done') return;
     this._confirming = undefined;
-    this._turnedOff = route;
+    this._done = `${capitalize(ROUTE_NAMES[route])} is off.`;
     await this._onLoad();
   }
 }

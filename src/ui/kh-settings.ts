@@ -1,9 +1,12 @@
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, css, html } from 'lit';
 import type { RecoveryRoutes, Vault } from '../vault';
 import './kh-about';
 import './kh-audit-log';
 import './kh-autolock-settings';
 import './kh-change-pin';
+import './kh-devices';
+import './kh-lock-everywhere';
+import './kh-passkeys';
 import './kh-quick-settings';
 import './kh-recovery-settings';
 import './kh-reprompt-settings';
@@ -141,7 +144,14 @@ export class KhSettings extends LitElement {
           </section>
         `;
       case 'devices':
-        return nothing;
+        return html`
+          <section class="card"><kh-devices .vault=${vault}></kh-devices></section>
+          <section class="card"><kh-passkeys .vault=${vault}></kh-passkeys></section>
+          <section class="card">
+            <kh-lock-everywhere .vault=${vault} @kh-locked-everywhere=${this._onLockedEverywhere}
+              @kh-passkeys-changed=${this._onPasskeysChanged}></kh-lock-everywhere>
+          </section>
+        `;
       case 'data':
         return html`
           <section class="card"><kh-storage-settings .vault=${vault}></kh-storage-settings></section>
@@ -152,12 +162,12 @@ export class KhSettings extends LitElement {
     }
   }
 
-  async #open(section: SettingsSection, focus?: OpenSettingsSection['focus']): Promise<void> {
+  async #open(section: SettingsSection): Promise<void> {
     this._section = section;
     this._totpEnrolled = undefined;
     window.scrollTo({ top: 0 });
     await this.updateComplete;
-    this.#focus(focus === 'add-passkey' ? 'kh-passkeys' : 'h2');
+    this.#focus('h2');
   }
 
   #focus(selector: string): void {
@@ -166,7 +176,7 @@ export class KhSettings extends LitElement {
 
   readonly #onOpenSection = (event: CustomEvent<OpenSettingsSection>): void => {
     event.stopPropagation();
-    void this.#open(event.detail.section, event.detail.focus);
+    void this.#open(event.detail.section);
   };
 
   private async _onBack(): Promise<void> {
@@ -182,6 +192,15 @@ export class KhSettings extends LitElement {
 
   private _onRecoveryStatus(event: CustomEvent<RecoveryRoutes | null>): void {
     this._totpEnrolled = event.detail ? event.detail.totp.enrolled : null;
+  }
+
+  private _onLockedEverywhere(): void {
+    void this.renderRoot.querySelector('kh-devices')?.reload();
+    void this.renderRoot.querySelector('kh-passkeys')?.reload();
+  }
+
+  private _onPasskeysChanged(): void {
+    void this.renderRoot.querySelector('kh-passkeys')?.reload();
   }
 
   private _onTotpEnrolled(): void {

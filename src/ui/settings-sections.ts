@@ -13,19 +13,19 @@ export interface SettingsSectionInfo {
 export const SETTINGS_SECTIONS: readonly SettingsSectionInfo[] = [
   { id: 'security', title: 'Security', summary: 'PIN, auto-lock, items shown without PIN' },
   { id: 'recovery', title: 'Recovery', summary: 'Ways to get your vault back on a new device' },
+  { id: 'devices', title: 'Devices & passkeys', summary: 'Remove a lost phone, add a backup passkey, lock everywhere' },
   { id: 'data', title: 'Data', summary: 'Storage on this device, activity' },
   { id: 'about', title: 'About', summary: 'Key server status, app version' },
 ];
 
 /**
  * Asks the settings screen to show a section (bubbles, composed): a screen that points elsewhere
- * ("Add a passkey" under Recovery) fires it. `focus` names what to focus there instead of its heading.
+ * (lock everywhere's report, to set a recovery route up again) fires it.
  */
 export const OPEN_SETTINGS_SECTION = 'kh-open-settings-section';
 
 export interface OpenSettingsSection {
   readonly section: SettingsSection;
-  readonly focus?: 'add-passkey';
 }
 
 export function openSettingsSection(from: HTMLElement, detail: OpenSettingsSection): void {
