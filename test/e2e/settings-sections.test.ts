@@ -9,13 +9,14 @@ import {
   openPhone,
   openSettings,
   pinRecoveryActive,
+  recoverInPage,
   settingsEntry,
   startLiveServer,
   type LiveServer,
 } from './browser';
 
 const PIN = '482915';
-const SECTIONS = ['Security', 'Recovery', 'Data', 'About'] as const;
+const SECTIONS = ['Security', 'Recovery', 'Devices & passkeys', 'Data', 'About'] as const;
 
 let server: LiveServer;
 let browser: Browser;
@@ -60,25 +61,13 @@ async function onboard(page: Page): Promise<string> {
   return username;
 }
 
-/** `page` recovers `username`'s vault by PIN, keeping the PIN, as a new phone does. */
-async function recoverByPin(page: Page, username: string): Promise<void> {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'I already have a vault' }).click();
-  await page.getByLabel('Username').fill(username);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('button', { name: 'With my PIN' }).click();
-  await page.getByLabel('Your vault PIN').fill(PIN);
-  await page.getByRole('button', { name: 'Recover vault' }).click();
-  await page.getByRole('button', { name: 'New login' }).waitFor({ timeout: 30_000 });
-}
-
 /** A phone that made an account, and a second phone that recovered it by PIN (no passkey of its own). */
 async function recoveredPhone(phone: () => Promise<Page>): Promise<{ first: Page; recovered: Page }> {
   const first = await phone();
   const username = await onboard(first);
   await expect.poll(() => pinRecoveryActive(first), { timeout: 30_000 }).toBe(true);
   const recovered = await phone();
-  await recoverByPin(recovered, username);
+  await recoverInPage(recovered, username, PIN);
   return { first, recovered };
 }
 
@@ -112,6 +101,10 @@ describe('settings in sections, on a phone', { timeout: 120_000 }, () => {
       // What loads from the server has landed before axe and the screenshot.
       if (section === 'Recovery') await page.getByText('PIN recovery', { exact: true }).waitFor();
       if (section === 'Data') await page.getByRole('list', { name: 'Activity' }).waitFor();
+      if (section === 'Devices & passkeys') {
+        await page.getByRole('list', { name: 'Devices' }).waitFor();
+        await page.getByRole('list', { name: 'Passkeys' }).waitFor();
+      }
       if (section === 'About') await page.getByText(/Key server: online, version e2e/).waitFor();
       expect(await axeViolations(page)).toEqual([]);
       await shot(page, `settings-${section.toLowerCase().replace(/\W+/g, '-')}`);
@@ -148,9 +141,17 @@ describe('settings in sections, on a phone', { timeout: 120_000 }, () => {
     await openSettings(recovered, 'Recovery');
     await recovered.getByText(/No passkey on this device yet/).waitFor();
     expect(await recovered.getByText(/passkey can sign in but cannot open the vault/).count()).toBe(0);
-    expect(await recovered.getByRole('button', { name: 'Add a passkey' }).isVisible()).toBe(true);
+    expect(await recovered.getByRole('form', { name: 'Add a passkey' }).isVisible()).toBe(true);
     expect(await axeViolations(recovered)).toEqual([]);
     await shot(recovered, 'finding-2-recovered-recovery');
+
+    // The offer is right there: this phone's own authenticator makes one, while its recovery session may add it.
+    await recovered.getByLabel('Name for the new passkey').fill('Recovered phone');
+    await recovered.getByRole('button', { name: 'Add a passkey' }).click();
+    await recovered.getByText('This device\'s passkey can open the vault.').waitFor({ timeout: 30_000 });
+    expect(await recovered.getByText('“Recovered phone” was added.').isVisible()).toBe(true);
+    await shot(recovered, 'finding-2-passkey-added');
+    expect(await recovered.getByRole('button', { name: 'Add a passkey' }).count()).toBe(0);
   });
 
   it('finding 3: on a later visit the authenticator app card says it is set up, as the Recovery list does', async ({ phone }) => {
