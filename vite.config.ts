@@ -20,7 +20,8 @@ export default defineConfig({
           // The key hierarchy and what it leans on are used by the first load and by the lazy
           // chunks alike. Left to itself Rolldown cuts them into several shared chunks, whose
           // import/export glue the first load pays for (0.5 KB gzip, BENCHMARKS.md): one chunk.
-          groups: [{ name: 'vault-core', test: /src\/vault\/(crypto\/(?!pin\/)|errors\.ts|unlock\/unlock-throttle\.ts)|protocol\/(base64url|constants)\.ts/ }],
+          // The PIN policy and the rotation of lock everywhere stay out: only their screens load them.
+          groups: [{ name: 'vault-core', test: /src\/vault\/(crypto\/(?!pin\/|local\/rotate-root-secret)|errors\.ts|unlock\/unlock-throttle\.ts)|protocol\/(base64url|constants)\.ts/ }],
         },
       },
     },

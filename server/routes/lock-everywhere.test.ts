@@ -1,6 +1,7 @@
 import { randomBytes, webcrypto } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64Url } from '../../protocol/base64url';
+import { FRESH_PASSKEY_SECONDS } from '../../protocol/constants';
 import { deviceSignInMessage, lockEverywhereMessage } from '../../protocol/device-signin';
 import { addPasskey, auditEvents, createAccount, deviceSignIn, newDeviceKey, registerDevice, signInWithPasskey, type TestUser } from '../../test/helpers/accounts';
 import { ApiClient, DIALECTS, ORIGIN, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
@@ -190,21 +191,26 @@ describe.each(DIALECTS)('lock everywhere (%s)', (dialect) => {
     const other = await account();
     expectError(await lock(user.client, await lockBody(user, { keepDeviceId: other.a.deviceId, deviceProof: await proofOf(other.a) })), 404, 'not_found');
     expectError(await lock(user.client, await lockBody(user, { wrapPrf: [{ credentialId: other.credentialId, blob: blob(61) }] })), 404, 'not_found');
-    expect((await user.client.delete(`/api/devices/${user.a.deviceId}`)).status).toBe(200);
+    // Removed from another browser: the session that registered A is bound to A and would end with it.
+    const laptop = new ApiClient(server);
+    expect((await signInWithPasskey(user, laptop)).status).toBe(200);
+    expect((await laptop.delete(`/api/devices/${user.a.deviceId}`)).status).toBe(200);
     const before = await snapshot(user.userId);
-    expectError(await lock(user.client, await lockBody(user)), 401, 'device_revoked');
+    expectError(await lock(laptop, await lockBody(user)), 401, 'device_revoked');
     expect(await snapshot(user.userId)).toBe(before);
   });
 
-  it('needs a passkey session: a device or recovery session is refused, no session is unauthenticated', async () => {
+  it('needs a fresh passkey sign-in: a device or recovery session, or an older passkey one, gets reauth_required; no session is unauthenticated', async () => {
     const user = await account();
     await registerPinRecovery(user.client, pinInput(`old-${user.username}`));
     const device = (await deviceSignIn(server, user.a.deviceId, user.a.privateKey)).client;
-    expectError(await lock(device, await lockBody(user)), 403, 'forbidden_scope');
+    expectError(await lock(device, await lockBody(user)), 401, 'reauth_required');
     const recovering = new ApiClient(server);
     await recoverPin(recovering, user.username, pinInput(`old-${user.username}`));
-    expectError(await lock(recovering, await lockBody(user)), 403, 'forbidden_scope');
+    expectError(await lock(recovering, await lockBody(user)), 401, 'reauth_required');
     expectError(await lock(new ApiClient(server), await lockBody(user)), 401, 'unauthenticated');
+    server.clock.now += FRESH_PASSKEY_SECONDS * 1000 + 1;
+    expectError(await lock(user.client, await lockBody(user)), 401, 'reauth_required');
   });
 
   it('refuses two wraps for one passkey and more wraps than the limit', async () => {

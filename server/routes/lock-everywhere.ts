@@ -3,13 +3,13 @@ import { LockEverywhereRequest, LockEverywhereResult } from '../../protocol/api'
 import { createDeviceKeyCache } from '../domain/devices';
 import { lockEverywhere } from '../domain/lock-everywhere';
 import { createRouter, type AppDeps } from '../http/context';
-import { requireSession, sessionOf } from '../http/middleware';
+import { requireFreshPasskey, sessionOf } from '../http/middleware';
 import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
 
 /** Lock everywhere: revoke every other device and session, swap in the rotated keys (domain/lock-everywhere.ts). */
 export function lockEverywhereRoutes(deps: AppDeps) {
-  // merge: requireFreshPasskey — a passkey sign-in at most FRESH_PASSKEY_SECONDS ago, not any passkey session.
-  const freshPasskey = requireSession(deps, ['passkey']);
+  // A passkey sign-in at most FRESH_PASSKEY_SECONDS ago, not any passkey session (401 reauth_required).
+  const freshPasskey = requireFreshPasskey(deps);
   const deviceKeys = createDeviceKeyCache(64);
 
   return createRouter().openapi(

@@ -35,6 +35,12 @@ export async function revokeDevice(store: Store, userId: string, id: string, now
   return result.numUpdatedRows === 1n;
 }
 
+/** Gives one of the user's devices a new name; returns the row as renamed, or undefined if it is not the user's. */
+export async function renameDevice(store: Store, userId: string, id: string, name: string): Promise<DeviceRow | undefined> {
+  const result = await store.db.updateTable('devices').set({ name }).where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+  return result.numUpdatedRows === 1n ? findDevice(store, id) : undefined;
+}
+
 /** Revokes every live device of the user except `keepId` (lock everywhere); returns how many it revoked. */
 export async function revokeDevicesExcept(store: Store, userId: string, keepId: string, now: number): Promise<number> {
   const result = await store.db
@@ -45,12 +51,6 @@ export async function revokeDevicesExcept(store: Store, userId: string, keepId: 
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
-}
-
-/** Gives one of the user's devices a new name; returns the row as renamed, or undefined if it is not the user's. */
-export async function renameDevice(store: Store, userId: string, id: string, name: string): Promise<DeviceRow | undefined> {
-  const result = await store.db.updateTable('devices').set({ name }).where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
-  return result.numUpdatedRows === 1n ? findDevice(store, id) : undefined;
 }
 
 /**

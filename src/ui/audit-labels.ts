@@ -11,10 +11,7 @@ const LABELS: Record<string, (data: Data) => string> = {
   'account.created': () => 'Account created',
   'account.exported': () => 'Account data exported',
   'account.erased': () => 'Account erased',
-  'account.locked_everywhere': (d) => {
-    const revoked = count(d.devicesRevoked);
-    return revoked === undefined ? 'Locked everywhere: keys replaced' : `Locked everywhere: ${plural(revoked, 'device', 'devices')} removed, keys replaced`;
-  },
+  'account.locked_everywhere': () => 'Locked everywhere: other devices removed, keys replaced',
   'backup.key_bundle.changed': () => 'Vault backup updated',
   'backup.wrap_prf.changed': () => 'Passkey unlock backup updated',
   'challenge.failure': () => 'A sign-in challenge failed',

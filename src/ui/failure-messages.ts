@@ -50,8 +50,8 @@ const MESSAGES: Record<FailureCode, string> = {
   totp_invalid: 'That code is not valid, or was used already. Wait for the next code and try again.',
   totp_locked: 'Too many wrong codes. Wait a while before trying again.',
   reprompt_required: 'Confirm with your PIN first, then try again.',
-  device_revoked: 'This device was removed from your account, so it cannot change the account. Its vault still opens with your PIN here.',
-  account_changed: 'Your account changed on another device or tab while this ran, so nothing was changed here. Reload Keyhold and try again.',
+  device_revoked: 'This device was removed from your account. Its vault still opens here with your PIN.',
+  account_changed: 'Your account changed elsewhere meanwhile, so nothing was changed. Reload and try again.',
   // The key hierarchy's own failures: rare, and none of them is the user's doing.
   decrypt_failed: UNEXPECTED,
   malformed_blob: UNEXPECTED,

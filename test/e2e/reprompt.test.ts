@@ -115,6 +115,28 @@ describe('re-prompt before revealing, in Chromium', { timeout: 90_000 }, () => {
     expect(await repromptDialog(page).count()).toBe(0);
   });
 
+  it('counts wrong PINs in the dialog as lock-screen attempts: after the free ones it counts down, here and on the lock screen', async ({ phone }) => {
+    const { page } = phone;
+    await openLoginAfterAMinute(page);
+    await page.getByRole('button', { name: 'Show' }).click();
+    const dialog = repromptDialog(page);
+    const confirm = dialog.getByRole('button', { name: /^(Confirm|Try again in)/ });
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      await dialog.getByLabel('PIN', { exact: true }).fill(WRONG_PIN);
+      await confirm.click();
+      await expect.poll(() => dialog.getByLabel('PIN', { exact: true }).inputValue()).toBe(''); // cleared after each wrong PIN
+    }
+    await expect.poll(() => confirm.textContent()).toMatch(/Try again in 0:[0-3]\d/);
+    expect(await confirm.isDisabled()).toBe(true);
+    expect(await passwordField(page).getAttribute('type')).toBe('password');
+
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Cancel' }).click(); // the editor's: back to the list
+    await page.getByRole('button', { name: 'Lock' }).click();
+    await expect.poll(() => page.getByRole('button', { name: /Try again in 0:[0-3]\d/ }).count()).toBe(1);
+  });
+
   it('asks before copying a password and before turning off a recovery route; the passkey confirms', async ({ phone }) => {
     const { context, page } = phone;
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });

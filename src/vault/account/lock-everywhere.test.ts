@@ -53,6 +53,9 @@ describe('Vault: lock everywhere', () => {
     const oldPasskeySession = new ApiClient(world.server);
     expect((await verifySignIn(oldPasskeySession, (await answerSignIn(oldPasskeySession, 'alice', world.authenticator)).response)).status).toBe(200);
     const bCookie = bDevice.network.cookie;
+    const sessionOf = (cookie: string | undefined) => world.server.app.request('/api/session', { headers: { cookie: cookie ?? '' } });
+    const scopes = await Promise.all([bCookie, oldPasskeySession.cookie].map(async (c) => ((await (await sessionOf(c)).json()) as { scope: string }).scope));
+    expect(scopes).toEqual(['recovery', 'passkey']); // live before the lock: B's recovery session and a passkey session
 
     const report = await a.account.lockEverywhere(PIN);
     expect(report).toEqual({ devicesRemoved: 1, needsStep: [] });
@@ -61,9 +64,7 @@ describe('Vault: lock everywhere', () => {
     // B is removed: its session is gone and its device may not sign in again; its vault still opens by PIN.
     await b.sync.now();
     expect(b.sync.status).toMatchObject({ phase: 'error', failure: 'device_revoked' });
-    for (const cookie of [bCookie, oldPasskeySession.cookie]) {
-      expect((await world.server.app.request('/api/session', { headers: { cookie: cookie! } })).status).toBe(401);
-    }
+    for (const cookie of [bCookie, oldPasskeySession.cookie]) expect((await sessionOf(cookie)).status).toBe(401);
     b.lock('button');
     await b.unlockWithPin(PIN);
     expect((await b.records.list()).map((r) => r.title)).toEqual(['Before']);

@@ -8,7 +8,7 @@ import { NAME_MAX_CHARS } from '../../../protocol/constants';
 import type { DeviceSummaryT } from '../../../protocol/api';
 import type { VaultCore } from '../core';
 import { VaultError, failureFromServer } from '../errors';
-import { sessionContextOf, withDeviceSession, withPasskeySignIn } from './passkey-session';
+import { MANAGEMENT_FAILURES, NAMING_FAILURES, sessionContextOf, withDeviceSession, withPasskeySignIn } from './passkey-session';
 
 /** One device of the account. Times are epoch ms. */
 export interface DeviceInfo {
@@ -41,7 +41,7 @@ export async function listDevices(core: VaultCore, signal?: AbortSignal): Promis
     const { devices } = await withDeviceSession(context, () => context.server.devices(signal));
     return devices.map((d) => describe(d, context.deviceId));
   } catch (error) {
-    throw failureFromServer(error, signal);
+    throw failureFromServer(error, signal, MANAGEMENT_FAILURES);
   }
 }
 
@@ -51,16 +51,15 @@ export async function renameDevice(core: VaultCore, id: string, rawName: string)
   try {
     await withDeviceSession(context, () => context.server.renameDevice(id, name));
   } catch (error) {
-    throw failureFromServer(error, undefined, { not_found: 'not_found', invalid_request: 'name_invalid' });
+    throw failureFromServer(error, undefined, NAMING_FAILURES);
   }
 }
 
 export async function removeDevice(core: VaultCore, id: string, signal?: AbortSignal): Promise<void> {
   const context = sessionContextOf(core);
-  if (id === context.deviceId) throw new VaultError('current_device');
   try {
     await withPasskeySignIn(context, () => context.server.removeDevice(id), signal);
   } catch (error) {
-    throw failureFromServer(error, signal, { not_found: 'not_found', reauth_required: 'reauth_required' });
+    throw failureFromServer(error, signal, MANAGEMENT_FAILURES);
   }
 }

@@ -14,7 +14,7 @@ import type { StoredPasskey, StoredVault } from '../platform/local-store';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '../platform/passkeys';
 import { prfPasskeys } from '../unlock/prf-unlock';
 import { checkName } from './manage-devices';
-import { sessionContextOf, withDeviceSession, withPasskeySignIn } from './passkey-session';
+import { MANAGEMENT_FAILURES, NAMING_FAILURES, sessionContextOf, withDeviceSession, withPasskeySignIn } from './passkey-session';
 
 /** One passkey of the account. Times are epoch ms. */
 export interface PasskeyInfo {
@@ -82,7 +82,7 @@ export async function listPasskeys(core: VaultCore, signal?: AbortSignal): Promi
   try {
     ({ passkeys } = await withDeviceSession(context, () => context.server.passkeys(signal)));
   } catch (error) {
-    throw failureFromServer(error, signal);
+    throw failureFromServer(error, signal, MANAGEMENT_FAILURES);
   }
   // A passkey removed elsewhere no longer unlocks here either: its wrap on this device goes.
   const listed = new Set(passkeys.map((p) => p.id));
@@ -107,7 +107,7 @@ export async function addPasskey(core: VaultCore, rawName: string, signal?: Abor
       throw error;
     }
   } catch (error) {
-    throw failureFromServer(error, signal, { invalid_request: 'name_invalid' });
+    throw failureFromServer(error, signal, NAMING_FAILURES);
   }
   if (!added.prfOutput) return describe(added.passkey, false);
   try {
@@ -139,7 +139,7 @@ export async function enableUnlock(core: VaultCore, id: string, signal?: AbortSi
     await storePrfWrap(core, stored, output);
     return describe(passkey, true);
   } catch (error) {
-    throw failureFromServer(error, signal);
+    throw failureFromServer(error, signal, MANAGEMENT_FAILURES);
   } finally {
     prfOutput?.fill(0);
   }
@@ -151,7 +151,7 @@ export async function renamePasskey(core: VaultCore, id: string, rawName: string
   try {
     await withDeviceSession(context, () => context.server.renamePasskey(id, name));
   } catch (error) {
-    throw failureFromServer(error, undefined, { not_found: 'not_found', invalid_request: 'name_invalid' });
+    throw failureFromServer(error, undefined, NAMING_FAILURES);
   }
 }
 
@@ -160,7 +160,7 @@ export async function removePasskey(core: VaultCore, id: string, signal?: AbortS
   try {
     await withPasskeySignIn(context, () => context.server.removePasskey(id), signal);
   } catch (error) {
-    throw failureFromServer(error, signal, { not_found: 'not_found', last_passkey: 'last_passkey', reauth_required: 'reauth_required' });
+    throw failureFromServer(error, signal, MANAGEMENT_FAILURES);
   }
   await updateStoredVault(core, (vault) => keepingPasskeys(vault, (c) => c !== id));
 }

@@ -86,6 +86,17 @@ describe('Vault: onboarding', () => {
     expect(wraps.map((w) => w.kind)).toEqual(['key_bundle']);
   });
 
+  it('with an authenticator that evaluates PRF only at get(), asks once more right after creating the passkey and onboards with PRF unlock', async () => {
+    world.ceremonies.prfAtCreate = 'none';
+    const controller = await onboard(world);
+    expect(world.ceremonies.calls).toEqual([{ kind: 'create', prf: true }, { kind: 'get', prf: true }]);
+    expect(controller.state).toMatchObject({ kind: 'unlocked', prfUnlock: true });
+    controller.lock('button');
+    world.network.offline = true;
+    await controller.unlockWithPasskey();
+    expect(controller.state.kind).toBe('unlocked');
+  });
+
   it('registers the key bundle backup, the wrap_prf and the device on the server', async () => {
     const controller = await onboard(world);
     const { db } = world.server.store;

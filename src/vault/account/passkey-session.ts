@@ -12,7 +12,7 @@
 import type { PasskeySummaryT } from '../../../protocol/api';
 import type { VaultCore } from '../core';
 import type { DeviceSigningPrivateKey } from '../crypto';
-import { KeyServerError } from '../errors';
+import { KeyServerError, type VaultFailureCode } from '../errors';
 import type { KeyServer } from '../platform/key-server';
 import type { PasskeyPort, PublicKeyCredentialRequestOptionsJSON } from '../platform/passkeys';
 import { openDeviceSession } from './device-session';
@@ -28,6 +28,16 @@ export interface SessionContext {
   /** This app's origin (bound into device sign-in signatures); undefined where there is none. */
   readonly origin: string | undefined;
 }
+
+/** How the server's refusals read when managing devices and passkeys (for `failureFromServer`). */
+export const MANAGEMENT_FAILURES: Readonly<Record<string, VaultFailureCode>> = {
+  not_found: 'not_found',
+  last_passkey: 'last_passkey',
+  reauth_required: 'reauth_required',
+  device_revoked: 'device_revoked',
+};
+/** The same, where a name was sent: the server refuses only the name. */
+export const NAMING_FAILURES: Readonly<Record<string, VaultFailureCode>> = { ...MANAGEMENT_FAILURES, invalid_request: 'name_invalid' };
 
 const serverCodeOf = (error: unknown) => (error instanceof KeyServerError ? error.serverCode : null);
 

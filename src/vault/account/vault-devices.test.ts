@@ -65,6 +65,8 @@ describe('Vault: the account\'s devices', () => {
     expect((await tablet.records.list()).map((r) => r.title).sort()).toEqual(['Locker code', 'Written after removal']);
     await tablet.sync.now();
     expect(tablet.sync.status.failure).toBe('device_revoked');
+    // Managing the account from it is refused in the same words.
+    await expect(failureOf(tablet.devices.list())).resolves.toMatchObject({ code: 'device_revoked' });
   });
 
   it('ends the removed device\'s passkey sessions too: a tablet that signed in with its passkey stops syncing as well', async () => {
@@ -97,6 +99,19 @@ describe('Vault: the account\'s devices', () => {
     const before = prompts();
     await expect(failureOf(phone.devices.remove(phoneId))).resolves.toMatchObject({ code: 'current_device' });
     expect([prompts(), world.network.requests.length]).toEqual([before, requests]);
+  });
+
+  it('asks for the PIN again first when the vault was opened more than the re-prompt minutes ago: reprompt_required, before any prompt or request', async () => {
+    const tabletId = await idOf('Test tablet');
+    await phone.settings.update({ idleLockMinutes: 60 });
+    world.clock.advance((phone.settings.current.repromptMinutes + 1) * 60_000);
+    const requests = world.network.requests.length;
+    const before = prompts();
+    await expect(failureOf(phone.devices.remove(tabletId))).resolves.toMatchObject({ code: 'reprompt_required' });
+    expect([prompts(), world.network.requests.length]).toEqual([before, requests]);
+    await phone.reprompt.withPin(PIN);
+    await phone.devices.remove(tabletId);
+    expect((await phone.devices.list()).find((d) => d.id === tabletId)?.revokedAt).not.toBeNull();
   });
 
   it('removes nothing when the passkey prompt is dismissed', async () => {

@@ -3,6 +3,7 @@
  * is in manage-devices.ts, a chunk loaded at the first call.
  */
 import type { VaultCore } from '../core';
+import { VaultError } from '../errors';
 import type { DeviceInfo } from './manage-devices';
 
 const loadDevices = () => import('./manage-devices');
@@ -34,11 +35,15 @@ export class VaultDevices {
    * Removes another device: it can no longer sign in, its sessions end, its next sync is refused
    * (`device_revoked`) and its local vault still opens with its PIN. Asks for a passkey first
    * unless a passkey sign-in of the last five minutes is still open. This device cannot remove
-   * itself (`current_device`). Throws `current_device`, `not_found`, `passkey_cancelled`,
-   * `passkey_failed`, `reauth_required`, `locked`, `offline`.
+   * itself (`current_device`). While the vault was opened or confirmed too long ago
+   * (`vault.reprompt.needed()`) it throws `reprompt_required` before anything else: confirm with
+   * `vault.reprompt`, then call again. Throws `current_device`, `reprompt_required`, `not_found`,
+   * `passkey_cancelled`, `passkey_failed`, `reauth_required`, `locked`, `offline`.
    */
   async remove(id: string, signal?: AbortSignal): Promise<void> {
-    // merge: the re-prompt check (`reprompt_required`) from the "reprompt" part goes here.
+    const core = this.#core;
+    if (id === core.requireVault().deviceId) throw new VaultError('current_device');
+    core.requireRecentConfirmation();
     const { removeDevice } = await loadDevices();
     await removeDevice(this.#core, id, signal);
   }

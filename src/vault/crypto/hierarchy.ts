@@ -26,7 +26,8 @@ export type RootWrapKind = 'root-secret-local' | 'root-secret-prf' | 'root-secre
 
 const NO_SALT = new Uint8Array(0);
 const KEK_USAGES: readonly KeyUsage[] = ['encrypt', 'decrypt'];
-const VAULT_KEY_USAGES: readonly KeyUsage[] = ['wrapKey', 'unwrapKey'];
+/** VK's only usages: it wraps DEKs, never data. */
+export const VAULT_KEY_USAGES: readonly KeyUsage[] = ['wrapKey', 'unwrapKey'];
 
 // ——— Root secret S ———
 
@@ -156,7 +157,7 @@ export async function createVaultKey(): Promise<VaultKey> {
 }
 
 /** Format version of RSA-OAEP blobs (leading byte; see keys.ts). */
-const RSA_BLOB_V1 = 0x01;
+export const RSA_BLOB_V1 = 0x01;
 
 /** Returns VK encrypted under `publicKey` with RSA-OAEP (RFC 8017 §7.1), label = AAD of `ctx`. */
 export async function wrapVaultKey(vaultKey: VaultKey, publicKey: UserPublicKey, ctx: AeadContext<'vault-key'>): Promise<RsaWrappedKey> {
@@ -178,30 +179,6 @@ export async function unwrapVaultKey(wrapped: RsaWrappedKey, privateKey: UserPri
   } catch {
     throw new VaultCryptoError('decrypt_failed', 'Could not decrypt: wrong key, wrong context or damaged data');
   }
-}
-
-/**
- * A rotation's step for each vault key it keeps: VK opened with the old private key and wrapped
- * under the new public key, same context (the vault id stays). VK is extractable only inside this
- * call, because wrapKey needs it so; throws `decrypt_failed`. Never log it.
- */
-export async function rewrapVaultKey(
-  wrapped: RsaWrappedKey,
-  privateKey: UserPrivateKey,
-  publicKey: UserPublicKey,
-  ctx: AeadContext<'vault-key'>,
-): Promise<RsaWrappedKey> {
-  let vaultKey: CryptoKey;
-  try {
-    const bytes = bufferSource(decodeBase64Url(wrapped));
-    if (bytes[0] !== RSA_BLOB_V1) throw new Error('unknown RSA blob version');
-    vaultKey = await crypto.subtle.unwrapKey('raw', bytes.subarray(1), privateKey, { name: 'RSA-OAEP', label: encodeAad(ctx) }, 'AES-GCM', true, [
-      ...VAULT_KEY_USAGES,
-    ]);
-  } catch {
-    throw new VaultCryptoError('decrypt_failed', 'Could not decrypt: wrong key, wrong context or damaged data');
-  }
-  return wrapVaultKey(vaultKey as VaultKey, publicKey, ctx);
 }
 
 /** Brands a string from storage or the server as an RSA-OAEP blob, or throws `malformed_blob`. */

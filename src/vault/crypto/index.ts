@@ -27,7 +27,6 @@ export {
   importRootSecret,
   importUserPublicKey,
   parseRsaWrappedKey,
-  rewrapVaultKey,
   unwrapRootSecret,
   unwrapVaultKey,
   wrapRootSecret,
@@ -40,7 +39,6 @@ export {
   exportDevicePublicJwk,
   openDeviceSigningKey,
   openKeyBundle,
-  resealDeviceSigningKey,
   sealDeviceSigningKey,
   sealKeyBundle,
   signWithDeviceKey,
@@ -66,7 +64,6 @@ export {
   type RecordContext,
 } from './records';
 export { addPrfWrap, assembleLocalVault, changePin, createLocalVault, type CreateLocalVaultOptions } from './local/local-vault';
-export { rotateRootSecret, type RotateRootSecretOptions, type RotatedVault } from './local/rotate-root-secret';
 export {
   deriveKekLocalFromPin,
   normalizePin,

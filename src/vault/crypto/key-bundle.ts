@@ -124,10 +124,9 @@ export async function sealKeyBundle(bundle: KeyBundle, keysKey: KeysKey, userId:
     userPublicKeySpki: await exportUserPublicKey(bundle.userKeyPair.publicKey),
     vaultId: bundle.vaultId,
     wrappedVaultKey: bundle.wrappedVaultKey,
+    ...(retired.length > 0 && { retiredVaultKeys: retired }),
   };
-  if (retired.length === 0) return sealJson(fields, keysKey, keyBundleContext(userId, FORMAT_V1));
-  const retiredVaultKeys = retired.map(({ vaultId, wrappedVaultKey }) => ({ vaultId, wrappedVaultKey }));
-  return sealJson({ ...fields, retiredVaultKeys }, keysKey, keyBundleContext(userId, KEY_BUNDLE_V2));
+  return sealJson(fields, keysKey, keyBundleContext(userId, retired.length > 0 ? KEY_BUNDLE_V2 : FORMAT_V1));
 }
 
 /** Opens the bundle as v2, else as v1: each is sealed under its own context, so only the right one opens. */
@@ -138,17 +137,6 @@ async function openBundleJson(sealed: Ciphertext, keysKey: KeysKey, userId: stri
     if (!(error instanceof VaultCryptoError && error.code === 'decrypt_failed')) throw error;
     return openJson(sealed, keysKey, keyBundleContext(userId, FORMAT_V1));
   }
-}
-
-function retiredField(fields: Record<string, unknown>): RetiredVaultKey[] {
-  const list = fields.retiredVaultKeys;
-  if (list === undefined) return [];
-  if (!Array.isArray(list)) throw new VaultCryptoError('malformed_plaintext', 'The key bundle plaintext has malformed retired keys');
-  return list.map((entry: unknown) => {
-    const { vaultId, wrappedVaultKey } = (entry ?? {}) as Record<string, unknown>;
-    if (typeof vaultId !== 'string' || vaultId.length === 0) throw new VaultCryptoError('malformed_plaintext', 'A retired vault key lacks its vault id');
-    return { vaultId, wrappedVaultKey: parseRsaWrappedKey(wrappedVaultKey) };
-  });
 }
 
 /** Returns the bundle's keys, private half non-extractable; throws `decrypt_failed` or `malformed_plaintext`. Never log them. */
@@ -164,7 +152,11 @@ export async function openKeyBundle(sealed: Ciphertext, keysKey: KeysKey, userId
   try {
     wrappedVaultKey = parseRsaWrappedKey(fields.wrappedVaultKey);
     userPublicKey = await importUserPublicKey(stringField(fields, 'userPublicKeySpki', kind));
-    retired = retiredField(fields);
+    // Anything but a list of { vaultId, wrappedVaultKey } throws here, and reads as malformed below.
+    retired = ((fields.retiredVaultKeys ?? []) as Array<Record<string, unknown>>).map((entry) => ({
+      vaultId: stringField(entry, 'vaultId', kind),
+      wrappedVaultKey: parseRsaWrappedKey(entry.wrappedVaultKey),
+    }));
   } catch (cause) {
     throw new VaultCryptoError('malformed_plaintext', `The ${kind} plaintext has a malformed key`, { cause });
   }
@@ -238,20 +230,6 @@ export async function openDeviceSigningKey(
     throw new VaultCryptoError('malformed_plaintext', 'The device key plaintext has a malformed public key', { cause });
   }
   return { privateKey: privateKey as DeviceSigningPrivateKey, publicKey: publicKey as DeviceSigningPublicKey, publicJwk };
-}
-
-/**
- * The same device signing key sealed under another K_keys (a rotation): opened with `from` and
- * sealed again with `to`, same context, so the device keeps its key and its key id. The pkcs8
- * never becomes a CryptoKey here; never log what passes through.
- */
-export async function resealDeviceSigningKey(sealed: Ciphertext, from: KeysKey, to: KeysKey, ctx: AeadContext<'device-signing-key'>): Promise<Ciphertext> {
-  const fields = await openJson(sealed, from, ctx);
-  const privateKeyPkcs8 = stringField(fields, 'privateKeyPkcs8', ctx.kind);
-  if (typeof fields.publicKeyJwk !== 'object' || fields.publicKeyJwk === null) {
-    throw new VaultCryptoError('malformed_plaintext', 'The device key plaintext lacks publicKeyJwk');
-  }
-  return sealJson({ privateKeyPkcs8, publicKeyJwk: fields.publicKeyJwk }, to, ctx);
 }
 
 /** ECDSA P-256 / SHA-256 signature of `message`, IEEE P1363 r||s as protocol/device-signin.ts expects. */

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeBase64Url, encodeBase64Url } from '../../../protocol/base64url';
-import { createBrowserPasskeys, readPrfOutput, withPrfSaltsAsBytes, type CredentialsPort } from './passkeys';
+import { createBrowserPasskeys, type CredentialsPort } from './passkeys';
+import { readPrfOutput, withPrfSaltsAsBytes } from './webauthn-json';
 
 const salt = new Uint8Array(32).fill(7);
 const saltB64 = encodeBase64Url(salt);

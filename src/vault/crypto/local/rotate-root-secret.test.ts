@@ -1,12 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VaultCryptoError } from '../../errors';
 import { fakeArgon2ForHierarchyTests as argon2 } from '../../../../test/helpers/fake-argon2';
-import { deriveKeysKey } from '../hierarchy';
-import { openKeyBundle } from '../key-bundle';
+import { createRootSecret, deriveKeysKey } from '../hierarchy';
+import { createDeviceSigningKey, exportDevicePublicJwk, openDeviceSigningKey, openKeyBundle, sealDeviceSigningKey } from '../key-bundle';
+import { deviceKeyContext } from '../primitives/contexts';
 import { decryptRecord, encryptRecord } from '../records';
 import type { LocalVaultRecord } from './local-vault-record';
 import { addPrfWrap, createLocalVault } from './local-vault';
-import { rotateRootSecret } from './rotate-root-secret';
+import { resealUnder, rotateRootSecret } from './rotate-root-secret';
 import { readableVaultKeys, unlockWithPin, unlockWithPrf, withRootSecret, type UnlockedVault } from './unlock';
 
 const codeOf = (promise: Promise<unknown>): Promise<unknown> =>
@@ -72,6 +73,16 @@ describe('rotating the root secret (lock everywhere)', () => {
     const withoutPrf = await rotateRootSecret({ record, unlocked: before.unlocked, pin: PIN, argon2 });
     expect(withoutPrf.record.prf).toEqual([]);
     expect(withoutPrf.prfWrap).toBeNull();
+  });
+
+  it('re-seals the device signing key under the new K_keys: the old K_keys no longer opens the new seal', async () => {
+    const [from, to] = [await deriveKeysKey(createRootSecret()), await deriveKeysKey(createRootSecret())];
+    const pair = await createDeviceSigningKey();
+    const ctx = deviceKeyContext('alice', 'dev-1');
+    const resealed = await resealUnder(await sealDeviceSigningKey(pair, from, ctx), from, to, ctx);
+    expect((await openDeviceSigningKey(resealed, to, ctx)).publicJwk).toEqual(await exportDevicePublicJwk(pair.publicKey));
+    expect(await codeOf(openDeviceSigningKey(resealed, from, ctx))).toBe('decrypt_failed');
+    expect(await codeOf(resealUnder(resealed, from, to, ctx))).toBe('decrypt_failed');
   });
 
   it('refuses a key bundle that this vault\'s K_keys does not open (another rotation came first) with decrypt_failed', async () => {

@@ -10,16 +10,61 @@
  *             vault key re-wrapped under the new public key (retired), so records written before
  *             stay readable while records written afterwards get DEKs under VK' only
  *   device    the same signing key and key id, sealed again under the new K_keys
+ *
+ * Only lock everywhere runs this: it loads with that call, outside the first load's vault-core
+ * chunk (vite.config.ts), and so do the two re-wrapping steps below.
  */
-import { encodeBase64Url } from '../../../../protocol/base64url';
+import { decodeBase64Url, encodeBase64Url } from '../../../../protocol/base64url';
 import { VaultCryptoError } from '../../errors';
-import { createRootSecret, createUserKeyPair, createVaultKey, deriveKekFromPrf, deriveKeysKey, rewrapVaultKey, wrapRootSecret, wrapVaultKey } from '../hierarchy';
-import { openKeyBundle, resealDeviceSigningKey, sealKeyBundle } from '../key-bundle';
-import type { Argon2Params, KeysKey, WrappedKey } from '../keys';
-import { randomBytes, wipe } from '../primitives/bytes';
+import {
+  RSA_BLOB_V1,
+  VAULT_KEY_USAGES,
+  createRootSecret,
+  createUserKeyPair,
+  createVaultKey,
+  deriveKekFromPrf,
+  deriveKeysKey,
+  wrapRootSecret,
+  wrapVaultKey,
+} from '../hierarchy';
+import { openKeyBundle, sealKeyBundle } from '../key-bundle';
+import type { Argon2Params, Ciphertext, KeysKey, RsaWrappedKey, UserPrivateKey, UserPublicKey, VaultKey, WrappedKey } from '../keys';
+import { encodeAad, open, seal, type AeadContext } from '../primitives/aead';
+import { bufferSource, randomBytes, wipe } from '../primitives/bytes';
 import { deviceKeyContext, prfWrapContext, vaultKeyContext } from '../primitives/contexts';
 import type { LocalVaultRecord, PrfWrap } from './local-vault-record';
 import { newPinWrap, openVault, type DeriveArgon2, type PrfUnlockInput, type RootSecretAccess, type UnlockedVault } from './unlock';
+
+/**
+ * VK opened with the old private key and wrapped under the new public key, same context (the vault
+ * id stays). VK is extractable only inside this call, because wrapKey needs it so; throws
+ * `decrypt_failed`. Never log it.
+ */
+export async function rewrapVaultKey(wrapped: RsaWrappedKey, privateKey: UserPrivateKey, publicKey: UserPublicKey, ctx: AeadContext<'vault-key'>): Promise<RsaWrappedKey> {
+  let vaultKey: CryptoKey;
+  try {
+    const bytes = bufferSource(decodeBase64Url(wrapped));
+    if (bytes[0] !== RSA_BLOB_V1) throw new Error('unknown RSA blob version');
+    vaultKey = await crypto.subtle.unwrapKey('raw', bytes.subarray(1), privateKey, { name: 'RSA-OAEP', label: encodeAad(ctx) }, 'AES-GCM', true, [...VAULT_KEY_USAGES]);
+  } catch {
+    throw new VaultCryptoError('decrypt_failed', 'Could not decrypt: wrong key, wrong context or damaged data');
+  }
+  return wrapVaultKey(vaultKey as VaultKey, publicKey, ctx);
+}
+
+/**
+ * A blob sealed under `from` sealed again, unchanged, under `to` in the same context (the device
+ * signing key moving to the new K_keys): its plaintext was authenticated by the open and is wiped
+ * after. Throws `decrypt_failed`. Never log what passes through.
+ */
+export async function resealUnder(sealed: Ciphertext, from: KeysKey, to: KeysKey, ctx: AeadContext): Promise<Ciphertext> {
+  const plaintext = await open(from, sealed, ctx);
+  try {
+    return await seal(to, plaintext, ctx);
+  } finally {
+    wipe(plaintext);
+  }
+}
 
 export interface RotateRootSecretOptions {
   /** This device's vault record; its key bundle is the one rotated (the server's copy, when the caller read it). */
@@ -84,7 +129,7 @@ export async function rotateRootSecret(options: RotateRootSecretOptions): Promis
   );
   const keyBundle = await sealKeyBundle({ userKeyPair, vaultId, wrappedVaultKey, retired }, keysKey, userId);
   const deviceKeyId = record.deviceKey.id;
-  const sealedDeviceKey = await resealDeviceSigningKey(record.deviceKey.sealed, unlocked.keysKey, keysKey, deviceKeyContext(userId, deviceKeyId));
+  const sealedDeviceKey = await resealUnder(record.deviceKey.sealed, unlocked.keysKey, keysKey, deviceKeyContext(userId, deviceKeyId));
 
   const next: LocalVaultRecord = {
     v: 1,
