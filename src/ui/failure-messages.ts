@@ -40,6 +40,7 @@ const MESSAGES: Record<FailureCode, string> = {
   name_invalid: 'Use 1 to 64 characters, without line breaks or tabs.',
   offline: 'Keyhold cannot reach its server. Check your connection and try again.',
   server_error: 'The server had a problem. Try again in a moment.',
+  forbidden_scope: 'This needs a sign-in with your passkey first.',
   not_found: 'This item no longer exists.',
   locked: 'The vault locked before this was done. Unlock it and try again.',
   record_invalid: 'This item cannot be saved as it is: check the fields and try again.',

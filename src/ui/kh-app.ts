@@ -1,29 +1,11 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { AppServices } from '../app-services';
-import type { ServerHealth } from '../vault';
 import './kh-unlock';
 import { LazyScreensController } from './lazy-screens-controller';
 import { OnlineController } from './online-controller';
 import { PageActivityController } from './page-activity-controller';
-import { ServerHealthController } from './server-health-controller';
 import { sharedStyles } from './shared-styles';
 import { VaultStateController } from './vault-state-controller';
-
-/** Words for the key server's state; "offline" is normal for Keyhold, so it reads calmly. */
-function describeHealth(health: ServerHealth | undefined): string {
-  switch (health?.state) {
-    case undefined:
-      return 'checking…';
-    case 'online': {
-      const state = health.status === 'ok' ? 'online' : health.status;
-      return health.version ? `${state}, version ${health.version}` : state;
-    }
-    case 'error':
-      return `not answering properly (HTTP ${health.httpStatus})`;
-    case 'offline':
-      return 'offline';
-  }
-}
 
 /**
  * The screens a returning user's first screen (the locked one, kh-unlock, bundled with this
@@ -38,7 +20,8 @@ const LAZY_SCREENS = {
 /**
  * The Keyhold app shell: renders the screen for the vault controller's state (welcome, PIN
  * setup, unlock, the vault), tells the controller about page visibility and user activity for
- * auto-lock, and keeps the offline banner, the key server's health and the update prompt.
+ * auto-lock, and keeps the offline banner and the update prompt. (The key server's health is in
+ * Settings → About: on every screen's foot it was noise.)
  */
 export class KhApp extends LitElement {
   static override properties = {
@@ -56,7 +39,6 @@ export class KhApp extends LitElement {
       }
       header,
       main,
-      footer,
       .offline {
         width: 100%;
         max-width: 40rem;
@@ -86,15 +68,6 @@ export class KhApp extends LitElement {
       main {
         flex: 1;
       }
-      .server {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        gap: 0.5rem 1rem;
-        margin-top: 2rem;
-        color: var(--kh-muted, #94a3b8);
-        font-size: 0.9375rem;
-      }
       @media (min-width: 40rem) {
         :host {
           padding-inline: 2rem;
@@ -104,7 +77,6 @@ export class KhApp extends LitElement {
   ];
 
   declare services: AppServices | undefined;
-  readonly #serverHealth = new ServerHealthController(this);
   readonly #online = new OnlineController(this);
   readonly #vaultState = new VaultStateController(this);
   readonly #screens = new LazyScreensController(this, LAZY_SCREENS);
@@ -125,7 +97,6 @@ export class KhApp extends LitElement {
   }
 
   protected override render(): unknown {
-    const health = this.#serverHealth.value;
     return html`
       <header>
         <img src="/favicon.svg" alt="" />
@@ -137,10 +108,6 @@ export class KhApp extends LitElement {
             Offline — your vault works; recovery, new devices and the audit log need the server.
           </p>`}
       <main>${this.#renderScreen()}</main>
-      <footer class="server">
-        <span role="status">Key server: ${describeHealth(health)}</span>
-        ${health === undefined ? '' : html`<button type="button" @click=${this._onCheckAgain}>Check again</button>`}
-      </footer>
       <kh-update-prompt .updates=${this.services?.updates}></kh-update-prompt>
     `;
   }
@@ -180,10 +147,6 @@ export class KhApp extends LitElement {
           <button type="button" @click=${this._onReload}>Reload</button>
         </div>`;
     }
-  }
-
-  private _onCheckAgain(): void {
-    void this.#serverHealth.refresh();
   }
 
   private _onRetryStart(): void {

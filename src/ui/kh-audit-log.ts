@@ -2,6 +2,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import type { AuditPage, Vault } from '../vault';
 import { describeAuditEvent } from './audit-labels';
 import { describeFailure } from './failure-messages';
+import './kh-passkey-signin';
 import { OnlineController } from './online-controller';
 import { sharedStyles } from './shared-styles';
 import { VaultTask } from './vault-task';
@@ -9,8 +10,10 @@ import { VaultTask } from './vault-task';
 type AuditEvent = AuditPage['events'][number];
 
 /**
- * Settings → "Activity": the account's audit log from the key server, newest first, one line per
- * event with its local time, and "Load older" following the server's `nextBefore`. Online only.
+ * Settings → Data → "Activity": the account's audit log from the key server, newest first, one
+ * line per event with its local time, and "Load older" following the server's `nextBefore`.
+ * Online only. Where the server wants a passkey sign-in first, that is offered instead of
+ * "Try again", which could never help.
  */
 export class KhAuditLog extends LitElement {
   static override properties = {
@@ -77,15 +80,24 @@ export class KhAuditLog extends LitElement {
                 </li>`,
               )}
             </ol>
-            ${this._nextBefore !== null || failure
-              ? html`<div class="actions">
-                  <button type="button" data-test="activity-load-older" ?disabled=${this.#load.pending} @click=${this._onLoadMore}>
-                    ${failure ? 'Try again' : 'Load older'}
-                  </button>
-                </div>`
-              : nothing}
-            <p role="alert" class="error msg" data-test="activity-error">${failure ? describeFailure(failure) : nothing}</p>
+            ${failure?.code === 'forbidden_scope'
+              ? html`<kh-passkey-signin .vault=${this.vault} what="Activity" @kh-signed-in=${this._onLoadMore}></kh-passkey-signin>`
+              : this.#renderMore()}
           `}
+    `;
+  }
+
+  #renderMore(): unknown {
+    const failure = this.#load.failure;
+    return html`
+      ${this._nextBefore !== null || failure
+        ? html`<div class="actions">
+            <button type="button" data-test="activity-load-older" ?disabled=${this.#load.pending} @click=${this._onLoadMore}>
+              ${failure ? 'Try again' : 'Load older'}
+            </button>
+          </div>`
+        : nothing}
+      <p role="alert" class="error msg" data-test="activity-error">${failure ? describeFailure(failure) : nothing}</p>
     `;
   }
 

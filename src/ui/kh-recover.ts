@@ -2,6 +2,7 @@ import { LitElement, html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { USERNAME_PATTERN } from '../../protocol/constants';
 import { describeFailure } from './failure-messages';
+import { EMPTY_PIN_DRAFT, newPinFeedback, renderNewPinFields, type NewPinDraft } from './new-pin-fields';
 import { sharedStyles } from './shared-styles';
 import type { Vault } from '../vault';
 import type { UiFailure } from './failure-messages';
@@ -34,9 +35,7 @@ export class KhRecover extends LitElement {
     _username: { state: true },
     _pin: { state: true },
     _samePin: { state: true },
-    _newPin: { state: true },
-    _confirm: { state: true },
-    _mismatch: { state: true },
+    _draft: { state: true },
     _code: { state: true },
   };
 
@@ -48,9 +47,8 @@ export class KhRecover extends LitElement {
   declare private _username: string;
   declare private _pin: string;
   declare private _samePin: boolean;
-  declare private _newPin: string;
-  declare private _confirm: string;
-  declare private _mismatch: boolean;
+  /** This device's new PIN, typed twice, with the PIN policy's rules shown as it is typed. */
+  declare private _draft: NewPinDraft;
   declare private _code: string;
   readonly #recover = new VaultTask<void>(this);
 
@@ -62,9 +60,7 @@ export class KhRecover extends LitElement {
     this._username = '';
     this._pin = '';
     this._samePin = true;
-    this._newPin = '';
-    this._confirm = '';
-    this._mismatch = false;
+    this._draft = EMPTY_PIN_DRAFT;
     this._code = '';
   }
 
@@ -126,13 +122,11 @@ export class KhRecover extends LitElement {
           aria-describedby="recover-error" .value=${live(this._pin)} ?disabled=${disabled}
           @input=${(e: InputEvent) => (this._pin = (e.target as HTMLInputElement).value)} />
       </div>
-      <div class="field">
-        <label>
-          <input type="checkbox" data-test="recover-same-pin" .checked=${this._samePin} ?disabled=${disabled}
-            @change=${(e: Event) => (this._samePin = (e.target as HTMLInputElement).checked)} />
-          Use the same PIN on this device
-        </label>
-      </div>
+      <label class="check">
+        <input type="checkbox" data-test="recover-same-pin" .checked=${this._samePin} ?disabled=${disabled}
+          @change=${(e: Event) => (this._samePin = (e.target as HTMLInputElement).checked)} />
+        Use the same PIN on this device
+      </label>
       ${this._samePin ? nothing : this.#newPinFields(disabled)}
       <div class="actions stacked">
         <button class="primary" type="submit" data-test="recover-submit" ?disabled=${disabled || this._pin === '' || !this.online}>
@@ -140,7 +134,7 @@ export class KhRecover extends LitElement {
         </button>
       </div>
       <p id="recover-error" class="error msg" role="alert" data-test="recover-error">
-        ${this._mismatch ? 'The two new PINs do not match.' : failure ? failureText(failure) : nothing}
+        ${failure ? failureText(failure) : nothing}
       </p>
       ${locked
         ? html`<div class="actions stacked" data-test="recover-other-routes">
@@ -191,16 +185,24 @@ export class KhRecover extends LitElement {
   }
 
   #newPinFields(pending: boolean) {
-    return html`<div class="field">
-        <label for="recover-new-pin">New PIN for this device</label>
-        <input id="recover-new-pin" data-test="recover-new-pin" type="password" inputmode="numeric" autocomplete="new-password" required
-          .value=${live(this._newPin)} ?disabled=${pending} @input=${(e: InputEvent) => (this._newPin = (e.target as HTMLInputElement).value)} />
-      </div>
-      <div class="field">
-        <label for="recover-new-pin-confirm">New PIN again</label>
-        <input id="recover-new-pin-confirm" data-test="recover-new-pin-confirm" type="password" inputmode="numeric" autocomplete="new-password" required
-          .value=${live(this._confirm)} ?disabled=${pending} @input=${(e: InputEvent) => (this._confirm = (e.target as HTMLInputElement).value)} />
-      </div>`;
+    return renderNewPinFields({ draft: this._draft, disabled: pending, onChange: this._onDraftChange, id: 'recover-new-pin', noun: 'New PIN for this device' });
+  }
+
+  private readonly _onDraftChange = (patch: Partial<NewPinDraft>): void => {
+    this._draft = { ...this._draft, ...patch };
+  };
+
+  /**
+   * Marks the new PIN as submitted; when the policy refuses it or the entries differ, focuses the
+   * field to fix and returns false, before a recovery guess or a one-time code is spent.
+   */
+  async #newPinReady(): Promise<boolean> {
+    this._draft = { ...this._draft, submitted: true };
+    const feedback = newPinFeedback(this._draft);
+    if (feedback.ready) return true;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLInputElement>(feedback.verdict.ok ? '#recover-new-pin-confirm' : '#recover-new-pin')?.focus();
+    return false;
   }
 
   protected override firstUpdated(): void {
@@ -221,26 +223,27 @@ export class KhRecover extends LitElement {
     event.preventDefault();
     const vault = this.vault;
     if (!vault || this.#recover.pending || this._pin === '') return;
-    this._mismatch = !this._samePin && this._newPin !== this._confirm;
-    if (this._mismatch) return;
+    if (!this._samePin && !(await this.#newPinReady())) return;
     const { _username: username, _pin: pin } = this;
-    const newPin = this._samePin ? undefined : this._newPin;
+    const newPin = this._samePin ? undefined : this._draft.pin;
     await this.#recover.run((signal, onProgress) => vault.recovery.withPin(username, pin, { newPin, onProgress, signal }));
   }
 
   private async _onTotp(event: SubmitEvent): Promise<void> {
     event.preventDefault();
     const vault = this.vault;
-    if (!vault || this.#recover.pending || this._code === '') return;
-    const { _username: username, _code: code, _newPin: newPin, _confirm: confirm } = this;
+    if (!vault || this.#recover.pending || this._code === '' || !(await this.#newPinReady())) return;
+    const { _username: username, _code: code } = this;
+    const { pin: newPin, confirm } = this._draft;
     await this.#recover.run((signal, onProgress) => vault.recovery.withTotp(username, code, newPin, confirm, { onProgress, signal }));
   }
 
   private async _onPasskey(event: SubmitEvent): Promise<void> {
     event.preventDefault();
     const vault = this.vault;
-    if (!vault || this.#recover.pending) return;
-    const { _username: username, _newPin: newPin, _confirm: confirm } = this;
+    if (!vault || this.#recover.pending || !(await this.#newPinReady())) return;
+    const { _username: username } = this;
+    const { pin: newPin, confirm } = this._draft;
     await this.#recover.run((signal, onProgress) => vault.recovery.withPasskey(username, newPin, confirm, { onProgress, signal }));
   }
 

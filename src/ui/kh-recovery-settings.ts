@@ -1,7 +1,8 @@
 import { LitElement, css, html, nothing } from 'lit';
-import type { RecoveryRouteName, RecoveryRoutes, Vault } from '../vault';
+import type { PasskeyInfo, RecoveryRouteName, RecoveryRoutes, Vault } from '../vault';
 import { describeFailure } from './failure-messages';
 import { OnlineController } from './online-controller';
+import './kh-add-passkey';
 import { ensureReprompt } from './reprompt';
 import { sharedStyles } from './shared-styles';
 import { VaultTask } from './vault-task';
@@ -10,20 +11,22 @@ const ROUTE_NAMES: Record<RecoveryRouteName, string> = { pin: 'PIN recovery', to
 
 /**
  * Settings → "Recovery": which recovery routes the key server holds for this account (PIN with
- * its guesses left, authenticator app, and whether this device's passkey can open the vault),
- * and a way to turn the first two off. Turning off asks for confirmation, for the PIN again when
- * the unlock is a while old (reprompt.ts), then for a passkey (the controller signs in with it
- * before the server allows the removal). Online only.
- * `reload()` reads the status again after a route changed elsewhere on the screen.
+ * its guesses left, authenticator app, and whether this device has a passkey and whether it can
+ * open the vault, with "Add a passkey" right here where it has none: a device just recovered still
+ * holds the recovery session that may add one), and a way to turn the first two off.
+ * Turning off asks for confirmation, for the PIN again when the unlock is a while old
+ * (reprompt.ts), then for a passkey (the vault signs in with it before the server allows the
+ * removal). Online only. `reload()` reads the status again after a route changed elsewhere on
+ * the screen.
  *
- * @fires kh-recovery-route-off - A route was turned off (bubbles, composed; `detail` is the route
- *   name), so a section that still says it is set up (kh-totp-setup) can start over.
+ * @fires kh-recovery-status - The routes were read (`detail`: the routes) or could not be
+ *   (`detail`: null), so what sits beside this list (kh-totp-setup) can follow it.
  */
 export class KhRecoverySettings extends LitElement {
   static override properties = {
     vault: { attribute: false },
     _confirming: { state: true },
-    _turnedOff: { state: true },
+    _done: { state: true },
   };
 
   static override styles = [
@@ -39,12 +42,16 @@ export class KhRecoverySettings extends LitElement {
       dd {
         margin: 0.25rem 0 0;
       }
+      kh-add-passkey {
+        margin-top: 0.75rem;
+      }
     `,
   ];
 
   declare vault: Vault | undefined;
   declare private _confirming: RecoveryRouteName | undefined;
-  declare private _turnedOff: RecoveryRouteName | undefined;
+  /** What just changed, for the status line ("PIN recovery is off."). */
+  declare private _done: string | undefined;
   readonly #online = new OnlineController(this);
   readonly #load = new VaultTask<RecoveryRoutes>(this);
   readonly #turnOff = new VaultTask<void>(this);
@@ -53,7 +60,7 @@ export class KhRecoverySettings extends LitElement {
     super();
     this.vault = undefined;
     this._confirming = undefined;
-    this._turnedOff = undefined;
+    this._done = undefined;
   }
 
   protected override updated(): void {
@@ -63,7 +70,7 @@ export class KhRecoverySettings extends LitElement {
 
   protected override render(): unknown {
     return html`
-      <h3 id="recovery-heading">Recovery</h3>
+      <h3 id="recovery-heading">Recovery routes</h3>
       <p class="hint">The ways to get your vault back on a new device if you lose this one or forget your PIN.</p>
       ${!this.#online.value
         ? html`<p class="hint" role="status" data-test="recovery-offline">Recovery settings need the Keyhold server. Connect to the internet first.</p>`
@@ -96,10 +103,17 @@ export class KhRecoverySettings extends LitElement {
         ${totp.enrolled ? this.#renderTurnOff('totp') : nothing}
         <dt>Passkey</dt>
         <dd data-test="recovery-passkey-status">
-          ${passkey.prfOnThisDevice ? 'This device\'s passkey can open the vault.' : 'This device\'s passkey can sign in but cannot open the vault.'}
+          ${!passkey.onThisDevice
+            ? 'No passkey on this device yet. Add one to sign in with it here, and to open the vault with it where the passkey supports that.'
+            : passkey.prfOnThisDevice
+              ? 'This device\'s passkey can open the vault.'
+              : 'This device\'s passkey can sign in but cannot open the vault.'}
         </dd>
+        ${passkey.onThisDevice
+          ? nothing
+          : html`<dd><kh-add-passkey .vault=${this.vault} @kh-passkey-added=${this._onPasskeyAdded}></kh-add-passkey></dd>`}
       </dl>
-      <p role="status" class="ok msg" data-test="recovery-turned-off">${this._turnedOff ? `${capitalize(ROUTE_NAMES[this._turnedOff])} is off.` : nothing}</p>
+      <p role="status" class="ok msg" data-test="recovery-turned-off">${this._done ?? nothing}</p>
       <p role="alert" class="error msg" data-test="recovery-turn-off-error">${this.#turnOff.failure ? describeFailure(this.#turnOff.failure) : nothing}</p>
     `;
   }
@@ -132,12 +146,20 @@ export class KhRecoverySettings extends LitElement {
   private async _onLoad(): Promise<void> {
     const vault = this.vault;
     if (!vault) return;
-    await this.#load.run((signal) => vault.account.recoveryRoutes(signal));
+    const routes = await this.#load.run((signal) => vault.account.recoveryRoutes(signal));
+    if (this.#load.status !== 'done' && this.#load.status !== 'failed') return; // cancelled: a newer load tells
+    this.dispatchEvent(new CustomEvent<RecoveryRoutes | null>('kh-recovery-status', { detail: routes ?? null }));
+  }
+
+
+  private async _onPasskeyAdded(event: CustomEvent<PasskeyInfo>): Promise<void> {
+    this._done = `“${event.detail.name}” was added.`;
+    await this._onLoad();
   }
 
   private _onAskTurnOff(route: RecoveryRouteName): void {
     this._confirming = route;
-    this._turnedOff = undefined;
+    this._done = undefined;
     this.#turnOff.reset();
   }
 
@@ -152,8 +174,7 @@ export class KhRecoverySettings extends LitElement {
     await this.#turnOff.run((signal) => vault.account.turnOffRecoveryRoute(route, signal));
     if (this.#turnOff.status !== 'done') return;
     this._confirming = undefined;
-    this._turnedOff = route;
-    this.dispatchEvent(new CustomEvent<RecoveryRouteName>('kh-recovery-route-off', { detail: route, bubbles: true, composed: true }));
+    this._done = `${capitalize(ROUTE_NAMES[route])} is off.`;
     await this._onLoad();
   }
 }

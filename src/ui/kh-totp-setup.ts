@@ -1,4 +1,4 @@
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { toDataURL } from 'qrcode';
 import type { TotpEnrollment, Vault } from '../vault';
@@ -11,7 +11,8 @@ import { VaultTask } from './vault-task';
  * Settings → "Authenticator app": enrols a TOTP app as a recovery route for a forgotten PIN.
  * The QR code is an `<img>` with a data: URL (the CSP allows `img-src data:`), the secret is also
  * shown as text, and the screen says plainly that this route trusts the key server's operator.
- * Online only: offline the section says so.
+ * Online only: offline the section says so. `enrolled` (from the Recovery list beside it) says
+ * whether the route is set up already: then this says so instead of offering to set it up.
  *
  * @fires kh-totp-enrolled - The server confirmed the enrolment (bubbles, composed): the route is
  *   active now, so whatever shows the recovery routes (kh-settings → kh-recovery-settings) reloads.
@@ -19,6 +20,7 @@ import { VaultTask } from './vault-task';
 export class KhTotpSetup extends LitElement {
   static override properties = {
     vault: { attribute: false },
+    enrolled: { attribute: false },
     _enrollment: { state: true },
     _qr: { state: true },
     _code: { state: true },
@@ -38,10 +40,15 @@ export class KhTotpSetup extends LitElement {
       code {
         word-break: break-all;
       }
+      .actions {
+        margin-top: 0.75rem;
+      }
     `,
   ];
 
   declare vault: Vault | undefined;
+  /** Whether the server holds this route: undefined while that is being read, null when it could not be. */
+  declare enrolled: boolean | null | undefined;
   declare private _enrollment: TotpEnrollment | undefined;
   declare private _qr: string | undefined;
   declare private _code: string;
@@ -53,13 +60,19 @@ export class KhTotpSetup extends LitElement {
   constructor() {
     super();
     this.vault = undefined;
+    this.enrolled = undefined;
     this._enrollment = undefined;
     this._qr = undefined;
     this._code = '';
     this._done = false;
   }
 
-  /** Back to the start (the route was turned off elsewhere on the screen): offers enrolment again. */
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    // Turned off in the list beside this: enrolment is on offer again.
+    if (changed.has('enrolled') && this.enrolled === false && this._done) this.reset();
+  }
+
+  /** Back to the start: offers enrolment again. */
   reset(): void {
     this._done = false;
     this._enrollment = undefined;
@@ -74,17 +87,24 @@ export class KhTotpSetup extends LitElement {
         If you forget your PIN, a code from an authenticator app can recover your vault on a new device. The Keyhold server
         keeps the key this needs, so whoever runs the server could open your vault this way: use it only if you trust them.
       </p>
-      ${this._done
-        ? html`<p role="status" data-test="totp-enrolled">Your authenticator app is set up for recovery.</p>`
-        : !this.#online.value
-          ? html`<p class="hint" role="status" data-test="totp-offline">Setting up an authenticator app needs the Keyhold server. Connect to the internet first.</p>`
-          : this._enrollment
-            ? this.#renderConfirm(this._enrollment)
-            : html`<div class="actions">
-                  <button type="button" data-test="totp-start" ?disabled=${this.#start.pending} @click=${this._onStart}>Set up an authenticator app</button>
-                </div>
-                <p class="error msg" role="alert">${this.#start.failure ? describeFailure(this.#start.failure) : nothing}</p>`}
+      ${this.#renderBody()}
     `;
+  }
+
+  #renderBody(): unknown {
+    if (this._done || this.enrolled) {
+      return html`<p role="status" data-test="totp-enrolled">Your authenticator app is set up for recovery.</p>
+        <p class="hint">To move it to another app, turn authenticator app recovery off above, then set it up again.</p>`;
+    }
+    if (!this.#online.value) {
+      return html`<p class="hint" role="status" data-test="totp-offline">Setting up an authenticator app needs the Keyhold server. Connect to the internet first.</p>`;
+    }
+    if (this._enrollment) return this.#renderConfirm(this._enrollment);
+    if (this.enrolled === undefined) return html`<p role="status" data-test="totp-checking">Checking…</p>`;
+    return html`<div class="actions">
+        <button type="button" data-test="totp-start" ?disabled=${this.#start.pending} @click=${this._onStart}>Set up an authenticator app</button>
+      </div>
+      <p class="error msg" role="alert">${this.#start.failure ? describeFailure(this.#start.failure) : nothing}</p>`;
   }
 
   #renderConfirm(enrollment: TotpEnrollment) {

@@ -96,7 +96,7 @@ export const sharedStyles = css`
   button {
     min-height: 2.75rem;
     min-width: 2.75rem;
-    padding: 0 1rem;
+    padding: 0.375rem 1rem; /* a label that wraps on a narrow phone keeps clear of the border */
     border: 1px solid var(--kh-border);
     border-radius: 0.5rem;
     background: transparent;

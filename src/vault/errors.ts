@@ -41,6 +41,8 @@ export type VaultFailureCode =
   | 'name_invalid'
   /** The key server did not answer: a situation, not an error (the vault works offline). */
   | 'offline'
+  /** The session cannot do this (e.g. a device session): a passkey sign-in is needed first (`vault.account.signInWithPasskey`). */
+  | 'forbidden_scope'
   /** The key server answered with a failure the SDK has no better word for. */
   | 'server_error'
   | 'not_found'
@@ -184,6 +186,8 @@ export function failureFromServer(error: unknown, signal?: AbortSignal, override
       return new VaultError('totp_locked', undefined, { cause: error });
     case 'pin_recovery_locked':
       return new VaultError('recovery_pin_locked', undefined, { cause: error });
+    case 'forbidden_scope':
+      return new VaultError('forbidden_scope', undefined, { cause: error });
     case 'webauthn_failed':
     case 'challenge_invalid':
     case 'challenge_expired':

@@ -110,15 +110,18 @@ export async function openPhone(browser: Browser, origin: string): Promise<{ con
   return { context, page, problems };
 }
 
-/** Chromium's virtual authenticator (CDP WebAuthn domain): a platform passkey with user verification and PRF. */
-export async function addVirtualAuthenticator(page: Page, opts: { prf?: boolean } = {}): Promise<{ cdp: CDPSession; authenticatorId: string }> {
+/**
+ * Chromium's virtual authenticator (CDP WebAuthn domain): a platform passkey with user verification
+ * and PRF, or with `transport: 'usb'` a security key beside it.
+ */
+export async function addVirtualAuthenticator(page: Page, opts: { prf?: boolean; transport?: 'internal' | 'usb' } = {}): Promise<{ cdp: CDPSession; authenticatorId: string }> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('WebAuthn.enable', { enableUI: false });
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: {
       protocol: 'ctap2',
       ctap2Version: 'ctap2_1',
-      transport: 'internal',
+      transport: opts.transport ?? 'internal',
       hasResidentKey: true,
       hasUserVerification: true,
       isUserVerified: true,
@@ -219,4 +222,39 @@ export async function onboardInPage(page: Page, username: string, pin: string): 
 /** Whether the key server holds PIN recovery for the account signed in on `page` (registered in the background after onboarding). */
 export function pinRecoveryActive(page: Page): Promise<boolean> {
   return page.evaluate(async () => ((await (await fetch('/api/recovery/status')).json()) as { pin?: { active?: boolean } }).pin?.active === true);
+}
+
+export type SettingsSectionName = 'Security' | 'Recovery' | 'Devices & passkeys' | 'Data' | 'About';
+
+/** A section's entry in the Settings list: a button named by its title, then its summary. */
+export function settingsEntry(page: Page, section: SettingsSectionName) {
+  return page.getByRole('button', { name: new RegExp(`^${section} `) });
+}
+
+/** Opens Settings from the unlocked vault, then one of its sections, found by role and name as a person finds them. */
+export async function openSettings(page: Page, section: SettingsSectionName): Promise<void> {
+  await page.getByRole('button', { name: 'Settings', exact: true }).click({ timeout: 20_000 });
+  await settingsEntry(page, section).click();
+  await page.getByRole('heading', { level: 2, name: section, exact: true }).waitFor();
+}
+
+/** From a section of Settings back to the vault's list. */
+export async function leaveSettings(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Back to settings' }).click();
+  await page.getByRole('button', { name: 'Back to vault' }).click();
+}
+
+/**
+ * Recovery by PIN as a person does it on a new phone (`page`, with no vault), keeping the PIN;
+ * resolves when the vault is open.
+ */
+export async function recoverInPage(page: Page, username: string, pin: string): Promise<void> {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'I already have a vault' }).click();
+  await page.getByLabel('Username').fill(username);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'With my PIN' }).click();
+  await page.getByLabel('Your vault PIN').fill(pin);
+  await page.getByRole('button', { name: 'Recover vault' }).click();
+  await page.getByRole('button', { name: 'New login' }).waitFor({ timeout: 30_000 });
 }

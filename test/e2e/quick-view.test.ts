@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, launchChromium, onboardInPage, openPhone, startLiveServer, type LiveServer } from './browser';
+import { addVirtualAuthenticator, axeViolations, launchChromium, leaveSettings, onboardInPage, openPhone, openSettings, startLiveServer, type LiveServer } from './browser';
 
 const PIN = '482915';
 const SHOWN = { title: 'Allotment gate', username: 'plot-17', password: 'lentil-spade-4471' };
@@ -128,12 +128,12 @@ describe('items shown without PIN, in Chromium', { timeout: 60_000 }, () => {
   it('"Hide all" in settings removes every item from the lock screen', async () => {
     await hook('pin').fill(PIN);
     await hook('unlock').click();
-    await hook('settings').click({ timeout: 20_000 });
+    await openSettings(page, 'Security');
     await expect.poll(() => hook('quick-count').textContent()).toMatch(/^1 item is shown/);
     await noAxeViolations();
     await hook('quick-hide-all').click();
     await expect.poll(() => hook('quick-count').textContent()).toMatch(/Hidden/);
-    await hook('settings-close').click();
+    await leaveSettings(page);
     await hook('lock').click();
     await hook('unlock').waitFor();
     // Give a stale list the chance to appear before asserting that none does.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, launchChromium, onboardInPage, openPhone, startLiveServer, type LiveServer } from './browser';
+import { addVirtualAuthenticator, axeViolations, launchChromium, leaveSettings, onboardInPage, openPhone, openSettings, startLiveServer, type LiveServer } from './browser';
 
 const PIN = '640273';
 const WRONG_PIN = '640274';
@@ -44,12 +44,12 @@ async function openLoginAfterAMinute(page: Page): Promise<void> {
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Save', exact: true }).click();
 
-  await page.getByRole('button', { name: 'Settings' }).click();
+  await openSettings(page, 'Security');
   await page.getByLabel(/Ask for the PIN again after this many minutes/).fill('1');
   const form = page.getByRole('form', { name: 'Ask for the PIN again' });
   await form.getByRole('button', { name: 'Save' }).click();
   await expect.poll(() => form.getByRole('status').textContent()).toBe('Saved.');
-  await page.getByRole('button', { name: /Back to vault/ }).click();
+  await leaveSettings(page);
 
   await page.clock.fastForward('01:05');
   await page.getByRole('button', { name: /^Bank/ }).click();
@@ -154,7 +154,7 @@ describe('re-prompt before revealing, in Chromium', { timeout: 90_000 }, () => {
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(PASSWORD);
 
     await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.getByRole('button', { name: 'Settings' }).click();
+    await openSettings(page, 'Recovery');
     await expect.poll(() => page.getByText('Active: ').count()).toBe(1); // PIN recovery, registered in the background
     await page.clock.fastForward('01:05');
     await page.getByRole('button', { name: 'Turn off PIN recovery' }).click();

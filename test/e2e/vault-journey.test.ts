@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, launchChromium, onboardInPage, openPhone, setOffline, startLiveServer, type LiveServer } from './browser';
+import { addVirtualAuthenticator, axeViolations, launchChromium, leaveSettings, onboardInPage, openPhone, openSettings, setOffline, startLiveServer, type LiveServer } from './browser';
 
 const PIN = '482915';
 const SECRETS = ['correct horse battery staple', 'Bank of Keyhold', 'apple banana cherry dune', 'alice@bank.example'];
@@ -162,13 +162,15 @@ describe('the vault in Chromium', { timeout: 90_000 }, () => {
     await setOffline(context, true);
     await page.reload();
     await hook('unlock').waitFor();
-    // The page knows it has no network (setOffline also reaches navigator.onLine), and the key
-    // server is reported unreachable.
+    // The page knows it has no network (setOffline also reaches navigator.onLine), and Settings →
+    // About reports the key server unreachable.
     await hook('offline-banner').waitFor();
-    await page.getByText(/Key server: offline/).waitFor();
     await hook('pin').fill(PIN);
     await hook('unlock').click();
     await expect.poll(() => hook('record').count()).toBe(2);
+    await openSettings(page, 'About');
+    await page.getByText(/Key server: offline/).waitFor();
+    await leaveSettings(page);
     await page.locator('[data-test="record"][data-kind="login"]').click();
     expect(await hook('record-password').inputValue()).toBe(SECRETS[0]);
     await hook('record-notes').fill('edited offline');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, launchPersistentPhone, startLiveServer, type LiveServer } from './browser';
+import { addVirtualAuthenticator, axeViolations, launchPersistentPhone, leaveSettings, openSettings, settingsEntry, startLiveServer, type LiveServer } from './browser';
 
 const PIN = '739146';
 const NEW_PIN = 'quiet-harbour-42';
@@ -48,12 +48,15 @@ describe('vault settings in Chromium', { timeout: 60_000 }, () => {
   });
 
   it('asked for persistent storage when the vault was made, and shows that it was granted', async () => {
-    await hook('settings').click();
+    await openSettings(page, 'Data');
     await expect.poll(() => hook('persistence').textContent()).toMatch(/protected from automatic clearing/i);
     expect(await axeViolations(page)).toEqual([]);
   });
 
   it('changes the PIN: the old one stops working, a passphrase opens the vault', async () => {
+    // Settings are still open from the test above, on Data.
+    await page.getByRole('button', { name: 'Back to settings' }).click();
+    await settingsEntry(page, 'Security').click();
     await hook('current-pin').fill(PIN);
     await hook('new-pin-passphrase').check();
     await hook('new-pin').fill(NEW_PIN);
@@ -70,10 +73,11 @@ describe('vault settings in Chromium', { timeout: 60_000 }, () => {
   });
 
   it('locks by itself after the idle time and says why', async () => {
-    await hook('settings').click();
+    await openSettings(page, 'Security');
     await hook('idle-minutes').fill('1');
     await hook('save-autolock').click();
-    await hook('settings-close').click();
+    await hook('autolock-status').getByText('Saved.').waitFor();
+    await leaveSettings(page);
     await hook('new-login').waitFor();
     await page.clock.fastForward('01:05');
     await hook('unlock').waitFor();

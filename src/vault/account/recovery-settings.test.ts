@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AUDIT_PAGE_DEFAULT } from '../../../protocol/constants';
 import { currentCode } from '../../../test/helpers/recovery';
-import { failureOf, onboard, startVaultWorld, type VaultWorld } from '../../../test/helpers/vault-world';
+import { PIN, failureOf, onboard, startVaultWorld, type VaultWorld } from '../../../test/helpers/vault-world';
 
 describe('Vault: recovery settings and activity', () => {
   let world: VaultWorld;
@@ -89,6 +89,49 @@ describe('Vault: recovery settings and activity', () => {
     expect(older.events.length).toBeGreaterThan(0);
     expect(Math.max(...older.events.map((e) => e.seq))).toBeLessThan(Math.min(...first.events.map((e) => e.seq)));
     expect(older.events.map((e) => e.type)).toContain('account.created');
+  });
+
+  /** Device B of alice's account, just recovered by PIN: no passkey on it, still in its recovery session. */
+  async function recoveredByPin() {
+    await (await onboard(world)).account.pinRecoverySettled();
+    const device = world.otherDevice();
+    const b = device.vault();
+    await b.start();
+    await b.recovery.withPin('alice', PIN);
+    return { b, network: device.network };
+  }
+
+  it('says whether this device holds a passkey at all: the onboarding device does, one recovered by PIN does not', async () => {
+    const { b } = await recoveredByPin();
+    expect((await b.account.recoveryRoutes()).passkey).toEqual({ onThisDevice: false, prfOnThisDevice: false });
+    const a = world.vault();
+    await a.start();
+    await a.unlockWithPin(PIN);
+    expect((await a.account.recoveryRoutes()).passkey).toEqual({ onThisDevice: true, prfOnThisDevice: true });
+  });
+
+  it('reads the activity on a device just recovered: its recovery session gives way to a device sign-in', async () => {
+    const { b, network } = await recoveredByPin();
+    const before = network.requests.length;
+    const page = await b.account.auditLog();
+    expect(page.events.map((e) => e.type)).toContain('recovery.pin.success');
+    const made = network.requests.slice(before).filter((r) => !r.includes('/api/records')); // sync runs meanwhile
+    expect(made).toEqual(['GET /api/audit', 'POST /api/devices/challenge', 'POST /api/devices/signin', 'GET /api/audit']);
+  });
+
+  it('signs in with a passkey on request, so what needs a passkey session works from a device session', async () => {
+    const { b, network } = await recoveredByPin();
+    await b.account.auditLog(); // now a device session
+    await b.account.signInWithPasskey();
+    expect(network.requests.at(-1)).toBe('POST /api/passkeys/signin/verify');
+    const session = await world.server.app.request('/api/session', { headers: { cookie: network.cookie! } });
+    expect(await session.json()).toMatchObject({ scope: 'passkey', username: 'alice' });
+  });
+
+  it('reports a cancelled passkey sign-in as passkey_cancelled', async () => {
+    const { b } = await recoveredByPin();
+    world.ceremonies.cancel = true;
+    await expect(failureOf(b.account.signInWithPasskey())).resolves.toMatchObject({ code: 'passkey_cancelled' });
   });
 
   it('needs the vault unlocked and the server reachable', async () => {

@@ -76,6 +76,16 @@ export class VaultAccount {
     await turnOffRoute(this.#settingsContext(), route, signal);
   }
 
+  /**
+   * Signs in with a passkey (the prompt may offer one on another device or a security key), for
+   * what a device session may not do: a call that threw `forbidden_scope` works after this.
+   * Throws `passkey_cancelled`, `passkey_failed`, `offline`, `locked`.
+   */
+  async signInWithPasskey(signal?: AbortSignal): Promise<void> {
+    const { signInWithPasskey } = await loadRecoverySettings();
+    await signInWithPasskey(this.#settingsContext(), signal);
+  }
+
   /** A page of the account's audit events, newest first. Throws `offline`, `locked`. */
   async auditLog(before?: number, signal?: AbortSignal): Promise<AuditPage> {
     const { readAuditPage } = await loadRecoverySettings();
@@ -121,6 +131,7 @@ export class VaultAccount {
       username: vault.username,
       deviceId: vault.deviceId,
       origin: core.env.origin,
+      passkeyOnThisDevice: vault.passkeys.length > 0,
       prfOnThisDevice: prfPasskeys(vault).length > 0,
     };
   }

@@ -1,0 +1,181 @@
+import { LitElement, html, nothing } from 'lit';
+import type { DeviceInfo, Vault } from '../vault';
+import { accountListStyles, formatDay, formatMoment } from './account-list';
+import { describeFailure } from './failure-messages';
+import { confirmAction } from './kh-confirm-dialog';
+import './kh-rename';
+import { OnlineController } from './online-controller';
+import { ensureReprompt } from './reprompt';
+import { sharedStyles } from './shared-styles';
+import { VaultTask } from './vault-task';
+
+/** This device first, then the others as they were added, removed ones last. */
+function byRelevance(a: DeviceInfo, b: DeviceInfo): number {
+  return Number(b.current) - Number(a.current) || Number(a.revokedAt !== null) - Number(b.revokedAt !== null) || a.createdAt - b.createdAt;
+}
+
+/**
+ * Settings → Devices & passkeys → "Devices": every device of the account (this one marked, when
+ * each was added and last seen, which were removed), renaming one, and removing a lost one. A
+ * removal is confirmed in a dialog, may ask for the PIN again (reprompt.ts), and the vault asks for
+ * a passkey before the server allows it; the removed device stops syncing at once. This device is
+ * not removed from here: "Lock everywhere" or another device does that. Online only.
+ * `reload()` reads the list again (after a lock everywhere).
+ */
+export class KhDevices extends LitElement {
+  static override properties = {
+    vault: { attribute: false },
+    _renaming: { state: true },
+    _removed: { state: true },
+  };
+
+  static override styles = [sharedStyles, accountListStyles];
+
+  declare vault: Vault | undefined;
+  /** The id of the device whose name is being edited. */
+  declare private _renaming: string | undefined;
+  /** The name of the device just removed, for the status line. */
+  declare private _removed: string | undefined;
+  readonly #online = new OnlineController(this);
+  readonly #load = new VaultTask<DeviceInfo[]>(this);
+  readonly #remove = new VaultTask<void>(this);
+
+  constructor() {
+    super();
+    this.vault = undefined;
+    this._renaming = undefined;
+    this._removed = undefined;
+  }
+
+  protected override updated(): void {
+    // First load once there is a vault and a network; a failure stays shown until "Try again".
+    if (this.vault && this.#online.value && this.#load.status === 'idle') void this.reload();
+  }
+
+  /** Reads the list again. */
+  async reload(): Promise<void> {
+    const vault = this.vault;
+    if (!vault || !this.#online.value) return;
+    await this.#load.run((signal) => vault.devices.list(signal));
+  }
+
+  protected override render(): unknown {
+    return html`
+      <h3 id="devices-heading" tabindex="-1">Devices</h3>
+      <p class="hint">
+        Every device that has opened your vault. Remove one you lost: it stops syncing at once and can no longer sign in. What it
+        already holds stays on it, locked by your PIN.
+      </p>
+      ${this.#online.value
+        ? this.#renderList()
+        : html`<p class="hint" role="status">The list of devices needs the Keyhold server. Connect to the internet first.</p>`}
+      <p role="status" class="ok msg">${this._removed ? `${this._removed} was removed. It no longer syncs or signs in.` : nothing}</p>
+      <p role="alert" class="error msg">${this.#remove.failure ? describeFailure(this.#remove.failure) : nothing}</p>
+    `;
+  }
+
+  #renderList(): unknown {
+    const failure = this.#load.failure;
+    if (failure) {
+      return html`<p class="error msg" role="alert">${describeFailure(failure)}</p>
+        <div class="actions"><button type="button" @click=${this.reload}>Try again</button></div>`;
+    }
+    const devices = this.#load.value;
+    if (!devices) return html`<p role="status">Loading…</p>`;
+    return html`<ul class="entries" aria-labelledby="devices-heading">
+      ${[...devices].sort(byRelevance).map((device) => this.#renderDevice(device))}
+    </ul>`;
+  }
+
+  #renderDevice(device: DeviceInfo): unknown {
+    const removed = device.revokedAt !== null;
+    return html`<li>
+      <div class="head">
+        <span class="name">${device.name}</span>
+        ${device.current ? html`<span class="badge">This device</span>` : nothing}
+        ${removed ? html`<span class="badge removed">Removed</span>` : nothing}
+      </div>
+      <p class="meta">Added ${formatDay(device.createdAt)}</p>
+      <p class="meta">
+        ${device.revokedAt !== null
+          ? `Removed ${formatMoment(device.revokedAt)}`
+          : device.current
+            ? 'In use now'
+            : device.lastSeenAt !== null
+              ? `Last seen ${formatMoment(device.lastSeenAt)}`
+              : 'Not seen since it was added'}
+      </p>
+      ${removed ? nothing : this._renaming === device.id ? this.#renderRename(device) : this.#renderActions(device)}
+    </li>`;
+  }
+
+  #renderRename(device: DeviceInfo): unknown {
+    const vault = this.vault;
+    return html`<kh-rename
+      .current=${device.name}
+      .save=${(name: string) => vault!.devices.rename(device.id, name)}
+      @kh-renamed=${this._onRenamed}
+      @kh-cancel=${this._onRenameCancel}
+    ></kh-rename>`;
+  }
+
+  #renderActions(device: DeviceInfo): unknown {
+    const pending = this.#remove.pending;
+    return html`<div class="actions">
+      <button type="button" aria-label="Rename ${device.name}" data-rename=${device.id} ?disabled=${pending}
+        @click=${() => this._onRename(device)}>Rename</button>
+      ${device.current
+        ? nothing
+        : html`<button type="button" class="danger" aria-label="Remove ${device.name}" ?disabled=${pending}
+            @click=${(event: Event) => this._onRemove(device, event.currentTarget as HTMLElement)}>
+            ${pending ? 'Removing…' : 'Remove'}
+          </button>`}
+    </div>`;
+  }
+
+  private _onRename(device: DeviceInfo): void {
+    this._renaming = device.id;
+    this._removed = undefined;
+  }
+
+  private async _onRenameCancel(): Promise<void> {
+    const id = this._renaming;
+    this._renaming = undefined;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>(`[data-rename="${id}"]`)?.focus();
+  }
+
+  private async _onRenamed(): Promise<void> {
+    await this.reload();
+    await this._onRenameCancel();
+  }
+
+  private async _onRemove(device: DeviceInfo, button: HTMLElement): Promise<void> {
+    const vault = this.vault;
+    if (!vault || this.#remove.pending) return;
+    this._removed = undefined;
+    this.#remove.reset();
+    const confirmed = await confirmAction(button, {
+      title: `Remove ${device.name}?`,
+      body: html`<p>It stops syncing at once and can no longer sign in to your account. You will be asked for your passkey.</p>
+        <p>What it already holds stays on it, locked by your PIN. To change your keys as well, use “Lock everywhere”.</p>`,
+      confirm: `Remove ${device.name}`,
+      cancel: 'Keep it',
+      danger: true,
+    });
+    if (!confirmed || !(await ensureReprompt(vault, button, `remove ${device.name}`))) return;
+    await this.#remove.run((signal) => vault.devices.remove(device.id, signal));
+    if (this.#remove.status !== 'done') return;
+    this._removed = device.name;
+    await this.reload();
+    this.renderRoot.querySelector<HTMLElement>('#devices-heading')?.focus();
+  }
+}
+
+customElements.define('kh-devices', KhDevices);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'kh-devices': KhDevices;
+  }
+}

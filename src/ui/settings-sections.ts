@@ -1,0 +1,33 @@
+/**
+ * The sections of Settings, in the order the list shows them: each is a screen of its own, named
+ * and summed up so a person can scan the list on a phone and know where a setting lives.
+ */
+export type SettingsSection = 'security' | 'recovery' | 'devices' | 'data' | 'about';
+
+export interface SettingsSectionInfo {
+  readonly id: SettingsSection;
+  readonly title: string;
+  readonly summary: string;
+}
+
+export const SETTINGS_SECTIONS: readonly SettingsSectionInfo[] = [
+  { id: 'security', title: 'Security', summary: 'PIN, auto-lock, items shown without PIN' },
+  { id: 'recovery', title: 'Recovery', summary: 'Ways to get your vault back on a new device' },
+  { id: 'devices', title: 'Devices & passkeys', summary: 'Remove a lost phone, add a backup passkey, lock everywhere' },
+  { id: 'data', title: 'Data', summary: 'Storage on this device, activity' },
+  { id: 'about', title: 'About', summary: 'Key server status, app version' },
+];
+
+/**
+ * Asks the settings screen to show a section (bubbles, composed): a screen that points elsewhere
+ * (lock everywhere's report, to set a recovery route up again) fires it.
+ */
+export const OPEN_SETTINGS_SECTION = 'kh-open-settings-section';
+
+export interface OpenSettingsSection {
+  readonly section: SettingsSection;
+}
+
+export function openSettingsSection(from: HTMLElement, detail: OpenSettingsSection): void {
+  from.dispatchEvent(new CustomEvent<OpenSettingsSection>(OPEN_SETTINGS_SECTION, { detail, bubbles: true, composed: true }));
+}
