@@ -47,13 +47,13 @@ interface PasskeySignIn {
 }
 
 /** Step 2: a passkey sign-in that opens a fresh passkey session and keeps the PRF output. Never log it. */
-async function signInWithPasskey(server: KeyServer, passkeys: PasskeyPort, username: string, signal?: AbortSignal): Promise<PasskeySignIn> {
+async function signInWithPasskey(server: KeyServer, passkeys: PasskeyPort, username: string, deviceId: string, signal?: AbortSignal): Promise<PasskeySignIn> {
   const options = (await server.signInOptions(username)) as unknown as PublicKeyCredentialRequestOptionsJSON;
   const ceremony = await passkeys.get(options, signal);
   const prfOutput = ceremony.prfOutput?.length === PRF_OUTPUT_BYTES ? ceremony.prfOutput : null;
   if (!prfOutput) ceremony.prfOutput?.fill(0);
   try {
-    const { passkey } = await server.signInVerify(ceremony.response);
+    const { passkey } = await server.signInVerify(ceremony.response, deviceId);
     const transports = options.allowCredentials?.find((c) => c.id === passkey.id)?.transports ?? [];
     const rpId = options.rpId ?? globalThis.location.hostname;
     return { passkey: { credentialId: passkey.id, prfSalt: passkey.prfSalt, rpId, transports, wrapPrfVersion: 0 }, prfOutput };
@@ -135,7 +135,7 @@ export async function lockEverywhere(core: VaultCore, pin: string, signal?: Abor
 
   let used: PasskeySignIn | undefined;
   try {
-    used = await signInWithPasskey(server, passkeys, vault.username, signal);
+    used = await signInWithPasskey(server, passkeys, vault.username, vault.deviceId, signal);
     const routes = await server.recoveryStatus();
     const { rotated, expectedVersion, wrapsBefore } = await rotate(core, vault, session.unlocked, pin, used, signal);
     const rootSecret = rotated.unlocked.rootSecretAccess;

@@ -88,7 +88,8 @@ async function passkeySignIn(context: RecoverySettingsContext, signal?: AbortSig
   const options = (await server.signInOptions(context.username)) as unknown as PublicKeyCredentialRequestOptionsJSON;
   const ceremony = await context.passkeys.get(options, signal);
   ceremony.prfOutput?.fill(0);
-  await server.signInVerify(ceremony.response);
+  // Bound to this device: the session ends when the device is removed.
+  await server.signInVerify(ceremony.response, context.deviceId);
 }
 
 /**
