@@ -18,15 +18,3 @@ export async function openDeviceSession(server: KeyServer, deviceId: string, pri
   const signature = await signWithDeviceKey(privateKey, deviceSignInMessage(origin, challenge));
   await server.deviceSignIn(deviceId, challenge, encodeBase64Url(signature));
 }
-
-/** A name for this device in the user's device list, from the user agent; never more specific than the platform. */
-export function deviceNameFor(userAgent: string): string {
-  if (/iPhone/.test(userAgent)) return 'iPhone';
-  if (/iPad/.test(userAgent)) return 'iPad';
-  if (/Android/.test(userAgent)) return /Mobile/.test(userAgent) ? 'Android phone' : 'Android tablet';
-  if (/CrOS/.test(userAgent)) return 'Chromebook';
-  if (/Macintosh|Mac OS X/.test(userAgent)) return 'Mac';
-  if (/Windows/.test(userAgent)) return 'Windows PC';
-  if (/Linux/.test(userAgent)) return 'Linux computer';
-  return 'This device';
-}

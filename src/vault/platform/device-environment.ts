@@ -2,7 +2,6 @@
  * What the vault asks of the browser beyond crypto and IndexedDB, behind one seam so tests
  * (and Node) can supply it: connectivity, this app's origin, a device name, storage persistence.
  */
-import { deviceNameFor } from '../account/device-session';
 import type { StoragePersistence } from '../state';
 
 export type PersistentStorage = Pick<StorageManager, 'persist' | 'persisted'>;
@@ -46,4 +45,16 @@ export async function requestPersistence(storage: PersistentStorage | null): Pro
     // Reported through persisted() below.
   }
   return queryPersistence(storage);
+}
+
+/** A name for this device in the user's device list, from the user agent; never more specific than the platform. */
+export function deviceNameFor(userAgent: string): string {
+  if (/iPhone/.test(userAgent)) return 'iPhone';
+  if (/iPad/.test(userAgent)) return 'iPad';
+  if (/Android/.test(userAgent)) return /Mobile/.test(userAgent) ? 'Android phone' : 'Android tablet';
+  if (/CrOS/.test(userAgent)) return 'Chromebook';
+  if (/Macintosh|Mac OS X/.test(userAgent)) return 'Mac';
+  if (/Windows/.test(userAgent)) return 'Windows PC';
+  if (/Linux/.test(userAgent)) return 'Linux computer';
+  return 'This device';
 }

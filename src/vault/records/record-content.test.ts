@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deviceNameFor } from '../account/device-session';
+import { deviceNameFor } from '../platform/device-environment';
 import { parseRecordContent, searchableText, summarize, validateRecordContent } from './record-content';
 import type { LoginContent } from '../state';
 
