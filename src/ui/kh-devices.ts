@@ -1,10 +1,10 @@
 import { LitElement, html, nothing } from 'lit';
 import type { DeviceInfo, Vault } from '../vault';
 import { accountListStyles, formatDay, formatMoment } from './account-list';
+import { AccountListController } from './account-list-controller';
 import { describeFailure } from './failure-messages';
 import { confirmAction } from './kh-confirm-dialog';
 import './kh-rename';
-import { OnlineController } from './online-controller';
 import { ensureReprompt } from './reprompt';
 import { sharedStyles } from './shared-styles';
 import { VaultTask } from './vault-task';
@@ -36,8 +36,7 @@ export class KhDevices extends LitElement {
   declare private _renaming: string | undefined;
   /** The name of the device just removed, for the status line. */
   declare private _removed: string | undefined;
-  readonly #online = new OnlineController(this);
-  readonly #load = new VaultTask<DeviceInfo[]>(this);
+  readonly #list = new AccountListController<DeviceInfo>(this, (vault, signal) => vault.devices.list(signal));
   readonly #remove = new VaultTask<void>(this);
 
   constructor() {
@@ -47,16 +46,9 @@ export class KhDevices extends LitElement {
     this._removed = undefined;
   }
 
-  protected override updated(): void {
-    // First load once there is a vault and a network; a failure stays shown until "Try again".
-    if (this.vault && this.#online.value && this.#load.status === 'idle') void this.reload();
-  }
-
   /** Reads the list again. */
-  async reload(): Promise<void> {
-    const vault = this.vault;
-    if (!vault || !this.#online.value) return;
-    await this.#load.run((signal) => vault.devices.list(signal));
+  reload(): Promise<void> {
+    return this.#list.reload();
   }
 
   protected override render(): unknown {
@@ -66,25 +58,12 @@ export class KhDevices extends LitElement {
         Every device that has opened your vault. Remove one you lost: it stops syncing at once and can no longer sign in. What it
         already holds stays on it, locked by your PIN.
       </p>
-      ${this.#online.value
-        ? this.#renderList()
+      ${this.#list.online
+        ? this.#list.render('devices-heading', (devices) => [...devices].sort(byRelevance).map((device) => this.#renderDevice(device)))
         : html`<p class="hint" role="status">The list of devices needs the Keyhold server. Connect to the internet first.</p>`}
       <p role="status" class="ok msg">${this._removed ? `${this._removed} was removed. It no longer syncs or signs in.` : nothing}</p>
       <p role="alert" class="error msg">${this.#remove.failure ? describeFailure(this.#remove.failure) : nothing}</p>
     `;
-  }
-
-  #renderList(): unknown {
-    const failure = this.#load.failure;
-    if (failure) {
-      return html`<p class="error msg" role="alert">${describeFailure(failure)}</p>
-        <div class="actions"><button type="button" @click=${this.reload}>Try again</button></div>`;
-    }
-    const devices = this.#load.value;
-    if (!devices) return html`<p role="status">Loading…</p>`;
-    return html`<ul class="entries" aria-labelledby="devices-heading">
-      ${[...devices].sort(byRelevance).map((device) => this.#renderDevice(device))}
-    </ul>`;
   }
 
   #renderDevice(device: DeviceInfo): unknown {

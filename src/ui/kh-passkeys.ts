@@ -1,11 +1,11 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { PasskeyInfo, Vault } from '../vault';
 import { accountListStyles, formatDay, formatMoment } from './account-list';
+import { AccountListController } from './account-list-controller';
 import { describeFailure } from './failure-messages';
 import { CANNOT_UNLOCK } from './kh-add-passkey';
 import { confirmAction } from './kh-confirm-dialog';
 import './kh-rename';
-import { OnlineController } from './online-controller';
 import { ensureReprompt } from './reprompt';
 import { sharedStyles } from './shared-styles';
 import { VaultTask } from './vault-task';
@@ -54,8 +54,7 @@ export class KhPasskeys extends LitElement {
   declare vault: Vault | undefined;
   declare private _renaming: string | undefined;
   declare private _outcome: Outcome | undefined;
-  readonly #online = new OnlineController(this);
-  readonly #load = new VaultTask<PasskeyInfo[]>(this);
+  readonly #list = new AccountListController<PasskeyInfo>(this, (vault, signal) => vault.passkeys.list(signal));
   /** Removing, or enabling unlock. */
   readonly #change = new VaultTask<void>(this);
 
@@ -66,15 +65,9 @@ export class KhPasskeys extends LitElement {
     this._outcome = undefined;
   }
 
-  protected override updated(): void {
-    if (this.vault && this.#online.value && this.#load.status === 'idle') void this.reload();
-  }
-
   /** Reads the list again. */
-  async reload(): Promise<void> {
-    const vault = this.vault;
-    if (!vault || !this.#online.value) return;
-    await this.#load.run((signal) => vault.passkeys.list(signal));
+  reload(): Promise<void> {
+    return this.#list.reload();
   }
 
   protected override render(): unknown {
@@ -85,26 +78,13 @@ export class KhPasskeys extends LitElement {
         Passkeys sign you in to your account. One whose authenticator supports it also opens your vault without your PIN. Add a
         second one, such as a security key, in case you lose this phone.
       </p>
-      ${this.#online.value
-        ? html`${this.#renderList()}
+      ${this.#list.online
+        ? html`${this.#list.render('passkeys-heading', (passkeys) => passkeys.map((passkey) => this.#renderPasskey(passkey, passkeys)))}
             <kh-add-passkey .vault=${this.vault} ?busy=${this.#change.pending} @kh-passkey-added=${this._onAdded}></kh-add-passkey>`
         : html`<p class="hint" role="status">Passkeys need the Keyhold server. Connect to the internet first.</p>`}
       <p role="status" class="ok msg" data-test="passkeys-status">${this._outcome ? describeOutcome(this._outcome) : nothing}</p>
       <p role="alert" class="error msg">${failure ? describeFailure(failure, { prf_unavailable: CANNOT_UNLOCK }) : nothing}</p>
     `;
-  }
-
-  #renderList(): unknown {
-    const failure = this.#load.failure;
-    if (failure) {
-      return html`<p class="error msg" role="alert">${describeFailure(failure)}</p>
-        <div class="actions"><button type="button" @click=${this.reload}>Try again</button></div>`;
-    }
-    const passkeys = this.#load.value;
-    if (!passkeys) return html`<p role="status">Loading…</p>`;
-    return html`<ul class="entries" aria-labelledby="passkeys-heading">
-      ${passkeys.map((passkey) => this.#renderPasskey(passkey, passkeys))}
-    </ul>`;
   }
 
   #renderPasskey(passkey: PasskeyInfo, all: readonly PasskeyInfo[]): unknown {
