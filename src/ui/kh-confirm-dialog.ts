@@ -1,4 +1,5 @@
 import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
+import { dialogStyles } from './dialog-styles';
 import { sharedStyles } from './shared-styles';
 
 /** What a confirmation asks: a question as its heading, what will happen, and the two answers. */
@@ -39,22 +40,8 @@ export class KhConfirmDialog extends LitElement {
 
   static override styles = [
     sharedStyles,
+    dialogStyles,
     css`
-      dialog {
-        width: min(calc(100% - 2rem), 26rem);
-        max-height: calc(100dvh - 2rem);
-        padding: 1.25rem;
-        border: 1px solid var(--kh-border);
-        border-radius: 0.75rem;
-        background: var(--kh-surface-raised, #1e293b);
-        color: var(--kh-text, #e2e8f0);
-      }
-      dialog::backdrop {
-        background: rgb(2 6 23 / 0.8);
-      }
-      h2 {
-        margin-top: 0;
-      }
       .actions {
         margin-top: 1.25rem;
       }

@@ -4,6 +4,7 @@ import { PIN_THROTTLE_MAX_DELAY_MS } from '../../protocol/constants';
 import { STATE_CHANGED, type Vault } from '../vault';
 import { CountdownController, formatWait } from './countdown-controller';
 import { describeFailure } from './failure-messages';
+import { dialogStyles } from './dialog-styles';
 import { sharedStyles } from './shared-styles';
 import { VaultTask } from './vault-task';
 
@@ -27,22 +28,8 @@ export class KhReprompt extends LitElement {
 
   static override styles = [
     sharedStyles,
+    dialogStyles,
     css`
-      dialog {
-        width: min(calc(100% - 2rem), 26rem);
-        max-height: calc(100dvh - 2rem);
-        padding: 1.25rem;
-        border: 1px solid var(--kh-border);
-        border-radius: 0.75rem;
-        background: var(--kh-surface-raised, #1e293b);
-        color: var(--kh-text, #e2e8f0);
-      }
-      dialog::backdrop {
-        background: rgb(2 6 23 / 0.8);
-      }
-      h2 {
-        margin-top: 0;
-      }
       form {
         margin-top: 1rem;
       }
