@@ -132,6 +132,34 @@ export async function addVirtualAuthenticator(page: Page, opts: { prf?: boolean;
   return { cdp, authenticatorId };
 }
 
+/** A phone `withPhones` opened: its own context and storage, and a virtual authenticator with PRF. */
+export interface OpenedPhone {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly authenticator: Awaited<ReturnType<typeof addVirtualAuthenticator>>;
+}
+
+/**
+ * The body of a journey's `phone` fixture: hands `use` a function that opens as many phones as
+ * the journey needs, closes them all after it, and then fails the journey if any phone saw a CSP
+ * violation or a script error. Chromium logs a 4xx answer as a failed load; the ones the app
+ * expects (a wrong PIN, a removed device's refused sync, a sign-in it retries) are not errors.
+ */
+export async function withPhones(browser: Browser, origin: string, use: (open: () => Promise<OpenedPhone>) => Promise<void>): Promise<void> {
+  const opened: Array<{ context: BrowserContext; problems: string[] }> = [];
+  try {
+    await use(async () => {
+      const { context, page, problems } = await openPhone(browser, origin);
+      opened.push({ context, problems });
+      return { context, page, authenticator: await addVirtualAuthenticator(page, { prf: true }) };
+    });
+  } finally {
+    for (const phone of opened) await phone.context.close();
+  }
+  const problems = opened.flatMap((phone) => phone.problems).filter((p) => !/status of 4\d\d/.test(p));
+  if (problems.length > 0) throw new Error(`The app reported problems:\n${problems.join('\n')}`);
+}
+
 /**
  * Takes the context's network away or gives it back, for its pages and service worker alike.
  * Playwright's `setOffline` alone can leave `navigator.onLine` true in a page that has a CDP

@@ -6,12 +6,13 @@ import {
   launchChromium,
   leaveSettings,
   onboardInPage,
-  openPhone,
   openSettings,
   pinRecoveryActive,
   recoverInPage,
   startLiveServer,
+  withPhones,
   type LiveServer,
+  type OpenedPhone,
 } from './browser';
 
 const PIN = '482915';
@@ -21,32 +22,11 @@ let server: LiveServer;
 let browser: Browser;
 let accounts = 0;
 
-interface Phone {
-  page: Page;
-  authenticator: Awaited<ReturnType<typeof addVirtualAuthenticator>>;
-}
+type Phone = OpenedPhone;
 
-/**
- * Each journey takes the phones it needs (each its own context, storage and virtual authenticator
- * with PRF), all closed after it; none may end with a CSP violation or a script error. Chromium
- * logs a 4xx answer as a failed load: a removed device's refused sync and a sign-in the vault
- * retries are expected answers, not errors of the app.
- */
+/** Each journey opens the phones it needs (browser.ts `withPhones`), all closed after it. */
 const it = test.extend<{ phone: () => Promise<Phone> }>({
-  phone: async ({}, use) => {
-    const opened: Array<{ close(): Promise<void>; problems: string[] }> = [];
-    try {
-      await use(async () => {
-        const { context, page, problems } = await openPhone(browser, server.origin);
-        const authenticator = await addVirtualAuthenticator(page, { prf: true });
-        opened.push({ close: () => context.close(), problems });
-        return { page, authenticator };
-      });
-    } finally {
-      for (const phone of opened) await phone.close();
-    }
-    for (const phone of opened) expect(phone.problems.filter((p) => !/status of 4\d\d/.test(p))).toEqual([]);
-  },
+  phone: async ({}, use) => withPhones(browser, server.origin, use),
 });
 
 beforeAll(async () => {

@@ -2,16 +2,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import {
-  addVirtualAuthenticator,
   axeViolations,
   launchChromium,
   onboardInPage,
-  openPhone,
   openSettings,
   pinRecoveryActive,
   recoverInPage,
   settingsEntry,
   startLiveServer,
+  withPhones,
   type LiveServer,
 } from './browser';
 
@@ -22,27 +21,9 @@ let server: LiveServer;
 let browser: Browser;
 let accounts = 0;
 
-/**
- * Each journey takes the phones it needs (each its own context, storage and virtual authenticator
- * with PRF), all closed after it; none may end with a CSP violation or a script error. Chromium
- * logs a 4xx answer as a failed load: the ones the app expects (a wrong PIN, a sign-in retried)
- * are not errors of the app.
- */
+/** Each journey opens the phones it needs (browser.ts `withPhones`), all closed after it. */
 const it = test.extend<{ phone: () => Promise<Page> }>({
-  phone: async ({}, use) => {
-    const opened: Array<{ close(): Promise<void>; problems: string[] }> = [];
-    try {
-      await use(async () => {
-        const { context, page, problems } = await openPhone(browser, server.origin);
-        await addVirtualAuthenticator(page, { prf: true });
-        opened.push({ close: () => context.close(), problems });
-        return page;
-      });
-    } finally {
-      for (const phone of opened) await phone.close();
-    }
-    for (const phone of opened) expect(phone.problems.filter((p) => !/status of 4\d\d/.test(p))).toEqual([]);
-  },
+  phone: async ({}, use) => withPhones(browser, server.origin, (open) => use(async () => (await open()).page)),
 });
 
 beforeAll(async () => {
