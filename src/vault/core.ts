@@ -61,7 +61,12 @@ export class VaultCore {
     this.autoLock = new AutoLock(clock, this.settings, (reason) => this.lock(reason));
     this.pinAttempts = new PinAttempts(deps.store, this.now, (throttle) => this.#showThrottle(throttle));
     this.pinRecovery = new PinRecoveryUpkeep(deps.server, deps.argon2, () => this.argon2Params, () => this.#markPinRecoveryRegistered());
-    this.quick = new QuickViewGate({ store: deps.store, now: this.now, onChanged: () => this.#emit(QUICK_VIEW_CHANGED) });
+    this.quick = new QuickViewGate({
+      store: deps.store,
+      now: this.now,
+      onChanged: () => this.#emit(QUICK_VIEW_CHANGED),
+      isOpen: (vault) => this.session?.unlocked === vault,
+    });
     this.sync = new SyncGate({
       ...clock,
       server: deps.server,

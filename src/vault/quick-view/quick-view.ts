@@ -51,6 +51,11 @@ export interface QuickViewDeps {
   readonly now: () => number;
   /** Called after the marked set or a copy changed. */
   readonly onChanged?: () => void;
+  /**
+   * Whether `vault` is still the open session's: a re-seal queued before a lock must not run
+   * after it with the keys it was given (locking drops every use of them).
+   */
+  readonly isOpen?: (vault: UnlockedVault) => boolean;
 }
 
 /**
@@ -176,7 +181,7 @@ export class QuickView {
     const stored = key ? await this.#db.quick.get(id) : undefined;
     const copy = key && stored ? await openQuickCopy(key, stored).catch(() => null) : null;
     if (copy?.source === row.wrappedDek) return false;
-    if (!vault) return false; // behind until the next unlock; the lock screen says so
+    if (!vault || this.#deps.isOpen?.(vault) === false) return false; // behind until the next unlock; the lock screen says so
     const content = await readRecordContent(row, vault);
     const fresh = await sealQuickCopy(key ?? (await this.#ensureKey()), id, { source: row.wrappedDek, sealedAt: this.#deps.now(), content });
     return this.#db.transaction('rw', this.#db.meta, this.#db.quick, async () => {

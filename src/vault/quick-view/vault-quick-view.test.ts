@@ -102,6 +102,19 @@ describe('Vault: items shown on this device without PIN', () => {
     await expect(phone.quickView.items()).resolves.toMatchObject([{ id, content: { password: 'rotated-after-the-breach' }, asOf: world.clock.now, outdated: false }]);
   });
 
+  it('does not re-seal with the keys of a vault that locked meanwhile: the copy is shown as behind', async () => {
+    const id = await phone.records.save(null, mail);
+    await phone.quickView.setShown(id, true);
+    const before = await world.store.db.quick.get(id);
+    // The edit is stored with the session it started in; the lock comes before its copy is re-made.
+    const saving = phone.records.save(id, { ...mail, password: 'typed-just-before-the-lock' });
+    phone.lock('button');
+    await saving.catch(() => {});
+    expect(await world.store.db.quick.get(id)).toEqual(before);
+    const [item] = await phone.quickView.items();
+    expect(item?.content).toEqual(mail);
+  });
+
   it('removes the copy when the record is deleted, and when it is unmarked', async () => {
     const gone = await phone.records.save(null, mail);
     const kept = await phone.records.save(null, wifi);
@@ -214,7 +227,10 @@ describe('Vault: items shown without PIN, with a second device', () => {
     await expect(phone.quickView.items()).resolves.toMatchObject([{ id, content: { password: mail.password }, asOf: markedAt, outdated: true }]);
 
     world.clock.advance(60_000);
+    // The unlock re-seals in the background; a lock before it ends would leave the copy behind.
+    const resealed = new Promise((resolve) => phone.addEventListener(QUICK_VIEW_CHANGED, resolve, { once: true }));
     await phone.unlockWithPin(PIN);
+    await resealed;
     phone.lock('button');
     await expect(phone.quickView.items()).resolves.toMatchObject([
       { id, content: { password: 'changed-on-the-tablet' }, asOf: world.clock.now, outdated: false },
