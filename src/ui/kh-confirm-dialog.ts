@@ -1,5 +1,6 @@
 import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import { dialogStyles } from './dialog-styles';
+import { showModal } from './modal';
 import { sharedStyles } from './shared-styles';
 
 /** What a confirmation asks: a question as its heading, what will happen, and the two answers. */
@@ -20,16 +21,10 @@ export interface ConfirmRequest {
  * opens with the focus on the safe answer. Escape cancels. Resolves true when the person chose to
  * go ahead; the focus returns to `from`.
  */
-export async function confirmAction(from: HTMLElement, request: ConfirmRequest): Promise<boolean> {
+export function confirmAction(from: HTMLElement, request: ConfirmRequest): Promise<boolean> {
   const dialog = document.createElement('kh-confirm-dialog');
   dialog.request = request;
-  from.ownerDocument.body.append(dialog);
-  try {
-    return await dialog.closed;
-  } finally {
-    dialog.remove();
-    if (from.isConnected) from.focus();
-  }
+  return showModal(from, dialog);
 }
 
 /** The dialog `confirmAction` shows; `closed` says how it ended. */

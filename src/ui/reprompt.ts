@@ -1,5 +1,6 @@
 import type { Vault } from '../vault';
 import './kh-reprompt';
+import { showModal } from './modal';
 
 /**
  * Call before a protected action (showing or copying a password, turning off a recovery route,
@@ -15,13 +16,5 @@ export async function ensureReprompt(vault: Vault, from: HTMLElement, reason = '
   const dialog = document.createElement('kh-reprompt');
   dialog.vault = vault;
   dialog.reason = reason;
-  // In the document's body, not in the asking element's shadow root: a modal dialog shows in the
-  // top layer either way, and a screen's own rendering can then neither remove nor restyle it.
-  from.ownerDocument.body.append(dialog);
-  try {
-    return await dialog.closed;
-  } finally {
-    dialog.remove();
-    if (from.isConnected) from.focus();
-  }
+  return showModal(from, dialog);
 }
