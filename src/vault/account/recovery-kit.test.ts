@@ -149,6 +149,20 @@ describe('Vault: recovery kit', () => {
     expect(await failureOf(b.recovery.withKit('alice', kit.words.join(' '), OTHER_PIN, OTHER_PIN))).toMatchObject({ code: 'kit_invalid' });
   });
 
+  it('forgets its copy of a kit replaced on another device once it reads the recovery routes', async () => {
+    const a = await onboard(world);
+    await a.account.pinRecoverySettled();
+    const old = await withKit(a);
+    const b = await newDevice();
+    await b.recovery.withPin('alice', PIN);
+    world.clock.advance(1000);
+    world.server.clock.now += 1000;
+    await withKit(b);
+    expect((await a.account.recoveryRoutes()).kit.active).toBe(true);
+    a.lock('button');
+    expect(await failureOf(a.resetPinWithKit(old.words.join(' '), OTHER_PIN, OTHER_PIN))).toMatchObject({ code: 'no_kit_here' });
+  });
+
   it('after lock everywhere the old kit recovers nothing, this device drops its wrap, and the report asks for a new kit', async () => {
     const a = await onboard(world);
     const kit = await withKit(a);
