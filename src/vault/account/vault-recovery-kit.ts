@@ -8,9 +8,16 @@
 import type { VaultCore } from '../core';
 import { VaultError, KeyServerError, failureFromServer } from '../errors';
 import type { StoredVault } from '../platform/local-store';
-import { generateRecoveryWords, recoveryKitQrText, splitRecoveryWords } from '../recovery/recovery-code';
 import { recoverySettingsContext } from './settings-context';
 
+/*
+ * The word list and BIP39's code (about 14 KB gzip) are loaded here as the vault is made, not
+ * imported: `prepare()` runs only in an unlocked vault, long after the import has settled, so this
+ * part never puts them on the start-up path. (index.ts still re-exports `readRecoveryKitText`
+ * statically, which does; docs/architecture.md "Recovery kit".)
+ */
+type RecoveryCodeModule = typeof import('../recovery/recovery-code');
+const loadRecoveryCode = () => import('../recovery/recovery-code');
 const loadKitCrypto = () => import('../recovery/recovery-kit');
 const loadRecoverySettings = () => import('./recovery-settings');
 
@@ -42,25 +49,40 @@ function randomPositions(count: number, wanted: number): number[] {
 
 export class VaultRecoveryKit {
   readonly #core: VaultCore;
+  #code: RecoveryCodeModule | undefined;
 
   constructor(core: VaultCore) {
     this.#core = core;
+    this.#loadCode();
+  }
+
+  #loadCode(): void {
+    loadRecoveryCode().then(
+      (module) => (this.#code = module),
+      () => {}, // prepare() loads it again
+    );
   }
 
   /**
    * A new kit to show (words, QR text, date) and the positions to ask back. Stores and sends
-   * nothing: a kit abandoned here never existed. Throws `locked`, `reprompt_required`.
+   * nothing: a kit abandoned here never existed. Throws `locked`, `reprompt_required`, and
+   * `offline` in the unlikely case that the word list's chunk could not be loaded yet (try again).
    */
   prepare(): PendingRecoveryKit {
     const core = this.#core;
     core.requireSession();
     core.requireRecentConfirmation();
     const { username } = core.requireVault();
-    const words = generateRecoveryWords();
+    const code = this.#code;
+    if (!code) {
+      this.#loadCode();
+      throw new VaultError('offline', 'The recovery kit\'s word list has not loaded yet.');
+    }
+    const words = code.generateRecoveryWords();
     return Object.freeze({
       words: Object.freeze(words),
       username,
-      qrText: recoveryKitQrText(username, words),
+      qrText: code.recoveryKitQrText(username, words),
       createdAt: core.now(),
       checkPositions: Object.freeze(randomPositions(words.length, CHECK_WORDS)),
     });
@@ -77,6 +99,7 @@ export class VaultRecoveryKit {
     core.requireRecentConfirmation();
     const vault = core.requireVault();
     if (kit.username !== vault.username) throw new VaultError('kit_mismatch', 'This kit was made for another account.');
+    const { splitRecoveryWords } = this.#code ?? (await loadRecoveryCode());
     const matches =
       typed.length === kit.checkPositions.length &&
       kit.checkPositions.every((position, i) => {

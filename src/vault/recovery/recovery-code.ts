@@ -10,11 +10,12 @@ import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { RECOVERY_KIT_ENTROPY_BYTES, RECOVERY_KIT_WORD_COUNT } from '../../../protocol/constants';
 import { VaultError } from '../errors';
 
-export { RECOVERY_KIT_WORD_COUNT };
 
 const QR_PREFIX = 'keyhold-kit';
 const QR_VERSION = '1';
-const WORDS = new Set(wordlist);
+/** The list as a set, made on first use: nothing runs at load, so a bundle that never reads a kit drops the list. */
+let words: ReadonlySet<string> | undefined;
+const isListWord = (word: string) => (words ??= new Set(wordlist)).has(word);
 
 /** 12 fresh words (128 CSPRNG bits). Never log them; the user writes them down, nothing else keeps them. */
 export function generateRecoveryWords(): string[] {
@@ -41,16 +42,16 @@ export function splitRecoveryWords(text: string): string[] {
  * another list word). The caller wipes the bytes after use; never log them.
  */
 export function recoveryCodeEntropy(text: string): Uint8Array {
-  const words = splitRecoveryWords(text);
-  if (words.length !== RECOVERY_KIT_WORD_COUNT) {
-    throw new VaultError('kit_unreadable', `A recovery code has ${RECOVERY_KIT_WORD_COUNT} words; this has ${words.length}.`);
+  const typed = splitRecoveryWords(text);
+  if (typed.length !== RECOVERY_KIT_WORD_COUNT) {
+    throw new VaultError('kit_unreadable', `A recovery code has ${RECOVERY_KIT_WORD_COUNT} words; this has ${typed.length}.`);
   }
-  const unknown = words.findIndex((word) => !WORDS.has(word));
+  const unknown = typed.findIndex((word) => !isListWord(word));
   if (unknown >= 0) {
     throw new VaultError('kit_unreadable', `Word ${unknown + 1} is not in the recovery word list.`, { wordPosition: unknown + 1 });
   }
   try {
-    return mnemonicToEntropy(words.join(' '), wordlist);
+    return mnemonicToEntropy(typed.join(' '), wordlist);
   } catch {
     throw new VaultError('kit_unreadable', 'The words do not form a valid recovery code (checksum); one of them is mistyped.');
   }
