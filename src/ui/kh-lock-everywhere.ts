@@ -153,6 +153,9 @@ export class KhLockEverywhere extends LitElement {
       case 'totp':
         return html`<p>Set up authenticator app recovery again.</p>
           <div class="actions"><button type="button" @click=${this._onOpenRecovery}>Open Recovery</button></div>`;
+      case 'kit':
+        return html`<p>Your recovery kit no longer works: its words opened the old keys. Make a new kit and destroy the old one.</p>
+          <div class="actions"><button type="button" @click=${this._onOpenRecovery}>Open Recovery</button></div>`;
     }
   }
 
