@@ -52,6 +52,8 @@ const MESSAGES: Record<FailureCode, string> = {
   reprompt_required: 'Confirm with your PIN first, then try again.',
   device_revoked: 'This device was removed from your account. Its vault still opens here with your PIN.',
   account_changed: 'Your account changed elsewhere meanwhile, so nothing was changed. Reload and try again.',
+  username_mismatch: 'That is not this account’s username, so nothing was deleted. Type it exactly as shown.',
+  wipe_incomplete: 'Your account is deleted from the server, but some of its data is still on this device. Close Keyhold’s other tabs, then erase this device’s data again.',
   // The key hierarchy's own failures: rare, and none of them is the user's doing.
   decrypt_failed: UNEXPECTED,
   malformed_blob: UNEXPECTED,

@@ -65,7 +65,11 @@ export type VaultFailureCode =
   /** This device was removed from the account: it may not change the account any more. */
   | 'device_revoked'
   /** The account's keys or recovery routes changed elsewhere (another device or tab) while a call ran; nothing was changed. */
-  | 'account_changed';
+  | 'account_changed'
+  /** Deleting the account: the typed username is not this account's. Nothing was deleted. */
+  | 'username_mismatch'
+  /** The account is erased on the server, but some of this device's data could not be wiped (the message names what): retry `vault.account.eraseThisDevice()`. */
+  | 'wipe_incomplete';
 
 /** Failures of the key hierarchy and the Argon2 bridge (crypto/, platform/argon2-client.ts). */
 export type VaultCryptoErrorCode =
