@@ -138,8 +138,12 @@ describe('deleting the account, in Chromium', { timeout: 120_000 }, () => {
     await server?.close();
   });
 
-  it('erases the account on the server and everything of the origin in the browser, then shows the welcome screen', async ({ phone }) => {
-    const { context, page } = phone;
+  /**
+   * The whole deletion on `phone`, with a second tab of the vault open at the lock screen: the
+   * key server's rows of the user are gone from every table but the audit tombstone, and nothing
+   * of the origin is left in the browser; both tabs show the welcome screen.
+   */
+  async function deleteAndCheck({ context, page }: Phone, name: string): Promise<void> {
     const username = `gwen${++accounts}`;
     const userId = await accountWithNote(page, username);
     await syncAnEditOffline(context, page);
@@ -147,6 +151,9 @@ describe('deleting the account, in Chromium', { timeout: 120_000 }, () => {
       localStorage.setItem('left-by-an-extension', '1');
       sessionStorage.setItem('left-by-an-extension', '1');
     });
+    const otherTab = await context.newPage();
+    await otherTab.goto('/');
+    await otherTab.getByRole('button', { name: 'Unlock', exact: true }).waitFor({ timeout: 20_000 });
     const before = await originStorage(page);
     expect(before.databases).toEqual(expect.arrayContaining(['keyhold', 'workbox-background-sync']));
     expect(before.caches.length).toBeGreaterThan(0);
@@ -156,7 +163,7 @@ describe('deleting the account, in Chromium', { timeout: 120_000 }, () => {
     await openSettings(page, 'Data');
     await page.getByRole('heading', { name: 'Delete your account' }).scrollIntoViewIfNeeded();
     expect(await axeViolations(page)).toEqual([]);
-    await shot(page, 'delete-account-card');
+    await shot(page, `${name}-card`);
     const erased = server.nextAnswer((request) => request.method === 'DELETE' && new URL(request.url).pathname === '/api/account');
     await typeUsernameAndDelete(page, username.toUpperCase());
     expect(await erased).toBe(200);
@@ -164,7 +171,8 @@ describe('deleting the account, in Chromium', { timeout: 120_000 }, () => {
     await page.getByRole('status').filter({ hasText: 'Your account was deleted.' }).waitFor({ timeout: 30_000 });
     await page.getByRole('heading', { name: 'Create a vault' }).waitFor();
     expect(await axeViolations(page)).toEqual([]);
-    await shot(page, 'delete-account-done');
+    await shot(page, `${name}-done`);
+    await otherTab.getByRole('heading', { name: 'Create a vault' }).waitFor({ timeout: 20_000 });
 
     expect(await originStorage(page)).toEqual({ databases: [], caches: [], serviceWorkers: 0, localStorage: 0, sessionStorage: 0 });
     const rows = serverRowsOf(userId, username);
@@ -174,7 +182,24 @@ describe('deleting the account, in Chromium', { timeout: 120_000 }, () => {
     expect(audit).toBe(1);
     expect(Object.values(rest).every((n) => n === 0)).toBe(true);
     expect(Object.keys(rest)).toEqual(expect.arrayContaining(['records', 'devices', 'credentials', 'sessions', 'secret_blobs']));
-    expect((await page.evaluate(() => fetch('/api/session').then((r) => r.status)))).toBe(401);
+    expect(await page.evaluate(() => fetch('/api/session').then((r) => r.status))).toBe(401);
+  }
+
+  it('erases the account on the server and everything of the origin in the browser, then shows the welcome screen', async ({ phone }) => {
+    await deleteAndCheck(phone, 'delete-account');
+  });
+
+  it('wipes the origin itself where the browser does not act on Clear-Site-Data (an app on another origin than its server)', async ({ phone }) => {
+    const { context } = phone;
+    await context.route('**/api/account', async (route) => {
+      if (route.request().method() !== 'DELETE') return route.fallback();
+      const response = await route.fetch();
+      const headers = { ...response.headers() };
+      expect(headers['clear-site-data']).toBe('"storage"');
+      delete headers['clear-site-data'];
+      return route.fulfill({ response, headers });
+    });
+    await deleteAndCheck(phone, 'delete-account-page-wipe');
   });
 
   it('a wrong username deletes nothing', async ({ phone }) => {
