@@ -8,8 +8,9 @@ import { clientsClaim } from 'workbox-core';
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { NetworkOnly } from 'workbox-strategies';
-import { RECORD_WRITES_QUEUE, RECORDS_REPLAYED_MESSAGE } from './src/vault/sync/background-messages';
+import { FORGET_EVERYTHING_MESSAGE, RECORD_WRITES_QUEUE, RECORDS_REPLAYED_MESSAGE } from './src/vault/sync/background-messages';
 import { noteReplay } from './src/vault/sync/background-replays';
+import { trackDatabaseConnections } from './src/vault/sync/database-connections';
 import { RecordWriteReplay, REPLAY_RECORD_WRITES_MESSAGE, type ReplayOutcome } from './src/vault/sync/record-write-replay';
 
 declare const self: ServiceWorkerGlobalScope;
@@ -26,6 +27,13 @@ function isMessage<Type extends string>(data: unknown, type: Type): data is { re
 function isSkipWaitingMessage(data: unknown): data is SkipWaitingMessage {
   return isMessage(data, 'SKIP_WAITING');
 }
+
+// Before anything opens a database: every connection of this worker closes when a page deletes
+// its database (a deleted account's wipe), instead of blocking the deletion (database-connections.ts).
+const connections = trackDatabaseConnections(self.indexedDB);
+const NOTHING_REPLAYED: ReplayOutcome = { sent: 0, refused: 0, superseded: 0, offline: false };
+/** True once a page said the account is gone: nothing is replayed or noted any more. */
+let forgotten = false;
 
 // Build assets only (the list vite-plugin-pwa injects). Nothing under /api/ is ever cached: no
 // route below caches it (record writes only pass through, to be queued when they fail). Key-server
@@ -51,6 +59,7 @@ const WRITE_RETENTION_MINUTES = 7 * 24 * 60;
 const replays = new RecordWriteReplay({
   send: (request) => fetch(request),
   async replayed(outcome) {
+    if (forgotten) return;
     await noteReplay({ at: Date.now(), sent: outcome.sent, refused: outcome.refused, superseded: outcome.superseded });
     for (const client of await self.clients.matchAll({ type: 'window' })) client.postMessage({ type: RECORDS_REPLAYED_MESSAGE, ...outcome });
   },
@@ -60,6 +69,7 @@ const recordWrites = new Queue(RECORD_WRITES_QUEUE, {
   maxRetentionTime: WRITE_RETENTION_MINUTES,
   // Throwing while the network still fails asks the browser for another `sync` event later.
   onSync: async ({ queue }) => {
+    if (forgotten) return;
     if ((await replays.replay(queue)).offline) throw new Error('The key server is still out of reach.');
   },
 });
@@ -81,15 +91,37 @@ registerRoute(
 // Any in-app navigation gets the precached shell, so deep links open offline too.
 registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api\//] }));
 
+/**
+ * The account was deleted and the page wipes the origin: the queued writes (ciphertext of an
+ * account that no longer exists) are dropped unsent, and every IndexedDB connection is closed so
+ * the page can delete the databases. The page unregisters this worker afterwards.
+ */
+async function forgetEverything(): Promise<void> {
+  forgotten = true;
+  try {
+    await replays.discard(recordWrites);
+  } finally {
+    connections.closeAll();
+  }
+}
+
 self.addEventListener('message', (event) => {
   if (isSkipWaitingMessage(event.data)) void self.skipWaiting();
-  else if (isMessage(event.data, REPLAY_RECORD_WRITES_MESSAGE) && event.ports[0]) {
+  else if (isMessage(event.data, FORGET_EVERYTHING_MESSAGE) && event.ports[0]) {
+    const answer = event.ports[0];
+    event.waitUntil(
+      forgetEverything().then(
+        () => answer.postMessage({ ok: true }),
+        () => answer.postMessage({ ok: false }),
+      ),
+    );
+  } else if (isMessage(event.data, REPLAY_RECORD_WRITES_MESSAGE) && event.ports[0]) {
     const answer = event.ports[0];
     // waitUntil keeps this worker alive until the page has its answer.
     event.waitUntil(
-      replays.replay(recordWrites).then(
+      (forgotten ? Promise.resolve(NOTHING_REPLAYED) : replays.replay(recordWrites)).then(
         (outcome) => answer.postMessage(outcome),
-        () => answer.postMessage({ sent: 0, refused: 0, superseded: 0, offline: false } satisfies ReplayOutcome),
+        () => answer.postMessage(NOTHING_REPLAYED),
       ),
     );
   }

@@ -257,6 +257,16 @@ describe.each(DIALECTS)('account (%s)', (dialect) => {
       expect(tombstones).toEqual(['account.erased']);
     });
 
+    it('asks the browser to clear the site\'s storage with the erasure, and only then', async () => {
+      const { user, deviceClient } = await populatedUser();
+      const refused = await deviceClient.delete('/api/account');
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('clear-site-data')).toBeNull();
+      const erased = await user.client.delete('/api/account');
+      expect(erased.status).toBe(200);
+      expect(erased.headers.get('clear-site-data')).toBe('"storage"');
+    });
+
     it('refuses a device session with forbidden_scope and erases nothing', async () => {
       const { user, deviceClient } = await populatedUser();
       const before = await rowsOf(user.userId);

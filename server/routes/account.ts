@@ -128,6 +128,10 @@ export function accountRoutes(deps: AppDeps) {
           await eraseAuditChain(tx, userId, deps.now());
         });
         clearSessionCookie(c, deps);
+        // Where the app shares this origin, the browser wipes its storage (every tab's IndexedDB,
+        // caches, service workers) before the page sees this answer; the page wipes too, which is
+        // all there is elsewhere (docs/architecture.md "Deleting the account").
+        c.header('Clear-Site-Data', '"storage"');
         return c.json({ ok: true as const }, 200);
       },
     );

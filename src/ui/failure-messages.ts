@@ -64,6 +64,8 @@ const MESSAGES: Record<FailureCode, string> = {
   kit_unreadable: 'That is not a recovery code: it has 12 words from the kit’s word list. Check each word against your kit.',
   kit_invalid: 'That recovery kit does not open this account. Check the username and the 12 words, or use a newer kit if you made one.',
   no_kit_here: 'This device holds no recovery kit. Use “I already have a vault” with your kit on the welcome screen instead.',
+  username_mismatch: 'That is not this account’s username, so nothing was deleted. Type it exactly as shown.',
+  wipe_incomplete: 'Your account is deleted from the server, but some of its data is still on this device. Close Keyhold’s other tabs, then erase this device’s data again.',
   // The key hierarchy's own failures: rare, and none of them is the user's doing.
   decrypt_failed: UNEXPECTED,
   malformed_blob: UNEXPECTED,

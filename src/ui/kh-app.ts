@@ -124,7 +124,7 @@ export class KhApp extends LitElement {
             </div>`
           : html`<p role="status" class="hint">Your keys, locked on this device with your PIN. Opening…</p>`;
       case 'welcome':
-        return this.#whenLoaded('welcome', () => html`<kh-welcome .vault=${vault} .online=${this.#online.value && state.online}></kh-welcome>`);
+        return this.#whenLoaded('welcome', () => html`<kh-welcome .vault=${vault} .online=${this.#online.value && state.online} .accountDeleted=${state.accountDeleted}></kh-welcome>`);
       case 'choose-pin':
         return this.#whenLoaded('choose-pin', () => html`<kh-pin-setup .vault=${vault} .state=${state}></kh-pin-setup>`);
       case 'locked':

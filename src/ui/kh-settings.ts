@@ -4,12 +4,14 @@ import './kh-about';
 import './kh-audit-log';
 import './kh-autolock-settings';
 import './kh-change-pin';
+import './kh-delete-account';
 import './kh-devices';
 import './kh-lock-everywhere';
 import './kh-passkeys';
 import './kh-quick-settings';
 import './kh-recovery-settings';
 import './kh-reprompt-settings';
+import './kh-server-data';
 import './kh-storage-settings';
 import './kh-totp-setup';
 import { OPEN_SETTINGS_SECTION, SETTINGS_SECTIONS, type OpenSettingsSection, type SettingsSection } from './settings-sections';
@@ -156,6 +158,8 @@ export class KhSettings extends LitElement {
         return html`
           <section class="card"><kh-storage-settings .vault=${vault}></kh-storage-settings></section>
           <section class="card"><kh-audit-log .vault=${vault}></kh-audit-log></section>
+          <section class="card"><kh-server-data .vault=${vault}></kh-server-data></section>
+          <section class="card"><kh-delete-account .vault=${vault}></kh-delete-account></section>
         `;
       case 'about':
         return html`<section class="card"><kh-about></kh-about></section>`;

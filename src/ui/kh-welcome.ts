@@ -3,7 +3,8 @@ import { live } from 'lit/directives/live.js';
 import { USERNAME_PATTERN } from '../../protocol/constants';
 import { describeFailure } from './failure-messages';
 import { sharedStyles } from './shared-styles';
-import type { Vault } from '../vault';
+import type { AccountDeleted, Vault } from '../vault';
+import './kh-account-deleted';
 import './kh-recover';
 import { VaultTask } from './vault-task';
 
@@ -27,6 +28,7 @@ export class KhWelcome extends LitElement {
   static override properties = {
     vault: { attribute: false },
     online: { type: Boolean },
+    accountDeleted: { attribute: false },
     _username: { state: true },
     _submitted: { state: true },
     _recovering: { state: true },
@@ -48,6 +50,8 @@ export class KhWelcome extends LitElement {
   declare vault: Vault | undefined;
   /** False when there is no network, or the controller found the server unreachable. */
   declare online: boolean;
+  /** Set right after this page deleted the account: the screen says so first. */
+  declare accountDeleted: AccountDeleted | undefined;
   declare private _username: string;
   declare private _submitted: boolean;
   /** "I already have a vault": the recovery screen replaces onboarding. */
@@ -58,6 +62,7 @@ export class KhWelcome extends LitElement {
     super();
     this.vault = undefined;
     this.online = true;
+    this.accountDeleted = undefined;
     this._username = '';
     this._submitted = false;
     this._recovering = false;
@@ -72,6 +77,7 @@ export class KhWelcome extends LitElement {
     const failure = this.#create.failure;
     const pending = this.#create.pending;
     return html`
+      ${this.accountDeleted ? html`<kh-account-deleted .vault=${this.vault} .leftovers=${this.accountDeleted.leftovers}></kh-account-deleted>` : nothing}
       <h2 tabindex="-1">Create a vault</h2>
       <p class="lead">Keyhold keeps your keys encrypted on this device and opens them with a PIN you choose next.</p>
       <p class="hint">
@@ -121,7 +127,10 @@ export class KhWelcome extends LitElement {
   }
 
   protected override firstUpdated(): void {
-    this.renderRoot.querySelector<HTMLElement>('h2')?.focus({ preventScroll: true });
+    // After a deletion the notice comes first: it says what happened to the screen the person left.
+    const notice = this.renderRoot.querySelector('kh-account-deleted');
+    if (notice) void notice.updateComplete.then(() => notice.focus());
+    else this.renderRoot.querySelector<HTMLElement>('h2')?.focus({ preventScroll: true });
   }
 
   private _onUsernameInput(event: InputEvent): void {

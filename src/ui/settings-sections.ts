@@ -14,7 +14,7 @@ export const SETTINGS_SECTIONS: readonly SettingsSectionInfo[] = [
   { id: 'security', title: 'Security', summary: 'PIN, auto-lock, items shown without PIN' },
   { id: 'recovery', title: 'Recovery', summary: 'Ways to get your vault back on a new device' },
   { id: 'devices', title: 'Devices & passkeys', summary: 'Remove a lost phone, add a backup passkey, lock everywhere' },
-  { id: 'data', title: 'Data', summary: 'Storage on this device, activity' },
+  { id: 'data', title: 'Data', summary: 'Import, export, activity, delete account' },
   { id: 'about', title: 'About', summary: 'Key server status, app version' },
 ];
 

@@ -14,7 +14,7 @@ import { deviceEnvironment, type DeviceEnvironment } from './platform/device-env
 import type { StoredVault } from './platform/local-store';
 import { QuickViewGate } from './quick-view/quick-view-gate';
 import type { UnlockedRecords } from './records/unlocked-records';
-import { QUICK_VIEW_CHANGED, RECORDS_CHANGED, STATE_CHANGED, SYNC_CHANGED, type LockReason, type UnlockThrottle, type VaultSettings, type VaultState } from './state';
+import { QUICK_VIEW_CHANGED, RECORDS_CHANGED, STATE_CHANGED, SYNC_CHANGED, type AccountDeleted, type LockReason, type UnlockThrottle, type VaultSettings, type VaultState } from './state';
 import { SyncGate } from './sync/sync-gate';
 import { AutoLock } from './unlock/auto-lock';
 import { DEFAULT_SETTINGS } from './unlock/auto-lock-settings';
@@ -144,14 +144,15 @@ export class VaultCore {
   /**
    * The browser cleared this site's storage while the page was open: the vault no longer exists on
    * this device, so its keys and decrypted values go too, and the person sees the new-device welcome.
+   * The same after this page deleted the account (`accountDeleted`: what the welcome screen says).
    */
-  forget(): void {
+  forget(accountDeleted?: AccountDeleted): void {
     this.session = undefined;
     this.#confirmedAt = undefined;
     this.sync.locked();
     this.autoLock.disarm();
     this.stored = undefined;
-    this.setState({ kind: 'welcome', online: this.env.isOnline() });
+    this.setState({ kind: 'welcome', online: this.env.isOnline(), ...(accountDeleted ? { accountDeleted } : {}) });
   }
 
   /**
@@ -160,6 +161,7 @@ export class VaultCore {
    * the vault says it already does.
    */
   async adopt(vault: StoredVault, unlocked: UnlockedVault, pin: string): Promise<void> {
+    this.deps.store.reopen(); // a page whose vault was wiped (cleared storage, a deleted account) starts a new one
     await this.deps.store.writeVault(vault);
     await this.pinAttempts.reset();
     this.stored = vault;

@@ -7,6 +7,7 @@ import type { Argon2Params, DeriveArgon2 } from './crypto';
 import type { PersistentStorage } from './platform/device-environment';
 import type { KeyServer } from './platform/key-server';
 import type { LocalStore } from './platform/local-store';
+import type { OriginStorage } from './platform/origin-wipe';
 import type { PasskeyPort } from './platform/passkeys';
 
 export interface VaultDeps {
@@ -29,4 +30,6 @@ export interface VaultDeps {
   readonly syncPageSize?: number;
   /** Default `navigator.storage`; null where there is none. */
   readonly storage?: PersistentStorage | null;
+  /** What deleting the account wipes (IndexedDB, caches, web storage, service workers). Default this page's. */
+  readonly originStorage?: OriginStorage;
 }

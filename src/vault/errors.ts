@@ -89,7 +89,11 @@ export type VaultFailureCode =
   /** Recovery kit: the server refused the code (wrong code, username or no kit), or the code does not open the kit's wrap. */
   | 'kit_invalid'
   /** Recovery kit: this device holds no kit wrap to reset the PIN with offline (recover online instead). */
-  | 'no_kit_here';
+  | 'no_kit_here'
+  /** Deleting the account: the typed username is not this account's. Nothing was deleted. */
+  | 'username_mismatch'
+  /** The account is erased on the server, but some of this device's data could not be wiped (the message names what): retry `vault.account.eraseThisDevice()`. */
+  | 'wipe_incomplete';
 
 /** Failures of the key hierarchy and the Argon2 bridge (crypto/, platform/argon2-client.ts). */
 export type VaultCryptoErrorCode =

@@ -40,6 +40,7 @@ export {
   type UnlockThrottle,
   type VaultSettings,
   type VaultState,
+  type AccountDeleted,
 } from './state';
 
 // ——— The vault's parts (reached as vault.onboarding, vault.account, …) ———
@@ -52,6 +53,7 @@ export type { PasskeyInfo } from './account/manage-passkeys';
 export type { AuditPage, RecoveryRouteName, RecoveryRoutes } from './account/recovery-settings';
 export type { TotpEnrollment } from './account/totp-enrollment';
 export type { LockEverywhereReport } from './account/lock-everywhere';
+export type { DeleteAccountStep, ServerDataFile } from './account/delete-account';
 export type { VaultRecovery } from './recovery/vault-recovery';
 export type { PendingRecoveryKit, VaultRecoveryKit } from './account/vault-recovery-kit';
 export { generatePassword, type ConflictChoice, type VaultRecords } from './records/vault-records';

@@ -79,10 +79,19 @@ export interface VaultSettings {
   repromptMinutes: number;
 }
 
+/**
+ * On the welcome screen after this page deleted the account (`vault.account.deleteAccount`): what
+ * of this device's data could not be wiped (empty when everything went). Names of databases and
+ * stores only, never a value; `vault.account.eraseThisDevice()` tries again.
+ */
+export interface AccountDeleted {
+  readonly leftovers: readonly string[];
+}
+
 export type VaultState =
   | { kind: 'loading' }
   /** No vault on this device: onboarding, or recovery of an existing vault (recoverWithPin). */
-  | { kind: 'welcome'; online: boolean }
+  | { kind: 'welcome'; online: boolean; accountDeleted?: AccountDeleted }
   /** Account and passkey created; the user now chooses a PIN (entered twice). */
   | { kind: 'choose-pin'; username: string; prfAvailable: boolean }
   | { kind: 'locked'; username: string; prfUnlock: boolean; throttle: UnlockThrottle; lockedBecause: LockReason | null }

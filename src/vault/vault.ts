@@ -156,7 +156,7 @@ export class Vault extends EventTarget {
 
   readonly #onConnectivity = (): void => {
     const core = this.#core;
-    if (core.state.kind === 'welcome') core.setState({ kind: 'welcome', online: core.env.isOnline() });
+    if (core.state.kind === 'welcome') core.setState({ ...core.state, online: core.env.isOnline() });
     if (core.stored) void core.sync.now(); // offline: just says so
   };
 }

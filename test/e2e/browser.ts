@@ -28,6 +28,8 @@ export const CHROMIUM_FLAGS = [
 
 export interface LiveServer {
   origin: string;
+  /** The key server's SQLite file, for a journey that checks what the server stores (open it read-only). */
+  databaseFile: string;
   /**
    * Resolves with the status of the next answer of the key server that `matches` (the request and
    * the status it got), whoever sent the request — a page, or a service worker with no page open.
@@ -49,7 +51,8 @@ export interface LiveServer {
 export async function startLiveServer(env: Record<string, string> = {}): Promise<LiveServer> {
   if (!existsSync('dist/index.html')) throw new Error('dist/ is missing: the e2e global setup builds it');
   const dir = mkdtempSync(join(tmpdir(), 'kh-e2e-'));
-  const database = openDatabase({ sqliteFile: join(dir, 'keyhold.sqlite') });
+  const databaseFile = join(dir, 'keyhold.sqlite');
+  const database = openDatabase({ sqliteFile: databaseFile });
   await migrateToLatest(database.db);
   let server: ServerType | undefined;
   const waiting = new Set<{ matches: (request: Request, status: number) => boolean; answered: (status: number) => void }>();
@@ -75,6 +78,7 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
   });
   return {
     origin: `http://localhost:${port}`,
+    databaseFile,
     nextAnswer(matches) {
       return new Promise<number>((answered) => waiting.add({ matches, answered }));
     },

@@ -9,6 +9,7 @@ import { VaultError } from '../errors';
 import type { StoredVault } from '../platform/local-store';
 import type { DeriveProgress } from '../state';
 import { checkNewPin, withProgress } from '../unlock/pin-attempts';
+import type { DeleteAccountStep, ServerDataFile } from './delete-account';
 import type { LockEverywhereReport } from './lock-everywhere';
 import type { AuditPage, RecoveryRouteName, RecoveryRoutes, RecoverySettingsContext } from './recovery-settings';
 import type { TotpEnrollment } from './totp-enrollment';
@@ -18,6 +19,7 @@ import { VaultRecoveryKit } from './vault-recovery-kit';
 const loadTotp = () => import('./totp-enrollment');
 const loadRecoverySettings = () => import('./recovery-settings');
 const loadLockEverywhere = () => import('./lock-everywhere');
+const loadDeleteAccount = () => import('./delete-account');
 
 export class VaultAccount {
   readonly #core: VaultCore;
@@ -124,6 +126,40 @@ export class VaultAccount {
   async finishTotpEnrollment(enrollmentId: string, code: string): Promise<void> {
     const { completeTotpEnrollment } = await loadTotp();
     await completeTotpEnrollment(this.#enrollContext(), enrollmentId, code);
+  }
+
+  /**
+   * Deletes the account (docs/architecture.md "Deleting the account"): `typedUsername` must be the
+   * account's (trimmed, any case), then a passkey sign-in (always: user verification now), the
+   * server's erasure, and the wipe of every IndexedDB database, cache, web storage and service
+   * worker of this origin; the state becomes 'welcome' with `accountDeleted`, and other open tabs
+   * see 'welcome' too. `onStep` says which part runs. Throws `username_mismatch`, `locked`,
+   * `passkey_cancelled`, `passkey_failed`, `offline`, `server_error` (nothing was deleted), or
+   * `wipe_incomplete` (the account is gone, some of this device's data is not: `eraseThisDevice`).
+   */
+  async deleteAccount(typedUsername: string, signal?: AbortSignal, onStep?: (step: DeleteAccountStep) => void): Promise<void> {
+    const { deleteAccount } = await loadDeleteAccount();
+    await deleteAccount(this.#core, typedUsername, signal, onStep);
+  }
+
+  /**
+   * After `deleteAccount` threw `wipe_incomplete` (state 'welcome' with `accountDeleted.leftovers`):
+   * wipes this device again. Throws `wipe_incomplete`, `not_found` (no account was deleted here).
+   */
+  async eraseThisDevice(): Promise<void> {
+    const { eraseThisDevice } = await loadDeleteAccount();
+    await eraseThisDevice(this.#core);
+  }
+
+  /**
+   * What the key server holds about the user (GET /api/account/export: ciphertexts, audit entries,
+   * device and passkey public keys), as keyhold-server-data-YYYY-MM-DD.json. Asks for a passkey
+   * sign-in when this device's session is not a passkey one. Throws `locked`, `passkey_cancelled`,
+   * `passkey_failed`, `offline`, `server_error`.
+   */
+  async downloadServerData(signal?: AbortSignal): Promise<ServerDataFile> {
+    const { downloadServerData } = await loadDeleteAccount();
+    return downloadServerData(this.#core, signal);
   }
 
   #settingsContext(): RecoverySettingsContext {

@@ -44,6 +44,12 @@ export class KeyServer {
   ) {}
 
   private async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    const response = await this.send(method, path, body, signal);
+    return (await response.json().catch(() => undefined)) as T;
+  }
+
+  /** The answer of a request that succeeded (2xx); a failure rejects with a KeyServerError. */
+  private async send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     let response: Response;
     try {
       response = await this.fetchImpl(`${this.base}/api${path}`, {
@@ -58,14 +64,12 @@ export class KeyServer {
       if (signal?.aborted) throw signal.reason;
       throw new KeyServerError('network', 0, 'The key server cannot be reached.', {});
     }
+    if (response.ok) return response;
     const parsed = (await response.json().catch(() => undefined)) as unknown;
-    if (!response.ok) {
-      const error = (parsed as Partial<ErrorBody> | undefined)?.error;
-      if (!error) throw new KeyServerError('bad_response', response.status, `The key server answered HTTP ${response.status}.`);
-      const { code, message, ...details } = error;
-      throw new KeyServerError(code, response.status, message, details);
-    }
-    return parsed as T;
+    const error = (parsed as Partial<ErrorBody> | undefined)?.error;
+    if (!error) throw new KeyServerError('bad_response', response.status, `The key server answered HTTP ${response.status}.`);
+    const { code, message, ...details } = error;
+    throw new KeyServerError(code, response.status, message, details);
   }
 
   registerOptions(username: string) {
@@ -134,6 +138,22 @@ export class KeyServer {
   }
   audit(before?: number) {
     return this.call<AuditPageT>('GET', `/audit${before ? `?before=${before}` : ''}`);
+  }
+
+  // ——— The account's export and erasure (src/vault/account/delete-account.ts; both need a passkey session) ———
+  /** Everything the server holds about the user, as the JSON file it streams. */
+  async exportAccount(signal?: AbortSignal): Promise<Blob> {
+    const response = await this.send('GET', '/account/export', undefined, signal);
+    try {
+      return await response.blob();
+    } catch {
+      if (signal?.aborted) throw signal.reason;
+      throw new KeyServerError('network', 0, 'The export was cut off.', {});
+    }
+  }
+  /** Erases the account: every row goes, a tombstone stays in the audit chain, the session cookie is cleared. */
+  deleteAccount() {
+    return this.call<{ ok: true }>('DELETE', '/account');
   }
 
   // ——— Recovery routes (src/vault/recovery wraps these; bodies hold blinded elements, tags and ciphertext only) ———

@@ -194,7 +194,8 @@ export class LocalStore {
 
   /**
    * Settles when the browser took this database away while the page was open ("clear site data":
-   * IndexedDB fires `close` on the connection). The store is closed for good from then on, so every
+   * IndexedDB fires `close` on the connection), or another tab deletes it (a deleted account's wipe:
+   * `versionchange` with no new version). The store is closed for good from then on, so every
    * later call fails: Dexie would otherwise reopen on the next write and re-create the database with
    * the vault the page still holds in memory, and the wiped vault would come back at the next load.
    */
@@ -220,6 +221,14 @@ export class LocalStore {
         },
         true,
       );
+      // Dexie calls the handlers last-subscribed first; `false` stops its own, which would close the
+      // connection but let the next call reopen it. An upgrade by a newer tab still gets Dexie's.
+      this.db.on('versionchange', (event: IDBVersionChangeEvent) => {
+        if (event.newVersion !== null) return undefined;
+        this.db.close({ disableAutoOpen: true });
+        resolve();
+        return false;
+      });
     });
   }
 
@@ -295,7 +304,16 @@ export class LocalStore {
     await this.db.meta.put({ key: 'settings', value: { ...settings } });
   }
 
+  /** Closes the connection for good: later calls fail until `reopen` (nothing re-creates a database being wiped). */
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * After `close` or `lost`, when a new vault is about to be written (onboarding or recovery on a
+   * page whose vault was wiped): the next call opens the database again, creating it if it is gone.
+   */
+  reopen(): void {
+    if (this.db.hasBeenClosed()) this.db.close({ disableAutoOpen: false });
   }
 }

@@ -119,4 +119,19 @@ describe('replaying queued record writes (the service worker)', () => {
     await expect(replay.replay(new TwoStepQueue([write('wifi', 0, 'one')]))).resolves.toMatchObject({ sent: 1 });
     await expect(replay.replay(new TwoStepQueue([write('door', 0, 'two')]))).resolves.toMatchObject({ sent: 1 });
   });
+
+  it('discards every queued write unsent after the replay running ends, even one that replay put back', async () => {
+    const server = new RecordServer();
+    server.reachable = false;
+    const queue = new TwoStepQueue([write('wifi', 0, 'offline edit'), write('door', 0, 'new note')]);
+    const { replay } = replayWith(server);
+    const running = replay.replay(queue);
+    const discarded = replay.discard(queue);
+    await expect(running).resolves.toMatchObject({ offline: true });
+    await expect(discarded).resolves.toBe(2);
+    expect(queue.entries).toEqual([]);
+    server.reachable = true;
+    await expect(replay.replay(queue)).resolves.toEqual({ sent: 0, refused: 0, superseded: 0, offline: false });
+    expect(server.answers).toEqual([]);
+  });
 });

@@ -69,6 +69,20 @@ export class RecordWriteReplay {
     return run;
   }
 
+  /**
+   * Takes every write off `queue` unsent, once the replays asked for before have ended (one running
+   * could otherwise put a write it failed to send back after this). Returns how many were dropped.
+   */
+  discard<Entry extends QueuedWrite>(queue: RecordWriteQueue<Entry>): Promise<number> {
+    const run = this.#last.then(async () => {
+      let dropped = 0;
+      while (await queue.shiftRequest()) dropped++;
+      return dropped;
+    });
+    this.#last = run.catch(() => undefined);
+    return run;
+  }
+
   async #replayOnce<Entry extends QueuedWrite>(queue: RecordWriteQueue<Entry>): Promise<ReplayOutcome> {
     let sent = 0;
     let refused = 0;
