@@ -13,8 +13,8 @@ const NOT_TEST = folder('test', 'Test helpers are for *.test.ts files only.');
 const TEST_NOT_SERVER = folder('server', 'Tests of the app reach the key server through test/helpers/.');
 const NOT_SRC = folder('src', 'The key server never imports the app: share code through protocol/.');
 const VAULT_INDEX = {
-  regex: '(^|/)vault/(?!(index|pin-policy)(\\.ts)?$)',
-  message: 'The UI uses the vault SDK only through its public entries: src/vault/index.ts (and pin-policy.ts).',
+  regex: '(^|/)vault/(?!(index|pin-policy|recovery-kit-text)(\\.ts)?$)',
+  message: 'The UI uses the vault SDK only through its public entries: src/vault/index.ts (and pin-policy.ts, recovery-kit-text.ts).',
 };
 
 /** `no-restricted-imports` for some files: each block replaces the rule for the files it matches. */

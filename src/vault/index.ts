@@ -67,9 +67,6 @@ export type { VaultReprompt } from './unlock/reprompt';
 export { KeyServerError, VaultCryptoError, VaultError, type VaultCryptoErrorCode, type VaultErrorCode, type VaultFailureCode } from './errors';
 
 // ——— Helpers an app's screens use ———
-/** The recovery kit's scanner and form: read a QR text or typed words (throws `kit_unreadable`). */
-export { RECOVERY_KIT_WORD_COUNT } from '../../protocol/constants';
-export { readRecoveryKitText } from './recovery/recovery-code';
 export type { PasswordOptions } from './records/password-generator';
 export { fetchServerHealth, type ServerHealth } from './platform/server-health';
 /** The service worker's message after it replayed record writes: answer it with `vault.sync.now()`. */

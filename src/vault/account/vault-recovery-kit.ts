@@ -13,8 +13,8 @@ import { recoverySettingsContext } from './settings-context';
 /*
  * The word list and BIP39's code (about 14 KB gzip) are loaded here as the vault is made, not
  * imported: `prepare()` runs only in an unlocked vault, long after the import has settled, so this
- * part never puts them on the start-up path. (index.ts still re-exports `readRecoveryKitText`
- * statically, which does; docs/architecture.md "Recovery kit".)
+ * part never puts them on the start-up path. (`readRecoveryKitText` is an entry of its own,
+ * recovery-kit-text.ts, for the same reason.)
  */
 type RecoveryCodeModule = typeof import('../recovery/recovery-code');
 const loadRecoveryCode = () => import('../recovery/recovery-code');
