@@ -45,7 +45,7 @@ const MESSAGES: Record<FailureCode, string> = {
   locked: 'The vault locked before this was done. Unlock it and try again.',
   record_invalid: 'This item cannot be saved as it is: check the fields and try again.',
   recovery_pin_wrong: 'Wrong username or PIN.',
-  recovery_pin_locked: 'PIN recovery is locked after too many wrong PINs. Use your authenticator app or a passkey instead.',
+  recovery_pin_locked: 'PIN recovery is locked after too many wrong PINs. Use your authenticator app, a passkey or your recovery kit instead.',
   recovery_unavailable: 'This account has no backup on the server to recover.',
   totp_invalid: 'That code is not valid, or was used already. Wait for the next code and try again.',
   totp_locked: 'Too many wrong codes. Wait a while before trying again.',

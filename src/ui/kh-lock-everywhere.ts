@@ -153,6 +153,9 @@ export class KhLockEverywhere extends LitElement {
       case 'totp':
         return html`<p>Set up authenticator app recovery again.</p>
           <div class="actions"><button type="button" @click=${this._onOpenRecovery}>Open Recovery</button></div>`;
+      case 'kit':
+        return html`<p>Your recovery kit stopped working: it held the old keys. Make a new one and destroy the old page.</p>
+          <div class="actions"><button type="button" @click=${this._onOpenRecovery}>Make a new recovery kit</button></div>`;
     }
   }
 
