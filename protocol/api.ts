@@ -19,6 +19,7 @@ import {
   NAME_MAX_CHARS,
   OPRF_ELEMENT_BYTES,
   PIN_RECOVERY_TAG_BYTES,
+  RECOVERY_KIT_AUTH_BYTES,
   TOTP_ESCROW_KEY_BYTES,
   USERNAME_PATTERN,
   WRAP_MAX_CHARS,
@@ -300,9 +301,20 @@ export const TotpEnrolled = z.object({ enrolledAt: z.number().int() });
 export const TotpRecoverRequest = z.object({ username: Username, code: TotpCode });
 export const TotpRecovered = Recovered.extend({ r: z.string(), escrowedWrap: z.string() });
 
+/**
+ * The recovery kit (docs/architecture.md "Recovery kit"): `wrap` is S under KEK_kit (a GCM blob
+ * like the other wraps), `authHash` SHA-256(kitAuth); recovery sends kitAuth itself. Both derive
+ * from the user's 128-bit code on the client; the server never sees the code or KEK_kit.
+ */
+export const RecoveryKitPutRequest = z.object({ wrap: base64url(WRAP_MAX_CHARS), authHash: base64urlBytes(32) });
+export const RecoveryKitPut = z.object({ createdAt: z.number().int(), replaced: z.boolean() });
+export const RecoveryKitRecoverRequest = z.object({ username: Username, kitAuth: base64urlBytes(RECOVERY_KIT_AUTH_BYTES) });
+export const RecoveryKitRecovered = Recovered.extend({ userId: z.string(), username: z.string(), wrap: z.string(), createdAt: z.number().int() });
+
 export const RecoveryStatus = z.object({
   pin: z.object({ active: z.boolean(), guessesLeft: z.number().int().nullable(), allowance: z.number().int().nullable(), updatedAt: z.number().int().nullable() }),
   totp: z.object({ enrolled: z.boolean(), locked: z.boolean(), enrolledAt: z.number().int().nullable() }),
+  kit: z.object({ active: z.boolean(), createdAt: z.number().int().nullable() }),
 });
 
 // ——— Lock everywhere (docs/architecture.md "Lock everywhere") ———
@@ -335,6 +347,8 @@ export const LockEverywhereResult = z.object({
   prfWrapsDropped: z.array(z.object({ credentialId: z.string(), name: z.string() })),
   pinRecovery: z.enum(['registered', 'removed', 'off']),
   totp: z.enum(['rotated', 'off']),
+  /** The recovery kit wrapped the old S: lock everywhere deletes it, and the user makes a new one. */
+  kitRemoved: z.boolean(),
 });
 
 export const Health = z.object({ status: z.enum(['ok', 'degraded']), version: z.string(), database: z.enum(['ok', 'unreachable']), dialect: z.enum(['sqlite', 'postgres']) });
@@ -356,6 +370,9 @@ export type PinRegisteredT = z.infer<typeof PinRegistered>;
 export type TotpEnrollStartedT = z.infer<typeof TotpEnrollStarted>;
 export type TotpRecoveredT = z.infer<typeof TotpRecovered>;
 export type RecoveryStatusT = z.infer<typeof RecoveryStatus>;
+export type RecoveryKitPutRequestT = z.infer<typeof RecoveryKitPutRequest>;
+export type RecoveryKitPutT = z.infer<typeof RecoveryKitPut>;
+export type RecoveryKitRecoveredT = z.infer<typeof RecoveryKitRecovered>;
 export type RecordEnvelopeT = z.infer<typeof RecordEnvelope>;
 export type RecordWriteRequestT = z.infer<typeof RecordWriteRequest>;
 export type RecordWrittenT = z.infer<typeof RecordWritten>;

@@ -171,6 +171,17 @@ export const HKDF_INFO_KEK_PIN_RECOVERY = 'keyhold/kek-pin-recovery/v1';
 export const HKDF_INFO_PIN_RECOVERY_TAG = 'keyhold/pin-recovery-tag/v1';
 export const HKDF_INFO_KEK_TOTP = 'keyhold/kek-totp/v1';
 
+/**
+ * The recovery kit (docs/architecture.md "Recovery kit"): 12 BIP39 words carry 128 bits of entropy
+ * (plus a 4-bit checksum). From those 16 bytes HKDF derives KEK_kit, which wraps S, and kitAuth,
+ * which proves the code to the server (it keeps only SHA-256(kitAuth)).
+ */
+export const RECOVERY_KIT_WORD_COUNT = 12;
+export const RECOVERY_KIT_ENTROPY_BYTES = 16;
+export const RECOVERY_KIT_AUTH_BYTES = 32;
+export const HKDF_INFO_KEK_KIT = 'keyhold/kek-kit/v1';
+export const HKDF_INFO_KIT_AUTH = 'keyhold/kit-auth/v1';
+
 // ——— Encrypted record sync (server/routes/records.ts, src/vault/sync/) ———
 // Appended section. Server-side numbers are defaults an operator may override (server/config.ts).
 

@@ -34,6 +34,7 @@ export const ERROR_CODES = [
   'record_too_large', // a record's ciphertext is over the server's limit
   'record_quota_exceeded', // the account holds the most live records the server allows
   'recovery_routes_changed', // lock everywhere: TOTP was enrolled or turned off since the client read the routes
+  'kit_invalid', // recovery kit: wrong code, unknown username or no kit (indistinguishable on purpose)
   'internal_error',
   'unavailable',
 ] as const;

@@ -14,6 +14,7 @@ import { healthRoutes } from './routes/health';
 import { lockEverywhereRoutes } from './routes/lock-everywhere';
 import { passkeyRoutes } from './routes/passkeys';
 import { recordRoutes } from './routes/records';
+import { recoveryKitRoutes } from './routes/recovery-kit';
 import { pinRecoveryRoutes } from './routes/recovery-pin';
 import { recoveryStatusRoutes } from './routes/recovery-status';
 import { totpRecoveryRoutes } from './routes/recovery-totp';
@@ -45,6 +46,7 @@ export function buildApp(deps: AppDeps) {
     .route('/records', recordRoutes(deps))
     .route('/recovery/pin', pinRecoveryRoutes(deps))
     .route('/recovery/totp', totpRecoveryRoutes(deps))
+    .route('/recovery/kit', recoveryKitRoutes(deps))
     .route('/recovery', recoveryStatusRoutes(deps))
     .route('/', accountRoutes(deps))
     .route('/account', lockEverywhereRoutes(deps));
@@ -52,7 +54,7 @@ export function buildApp(deps: AppDeps) {
   api.doc31('/openapi.json', {
     openapi: '3.1.0',
     servers: [{ url: '/api' }],
-    info: { title: 'Keyhold key server', version: deps.version, description: 'Passkey accounts, devices, sessions, the encrypted backup store and the PIN and TOTP recovery routes. Errors are `{ error: { code, message } }`.' },
+    info: { title: 'Keyhold key server', version: deps.version, description: 'Passkey accounts, devices, sessions, the encrypted backup store and the PIN, TOTP and recovery-kit recovery routes. Errors are `{ error: { code, message } }`.' },
   });
   api.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'kh_session' });
   app.route('/api', api);

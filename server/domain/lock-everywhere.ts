@@ -13,6 +13,7 @@ import { findTotpRecovery } from '../store/totp-recovery';
 import { signatureIsValid, type DeviceKeyCache } from './devices';
 import type { Pepper } from './pepper';
 import { storePinRegistration, takePinRegistration } from './pin-recovery';
+import { dropRecoveryKit } from './recovery-kit';
 import { rotateTotpEscrow } from './totp';
 import { inUserTransaction } from './user-transaction';
 
@@ -28,7 +29,8 @@ import { inUserTransaction } from './user-transaction';
  *   3. the key bundle is replaced compare-and-set (`stale_version`: someone rotated in between);
  *   4. the wrap_prf set is replaced (a passkey left out loses its wrap: it opened the old S),
  *      TOTP keeps its secret under a new escrow, PIN recovery is registered from the pending
- *      registration or, with none sent, turned off (its wrap opened the old S);
+ *      registration or, with none sent, turned off (its wrap opened the old S); the recovery kit
+ *      is deleted (its wrap opened the old S, and only its holder can make a new one);
  *   5. every other device is revoked and every other session (passkey, device, recovery) ends.
  *
  * A refusal rolls everything back, the challenges taken included; nothing is audited for it.
@@ -84,6 +86,7 @@ export function lockEverywhere(store: Store, req: LockEverywhereRequestT, ctx: L
     } else if (await deletePinRecovery(tx, userId)) {
       pinRecovery = 'removed';
     }
+    const kitRemoved = await dropRecoveryKit(tx, userId, 'lock_everywhere', now);
     const devicesRevoked = await revokeDevicesExcept(tx, userId, req.keepDeviceId, now);
     const sessionsEnded = await endSessionsExcept(tx, userId, ctx.sessionIdHash);
     const totp = req.totp ? 'rotated' : 'off';
@@ -91,7 +94,7 @@ export function lockEverywhere(store: Store, req: LockEverywhereRequestT, ctx: L
       tx,
       userId,
       'account.locked_everywhere',
-      { devicesRevoked, sessionsEnded, keptDeviceId: req.keepDeviceId, keyBundleVersion, prfWrapsDropped: wraps.dropped.length, pinRecovery, totp },
+      { devicesRevoked, sessionsEnded, keptDeviceId: req.keepDeviceId, keyBundleVersion, prfWrapsDropped: wraps.dropped.length, pinRecovery, totp, kitRemoved },
       now,
     );
     return {
@@ -102,6 +105,7 @@ export function lockEverywhere(store: Store, req: LockEverywhereRequestT, ctx: L
       prfWrapsDropped: wraps.dropped.map((credentialId) => ({ credentialId, name: passkeys.find((p) => p.id === credentialId)?.name ?? '' })),
       pinRecovery,
       totp,
+      kitRemoved,
     };
   });
 }

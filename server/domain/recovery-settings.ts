@@ -4,14 +4,16 @@ import { appendAuditEvent } from '../store/audit';
 import { deletePinRecovery, findPinRecovery } from '../store/pin-recovery';
 import type { Store } from '../store/store';
 import { deleteTotpRecovery, findTotpRecovery } from '../store/totp-recovery';
+import { recoveryKitStatus } from './recovery-kit';
 import { inUserTransaction } from './user-transaction';
 
-/** Which recovery routes the account has, for the settings screen: guesses left, TOTP lock. No secrets. */
+/** Which recovery routes the account has, for the settings screen: guesses left, TOTP lock, the kit's date. No secrets. */
 export async function recoveryStatus(store: Store, userId: string): Promise<RecoveryStatusT> {
-  const [pin, totp] = await Promise.all([findPinRecovery(store, userId), findTotpRecovery(store, userId)]);
+  const [pin, totp, kit] = await Promise.all([findPinRecovery(store, userId), findTotpRecovery(store, userId), recoveryKitStatus(store, userId)]);
   return {
     pin: { active: pin !== undefined, guessesLeft: pin?.guesses_left ?? null, allowance: pin?.allowance ?? null, updatedAt: pin?.updated_at ?? null },
     totp: { enrolled: totp !== undefined, locked: totp?.locked === 1, enrolledAt: totp?.enrolled_at ?? null },
+    kit,
   };
 }
 

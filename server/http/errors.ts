@@ -38,6 +38,7 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   record_too_large: 413,
   record_quota_exceeded: 403,
   recovery_routes_changed: 409,
+  kit_invalid: 401,
   internal_error: 500,
   unavailable: 503,
 };

@@ -9,6 +9,7 @@ import { appendAuditEvent, eraseAuditChain, listAuditEvents } from '../store/aud
 import { listDevices } from '../store/devices';
 import { findPinRecovery } from '../store/pin-recovery';
 import { listSecrets, readSecret } from '../store/secrets';
+import { findRecoveryKit } from '../store/recovery-kits';
 import { findTotpRecovery } from '../store/totp-recovery';
 import { endSession } from '../store/sessions';
 import { inUserTransaction } from '../domain/user-transaction';
@@ -86,13 +87,14 @@ export function accountRoutes(deps: AppDeps) {
         if (c.req.method === 'HEAD') return streamedJson(c.body(null, 200, headers));
         const now = deps.now();
         await inUserTransaction(deps.store, userId, (tx) => appendAuditEvent(tx, userId, 'account.exported', {}, now));
-        const [passkeys, devices, keyBundle, wraps, pin, totp] = await Promise.all([
+        const [passkeys, devices, keyBundle, wraps, pin, totp, kit] = await Promise.all([
           listCredentials(deps.store, userId),
           listDevices(deps.store, userId),
           readSecret(deps.store, userId, 'key_bundle'),
           listSecrets(deps.store, userId, 'wrap_prf'),
           findPinRecovery(deps.store, userId),
           findTotpRecovery(deps.store, userId),
+          findRecoveryKit(deps.store, userId),
         ]);
         // The small parts here; records and audit entries follow page by page (account-export.ts).
         const head = {
@@ -106,6 +108,8 @@ export function accountRoutes(deps: AppDeps) {
           recovery: {
             pin: pin ? { salt: pin.salt, argon2: { memoryKiB: pin.argon2_memory_kib, iterations: pin.argon2_iterations, parallelism: pin.argon2_parallelism }, wrap: pin.wrap, guessesLeft: pin.guesses_left, allowance: pin.allowance, version: pin.version, updatedAt: pin.updated_at } : null,
             totp: totp ? { escrowedWrap: totp.wrap, enrolledAt: totp.enrolled_at, locked: totp.locked === 1 } : null,
+            // The wrap only: the digest of kitAuth is a credential (it decides who gets the wrap), not the user's data.
+            kit: kit ? { createdAt: kit.created_at, wrap: kit.wrap } : null,
           },
         };
         return streamedJson(c.body(exportStream(deps.store, userId, head), 200, headers));

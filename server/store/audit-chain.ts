@@ -54,7 +54,11 @@ export type AuditEventType =
   | 'recovery.totp.success'
   | 'recovery.totp.failure'
   | 'recovery.totp.locked'
-  | 'recovery.totp.unlocked';
+  | 'recovery.totp.unlocked'
+  // The recovery kit: made or replaced ({ replaced }), removed ({ reason: 'user' | 'lock_everywhere' }), used ({ address }).
+  | 'recovery.kit.created'
+  | 'recovery.kit.removed'
+  | 'recovery.kit.used';
 
 export interface AuditEntry {
   userId: string;

@@ -132,6 +132,14 @@ export interface TotpRecoveryTable {
   updated_at: number;
 }
 
+/** See migrations/005_recovery_kit.ts: one kit per account, nothing in it the server can open. */
+export interface RecoveryKitsTable {
+  user_id: string;
+  wrap: string;
+  auth_hash: string;
+  created_at: number;
+}
+
 /**
  * One encrypted record, as opaque as the backup blobs: the server never sees a
  * plaintext field. `version` is the record's compare-and-set counter; `seq` its place in the
@@ -176,6 +184,7 @@ export interface KeyholdDatabase {
   rate_limits: RateLimitsTable;
   pin_recovery: PinRecoveryTable;
   totp_recovery: TotpRecoveryTable;
+  recovery_kits: RecoveryKitsTable;
   records: RecordsTable;
   record_counters: RecordCountersTable;
 }

@@ -52,6 +52,10 @@ const MESSAGES: Record<FailureCode, string> = {
   reprompt_required: 'Confirm with your PIN first, then try again.',
   device_revoked: 'This device was removed from your account. Its vault still opens here with your PIN.',
   account_changed: 'Your account changed elsewhere meanwhile, so nothing was changed. Reload and try again.',
+  kit_mismatch: 'Those words do not match your recovery kit. Check the numbered words on your kit and type them again.',
+  kit_unreadable: 'That is not a recovery code: it has 12 words from the kit’s word list. Check each word against your kit.',
+  kit_invalid: 'That recovery kit does not open this account. Check the username and the 12 words, or use a newer kit if you made one.',
+  no_kit_here: 'This device holds no recovery kit. Use “I already have a vault” with your kit on the welcome screen instead.',
   // The key hierarchy's own failures: rare, and none of them is the user's doing.
   decrypt_failed: UNEXPECTED,
   malformed_blob: UNEXPECTED,

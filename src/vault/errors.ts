@@ -65,7 +65,15 @@ export type VaultFailureCode =
   /** This device was removed from the account: it may not change the account any more. */
   | 'device_revoked'
   /** The account's keys or recovery routes changed elsewhere (another device or tab) while a call ran; nothing was changed. */
-  | 'account_changed';
+  | 'account_changed'
+  /** Recovery kit: the words typed back for the check positions are not the kit's. */
+  | 'kit_mismatch'
+  /** Recovery kit: not 12 words of the list, or their checksum fails (`wordPosition`: the first word not in the list, 1-based). */
+  | 'kit_unreadable'
+  /** Recovery kit: the server refused the code (wrong code, username or no kit), or the code does not open the kit's wrap. */
+  | 'kit_invalid'
+  /** Recovery kit: this device holds no kit wrap to reset the PIN with offline (recover online instead). */
+  | 'no_kit_here';
 
 /** Failures of the key hierarchy and the Argon2 bridge (crypto/, platform/argon2-client.ts). */
 export type VaultCryptoErrorCode =
@@ -102,6 +110,8 @@ export interface VaultErrorOptions extends ErrorOptions {
   readonly retryAt?: number | null;
   /** PIN recovery guesses left on the server (`recovery_pin_wrong`). */
   readonly guessesLeft?: number;
+  /** The first recovery-kit word that is not in the word list, 1-based (`kit_unreadable`); never the word itself. */
+  readonly wordPosition?: number;
 }
 
 export class VaultError extends Error {
@@ -109,12 +119,14 @@ export class VaultError extends Error {
   readonly code: VaultErrorCode;
   readonly retryAt?: number;
   readonly guessesLeft?: number;
+  readonly wordPosition?: number;
 
   constructor(code: VaultErrorCode, message = `Vault error: ${code}`, options: VaultErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     if (typeof options.retryAt === 'number') this.retryAt = options.retryAt;
     if (typeof options.guessesLeft === 'number') this.guessesLeft = options.guessesLeft;
+    if (typeof options.wordPosition === 'number') this.wordPosition = options.wordPosition;
   }
 }
 
@@ -186,6 +198,8 @@ export function failureFromServer(error: unknown, signal?: AbortSignal, override
       return new VaultError('totp_locked', undefined, { cause: error });
     case 'pin_recovery_locked':
       return new VaultError('recovery_pin_locked', undefined, { cause: error });
+    case 'kit_invalid':
+      return new VaultError('kit_invalid', undefined, { cause: error });
     case 'forbidden_scope':
       return new VaultError('forbidden_scope', undefined, { cause: error });
     case 'webauthn_failed':

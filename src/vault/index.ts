@@ -53,6 +53,7 @@ export type { AuditPage, RecoveryRouteName, RecoveryRoutes } from './account/rec
 export type { TotpEnrollment } from './account/totp-enrollment';
 export type { LockEverywhereReport } from './account/lock-everywhere';
 export type { VaultRecovery } from './recovery/vault-recovery';
+export type { PendingRecoveryKit, VaultRecoveryKit } from './account/vault-recovery-kit';
 export { generatePassword, type ConflictChoice, type VaultRecords } from './records/vault-records';
 export type { VaultQuickView } from './quick-view/vault-quick-view';
 export type { VaultSync } from './sync/sync-gate';
@@ -64,6 +65,8 @@ export type { VaultReprompt } from './unlock/reprompt';
 export { KeyServerError, VaultCryptoError, VaultError, type VaultCryptoErrorCode, type VaultErrorCode, type VaultFailureCode } from './errors';
 
 // ——— Helpers an app's screens use ———
+/** The recovery kit's scanner and form: read a QR text or typed words (throws `kit_unreadable`). */
+export { RECOVERY_KIT_WORD_COUNT, readRecoveryKitText } from './recovery/recovery-code';
 export type { PasswordOptions } from './records/password-generator';
 export { fetchServerHealth, type ServerHealth } from './platform/server-health';
 /** The service worker's message after it replayed record writes: answer it with `vault.sync.now()`. */

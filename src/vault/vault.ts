@@ -16,7 +16,7 @@ import type { StoredVault } from './platform/local-store';
 import { VaultQuickView } from './quick-view/vault-quick-view';
 import { VaultRecords } from './records/vault-records';
 import { VaultRecovery } from './recovery/vault-recovery';
-import type { DeriveProgress, LockReason, VaultState } from './state';
+import type { DeriveProgress, LockReason, RecoverOptions, VaultState } from './state';
 import type { VaultSync } from './sync/sync-gate';
 import { strengthenPinWrap } from './unlock/kdf-upgrade';
 import { withProgress } from './unlock/pin-attempts';
@@ -111,6 +111,18 @@ export class Vault extends EventTarget {
     // The passkey proved the owner is here (user verification): the PIN wait no longer applies.
     await core.pinAttempts.reset();
     void core.open(unlocked);
+  }
+
+  /**
+   * A forgotten PIN on this device, offline: the recovery kit's code (`code`: the 12 words as typed,
+   * or the kit's QR text) opens the kit wrap this device keeps, S is wrapped under `newPin`, and the
+   * vault opens. The state must be 'locked'. PIN recovery on the server follows the new PIN at the
+   * next online unlock. Throws `no_kit_here` (the kit was made on another device or removed: use
+   * the online route of a new device), `kit_unreadable`, `kit_invalid`, `pin_mismatch`, `pin_rejected`.
+   */
+  async resetPinWithKit(code: string, newPin: string, confirm: string, options?: RecoverOptions): Promise<void> {
+    const { resetPinWithKit } = await import('./recovery/kit-pin-reset');
+    await resetPinWithKit(this.#core, code, newPin, confirm, options);
   }
 
   /** Drops every key and decrypted value, stops the auto-lock timers, and shows the lock screen. */

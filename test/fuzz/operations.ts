@@ -11,6 +11,8 @@ import {
   PinRegisterStartRequest,
   PutKeyBundleRequest,
   PutWrapPrfRequest,
+  RecoveryKitPutRequest,
+  RecoveryKitRecoverRequest,
   RecordWriteRequest,
   RegisterDeviceRequest,
   RegisterOptionsRequest,
@@ -120,6 +122,11 @@ export const CONTRACTS: Record<string, Contract> = {
   'POST /recovery/totp/recover': { kind: 'ceremony', body: TotpRecoverRequest },
   'DELETE /recovery/totp': { kind: 'write' },
   'GET /recovery/status': { kind: 'read' },
+  // The recovery kit: a valid PUT would replace the seeded kit, so every fuzzed one must be broken;
+  // a recovery needs the kitAuth of the seeded kit (32 random bytes), so a fuzzed one is refused.
+  'PUT /recovery/kit': { kind: 'write', body: RecoveryKitPutRequest },
+  'DELETE /recovery/kit': { kind: 'write' },
+  'POST /recovery/kit/recover': { kind: 'ceremony', body: RecoveryKitRecoverRequest },
   // Records: world.ts stores one at `storedVersion` under every real id.
   'GET /records/changes': { kind: 'read' },
   'PUT /records/{id}': { kind: 'write', body: RecordWriteRequest, compareAndSet: true, clientChosenId: true },

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { encodeBase64Url } from '../../protocol/base64url';
 import type { Store } from '../../server/store/store';
 import { createAccount, deviceSignIn, registerDevice } from '../helpers/accounts';
 import type { TestServer } from '../helpers/harness';
@@ -22,7 +24,7 @@ async function expectOk(what: string, reply: Promise<{ status: number; body: unk
 
 /**
  * A user with a passkey, a live and a revoked device, a device session, a key bundle, a PRF wrap,
- * PIN recovery, TOTP and records: every guarded table holds rows a broken request could damage.
+ * PIN recovery, TOTP, a recovery kit and records: every guarded table holds rows a broken request could damage.
  */
 export async function seedWorld(server: TestServer): Promise<FuzzWorld> {
   const owner = await createAccount(server, 'fuzz-owner');
@@ -35,6 +37,7 @@ export async function seedWorld(server: TestServer): Promise<FuzzWorld> {
   await expectOk('wrap_prf', owner.client.put(`/api/backup/wrap-prf/${owner.credentialId}`, { blob: 'd3JhcHBlZC1yb290LXNlY3JldA', expectedVersion: 0 }));
   await registerPinRecovery(owner.client, pinInput('fuzz-owner'));
   await enrollTotp(server, owner.client);
+  await expectOk('recovery kit', owner.client.put('/api/recovery/kit', { wrap: 'd3JhcHBlZC11bmRlci1rZWsta2l0', authHash: encodeBase64Url(randomBytes(32)) }));
   if (!owner.client.cookie || !deviceClient.cookie) throw new Error('seeding left a client without a session cookie');
   const ids = { user: owner.userId, passkey: owner.credentialId, device: phone.deviceId, revokedDevice: old.deviceId };
   // A record (the last one a tombstone) at version 1 under every real id: a path id naming one is
@@ -57,7 +60,7 @@ export async function seedWorld(server: TestServer): Promise<FuzzWorld> {
  * purpose: a well-formed options request issues a challenge and counts a hit. So are the decoy
  * rows of the recovery tables: a well-formed recovery start for an unknown username creates one.
  */
-export const GUARDED_TABLES = ['users', 'credentials', 'devices', 'secret_blobs', 'audit_log', 'sessions', 'records', 'record_counters'] as const;
+export const GUARDED_TABLES = ['users', 'credentials', 'devices', 'secret_blobs', 'audit_log', 'sessions', 'records', 'record_counters', 'recovery_kits'] as const;
 const RECOVERY_TABLES = ['pin_recovery', 'totp_recovery'] as const;
 
 const canonical = (row: object): string =>

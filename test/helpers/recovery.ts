@@ -76,7 +76,7 @@ export async function enrollTotp(server: TestServer, client: ApiClient) {
   return { secret: start.body.secret as string, r, escrowedWrap, usedCode: code };
 }
 
-const ALL_TABLES = ['users', 'credentials', 'devices', 'challenges', 'sessions', 'secret_blobs', 'audit_log', 'rate_limits', 'pin_recovery', 'totp_recovery'] as const;
+const ALL_TABLES = ['users', 'credentials', 'devices', 'challenges', 'sessions', 'secret_blobs', 'audit_log', 'rate_limits', 'pin_recovery', 'totp_recovery', 'recovery_kits'] as const;
 
 /** Every row of every table as one JSON text, for "this secret is nowhere in the database" checks. */
 export async function dumpDatabase(server: TestServer): Promise<string> {

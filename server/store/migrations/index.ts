@@ -3,6 +3,7 @@ import * as m001 from './001_initial';
 import * as m002 from './002_recovery';
 import * as m003 from './003_records';
 import * as m004 from './004_audit_anchors';
+import * as m005 from './005_recovery_kit';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped: add the next. */
 export const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ export const migrations: Record<string, Migration> = {
   '002_recovery': m002,
   '003_records': m003,
   '004_audit_anchors': m004,
+  '005_recovery_kit': m005,
 };
 
 export const migrationProvider: MigrationProvider = {

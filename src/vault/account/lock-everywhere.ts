@@ -13,7 +13,9 @@
  *      point before `finish`, which travels inside the lock request so it commits with the rest
  *   6. this device's signature over a device challenge: it is the one device kept
  *   7. POST /api/account/lock-everywhere, then this device's new vault is stored and the session
- *      moves onto the new keys; records written from now on get DEKs under VK' only
+ *      moves onto the new keys; records written from now on get DEKs under VK' only. The server
+ *      deletes the recovery kit (it wrapped the old S; only its holder can make a new one), and
+ *      this device drops its copy: the report asks for a new kit (`{ route: 'kit' }`)
  */
 import type { BackupSnapshotT, LockEverywhereRequestT, LockEverywhereResultT } from '../../../protocol/api';
 import { encodeBase64Url } from '../../../protocol/base64url';
@@ -34,7 +36,7 @@ export interface LockEverywhereReport {
   /** Devices revoked (every other device that was still active). */
   devicesRemoved: number;
   /** recovery routes / passkeys that need a step from the user to work again */
-  needsStep: Array<{ route: 'passkey'; id: string; name: string } | { route: 'pin' } | { route: 'totp' }>;
+  needsStep: Array<{ route: 'passkey'; id: string; name: string } | { route: 'pin' } | { route: 'totp' } | { route: 'kit' }>;
 }
 
 /** The server failures a lock everywhere explains itself; the rest are `failureFromServer`'s. */
@@ -103,6 +105,7 @@ async function committedWithoutAnswer(server: KeyServer, sentBundle: string, wra
     prfWrapsDropped: wrapsBefore.filter((w) => !wrapPrf.some((k) => k.credentialId === w.credentialId)).map((w) => ({ credentialId: w.credentialId, name: '' })),
     pinRecovery: entry?.pinRecovery === 'registered' || entry?.pinRecovery === 'removed' ? entry.pinRecovery : 'off',
     totp: entry?.totp === 'rotated' ? 'rotated' : 'off',
+    kitRemoved: entry?.kitRemoved === true,
   };
 }
 
@@ -160,13 +163,16 @@ export async function lockEverywhere(core: VaultCore, pin: string, signal?: Abor
       return committedWithoutAnswer(server, body.keyBundle.blob, wrapsBefore, error);
     });
     const pinRecoveryRegistered = result.pinRecovery === 'registered' ? true : result.pinRecovery === 'removed' ? false : vault.pinRecoveryRegistered;
-    const next: StoredVault = { ...vault, record: rotated.record, passkeys: passkeysAfter(vault, used, result), keyBundleVersion: result.keyBundleVersion, pinRecoveryRegistered };
+    // The kit wrapped the old S: the server deleted it, and this device's copy goes too.
+    const { kit: _oldKit, ...kept } = vault;
+    const next: StoredVault = { ...kept, record: rotated.record, passkeys: passkeysAfter(vault, used, result), keyBundleVersion: result.keyBundleVersion, pinRecoveryRegistered };
     await core.rekey(next, rotated.unlocked, session);
     return {
       devicesRemoved: result.devicesRevoked,
       needsStep: [
         ...result.prfWrapsDropped.map((p) => ({ route: 'passkey' as const, id: p.credentialId, name: p.name })),
         ...(result.pinRecovery === 'removed' ? [{ route: 'pin' as const }] : []),
+        ...(result.kitRemoved ? [{ route: 'kit' as const }] : []),
       ],
     };
   } catch (error) {

@@ -44,7 +44,7 @@ export interface RecoverySettingsContext {
  * backup; a device sign-in replaces it (as the sync engine's does). A call that still answers
  * `forbidden_scope` after that needs a passkey sign-in, which is the user's step to take.
  */
-async function withSession<T>(context: RecoverySettingsContext, call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+export async function withSession<T>(context: RecoverySettingsContext, call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   try {
     return await call();
   } catch (error) {

@@ -1,6 +1,6 @@
 /**
  * The account while the vault is unlocked (`vault.account`): changing the PIN, the recovery routes
- * the key server holds, enrolling an authenticator app, and the activity log. Everything here but
+ * the key server holds, enrolling an authenticator app, the recovery kit, and the activity log. Everything here but
  * the PIN change needs the network; each part loads as a chunk of its own.
  */
 import type { VaultCore } from '../core';
@@ -9,10 +9,11 @@ import { VaultError } from '../errors';
 import type { StoredVault } from '../platform/local-store';
 import type { DeriveProgress } from '../state';
 import { checkNewPin, withProgress } from '../unlock/pin-attempts';
-import { prfPasskeys } from '../unlock/prf-unlock';
 import type { LockEverywhereReport } from './lock-everywhere';
 import type { AuditPage, RecoveryRouteName, RecoveryRoutes, RecoverySettingsContext } from './recovery-settings';
 import type { TotpEnrollment } from './totp-enrollment';
+import { recoverySettingsContext } from './settings-context';
+import { VaultRecoveryKit } from './vault-recovery-kit';
 
 const loadTotp = () => import('./totp-enrollment');
 const loadRecoverySettings = () => import('./recovery-settings');
@@ -20,9 +21,12 @@ const loadLockEverywhere = () => import('./lock-everywhere');
 
 export class VaultAccount {
   readonly #core: VaultCore;
+  /** The user-held recovery kit: make one (prepare, then activate once words are typed back), or remove it. */
+  readonly recoveryKit: VaultRecoveryKit;
 
   constructor(core: VaultCore) {
     this.#core = core;
+    this.recoveryKit = new VaultRecoveryKit(core);
   }
 
   /**
@@ -121,19 +125,7 @@ export class VaultAccount {
   }
 
   #settingsContext(): RecoverySettingsContext {
-    const core = this.#core;
-    const session = core.requireSession();
-    const vault = core.requireVault();
-    return {
-      server: core.deps.server,
-      passkeys: core.deps.passkeys,
-      unlocked: session.unlocked,
-      username: vault.username,
-      deviceId: vault.deviceId,
-      origin: core.env.origin,
-      passkeyOnThisDevice: vault.passkeys.length > 0,
-      prfOnThisDevice: prfPasskeys(vault).length > 0,
-    };
+    return recoverySettingsContext(this.#core);
   }
 
   #enrollContext() {

@@ -6,6 +6,7 @@ export { encodeAad, open, parseGcmBlob, seal, type AeadContext, type ObjectKind 
 export {
   deviceKeyContext,
   keyBundleContext,
+  kitWrapContext,
   localWrapContext,
   pinRecoveryWrapContext,
   prfWrapContext,
@@ -17,12 +18,14 @@ export {
   createRootSecret,
   createUserKeyPair,
   createVaultKey,
+  deriveKekFromKit,
   deriveKekFromPinRecovery,
   deriveKekFromPrf,
   deriveKekFromTotpEscrow,
   deriveKekLocal,
   derivePinRecoveryTag,
   deriveKeysKey,
+  deriveKitAuth,
   exportUserPublicKey,
   importRootSecret,
   importUserPublicKey,
@@ -63,7 +66,7 @@ export {
   type EncryptedRecord,
   type RecordContext,
 } from './records';
-export { addPrfWrap, assembleLocalVault, changePin, createLocalVault, type CreateLocalVaultOptions } from './local/local-vault';
+export { addPrfWrap, assembleLocalVault, changePin, createLocalVault, resetPinFromRootSecret, type CreateLocalVaultOptions } from './local/local-vault';
 export {
   deriveKekLocalFromPin,
   normalizePin,

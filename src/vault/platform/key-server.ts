@@ -14,6 +14,9 @@ import type {
   PinRegisteredT,
   PinRegisterFinishRequestT,
   PinRegisterStartedT,
+  RecoveryKitPutRequestT,
+  RecoveryKitPutT,
+  RecoveryKitRecoveredT,
   RecoveryStatusT,
   SessionInfoT,
   AuditPageT,
@@ -166,6 +169,16 @@ export class KeyServer {
   }
   removeTotpRecovery() {
     return this.call<{ ok: true }>('DELETE', '/recovery/totp');
+  }
+  /** The recovery kit (src/vault/recovery/recovery-kit.ts): the body is a wrap and a digest; recovery sends kitAuth. */
+  putRecoveryKit(body: RecoveryKitPutRequestT) {
+    return this.call<RecoveryKitPutT>('PUT', '/recovery/kit', body);
+  }
+  removeRecoveryKit() {
+    return this.call<{ ok: true }>('DELETE', '/recovery/kit');
+  }
+  recoverWithKit(username: string, kitAuth: string, signal?: AbortSignal) {
+    return this.call<RecoveryKitRecoveredT>('POST', '/recovery/kit/recover', { username, kitAuth }, signal);
   }
 
   // ——— Lock everywhere (src/vault/account/lock-everywhere.ts; the body is ciphertext, a proof and a PIN registration) ———

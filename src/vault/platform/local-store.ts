@@ -16,7 +16,7 @@
  *            device, encrypted under a non-extractable device-bound key (quick-view.ts)
  */
 import { Dexie, type EntityTable } from 'dexie';
-import { parseEncryptedRecord, parseLocalVaultRecord, type Ciphertext, type LocalVaultRecord, type WrappedKey } from '../crypto';
+import { parseEncryptedRecord, parseGcmBlob, parseLocalVaultRecord, type Ciphertext, type LocalVaultRecord, type WrappedKey } from '../crypto';
 import { NO_THROTTLE, parseThrottle } from '../unlock/unlock-throttle';
 import { DEFAULT_SETTINGS, parseSettings } from '../unlock/auto-lock-settings';
 import type { UnlockThrottle, VaultSettings } from '../state';
@@ -50,6 +50,11 @@ export interface StoredVault {
   readonly createdAt: number;
   /** True once the key server holds PIN recovery for the current PIN; a PIN change clears it (absent in older rows = false). */
   readonly pinRecoveryRegistered?: boolean;
+  /**
+   * The recovery kit's wrap of S (under KEK_kit, the same blob the server holds), kept so the kit
+   * resets a forgotten PIN offline here (`vault.resetPinWithKit`). Absent: no kit, or made elsewhere.
+   */
+  readonly kit?: { readonly createdAt: number; readonly wrap: WrappedKey };
 }
 
 interface VaultRow extends StoredVault {
@@ -161,7 +166,19 @@ function readStoredVault(row: Record<string, unknown>): StoredVault {
     keyBundleVersion: count('key bundle version', row.keyBundleVersion),
     createdAt: count('creation time', row.createdAt),
     pinRecoveryRegistered: row.pinRecoveryRegistered === true,
+    ...readKit(row.kit),
   };
+}
+
+/** The optional kit wrap of a vault row; a damaged one is dropped (the kit still works online), not fatal. */
+function readKit(untrusted: unknown): Pick<StoredVault, 'kit'> {
+  const kit = untrusted as { createdAt?: unknown; wrap?: unknown } | undefined;
+  if (typeof kit !== 'object' || kit === null || typeof kit.createdAt !== 'number') return {};
+  try {
+    return { kit: { createdAt: kit.createdAt, wrap: parseGcmBlob<WrappedKey>(kit.wrap) } };
+  } catch {
+    return {};
+  }
 }
 
 export function readRecordRow(row: RecordRow): RecordRow {

@@ -20,6 +20,7 @@ import type { KeyServer } from '../platform/key-server';
 import type { StoredPasskey, StoredVault } from '../platform/local-store';
 import type { PasskeyPort, PublicKeyCredentialRequestOptionsJSON } from '../platform/passkeys';
 import { recoverWithPin } from './pin-recovery';
+import { openRecoveryKit, recoveryKitAuth } from './recovery-kit';
 import { recoverWithTotp } from './totp-escrow';
 import { VaultError, failureFromServer } from '../errors';
 
@@ -31,6 +32,8 @@ export interface RecoveredAccount {
   readonly keyBundle: { readonly blob: string; readonly version: number } | null;
   /** The passkey route's credential and its wrap_prf(S), kept so this device can unlock with it offline too. */
   readonly passkey?: { readonly stored: StoredPasskey; readonly wrappedRootSecret: WrappedKey };
+  /** The recovery kit's wrap, when the kit route recovered S: this device keeps it for offline PIN resets. */
+  readonly kit?: { readonly createdAt: number; readonly wrap: WrappedKey };
 }
 
 export interface JoinInput {
@@ -83,6 +86,7 @@ export async function joinRecoveredAccount(input: JoinInput): Promise<{ vault: S
       keyBundleVersion: recovered.keyBundle.version,
       createdAt: input.now,
       pinRecoveryRegistered: input.pinRecoveryCurrent,
+      ...(recovered.kit ? { kit: recovered.kit } : {}),
     };
     return { vault, unlocked: adopted.unlocked };
   } catch (error) {
@@ -112,6 +116,24 @@ export async function recoverAccountWithTotp(server: KeyServer, username: string
   try {
     const recovered = await recoverWithTotp({ server, username, code: code.replace(/\s/g, '') });
     return { username, userId: recovered.userId, rootSecret: recovered.rootSecret, keyBundle: recovered.keyBundle };
+  } catch (error) {
+    throw failureFromServer(error, signal);
+  }
+}
+
+/**
+ * The recovery-kit route: kitAuth (derived from the code here) releases the kit's wrap and opens
+ * a recovery session; KEK_kit opens the wrap here. `code` is the 12 words, already read. Throws
+ * `kit_unreadable`, `kit_invalid` (refused, or a wrap the code does not open), `offline`.
+ * The caller must then set a new PIN. Never log the code.
+ */
+export async function recoverAccountWithKit(server: KeyServer, username: string, code: string, signal?: AbortSignal): Promise<RecoveredAccount> {
+  const kitAuth = await recoveryKitAuth(code);
+  try {
+    const recovered = await server.recoverWithKit(username, kitAuth, signal);
+    const rootSecret = await openRecoveryKit(recovered.userId, code, recovered.wrap);
+    const kit = { createdAt: recovered.createdAt, wrap: parseGcmBlob<WrappedKey>(recovered.wrap) };
+    return { username: recovered.username, userId: recovered.userId, rootSecret, keyBundle: recovered.keyBundle, kit };
   } catch (error) {
     throw failureFromServer(error, signal);
   }

@@ -1,15 +1,17 @@
 /**
- * The three recovery routes as a new device runs them (docs/architecture.md "Recovery routes"), loaded as a
+ * The recovery routes as a new device runs them (docs/architecture.md "Recovery routes"), loaded as a
  * chunk of their own: a returning user's start never needs them. Each checks the local PIN first
  * (so no server guess or code is spent on a PIN the policy refuses), recovers S, joins the
  * account (device-recovery.ts) and hands the result to the vault, which stores and opens it.
  */
 import type { Argon2Params, UnlockedVault } from '../crypto';
-import { joinRecoveredAccount, recoverAccountWithPasskey, recoverAccountWithPin, recoverAccountWithTotp, type RecoveredAccount } from './device-recovery';
+import { joinRecoveredAccount, recoverAccountWithKit, recoverAccountWithPasskey, recoverAccountWithPin, recoverAccountWithTotp, type RecoveredAccount } from './device-recovery';
+import { readRecoveryKitText } from './recovery-code';
 import type { StoredVault } from '../platform/local-store';
 import { normalizeUsername } from '../account/onboarding';
 import { checkNewPin, withProgress } from '../unlock/pin-attempts';
 import type { VaultDeps } from '../deps';
+import { VaultError } from '../errors';
 import type { RecoverOptions } from '../state';
 
 /** What the flows need from the vault. */
@@ -40,6 +42,21 @@ export async function recoverWithTotp(host: RecoveryHost, rawUsername: string, c
   host.requireNoVault();
   await checkNewPin(newPin, confirm);
   const recovered = await recoverAccountWithTotp(host.deps.server, normalizeUsername(rawUsername), code, options.signal);
+  await adopt(host, recovered, newPin, false, options);
+}
+
+/**
+ * Recovery-kit route; a new PIN is required. `code` is the typed words or the kit's QR text (its
+ * username must then be `rawUsername`'s). The code is read before anything else, so a typo costs
+ * no server attempt.
+ */
+export async function recoverWithKit(host: RecoveryHost, rawUsername: string, code: string, newPin: string, confirm: string, options: RecoverOptions = {}): Promise<void> {
+  host.requireNoVault();
+  const username = normalizeUsername(rawUsername);
+  const read = readRecoveryKitText(code);
+  if (read.username !== null && read.username !== username) throw new VaultError('kit_invalid', 'This kit was made for another username.');
+  await checkNewPin(newPin, confirm);
+  const recovered = await recoverAccountWithKit(host.deps.server, username, read.code, options.signal);
   await adopt(host, recovered, newPin, false, options);
 }
 

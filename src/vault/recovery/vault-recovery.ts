@@ -1,6 +1,6 @@
 /**
  * Recovering an existing account on a new device (`vault.recovery`): by PIN (one server guess per
- * try), by an authenticator-app code, or by a PRF passkey. The flows load as a chunk of their own
+ * try), by an authenticator-app code, by the recovery kit, or by a PRF passkey. The flows load as a chunk of their own
  * (a returning user's start never needs them); each stores the recovered vault and opens it.
  */
 import type { VaultCore } from '../core';
@@ -25,6 +25,16 @@ export class VaultRecovery {
   /** Authenticator-app route; a new PIN is required. Throws `totp_invalid`, `totp_locked`. */
   async withTotp(username: string, code: string, newPin: string, confirm: string, options?: RecoverOptions): Promise<void> {
     return (await loadRecovery()).recoverWithTotp(this.#host, username, code, newPin, confirm, options);
+  }
+
+  /**
+   * Recovery-kit route (a new device, online): `code` is the kit's 12 words as typed (any case,
+   * spaces, dashes or line breaks) or its QR text; a new PIN is required. Throws `kit_unreadable`
+   * (before any request; `wordPosition` names the first word not in the list), `kit_invalid` (the
+   * server refused the code, or the username), `pin_mismatch`, `pin_rejected`, `offline`, `server_error` (too many attempts).
+   */
+  async withKit(username: string, code: string, newPin: string, confirm: string, options?: RecoverOptions): Promise<void> {
+    return (await loadRecovery()).recoverWithKit(this.#host, username, code, newPin, confirm, options);
   }
 
   /** Passkey route (PRF). Throws `prf_unavailable` when the passkey cannot open the vault. */

@@ -23,6 +23,7 @@ export type ObjectKind =
   | 'root-secret-prf'
   | 'root-secret-pin-recovery'
   | 'root-secret-totp'
+  | 'root-secret-kit'
   | 'key-bundle'
   | 'device-signing-key'
   | 'vault-key'

@@ -34,6 +34,9 @@ export const pinRecoveryWrapContext = (userId: string, saltB64: string): AeadCon
 /** S under the TOTP-escrowed R: one escrow per user, replaced on each enrolment. */
 export const totpEscrowWrapContext = (userId: string): AeadContext<'root-secret-totp'> => ({ userId, kind: 'root-secret-totp', id: 'escrow', v: V1 });
 
+/** S under KEK_kit (the recovery kit): one kit per user, replaced by each new one. */
+export const kitWrapContext = (userId: string): AeadContext<'root-secret-kit'> => ({ userId, kind: 'root-secret-kit', id: 'kit', v: V1 });
+
 /** The key bundle: one per user; `v` is its plaintext format (key-bundle.ts: 1, or 2 after a rotation). */
 export const keyBundleContext = (userId: string, v = V1): AeadContext<'key-bundle'> => ({ userId, kind: 'key-bundle', id: 'primary', v });
 
