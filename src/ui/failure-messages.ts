@@ -12,6 +12,8 @@ export interface UiFailure {
   readonly retryAt?: number;
   /** PIN recovery guesses left (`recovery_pin_wrong`). */
   readonly guessesLeft?: number;
+  /** The first recovery-kit word not in the word list, 1-based (`kit_unreadable`); never the word. */
+  readonly wordPosition?: number;
 }
 
 type FailureCode = UiFailure['code'];
@@ -81,6 +83,7 @@ export function toUiFailure(error: unknown): UiFailure {
     code: error.code,
     ...(error.retryAt === undefined ? {} : { retryAt: error.retryAt }),
     ...(error.guessesLeft === undefined ? {} : { guessesLeft: error.guessesLeft }),
+    ...(error.wordPosition === undefined ? {} : { wordPosition: error.wordPosition }),
   };
 }
 

@@ -1,8 +1,8 @@
 import { LitElement, html, nothing } from 'lit';
 import { readRecoveryKitText, type Vault } from '../vault';
-import { describeFailure, toUiFailure, type UiFailure } from './failure-messages';
+import { toUiFailure, type UiFailure } from './failure-messages';
 import './kh-kit-scan';
-import { renderKitWordsField } from './kit-words-field';
+import { describeKitFailure, renderKitWordsField } from './kit-words-field';
 import { EMPTY_PIN_DRAFT, newPinFeedback, renderNewPinFields, type NewPinDraft } from './new-pin-fields';
 import { sharedStyles } from './shared-styles';
 import { VaultTask, type DerivePhase } from './vault-task';
@@ -71,7 +71,7 @@ export class KhForgotPin extends LitElement {
         <div class="msg" role="status">${pending
           ? html`<p class="progress"><span class="spinner" aria-hidden="true"></span>${PHASES[this.#reset.phase ?? 'deriving']}</p>`
           : nothing}</div>
-        <p id="forgot-error" class="error msg" role="alert">${failure ? describeFailure(failure, { no_kit_here: NO_KIT_HERE, kit_invalid: KIT_INVALID }) : nothing}</p>
+        <p id="forgot-error" class="error msg" role="alert">${failure ? describeKitFailure(failure, { no_kit_here: NO_KIT_HERE, kit_invalid: KIT_INVALID }) : nothing}</p>
       </form>
     `;
   }

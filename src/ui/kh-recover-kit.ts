@@ -1,8 +1,8 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { readRecoveryKitText, type Vault } from '../vault';
-import { describeFailure, toUiFailure, type UiFailure } from './failure-messages';
+import { toUiFailure, type UiFailure } from './failure-messages';
 import './kh-kit-scan';
-import { renderKitWordsField } from './kit-words-field';
+import { describeKitFailure, renderKitWordsField } from './kit-words-field';
 import { EMPTY_PIN_DRAFT, newPinFeedback, renderNewPinFields, type NewPinDraft } from './new-pin-fields';
 import { sharedStyles } from './shared-styles';
 import { VaultTask } from './vault-task';
@@ -90,7 +90,7 @@ export class KhRecoverKit extends LitElement {
   }
 
   #describe(failure: UiFailure): string {
-    return describeFailure(failure, { offline: OFFLINE, kit_invalid: KIT_INVALID });
+    return describeKitFailure(failure, { offline: OFFLINE, kit_invalid: KIT_INVALID });
   }
 
   private readonly _onWords = (value: string): void => {

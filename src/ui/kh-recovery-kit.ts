@@ -94,7 +94,7 @@ export class KhRecoveryKit extends LitElement {
     this.#forget();
   }
 
-  protected override updated(changed: PropertyValues<this>): void {
+  protected override updated(changed: PropertyValues): void {
     if (changed.has('_step') || changed.has('_qr')) this.#syncPrintCopy();
   }
 
@@ -266,6 +266,9 @@ export class KhRecoveryKit extends LitElement {
     const kit = this._kit;
     if (!vault || !kit || this.#activate.pending) return;
     const typed = [...this._typed];
+    // Reading and copying the words can outlast the re-prompt window: confirm again first if so.
+    const submit = this.renderRoot.querySelector<HTMLElement>('button[type="submit"]') ?? this;
+    if (!(await ensureReprompt(vault, submit, 'turn on your recovery kit'))) return;
     const result = await this.#activate.run(() => vault.account.recoveryKit.activate(kit, typed));
     if (!result) return;
     this.#forget();
@@ -289,7 +292,7 @@ export class KhRecoveryKit extends LitElement {
     const vault = this.vault;
     if (!vault || this.#remove.pending) return;
     if (!(await ensureReprompt(vault, event.currentTarget as HTMLElement, 'remove your recovery kit'))) return;
-    await this.#remove.run(() => vault.account.recoveryKit.remove());
+    await this.#remove.run((signal) => vault.account.recoveryKit.remove(signal));
     if (this.#remove.status !== 'done') return;
     this._confirmingRemove = false;
     this._done = 'Your recovery kit is removed: its page no longer works.';

@@ -313,13 +313,14 @@ export class KhVault extends LitElement {
     void this.#records.reload();
   }
 
-  readonly #onOpenSection = async (event: CustomEvent<OpenSettingsSection>): Promise<void> => {
+  readonly #onOpenSection = (event: CustomEvent<OpenSettingsSection>): void => {
     if (this._view.kind === 'settings') return; // kh-settings handles its own
     event.stopPropagation();
     this._onSettings();
-    await this.updateComplete;
-    const settings = this.renderRoot.querySelector('kh-settings');
-    if (settings) openSettingsSection(settings, event.detail);
+    void this.updateComplete.then(() => {
+      const settings = this.renderRoot.querySelector('kh-settings');
+      if (settings) openSettingsSection(settings, event.detail);
+    });
   };
 
   private _onSettings(): void {

@@ -1,12 +1,24 @@
 import { html, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
+import { describeFailure, type UiFailure } from './failure-messages';
 
 /** How many words the recovery kit has (contract: RECOVERY_KIT_WORD_COUNT; repeated here so this stays a pure view helper). */
 const KIT_WORDS = 12;
 
-/** The words typed so far, however they are separated (spaces, line breaks, hyphens as in the QR text, commas). */
+/**
+ * The words typed so far, however they are separated (spaces, line breaks, hyphens as in the QR
+ * text, commas, dots), without the numbers a copied kit puts before each word: as the SDK reads them.
+ */
 export function typedKitWords(text: string): number {
-  return text.split(/[\s,\-]+/).filter((word) => word !== '').length;
+  return text.split(/[\s\-‐-―,;.·•]+/u).filter((token) => token !== '' && !/^\d+\)?$/.test(token)).length;
+}
+
+/** A kit screen's failure, naming the first word not on the kit's word list when that is the trouble (its position, never the word). */
+export function describeKitFailure(failure: UiFailure, overrides: Parameters<typeof describeFailure>[1] = {}): string {
+  if (failure.code === 'kit_unreadable' && failure.wordPosition !== undefined) {
+    return `Word ${failure.wordPosition} is not one of the recovery kit’s words. Check its spelling against your kit.`;
+  }
+  return describeFailure(failure, overrides);
 }
 
 interface KitWordsFieldOptions {

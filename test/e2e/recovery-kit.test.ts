@@ -8,7 +8,6 @@ import {
   clearSiteData,
   launchChromium,
   onboardInPage,
-  openSettings,
   pinRecoveryActive,
   setOffline,
   startLiveServer,
