@@ -34,8 +34,12 @@ export class KhKitScan extends LitElement {
         background: #000;
         object-fit: cover;
       }
+      /* Empty, the alert line takes no room (the shared rule would pull the next field up). */
       .msg {
-        margin-top: 0.5rem;
+        margin: 0.5rem 0 0;
+      }
+      .msg:empty {
+        margin: 0;
       }
     `,
   ];

@@ -49,6 +49,8 @@ export class KhKitSheet extends LitElement {
       counter-reset: word;
     }
     li {
+      min-width: 0;
+      overflow-wrap: anywhere;
       counter-increment: word;
       display: flex;
       align-items: baseline;
@@ -92,7 +94,8 @@ export class KhKitSheet extends LitElement {
       border-color: #000;
     }
     :host([print]) ol {
-      grid-template-columns: repeat(3, 1fr);
+      /* 3 or 4 to a row on paper; never wider than the page. */
+      grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr));
     }
     :host([print]) img {
       width: 6cm;

@@ -33,8 +33,8 @@ export class KhRecoverKit extends LitElement {
   static override styles = [
     sharedStyles,
     css`
-      kh-kit-scan {
-        margin-top: -0.25rem;
+      form {
+        margin-bottom: 1rem;
       }
     `,
   ];

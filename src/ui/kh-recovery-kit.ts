@@ -54,6 +54,9 @@ export class KhRecoveryKit extends LitElement {
       .actions {
         margin-top: 0.75rem;
       }
+      .done:not(:empty) {
+        margin: 0.75rem 0;
+      }
     `,
   ];
 
@@ -110,7 +113,7 @@ export class KhRecoveryKit extends LitElement {
   }
 
   #renderIdle(): unknown {
-    const done = html`<p class="ok msg" role="status" data-test="kit-done">${this._done ?? nothing}</p>`;
+    const done = html`<p class="ok msg done" role="status" data-test="kit-done">${this._done ?? nothing}</p>`;
     if (!this.#online.value) {
       return html`${done}<p class="hint" role="status">Making or removing a recovery kit needs the Keyhold server. Connect to the internet first.</p>`;
     }

@@ -213,6 +213,40 @@ describe('recovery kit, in Chromium', { timeout: 120_000 }, () => {
     });
   });
 
+  it('“Not now” hides the reminder on this device, also after locking and unlocking', async () => {
+    await withPhones(browser, server.origin, async (open) => {
+      const { page } = await open();
+      await onboardInPage(page, nextUsername(), PIN);
+      const reminder = page.getByRole('region', { name: 'Make a recovery kit' });
+      await reminder.getByRole('button', { name: 'Not now' }).click();
+      expect(await reminder.count()).toBe(0);
+      await page.getByRole('button', { name: 'Lock' }).click();
+      await page.reload();
+      await page.getByLabel('PIN', { exact: true }).fill(PIN);
+      await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+      await page.getByRole('button', { name: 'New login' }).waitFor({ timeout: 30_000 });
+      // The list was read and the sync went by: a reminder would be on screen by now.
+      await expect.poll(() => hook(page, 'sync-status').textContent().catch(() => ''), { timeout: 20_000 }).toMatch(/synced|saved/i);
+      expect(await reminder.count()).toBe(0);
+    });
+  });
+
+  it('lock everywhere stops the kit; its report leads to making a new one', async () => {
+    await withPhones(browser, server.origin, async (open) => {
+      const { page } = await open();
+      await onboardAndMakeKit(page);
+      await page.getByRole('button', { name: 'Back to settings' }).click();
+      await page.getByRole('button', { name: /^Devices & passkeys / }).click();
+      const lock = page.getByRole('form', { name: 'Lock everywhere' });
+      await lock.getByLabel('Your PIN').fill(PIN);
+      await lock.getByRole('button', { name: 'Lock everywhere' }).click();
+      await page.getByText('Your recovery kit stopped working').waitFor({ timeout: 60_000 });
+      await page.getByRole('button', { name: 'Make a new recovery kit' }).click();
+      await page.getByRole('heading', { level: 2, name: 'Recovery', exact: true }).waitFor();
+      await page.getByText('You have no recovery kit yet.').waitFor({ timeout: 20_000 });
+    });
+  });
+
   it('a replaced kit’s words are refused with a clear message; the new kit’s words work', async () => {
     await withPhones(browser, server.origin, async (open) => {
       const { page: old } = await open();
