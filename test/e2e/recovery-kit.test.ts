@@ -61,9 +61,11 @@ async function makeKit(page: Page, username: string, { replace = false, look = f
     await shot(page, 'words');
     // The printed page is the kit alone: the app is hidden, the print copy shows.
     await page.emulateMedia({ media: 'print' });
+    await page.setViewportSize({ width: 794, height: 1123 }); // A4 at 96 dpi
     expect(await page.locator('kh-app').isVisible()).toBe(false);
     expect(await page.locator('body > kh-kit-sheet').isVisible()).toBe(true);
     await page.screenshot({ path: '/tmp/kh-shots/kit-print.png', fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
     await page.emulateMedia({ media: 'screen' });
   }
   await page.getByRole('button', { name: 'I wrote it down' }).click();
@@ -208,6 +210,27 @@ describe('recovery kit, in Chromium', { timeout: 120_000 }, () => {
       // The new PIN is the PIN now, still offline.
       await page.getByRole('button', { name: 'Lock' }).click();
       await page.getByLabel('PIN', { exact: true }).fill(NEW_PIN);
+      await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+      await page.getByRole('button', { name: 'New login' }).waitFor({ timeout: 30_000 });
+    });
+  });
+
+  it('“Forgot your PIN?” on a device without a kit says so, and where a kit still works', async () => {
+    await withPhones(browser, server.origin, async (open) => {
+      const { page } = await open();
+      await onboardInPage(page, nextUsername(), PIN);
+      await page.getByRole('button', { name: 'Lock' }).click();
+      await page.getByRole('button', { name: 'Forgot your PIN?' }).click();
+      // A well-formed code (the BIP39 test vector): the device, not the words, is what is missing.
+      await page.getByLabel('The 12 words of your recovery kit').fill(`${'abandon '.repeat(11)}about`);
+      await page.getByLabel('New PIN', { exact: true }).fill(NEW_PIN);
+      await page.getByLabel('Repeat new PIN', { exact: true }).fill(NEW_PIN);
+      await page.getByRole('button', { name: 'Set new PIN' }).click();
+      await page.getByRole('alert').filter({ hasText: 'This device holds no recovery kit' }).waitFor({ timeout: 20_000 });
+      expect(await page.getByRole('alert').filter({ hasText: 'I already have a vault' }).count()).toBe(1);
+      // Nothing changed: the old PIN still opens the vault.
+      await page.getByRole('button', { name: 'Back to unlock' }).click();
+      await page.getByLabel('PIN', { exact: true }).fill(PIN);
       await page.getByRole('button', { name: 'Unlock', exact: true }).click();
       await page.getByRole('button', { name: 'New login' }).waitFor({ timeout: 30_000 });
     });
