@@ -78,6 +78,7 @@ describe.each(DIALECTS)('lock everywhere (%s)', (dialect) => {
         db.selectFrom('secret_blobs').selectAll().where('user_id', '=', userId).orderBy('kind').orderBy('ref').execute(),
         db.selectFrom('pin_recovery').selectAll().where('subject', '=', userId).execute(),
         db.selectFrom('totp_recovery').selectAll().where('subject', '=', userId).execute(),
+        db.selectFrom('recovery_kits').selectAll().where('user_id', '=', userId).execute(),
         db.selectFrom('audit_log').select(['seq', 'type']).where('user_id', '=', userId).orderBy('seq').execute(),
       ]),
     );
@@ -116,6 +117,7 @@ describe.each(DIALECTS)('lock everywhere (%s)', (dialect) => {
       prfWrapsDropped: [{ credentialId: secondId, name: 'Security key' }],
       pinRecovery: 'registered',
       totp: 'rotated',
+      kitRemoved: false,
     });
 
     for (const client of [bSession, aSession, otherPasskey, recovering, user.client]) expectError(await client.get('/api/session'), 401, 'unauthenticated');
@@ -138,6 +140,18 @@ describe.each(DIALECTS)('lock everywhere (%s)', (dialect) => {
     expect(entry?.data).toMatchObject({ devicesRevoked: 1, sessionsEnded: 5, keptDeviceId: user.a.deviceId, pinRecovery: 'registered', totp: 'rotated' });
   });
 
+  it('deletes the recovery kit, whose wrap opens the old root secret, and says so', async () => {
+    const user = await account();
+    const kit = { wrap: blob(61), authHash: encodeBase64Url(randomBytes(32)) };
+    expect((await user.client.put('/api/recovery/kit', kit)).status).toBe(200);
+    const reply = await lock(user.client, await lockBody(user));
+    expect(reply.body).toMatchObject({ kitRemoved: true });
+    expect((await user.client.get('/api/recovery/status')).body.kit).toEqual({ active: false, createdAt: null });
+    const events = await auditEvents(user.client);
+    expect(events.find((e) => e.type === 'recovery.kit.removed')?.data).toEqual({ reason: 'lock_everywhere' });
+    expect(events.find((e) => e.type === 'account.locked_everywhere')?.data).toMatchObject({ kitRemoved: true });
+  });
+
   it('turns PIN recovery off when no registration is sent, since its wrap opens the old root secret', async () => {
     const user = await account();
     await registerPinRecovery(user.client, pinInput(`old-${user.username}`));
@@ -149,6 +163,7 @@ describe.each(DIALECTS)('lock everywhere (%s)', (dialect) => {
   it('refuses a stale key bundle version with 409 and leaves every device, session, wrap and route as it was', async () => {
     const user = await account();
     await registerPinRecovery(user.client, pinInput(`old-${user.username}`));
+    expect((await user.client.put('/api/recovery/kit', { wrap: blob(61), authHash: encodeBase64Url(randomBytes(32)) })).status).toBe(200);
     await deviceSignIn(server, user.b.deviceId, user.b.privateKey);
     const pin = await pendingPinRegistration(user.client, `new-${user.username}`);
     const before = await snapshot(user.userId);

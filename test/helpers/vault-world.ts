@@ -219,7 +219,7 @@ export async function dumpIndexedDb(store: LocalStore): Promise<string> {
 
 /** Every row of every table of the key server's database, as one JSON string. */
 export async function dumpServerDb(server: TestServer): Promise<string> {
-  const tables = ['users', 'credentials', 'devices', 'challenges', 'sessions', 'secret_blobs', 'audit_log', 'rate_limits'] as const;
+  const tables = ['users', 'credentials', 'devices', 'challenges', 'sessions', 'secret_blobs', 'audit_log', 'rate_limits', 'recovery_kits'] as const;
   const rows = await Promise.all(tables.map(async (table) => [table, await server.store.db.selectFrom(table).selectAll().execute()] as const));
   return JSON.stringify(Object.fromEntries(rows));
 }

@@ -65,7 +65,9 @@ export class VaultAccount {
   /** The recovery routes the server holds for this account. Throws `offline`, `locked`. */
   async recoveryRoutes(signal?: AbortSignal): Promise<RecoveryRoutes> {
     const { readRecoveryRoutes } = await loadRecoverySettings();
-    return readRecoveryRoutes(this.#settingsContext(), signal);
+    const routes = await readRecoveryRoutes(this.#settingsContext(), signal);
+    await this.recoveryKit.forgetReplacedWrap(routes.kit);
+    return routes;
   }
 
   /**

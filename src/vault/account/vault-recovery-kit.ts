@@ -113,6 +113,17 @@ export class VaultRecoveryKit {
     await this.#keepLocally(core.requireVault(), undefined);
   }
 
+  /**
+   * Drops this device's copy of the kit wrap when the server no longer holds that kit (removed, or
+   * replaced on another device): a kit the user replaced, perhaps because its paper was seen, must
+   * not go on resetting the PIN here. Called with every read of the recovery routes.
+   */
+  async forgetReplacedWrap(onServer: { active: boolean; createdAt: number | null }): Promise<void> {
+    const vault = this.#core.stored;
+    if (!vault?.kit || (onServer.active && onServer.createdAt === vault.kit.createdAt)) return;
+    await this.#keepLocally(vault, undefined);
+  }
+
   /** Stores this device's copy of the kit wrap (or drops it), unless the vault row changed meanwhile in a way that already did. */
   async #keepLocally(vault: StoredVault, kit: StoredVault['kit']): Promise<void> {
     const core = this.#core;
