@@ -111,6 +111,7 @@ export class KhKitReminder extends LitElement {
   }
 
   private _onNow(): void {
+    this._show = false; // back on the list, it asks again rather than show a kit being made as missing
     openSettingsSection(this, { section: 'recovery' });
   }
 

@@ -144,9 +144,13 @@ describe('recovery kit, in Chromium', { timeout: 120_000 }, () => {
     await withPhones(browser, server.origin, async (open) => {
       const { page } = await open();
       const kit = await onboardAndMakeKit(page, { look: true });
+      // Back on the list, the reminder asks the server again, and the kit made is there.
+      const asked = server.nextAnswer((request) => new URL(request.url).pathname === '/api/recovery/status');
       await page.getByRole('button', { name: 'Back to settings' }).click();
       await page.getByRole('button', { name: 'Back to vault' }).click();
       await page.getByRole('button', { name: 'New login' }).waitFor();
+      expect(await asked).toBe(200);
+      await page.evaluate(() => new Promise((painted) => requestAnimationFrame(() => requestAnimationFrame(painted))));
       expect(await page.getByRole('region', { name: 'Make a recovery kit' }).count()).toBe(0);
 
       await clearSiteData(page, server.origin);
