@@ -3,8 +3,8 @@ import { live } from 'lit/directives/live.js';
 import { toDataURL } from 'qrcode';
 import type { PendingRecoveryKit, RecoveryRoutes, Vault } from '../vault';
 import { describeFailure, toUiFailure, type UiFailure } from './failure-messages';
-import './kh-kit-sheet';
 import { kitDate } from './kh-kit-sheet';
+import { KitPrintCopy } from './kit-print-copy';
 import { OnlineController } from './online-controller';
 import { ensureReprompt } from './reprompt';
 import { sharedStyles } from './shared-styles';
@@ -76,7 +76,7 @@ export class KhRecoveryKit extends LitElement {
   readonly #activate = new VaultTask<{ createdAt: number; replaced: boolean }>(this);
   readonly #remove = new VaultTask<void>(this);
   /** The print-only copy of the kit under `<body>` while the words are shown. */
-  #printCopy: HTMLElementTagNameMap['kh-kit-sheet'] | undefined;
+  readonly #printCopy = new KitPrintCopy(this);
 
   constructor() {
     super();
@@ -98,7 +98,9 @@ export class KhRecoveryKit extends LitElement {
   }
 
   protected override updated(changed: PropertyValues): void {
-    if (changed.has('_step') || changed.has('_qr')) this.#syncPrintCopy();
+    if (!changed.has('_step') && !changed.has('_qr')) return;
+    if (this._step === 'show' && this._kit) this.#printCopy.show(this._kit, this._qr);
+    else this.#printCopy.hide();
   }
 
   protected override render(): unknown {
@@ -202,27 +204,12 @@ export class KhRecoveryKit extends LitElement {
     this.#activate.reset();
   }
 
-  /** Keeps the print-only copy under `<body>` exactly while the words are on screen. */
-  #syncPrintCopy(): void {
-    if (this._step === 'show' && this._kit) {
-      const copy = (this.#printCopy ??= document.createElement('kh-kit-sheet'));
-      copy.print = true;
-      copy.kit = this._kit;
-      copy.qr = this._qr;
-      if (!copy.isConnected) document.body.append(copy);
-    } else {
-      this.#printCopy?.remove();
-      this.#printCopy = undefined;
-    }
-  }
-
   #forget(): void {
     this._kit = undefined;
     this._qr = undefined;
     this._typed = ['', ''];
     this._step = 'idle';
-    this.#printCopy?.remove();
-    this.#printCopy = undefined;
+    this.#printCopy.hide();
   }
 
   private async _onCreate(event: Event): Promise<void> {
