@@ -84,7 +84,10 @@ async function makeKit(page: Page, username: string, { replace = false, look = f
   // Shown once: the words have left the page, and so has the print copy.
   expect(await list.count()).toBe(0);
   expect(await page.locator('kh-kit-sheet').count()).toBe(0);
-  if (look) await shot(page, 'ready');
+  if (look) {
+    expect(await axeViolations(page)).toEqual([]);
+    await shot(page, 'ready');
+  }
   return { username, words, qrPng: pngOfDataUrl(qr ?? '') };
 }
 
@@ -271,6 +274,26 @@ describe('recovery kit, in Chromium', { timeout: 120_000 }, () => {
       await page.getByRole('button', { name: 'Make a new recovery kit' }).click();
       await page.getByRole('heading', { level: 2, name: 'Recovery', exact: true }).waitFor();
       await page.getByText('You have no recovery kit yet.').waitFor({ timeout: 20_000 });
+    });
+  });
+
+  it('removes the kit after a passkey sign-in: the server holds none, and its words no longer open the vault', async () => {
+    await withPhones(browser, server.origin, async (open) => {
+      const { page: old } = await open();
+      const kit = await onboardAndMakeKit(old);
+      await old.getByRole('button', { name: 'Remove recovery kit' }).click();
+      await old.getByRole('button', { name: 'Yes, remove the recovery kit' }).click(); // the virtual authenticator answers the sign-in
+      await old.getByText('Your recovery kit is removed').waitFor({ timeout: 30_000 });
+      await old.getByText('You have no recovery kit yet.').waitFor({ timeout: 20_000 });
+      const status = await old.evaluate(async () => ((await (await fetch('/api/recovery/status')).json()) as { kit: { active: boolean } }).kit);
+      expect(status.active).toBe(false);
+
+      const { page } = await open();
+      await page.goto('/');
+      await openKitRoute(page, kit.username);
+      await page.getByLabel('The 12 words of your recovery kit').fill(kit.words.join(' '));
+      await chooseNewPinAndRecover(page);
+      await page.getByRole('alert').filter({ hasText: 'These words do not open this account’s vault' }).waitFor({ timeout: 20_000 });
     });
   });
 
