@@ -80,7 +80,7 @@ describe.each([
     expect(h.get('content-security-policy'), what).toBe(CONTENT_SECURITY_POLICY);
     expect(h.get('x-content-type-options'), what).toBe('nosniff');
     expect(h.get('referrer-policy'), what).toBe('no-referrer');
-    expect(h.get('permissions-policy'), what).toMatch(/camera=\(\).*publickey-credentials-get=\(self\)/);
+    expect(h.get('permissions-policy'), what).toMatch(/camera=\(self\), microphone=\(\).*publickey-credentials-get=\(self\)/);
     expect(h.get('cross-origin-opener-policy'), what).toBe('same-origin');
     expect(h.get('cross-origin-resource-policy'), what).toBe('same-origin');
     if (https) expect(h.get('strict-transport-security'), what).toMatch(/^max-age=\d{8,}; includeSubDomains$/);

@@ -31,7 +31,8 @@ export function securityHeaders(deps: AppDeps): MiddlewareHandler<AppEnv> {
     c.header('Referrer-Policy', 'no-referrer');
     c.header('Cross-Origin-Opener-Policy', 'same-origin');
     c.header('Cross-Origin-Resource-Policy', 'same-origin');
-    c.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), publickey-credentials-get=(self), publickey-credentials-create=(self)');
+    // The camera for this origin's own pages only (no embedded frame): the recovery kit's QR code is scanned with it.
+    c.header('Permissions-Policy', 'camera=(self), microphone=(), geolocation=(), payment=(), usb=(), publickey-credentials-get=(self), publickey-credentials-create=(self)');
     if (https) c.header('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
     await next();
   };

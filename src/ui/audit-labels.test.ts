@@ -17,6 +17,14 @@ describe('describeAuditEvent', () => {
     expect(describeAuditEvent('account.locked_everywhere', { devicesRevoked: 2, sessionsEnded: 5 })).toBe('Locked everywhere: other devices removed, keys replaced');
   });
 
+  it('names the recovery kit being made, replaced, removed and used', () => {
+    expect(describeAuditEvent('recovery.kit.created', { replaced: false })).toBe('Recovery kit made');
+    expect(describeAuditEvent('recovery.kit.created', { replaced: true })).toBe('Recovery kit replaced: the old one stopped working');
+    expect(describeAuditEvent('recovery.kit.removed', { reason: 'user' })).toBe('Recovery kit removed');
+    expect(describeAuditEvent('recovery.kit.removed', { reason: 'lock_everywhere' })).toBe('Recovery kit stopped working: locked everywhere');
+    expect(describeAuditEvent('recovery.kit.used', {})).toBe('Recovered with the recovery kit');
+  });
+
   it('gives an unknown type a generic line without its data', () => {
     expect(describeAuditEvent('future.thing', { secret: 'nope' })).toBe('Other account activity (future.thing)');
   });

@@ -44,6 +44,10 @@ const LABELS: Record<string, (data: Data) => string> = {
   },
   'recovery.totp.locked': () => 'Authenticator app recovery locked after too many wrong codes',
   'recovery.totp.unlocked': () => 'Authenticator app recovery unlocked',
+  'recovery.kit.created': (d) => (d.replaced === true ? 'Recovery kit replaced: the old one stopped working' : 'Recovery kit made'),
+  'recovery.kit.removed': (d) =>
+    d.reason === 'lock_everywhere' ? 'Recovery kit stopped working: locked everywhere' : 'Recovery kit removed',
+  'recovery.kit.used': () => 'Recovered with the recovery kit',
 };
 
 /** A one-line, human description of an audit event. */

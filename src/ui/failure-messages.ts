@@ -12,6 +12,8 @@ export interface UiFailure {
   readonly retryAt?: number;
   /** PIN recovery guesses left (`recovery_pin_wrong`). */
   readonly guessesLeft?: number;
+  /** The first recovery-kit word not in the word list, 1-based (`kit_unreadable`); never the word. */
+  readonly wordPosition?: number;
 }
 
 type FailureCode = UiFailure['code'];
@@ -53,7 +55,7 @@ const MESSAGES: Record<FailureCode, string> = {
   record_quota: 'Your vault cannot hold this many items. Remove some items or import fewer.',
   passphrase_weak: 'Use a passphrase of at least 12 characters.',
   recovery_pin_wrong: 'Wrong username or PIN.',
-  recovery_pin_locked: 'PIN recovery is locked after too many wrong PINs. Use your authenticator app or a passkey instead.',
+  recovery_pin_locked: 'PIN recovery is locked after too many wrong PINs. Use your authenticator app, a passkey or your recovery kit instead.',
   recovery_unavailable: 'This account has no backup on the server to recover.',
   totp_invalid: 'That code is not valid, or was used already. Wait for the next code and try again.',
   totp_locked: 'Too many wrong codes. Wait a while before trying again.',
@@ -91,6 +93,7 @@ export function toUiFailure(error: unknown): UiFailure {
     code: error.code,
     ...(error.retryAt === undefined ? {} : { retryAt: error.retryAt }),
     ...(error.guessesLeft === undefined ? {} : { guessesLeft: error.guessesLeft }),
+    ...(error.wordPosition === undefined ? {} : { wordPosition: error.wordPosition }),
   };
 }
 

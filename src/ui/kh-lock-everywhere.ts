@@ -154,8 +154,8 @@ export class KhLockEverywhere extends LitElement {
         return html`<p>Set up authenticator app recovery again.</p>
           <div class="actions"><button type="button" @click=${this._onOpenRecovery}>Open Recovery</button></div>`;
       case 'kit':
-        return html`<p>Your recovery kit no longer works: its words opened the old keys. Make a new kit and destroy the old one.</p>
-          <div class="actions"><button type="button" @click=${this._onOpenRecovery}>Open Recovery</button></div>`;
+        return html`<p>Your recovery kit stopped working: it held the old keys. Make a new one and destroy the old page.</p>
+          <div class="actions"><button type="button" @click=${this._onOpenRecovery}>Make a new recovery kit</button></div>`;
     }
   }
 

@@ -2,14 +2,15 @@ import { LitElement, html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { USERNAME_PATTERN } from '../../protocol/constants';
 import { describeFailure } from './failure-messages';
+import './kh-recover-kit';
 import { EMPTY_PIN_DRAFT, newPinFeedback, renderNewPinFields, type NewPinDraft } from './new-pin-fields';
 import { sharedStyles } from './shared-styles';
 import type { Vault } from '../vault';
 import type { UiFailure } from './failure-messages';
 import { VaultTask } from './vault-task';
 
-type Step = 'username' | 'route' | 'pin' | 'totp' | 'passkey';
-export type RecoveryRoute = 'pin' | 'passkey' | 'totp';
+type Step = 'username' | 'route' | 'pin' | 'totp' | 'passkey' | 'kit';
+export type RecoveryRoute = 'pin' | 'passkey' | 'totp' | 'kit';
 
 const NO_PRF = 'This passkey can sign you in but cannot open the vault on this device. Use your PIN or an authenticator app code.';
 const OFFLINE = 'Recovering a vault needs the Keyhold server, which cannot be reached now. Check your connection and try again.';
@@ -23,7 +24,8 @@ function failureText(failure: UiFailure): string {
 /**
  * "I already have a vault" on a device with none: the username, then a recovery route, then that
  * route's proof. The PIN route spends one of the server's guesses per try and says how many are
- * left; on success the controller unlocks this device's new copy of the vault.
+ * left; the recovery kit's route lives in kh-recover-kit. On success the controller unlocks this
+ * device's new copy of the vault.
  *
  * @fires cancel - the user went back to creating a vault
  */
@@ -78,7 +80,9 @@ export class KhRecover extends LitElement {
             ? this.#pinStep()
             : this._step === 'totp'
               ? this.#totpStep()
-              : this.#passkeyStep()}
+              : this._step === 'kit'
+                ? html`<kh-recover-kit .vault=${this.vault} .online=${this.online} .username=${this._username}></kh-recover-kit>`
+                : this.#passkeyStep()}
       <div class="actions stacked">
         <button type="button" data-test="recover-cancel" @click=${this._onCancel}>Create a new vault instead</button>
       </div>
@@ -105,6 +109,7 @@ export class KhRecover extends LitElement {
         <button class="primary" type="button" data-test="route-pin" @click=${() => this.#go('pin')}>With my PIN</button>
         <button type="button" data-test="route-totp" @click=${() => this.#go('totp')}>With an authenticator app code</button>
         <button type="button" data-test="route-passkey" @click=${() => this.#go('passkey')}>With a passkey</button>
+        <button type="button" data-test="route-kit" @click=${() => this.#go('kit')}>With my recovery kit</button>
       </div>`;
   }
 
@@ -140,6 +145,7 @@ export class KhRecover extends LitElement {
         ? html`<div class="actions stacked" data-test="recover-other-routes">
             <button class="primary" type="button" data-test="locked-route-totp" @click=${() => this.#go('totp')}>Use an authenticator app code</button>
             <button type="button" data-test="locked-route-passkey" @click=${() => this.#go('passkey')}>Use a passkey</button>
+            <button type="button" data-test="locked-route-kit" @click=${() => this.#go('kit')}>Use my recovery kit</button>
           </div>`
         : nothing}
     </form>`;

@@ -9,6 +9,7 @@ import './kh-devices';
 import './kh-lock-everywhere';
 import './kh-passkeys';
 import './kh-quick-settings';
+import './kh-recovery-kit';
 import './kh-recovery-settings';
 import './kh-reprompt-settings';
 import './kh-server-data';
@@ -29,6 +30,7 @@ export class KhSettings extends LitElement {
     vault: { attribute: false },
     _section: { state: true },
     _totpEnrolled: { state: true },
+    _kit: { state: true },
   };
 
   static override styles = [
@@ -81,12 +83,15 @@ export class KhSettings extends LitElement {
   declare private _section: SettingsSection | undefined;
   /** Whether the authenticator app route is set up, as the Recovery list last read it (undefined: reading; null: unknown). */
   declare private _totpEnrolled: boolean | null | undefined;
+  /** The recovery kit's status, as the Recovery list last read it (undefined: reading; null: unknown). */
+  declare private _kit: RecoveryRoutes['kit'] | null | undefined;
 
   constructor() {
     super();
     this.vault = undefined;
     this._section = undefined;
     this._totpEnrolled = undefined;
+    this._kit = undefined;
     this.addEventListener(OPEN_SETTINGS_SECTION, this.#onOpenSection as EventListener);
   }
 
@@ -142,6 +147,9 @@ export class KhSettings extends LitElement {
             <kh-recovery-settings .vault=${vault} @kh-recovery-status=${this._onRecoveryStatus}></kh-recovery-settings>
           </section>
           <section class="card">
+            <kh-recovery-kit .vault=${vault} .status=${this._kit} @kh-recovery-kit-changed=${this._onTotpEnrolled}></kh-recovery-kit>
+          </section>
+          <section class="card">
             <kh-totp-setup .vault=${vault} .enrolled=${this._totpEnrolled} @kh-totp-enrolled=${this._onTotpEnrolled}></kh-totp-setup>
           </section>
         `;
@@ -169,6 +177,7 @@ export class KhSettings extends LitElement {
   async #open(section: SettingsSection): Promise<void> {
     this._section = section;
     this._totpEnrolled = undefined;
+    this._kit = undefined;
     window.scrollTo({ top: 0 });
     await this.updateComplete;
     this.#focus('h2');
@@ -196,6 +205,7 @@ export class KhSettings extends LitElement {
 
   private _onRecoveryStatus(event: CustomEvent<RecoveryRoutes | null>): void {
     this._totpEnrolled = event.detail ? event.detail.totp.enrolled : null;
+    this._kit = event.detail ? event.detail.kit : null;
   }
 
   private _onLockedEverywhere(): void {
@@ -207,6 +217,7 @@ export class KhSettings extends LitElement {
     void this.renderRoot.querySelector('kh-passkeys')?.reload();
   }
 
+  /** A route was set up or changed beside the list (authenticator app, recovery kit): the list reads the routes again. */
   private _onTotpEnrolled(): void {
     this.renderRoot.querySelector('kh-recovery-settings')?.reload();
   }

@@ -25,6 +25,7 @@ const PHASES: Record<DerivePhase, string> = {
  * "Unlock with passkey". Says why the vault locked, counts wrong PINs, and after too many shows a
  * countdown to the throttle's `retryAt` (from persisted state, so it survives a reload). Below
  * the form, the items the user chose to show on this device without PIN (kh-quick-items).
+ * "Forgot your PIN?" opens kh-forgot-pin: a new PIN from the recovery kit, offline.
  */
 export class KhUnlock extends LitElement {
   static override properties = {
@@ -32,6 +33,7 @@ export class KhUnlock extends LitElement {
     state: { attribute: false },
     _pin: { state: true },
     _passphrase: { state: true },
+    _forgot: { state: true },
   };
 
   static override styles = [
@@ -52,6 +54,8 @@ export class KhUnlock extends LitElement {
   declare state: StateOf<'locked'> | undefined;
   declare private _pin: string;
   declare private _passphrase: boolean;
+  /** "Forgot your PIN?" was chosen: the recovery kit's screen (a chunk of its own) replaces the PIN entry. */
+  declare private _forgot: 'loading' | 'shown' | 'failed' | undefined;
   readonly #unlock = new VaultTask<void>(this);
   readonly #countdown = new CountdownController(this);
 
@@ -61,6 +65,7 @@ export class KhUnlock extends LitElement {
     this.state = undefined;
     this._pin = '';
     this._passphrase = false;
+    this._forgot = undefined;
   }
 
   protected override willUpdate(): void {
@@ -76,6 +81,10 @@ export class KhUnlock extends LitElement {
     const pending = this.#unlock.pending;
     const waiting = this.#countdown.running;
     const failures = state?.throttle.failures ?? 0;
+    if (this._forgot === 'shown') {
+      return html`<h2>Unlock</h2>
+        <kh-forgot-pin .vault=${this.vault} @cancel=${this._onForgotCancel}></kh-forgot-pin>`;
+    }
     return html`
       <h2>Unlock</h2>
       ${state ? html`<p>Vault of <strong>${state.username}</strong></p>` : nothing}
@@ -118,7 +127,13 @@ export class KhUnlock extends LitElement {
                   Unlock with passkey
                 </button>`
             : nothing}
+          <button type="button" data-test="forgot-pin" ?disabled=${pending || this._forgot === 'loading'} @click=${this._onForgot}>
+            Forgot your PIN?
+          </button>
         </div>
+        ${this._forgot === 'failed'
+          ? html`<p class="error" role="alert">This part of Keyhold did not load. Reloading the page fixes this after an update.</p>`
+          : nothing}
         <div class="msg" role="status" data-test="unlock-progress">${pending
           ? html`<p class="progress"><span class="spinner" aria-hidden="true"></span>${PHASES[this.#unlock.phase ?? 'deriving']}</p>`
           : nothing}</div>
@@ -177,6 +192,22 @@ export class KhUnlock extends LitElement {
     if (this.#unlock.status !== 'failed') return;
     // A wrong PIN is cleared so the next attempt starts fresh.
     this._pin = '';
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLInputElement>('#pin')?.focus();
+  }
+
+  private async _onForgot(): Promise<void> {
+    this._forgot = 'loading';
+    try {
+      await import('./kh-forgot-pin');
+      this._forgot = 'shown';
+    } catch {
+      this._forgot = 'failed';
+    }
+  }
+
+  private async _onForgotCancel(): Promise<void> {
+    this._forgot = undefined;
     await this.updateComplete;
     this.renderRoot.querySelector<HTMLInputElement>('#pin')?.focus();
   }

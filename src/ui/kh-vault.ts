@@ -2,10 +2,12 @@ import { LitElement, css, html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { RecordKind, RecordSummary, StateOf, Vault } from '../vault';
 import { describeFailure } from './failure-messages';
+import './kh-kit-reminder';
 import './kh-record-editor';
 import './kh-settings';
 import './kh-sync-status';
 import { RecordListController } from './record-list-controller';
+import { OPEN_SETTINGS_SECTION, openSettingsSection, type OpenSettingsSection } from './settings-sections';
 import { sharedStyles } from './shared-styles';
 
 /** Which part of the unlocked vault is on screen (one pane at a time: phones first). */
@@ -154,6 +156,8 @@ export class KhVault extends LitElement {
   declare private _view: VaultView;
   declare private _onlyConflicts: boolean;
   readonly #records = new RecordListController(this, () => this.vault);
+  /** Kept across views (rendered as a node), so it asks the server once per visit, not per render. */
+  readonly #kitReminder = document.createElement('kh-kit-reminder');
 
   constructor() {
     super();
@@ -161,9 +165,12 @@ export class KhVault extends LitElement {
     this.state = undefined;
     this._view = LIST;
     this._onlyConflicts = false;
+    // "Make a recovery kit" on the reminder asks for Settings → Recovery, which this screen opens.
+    this.addEventListener(OPEN_SETTINGS_SECTION, this.#onOpenSection as EventListener);
   }
 
   protected override willUpdate(): void {
+    this.#kitReminder.vault = this.vault;
     // The last conflict settled: the filter goes with it, rather than waking up at the next one.
     if (this._onlyConflicts && this.#records.status === 'ready' && !this.#records.records.some((record) => record.conflictOf !== null)) {
       this._onlyConflicts = false;
@@ -197,6 +204,7 @@ export class KhVault extends LitElement {
         </div>
       </div>
       <kh-sync-status .vault=${this.vault}></kh-sync-status>
+      ${this.#kitReminder}
       <div class="toolbar">
         <form class="search" role="search" @submit=${this._onSearchSubmit}>
           <label for="search" class="visually-hidden">Search the vault</label>
@@ -304,6 +312,16 @@ export class KhVault extends LitElement {
   private _onRetryList(): void {
     void this.#records.reload();
   }
+
+  readonly #onOpenSection = (event: CustomEvent<OpenSettingsSection>): void => {
+    if (this._view.kind === 'settings') return; // kh-settings handles its own
+    event.stopPropagation();
+    this._onSettings();
+    void this.updateComplete.then(() => {
+      const settings = this.renderRoot.querySelector('kh-settings');
+      if (settings) openSettingsSection(settings, event.detail);
+    });
+  };
 
   private _onSettings(): void {
     this._view = { kind: 'settings' };

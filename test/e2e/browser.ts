@@ -95,8 +95,12 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
   };
 }
 
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+/**
+ * Chromium with the usual flags; `extraArgs` adds flags for one journey's browser only (the kit
+ * scanner's fake camera: `--use-fake-device-for-media-stream --use-file-for-fake-video-capture=…`).
+ */
+export async function launchChromium({ extraArgs = [] }: { extraArgs?: readonly string[] } = {}): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_FLAGS, ...extraArgs], headless: true });
 }
 
 /** A phone-sized context (390×844) that records CSP violations and console errors. */
