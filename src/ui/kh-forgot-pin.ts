@@ -1,5 +1,6 @@
 import { LitElement, html, nothing } from 'lit';
-import { readRecoveryKitText, type Vault } from '../vault';
+import type { Vault } from '../vault';
+import { readRecoveryKitText } from '../vault/recovery-kit-text';
 import { toUiFailure, type UiFailure } from './failure-messages';
 import './kh-kit-scan';
 import { describeKitFailure, renderKitWordsField } from './kit-words-field';

@@ -221,7 +221,7 @@ export class KhRecoveryKit extends LitElement {
     this.#remove.reset();
     if (!(await ensureReprompt(vault, event.currentTarget as HTMLElement, 'make a recovery kit'))) return;
     try {
-      const kit = vault.account.recoveryKit.prepare();
+      const kit = await vault.account.recoveryKit.prepare();
       this._qr = await toDataURL(kit.qrText, { errorCorrectionLevel: 'M', margin: 2, width: 256 });
       this._kit = kit;
       this._typed = ['', ''];

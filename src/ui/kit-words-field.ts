@@ -1,9 +1,7 @@
 import { html, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
+import { RECOVERY_KIT_WORD_COUNT as KIT_WORDS } from '../../protocol/constants';
 import { describeFailure, type UiFailure } from './failure-messages';
-
-/** How many words the recovery kit has (contract: RECOVERY_KIT_WORD_COUNT; repeated here so this stays a pure view helper). */
-const KIT_WORDS = 12;
 
 /**
  * The words typed so far, however they are separated (spaces, line breaks, hyphens as in the QR

@@ -22,7 +22,7 @@ describe('Vault: recovery kit', () => {
   const typedBack = (kit: PendingRecoveryKit) => kit.checkPositions.map((p) => ` ${kit.words[p]!.toUpperCase()} `);
 
   async function withKit(vault: Vault): Promise<PendingRecoveryKit> {
-    const kit = vault.account.recoveryKit.prepare();
+    const kit = await vault.account.recoveryKit.prepare();
     await vault.account.recoveryKit.activate(kit, typedBack(kit));
     return kit;
   }
@@ -38,7 +38,7 @@ describe('Vault: recovery kit', () => {
     const a = await onboard(world);
     await a.records.save(null, { kind: 'note', title: 'Wi-Fi', body: 'correct horse battery staple' });
     await a.sync.now();
-    const kit = a.account.recoveryKit.prepare();
+    const kit = await a.account.recoveryKit.prepare();
     expect(kit.words).toHaveLength(12);
     expect(kit.qrText).toBe(`keyhold-kit:1:alice:${kit.words.join('-')}`);
     expect(new Set(kit.checkPositions).size).toBe(2);
@@ -64,7 +64,7 @@ describe('Vault: recovery kit', () => {
 
   it('refuses words typed back wrong with kit_mismatch and sends nothing', async () => {
     const a = await onboard(world);
-    const kit = a.account.recoveryKit.prepare();
+    const kit = await a.account.recoveryKit.prepare();
     const wrong = kit.checkPositions.map((p) => kit.words[(p + 1) % 12]!);
     expect(await failureOf(a.account.recoveryKit.activate(kit, wrong))).toMatchObject({ code: 'kit_mismatch' });
     expect(await failureOf(a.account.recoveryKit.activate(kit, typedBack(kit).slice(0, 1)))).toMatchObject({ code: 'kit_mismatch' });
@@ -77,15 +77,15 @@ describe('Vault: recovery kit', () => {
     await a.settings.update({ idleLockMinutes: 60 });
     world.clock.advance((a.settings.current.repromptMinutes + 1) * 60_000);
     expect(a.state.kind).toBe('unlocked');
-    expect(() => a.account.recoveryKit.prepare()).toThrow(expect.objectContaining({ code: 'reprompt_required' }));
+    await expect(a.account.recoveryKit.prepare()).rejects.toThrow(expect.objectContaining({ code: 'reprompt_required' }));
     await a.reprompt.withPin(PIN);
-    expect(a.account.recoveryKit.prepare().words).toHaveLength(12);
+    expect((await a.account.recoveryKit.prepare()).words).toHaveLength(12);
   });
 
   it('replaces the kit: the old words recover nothing, the new ones do', async () => {
     const a = await onboard(world);
     const old = await withKit(a);
-    const next = a.account.recoveryKit.prepare();
+    const next = await a.account.recoveryKit.prepare();
     expect((await a.account.recoveryKit.activate(next, typedBack(next))).replaced).toBe(true);
     const b = await newDevice();
     expect(await failureOf(b.recovery.withKit('alice', old.words.join(' '), OTHER_PIN, OTHER_PIN))).toMatchObject({ code: 'kit_invalid' });

@@ -6,20 +6,8 @@
  * this device keeps the wrap too, for resetting a forgotten PIN offline (`vault.resetPinWithKit`).
  */
 import type { VaultCore } from '../core';
-import { VaultError, KeyServerError, failureFromServer } from '../errors';
-import type { StoredVault } from '../platform/local-store';
-import { recoverySettingsContext } from './settings-context';
 
-/*
- * The word list and BIP39's code (about 14 KB gzip) are loaded here as the vault is made, not
- * imported: `prepare()` runs only in an unlocked vault, long after the import has settled, so this
- * part never puts them on the start-up path. (`readRecoveryKitText` is an entry of its own,
- * recovery-kit-text.ts, for the same reason.)
- */
-type RecoveryCodeModule = typeof import('../recovery/recovery-code');
-const loadRecoveryCode = () => import('../recovery/recovery-code');
-const loadKitCrypto = () => import('../recovery/recovery-kit');
-const loadRecoverySettings = () => import('./recovery-settings');
+const loadFlows = () => import('./recovery-kit-flows');
 
 /** A kit made by `prepare()`: shown and printed, stored nowhere until `activate()`. Never log it. */
 export interface PendingRecoveryKit {
@@ -34,58 +22,19 @@ export interface PendingRecoveryKit {
   readonly checkPositions: readonly number[];
 }
 
-const CHECK_WORDS = 2;
-
-/** Distinct random positions among `count`, in ascending order. */
-function randomPositions(count: number, wanted: number): number[] {
-  const picked = new Set<number>();
-  const random = new Uint32Array(1);
-  while (picked.size < wanted) {
-    crypto.getRandomValues(random);
-    picked.add(random[0]! % count); // 12 ∤ 2^32, but a position needs no uniformity: it only checks the copy
-  }
-  return [...picked].sort((a, b) => a - b);
-}
-
 export class VaultRecoveryKit {
   readonly #core: VaultCore;
-  #code: RecoveryCodeModule | undefined;
 
   constructor(core: VaultCore) {
     this.#core = core;
-    this.#loadCode();
-  }
-
-  #loadCode(): void {
-    loadRecoveryCode().then(
-      (module) => (this.#code = module),
-      () => {}, // prepare() loads it again
-    );
   }
 
   /**
    * A new kit to show (words, QR text, date) and the positions to ask back. Stores and sends
-   * nothing: a kit abandoned here never existed. Throws `locked`, `reprompt_required`, and
-   * `offline` in the unlikely case that the word list's chunk could not be loaded yet (try again).
+   * nothing: a kit abandoned here never existed. Throws `locked`, `reprompt_required`.
    */
-  prepare(): PendingRecoveryKit {
-    const core = this.#core;
-    core.requireSession();
-    core.requireRecentConfirmation();
-    const { username } = core.requireVault();
-    const code = this.#code;
-    if (!code) {
-      this.#loadCode();
-      throw new VaultError('offline', 'The recovery kit\'s word list has not loaded yet.');
-    }
-    const words = code.generateRecoveryWords();
-    return Object.freeze({
-      words: Object.freeze(words),
-      username,
-      qrText: code.recoveryKitQrText(username, words),
-      createdAt: core.now(),
-      checkPositions: Object.freeze(randomPositions(words.length, CHECK_WORDS)),
-    });
+  async prepare(): Promise<PendingRecoveryKit> {
+    return (await loadFlows()).prepareKit(this.#core);
   }
 
   /**
@@ -94,25 +43,7 @@ export class VaultRecoveryKit {
    * `kit_mismatch` (nothing sent), `locked`, `reprompt_required`, `offline`, `server_error`.
    */
   async activate(kit: PendingRecoveryKit, typed: readonly string[]): Promise<{ createdAt: number; replaced: boolean }> {
-    const core = this.#core;
-    const session = core.requireSession();
-    core.requireRecentConfirmation();
-    const vault = core.requireVault();
-    if (kit.username !== vault.username) throw new VaultError('kit_mismatch', 'This kit was made for another account.');
-    const { splitRecoveryWords } = this.#code ?? (await loadRecoveryCode());
-    const matches =
-      typed.length === kit.checkPositions.length &&
-      kit.checkPositions.every((position, i) => {
-        const [word, ...extra] = splitRecoveryWords(typed[i] ?? '');
-        return extra.length === 0 && word !== undefined && word === kit.words[position];
-      });
-    if (!matches) throw new VaultError('kit_mismatch');
-    const [{ sealRecoveryKit }, { withSession }] = await Promise.all([loadKitCrypto(), loadRecoverySettings()]);
-    const sealed = await sealRecoveryKit(vault.userId, kit.words.join(' '), session.unlocked.rootSecretAccess);
-    const context = recoverySettingsContext(core);
-    const stored = await withSession(context, () => core.deps.server.putRecoveryKit({ wrap: sealed.wrap, authHash: sealed.authHash }));
-    await this.#keepLocally(vault, { createdAt: stored.createdAt, wrap: sealed.wrap });
-    return stored;
+    return (await loadFlows()).activateKit(this.#core, kit, typed);
   }
 
   /**
@@ -121,19 +52,7 @@ export class VaultRecoveryKit {
    * `offline`, `locked`.
    */
   async remove(signal?: AbortSignal): Promise<void> {
-    const core = this.#core;
-    core.requireSession();
-    core.requireRecentConfirmation();
-    const context = recoverySettingsContext(core);
-    const { signInWithPasskey } = await loadRecoverySettings();
-    await signInWithPasskey(context, signal);
-    try {
-      await core.deps.server.removeRecoveryKit();
-    } catch (error) {
-      // Already gone (another device removed it, or a lock everywhere did): the outcome asked for.
-      if (!(error instanceof KeyServerError && error.serverCode === 'recovery_not_set_up')) throw failureFromServer(error, signal);
-    }
-    await this.#keepLocally(core.requireVault(), undefined);
+    return (await loadFlows()).removeKit(this.#core, signal);
   }
 
   /**
@@ -144,16 +63,6 @@ export class VaultRecoveryKit {
   async forgetReplacedWrap(onServer: { active: boolean; createdAt: number | null }): Promise<void> {
     const vault = this.#core.stored;
     if (!vault?.kit || (onServer.active && onServer.createdAt === vault.kit.createdAt)) return;
-    await this.#keepLocally(vault, undefined);
-  }
-
-  /** Stores this device's copy of the kit wrap (or drops it), unless the vault row changed meanwhile in a way that already did. */
-  async #keepLocally(vault: StoredVault, kit: StoredVault['kit']): Promise<void> {
-    const core = this.#core;
-    const current = core.stored ?? vault;
-    const { kit: _old, ...rest } = current;
-    const next: StoredVault = kit ? { ...rest, kit } : rest;
-    await core.deps.store.writeVault(next);
-    if (core.stored === current) core.stored = next;
+    await (await loadFlows()).keepKitLocally(this.#core, vault, undefined);
   }
 }
