@@ -3,18 +3,10 @@
  * against the SDK's code union (`VaultErrorCode`), so a new code cannot ship without its wording;
  * an exception's own message is never shown (it may carry internals).
  */
-import { VaultError, type SyncFailureCode, type VaultErrorCode } from '../vault';
+import type { SyncFailureCode } from '../vault';
+import type { UiFailure } from './ui-failure';
 
-/** A failure as the screens see it: the SDK's code, or `unexpected` for anything else. */
-export interface UiFailure {
-  readonly code: VaultErrorCode | 'unexpected';
-  /** Epoch ms before which a PIN attempt is refused (`throttled`, sometimes `wrong_pin`). */
-  readonly retryAt?: number;
-  /** PIN recovery guesses left (`recovery_pin_wrong`). */
-  readonly guessesLeft?: number;
-  /** The first recovery-kit word not in the word list, 1-based (`kit_unreadable`); never the word. */
-  readonly wordPosition?: number;
-}
+export { isAbort, toUiFailure, type UiFailure } from './ui-failure';
 
 type FailureCode = UiFailure['code'];
 
@@ -84,22 +76,6 @@ const MESSAGES: Record<FailureCode, string> = {
 
 export function describeFailure(failure: UiFailure, overrides: Partial<Record<FailureCode, string>> = {}): string {
   return overrides[failure.code] ?? MESSAGES[failure.code];
-}
-
-/** Reads a thrown error: a `VaultError` keeps its code, anything else is `unexpected`. */
-export function toUiFailure(error: unknown): UiFailure {
-  if (!(error instanceof VaultError)) return { code: 'unexpected' };
-  return {
-    code: error.code,
-    ...(error.retryAt === undefined ? {} : { retryAt: error.retryAt }),
-    ...(error.guessesLeft === undefined ? {} : { guessesLeft: error.guessesLeft }),
-    ...(error.wordPosition === undefined ? {} : { wordPosition: error.wordPosition }),
-  };
-}
-
-/** True for the platform's AbortError, which a cancelled call rejects with. */
-export function isAbort(error: unknown, signal: AbortSignal): boolean {
-  return signal.aborted || (error instanceof DOMException && error.name === 'AbortError');
 }
 
 /**

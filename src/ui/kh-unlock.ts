@@ -3,9 +3,14 @@ import { live } from 'lit/directives/live.js';
 import { PIN_THROTTLE_MAX_DELAY_MS } from '../../protocol/constants';
 import type { LockReason, StateOf, Vault } from '../vault';
 import { CountdownController, formatWait } from './countdown-controller';
-import { describeFailure } from './failure-messages';
 import { sharedStyles } from './shared-styles';
+import type { UiFailure } from './ui-failure';
 import { VaultTask, type DerivePhase } from './vault-task';
+
+type FailureMessages = typeof import('./failure-messages');
+
+/** The wording of failures loads with the first one: a lock screen that opens at once never needs it. */
+let failureMessages: FailureMessages | undefined;
 
 const LOCK_REASONS: Record<LockReason, string> = {
   button: 'You locked the vault.',
@@ -147,9 +152,19 @@ export class KhUnlock extends LitElement {
     // After a reload there is no failure object, but the persisted throttle still explains the wait.
     const failure = this.#unlock.failure ?? (waiting ? { code: 'throttled' as const } : undefined);
     if (!failure && failures === 0) return nothing;
-    return html`${failure ? html`<p class="error">${describeFailure(failure)}</p>` : nothing}${failures > 0
+    return html`${failure ? html`<p class="error">${this.#describe(failure)}</p>` : nothing}${failures > 0
       ? html`<p class="hint" data-test="failure-count">${this.#failureCount(failures)}</p>`
       : nothing}`;
+  }
+
+  /** The failure's wording, or nothing for the moment it takes to load (the screen updates then). */
+  #describe(failure: UiFailure): string {
+    if (failureMessages) return failureMessages.describeFailure(failure);
+    void import('./failure-messages').then((loaded) => {
+      failureMessages = loaded;
+      this.requestUpdate();
+    });
+    return '';
   }
 
   #failureCount(failures: number): string {

@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { DeriveProgress } from '../vault';
-import { isAbort, toUiFailure, type UiFailure } from './failure-messages';
+import { isAbort, toUiFailure, type UiFailure } from './ui-failure';
 
 export type VaultTaskStatus = 'idle' | 'pending' | 'done' | 'failed';
 export type DerivePhase = Parameters<DeriveProgress>[0];
