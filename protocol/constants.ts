@@ -196,6 +196,16 @@ export const SYNC_INTERVAL_MS = 60 * 1000;
  */
 export const AUDIT_RETENTION_DAYS = 365;
 
+// ——— Import and export (src/vault/transfer; docs/architecture.md "Import and export") ———
+// Inserted section: local rules of the PWA; nothing here travels over the wire.
+
+/** Largest file the importer reads (bytes), checked before decoding; 10,000 items fit many times over. */
+export const IMPORT_MAX_BYTES = 50 * 1024 * 1024;
+/** A Keyhold backup's passphrase: its own Argon2id cost protects it, but not a short one. */
+export const BACKUP_PASSPHRASE_MIN_CHARS = 12;
+/** HKDF `info` of the Keyhold backup file's AES-256-GCM key (src/vault/crypto/backup-key.ts). */
+export const HKDF_INFO_BACKUP = 'keyhold/backup/v1';
+
 // ——— Lock everywhere (server/domain/lock-everywhere.ts, src/vault/account/lock-everywhere.ts) ———
 // Appended section.
 

@@ -50,6 +50,22 @@ export type VaultFailureCode =
   | 'locked'
   /** A record that breaks the limits (title required, field lengths). */
   | 'record_invalid'
+  /** An import file that is not UTF-8, not JSON or CSV, or whose columns are not those of a known export (the message says which). */
+  | 'import_unreadable'
+  /** An import file of a kind Keyhold does not read (an encrypted Bitwarden export, a 1PUX archive): the message says what to export instead. */
+  | 'import_unsupported'
+  /** An import file over IMPORT_MAX_BYTES, or with more items than an account may hold. */
+  | 'import_too_large'
+  /** A Keyhold backup file was chosen without its passphrase. */
+  | 'backup_passphrase_needed'
+  /** The passphrase does not open the Keyhold backup file, or the file was altered. */
+  | 'backup_passphrase_wrong'
+  /** An import preview that this vault session did not make (made before a lock, or by another vault). */
+  | 'import_stale'
+  /** Importing would take the vault over RECORDS_MAX_PER_USER live records. */
+  | 'record_quota'
+  /** A backup passphrase shorter than BACKUP_PASSPHRASE_MIN_CHARS. */
+  | 'passphrase_weak'
   /** PIN recovery: the PIN (or username) did not match; carries `guessesLeft`. */
   | 'recovery_pin_wrong'
   /** PIN recovery's allowance is spent: another route and a new PIN are needed. */
