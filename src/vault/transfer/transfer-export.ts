@@ -3,11 +3,9 @@
  * for the PIN first, as one counted attempt under the lock screen's throttle: an unlocked phone
  * left on a table must not hand out the whole vault as a file.
  */
-import { BACKUP_PASSPHRASE_MIN_CHARS } from '../../../protocol/constants';
 import type { VaultCore } from '../core';
-import { VaultError } from '../errors';
 import type { RecordContent } from '../state';
-import { sealBackup } from './backup-file';
+import { assertBackupPassphrase, sealBackup } from './backup-file';
 import { toExportCsv, toExportJson } from './plain-export';
 import type { ExportFile } from './vault-transfer';
 
@@ -30,12 +28,10 @@ async function vaultContents(core: VaultCore, pin: string, signal: AbortSignal |
 }
 
 export async function exportBackup(core: VaultCore, pin: string, passphrase: string, signal?: AbortSignal): Promise<ExportFile> {
-  if ([...passphrase].length < BACKUP_PASSPHRASE_MIN_CHARS) {
-    throw new VaultError('passphrase_weak', `A backup passphrase has at least ${BACKUP_PASSPHRASE_MIN_CHARS} characters.`);
-  }
+  assertBackupPassphrase(passphrase); // before the PIN: a refused passphrase must not cost an attempt
   const items = await vaultContents(core, pin, signal);
   const now = core.now();
-  const text = await sealBackup(items, passphrase, core.deps.argon2, core.argon2Params, now);
+  const text = await sealBackup(items, passphrase, core.deps.argon2, core.argon2Params, now, signal);
   return { name: `keyhold-backup-${day(now)}.json`, type: 'application/json', blob: new Blob([text], { type: 'application/json' }) };
 }
 

@@ -18,6 +18,8 @@ const FORMAT_LABELS: Record<ImportFormat, string> = {
   '1password-csv': '1Password (CSV)',
   'browser-csv': 'Browser passwords (CSV)',
   'keyhold-backup': 'Keyhold backup',
+  'keyhold-json': 'Keyhold export (JSON)',
+  'keyhold-csv': 'Keyhold export (CSV)',
 };
 
 const normalised = (text: string) => text.trim().toLocaleLowerCase();
