@@ -8,8 +8,8 @@
  *   Firefox          "url","username","password","httpRealm","formActionOrigin","guid","timeCreated","timeLastUsed","timePasswordChanged"
  *   Keyhold          kind,title,username,password,url,notes,body   (plain-export.ts)
  *
- * Parsing is papaparse's (RFC 4180 quoting, quoted line breaks, CRLF; the delimiter is guessed
- * among comma, semicolon and tab, as a spreadsheet in another locale may re-save with ';').
+ * Parsing is papaparse's (RFC 4180 quoting, quoted line breaks, CRLF); the delimiter is the header's:
+ * comma, or semicolon or tab, as a spreadsheet in another locale may re-save with ';'.
  * Blank rows are ignored; a row with more cells than the header is skipped rather than guessed at.
  */
 import Papa from 'papaparse';
@@ -97,6 +97,17 @@ function unreadable(message: string): VaultError {
   return new VaultError('import_unreadable', message);
 }
 
+/**
+ * The delimiter the header row uses most among comma, semicolon and tab (comma when tied). Read
+ * from the header alone: papaparse's guess looks at data rows too, where a password full of
+ * semicolons could sway it.
+ */
+function delimiterOf(csv: string): string {
+  const header = csv.trimStart().split(/\r?\n/, 1)[0] ?? '';
+  const count = (delimiter: string): number => header.split(delimiter).length;
+  return [';', '\t'].reduce((best, candidate) => (count(candidate) > count(best) ? candidate : best), ',');
+}
+
 const isBlank = (cells: readonly string[]): boolean => cells.every((cell) => cell.trim() === '');
 
 /**
@@ -105,7 +116,7 @@ const isBlank = (cells: readonly string[]): boolean => cells.every((cell) => cel
  * `import_too_large` (more rows than an account may hold).
  */
 export function readCsvExport(csv: string): ParsedImport {
-  const parsed = Papa.parse<string[]>(csv, { header: false, skipEmptyLines: false, delimitersToGuess: [',', ';', '\t'] });
+  const parsed = Papa.parse<string[]>(csv, { header: false, skipEmptyLines: false, delimiter: delimiterOf(csv) });
   const quoteError = parsed.errors.find((error) => error.type === 'Quotes');
   if (quoteError) throw unreadable(`The file's quotes do not pair up (row ${(quoteError.row ?? 0) + 1}): a quoted value is never closed.`);
   const rows = parsed.data;
