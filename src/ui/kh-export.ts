@@ -34,6 +34,12 @@ export class KhExport extends LitElement {
   static override styles = [
     sharedStyles,
     css`
+      form {
+        margin-top: 0;
+      }
+      h4 {
+        margin: 0.5rem 0;
+      }
       form + form {
         margin-top: 1.5rem;
         padding-top: 1rem;

@@ -29,6 +29,9 @@ export class KhImport extends LitElement {
   static override styles = [
     sharedStyles,
     css`
+      h4 {
+        margin: 0.75rem 0 0.25rem;
+      }
       dl {
         display: grid;
         grid-template-columns: 1fr auto;
@@ -97,7 +100,7 @@ export class KhImport extends LitElement {
       <fieldset ?disabled=${this.#preview.pending}>
         <legend class="visually-hidden">Backup passphrase</legend>
         <div class="field">
-          <label for="import-passphrase">Backup passphrase</label>
+          <label for="import-passphrase">Passphrase of this backup</label>
           <input id="import-passphrase" type="password" autocomplete="off" autocapitalize="off" spellcheck="false" required
             .value=${live(this._passphrase)} @input=${this._onPassphraseInput} />
         </div>
