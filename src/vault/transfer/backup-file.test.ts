@@ -49,8 +49,14 @@ function readBackup(text: string): KeyholdBackupFile {
 }
 
 /** The file's JSON with `change` applied, read back as a backup. */
-function altered(text: string, change: (json: Record<string, any>) => void): KeyholdBackupFile {
-  const json = JSON.parse(text) as Record<string, any>;
+interface EditableBackup {
+  createdAt: number;
+  kdf: { memoryKiB: number; iterations: number };
+  cipher: { iv: string };
+  ciphertext: string;
+}
+function altered(text: string, change: (json: EditableBackup) => void): KeyholdBackupFile {
+  const json = JSON.parse(text) as EditableBackup;
   change(json);
   return readBackup(JSON.stringify(json));
 }

@@ -7,6 +7,8 @@
  *   Chrome, Edge     name,url,username,password[,note]
  *   Firefox          "url","username","password","httpRealm","formActionOrigin","guid","timeCreated","timeLastUsed","timePasswordChanged"
  *   Keyhold          kind,title,username,password,url,notes,body   (plain-export.ts)
+ *   LastPass         url,username,password,totp,extra,name,grouping,fav   (read too: its header would
+ *                    otherwise pass for Chrome's and lose its notes)
  *
  * Parsing is papaparse's (RFC 4180 quoting, quoted line breaks, CRLF); the delimiter is the header's:
  * comma, or semicolon or tab, as a spreadsheet in another locale may re-save with ';'.
@@ -71,17 +73,32 @@ const LAYOUTS: readonly CsvLayout[] = [
     matches: (has) => ['title', 'username', 'password'].every(has) && oneOf(has, 'url', 'website', 'urls', 'login url'),
     addRow: (collector, row, cell) => {
       const url = cell('url', 'website', 'urls', 'login url');
-      const otp = cell('otpauth', 'one-time password', 'onetimepassword');
+      const otp = cell('otpauth', 'one-time password', 'onetimepassword', 'otpurl');
       const extra = labelledLines([
         ['One-time password (TOTP)', otp],
         ['Tags', cell('tags')],
         ['Archived in 1Password', /^true$/i.test(cell('archived').trim()) ? 'yes' : ''],
       ]);
-      const notes = joinBlocks(cell('notes', 'notesplain'), extra);
+      const notes = joinBlocks(cell('notes', 'notesplain', 'note'), extra);
       const title = cell('title');
       // A secure note exports with no website, username, password or code.
       if ([url, cell('username'), cell('password'), otp].every((value) => value.trim() === '')) return collector.note(row, { title, body: notes });
       collector.login(row, { title, username: cell('username'), password: cell('password'), url, notes });
+    },
+  },
+  {
+    format: 'lastpass-csv',
+    described: 'LastPass (url, username, password, totp, extra, name, grouping, fav)',
+    matches: (has) => ['url', 'username', 'password', 'extra', 'name', 'grouping'].every(has),
+    addRow: (collector, row, cell) => {
+      const folder = labelledLines([['Folder', cell('grouping')]]);
+      // LastPass exports a secure note as a row whose url is "http://sn"; a card or an address
+      // is such a note whose text starts "NoteType:" and lists its fields.
+      if (cell('url').trim() === 'http://sn') {
+        return collector.note(row, { title: cell('name'), body: joinBlocks(cell('extra'), folder) }, cell('extra').startsWith('NoteType:'));
+      }
+      const notes = joinBlocks(cell('extra'), labelledLines([['One-time password (TOTP)', cell('totp')]]), folder);
+      collector.login(row, { title: cell('name'), username: cell('username'), password: cell('password'), url: cell('url'), notes });
     },
   },
   {

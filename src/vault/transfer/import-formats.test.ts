@@ -178,6 +178,25 @@ describe('browser CSV', () => {
   });
 });
 
+describe('LastPass CSV (its header would pass for Chrome’s)', () => {
+  it('keeps its notes and TOTP, reads "http://sn" rows as notes and counts typed notes as converted', () => {
+    const parsed = itemsOf('lastpass.csv', 'lastpass-csv');
+    expect(parsed.items).toEqual([
+      {
+        kind: 'login',
+        title: 'Example Mail',
+        username: 'ada@example.com',
+        password: 'correct-horse-battery-staple',
+        url: 'https://mail.example.com/login',
+        notes: 'Recovery email is the old one.\n\nOne-time password (TOTP): JBSWY3DPEHPK3PXP\n\nFolder: Work',
+      },
+      { kind: 'note', title: 'Test Visa', body: 'NoteType:Credit Card\nName on Card:Ada Lovelace\nNumber:4111111111111111' },
+      { kind: 'note', title: 'Wi-Fi at home', body: 'SSID: fakenet\n\nFolder: Home' },
+    ]);
+    expect(parsed.converted).toBe(1);
+  });
+});
+
 describe('hostile and malformed files', () => {
   it('keeps formula-like cells as the text they are (neutralised only on export)', () => {
     const parsed = itemsOf('formula-injection.csv', 'browser-csv');
@@ -252,7 +271,7 @@ describe('hostile and malformed files', () => {
   });
 
   it('throws nothing but VaultError for mangled versions of every fixture', () => {
-    const names = ['bitwarden.json', 'bitwarden.csv', '1password.csv', 'chrome.csv', 'firefox.csv'];
+    const names = ['bitwarden.json', 'bitwarden.csv', '1password.csv', 'chrome.csv', 'firefox.csv', 'lastpass.csv'];
     for (const name of names) {
       const original = fixture(name);
       for (let cut = 1; cut < original.length; cut += 7) {

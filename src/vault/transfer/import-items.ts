@@ -9,8 +9,19 @@ import { VaultError } from '../errors';
 import { validateRecordContent } from '../records/record-content';
 import type { LoginContent, NoteContent, RecordContent } from '../state';
 
-/** Where the items came from; `keyhold-json` and `keyhold-csv` are Keyhold's own plain export (plain-export.ts). */
-export type ImportFormat = 'bitwarden-json' | 'bitwarden-csv' | '1password-csv' | 'browser-csv' | 'keyhold-backup' | 'keyhold-json' | 'keyhold-csv';
+/**
+ * Where the items came from. `keyhold-json` and `keyhold-csv` are Keyhold's own plain export
+ * (plain-export.ts); `lastpass-csv` is read because its header would otherwise pass for Chrome's.
+ */
+export type ImportFormat =
+  | 'bitwarden-json'
+  | 'bitwarden-csv'
+  | '1password-csv'
+  | 'browser-csv'
+  | 'lastpass-csv'
+  | 'keyhold-backup'
+  | 'keyhold-json'
+  | 'keyhold-csv';
 
 /** An item left out, and why. `row` is 1-based: the spreadsheet row of a CSV (header = 1), the item's place in a JSON list. */
 export interface ImportSkip {
