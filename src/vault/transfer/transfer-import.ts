@@ -17,6 +17,7 @@ const FORMAT_LABELS: Record<ImportFormat, string> = {
   'bitwarden-csv': 'Bitwarden (CSV)',
   '1password-csv': '1Password (CSV)',
   'browser-csv': 'Browser passwords (CSV)',
+  'lastpass-csv': 'LastPass (CSV)',
   'keyhold-backup': 'Keyhold backup',
   'keyhold-json': 'Keyhold export (JSON)',
   'keyhold-csv': 'Keyhold export (CSV)',
