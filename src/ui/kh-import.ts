@@ -236,6 +236,8 @@ export class KhImport extends LitElement {
   }
 
   private _onCancel(): void {
+    this._needsPassphrase = false;
+    this._passphrase = '';
     this.#preview.reset();
     this.#confirm.reset();
     this.#clearFile();

@@ -65,8 +65,8 @@ const previewHeading = (page: Page): Locator => page.getByRole('heading', { name
 const importAlert = (page: Page): Locator => importCard(page).getByRole('alert');
 
 /** Chooses `file` in the import card and waits for its preview. */
-async function preview(page: Page, file: string | Parameters<Locator['setInputFiles']>[0]): Promise<void> {
-  await page.getByLabel('File to import').setInputFiles(typeof file === 'string' ? fixture(file) : file);
+async function preview(page: Page, file: string): Promise<void> {
+  await page.getByLabel('File to import').setInputFiles(file.includes('/') ? file : fixture(file));
   await previewHeading(page).waitFor({ timeout: 20_000 });
 }
 
@@ -111,6 +111,7 @@ describe('import and export, on a phone', { timeout: 180_000 }, () => {
       ['1password.csv', '1Password (CSV)'],
       ['chrome.csv', 'Browser passwords (CSV)'],
       ['firefox.csv', 'Browser passwords (CSV)'],
+      ['lastpass.csv', 'LastPass (CSV)'],
     ];
     let expected = 0;
     for (const [file, label] of formats) {
@@ -226,8 +227,18 @@ describe('import and export, on a phone', { timeout: 180_000 }, () => {
     );
     for (const row of rows) for (const cell of Object.values(row)) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
     await shot(page, 'export-plain');
+    const stored = await recordCount(page);
+    expect(rows.length).toBe(stored);
 
-    // Round trip: the CSV's passwords are the vault's, read back through the app's own import of its JSON shape.
-    expect(rows.length).toBe(await recordCount(page));
+    // Round trip: each export read back is Keyhold's own format, and every item in it is one the vault holds.
+    for (const [file, label] of [[json.path, 'Keyhold export (JSON)'], [csv.path, 'Keyhold export (CSV)']] as const) {
+      await preview(page, file);
+      await importCard(page).getByText(label, { exact: true }).waitFor();
+      const counts = await importCard(page).getByRole('definition').allTextContents();
+      expect(counts.slice(1, 2)).toEqual([String(stored)]);
+      expect(await importButton(page).textContent()).toMatch(/Import 0 items/);
+      await page.getByRole('button', { name: 'Cancel' }).click();
+    }
+    expect(await recordCount(page)).toBe(stored);
   });
 });
