@@ -12,7 +12,16 @@ export interface UiFailure {
   readonly retryAt?: number;
   /** PIN recovery guesses left (`recovery_pin_wrong`). */
   readonly guessesLeft?: number;
+  /** What is wrong with a file to import, in the SDK's words (FILE_PROBLEM_CODES). */
+  readonly fileProblem?: string;
 }
+
+/**
+ * The one exception to "never show an exception's message": the import's refusals say what is
+ * wrong with the user's own file (which columns it expects, which row's quotes do not pair up),
+ * written for people and never quoting the file (src/vault/transfer/import-formats.ts).
+ */
+const FILE_PROBLEM_CODES: ReadonlySet<FailureCode> = new Set(['import_unreadable', 'import_unsupported', 'import_too_large']);
 
 type FailureCode = UiFailure['code'];
 
@@ -85,6 +94,7 @@ export function toUiFailure(error: unknown): UiFailure {
     code: error.code,
     ...(error.retryAt === undefined ? {} : { retryAt: error.retryAt }),
     ...(error.guessesLeft === undefined ? {} : { guessesLeft: error.guessesLeft }),
+    ...(FILE_PROBLEM_CODES.has(error.code) && !error.message.startsWith('Vault error:') ? { fileProblem: error.message } : {}),
   };
 }
 

@@ -32,6 +32,10 @@ export class KhImport extends LitElement {
       h4 {
         margin: 0.75rem 0 0.25rem;
       }
+      .detail {
+        display: block;
+        margin-top: 0.25rem;
+      }
       dl {
         display: grid;
         grid-template-columns: 1fr auto;
@@ -81,8 +85,8 @@ export class KhImport extends LitElement {
     return html`
       <h3 id="import-heading">Import</h3>
       <p class="hint">
-        Bring items in from Bitwarden (JSON or CSV), 1Password (CSV), Chrome, Edge or Firefox (CSV), or a Keyhold backup. You see what the
-        file holds before anything is saved.
+        Bring items in from Bitwarden (JSON or CSV), 1Password, LastPass, Chrome, Edge or Firefox (CSV), or a Keyhold backup or export.
+        You see what the file holds before anything is saved.
       </p>
       <div class="field">
         <label for="import-file">File to import</label>
@@ -123,7 +127,7 @@ export class KhImport extends LitElement {
   #renderFailure(): unknown {
     const failure = this.#confirm.failure ?? this.#preview.failure;
     if (!failure || failure.code === 'backup_passphrase_needed') return nothing;
-    return describeFailure(failure);
+    return failure.fileProblem ? html`${describeFailure(failure)} <span class="detail">${failure.fileProblem}</span>` : describeFailure(failure);
   }
 
   #renderPreview(preview: ImportPreview): unknown {

@@ -139,7 +139,8 @@ describe('import and export, on a phone', { timeout: 180_000 }, () => {
     const huge = join(downloads, 'huge.csv');
     writeFileSync(huge, Buffer.alloc(51 * 1024 * 1024, 'a,'));
     const refused: Array<[string, RegExp]> = [
-      ['wrong-columns.csv', /cannot read this file/i],
+      ['wrong-columns.csv', /cannot read this file.*columns are not those of an export/is],
+      ['unclosed-quote.csv', /quotes do not pair up/i],
       ['broken.json', /cannot read this file/i],
       ['invalid-utf8.csv', /cannot read this file/i],
       ['not-an-export.json', /cannot read this file/i],
