@@ -5,8 +5,8 @@
  * transaction (all or nothing), then sync sends them. Exports ask for the PIN again even while
  * unlocked (one counted attempt, as the lock screen): a file leaves the vault's protection.
  *
- * The parsers, the backup format and the work itself load as chunks of their own on first use
- * (transfer-import.ts, transfer-export.ts): the first screen never needs them.
+ * The parsers, the backup format and the work itself load as one chunk on first use
+ * (transfer-work.ts): the first screen never needs them.
  */
 import type { VaultCore } from '../core';
 import { VaultError } from '../errors';
@@ -66,8 +66,7 @@ export interface PendingImport {
   readonly duplicate: readonly boolean[];
 }
 
-const loadImport = () => import('./transfer-import');
-const loadExport = () => import('./transfer-export');
+const loadWork = () => import('./transfer-work');
 
 export class VaultTransfer {
   readonly #core: VaultCore;
@@ -87,7 +86,7 @@ export class VaultTransfer {
   async preview(file: ImportSource, passphrase?: string): Promise<ImportPreview> {
     const core = this.#core;
     const session = core.requireSession();
-    const { previewImport } = await loadImport();
+    const { previewImport } = await loadWork();
     const { preview, pending } = await previewImport(core, session, file, passphrase);
     this.#pending.set(preview, pending);
     return preview;
@@ -104,7 +103,7 @@ export class VaultTransfer {
     const session = core.requireSession();
     const pending = this.#pending.get(preview);
     if (!pending || pending.session !== session) throw new VaultError('import_stale');
-    const { confirmImport } = await loadImport();
+    const { confirmImport } = await loadWork();
     const result = await confirmImport(core, session, pending, options.skipDuplicates);
     this.#pending.delete(preview);
     return result;
@@ -118,7 +117,7 @@ export class VaultTransfer {
    */
   async exportBackup(pin: string, passphrase: string, signal?: AbortSignal): Promise<ExportFile> {
     this.#core.requireSession();
-    return (await loadExport()).exportBackup(this.#core, pin, passphrase, signal);
+    return (await loadWork()).exportBackup(this.#core, pin, passphrase, signal);
   }
 
   /**
@@ -128,6 +127,6 @@ export class VaultTransfer {
    */
   async exportPlain(pin: string, format: 'json' | 'csv', signal?: AbortSignal): Promise<ExportFile> {
     this.#core.requireSession();
-    return (await loadExport()).exportPlain(this.#core, pin, format, signal);
+    return (await loadWork()).exportPlain(this.#core, pin, format, signal);
   }
 }
