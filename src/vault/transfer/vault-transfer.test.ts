@@ -83,6 +83,14 @@ describe('Vault: import', () => {
     await expect(tablet.records.read(lantern.id)).resolves.toMatchObject({ username: 'alice.l', password: 'gr8-lantern-Pass', url: 'https://bank.lantern.example' });
   });
 
+  it('a preview imports once, even when confirmed twice at the same moment', async () => {
+    const preview = await vault.transfer.preview(bitwardenJson());
+    const [first, second] = await Promise.all([failureOf(vault.transfer.confirm(preview, { skipDuplicates: true })), failureOf(vault.transfer.confirm(preview, { skipDuplicates: true }))]);
+    expect([first, second]).toEqual(['resolved', { code: 'import_stale', retryAt: undefined }]);
+    await expect(failureOf(vault.transfer.confirm(preview, { skipDuplicates: true }))).resolves.toMatchObject({ code: 'import_stale' });
+    expect(await titles(vault)).toEqual(['Attic wifi', 'Lantern bank', 'Visa', 'Zephyrmail']);
+  });
+
   it('skipping duplicates leaves the flagged items out', async () => {
     const preview = await vault.transfer.preview(bitwardenJson());
     await expect(vault.transfer.confirm(preview, { skipDuplicates: true })).resolves.toEqual({ imported: 3, skipped: 2 });

@@ -95,7 +95,8 @@ export class VaultTransfer {
   /**
    * Writes the items of `preview` (made by this vault since it was unlocked) as new records in one
    * transaction — all or nothing — and syncs them. With `skipDuplicates` the flagged items are
-   * left out. Throws `import_stale`, `record_quota` (the vault would hold more than the server
+   * left out. A preview is imported once: confirming it again throws `import_stale`. Throws
+   * `import_stale`, `record_quota` (the vault would hold more than the server
    * allows), `locked`.
    */
   async confirm(preview: ImportPreview, options: { readonly skipDuplicates: boolean }): Promise<ImportResult> {
@@ -103,15 +104,20 @@ export class VaultTransfer {
     const session = core.requireSession();
     const pending = this.#pending.get(preview);
     if (!pending || pending.session !== session) throw new VaultError('import_stale');
-    const { confirmImport } = await loadWork();
-    const result = await confirmImport(core, session, pending, options.skipDuplicates);
+    // Taken at once: a second confirm of the same preview (a double tap) must not import it twice.
     this.#pending.delete(preview);
-    return result;
+    try {
+      const { confirmImport } = await loadWork();
+      return await confirmImport(core, session, pending, options.skipDuplicates);
+    } catch (error) {
+      this.#pending.set(preview, pending); // nothing was written: the same preview may be confirmed again
+      throw error;
+    }
   }
 
   /**
    * The whole vault as an encrypted Keyhold backup file under `passphrase` (Argon2id + AES-GCM;
-   * docs/architecture.md "The Keyhold backup file"), after checking `pin` as one counted attempt.
+   * docs/architecture.md "Import and export: the file formats"), after checking `pin` as one counted attempt.
    * Throws `passphrase_weak` (under 12 characters, before the PIN is tried), `wrong_pin`,
    * `throttled`, `locked`. Never log the passphrase or the PIN.
    */
