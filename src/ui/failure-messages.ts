@@ -8,6 +8,7 @@ import type { UiFailure } from './ui-failure';
 
 export { isAbort, toUiFailure, type UiFailure } from './ui-failure';
 
+
 type FailureCode = UiFailure['code'];
 
 /**

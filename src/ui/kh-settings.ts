@@ -6,6 +6,8 @@ import './kh-autolock-settings';
 import './kh-change-pin';
 import './kh-delete-account';
 import './kh-devices';
+import './kh-export';
+import './kh-import';
 import './kh-lock-everywhere';
 import './kh-passkeys';
 import './kh-quick-settings';
@@ -164,6 +166,8 @@ export class KhSettings extends LitElement {
         `;
       case 'data':
         return html`
+          <section class="card"><kh-import .vault=${vault}></kh-import></section>
+          <section class="card"><kh-export .vault=${vault}></kh-export></section>
           <section class="card"><kh-storage-settings .vault=${vault}></kh-storage-settings></section>
           <section class="card"><kh-audit-log .vault=${vault}></kh-audit-log></section>
           <section class="card"><kh-server-data .vault=${vault}></kh-server-data></section>

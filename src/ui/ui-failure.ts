@@ -14,7 +14,16 @@ export interface UiFailure {
   readonly guessesLeft?: number;
   /** The first recovery-kit word not in the word list, 1-based (`kit_unreadable`); never the word. */
   readonly wordPosition?: number;
+  /** What is wrong with a file to import, in the SDK's words (FILE_PROBLEM_CODES). */
+  readonly fileProblem?: string;
 }
+
+/**
+ * The one exception to "never show an exception's message": the import's refusals say what is
+ * wrong with the user's own file (which columns it expects, which row's quotes do not pair up),
+ * written for people and never quoting the file (src/vault/transfer/import-formats.ts).
+ */
+const FILE_PROBLEM_CODES: ReadonlySet<UiFailure['code']> = new Set(['import_unreadable', 'import_unsupported', 'import_too_large']);
 
 /** Reads a thrown error: a `VaultError` keeps its code, anything else is `unexpected`. */
 export function toUiFailure(error: unknown): UiFailure {
@@ -24,6 +33,7 @@ export function toUiFailure(error: unknown): UiFailure {
     ...(error.retryAt === undefined ? {} : { retryAt: error.retryAt }),
     ...(error.guessesLeft === undefined ? {} : { guessesLeft: error.guessesLeft }),
     ...(error.wordPosition === undefined ? {} : { wordPosition: error.wordPosition }),
+    ...(FILE_PROBLEM_CODES.has(error.code) && !error.message.startsWith('Vault error:') ? { fileProblem: error.message } : {}),
   };
 }
 

@@ -7,7 +7,7 @@
  */
 import { openDeviceSession } from './account/device-session';
 import { PinRecoveryUpkeep } from './account/pin-recovery-upkeep';
-import { DEFAULT_ARGON2_PARAMS, type Argon2Params, type UnlockedVault } from './crypto';
+import { DEFAULT_ARGON2_PARAMS, unlockWithPin, type Argon2Params, type UnlockedVault } from './crypto';
 import type { VaultDeps } from './deps';
 import { VaultError } from './errors';
 import { deviceEnvironment, type DeviceEnvironment } from './platform/device-environment';
@@ -118,6 +118,21 @@ export class VaultCore {
   /** The owner just proved to be here again (vault.reprompt): the re-prompt interval starts over. */
   confirmed(): void {
     if (this.session) this.#confirmedAt = this.now();
+  }
+
+  /**
+   * Checks `pin` against this device's wrap of the root secret as one counted attempt under the
+   * lock screen's throttle and, when it opens it, restarts the re-prompt interval (the re-prompt,
+   * and exports, which ask for the PIN even while unlocked). Offline. Throws `wrong_pin` (with
+   * `retryAt` once a wait starts), `throttled`, `locked`. Never log the PIN.
+   */
+  async confirmPin(pin: string, signal?: AbortSignal): Promise<void> {
+    const session = this.requireSession();
+    const vault = this.requireVault();
+    // The keys this opens are dropped at once: the session already holds the same ones.
+    await this.pinAttempts.attempt(() => unlockWithPin(vault.record, pin, this.deps.argon2, signal), signal);
+    this.stillOpen(session, undefined);
+    this.confirmed();
   }
 
   /** Whether revealing a secret now needs the PIN or a passkey again (false while locked: nothing to reveal). */

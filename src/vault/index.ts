@@ -62,6 +62,8 @@ export type { VaultSync } from './sync/sync-gate';
 export type { SyncFailureCode, SyncPhase, SyncStatus } from './sync/sync-engine';
 export type { DeviceSettings } from './device-settings';
 export type { VaultReprompt } from './unlock/reprompt';
+export type { ExportFile, ImportPreview, ImportPreviewItem, ImportResult, ImportSource, VaultTransfer } from './transfer/vault-transfer';
+export type { ImportFormat, ImportSkip } from './transfer/import-formats';
 
 // ——— Errors ———
 export { KeyServerError, VaultCryptoError, VaultError, type VaultCryptoErrorCode, type VaultErrorCode, type VaultFailureCode } from './errors';

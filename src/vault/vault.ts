@@ -1,7 +1,7 @@
 /**
  * The vault on this device, as an app sees it: a small session (start, unlock, lock, state) with
  * one object per concern hanging from it — onboarding, account, recovery, records, quick view,
- * sync, settings and re-prompt. It dispatches plain `Event`s (state.ts: STATE_CHANGED, RECORDS_CHANGED,
+ * sync, settings, re-prompt and transfer (import and export). It dispatches plain `Event`s (state.ts: STATE_CHANGED, RECORDS_CHANGED,
  * SYNC_CHANGED, QUICK_VIEW_CHANGED); read `state` or the part's getters after them.
  */
 import { VaultAccount } from './account/vault-account';
@@ -18,6 +18,7 @@ import { VaultRecords } from './records/vault-records';
 import { VaultRecovery } from './recovery/vault-recovery';
 import type { DeriveProgress, LockReason, RecoverOptions, VaultState } from './state';
 import type { VaultSync } from './sync/sync-gate';
+import { VaultTransfer } from './transfer/vault-transfer';
 import { strengthenPinWrap } from './unlock/kdf-upgrade';
 import { withProgress } from './unlock/pin-attempts';
 import { unlockWithPrfPasskey } from './unlock/prf-unlock';
@@ -51,6 +52,8 @@ export class Vault extends EventTarget {
   readonly settings: DeviceSettings;
   /** Asking for the PIN or a passkey again before revealing a secret, once the unlock is `settings.current.repromptMinutes` old. */
   readonly reprompt: VaultReprompt;
+  /** Importing from another password manager or a Keyhold backup, and exporting, while unlocked. */
+  readonly transfer: VaultTransfer;
 
   constructor(deps: VaultDeps) {
     super();
@@ -65,6 +68,7 @@ export class Vault extends EventTarget {
     this.quickView = new VaultQuickView(this.#core);
     this.sync = this.#core.sync;
     this.reprompt = new VaultReprompt(this.#core);
+    this.transfer = new VaultTransfer(this.#core);
   }
 
   get state(): VaultState {

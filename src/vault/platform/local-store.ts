@@ -269,6 +269,20 @@ export class LocalStore {
     });
   }
 
+  /**
+   * Stores new records (an import) in one transaction: all of them or, when the live records
+   * would then number more than `maxLive`, none (returns false). Each is unsynced and not yet on
+   * the server, for the sync engine to send.
+   */
+  async addNewRecords(rows: ReadonlyArray<Omit<LiveRecordRow, 'serverVersion' | 'ownVersion' | 'synced'>>, maxLive: number): Promise<boolean> {
+    return this.db.transaction('rw', this.db.records, async () => {
+      const live = await this.db.records.where('deleted').equals(0).count();
+      if (live + rows.length > maxLive) return false;
+      await this.db.records.bulkAdd(rows.map((row) => ({ ...row, synced: 0, serverVersion: 0, ownVersion: 0 }) satisfies LiveRecordRow));
+      return true;
+    });
+  }
+
   /** Writes a row as given (sync engine and tests). */
   async writeRecord(row: RecordRow): Promise<void> {
     await this.db.records.put(row);

@@ -58,7 +58,7 @@ export function parseRecordContent(plaintext: unknown): RecordContent {
 }
 
 /** The URL's host for the list ("https://mail.example.com/x" → "mail.example.com"), or the text as typed. */
-function hostOf(url: string): string {
+export function hostOf(url: string): string {
   const text = url.trim();
   if (!text) return '';
   try {

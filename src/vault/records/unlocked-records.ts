@@ -19,6 +19,9 @@ interface CachedSummary {
   readonly text: string;
 }
 
+/** Records encrypted at once by `sealNew`. */
+const SEAL_SLICE = 256;
+
 const newRecordId = (): string => encodeBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 
 export class UnlockedRecords {
@@ -83,6 +86,37 @@ export class UnlockedRecords {
     await this.#store.writeLocalEdit({ id, v: existing.v, updatedAt, synced: 0, deleted: 1 }, this.#readVersions.get(id));
     this.#readVersions.delete(id);
     this.#cache.delete(id);
+  }
+
+  /** Every live record's content that opens (an export, an import's duplicate check), in no particular order. Never log it. */
+  async readAll(): Promise<RecordContent[]> {
+    const rows = await this.#store.liveRecords();
+    const contents = await Promise.all(rows.map((row) => this.#open(row).catch(() => null)));
+    return contents.filter((content): content is RecordContent => content !== null);
+  }
+
+  /**
+   * Encrypts each of `contents` as a new record (validated first: throws `record_invalid`) and
+   * returns the rows, not yet stored: an import stores them in one transaction.
+   */
+  async sealNew(contents: readonly RecordContent[]): Promise<Array<Omit<LiveRecordRow, 'serverVersion' | 'ownVersion' | 'synced'>>> {
+    const checked = contents.map((content) => validateRecordContent(content));
+    const updatedAt = this.#now();
+    const rows: Array<Omit<LiveRecordRow, 'serverVersion' | 'ownVersion' | 'synced'>> = [];
+    // In slices: enough WebCrypto calls in flight to keep its thread busy, not 10,000 promises at once.
+    for (let start = 0; start < checked.length; start += SEAL_SLICE) {
+      const slice = checked.slice(start, start + SEAL_SLICE);
+      rows.push(
+        ...(await Promise.all(
+          slice.map(async (content) => {
+            const id = newRecordId();
+            const sealed = await encryptRecord({ ...content }, this.#vault.vaultKey, this.#context(id));
+            return { id, v: RECORD_FORMAT_VERSION, ...sealed, updatedAt, deleted: 0 as const };
+          }),
+        )),
+      );
+    }
+    return rows;
   }
 
   /**

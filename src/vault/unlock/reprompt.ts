@@ -11,7 +11,6 @@
  * this device's PRF wrap of S. What it protects against is a person holding the unlocked phone;
  * the decrypted values are already in the page, so it is no defence against script in it.
  */
-import { unlockWithPin } from '../crypto';
 import type { VaultCore } from '../core';
 import { unlockWithPrfPasskey } from './prf-unlock';
 
@@ -50,13 +49,7 @@ export class VaultReprompt {
    * Throws `wrong_pin` (with `retryAt` once a wait starts), `throttled`, `locked`. Never log the PIN.
    */
   async withPin(pin: string, signal?: AbortSignal): Promise<void> {
-    const core = this.#core;
-    const session = core.requireSession();
-    const vault = core.requireVault();
-    // The keys this opens are dropped at once: the session already holds the same ones.
-    await core.pinAttempts.attempt(() => unlockWithPin(vault.record, pin, core.deps.argon2, signal), signal);
-    core.stillOpen(session, undefined);
-    core.confirmed();
+    await this.#core.confirmPin(pin, signal);
   }
 
   /**
