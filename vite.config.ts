@@ -22,17 +22,22 @@ export default defineConfig({
   },
   build: {
     outDir: 'dist',
+    // No preload table for the lazy chunks' dependencies: it named every chunk in the first load
+    // (1.1 KB gzip), while the service worker serves those chunks from its cache after the first
+    // visit, where fetching a chunk's imports as they are found costs next to nothing.
+    modulePreload: false,
     rolldownOptions: {
       output: {
         codeSplitting: {
           // The key hierarchy and what it leans on are used by the first load and by the lazy
           // chunks alike. Left to itself Rolldown cuts them into several shared chunks, whose
           // import/export glue the first load pays for (0.5 KB gzip, BENCHMARKS.md): one chunk.
-          // The PIN policy and the rotation of lock everywhere stay out: only their screens load them.
+          // The PIN policy, the rotation of lock everywhere, the recovery kit's keys and PIN reset and
+          // the backup file's key stay out: only their screens load them.
           // platform/server-health.ts (a few lines, re-exported by the SDK index) joins it: only
           // Settings → About calls it, and left in the lazy chunk it made Rolldown split the first
           // load into five shared chunks (+0.9 KB gzip).
-          groups: [{ name: 'vault-core', test: /src\/vault\/(crypto\/(?!pin\/|local\/rotate-root-secret)|errors\.ts|unlock\/unlock-throttle\.ts|platform\/server-health\.ts)|protocol\/(base64url|constants)\.ts/ }],
+          groups: [{ name: 'vault-core', test: /src\/vault\/(crypto\/(?!pin\/|local\/(rotate-root-secret|reset-pin)|backup-key|kit-keys)|errors\.ts|unlock\/(unlock-throttle|prf-unlock)\.ts|platform\/server-health\.ts)|protocol\/(base64url|constants)\.ts/ }],
         },
       },
     },

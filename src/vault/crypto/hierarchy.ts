@@ -8,13 +8,10 @@ import {
   HKDF_INFO_KEK_LOCAL,
   HKDF_INFO_KEK_PIN_RECOVERY,
   HKDF_INFO_KEK_PRF,
-  HKDF_INFO_KEK_KIT,
   HKDF_INFO_KEK_TOTP,
-  HKDF_INFO_KIT_AUTH,
   HKDF_INFO_KEYS_KEY,
   HKDF_INFO_PIN_RECOVERY_TAG,
   PIN_RECOVERY_TAG_BYTES,
-  RECOVERY_KIT_AUTH_BYTES,
   ROOT_SECRET_BYTES,
   RSA_MODULUS_BITS,
 } from '../../../protocol/constants';
@@ -87,24 +84,6 @@ export async function derivePinRecoveryTag(oprfOutput: Uint8Array): Promise<Uint
 /** KEK_totp = HKDF-SHA-256(R, no salt, "keyhold/kek-totp/v1"). Returns a non-extractable key; never log R. */
 export async function deriveKekFromTotpEscrow(escrowKey: Uint8Array): Promise<Kek> {
   return (await hkdfAesGcmKey(escrowKey, NO_SALT, utf8.encode(HKDF_INFO_KEK_TOTP), KEK_USAGES)) as Kek;
-}
-
-/**
- * KEK_kit = HKDF-SHA-256(IKM = the recovery code's 16 entropy bytes, no salt, info = "keyhold/kek-kit/v1").
- * 128 uniform bits need no stretching (no Argon2): nobody can enumerate 2^128 codes. Returns a
- * non-extractable key; never log the entropy or the words it came from.
- */
-export async function deriveKekFromKit(entropy: Uint8Array): Promise<Kek> {
-  return (await hkdfAesGcmKey(entropy, NO_SALT, utf8.encode(HKDF_INFO_KEK_KIT), KEK_USAGES)) as Kek;
-}
-
-/**
- * kitAuth = HKDF-SHA-256(the code's entropy, no salt, "keyhold/kit-auth/v1"), 32 bytes: what proves
- * the code to the server, which keeps only its SHA-256. A distinct label keeps it independent of
- * KEK_kit, so the server learns nothing about the key from it. Never log it.
- */
-export async function deriveKitAuth(entropy: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
-  return hkdfBytes(entropy, NO_SALT, utf8.encode(HKDF_INFO_KIT_AUTH), RECOVERY_KIT_AUTH_BYTES);
 }
 
 /** K_keys = HKDF-SHA-256(S, no salt, "keyhold/keys/v1"). Returns a non-extractable key; never log S. */

@@ -18,14 +18,12 @@ export {
   createRootSecret,
   createUserKeyPair,
   createVaultKey,
-  deriveKekFromKit,
   deriveKekFromPinRecovery,
   deriveKekFromPrf,
   deriveKekFromTotpEscrow,
   deriveKekLocal,
   derivePinRecoveryTag,
   deriveKeysKey,
-  deriveKitAuth,
   exportUserPublicKey,
   importRootSecret,
   importUserPublicKey,
@@ -66,7 +64,7 @@ export {
   type EncryptedRecord,
   type RecordContext,
 } from './records';
-export { addPrfWrap, assembleLocalVault, changePin, createLocalVault, resetPinFromRootSecret, type CreateLocalVaultOptions } from './local/local-vault';
+export { addPrfWrap, assembleLocalVault, changePin, createLocalVault, type CreateLocalVaultOptions } from './local/local-vault';
 export {
   deriveKekLocalFromPin,
   normalizePin,

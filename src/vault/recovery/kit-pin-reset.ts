@@ -6,7 +6,8 @@
  * online unlock (this one, if online) registers the new PIN.
  */
 import type { VaultCore } from '../core';
-import { resetPinFromRootSecret, VaultCryptoError } from '../crypto';
+import { VaultCryptoError } from '../crypto';
+import { resetPinFromRootSecret } from '../crypto/local/reset-pin';
 import { VaultError } from '../errors';
 import type { StoredVault } from '../platform/local-store';
 import type { RecoverOptions } from '../state';

@@ -7,8 +7,6 @@
  */
 import { encodeBase64Url } from '../../../protocol/base64url';
 import {
-  deriveKekFromKit,
-  deriveKitAuth,
   kitWrapContext,
   parseGcmBlob,
   unwrapRootSecret,
@@ -18,6 +16,7 @@ import {
   type RootSecretAccess,
   type WrappedKey,
 } from '../crypto';
+import { deriveKekFromKit, deriveKitAuth } from '../crypto/kit-keys';
 import { VaultError } from '../errors';
 import { recoveryCodeEntropy } from './recovery-code';
 import { useRootSecret } from './root-secret-source';

@@ -1,13 +1,13 @@
 /**
  * Making and re-wrapping the vault a device keeps: a new hierarchy under a PIN, a recovered one
- * assembled around a PIN wrap, a PIN change or reset, a PRF wrap added (docs/architecture.md "The key
+ * assembled around a PIN wrap, a PIN change, a PRF wrap added (docs/architecture.md "The key
  * hierarchy"). Unlocking what these make is unlock.ts.
  */
 import { encodeBase64Url } from '../../../../protocol/base64url';
 import { VaultCryptoError } from '../../errors';
 import { createRootSecret, createUserKeyPair, createVaultKey, deriveKekFromPrf, deriveKeysKey, wrapRootSecret, wrapVaultKey } from '../hierarchy';
 import { createDeviceSigningKey, sealDeviceSigningKey, sealKeyBundle } from '../key-bundle';
-import type { Argon2Params, Ciphertext, KeysKey, RootSecret, WrappedKey } from '../keys';
+import type { Argon2Params, Ciphertext, KeysKey, WrappedKey } from '../keys';
 import type { LocalVaultRecord, PrfWrap } from './local-vault-record';
 import { randomBytes, wipe } from '../primitives/bytes';
 import { deviceKeyContext, prfWrapContext, vaultKeyContext } from '../primitives/contexts';
@@ -104,27 +104,6 @@ export async function changePin(
       rootSecretAccess: { kek: pinWrap.kek, wrapped: wrappedRootSecret, ctx: pinWrap.ctx } as RootSecretAccess,
     },
   };
-}
-
-/**
- * Replaces wrap_local(S) with a wrap under a new PIN from S itself, the PIN being forgotten (a
- * recovery kit opened S on this device), and opens the vault: the key bundle, device key and PRF
- * wraps stay as they are. Throws `pin_rejected`, `decrypt_failed` (S does not open this record's
- * key bundle). `rootSecret` is not wiped here: its owner wipes it. Never log it or the PIN.
- */
-export async function resetPinFromRootSecret(
-  record: LocalVaultRecord,
-  rootSecret: RootSecret,
-  newPin: string,
-  argon2: DeriveArgon2,
-  options: { readonly params?: Argon2Params; readonly signal?: AbortSignal } = {},
-): Promise<{ record: LocalVaultRecord; unlocked: UnlockedVault }> {
-  await assertAcceptablePin(newPin);
-  const pinWrap = await newPinWrap(record.userId, newPin, argon2, options.params, options.signal);
-  const wrappedRootSecret = await wrapRootSecret(rootSecret, pinWrap.kek, pinWrap.ctx);
-  const next: LocalVaultRecord = { ...record, pin: { salt: pinWrap.salt, params: pinWrap.params, wrappedRootSecret } };
-  const access = { kek: pinWrap.kek, wrapped: wrappedRootSecret, ctx: pinWrap.ctx } as RootSecretAccess;
-  return { record: next, unlocked: await openVault(next, await deriveKeysKey(rootSecret), access) };
 }
 
 /** Adds (or replaces) wrap_prf(S) for a credential. Returns the new record and the wrap to upload; never log the PRF output. */
