@@ -1,6 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { ExportFile, Vault } from '../vault';
+import { DownloadController } from './download-controller';
 import { describeFailure, type UiFailure } from './failure-messages';
 import { sharedStyles } from './shared-styles';
 import { VaultTask } from './vault-task';
@@ -28,7 +29,6 @@ export class KhExport extends LitElement {
     _backupProblem: { state: true },
     _format: { state: true },
     _plainPin: { state: true },
-    _download: { state: true },
   };
 
   static override styles = [
@@ -65,9 +65,9 @@ export class KhExport extends LitElement {
   declare private _backupProblem: string;
   declare private _format: PlainFormat;
   declare private _plainPin: string;
-  declare private _download: { readonly url: string; readonly name: string; readonly from: 'backup' | 'plain' } | undefined;
   readonly #backup = new VaultTask<ExportFile>(this);
   readonly #plain = new VaultTask<ExportFile>(this);
+  readonly #download = new DownloadController<'backup' | 'plain'>(this);
 
   constructor() {
     super();
@@ -78,12 +78,6 @@ export class KhExport extends LitElement {
     this._backupProblem = '';
     this._format = 'json';
     this._plainPin = '';
-    this._download = undefined;
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#revoke();
   }
 
   protected override render(): unknown {
@@ -152,9 +146,7 @@ export class KhExport extends LitElement {
 
   #renderStatus(task: VaultTask<ExportFile>, from: 'backup' | 'plain', working: string): unknown {
     if (task.pending) return html`<p class="progress"><span class="spinner" aria-hidden="true"></span>${working}</p>`;
-    const download = this._download;
-    if (task.status !== 'done' || download?.from !== from) return nothing;
-    return html`<p class="ok">Your file is downloading. <a href=${download.url} download=${download.name}>Save ${download.name} again</a></p>`;
+    return task.status === 'done' ? this.#download.renderSaved(from) : nothing;
   }
 
   private _onBackupField(event: InputEvent): void {
@@ -198,7 +190,7 @@ export class KhExport extends LitElement {
     if (file) {
       this._passphrase = '';
       this._passphraseAgain = '';
-      this.#save(file, 'backup');
+      this.#download.save(file, 'backup');
     }
   }
 
@@ -213,23 +205,7 @@ export class KhExport extends LitElement {
     const [pin, format] = [this._plainPin, this._format];
     this._plainPin = '';
     const file = await this.#plain.run((signal) => vault.transfer.exportPlain(pin, format, signal));
-    if (file) this.#save(file, 'plain');
-  }
-
-  /** Starts the download and keeps its link on screen. */
-  #save(file: ExportFile, from: 'backup' | 'plain'): void {
-    this.#revoke();
-    const url = URL.createObjectURL(file.blob);
-    this._download = { url, name: file.name, from };
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = file.name;
-    link.click();
-  }
-
-  #revoke(): void {
-    if (this._download) URL.revokeObjectURL(this._download.url);
-    this._download = undefined;
+    if (file) this.#download.save(file, 'plain');
   }
 }
 

@@ -1,5 +1,6 @@
 import { LitElement, html, nothing } from 'lit';
-import type { ServerDataFile, Vault } from '../vault';
+import type { ExportFile, Vault } from '../vault';
+import { DownloadController } from './download-controller';
 import { describeFailure } from './failure-messages';
 import { OnlineController } from './online-controller';
 import { sharedStyles } from './shared-styles';
@@ -14,31 +15,23 @@ import { VaultTask } from './vault-task';
 export class KhServerData extends LitElement {
   static override properties = {
     vault: { attribute: false },
-    _download: { state: true },
   };
 
   static override styles = [sharedStyles];
 
   declare vault: Vault | undefined;
-  declare private _download: { readonly url: string; readonly name: string } | undefined;
   readonly #online = new OnlineController(this);
-  readonly #fetch = new VaultTask<ServerDataFile>(this);
+  readonly #fetch = new VaultTask<ExportFile>(this);
+  readonly #download = new DownloadController(this);
 
   constructor() {
     super();
     this.vault = undefined;
-    this._download = undefined;
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#revoke();
   }
 
   protected override render(): unknown {
     const pending = this.#fetch.pending;
     const failure = this.#fetch.failure;
-    const download = this._download;
     return html`
       <h3>What the server holds about you</h3>
       <p>
@@ -51,7 +44,7 @@ export class KhServerData extends LitElement {
       <div class="msg" role="status">
         ${pending ? html`<p class="progress"><span class="spinner" aria-hidden="true"></span>Use your passkey if asked…</p>` : nothing}
         ${!this.#online.value ? html`<p class="hint">This needs the Keyhold server. Connect to the internet first.</p>` : nothing}
-        ${download && !pending ? html`<p class="ok">Your file is downloading. <a href=${download.url} download=${download.name}>Save ${download.name} again</a></p>` : nothing}
+        ${pending ? nothing : this.#download.renderSaved('server')}
       </div>
       <p class="error msg" role="alert">${failure ? describeFailure(failure, { passkey_cancelled: 'No passkey was used, so nothing was downloaded. Try again when you are ready.' }) : nothing}</p>
     `;
@@ -61,19 +54,7 @@ export class KhServerData extends LitElement {
     const vault = this.vault;
     if (!vault || this.#fetch.pending) return;
     const file = await this.#fetch.run((signal) => vault.account.downloadServerData(signal));
-    if (!file) return;
-    this.#revoke();
-    const url = URL.createObjectURL(file.blob);
-    this._download = { url, name: file.name };
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = file.name;
-    link.click();
-  }
-
-  #revoke(): void {
-    if (this._download) URL.revokeObjectURL(this._download.url);
-    this._download = undefined;
+    if (file) this.#download.save(file, 'server');
   }
 }
 

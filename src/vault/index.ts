@@ -53,7 +53,7 @@ export type { PasskeyInfo } from './account/manage-passkeys';
 export type { AuditPage, RecoveryRouteName, RecoveryRoutes } from './account/recovery-settings';
 export type { TotpEnrollment } from './account/totp-enrollment';
 export type { LockEverywhereReport } from './account/lock-everywhere';
-export type { DeleteAccountStep, ServerDataFile } from './account/delete-account';
+export type { DeleteAccountStep } from './account/delete-account';
 export type { VaultRecovery } from './recovery/vault-recovery';
 export type { PendingRecoveryKit, VaultRecoveryKit } from './account/vault-recovery-kit';
 export { generatePassword, type ConflictChoice, type VaultRecords } from './records/vault-records';

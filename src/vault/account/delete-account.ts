@@ -10,17 +10,11 @@ import { VaultError, failureFromServer } from '../errors';
 import { browserStorage, wipeOrigin, type OriginStorage } from '../platform/origin-wipe';
 import { normalizeUsername } from './onboarding';
 import { sessionContextOf, signInWithPasskey, withPasskeySignIn } from './passkey-session';
+import type { ExportFile } from '../transfer/vault-transfer';
 
 /** Where `deleteAccount` is: the passkey prompt, the server's erasure, then wiping this device. */
 export type DeleteAccountStep = 'passkey' | 'server' | 'device';
 
-/** A file for the person to save: what the server holds about them. */
-export interface ServerDataFile {
-  /** keyhold-server-data-YYYY-MM-DD.json (local date). */
-  readonly name: string;
-  readonly type: string;
-  readonly blob: Blob;
-}
 
 /** Whether the typed name is the account's, compared as onboarding stores names (trimmed, lower case). */
 function isAccountName(typed: string, username: string): boolean {
@@ -87,7 +81,7 @@ function localDate(now: number): string {
  * is not a passkey one. Rejects with `locked`, `passkey_cancelled`, `passkey_failed`, `offline`,
  * `server_error`.
  */
-export async function downloadServerData(core: VaultCore, signal?: AbortSignal): Promise<ServerDataFile> {
+export async function downloadServerData(core: VaultCore, signal?: AbortSignal): Promise<ExportFile> {
   const context = sessionContextOf(core);
   try {
     const blob = await withPasskeySignIn(context, () => context.server.exportAccount(signal), signal);

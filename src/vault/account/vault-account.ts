@@ -9,7 +9,8 @@ import { VaultError } from '../errors';
 import type { StoredVault } from '../platform/local-store';
 import type { DeriveProgress } from '../state';
 import { checkNewPin, withProgress } from '../unlock/pin-attempts';
-import type { DeleteAccountStep, ServerDataFile } from './delete-account';
+import type { ExportFile } from '../transfer/vault-transfer';
+import type { DeleteAccountStep } from './delete-account';
 import type { LockEverywhereReport } from './lock-everywhere';
 import type { AuditPage, RecoveryRouteName, RecoveryRoutes, RecoverySettingsContext } from './recovery-settings';
 import type { TotpEnrollment } from './totp-enrollment';
@@ -157,7 +158,7 @@ export class VaultAccount {
    * sign-in when this device's session is not a passkey one. Throws `locked`, `passkey_cancelled`,
    * `passkey_failed`, `offline`, `server_error`.
    */
-  async downloadServerData(signal?: AbortSignal): Promise<ServerDataFile> {
+  async downloadServerData(signal?: AbortSignal): Promise<ExportFile> {
     const { downloadServerData } = await loadDeleteAccount();
     return downloadServerData(this.#core, signal);
   }
