@@ -2,7 +2,6 @@ import { LitElement, html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { USERNAME_PATTERN } from '../../protocol/constants';
 import { describeFailure } from './failure-messages';
-import './kh-recover-kit';
 import { EMPTY_PIN_DRAFT, newPinFeedback, renderNewPinFields, type NewPinDraft } from './new-pin-fields';
 import { sharedStyles } from './shared-styles';
 import type { Vault } from '../vault';
@@ -39,6 +38,7 @@ export class KhRecover extends LitElement {
     _samePin: { state: true },
     _draft: { state: true },
     _code: { state: true },
+    _kitMissing: { state: true },
   };
 
   static override styles = [sharedStyles];
@@ -52,6 +52,8 @@ export class KhRecover extends LitElement {
   /** This device's new PIN, typed twice, with the PIN policy's rules shown as it is typed. */
   declare private _draft: NewPinDraft;
   declare private _code: string;
+  /** The kit route's chunk failed to load (an update replaced it). */
+  declare private _kitMissing: boolean;
   readonly #recover = new VaultTask<void>(this);
 
   constructor() {
@@ -64,6 +66,7 @@ export class KhRecover extends LitElement {
     this._samePin = true;
     this._draft = EMPTY_PIN_DRAFT;
     this._code = '';
+    this._kitMissing = false;
   }
 
   protected override render(): unknown {
@@ -81,7 +84,9 @@ export class KhRecover extends LitElement {
             : this._step === 'totp'
               ? this.#totpStep()
               : this._step === 'kit'
-                ? html`<kh-recover-kit .vault=${this.vault} .online=${this.online} .username=${this._username}></kh-recover-kit>`
+                ? this._kitMissing
+                  ? html`<p class="error" role="alert">This part of Keyhold did not load. Reloading the page fixes this after an update.</p>`
+                  : html`<kh-recover-kit .vault=${this.vault} .online=${this.online} .username=${this._username}></kh-recover-kit>`
                 : this.#passkeyStep()}
       <div class="actions stacked">
         <button type="button" data-test="recover-cancel" @click=${this._onCancel}>Create a new vault instead</button>
@@ -218,6 +223,11 @@ export class KhRecover extends LitElement {
   #go(step: Step): void {
     this._step = step;
     this.#recover.reset();
+    // The kit's route (its word list, the QR reader) is a chunk of its own: most recoveries never need it.
+    if (step === 'kit') {
+      this._kitMissing = false;
+      import('./kh-recover-kit').catch(() => (this._kitMissing = true));
+    }
   }
 
   private _onUsername(event: SubmitEvent): void {
