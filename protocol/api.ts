@@ -355,7 +355,7 @@ export const LockEverywhereResult = z.object({
 
 // ——— Approving a new device from another (docs/architecture.md "Approval from another device") ———
 /** An ephemeral ECDH P-256 public key, uncompressed (0x04 || x || y); whether it is on the curve is the clients' check. */
-export const ApprovalPublicKey = base64urlBytes(DEVICE_APPROVAL_PUBLIC_KEY_BYTES).refine((s) => decodeBase64Url(s)[0] === 4, { message: 'must be an uncompressed point' });
+export const ApprovalPublicKey = base64urlBytes(DEVICE_APPROVAL_PUBLIC_KEY_BYTES).refine((s) => isBase64Url(s) && decodeBase64Url(s)[0] === 4, { message: 'must be an uncompressed point' });
 /** What the approving device sends the new one through the server: its ephemeral public key and S sealed to the requester's. */
 export const SealedApproval = z.object({ publicKey: ApprovalPublicKey, ciphertext: base64url(WRAP_MAX_CHARS) });
 export const DeviceApprovalRequest = z.object({ username: Username, publicKey: ApprovalPublicKey, deviceName: DisplayName });
