@@ -2,6 +2,7 @@ import { LitElement, html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { USERNAME_PATTERN } from '../../protocol/constants';
 import { describeFailure } from './failure-messages';
+import './kh-recover-approval';
 import './kh-recover-kit';
 import { EMPTY_PIN_DRAFT, newPinFeedback, renderNewPinFields, type NewPinDraft } from './new-pin-fields';
 import { sharedStyles } from './shared-styles';
@@ -9,8 +10,8 @@ import type { Vault } from '../vault';
 import type { UiFailure } from './failure-messages';
 import { VaultTask } from './vault-task';
 
-type Step = 'username' | 'route' | 'pin' | 'totp' | 'passkey' | 'kit';
-export type RecoveryRoute = 'pin' | 'passkey' | 'totp' | 'kit';
+type Step = 'username' | 'route' | 'pin' | 'totp' | 'passkey' | 'kit' | 'device';
+export type RecoveryRoute = 'pin' | 'passkey' | 'totp' | 'kit' | 'device';
 
 const NO_PRF = 'This passkey can sign you in but cannot open the vault on this device. Use your PIN or an authenticator app code.';
 const OFFLINE = 'Recovering a vault needs the Keyhold server, which cannot be reached now. Check your connection and try again.';
@@ -24,7 +25,8 @@ function failureText(failure: UiFailure): string {
 /**
  * "I already have a vault" on a device with none: the username, then a recovery route, then that
  * route's proof. The PIN route spends one of the server's guesses per try and says how many are
- * left; the recovery kit's route lives in kh-recover-kit. On success the controller unlocks this
+ * left; the recovery kit's route lives in kh-recover-kit, approval from another device in
+ * kh-recover-approval. On success the controller unlocks this
  * device's new copy of the vault.
  *
  * @fires cancel - the user went back to creating a vault
@@ -82,7 +84,9 @@ export class KhRecover extends LitElement {
               ? this.#totpStep()
               : this._step === 'kit'
                 ? html`<kh-recover-kit .vault=${this.vault} .online=${this.online} .username=${this._username}></kh-recover-kit>`
-                : this.#passkeyStep()}
+                : this._step === 'device'
+                  ? html`<kh-recover-approval .vault=${this.vault} .online=${this.online} .username=${this._username}></kh-recover-approval>`
+                  : this.#passkeyStep()}
       <div class="actions stacked">
         <button type="button" data-test="recover-cancel" @click=${this._onCancel}>Create a new vault instead</button>
       </div>
@@ -110,6 +114,7 @@ export class KhRecover extends LitElement {
         <button type="button" data-test="route-totp" @click=${() => this.#go('totp')}>With an authenticator app code</button>
         <button type="button" data-test="route-passkey" @click=${() => this.#go('passkey')}>With a passkey</button>
         <button type="button" data-test="route-kit" @click=${() => this.#go('kit')}>With my recovery kit</button>
+        <button type="button" data-test="route-device" @click=${() => this.#go('device')}>With another device I have</button>
       </div>`;
   }
 
