@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { auditEvents, createAccount, deviceSignIn, registerDevice, type TestUser } from '../../test/helpers/accounts';
 import { ApiClient, DIALECTS, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
+import { purgeDeviceApprovals } from '../store/device-approvals';
 
 const MINUTE = 60_000;
 
@@ -108,6 +109,11 @@ describe.each(DIALECTS)('device approvals (%s)', (dialect) => {
     expectError(await user.client.post(`/api/device-approvals/${asked.body.id}/deny`), 410, 'approval_expired');
     expectError(await poll(newDevice, approvedLate.body.id, approvedLate.body.secret), 410, 'approval_expired');
     expect(newDevice.cookie).toBeUndefined();
+    // The sweep drops what expired before its cut-off, and nothing still waiting.
+    const fresh = await ask(newDevice, user.username);
+    await purgeDeviceApprovals(server.store, server.clock.now + 1);
+    const left = await server.store.db.selectFrom('device_approvals').select('id').where('id', 'in', [asked.body.id, approvedLate.body.id, fresh.body.id]).execute();
+    expect(left.map((r) => r.id)).toEqual([fresh.body.id]);
   });
 
   it('answers an unknown username like a real one; its request stays pending until it expires and no account sees it', async () => {
@@ -152,11 +158,21 @@ describe.each(DIALECTS)('device approvals (%s)', (dialect) => {
     expect((await ask(new ApiClient(server), user.username)).status).toBe(200);
   });
 
+  it('drops the account\'s requests when the account is erased; the requester then hears not_found', async () => {
+    const user = await account();
+    const newDevice = new ApiClient(server);
+    const asked = await ask(newDevice, user.username);
+    expect((await user.client.delete('/api/account')).status).toBe(200);
+    expect(await server.store.db.selectFrom('device_approvals').selectAll().where('id', '=', asked.body.id).execute()).toEqual([]);
+    expectError(await poll(newDevice, asked.body.id, asked.body.secret), 404, 'not_found');
+  });
+
   it('refuses malformed keys and secrets with invalid_request', async () => {
     const user = await account();
     const client = new ApiClient(server);
     expectError(await client.post('/api/device-approvals', { username: user.username, publicKey: encodeBase64Url(randomBytes(65).fill(2, 0, 1)), deviceName: 'x' }), 400, 'invalid_request');
     expectError(await client.post('/api/device-approvals', { username: user.username, publicKey: encodeBase64Url(randomBytes(33)), deviceName: 'x' }), 400, 'invalid_request');
+    expectError(await client.post('/api/device-approvals', { username: user.username, publicKey: 'not+base64/url=', deviceName: 'x' }), 400, 'invalid_request');
     const asked = await ask(client, user.username);
     expectError(await poll(client, asked.body.id, 'short'), 400, 'invalid_request');
   });
