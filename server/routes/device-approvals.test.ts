@@ -139,13 +139,15 @@ describe.each(DIALECTS)('device approvals (%s)', (dialect) => {
     const anonymous = new ApiClient(server);
     expectError(await anonymous.get('/api/device-approvals/pending'), 401, 'unauthenticated');
     expectError(await anonymous.post(`/api/device-approvals/${asked.body.id}/approve`, { sealed: sealed() }), 401, 'unauthenticated');
-    // A recovery session (what a collected approval opens) may not approve others.
+    // A recovery session (what a collected approval opens) may list the account's requests, not answer them.
     const helper = await ask(new ApiClient(server), other.username);
     const newcomer = new ApiClient(server);
     const second = await ask(newcomer, other.username);
     await other.device.post(`/api/device-approvals/${second.body.id}/approve`, { sealed: sealed() });
     await poll(newcomer, second.body.id, second.body.secret);
+    expect((await newcomer.get('/api/device-approvals/pending')).body.requests.map((r: { id: string }) => r.id)).toEqual([helper.body.id]);
     expectError(await newcomer.post(`/api/device-approvals/${helper.body.id}/approve`, { sealed: sealed() }), 403, 'forbidden_scope');
+    expectError(await newcomer.post(`/api/device-approvals/${helper.body.id}/deny`), 403, 'forbidden_scope');
   });
 
   it('holds at most three waiting requests per username, known or not', async () => {

@@ -17,6 +17,9 @@ const IdParam = z.object({ id: Id });
 export function deviceApprovalRoutes(deps: AppDeps) {
   const tags = ['device approvals'];
   const signedIn = requireSession(deps, ['passkey', 'device']);
+  // Listing shows nothing a just-recovered device's recovery session could not already read (it
+  // reads the backup); answering still needs a device or passkey session.
+  const anySession = requireSession(deps, ['passkey', 'device', 'recovery']);
 
   return createRouter()
     .openapi(
@@ -34,7 +37,7 @@ export function deviceApprovalRoutes(deps: AppDeps) {
     .openapi(
       createRoute({
         method: 'get', path: '/pending', tags, summary: 'The account\'s unanswered, unexpired requests to join', security: sessionCookie,
-        middleware: [signedIn] as const,
+        middleware: [anySession] as const,
         responses: { 200: jsonResponse(PendingApprovals, 'Waiting requests, oldest first'), ...errorResponses },
       }),
       async (c) => c.json({ requests: await pendingDeviceApprovals(deps.store, sessionOf(c).userId, deps.now()) }, 200),
