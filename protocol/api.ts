@@ -11,6 +11,8 @@ import {
   ARGON2_SALT_BYTES,
   AUDIT_PAGE_DEFAULT,
   AUDIT_PAGE_MAX,
+  DEVICE_APPROVAL_PUBLIC_KEY_BYTES,
+  DEVICE_APPROVAL_SECRET_BYTES,
   KEY_BUNDLE_MAX_CHARS,
   LOCK_EVERYWHERE_MAX_PRF_WRAPS,
   RECORD_CHANGES_PAGE_DEFAULT,
@@ -351,6 +353,28 @@ export const LockEverywhereResult = z.object({
   kitRemoved: z.boolean(),
 });
 
+// ——— Approving a new device from another (docs/architecture.md "Approval from another device") ———
+/** An ephemeral ECDH P-256 public key, uncompressed (0x04 || x || y); whether it is on the curve is the clients' check. */
+export const ApprovalPublicKey = base64urlBytes(DEVICE_APPROVAL_PUBLIC_KEY_BYTES).refine((s) => isBase64Url(s) && decodeBase64Url(s)[0] === 4, { message: 'must be an uncompressed point' });
+/** What the approving device sends the new one through the server: its ephemeral public key and S sealed to the requester's. */
+export const SealedApproval = z.object({ publicKey: ApprovalPublicKey, ciphertext: base64url(WRAP_MAX_CHARS) });
+export const DeviceApprovalRequest = z.object({ username: Username, publicKey: ApprovalPublicKey, deviceName: DisplayName });
+export const DeviceApprovalRequested = z.object({ id: z.string(), secret: z.string(), expiresAt: z.number().int() });
+export const PendingApproval = z.object({ id: z.string(), publicKey: z.string(), deviceName: z.string(), createdAt: z.number().int(), expiresAt: z.number().int() });
+export const PendingApprovals = z.object({ requests: z.array(PendingApproval) });
+export const ApproveDeviceRequest = z.object({ sealed: SealedApproval });
+export const PollApprovalRequest = z.object({ secret: base64urlBytes(DEVICE_APPROVAL_SECRET_BYTES) });
+/**
+ * `approved` comes once, with the sealed answer, a recovery session (cookie) and the key bundle;
+ * the request is `collected` from then on. `pending` and `denied` carry nothing else.
+ */
+export const ApprovalPolled = z.object({
+  state: z.enum(['pending', 'approved', 'denied', 'collected']),
+  sealed: SealedApproval.optional(),
+  session: SessionInfo.optional(),
+  keyBundle: VersionedBlob.nullable().optional(),
+});
+
 export const Health = z.object({ status: z.enum(['ok', 'degraded']), version: z.string(), database: z.enum(['ok', 'unreachable']), dialect: z.enum(['sqlite', 'postgres']) });
 export const Ok = z.object({ ok: z.literal(true) });
 
@@ -378,4 +402,8 @@ export type RecordWriteRequestT = z.infer<typeof RecordWriteRequest>;
 export type RecordWrittenT = z.infer<typeof RecordWritten>;
 export type RecordChangesT = z.infer<typeof RecordChanges>;
 export type LockEverywhereRequestT = z.infer<typeof LockEverywhereRequest>;
+export type SealedApprovalT = z.infer<typeof SealedApproval>;
+export type DeviceApprovalRequestedT = z.infer<typeof DeviceApprovalRequested>;
+export type PendingApprovalT = z.infer<typeof PendingApproval>;
+export type ApprovalPolledT = z.infer<typeof ApprovalPolled>;
 export type LockEverywhereResultT = z.infer<typeof LockEverywhereResult>;

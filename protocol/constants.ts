@@ -228,3 +228,19 @@ export const HKDF_INFO_BACKUP = 'keyhold/backup/v1';
 export const LOCK_EVERYWHERE_CONTEXT = 'keyhold/lock-everywhere/v1';
 /** Most wrap_prf blobs one lock-everywhere request may store (one per passkey kept able to unlock). */
 export const LOCK_EVERYWHERE_MAX_PRF_WRAPS = 16;
+
+// ——— Approving a new device from one already signed in (docs/architecture.md "Approval from another device") ———
+/** A request to join lives this long; after it, polling and approving answer `approval_expired`. */
+export const DEVICE_APPROVAL_TTL_MS = 10 * 60 * 1000;
+/** Unexpired requests one account (or one unknown username) may hold at once: more are refused as `rate_limited`. */
+export const DEVICE_APPROVAL_MAX_PENDING = 3;
+/** How often a waiting new device asks whether it was approved. */
+export const DEVICE_APPROVAL_POLL_MS = 2000;
+/** The requester's ephemeral ECDH P-256 public key, and the approver's: uncompressed SEC1 points (0x04 || x || y). */
+export const DEVICE_APPROVAL_PUBLIC_KEY_BYTES = 65;
+/** The random polling secret the server hands the requester (it keeps only its SHA-256). */
+export const DEVICE_APPROVAL_SECRET_BYTES = 32;
+/** HKDF-SHA-256 info of the key that seals S for the new device (salt: the request id). */
+export const HKDF_INFO_DEVICE_APPROVAL = 'keyhold/device-approval/v1';
+/** Words of the fingerprint phrase both devices show (BIP39 English, 11 bits each: 55 bits). */
+export const DEVICE_APPROVAL_PHRASE_WORDS = 5;

@@ -35,6 +35,7 @@ export const ERROR_CODES = [
   'record_quota_exceeded', // the account holds the most live records the server allows
   'recovery_routes_changed', // lock everywhere: TOTP was enrolled or turned off since the client read the routes
   'kit_invalid', // recovery kit: wrong code, unknown username or no kit (indistinguishable on purpose)
+  'approval_expired', // a device approval request older than DEVICE_APPROVAL_TTL_MS (or already collected)
   'internal_error',
   'unavailable',
 ] as const;

@@ -9,6 +9,7 @@ import { requestLog, requireSameOrigin } from './http/middleware';
 import { securityHeaders } from './http/security-headers';
 import { accountRoutes } from './routes/account';
 import { backupRoutes } from './routes/backup';
+import { deviceApprovalRoutes } from './routes/device-approvals';
 import { deviceRoutes } from './routes/devices';
 import { healthRoutes } from './routes/health';
 import { lockEverywhereRoutes } from './routes/lock-everywhere';
@@ -42,6 +43,7 @@ export function buildApp(deps: AppDeps) {
     .route('/', healthRoutes(deps))
     .route('/passkeys', passkeyRoutes(deps))
     .route('/devices', deviceRoutes(deps))
+    .route('/device-approvals', deviceApprovalRoutes(deps))
     .route('/backup', backupRoutes(deps))
     .route('/records', recordRoutes(deps))
     .route('/recovery/pin', pinRecoveryRoutes(deps))

@@ -9,6 +9,7 @@ import { batchLines, createLogger } from './http/logger';
 import { openConfiguredDatabase, packageVersion, stopGracefully, trackConnections } from './runtime';
 import { purgeExpiredChallenges } from './store/challenges';
 import { migrateToLatest } from './store/database';
+import { purgeDeviceApprovals } from './store/device-approvals';
 import { purgeRateLimits } from './store/rate-limits';
 import { purgeExpiredSessions } from './store/sessions';
 
@@ -37,11 +38,12 @@ async function main(): Promise<void> {
   );
   const connections = trackConnections(server);
 
-  // Housekeeping: expired challenges, sessions and rate-limit windows.
+  // Housekeeping: expired challenges, sessions, rate-limit windows, and device approvals an hour
+  // past expiry (until then a late poll still hears `approval_expired` rather than `not_found`).
   const policy = { idleMs: config.sessionIdleMs, absoluteMs: config.sessionAbsoluteMs };
   const sweep = setInterval(() => {
     const now = Date.now();
-    Promise.all([purgeExpiredChallenges(store, now), purgeExpiredSessions(store, policy, now), purgeRateLimits(store, now - 10 * 60_000)]).catch((error: Error) =>
+    Promise.all([purgeExpiredChallenges(store, now), purgeExpiredSessions(store, policy, now), purgeRateLimits(store, now - 10 * 60_000), purgeDeviceApprovals(store, now - 60 * 60_000)]).catch((error: Error) =>
       log.error('sweep_failed', { error: error.name }),
     );
   }, 60_000);

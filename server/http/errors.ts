@@ -39,6 +39,7 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   record_quota_exceeded: 403,
   recovery_routes_changed: 409,
   kit_invalid: 401,
+  approval_expired: 410,
   internal_error: 500,
   unavailable: 503,
 };

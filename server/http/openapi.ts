@@ -21,6 +21,7 @@ export const errorResponses = {
   403: errorEntry('Wrong origin or session scope'),
   404: errorEntry('No such resource'),
   409: errorEntry('Conflict: taken, stale version, last passkey'),
+  410: errorEntry('Gone: a device approval request expired (approval_expired)'),
   413: errorEntry('Body too large'),
   423: errorEntry('Recovery route locked: PIN allowance spent, or TOTP failures in a row'),
   429: errorEntry('Rate limited'),

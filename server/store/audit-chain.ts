@@ -58,7 +58,13 @@ export type AuditEventType =
   // The recovery kit: made or replaced ({ replaced }), removed ({ reason: 'user' | 'lock_everywhere' }), used ({ address }).
   | 'recovery.kit.created'
   | 'recovery.kit.removed'
-  | 'recovery.kit.used';
+  | 'recovery.kit.used'
+  // Approving a new device from another: asked ({ requestId, address }), approved ({ requestId,
+  // deviceId }), denied ({ requestId }), answer collected ({ requestId, address }). Never a key or the sealed S.
+  | 'device_approval.requested'
+  | 'device_approval.approved'
+  | 'device_approval.denied'
+  | 'device_approval.collected';
 
 export interface AuditEntry {
   userId: string;

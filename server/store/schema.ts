@@ -140,6 +140,24 @@ export interface RecoveryKitsTable {
   created_at: number;
 }
 
+export type DeviceApprovalState = 'pending' | 'approved' | 'denied' | 'collected';
+
+/** See migrations/006_device_approvals.ts: a new device's request to join, relayed, never readable here. */
+export interface DeviceApprovalsTable {
+  id: string;
+  user_id: string | null;
+  subject: string;
+  public_key: string;
+  device_name: string;
+  secret_hash: string;
+  created_at: number;
+  expires_at: number;
+  state: DeviceApprovalState;
+  sealed: string | null;
+  approver_public_key: string | null;
+  approver_device_id: string | null;
+}
+
 /**
  * One encrypted record, as opaque as the backup blobs: the server never sees a
  * plaintext field. `version` is the record's compare-and-set counter; `seq` its place in the
@@ -185,6 +203,7 @@ export interface KeyholdDatabase {
   pin_recovery: PinRecoveryTable;
   totp_recovery: TotpRecoveryTable;
   recovery_kits: RecoveryKitsTable;
+  device_approvals: DeviceApprovalsTable;
   records: RecordsTable;
   record_counters: RecordCountersTable;
 }

@@ -48,6 +48,10 @@ const LABELS: Record<string, (data: Data) => string> = {
   'recovery.kit.removed': (d) =>
     d.reason === 'lock_everywhere' ? 'Recovery kit stopped working: locked everywhere' : 'Recovery kit removed',
   'recovery.kit.used': () => 'Recovered with the recovery kit',
+  'device_approval.requested': () => 'A new device asked to join',
+  'device_approval.approved': () => 'A new device was approved from another device',
+  'device_approval.denied': () => 'A new device was refused',
+  'device_approval.collected': () => 'An approved device joined',
 };
 
 /** A one-line, human description of an audit event. */

@@ -8,8 +8,8 @@ import type { Vault } from '../vault';
 import type { UiFailure } from './failure-messages';
 import { VaultTask } from './vault-task';
 
-type Step = 'username' | 'route' | 'pin' | 'totp' | 'passkey' | 'kit';
-export type RecoveryRoute = 'pin' | 'passkey' | 'totp' | 'kit';
+type Step = 'username' | 'route' | 'pin' | 'totp' | 'passkey' | 'kit' | 'device';
+export type RecoveryRoute = 'pin' | 'passkey' | 'totp' | 'kit' | 'device';
 
 const NO_PRF = 'This passkey can sign you in but cannot open the vault on this device. Use your PIN or an authenticator app code.';
 const OFFLINE = 'Recovering a vault needs the Keyhold server, which cannot be reached now. Check your connection and try again.';
@@ -23,7 +23,8 @@ function failureText(failure: UiFailure): string {
 /**
  * "I already have a vault" on a device with none: the username, then a recovery route, then that
  * route's proof. The PIN route spends one of the server's guesses per try and says how many are
- * left; the recovery kit's route lives in kh-recover-kit. On success the controller unlocks this
+ * left; the recovery kit's route lives in kh-recover-kit, approval from another device in
+ * kh-recover-approval. On success the controller unlocks this
  * device's new copy of the vault.
  *
  * @fires cancel - the user went back to creating a vault
@@ -38,7 +39,7 @@ export class KhRecover extends LitElement {
     _samePin: { state: true },
     _draft: { state: true },
     _code: { state: true },
-    _kitMissing: { state: true },
+    _routeMissing: { state: true },
   };
 
   static override styles = [sharedStyles];
@@ -52,8 +53,8 @@ export class KhRecover extends LitElement {
   /** This device's new PIN, typed twice, with the PIN policy's rules shown as it is typed. */
   declare private _draft: NewPinDraft;
   declare private _code: string;
-  /** The kit route's chunk failed to load (an update replaced it). */
-  declare private _kitMissing: boolean;
+  /** The chosen route's chunk (kit, another device) failed to load (an update replaced it). */
+  declare private _routeMissing: boolean;
   readonly #recover = new VaultTask<void>(this);
 
   constructor() {
@@ -66,7 +67,7 @@ export class KhRecover extends LitElement {
     this._samePin = true;
     this._draft = EMPTY_PIN_DRAFT;
     this._code = '';
-    this._kitMissing = false;
+    this._routeMissing = false;
   }
 
   protected override render(): unknown {
@@ -84,10 +85,10 @@ export class KhRecover extends LitElement {
             : this._step === 'totp'
               ? this.#totpStep()
               : this._step === 'kit'
-                ? this._kitMissing
-                  ? html`<p class="error" role="alert">This part of Keyhold did not load. Reloading the page fixes this after an update.</p>`
-                  : html`<kh-recover-kit .vault=${this.vault} .online=${this.online} .username=${this._username}></kh-recover-kit>`
-                : this.#passkeyStep()}
+                ? this.#lazyRoute(html`<kh-recover-kit .vault=${this.vault} .online=${this.online} .username=${this._username}></kh-recover-kit>`)
+                : this._step === 'device'
+                  ? this.#lazyRoute(html`<kh-recover-approval .vault=${this.vault} .online=${this.online} .username=${this._username}></kh-recover-approval>`)
+                  : this.#passkeyStep()}
       <div class="actions stacked">
         <button type="button" data-test="recover-cancel" @click=${this._onCancel}>Create a new vault instead</button>
       </div>
@@ -115,6 +116,7 @@ export class KhRecover extends LitElement {
         <button type="button" data-test="route-totp" @click=${() => this.#go('totp')}>With an authenticator app code</button>
         <button type="button" data-test="route-passkey" @click=${() => this.#go('passkey')}>With a passkey</button>
         <button type="button" data-test="route-kit" @click=${() => this.#go('kit')}>With my recovery kit</button>
+        <button type="button" data-test="route-device" @click=${() => this.#go('device')}>With another device I have</button>
       </div>`;
   }
 
@@ -223,11 +225,17 @@ export class KhRecover extends LitElement {
   #go(step: Step): void {
     this._step = step;
     this.#recover.reset();
-    // The kit's route (its word list, the QR reader) is a chunk of its own: most recoveries never need it.
-    if (step === 'kit') {
-      this._kitMissing = false;
-      import('./kh-recover-kit').catch(() => (this._kitMissing = true));
-    }
+    // The kit's route (its word list, the QR reader) and the approval route are chunks of their
+    // own: most recoveries never need them.
+    const chunk = step === 'kit' ? import('./kh-recover-kit') : step === 'device' ? import('./kh-recover-approval') : undefined;
+    this._routeMissing = false;
+    chunk?.catch(() => (this._routeMissing = true));
+  }
+
+  #lazyRoute(route: unknown): unknown {
+    return this._routeMissing
+      ? html`<p class="error" role="alert">This part of Keyhold did not load. Reloading the page fixes this after an update.</p>`
+      : route;
   }
 
   private _onUsername(event: SubmitEvent): void {

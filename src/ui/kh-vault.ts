@@ -2,6 +2,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { RecordKind, RecordSummary, StateOf, Vault } from '../vault';
 import { describeFailure } from './failure-messages';
+import './kh-approval-banner';
 import './kh-kit-reminder';
 import './kh-record-editor';
 import './kh-settings';
@@ -204,6 +205,7 @@ export class KhVault extends LitElement {
         </div>
       </div>
       <kh-sync-status .vault=${this.vault}></kh-sync-status>
+      <kh-approval-banner .vault=${this.vault}></kh-approval-banner>
       ${this.#kitReminder}
       <div class="toolbar">
         <form class="search" role="search" @submit=${this._onSearchSubmit}>

@@ -67,9 +67,12 @@ export class VaultTask<T> implements ReactiveController {
     }
   }
 
+  /** Cancels the call running (if any); the task is idle again, as before it ran. */
   abort(): void {
-    this.#abort?.abort();
+    const running = this.#abort;
     this.#abort = undefined;
+    running?.abort();
+    if (running && this.status === 'pending') this.#set('idle', undefined, undefined, undefined);
   }
 
   /** Forgets the last outcome (e.g. when the user edits the field a failure was about). */

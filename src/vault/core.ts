@@ -39,6 +39,7 @@ export class VaultCore {
   readonly sync: SyncGate;
   readonly quick: QuickViewGate;
   readonly #emit: (type: string) => void;
+  readonly #clock: { setTimer: (callback: () => void, ms: number) => unknown; clearTimer: (handle: unknown) => void };
   state: VaultState = { kind: 'loading' };
   settings: VaultSettings = DEFAULT_SETTINGS;
   throttle: UnlockThrottle = NO_THROTTLE;
@@ -57,6 +58,7 @@ export class VaultCore {
       setTimer: deps.setTimer ?? ((callback: () => void, ms: number) => setTimeout(callback, ms)),
       clearTimer: deps.clearTimer ?? ((handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>)),
     };
+    this.#clock = clock;
     this.env = deviceEnvironment(deps);
     this.autoLock = new AutoLock(clock, this.settings, (reason) => this.lock(reason));
     this.pinAttempts = new PinAttempts(deps.store, this.now, (throttle) => this.#showThrottle(throttle));
@@ -83,6 +85,22 @@ export class VaultCore {
 
   get argon2Params(): Argon2Params {
     return this.deps.argon2Params ?? DEFAULT_ARGON2_PARAMS;
+  }
+
+  /** Resolves after `ms` on the vault's timers (tests inject them); rejects with the abort reason when `signal` aborts first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        this.#clock.clearTimer(handle);
+        reject(signal!.reason);
+      };
+      const handle = this.#clock.setTimer(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   emit(type: string): void {

@@ -90,6 +90,12 @@ export type VaultFailureCode =
   | 'kit_invalid'
   /** Recovery kit: this device holds no kit wrap to reset the PIN with offline (recover online instead). */
   | 'no_kit_here'
+  /** Approval from another device: the request expired (10 minutes) before it was approved; ask again. */
+  | 'approval_expired'
+  /** Approval from another device: a device of the account refused the request. */
+  | 'approval_denied'
+  /** Approval from another device: too many requests to join this account are waiting, or too many were made just now. */
+  | 'approval_limited'
   /** Deleting the account: the typed username is not this account's. Nothing was deleted. */
   | 'username_mismatch'
   /** The account is erased on the server, but some of this device's data could not be wiped (the message names what): retry `vault.account.eraseThisDevice()`. */
@@ -222,6 +228,8 @@ export function failureFromServer(error: unknown, signal?: AbortSignal, override
       return new VaultError('kit_invalid', undefined, { cause: error });
     case 'forbidden_scope':
       return new VaultError('forbidden_scope', undefined, { cause: error });
+    case 'approval_expired':
+      return new VaultError('approval_expired', undefined, { cause: error });
     case 'webauthn_failed':
     case 'challenge_invalid':
     case 'challenge_expired':

@@ -22,6 +22,7 @@ export type { Argon2Params, DeriveArgon2 } from './crypto';
 
 // ——— State and events ———
 export {
+  APPROVALS_CHANGED,
   QUICK_VIEW_CHANGED,
   RECORDS_CHANGED,
   STATE_CHANGED,
@@ -41,6 +42,7 @@ export {
   type VaultSettings,
   type VaultState,
   type AccountDeleted,
+  type ApprovalRecoverOptions,
 } from './state';
 
 // ——— The vault's parts (reached as vault.onboarding, vault.account, …) ———
@@ -55,6 +57,7 @@ export type { TotpEnrollment } from './account/totp-enrollment';
 export type { LockEverywhereReport } from './account/lock-everywhere';
 export type { DeleteAccountStep } from './account/delete-account';
 export type { VaultRecovery } from './recovery/vault-recovery';
+export type { ApprovalRequest, VaultApprovals } from './account/vault-approvals';
 export type { PendingRecoveryKit, VaultRecoveryKit } from './account/vault-recovery-kit';
 export { generatePassword, type ConflictChoice, type VaultRecords } from './records/vault-records';
 export type { VaultQuickView } from './quick-view/vault-quick-view';

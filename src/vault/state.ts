@@ -105,6 +105,12 @@ export interface RecoverOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Options of `vault.recovery.withApproval`. */
+export interface ApprovalRecoverOptions extends RecoverOptions {
+  /** Called once the request is made, with the 5 words to show while waiting (the other device shows the same). */
+  readonly onPhrase?: (phrase: string[]) => void;
+}
+
 export type LockReason = 'button' | 'idle' | 'hidden' | 'pin-changed';
 
 /** Events the vault dispatches (plain `Event`s; read `vault.state` / `vault.sync.status` after them). */
@@ -114,6 +120,8 @@ export const RECORDS_CHANGED = 'records-changed';
 export const QUICK_VIEW_CHANGED = 'quick-view-changed';
 /** The sync status changed: read `vault.sync.status`. */
 export const SYNC_CHANGED = 'sync-changed';
+/** A new device asked to join, or a request was answered or expired: read `vault.approvals.requests`. */
+export const APPROVALS_CHANGED = 'approvals-changed';
 
 /** One member of the state union, e.g. `StateOf<'locked'>`. */
 export type StateOf<K extends VaultState['kind']> = Extract<VaultState, { kind: K }>;

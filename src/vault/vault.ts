@@ -5,6 +5,7 @@
  * SYNC_CHANGED, QUICK_VIEW_CHANGED); read `state` or the part's getters after them.
  */
 import { VaultAccount } from './account/vault-account';
+import { VaultApprovals } from './account/vault-approvals';
 import { VaultDevices } from './account/vault-devices';
 import { VaultPasskeys } from './account/vault-passkeys';
 import { VaultOnboarding } from './account/vault-onboarding';
@@ -16,7 +17,7 @@ import type { StoredVault } from './platform/local-store';
 import { VaultQuickView } from './quick-view/vault-quick-view';
 import { VaultRecords } from './records/vault-records';
 import { VaultRecovery } from './recovery/vault-recovery';
-import type { DeriveProgress, LockReason, RecoverOptions, VaultState } from './state';
+import { SYNC_CHANGED, type DeriveProgress, type LockReason, type RecoverOptions, type VaultState } from './state';
 import type { VaultSync } from './sync/sync-gate';
 import { VaultTransfer } from './transfer/vault-transfer';
 import { strengthenPinWrap } from './unlock/kdf-upgrade';
@@ -29,6 +30,7 @@ import { VaultReprompt } from './unlock/reprompt';
  * @fires records-changed - records were edited here or arrived from another device
  * @fires sync-changed - `sync.status` changed
  * @fires quick-view-changed - the items shown without the PIN changed
+ * @fires approvals-changed - a new device asked to join, or a request was answered or expired (`approvals.requests`)
  */
 export class Vault extends EventTarget {
   readonly #core: VaultCore;
@@ -40,7 +42,9 @@ export class Vault extends EventTarget {
   readonly devices: VaultDevices;
   /** The account's passkeys: list, add a backup, let one unlock, rename, remove. */
   readonly passkeys: VaultPasskeys;
-  /** Recovering an existing account on a new device (PIN, authenticator app or passkey). */
+  /** New devices asking to join the account: list with their phrase, approve (sends S), deny. */
+  readonly approvals: VaultApprovals;
+  /** Recovering an existing account on a new device (PIN, authenticator app, passkey, kit or another device). */
   readonly recovery: VaultRecovery;
   /** The decrypted records, while unlocked. */
   readonly records: VaultRecords;
@@ -64,6 +68,8 @@ export class Vault extends EventTarget {
     this.devices = new VaultDevices(this.#core);
     this.passkeys = new VaultPasskeys(this.#core);
     this.recovery = new VaultRecovery(this.#core);
+    this.approvals = new VaultApprovals(this.#core);
+    this.addEventListener(SYNC_CHANGED, () => this.approvals.syncChanged());
     this.records = new VaultRecords(this.#core);
     this.quickView = new VaultQuickView(this.#core);
     this.sync = this.#core.sync;

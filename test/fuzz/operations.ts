@@ -1,10 +1,13 @@
 import type { z } from 'zod';
 import {
   AddPasskeyVerifyRequest,
+  ApproveDeviceRequest,
+  DeviceApprovalRequest,
   DeviceChallengeRequest,
   DeviceSignInRequest,
   LockEverywhereRequest,
   PinRecoveryFinishRequest,
+  PollApprovalRequest,
   PinRecoveryParamsRequest,
   PinRecoveryStartRequest,
   PinRegisterFinishRequest,
@@ -127,6 +130,14 @@ export const CONTRACTS: Record<string, Contract> = {
   'PUT /recovery/kit': { kind: 'write', body: RecoveryKitPutRequest },
   'DELETE /recovery/kit': { kind: 'write' },
   'POST /recovery/kit/recover': { kind: 'ceremony', body: RecoveryKitRecoverRequest },
+  // Device approvals: a well-formed request stores a row outside the guarded tables (for a random,
+  // unknown username: no audit entry); approving, denying and polling name a request id the
+  // server issued (never a real id of the world), so a fuzzed one is always refused.
+  'POST /device-approvals': { kind: 'challenge', body: DeviceApprovalRequest },
+  'GET /device-approvals/pending': { kind: 'read' },
+  'POST /device-approvals/{id}/approve': { kind: 'ceremony', body: ApproveDeviceRequest },
+  'POST /device-approvals/{id}/deny': { kind: 'ceremony' },
+  'POST /device-approvals/{id}/poll': { kind: 'ceremony', body: PollApprovalRequest },
   // Records: world.ts stores one at `storedVersion` under every real id.
   'GET /records/changes': { kind: 'read' },
   'PUT /records/{id}': { kind: 'write', body: RecordWriteRequest, compareAndSet: true, clientChosenId: true },

@@ -4,6 +4,7 @@ import * as m002 from './002_recovery';
 import * as m003 from './003_records';
 import * as m004 from './004_audit_anchors';
 import * as m005 from './005_recovery_kit';
+import * as m006 from './006_device_approvals';
 
 /** Versioned migrations, applied in name order at start-up. Never edit one that has shipped: add the next. */
 export const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ export const migrations: Record<string, Migration> = {
   '003_records': m003,
   '004_audit_anchors': m004,
   '005_recovery_kit': m005,
+  '006_device_approvals': m006,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -22,7 +22,7 @@ import { hkdfAesGcmKey, hkdfBytes, importHkdfKeyMaterial } from './primitives/hk
 import type { Kek, KeysKey, RootKeyMaterial, RootSecret, RsaWrappedKey, UserPrivateKey, UserPublicKey, VaultKey, WrappedKey } from './keys';
 
 /** Kinds of context a wrap of S may be bound to (one per unlock or recovery route). */
-export type RootWrapKind = 'root-secret-local' | 'root-secret-prf' | 'root-secret-pin-recovery' | 'root-secret-totp' | 'root-secret-kit';
+export type RootWrapKind = 'root-secret-local' | 'root-secret-prf' | 'root-secret-pin-recovery' | 'root-secret-totp' | 'root-secret-kit' | 'root-secret-approval';
 
 const NO_SALT = new Uint8Array(0);
 const KEK_USAGES: readonly KeyUsage[] = ['encrypt', 'decrypt'];

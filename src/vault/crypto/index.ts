@@ -4,6 +4,7 @@
  */
 export { encodeAad, open, parseGcmBlob, seal, type AeadContext, type ObjectKind } from './primitives/aead';
 export {
+  approvalWrapContext,
   deviceKeyContext,
   keyBundleContext,
   kitWrapContext,

@@ -1,5 +1,9 @@
 import type {
+  ApprovalPolledT,
   BackupSnapshotT,
+  DeviceApprovalRequestedT,
+  PendingApprovalT,
+  SealedApprovalT,
   DevicePublicKeyT,
   DeviceSummaryT,
   LockEverywhereRequestT,
@@ -199,6 +203,24 @@ export class KeyServer {
   }
   recoverWithKit(username: string, kitAuth: string, signal?: AbortSignal) {
     return this.call<RecoveryKitRecoveredT>('POST', '/recovery/kit/recover', { username, kitAuth }, signal);
+  }
+
+  // ——— Approving a new device from another (src/vault/recovery/device-approval-flow.ts, src/vault/account/vault-approvals.ts; bodies hold public keys and ciphertext only) ———
+  requestDeviceApproval(username: string, publicKey: string, deviceName: string, signal?: AbortSignal) {
+    return this.call<DeviceApprovalRequestedT>('POST', '/device-approvals', { username, publicKey, deviceName }, signal);
+  }
+  /** The polling secret travels in the body, never in a URL. */
+  pollDeviceApproval(id: string, secret: string, signal?: AbortSignal) {
+    return this.call<ApprovalPolledT>('POST', `/device-approvals/${encodeURIComponent(id)}/poll`, { secret }, signal);
+  }
+  pendingDeviceApprovals() {
+    return this.call<{ requests: PendingApprovalT[] }>('GET', '/device-approvals/pending');
+  }
+  approveDevice(id: string, sealed: SealedApprovalT) {
+    return this.call<{ ok: true }>('POST', `/device-approvals/${encodeURIComponent(id)}/approve`, { sealed });
+  }
+  denyDevice(id: string) {
+    return this.call<{ ok: true }>('POST', `/device-approvals/${encodeURIComponent(id)}/deny`, {});
   }
 
   // ——— Lock everywhere (src/vault/account/lock-everywhere.ts; the body is ciphertext, a proof and a PIN registration) ———

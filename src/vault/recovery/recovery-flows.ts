@@ -7,12 +7,13 @@
 import type { Argon2Params, UnlockedVault } from '../crypto';
 import { joinRecoveredAccount, recoverAccountWithKit, recoverAccountWithPasskey, recoverAccountWithPin, recoverAccountWithTotp, type RecoveredAccount } from './device-recovery';
 import { readRecoveryKitText } from './recovery-code';
+import { recoverAccountWithApproval } from './approval-recovery';
 import type { StoredVault } from '../platform/local-store';
 import { normalizeUsername } from '../account/onboarding';
 import { checkNewPin, withProgress } from '../unlock/pin-attempts';
 import type { VaultDeps } from '../deps';
 import { VaultError } from '../errors';
-import type { RecoverOptions } from '../state';
+import type { ApprovalRecoverOptions, RecoverOptions } from '../state';
 
 /** What the flows need from the vault. */
 export interface RecoveryHost {
@@ -20,6 +21,8 @@ export interface RecoveryHost {
   readonly deviceName: string;
   readonly argon2Params: Argon2Params;
   now(): number;
+  /** Resolves after `ms` on the vault's clock; rejects with the abort reason when `signal` aborts first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Throws `not_found` when this device already has a vault. */
   requireNoVault(): void;
   /** Stores the joined vault, opens it, and registers PIN recovery for `localPin` unless it is current. */
@@ -65,6 +68,26 @@ export async function recoverWithPasskey(host: RecoveryHost, rawUsername: string
   host.requireNoVault();
   await checkNewPin(newPin, confirm);
   const recovered = await recoverAccountWithPasskey(host.deps.server, host.deps.passkeys, normalizeUsername(rawUsername), options.signal);
+  await adopt(host, recovered, newPin, false, options);
+}
+
+/**
+ * Approval from another device: ask, show the phrase, wait for a device of the account to approve;
+ * a new PIN is required (checked first, so a refused PIN asks nobody anything).
+ */
+export async function recoverWithApproval(host: RecoveryHost, rawUsername: string, newPin: string, confirm: string, options: ApprovalRecoverOptions = {}): Promise<void> {
+  host.requireNoVault();
+  await checkNewPin(newPin, confirm);
+  const { signal, onPhrase } = options;
+  const recovered = await recoverAccountWithApproval({
+    server: host.deps.server,
+    username: normalizeUsername(rawUsername),
+    deviceName: host.deviceName,
+    now: () => host.now(),
+    sleep: (ms, s) => host.sleep(ms, s),
+    ...(onPhrase ? { onPhrase } : {}),
+    ...(signal ? { signal } : {}),
+  });
   await adopt(host, recovered, newPin, false, options);
 }
 

@@ -5,7 +5,7 @@
  */
 import type { VaultCore } from '../core';
 import { VaultError } from '../errors';
-import type { RecoverOptions } from '../state';
+import type { ApprovalRecoverOptions, RecoverOptions } from '../state';
 import type { RecoveryHost } from './recovery-flows';
 
 const loadRecovery = () => import('./recovery-flows');
@@ -42,6 +42,18 @@ export class VaultRecovery {
     return (await loadRecovery()).recoverWithPasskey(this.#host, username, newPin, confirm, options);
   }
 
+  /**
+   * Approval from another device (a new device, online): asks to join `username`'s account and
+   * calls `options.onPhrase` with 5 words to show; any unlocked device of the account shows the same
+   * words and, once its owner approves there, sends S sealed to this device. Polls every 2 s until
+   * answered, denied, aborted (`options.signal`) or expired (10 minutes); a new PIN is required.
+   * Throws `pin_mismatch`, `pin_rejected` (before asking), `approval_denied`, `approval_expired`,
+   * `approval_limited`, `offline`, `recovery_unavailable`, or the signal's abort reason.
+   */
+  async withApproval(username: string, newPin: string, confirm: string, options?: ApprovalRecoverOptions): Promise<void> {
+    return (await loadRecovery()).recoverWithApproval(this.#host, username, newPin, confirm, options);
+  }
+
   get #host(): RecoveryHost {
     const core = this.#core;
     return {
@@ -49,6 +61,7 @@ export class VaultRecovery {
       deviceName: core.env.deviceName,
       argon2Params: core.argon2Params,
       now: core.now,
+      sleep: (ms, signal) => core.sleep(ms, signal),
       requireNoVault: () => {
         if (core.state.kind !== 'welcome') throw new VaultError('not_found', 'This device already has a vault.');
       },

@@ -24,6 +24,7 @@ export type ObjectKind =
   | 'root-secret-pin-recovery'
   | 'root-secret-totp'
   | 'root-secret-kit'
+  | 'root-secret-approval'
   | 'key-bundle'
   | 'device-signing-key'
   | 'vault-key'

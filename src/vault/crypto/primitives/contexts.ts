@@ -37,6 +37,14 @@ export const totpEscrowWrapContext = (userId: string): AeadContext<'root-secret-
 /** S under KEK_kit (the recovery kit): one kit per user, replaced by each new one. */
 export const kitWrapContext = (userId: string): AeadContext<'root-secret-kit'> => ({ userId, kind: 'root-secret-kit', id: 'kit', v: V1 });
 
+/** S sealed by an approving device to a new one (device-approval.ts): id = the request id, one answer per request. */
+export const approvalWrapContext = (userId: string, requestId: string): AeadContext<'root-secret-approval'> => ({
+  userId,
+  kind: 'root-secret-approval',
+  id: requestId,
+  v: V1,
+});
+
 /** The key bundle: one per user; `v` is its plaintext format (key-bundle.ts: 1, or 2 after a rotation). */
 export const keyBundleContext = (userId: string, v = V1): AeadContext<'key-bundle'> => ({ userId, kind: 'key-bundle', id: 'primary', v });
 

@@ -1,0 +1,94 @@
+/**
+ * Approving a new device from this one (`vault.approvals`; docs/architecture.md "Approval from
+ * another device"). While the vault is open, every sync run that reached the server (on unlocking
+ * and each minute) also asks for the account's waiting requests and fires APPROVALS_CHANGED when
+ * they changed. Each request carries its fingerprint phrase, computed here from the public key the
+ * server handed out; `approve` seals S to exactly that key, so the words the owner compared are
+ * those of the key that gets S.
+ */
+import type { VaultCore } from '../core';
+import { VaultError } from '../errors';
+import { APPROVALS_CHANGED } from '../state';
+
+const loadFlows = () => import('./approval-flows');
+
+/** A new device waiting to join this account. */
+export interface ApprovalRequest {
+  readonly id: string;
+  /** The name the new device gave itself (its own claim: the phrase is what proves which device it is). */
+  readonly deviceName: string;
+  /** 5 words from its public key: the new device must show the same words. */
+  readonly phrase: readonly string[];
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/** A listed request with the public key its phrase was computed from (kept inside the SDK). */
+export interface ListedRequest extends ApprovalRequest {
+  readonly publicKey: string;
+}
+
+export class VaultApprovals {
+  readonly #core: VaultCore;
+  #listed: readonly ListedRequest[] = [];
+  #syncPhase = 'idle';
+
+  constructor(core: VaultCore) {
+    this.#core = core;
+  }
+
+  /** The waiting requests as last read (empty while locked); refreshed by `pending()` and by every sync run. */
+  get requests(): readonly ApprovalRequest[] {
+    return this.#core.session ? this.#listed.map(({ publicKey: _key, ...request }) => request) : [];
+  }
+
+  /** Reads the account's waiting requests from the key server, oldest first. Throws `locked`, `offline`, `server_error`. */
+  async pending(): Promise<ApprovalRequest[]> {
+    const listed = await (await loadFlows()).listRequests(this.#core);
+    this.#show(listed);
+    return [...this.requests];
+  }
+
+  /**
+   * Approves a request listed by the last `pending()` (or sync): seals S to the public key whose
+   * phrase was shown, and sends it through the key server. Needs a recent unlock or re-prompt.
+   * Throws `reprompt_required`, `locked`, `not_found` (not listed, or answered meanwhile),
+   * `approval_expired`, `offline`, `server_error`.
+   */
+  async approve(id: string): Promise<void> {
+    this.#core.requireSession();
+    this.#core.requireRecentConfirmation();
+    const request = this.#listed.find((r) => r.id === id);
+    if (!request) throw new VaultError('not_found', 'No such request to join.');
+    await (await loadFlows()).approveRequest(this.#core, request);
+    this.#show(this.#listed.filter((r) => r.id !== id));
+  }
+
+  /** Refuses a request; the new device is told. Throws `locked`, `not_found`, `approval_expired`, `offline`. */
+  async deny(id: string): Promise<void> {
+    await (await loadFlows()).denyRequest(this.#core, id);
+    this.#show(this.#listed.filter((r) => r.id !== id));
+  }
+
+  /** Called on every sync status change: after each run that reached the server, look for requests (never throws). */
+  syncChanged(): void {
+    const before = this.#syncPhase;
+    const { phase } = this.#core.sync.status;
+    this.#syncPhase = phase;
+    if (!this.#core.session) {
+      if (this.#listed.length) this.#show([]);
+      return;
+    }
+    // A run just ended having reached the server (an idle end, or a record refused): ask too.
+    if (before !== 'syncing' || (phase !== 'idle' && phase !== 'error')) return;
+    void this.pending().catch(() => {
+      // Offline or refused: the next run asks again.
+    });
+  }
+
+  #show(listed: readonly ListedRequest[]): void {
+    const before = this.#listed.map((r) => r.id).join();
+    this.#listed = listed;
+    if (listed.map((r) => r.id).join() !== before) this.#core.emit(APPROVALS_CHANGED);
+  }
+}

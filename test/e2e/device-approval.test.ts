@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { axeViolations, launchChromium, onboardInPage, openSettings, startLiveServer, withPhones, type LiveServer, type OpenedPhone } from './browser';
+
+const PIN = '482915';
+const NEW_PIN = '615093';
+
+let server: LiveServer;
+let browser: Browser;
+let accounts = 0;
+
+/** Each journey opens its own phones (browser.ts `withPhones`), all closed after it. */
+const it = test.extend<{ phone: () => Promise<OpenedPhone> }>({
+  phone: async ({}, use) => withPhones(browser, server.origin, use),
+});
+
+beforeAll(async () => {
+  server = await startLiveServer();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const shot = (page: Page, name: string) => page.screenshot({ path: `/tmp/kh-shots/approval-${name}.png`, fullPage: true });
+const words = async (list: Locator) => (await list.getByRole('listitem').allTextContents()).map((w) => w.trim());
+/** The 5 words on the new device, and the same request as the open vault shows it. */
+const askingPhrase = (page: Page) => page.getByRole('list', { name: 'Words to compare' });
+const approvingPhrase = (page: Page) => page.getByRole('list', { name: 'Words the new device must show' });
+
+/** A onboards and saves the note "Wi-Fi", which reaches the server. */
+async function firstPhoneWithNote(page: Page, username: string): Promise<void> {
+  await onboardInPage(page, username, PIN);
+  await page.getByRole('button', { name: 'New note' }).click();
+  await page.getByLabel('Title').fill('Wi-Fi');
+  await page.getByLabel('Note').fill('correct horse battery staple');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('[data-test="record"]').filter({ hasText: 'Wi-Fi' }).waitFor();
+  await expect.poll(() => page.locator('[data-test="unsynced"]').count()).toBe(0);
+}
+
+/** B, with no vault: "I already have a vault" → username → "With another device I have" → a new PIN → ask. */
+async function askToJoin(page: Page, username: string): Promise<string[]> {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'I already have a vault' }).click();
+  await page.getByLabel('Username').fill(username);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'With another device I have' }).click();
+  await page.getByLabel('New PIN for this device', { exact: true }).fill(NEW_PIN);
+  await page.getByLabel('Repeat new PIN for this device', { exact: true }).fill(NEW_PIN);
+  await page.getByRole('button', { name: 'Ask my other device' }).click();
+  await askingPhrase(page).waitFor({ timeout: 20_000 });
+  const phrase = await words(askingPhrase(page));
+  expect(phrase).toHaveLength(5);
+  return phrase;
+}
+
+/** A opens the app again (a reload, then the PIN): the sync run of opening finds the request. */
+async function reopen(page: Page): Promise<void> {
+  await page.reload();
+  await page.getByLabel('PIN', { exact: true }).fill(PIN);
+  await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+}
+
+describe('approving a new device from one already in the account', () => {
+  it('B asks with 5 words, A shows the same words and approves, B opens the vault with its new PIN and has A\'s note; both are A\'s devices', async ({ phone }) => {
+    const username = `approve${++accounts}`;
+    const { page: a } = await phone();
+    await firstPhoneWithNote(a, username);
+    const { page: b } = await phone();
+    const phrase = await askToJoin(b, username);
+    await b.getByRole('button', { name: 'Cancel request' }).waitFor();
+    expect(await axeViolations(b)).toEqual([]);
+    await shot(b, 'asking');
+
+    await reopen(a);
+    await approvingPhrase(a).waitFor({ timeout: 20_000 });
+    expect(await words(approvingPhrase(a))).toEqual(phrase);
+    await a.getByRole('heading', { name: /^A new device wants to join: / }).waitFor();
+    expect(await axeViolations(a)).toEqual([]);
+    await shot(a, 'request');
+    await a.getByRole('button', { name: 'Approve' }).click();
+    await a.getByRole('status').filter({ hasText: /^Approved\./ }).waitFor();
+    await shot(a, 'approved');
+
+    await b.getByRole('button', { name: 'New note' }).waitFor({ timeout: 30_000 });
+    await b.locator('[data-test="record"]').filter({ hasText: 'Wi-Fi' }).waitFor({ timeout: 20_000 });
+    await shot(b, 'joined');
+    await b.getByRole('button', { name: 'Lock' }).click();
+    await b.getByLabel('PIN', { exact: true }).fill(NEW_PIN);
+    await b.getByRole('button', { name: 'Unlock', exact: true }).click();
+    await b.getByRole('button', { name: 'New note' }).waitFor({ timeout: 30_000 });
+
+    await openSettings(a, 'Devices & passkeys');
+    const devices = a.getByRole('list', { name: 'Devices' }).getByRole('listitem');
+    await expect.poll(() => devices.count()).toBe(2);
+    expect(await axeViolations(a)).toEqual([]);
+    await shot(a, 'devices');
+  });
+
+  it('B hears that A denied it, and keeps no vault', async ({ phone }) => {
+    const username = `deny${++accounts}`;
+    const { page: a } = await phone();
+    await firstPhoneWithNote(a, username);
+    const { page: b } = await phone();
+    await askToJoin(b, username);
+    await reopen(a);
+    await approvingPhrase(a).waitFor({ timeout: 20_000 });
+    await a.getByRole('button', { name: 'Deny' }).click();
+    await a.getByRole('status').filter({ hasText: /^Denied\./ }).waitFor();
+
+    const alert = b.getByRole('alert').filter({ hasText: 'Your other device refused this request.' });
+    await alert.waitFor({ timeout: 20_000 });
+    await b.getByRole('button', { name: 'Ask my other device' }).waitFor();
+    expect(await axeViolations(b)).toEqual([]);
+    await shot(b, 'denied');
+    expect(await b.evaluate(async () => (await fetch('/api/session')).status)).toBe(401);
+  });
+});
