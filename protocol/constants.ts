@@ -136,7 +136,7 @@ export const RECORD_FIELD_MAX_CHARS = 10_000;
  * Plaintext format version of a record, bound into its AAD (src/vault/crypto/records.ts). 2: the
  * AAD also binds the server version the ciphertext is stored as; 1 (no such binding) stays readable.
  */
-export const RECORD_FORMAT_VERSION = 1;
+export const RECORD_FORMAT_VERSION = 2;
 
 /** Length of a WebAuthn PRF output (HMAC-SHA-256 in the authenticator, WebAuthn L3 §10.1.4). */
 export const PRF_OUTPUT_BYTES = 32;

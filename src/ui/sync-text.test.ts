@@ -11,6 +11,7 @@ const status = (changes: Partial<SyncStatus> = {}): SyncStatus => ({
   lastSyncAt: NOW - 2 * MIN,
   progress: null,
   waitingForUnlock: 0,
+  rolledBack: 0,
   failure: null,
   ...changes,
 });

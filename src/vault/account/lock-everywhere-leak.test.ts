@@ -13,6 +13,7 @@ import { PIN, dumpIndexedDb, onboard, startVaultWorld, type VaultWorld } from '.
 import {
   VaultCryptoError,
   decryptRecord,
+  storedRecordContext,
   deriveKekFromPinRecovery,
   deriveKekFromPrf,
   deriveKekFromTotpEscrow,
@@ -73,7 +74,7 @@ async function whatOpens(dump: Awaited<ReturnType<typeof dumpServer>>, held: Awa
   const opened: string[] = [];
   for (const row of dump.records) {
     const record = parseEncryptedRecord({ wrappedDek: row.wrapped_dek, ciphertext: row.ciphertext });
-    if ((await codeOf(decryptRecord(record, readableVaultKeys(vault), { userId, recordId: row.id, v: row.v }))) === 'opened') opened.push(`record ${row.id}`);
+    if ((await codeOf(decryptRecord(record, readableVaultKeys(vault), storedRecordContext(userId, { id: row.id, v: row.v, sealedFor: row.version })))) === 'opened') opened.push(`record ${row.id}`);
   }
   const bundle = dump.blobs.find((b) => b.kind === 'key_bundle')!;
   for (const keysKey of [vault.keysKey, await deriveKeysKey(rootSecret)]) {

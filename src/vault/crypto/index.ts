@@ -61,6 +61,7 @@ export {
   encryptRecord,
   parseEncryptedRecord,
   recordMatchesContext,
+  storedRecordContext,
   unwrapDek,
   wrapDek,
   type EncryptedRecord,

@@ -33,6 +33,14 @@ const BOUND_FORMAT = 2;
 /** True when a record of format `v` binds its server version into its AAD. */
 export const bindsServerVersion = (v: number): boolean => v >= BOUND_FORMAT;
 
+/**
+ * The context of a stored record: `sealedFor` is the server version its AAD binds (for a synced
+ * copy, the version the server stated), used only from format 2 on.
+ */
+export function storedRecordContext(userId: string, row: { readonly id: string; readonly v: number; readonly sealedFor?: number }): RecordContext {
+  return { userId, recordId: row.id, v: row.v, ...(bindsServerVersion(row.v) && { serverVersion: row.sealedFor }) };
+}
+
 /** The server version part of a context: required from format 2 on, absent before (format 1 never bound it). */
 function boundVersion({ v, serverVersion }: RecordContext): { serverVersion?: number } {
   if (!bindsServerVersion(v)) return {};

@@ -14,6 +14,10 @@
  *            the device-bound key of the read-only copies and which records have one
  *   quick    read-only copies of the records the user chose to see without the PIN on this
  *            device, encrypted under a non-extractable device-bound key (quick-view.ts)
+ *   seen     per record id: the highest server version this device has verified (its own pushes,
+ *            pulls whose AAD matched), and whether it ever saw the record bound to its version
+ *            (format 2); kept when the record row goes, so a deleted record cannot come back at
+ *            an older version (sync/rollback-guard.ts)
  */
 import { Dexie, type EntityTable } from 'dexie';
 import { parseEncryptedRecord, parseGcmBlob, parseLocalVaultRecord, type Ciphertext, type LocalVaultRecord, type WrappedKey } from '../crypto';
@@ -63,6 +67,12 @@ interface VaultRow extends StoredVault {
 
 interface RecordRowBase {
   readonly id: string;
+  /** Format 2 and later: the server version bound into this ciphertext's AAD. Synced: serverVersion; unsynced: serverVersion + 1 unless it must be re-sealed. */
+  readonly sealedFor?: number;
+  /** 1: pulled while locked, its AAD not yet checked against serverVersion (rollback-guard.ts). */
+  readonly unverified?: 1;
+  /** With `unverified`: the synced copy this row replaced, put back if the pulled one is refused. */
+  readonly previous?: LiveRecordRow;
   /** Plaintext format version, bound into the AAD. */
   readonly v: number;
   readonly updatedAt: number;
@@ -90,7 +100,14 @@ export interface TombstoneRow extends RecordRowBase {
 
 export type RecordRow = LiveRecordRow | TombstoneRow;
 
-export type MetaKey = 'unlock-throttle' | 'settings' | 'sync' | 'quick-key' | 'quick-marked';
+export type MetaKey = 'unlock-throttle' | 'settings' | 'sync' | 'quick-key' | 'quick-marked' | 'rolled-back';
+
+/** The highest server version of a record this device verified; `bound` 1 once it saw it in format 2. */
+export interface SeenVersionRow {
+  readonly id: string;
+  readonly version: number;
+  readonly bound: 0 | 1;
+}
 
 interface MetaRow {
   readonly key: MetaKey;
@@ -109,6 +126,7 @@ type KeyholdDexie = Dexie & {
   records: EntityTable<RecordRow, 'id'>;
   meta: EntityTable<MetaRow, 'key'>;
   quick: EntityTable<QuickViewRow, 'id'>;
+  seen: EntityTable<SeenVersionRow, 'id'>;
 };
 
 /** Opens the schema; every later version adds a `db.version(n)` step with its upgrade, never edits this one. */
@@ -130,6 +148,10 @@ function openKeyholdDexie(name: string, options?: ConstructorParameters<typeof D
           row.serverVersion ??= 0;
         }),
     );
+  // Rollback detection: the highest verified server version of each record, and records pulled
+  // while locked whose binding is still to be checked. Rows already held start with no mark:
+  // the first pull or push of each record sets it.
+  db.version(3).stores({ seen: 'id', records: 'id, updatedAt, synced, deleted, unverified' });
   return db;
 }
 
@@ -182,9 +204,27 @@ function readKit(untrusted: unknown): Pick<StoredVault, 'kit'> {
 }
 
 export function readRecordRow(row: RecordRow): RecordRow {
-  const base = { id: row.id, v: row.v, updatedAt: row.updatedAt, synced: row.synced, serverVersion: row.serverVersion ?? 0, ownVersion: row.ownVersion ?? 0 };
+  const serverVersion = row.serverVersion ?? 0;
+  const base = {
+    id: row.id,
+    v: row.v,
+    updatedAt: row.updatedAt,
+    synced: row.synced,
+    serverVersion,
+    ownVersion: row.ownVersion ?? 0,
+    // A synced row is the server's version `serverVersion`, so that is what its AAD must bind.
+    sealedFor: row.synced === 1 ? serverVersion : (row.sealedFor ?? serverVersion + 1),
+    ...(row.unverified === 1 && { unverified: 1 as const }),
+  };
   if (row.deleted === 1) return { ...base, deleted: 1 };
   return { ...base, deleted: 0, ...parseEncryptedRecord(row) };
+}
+
+/** The server version a local edit replaces: the one read, unless the server moved on only through this device's own pushes. */
+function editBase(current: RecordRow | undefined, readVersion: number | undefined): number {
+  const now = current?.serverVersion ?? 0;
+  const own = current?.ownVersion ?? 0;
+  return readVersion === undefined || now === own ? now : Math.min(readVersion, now);
 }
 
 /** The vault's IndexedDB. Every method is one transaction; nothing here decrypts anything. */
@@ -262,11 +302,17 @@ export class LocalStore {
   async writeLocalEdit(row: Omit<LiveRecordRow, 'serverVersion' | 'ownVersion'> | Omit<TombstoneRow, 'serverVersion' | 'ownVersion'>, readVersion?: number): Promise<void> {
     await this.db.transaction('rw', this.db.records, async () => {
       const current = await this.db.records.get(row.id);
-      const now = current?.serverVersion ?? 0;
-      const own = current?.ownVersion ?? 0;
-      const serverVersion = readVersion === undefined || now === own ? now : Math.min(readVersion, now);
-      await this.db.records.put({ ...row, serverVersion, ownVersion: own } as RecordRow);
+      await this.db.records.put({ ...row, serverVersion: editBase(current, readVersion), ownVersion: current?.ownVersion ?? 0 } as RecordRow);
     });
+  }
+
+  /**
+   * The server version an edit of record `id` made now would replace (see `writeLocalEdit`): an
+   * edit is sealed for this + 1. If the row moves on before the edit is stored, the sync engine
+   * re-seals it before sending (its `sealedFor` no longer follows its `serverVersion`).
+   */
+  async editBase(id: string, readVersion?: number): Promise<number> {
+    return editBase(await this.db.records.get(id), readVersion);
   }
 
   /**

@@ -13,6 +13,7 @@
 import type { RecordEnvelopeT } from '../../../protocol/api';
 import { RECORD_CHANGES_PAGE_MAX } from '../../../protocol/constants';
 import { type KeyServer } from '../platform/key-server';
+import { bindsServerVersion } from '../crypto';
 import { KeyServerError } from '../errors';
 import type { LiveRecordRow, LocalStore, RecordRow } from '../platform/local-store';
 import type { BackgroundQueue } from './background-queue';
@@ -31,10 +32,17 @@ export interface SyncStatus {
   readonly lastSyncAt: number | null;
   /** Records received so far of a download that spans several pages; null otherwise. */
   readonly progress: { readonly done: number; readonly total: number } | null;
-  /** Conflicting edits waiting for the vault to be unlocked to be kept as conflict copies. */
+  /** Conflicting edits waiting for the vault to be unlocked to be kept as conflict copies (or re-sealed for the version they replace). */
   readonly waitingForUnlock: number;
+  /**
+   * Records whose copy from the server was refused as older than one this device has seen (a
+   * rollback: sync/rollback-guard.ts); this device kept its own copy of each. 0 once the server
+   * sends a newer version of each again.
+   */
+  readonly rolledBack: number;
   readonly failure: SyncFailureCode | null;
 }
+
 
 /** What only an unlocked vault can lend the engine. */
 export interface UnlockedSyncPorts {
@@ -42,6 +50,10 @@ export interface UnlockedSyncPorts {
   signIn(): Promise<void>;
   /** Returns the local edit re-encrypted as a new record marked as a conflict copy of `row`; null if `row` does not open. */
   sealConflictCopy(row: LiveRecordRow): Promise<LiveRecordRow | null>;
+  /** Returns the unsent edit `row` sealed again for `row.serverVersion + 1`; null if `row` does not open. */
+  resealForPush(row: LiveRecordRow): Promise<LiveRecordRow | null>;
+  /** The ids of `copies` (format 2) whose AAD does not bind the server version they came as. */
+  mismatchedBindings(copies: ReadonlyArray<{ id: string; v: number; version: number; wrappedDek: string; ciphertext: string }>): Promise<Set<string>>;
 }
 
 export interface SyncEngineDeps {
@@ -59,6 +71,9 @@ export interface SyncEngineDeps {
 }
 
 const SESSION_CODES = new Set(['unauthenticated', 'session_expired', 'forbidden_scope']);
+
+/** What sending one outbox row came to. */
+type PushOutcome = 'sent' | 'copied' | 'rebased' | 'resealed' | 'took-server' | 'waiting' | 'refused' | SyncFailureCode;
 
 /** Thrown inside a run to end it with a phase (never escapes `sync()`). */
 class RunStopped extends Error {
@@ -78,7 +93,7 @@ export class SyncEngine {
   /** Edits (`id@updatedAt`) already sent once while offline: the service worker queued them. */
   readonly #handedOver = new Set<string>();
   #again = false;
-  #status: SyncStatus = { phase: 'idle', pending: 0, lastSyncAt: null, progress: null, waitingForUnlock: 0, failure: null };
+  #status: SyncStatus = { phase: 'idle', pending: 0, lastSyncAt: null, progress: null, waitingForUnlock: 0, rolledBack: 0, failure: null };
 
   constructor(deps: SyncEngineDeps) {
     this.#deps = deps;
@@ -97,8 +112,8 @@ export class SyncEngine {
   /** Reads the pending count and last sync time for the status line (no network). Never rejects. */
   async refresh(): Promise<void> {
     try {
-      const [pending, meta] = await Promise.all([this.#store.pendingCount(), this.#store.readMeta()]);
-      this.#set({ pending, lastSyncAt: meta.lastSyncAt });
+      const [pending, meta, rolledBack] = await Promise.all([this.#store.pendingCount(), this.#store.readMeta(), this.#store.rolledBackCount()]);
+      this.#set({ pending, lastSyncAt: meta.lastSyncAt, rolledBack });
     } catch {
       this.#set({ phase: 'error', failure: 'storage_failed' });
     }
@@ -142,6 +157,7 @@ export class SyncEngine {
       // The service worker alone sends what it queued; the pull settles what landed, the push the rest.
       if ((await this.#deps.background?.drain()) === 'offline') throw new RunStopped('offline');
       await this.#withSession(() => this.#pull());
+      await this.#verifyPulledWhileLocked();
       const pushFailure = await this.#withSession(() => this.#push());
       if (pushFailure) outcome = { phase: 'error', failure: pushFailure };
       else {
@@ -152,8 +168,8 @@ export class SyncEngine {
     } catch (error) {
       outcome = error instanceof RunStopped ? { phase: error.phase, failure: error.failure } : { phase: 'error', failure: 'server_error' };
     }
-    const pending = await this.#store.pendingCount();
-    this.#set({ ...outcome, pending, lastSyncAt, progress: null });
+    const [pending, rolledBack] = await Promise.all([this.#store.pendingCount(), this.#store.rolledBackCount()]);
+    this.#set({ ...outcome, pending, rolledBack, lastSyncAt, progress: null });
   }
 
   /** Runs `step`; on a missing or wrong-scope session opens a device session once and runs it again. */
@@ -217,10 +233,10 @@ export class SyncEngine {
       waiting = 0;
       for (const row of outbox) {
         const result = await this.#pushOne(row);
-        if (result === 'copied' || result === 'rebased') madeCopies = changed = true;
+        if (result === 'copied' || result === 'rebased' || result === 'resealed') madeCopies = changed = true;
         else if (result === 'took-server' || result === 'sent') changed = true; // 'sent': the list's "not yet synced" mark goes
         else if (result === 'waiting') waiting++;
-        else kept = result;
+        else if (result !== 'refused') kept = result;
       }
       if (!madeCopies) break;
     }
@@ -229,10 +245,21 @@ export class SyncEngine {
     return kept;
   }
 
-  async #pushOne(row: RecordRow): Promise<'sent' | 'copied' | 'rebased' | 'took-server' | 'waiting' | SyncFailureCode> {
+  async #pushOne(row: RecordRow): Promise<PushOutcome> {
     if (row.deleted === 1 && row.serverVersion === 0) {
       await this.#store.dropUnsentTombstone(row);
       return 'sent';
+    }
+    if (row.deleted === 0 && (!bindsServerVersion(row.v) || row.sealedFor !== row.serverVersion + 1)) {
+      // Never send a ciphertext bound to another version than the server will store it as: every
+      // other device would refuse it as a rollback. Re-sealing needs the vault key.
+      const unlocked = this.#unlocked;
+      if (!unlocked) return 'waiting';
+      const resealed = await unlocked.resealForPush(row);
+      if (resealed) {
+        await this.#store.replaceUnsent(row, resealed);
+        return 'resealed';
+      }
     }
     try {
       const body =
@@ -251,7 +278,9 @@ export class SyncEngine {
   }
 
   /** A 409: the server holds `current`, which is not what `row` replaced. */
-  async #settleConflict(row: RecordRow, current: RecordEnvelopeT | null): Promise<'sent' | 'copied' | 'rebased' | 'took-server' | 'waiting'> {
+  async #settleConflict(row: RecordRow, current: RecordEnvelopeT | null): Promise<PushOutcome> {
+    // An answer older than what this device verified is a rollback, not another device's edit: keep the edit.
+    if (await this.#store.refuseIfOlderThanSeen(row.id, current)) return 'refused';
     if (sameAsServer(row, current)) {
       // Our own earlier push landed (e.g. replayed by the service worker) but its answer was lost.
       if (row.deleted === 1) await this.#store.dropUnsentTombstone(row);
@@ -291,13 +320,36 @@ export class SyncEngine {
         continue;
       }
       meta = { ...meta, cursor: page.cursor };
-      changed += await this.#store.applyChanges(page.changes, meta, seen);
+      const applied = await this.#store.applyChanges(page.changes, meta, seen, await this.#mismatched(page.changes));
+      changed += applied.changed;
       done += page.changes.length;
       if (page.more || this.#status.progress) this.#set({ progress: { done, total: Math.max(page.total, done) } });
       if (!page.more) break;
     }
     if (seen) changed += await this.#store.dropSyncedExcept(seen);
     if (changed > 0) this.#deps.onRecordsChanged?.();
+  }
+
+  /**
+   * With the vault open, the format 2 copies of `changes` whose AAD does not bind the version the
+   * server states; null while locked (they are stored unverified and checked at the next unlocked run).
+   */
+  async #mismatched(changes: readonly RecordEnvelopeT[]): Promise<Set<string> | null> {
+    const unlocked = this.#unlocked;
+    if (!unlocked) return null;
+    const copies = changes.flatMap((c) => (!c.deleted && c.wrappedDek && c.ciphertext && bindsServerVersion(c.v) ? [{ ...c, wrappedDek: c.wrappedDek, ciphertext: c.ciphertext }] : []));
+    return copies.length ? unlocked.mismatchedBindings(copies) : new Set();
+  }
+
+  /** Checks, with the vault open, the copies pulled while it was locked; a refused one gives way to the copy it replaced. */
+  async #verifyPulledWhileLocked(): Promise<void> {
+    const unlocked = this.#unlocked;
+    if (!unlocked) return;
+    const rows = await this.#store.unverifiedRows();
+    if (rows.length === 0) return;
+    const mismatched = await unlocked.mismatchedBindings(rows.map((row) => ({ ...row, version: row.serverVersion })));
+    await this.#store.settleVerification(rows, mismatched);
+    this.#deps.onRecordsChanged?.();
   }
 
   #set(partial: Partial<SyncStatus>): void {
