@@ -94,9 +94,11 @@ export class SyncStore {
    * deletion is forgotten); if the user edited it meanwhile, the newer edit now replaces `version`.
    */
   async settlePush(sent: RecordRow, version: number): Promise<void> {
-    await this.#db.transaction('rw', this.#db.records, this.#db.seen, async () => {
-      // The server stored what this device sealed for `version`: verified by construction.
+    await this.#db.transaction('rw', this.#db.records, this.#db.seen, this.#db.meta, async () => {
+      // The server stored what this device sealed for `version`: verified by construction, and past any rollback noted.
       await this.#db.seen.put(raiseSeen(await this.#db.seen.get(sent.id), sent.id, version, sent.deleted === 1 ? null : sent.v));
+      const rolledBack = parseRolledBack((await this.#db.meta.get('rolled-back'))?.value);
+      if (rolledBack.delete(sent.id)) await this.#db.meta.put({ key: 'rolled-back', value: [...rolledBack] });
       const row = await this.#db.records.get(sent.id);
       if (!row) return;
       if (row.updatedAt !== sent.updatedAt) {
