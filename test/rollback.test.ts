@@ -115,7 +115,7 @@ describe.each(DIALECTS)('rollback of records by whoever writes the server databa
     const { row: atTwo } = await saveAndSync(phone, id, second);
     await tamper(id, { version: atTwo.version, v: atOne.v, wrapped_dek: atOne.wrapped_dek, ciphertext: atOne.ciphertext });
 
-    tablet.lock('user');
+    tablet.lock('button');
     await tablet.sync.now(); // locked: no key to check the binding with, so it is stored unverified
     expect((await tabletDevice.store.db.records.get(id))?.unverified).toBe(1);
     await tablet.unlockWithPin(PIN);
