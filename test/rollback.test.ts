@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Vault } from '../src/vault';
 import type { NoteContent } from '../src/vault/state';
 import { DIALECTS } from './helpers/harness';
-import { PIN, onboard, startVaultWorld, type OtherDevice, type VaultWorld } from './helpers/vault-world';
+import { PIN, failureOf, onboard, startVaultWorld, type OtherDevice, type VaultWorld } from './helpers/vault-world';
 
 const first: NoteContent = { kind: 'note', title: 'Door code', body: '1234' };
 const second: NoteContent = { kind: 'note', title: 'Door code', body: '9876 (changed in May)' };
@@ -161,4 +161,24 @@ describe.each(DIALECTS)('rollback of records by whoever writes the server databa
       expect(device.sync.status).toMatchObject({ rolledBack: 0, pending: 0, waitingForUnlock: 0, failure: null });
     }
   });
+
+  it('a key bundle rolled back to an older version is refused before anything is rotated from it', async () => {
+    const bundle = () => db().selectFrom('secret_blobs').selectAll().where('kind', '=', 'key_bundle').executeTakeFirstOrThrow();
+    const first = await bundle();
+    await phone.account.lockEverywhere(PIN);
+    const rotated = await bundle();
+    expect(rotated.version).toBe(first.version + 1);
+
+    await db().updateTable('secret_blobs').set({ version: first.version, blob: first.blob }).where('kind', '=', 'key_bundle').execute();
+    await expect(failureOf(phone.account.lockEverywhere(PIN))).resolves.toMatchObject({ code: 'rolled_back' });
+    expect(await bundle()).toMatchObject({ version: first.version, blob: first.blob }); // nothing was written
+    expect(await world.store.readVault()).toMatchObject({ keyBundleVersion: rotated.version, record: { keyBundle: rotated.blob } });
+
+    // The newer bundle under an older number does not open either: a new device cannot recover into it.
+    await db().updateTable('secret_blobs').set({ version: first.version, blob: rotated.blob }).where('kind', '=', 'key_bundle').execute();
+    const fresh = world.otherDevice('Borrowed phone').vault();
+    await fresh.start();
+    await expect(failureOf(fresh.recovery.withPin('alice', PIN))).resolves.toMatchObject({ code: 'decrypt_failed' });
+  });
 });
+

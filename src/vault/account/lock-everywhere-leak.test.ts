@@ -78,7 +78,7 @@ async function whatOpens(dump: Awaited<ReturnType<typeof dumpServer>>, held: Awa
   }
   const bundle = dump.blobs.find((b) => b.kind === 'key_bundle')!;
   for (const keysKey of [vault.keysKey, await deriveKeysKey(rootSecret)]) {
-    if ((await codeOf(openKeyBundle(parseGcmBlob<Ciphertext>(bundle.blob), keysKey, userId))) === 'opened') opened.push('key bundle');
+    if ((await codeOf(openKeyBundle(parseGcmBlob<Ciphertext>(bundle.blob), keysKey, userId, bundle.version))) === 'opened') opened.push('key bundle');
   }
   // Every KEK the old hierarchy gives: the PIN's, and S itself run through each route's derivation.
   const keks = [kekLocal, await deriveKekFromPrf(rootSecret), await deriveKekFromTotpEscrow(rootSecret), await deriveKekFromPinRecovery(rootSecret)];
