@@ -107,5 +107,7 @@ describe('describeRollback', () => {
     );
     expect(describeRollback(status({ rolledBack: 1200 }))).toContain('older copies of 1,200 items');
     expect(describeLockedSync(status({ rolledBack: 2 }))).toBe(describeRollback(status({ rolledBack: 2 })));
+    expect(read(status({ rolledBack: 2 }))).toBe('Sync found older copies on the server · synced 2 min ago');
+    expect(describeSync(status({ rolledBack: 2 }), NOW).tone).toBe('problem');
   });
 });

@@ -69,6 +69,8 @@ export function describeSync(status: SyncStatus, now: number): SyncLine {
     case 'idle':
       if (status.pending > 0) return line(`${changes(status.pending)} not yet synced`, 'waiting', lastSynced);
       if (status.lastSyncAt === null) return line('Not synced yet', 'waiting');
+      // The server handed out older copies (describeRollback says what): not "all saved".
+      if (status.rolledBack > 0) return line('Sync found older copies on the server', 'problem', `synced ${synced}`);
       return line('All changes saved to your other devices', 'ok', `synced ${synced}`);
   }
 }
