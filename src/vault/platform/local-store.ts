@@ -14,10 +14,10 @@
  *            the device-bound key of the read-only copies and which records have one
  *   quick    read-only copies of the records the user chose to see without the PIN on this
  *            device, encrypted under a non-extractable device-bound key (quick-view.ts)
- *   seen     per record id: the highest server version this device has verified (its own pushes,
- *            pulls whose AAD matched), and whether it ever saw the record bound to its version
- *            (format 2); kept when the record row goes, so a deleted record cannot come back at
- *            an older version (sync/rollback-guard.ts)
+ *   seen     per record id whose row is gone (deleted here or on the server): the highest server
+ *            version this device verified, and whether it saw the record bound to its version
+ *            (format 2), so a deleted record cannot come back at an older version; while a row
+ *            exists, its serverVersion is the mark (sync/rollback-guard.ts)
  */
 import { Dexie, type EntityTable } from 'dexie';
 import { parseEncryptedRecord, type Ciphertext, type WrappedKey } from '../crypto';

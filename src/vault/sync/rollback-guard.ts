@@ -36,7 +36,8 @@ function holdsSameCopy(row: RecordRow, change: RecordEnvelopeT): boolean {
 
 /**
  * The verdict on `change` for a record this device holds as `row` (synced, or none: an unsent
- * local edit is the push's business) and has verified up to `seen`.
+ * local edit is the push's business) and, once deleted here, marked as `seen`. A held synced row
+ * is its own mark: its version, and bound if it is format 2.
  */
 export function judgePulledCopy(change: RecordEnvelopeT, row: RecordRow | undefined, seen: SeenVersionRow | undefined): PulledCopyVerdict {
   const held = row?.synced === 1 ? row : undefined;
@@ -46,7 +47,8 @@ export function judgePulledCopy(change: RecordEnvelopeT, row: RecordRow | undefi
   if (change.version < highest) return 'refuse';
   // The highest verified version and nothing held at it: it was a deletion, so only a deletion is that version.
   if (change.version === highest) return !change.deleted ? 'refuse' : held ? 'apply' : 'same';
-  if (seen?.bound === 1 && !change.deleted && !bindsServerVersion(change.v)) return 'refuse';
+  const seenBound = seen?.bound === 1 || (held?.deleted === 0 && held.unverified !== 1 && bindsServerVersion(held.v));
+  if (seenBound && !change.deleted && !bindsServerVersion(change.v)) return 'refuse';
   return 'apply';
 }
 

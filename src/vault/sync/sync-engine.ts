@@ -280,7 +280,7 @@ export class SyncEngine {
   /** A 409: the server holds `current`, which is not what `row` replaced. */
   async #settleConflict(row: RecordRow, current: RecordEnvelopeT | null): Promise<PushOutcome> {
     // An answer older than what this device verified is a rollback, not another device's edit: keep the edit.
-    if (await this.#store.refuseIfOlderThanSeen(row.id, current)) return 'refused';
+    if (await this.#store.refuseIfOlderThanSeen(row, current)) return 'refused';
     if (sameAsServer(row, current)) {
       // Our own earlier push landed (e.g. replayed by the service worker) but its answer was lost.
       if (row.deleted === 1) await this.#store.dropUnsentTombstone(row);

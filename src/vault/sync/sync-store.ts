@@ -95,8 +95,9 @@ export class SyncStore {
    */
   async settlePush(sent: RecordRow, version: number): Promise<void> {
     await this.#db.transaction('rw', this.#db.records, this.#db.seen, this.#db.meta, async () => {
-      // The server stored what this device sealed for `version`: verified by construction, and past any rollback noted.
-      await this.#db.seen.put(raiseSeen(await this.#db.seen.get(sent.id), sent.id, version, sent.deleted === 1 ? null : sent.v));
+      // The server stored what this device sealed for `version`: verified by construction, and past any
+      // rollback noted. A live row is its own mark; a deletion leaves one in `seen` as its row goes.
+      if (sent.deleted === 1) await this.#db.seen.put(raiseSeen(await this.#db.seen.get(sent.id), sent.id, version, null));
       const rolledBack = parseRolledBack((await this.#db.meta.get('rolled-back'))?.value);
       if (rolledBack.delete(sent.id)) await this.#db.meta.put({ key: 'rolled-back', value: [...rolledBack] });
       const row = await this.#db.records.get(sent.id);
@@ -146,15 +147,18 @@ export class SyncStore {
   }
 
   /**
-   * A 409 answered with `current`, older than the version of this record this device verified: a
-   * rollback. Notes it (the local edit stays unsent) and returns true; false when it is not older.
+   * A 409 answered with `current`, older than the version the unsent edit `row` replaces or than
+   * this device verified: a rollback. Notes it (the edit stays unsent) and returns true; false when
+   * it is not older. A record gone from the server altogether (a purged deletion) is not a rollback:
+   * the edit brings it back.
    */
-  async refuseIfOlderThanSeen(id: string, current: RecordEnvelopeT | null): Promise<boolean> {
+  async refuseIfOlderThanSeen(row: RecordRow, current: RecordEnvelopeT | null): Promise<boolean> {
+    if (current === null) return false;
     return this.#db.transaction('rw', this.#db.seen, this.#db.meta, async () => {
-      const seen = await this.#db.seen.get(id);
-      if (!isOlderThanSeen(current?.version ?? 0, seen)) return false;
+      const seen = await this.#db.seen.get(row.id);
+      if (!isOlderThanSeen(current.version, seen) && current.version >= row.serverVersion) return false;
       const rolledBack = parseRolledBack((await this.#db.meta.get('rolled-back'))?.value);
-      rolledBack.add(id);
+      rolledBack.add(row.id);
       await this.#db.meta.put({ key: 'rolled-back', value: [...rolledBack] });
       return true;
     });
@@ -188,9 +192,8 @@ export class SyncStore {
    * noted. A row that changed since `checked` was read is left for the next check. Returns how many were refused.
    */
   async settleVerification(checked: readonly LiveRecordRow[], mismatched: ReadonlySet<string>): Promise<number> {
-    return this.#db.transaction('rw', this.#db.records, this.#db.seen, this.#db.meta, async () => {
+    return this.#db.transaction('rw', this.#db.records, this.#db.meta, async () => {
       const rows = await this.#db.records.bulkGet(checked.map((row) => row.id));
-      const marks = await this.#db.seen.bulkGet(checked.map((row) => row.id));
       const rolledBack = parseRolledBack((await this.#db.meta.get('rolled-back'))?.value);
       let refused = 0;
       for (const [i, expected] of checked.entries()) {
@@ -205,8 +208,7 @@ export class SyncStore {
           continue;
         }
         rolledBack.delete(row.id);
-        await this.#db.records.put(verified);
-        await this.#db.seen.put(raiseSeen(marks[i], row.id, row.serverVersion, row.v));
+        await this.#db.records.put(verified); // a verified live row is its own mark
       }
       await this.#db.meta.put({ key: 'rolled-back', value: [...rolledBack] });
       return refused;
@@ -226,7 +228,11 @@ export class SyncStore {
   async applyChanges(changes: readonly RecordEnvelopeT[], meta: SyncMeta, mentioned?: Set<string>, mismatched: ReadonlySet<string> | null = null): Promise<AppliedChanges> {
     return this.#db.transaction('rw', this.#db.records, this.#db.meta, this.#db.seen, async () => {
       const ids = changes.map((c) => c.id);
-      const [existing, marks] = await Promise.all([this.#db.records.bulkGet(ids), this.#db.seen.bulkGet(ids)]);
+      // `seen` holds marks of deleted records only (a live row is its own mark): on a first sync it is empty.
+      const [existing, marks] = await Promise.all([
+        this.#db.records.bulkGet(ids),
+        this.#db.seen.count().then((n) => (n === 0 ? [] : this.#db.seen.bulkGet(ids))),
+      ]);
       const rolledBack = parseRolledBack((await this.#db.meta.get('rolled-back'))?.value);
       const puts: RecordRow[] = [];
       const deletes: string[] = [];
@@ -237,9 +243,10 @@ export class SyncStore {
         refused++;
         rolledBack.add(id);
       };
-      const accept = (change: RecordEnvelopeT, seen: SeenVersionRow | undefined) => {
+      const accept = (change: RecordEnvelopeT, seen: SeenVersionRow | undefined, row: RecordRow | undefined) => {
         cleared = rolledBack.delete(change.id) || cleared;
-        raised.push(raiseSeen(seen, change.id, change.version, change.deleted ? null : change.v));
+        // A deletion's version outlives the row it removes; a live row is its own mark.
+        if (change.deleted) raised.push(raiseSeen(seen, change.id, change.version, row?.deleted === 0 ? row.v : null));
       };
       changes.forEach((change, i) => {
         mentioned?.add(change.id);
@@ -247,7 +254,7 @@ export class SyncStore {
         if (row?.synced === 0 && sameAsServer(row, change)) {
           if (row.deleted === 1) deletes.push(change.id);
           else puts.push({ ...row, synced: 1, serverVersion: change.version, ownVersion: change.version, sealedFor: change.version });
-          accept(change, seen);
+          accept(change, seen, row);
           return;
         }
         if (row?.synced === 0) return;
@@ -256,7 +263,7 @@ export class SyncStore {
         if (verdict === 'same') return;
         if (change.deleted) {
           if (row) deletes.push(change.id);
-          accept(change, seen);
+          accept(change, seen, row);
           return;
         }
         const bound = bindsServerVersion(change.v);
@@ -267,7 +274,7 @@ export class SyncStore {
           // A record whose blobs are malformed could never be opened here: it must not stop the rest.
           return;
         }
-        if (!bound || mismatched !== null) accept(change, seen);
+        if (!bound || mismatched !== null) accept(change, seen, row);
       });
       if (puts.length) await this.#db.records.bulkPut(puts);
       if (deletes.length) await this.#db.records.bulkDelete(deletes);
@@ -280,9 +287,12 @@ export class SyncStore {
 
   /** After a full resync: synced rows the server did not mention are gone there (purged deletions). */
   async dropSyncedExcept(seen: Set<string>): Promise<number> {
-    return this.#db.transaction('rw', this.#db.records, async () => {
-      const stale = (await this.#db.records.where('synced').equals(1).primaryKeys()).filter((id) => !seen.has(id));
-      await this.#db.records.bulkDelete(stale);
+    return this.#db.transaction('rw', this.#db.records, this.#db.seen, async () => {
+      const stale = (await this.#db.records.where('synced').equals(1).toArray()).filter((row) => !seen.has(row.id));
+      // Their versions stay marked: the server must not bring them back at these versions.
+      const marks = await this.#db.seen.bulkGet(stale.map((row) => row.id));
+      await this.#db.seen.bulkPut(stale.map((row, i) => raiseSeen(marks[i], row.id, row.serverVersion, row.deleted === 0 ? row.v : null)));
+      await this.#db.records.bulkDelete(stale.map((row) => row.id));
       return stale.length;
     });
   }
