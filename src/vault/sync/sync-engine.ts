@@ -10,7 +10,7 @@
  * local edit becomes a new record marked as a conflict copy of the original, and the original
  * takes the server's version. A deletion that lost against a remote edit yields to the edit.
  */
-import type { RecordEnvelopeT } from '../../../protocol/api';
+import type { RecordChangesT, RecordEnvelopeT } from '../../../protocol/api';
 import { RECORD_CHANGES_PAGE_MAX } from '../../../protocol/constants';
 import { type KeyServer } from '../platform/key-server';
 import { bindsServerVersion } from '../crypto';
@@ -71,6 +71,12 @@ export interface SyncEngineDeps {
 }
 
 const SESSION_CODES = new Set(['unauthenticated', 'session_expired', 'forbidden_scope']);
+
+/** A page of the change feed and the check of its bindings (null while locked). */
+interface CheckedPage {
+  readonly page: RecordChangesT;
+  readonly mismatched: Promise<Set<string> | null>;
+}
 
 /** What sending one outbox row came to. */
 type PushOutcome = 'sent' | 'copied' | 'rebased' | 'resealed' | 'took-server' | 'waiting' | 'refused' | SyncFailureCode;
@@ -310,24 +316,36 @@ export class SyncEngine {
     let seen: Set<string> | undefined;
     let done = 0;
     let changed = 0;
-    for (;;) {
-      const page = await this.#deps.server.recordChanges(meta.cursor, pageSize);
+    let next: Promise<CheckedPage> | null = this.#fetchChecked(meta.cursor, pageSize);
+    while (next) {
+      const { page, mismatched }: CheckedPage = await next;
       if (page.reset && meta.cursor !== 0) {
         // Deletions after our cursor were purged: read everything again and drop what is gone.
         meta = { ...meta, cursor: 0 };
         seen = new Set();
         done = 0;
+        next = this.#fetchChecked(0, pageSize);
         continue;
       }
+      // The next page is fetched and its bindings checked (WebCrypto, off the main thread) while
+      // this one is stored (IndexedDB): the check then costs a large download almost nothing.
+      next = page.more ? this.#fetchChecked(page.cursor, pageSize) : null;
       meta = { ...meta, cursor: page.cursor };
-      const applied = await this.#store.applyChanges(page.changes, meta, seen, await this.#mismatched(page.changes));
+      const applied = await this.#store.applyChanges(page.changes, meta, seen, await mismatched);
       changed += applied.changed;
       done += page.changes.length;
       if (page.more || this.#status.progress) this.#set({ progress: { done, total: Math.max(page.total, done) } });
-      if (!page.more) break;
     }
     if (seen) changed += await this.#store.dropSyncedExcept(seen);
     if (changed > 0) this.#deps.onRecordsChanged?.();
+  }
+
+  /** One page of the feed, with its binding check already under way. */
+  #fetchChecked(cursor: number, pageSize: number): Promise<CheckedPage> {
+    const checked = this.#deps.server.recordChanges(cursor, pageSize).then((page) => ({ page, mismatched: this.#mismatched(page.changes) }));
+    // A page prefetched while storing the one before can be left unawaited when that store fails.
+    checked.then(({ mismatched }) => mismatched.catch(() => {}), () => {});
+    return checked;
   }
 
   /**
