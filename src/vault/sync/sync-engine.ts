@@ -15,46 +15,13 @@ import { RECORD_CHANGES_PAGE_MAX } from '../../../protocol/constants';
 import { type KeyServer } from '../platform/key-server';
 import { bindsServerVersion } from '../crypto';
 import { KeyServerError } from '../errors';
-import type { LiveRecordRow, LocalStore, RecordRow } from '../platform/local-store';
+import type { LocalStore, RecordRow } from '../platform/local-store';
 import type { BackgroundQueue } from './background-queue';
 import { sameAsServer, SyncStore, type SyncMeta } from './sync-store';
+import type { SyncFailureCode, SyncPhase, SyncStatus, UnlockedSyncPorts } from './sync-status';
+import { mismatchedBindings, verifyPulledWhileLocked } from './binding-check';
 
-export type SyncPhase = 'idle' | 'syncing' | 'offline' | 'signed-out' | 'error';
-
-/** Why the last run did not finish; the UI explains each. */
-export type SyncFailureCode = 'record_too_large' | 'record_quota_exceeded' | 'device_revoked' | 'server_error' | 'storage_failed';
-
-export interface SyncStatus {
-  readonly phase: SyncPhase;
-  /** Local edits not yet on the server. */
-  readonly pending: number;
-  /** Epoch ms of the last run that pushed and pulled everything; null before the first. */
-  readonly lastSyncAt: number | null;
-  /** Records received so far of a download that spans several pages; null otherwise. */
-  readonly progress: { readonly done: number; readonly total: number } | null;
-  /** Conflicting edits waiting for the vault to be unlocked to be kept as conflict copies (or re-sealed for the version they replace). */
-  readonly waitingForUnlock: number;
-  /**
-   * Records whose copy from the server was refused as older than one this device has seen (a
-   * rollback: sync/rollback-guard.ts); this device kept its own copy of each. 0 once the server
-   * sends a newer version of each again.
-   */
-  readonly rolledBack: number;
-  readonly failure: SyncFailureCode | null;
-}
-
-
-/** What only an unlocked vault can lend the engine. */
-export interface UnlockedSyncPorts {
-  /** Opens a device-scoped session (signs a challenge with the device key). */
-  signIn(): Promise<void>;
-  /** Returns the local edit re-encrypted as a new record marked as a conflict copy of `row`; null if `row` does not open. */
-  sealConflictCopy(row: LiveRecordRow): Promise<LiveRecordRow | null>;
-  /** Returns the unsent edit `row` sealed again for `row.serverVersion + 1`; null if `row` does not open. */
-  resealForPush(row: LiveRecordRow): Promise<LiveRecordRow | null>;
-  /** The ids of `copies` (format 2) whose AAD does not bind the server version they came as. */
-  mismatchedBindings(copies: ReadonlyArray<{ id: string; v: number; version: number; wrappedDek: string; ciphertext: string }>): Promise<Set<string>>;
-}
+export type { SyncFailureCode, SyncPhase, SyncStatus, UnlockedSyncPorts } from './sync-status';
 
 export interface SyncEngineDeps {
   readonly server: KeyServer;
@@ -163,7 +130,7 @@ export class SyncEngine {
       // The service worker alone sends what it queued; the pull settles what landed, the push the rest.
       if ((await this.#deps.background?.drain()) === 'offline') throw new RunStopped('offline');
       await this.#withSession(() => this.#pull());
-      await this.#verifyPulledWhileLocked();
+      if (this.#unlocked && (await verifyPulledWhileLocked(this.#store, this.#unlocked))) this.#deps.onRecordsChanged?.();
       const pushFailure = await this.#withSession(() => this.#push());
       if (pushFailure) outcome = { phase: 'error', failure: pushFailure };
       else {
@@ -342,32 +309,10 @@ export class SyncEngine {
 
   /** One page of the feed, with its binding check already under way. */
   #fetchChecked(cursor: number, pageSize: number): Promise<CheckedPage> {
-    const checked = this.#deps.server.recordChanges(cursor, pageSize).then((page) => ({ page, mismatched: this.#mismatched(page.changes) }));
+    const checked = this.#deps.server.recordChanges(cursor, pageSize).then((page) => ({ page, mismatched: mismatchedBindings(this.#unlocked, page.changes) }));
     // A page prefetched while storing the one before can be left unawaited when that store fails.
     checked.then(({ mismatched }) => mismatched.catch(() => {}), () => {});
     return checked;
-  }
-
-  /**
-   * With the vault open, the format 2 copies of `changes` whose AAD does not bind the version the
-   * server states; null while locked (they are stored unverified and checked at the next unlocked run).
-   */
-  async #mismatched(changes: readonly RecordEnvelopeT[]): Promise<Set<string> | null> {
-    const unlocked = this.#unlocked;
-    if (!unlocked) return null;
-    const copies = changes.flatMap((c) => (!c.deleted && c.wrappedDek && c.ciphertext && bindsServerVersion(c.v) ? [{ ...c, wrappedDek: c.wrappedDek, ciphertext: c.ciphertext }] : []));
-    return copies.length ? unlocked.mismatchedBindings(copies) : new Set();
-  }
-
-  /** Checks, with the vault open, the copies pulled while it was locked; a refused one gives way to the copy it replaced. */
-  async #verifyPulledWhileLocked(): Promise<void> {
-    const unlocked = this.#unlocked;
-    if (!unlocked) return;
-    const rows = await this.#store.unverifiedRows();
-    if (rows.length === 0) return;
-    const mismatched = await unlocked.mismatchedBindings(rows.map((row) => ({ ...row, version: row.serverVersion })));
-    await this.#store.settleVerification(rows, mismatched);
-    this.#deps.onRecordsChanged?.();
   }
 
   #set(partial: Partial<SyncStatus>): void {
