@@ -86,6 +86,8 @@ export const HKDF_INFO_KEK_PRF = 'keyhold/kek-prf/v1';
 export const HKDF_INFO_KEYS_KEY = 'keyhold/keys/v1';
 /** Prefix of every AES-GCM additional data and RSA-OAEP label the vault computes. */
 export const AAD_DOMAIN = 'keyhold/aad/v1';
+/** Prefix of the additional data of a ciphertext bound to the server version it is stored as (records v2, key bundle v3). */
+export const AAD_DOMAIN_VERSIONED = 'keyhold/aad/v2';
 
 /** PIN policy: a numeric PIN of at least 6 digits, or a passphrase of at least 8 characters. */
 export const PIN_MIN_DIGITS = 6;
@@ -130,8 +132,11 @@ export const REPROMPT_MINUTES_MAX = 60;
 /** Record limits, checked before encryption (characters, i.e. UTF-16 code units). */
 export const RECORD_TITLE_MAX_CHARS = 200;
 export const RECORD_FIELD_MAX_CHARS = 10_000;
-/** Plaintext format version of a record, bound into its AAD (src/vault/crypto/records.ts). */
-export const RECORD_FORMAT_VERSION = 1;
+/**
+ * Plaintext format version of a record, bound into its AAD (src/vault/crypto/records.ts). 2: the
+ * AAD also binds the server version the ciphertext is stored as; 1 (no such binding) stays readable.
+ */
+export const RECORD_FORMAT_VERSION = 2;
 
 /** Length of a WebAuthn PRF output (HMAC-SHA-256 in the authenticator, WebAuthn L3 §10.1.4). */
 export const PRF_OUTPUT_BYTES = 32;

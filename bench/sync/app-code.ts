@@ -62,7 +62,7 @@ export interface SyncAppCode {
   KeyServer: new () => Opaque & { recordChanges(after: number, limit?: number): Promise<ChangesPage> };
   LocalStore: new (name?: string) => BenchLocalStore;
   /** src/vault/sync/sync-store.ts: the engine's IndexedDB side, used on its own by `breakdown`. */
-  SyncStore: new (store: BenchLocalStore) => { applyChanges(changes: readonly Opaque[], meta: { cursor: number; lastSyncAt: number | null }): Promise<number> };
+  SyncStore: new (store: BenchLocalStore) => { applyChanges(changes: readonly Opaque[], meta: { cursor: number; lastSyncAt: number | null }): Promise<{ changed: number; refused: number }> };
   parseEncryptedRecord(untrusted: unknown): Opaque;
   createBrowserPasskeys: () => Opaque;
   Vault: new (deps: {

@@ -55,6 +55,8 @@ const MESSAGES: Record<FailureCode, string> = {
   reprompt_required: 'Confirm with your PIN first, then try again.',
   device_revoked: 'This device was removed from your account. Its vault still opens here with your PIN.',
   account_changed: 'Your account changed elsewhere meanwhile, so nothing was changed. Reload and try again.',
+  rolled_back:
+    'The server sent an older copy of your account’s keys than this device already has, so nothing was changed. This device keeps its own. Tell whoever runs your Keyhold server.',
   kit_mismatch: 'Those words do not match your recovery kit. Check the numbered words on your kit and type them again.',
   kit_unreadable: 'That is not a recovery code: it has 12 words from the kit’s word list. Check each word against your kit.',
   kit_invalid: 'That recovery kit does not open this account. Check the username and the 12 words, or use a newer kit if you made one.',

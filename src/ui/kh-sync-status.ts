@@ -2,14 +2,15 @@ import { LitElement, css, html, nothing } from 'lit';
 import { OnlineController } from './online-controller';
 import { sharedStyles } from './shared-styles';
 import { SyncStatusController } from './sync-status-controller';
-import { describeSync } from './sync-text';
+import { describeRollback, describeSync } from './sync-text';
 import type { Vault } from '../vault';
 
 /**
  * The unlocked vault's sync line: whether every change reached the server, what waits
  * and why, a download's progress, and "Sync now". The state sentence is a polite live region;
  * the counts and "synced 2 min ago" beside it are not, so a screen reader hears what changed,
- * not every tick. "Sync now" stays focusable while it cannot act (`aria-disabled`), so pressing
+ * not every tick. Below it, an alert when the server sent older copies of items than this device
+ * had seen (a rollback: the device kept its own). "Sync now" stays focusable while it cannot act (`aria-disabled`), so pressing
  * it never drops the focus to the page. It fires no events: the vault reports through the
  * controller, which every screen reads for itself.
  */
@@ -68,6 +69,14 @@ export class KhSyncStatus extends LitElement {
         cursor: not-allowed;
         opacity: 0.55;
       }
+      .rollback {
+        margin: 0.5rem 0 0;
+        padding: 0.5rem 0.75rem;
+        border: 1px solid var(--kh-error);
+        border-radius: 0.5rem;
+        font-size: 0.9375rem;
+        line-height: 1.4;
+      }
       progress {
         width: 100%;
         height: 0.5rem;
@@ -90,6 +99,7 @@ export class KhSyncStatus extends LitElement {
     const status = this.#sync.shown;
     if (!status) return nothing;
     const line = describeSync(status, Date.now());
+    const rollback = describeRollback(status);
     const cannotSync = this.#sync.running || !this.#online.value;
     return html`
       <div class="line ${line.tone}" data-test="sync-status" data-phase=${status.phase} data-pending=${status.pending}>
@@ -108,6 +118,7 @@ export class KhSyncStatus extends LitElement {
           Sync now
         </button>
       </div>
+      <div role="alert">${rollback ? html`<p class="rollback" data-test="sync-rollback">${rollback}</p>` : nothing}</div>
       ${line.progress
         ? html`<progress data-test="sync-progress" max=${line.progress.total} .value=${line.progress.done} aria-label="Vault download"></progress>`
         : nothing}

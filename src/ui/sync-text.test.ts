@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SyncStatus } from '../vault';
-import { describeLockedSync, describeSync, formatAgo } from './sync-text';
+import { describeLockedSync, describeRollback, describeSync, formatAgo } from './sync-text';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
 const MIN = 60_000;
@@ -11,6 +11,7 @@ const status = (changes: Partial<SyncStatus> = {}): SyncStatus => ({
   lastSyncAt: NOW - 2 * MIN,
   progress: null,
   waitingForUnlock: 0,
+  rolledBack: 0,
   failure: null,
   ...changes,
 });
@@ -92,5 +93,21 @@ describe('describeLockedSync', () => {
   it('counts what waits while offline', () => {
     expect(describeLockedSync(status({ phase: 'offline', pending: 2 }))).toBe('2 changes waiting — offline; they will be sent when you are back online.');
     expect(describeLockedSync(status({ phase: 'offline' }))).toBeNull();
+  });
+});
+
+describe('describeRollback', () => {
+  it('says nothing while no copy was refused', () => {
+    expect(describeRollback(status())).toBeNull();
+  });
+
+  it('says how many items the server sent older copies of, and that this device kept its own', () => {
+    expect(describeRollback(status({ rolledBack: 1 }))).toBe(
+      'The server sent an older copy of 1 item than this device has already seen. Keyhold kept this device’s copies. If this keeps happening, tell whoever runs your Keyhold server.',
+    );
+    expect(describeRollback(status({ rolledBack: 1200 }))).toContain('older copies of 1,200 items');
+    expect(describeLockedSync(status({ rolledBack: 2 }))).toBe(describeRollback(status({ rolledBack: 2 })));
+    expect(read(status({ rolledBack: 2 }))).toBe('Sync found older copies on the server · synced 2 min ago');
+    expect(describeSync(status({ rolledBack: 2 }), NOW).tone).toBe('problem');
   });
 });

@@ -69,8 +69,21 @@ export function describeSync(status: SyncStatus, now: number): SyncLine {
     case 'idle':
       if (status.pending > 0) return line(`${changes(status.pending)} not yet synced`, 'waiting', lastSynced);
       if (status.lastSyncAt === null) return line('Not synced yet', 'waiting');
+      // The server handed out older copies (describeRollback says what): not "all saved".
+      if (status.rolledBack > 0) return line('Sync found older copies on the server', 'problem', `synced ${synced}`);
       return line('All changes saved to your other devices', 'ok', `synced ${synced}`);
   }
+}
+
+/**
+ * The warning when the server handed out older copies of items than this device had already seen
+ * (a rollback: a restored backup, or someone who can write the server's database), or null. The
+ * device kept its own copies; what to do is to tell whoever runs the server.
+ */
+export function describeRollback(status: SyncStatus): string | null {
+  if (status.rolledBack <= 0) return null;
+  const items = status.rolledBack === 1 ? 'an older copy of 1 item' : `older copies of ${count(status.rolledBack)} items`;
+  return `The server sent ${items} than this device has already seen. Keyhold kept this device’s copies. If this keeps happening, tell whoever runs your Keyhold server.`;
 }
 
 function waitingDetail(pending: number, lastSynced: string): string {
@@ -83,6 +96,8 @@ function waitingDetail(pending: number, lastSynced: string): string {
  * cannot sign the device in or keep a conflicting edit as a copy: those wait for the PIN.
  */
 export function describeLockedSync(status: SyncStatus): string | null {
+  const rollback = describeRollback(status);
+  if (rollback) return rollback;
   if (status.waitingForUnlock > 0) {
     return status.waitingForUnlock === 1
       ? 'An edit of yours met a change from another device. Unlock to keep both versions.'

@@ -219,6 +219,8 @@ export class VaultCore {
       {
         signIn: () => openDeviceSession(this.deps.server, this.requireVault().deviceId, unlocked.deviceKey.privateKey, this.env.origin ?? ''),
         sealConflictCopy: async (row) => (await records).sealConflictCopy(row),
+        resealForPush: async (row) => (await records).resealForPush(row),
+        mismatchedBindings: async (copies) => (await records).mismatchedBindings(copies),
       },
       signedIn,
     );

@@ -82,6 +82,8 @@ export type VaultFailureCode =
   | 'device_revoked'
   /** The account's keys or recovery routes changed elsewhere (another device or tab) while a call ran; nothing was changed. */
   | 'account_changed'
+  /** The server handed out an older key bundle than this device has stored or seen (a rollback); nothing was changed. */
+  | 'rolled_back'
   /** Recovery kit: the words typed back for the check positions are not the kit's. */
   | 'kit_mismatch'
   /** Recovery kit: not 12 words of the list, or their checksum fails (`wordPosition`: the first word not in the list, 1-based). */

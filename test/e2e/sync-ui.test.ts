@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, launchChromium, onboardInPage, openPhone, startLiveServer, type LiveServer } from './browser';
+import { addVirtualAuthenticator, axeViolations, launchChromium, onboardInPage, openPhone, pinRecoveryActive, recoverInPage, startLiveServer, type LiveServer } from './browser';
 
 const PIN = '482915';
 const RECORD_WRITES = '**/api/records/**';
@@ -27,23 +27,30 @@ describe('the sync line and conflict copies, in Chromium', { timeout: 90_000 }, 
   const byId = (id: string) => page.locator(`[data-test="record"][data-id="${id}"]`);
   const conflictCopies = () => hook('record').filter({ has: hook('conflict') });
 
+  let tablet: Page | undefined;
+  let tabletEdits = 0;
+
   /**
-   * Another device edits the record first: its ciphertext, unchanged, is stored again on the
-   * server under the next version (the page's own session cookie), without this page pulling it.
+   * Another device edits the record first: a second phone of the same person (recovered with the
+   * PIN on first use) pulls, changes the record's notes and syncs, without this page pulling it.
+   * A real edit: a copy stored again under a later version would be a rollback, which the page
+   * refuses (test/e2e/rollback.test.ts).
    */
   async function editElsewhere(id: string): Promise<void> {
-    await page.evaluate(async (id) => {
-      type Envelope = { id: string; version: number; v: number; wrappedDek: string | null; ciphertext: string | null };
-      const feed = (await (await fetch('/api/records/changes?after=0&limit=1000')).json()) as { changes: Envelope[] };
-      const current = feed.changes.filter((change) => change.id === id).at(-1)!;
-      const { version, v, wrappedDek, ciphertext } = current;
-      const response = await fetch(`/api/records/${id}`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ expectedVersion: version, deleted: false, v, wrappedDek, ciphertext }),
-      });
-      if (!response.ok) throw new Error(`the other device's write got HTTP ${response.status}`);
-    }, id);
+    if (!tablet) {
+      await expect.poll(() => pinRecoveryActive(page), { timeout: 30_000 }).toBe(true);
+      tablet = (await openPhone(browser, server.origin)).page;
+      await recoverInPage(tablet, 'alice', PIN);
+    }
+    const other = tablet;
+    const otherHook = (name: string) => other.locator(`[data-test="${name}"]`);
+    await otherHook('sync-now').click();
+    await expect.poll(() => otherHook('sync-status').getAttribute('data-phase'), { timeout: 20_000 }).toBe('idle');
+    await other.locator(`[data-test="record"][data-id="${id}"]`).click();
+    const written = server.nextAnswer((request, status) => request.method === 'PUT' && new URL(request.url).pathname === `/api/records/${id}` && status === 200);
+    await otherHook('record-notes').fill(`edited on the tablet ${++tabletEdits}`);
+    await otherHook('record-save').click();
+    await written;
   }
 
   /** Edits the password here, on top of the version the other device already replaced: a conflict copy appears. */

@@ -9,6 +9,7 @@
  *
  * The node reference is needed because the harness and the soft authenticator run on Node.
  */
+import type { Dialect } from '../../server/store/store';
 import { ORIGIN, startTestServer, type TestServer } from './harness';
 import { SoftAuthenticator } from './soft-authenticator';
 import { fakeArgon2ForHierarchyTests } from './fake-argon2';
@@ -136,9 +137,12 @@ export interface VaultWorld {
   close(): Promise<void>;
 }
 
-/** `env`: key server settings for this world (e.g. a lower record size limit). */
-export async function startVaultWorld(env: Record<string, string> = {}): Promise<VaultWorld> {
-  const server = await startTestServer('sqlite', env);
+/**
+ * `env`: key server settings for this world (e.g. a lower record size limit). `dialect`: the
+ * server's database; PostgreSQL only where the test project provides `pgUrl` (the server project).
+ */
+export async function startVaultWorld(env: Record<string, string> = {}, dialect: Dialect = 'sqlite'): Promise<VaultWorld> {
+  const server = await startTestServer(dialect, env);
   const network: Network = { offline: false, failing: null, hang: false, cookie: undefined, requests: [], bodies: [] };
   const clock = new ManualClock();
   const authenticator = new SoftAuthenticator();

@@ -13,6 +13,7 @@ import { PIN, dumpIndexedDb, onboard, startVaultWorld, type VaultWorld } from '.
 import {
   VaultCryptoError,
   decryptRecord,
+  storedRecordContext,
   deriveKekFromPinRecovery,
   deriveKekFromPrf,
   deriveKekFromTotpEscrow,
@@ -73,11 +74,11 @@ async function whatOpens(dump: Awaited<ReturnType<typeof dumpServer>>, held: Awa
   const opened: string[] = [];
   for (const row of dump.records) {
     const record = parseEncryptedRecord({ wrappedDek: row.wrapped_dek, ciphertext: row.ciphertext });
-    if ((await codeOf(decryptRecord(record, readableVaultKeys(vault), { userId, recordId: row.id, v: row.v }))) === 'opened') opened.push(`record ${row.id}`);
+    if ((await codeOf(decryptRecord(record, readableVaultKeys(vault), storedRecordContext(userId, { id: row.id, v: row.v, sealedFor: row.version })))) === 'opened') opened.push(`record ${row.id}`);
   }
   const bundle = dump.blobs.find((b) => b.kind === 'key_bundle')!;
   for (const keysKey of [vault.keysKey, await deriveKeysKey(rootSecret)]) {
-    if ((await codeOf(openKeyBundle(parseGcmBlob<Ciphertext>(bundle.blob), keysKey, userId))) === 'opened') opened.push('key bundle');
+    if ((await codeOf(openKeyBundle(parseGcmBlob<Ciphertext>(bundle.blob), keysKey, userId, bundle.version))) === 'opened') opened.push('key bundle');
   }
   // Every KEK the old hierarchy gives: the PIN's, and S itself run through each route's derivation.
   const keks = [kekLocal, await deriveKekFromPrf(rootSecret), await deriveKekFromTotpEscrow(rootSecret), await deriveKekFromPinRecovery(rootSecret)];

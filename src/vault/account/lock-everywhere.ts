@@ -69,10 +69,14 @@ async function signInWithPasskey(server: KeyServer, passkeys: PasskeyPort, usern
 async function rotate(core: VaultCore, vault: StoredVault, unlocked: UnlockedVault, pin: string, used: PasskeySignIn, signal?: AbortSignal) {
   const backup = await core.deps.server.backup();
   if (!backup.keyBundle) throw new VaultError('account_changed', 'The key server holds no key bundle for this account.');
+  // Rotating an older bundle than this device holds would bring back keys a later rotation retired.
+  if (backup.keyBundle.version < vault.keyBundleVersion) throw new VaultError('rolled_back', 'The key server handed out an older key bundle than this device holds.');
   const prf = used.prfOutput ? { credentialId: used.passkey.credentialId, prfOutput: used.prfOutput } : null;
   try {
-    const record = { ...vault.record, keyBundle: parseGcmBlob<Ciphertext>(backup.keyBundle.blob) };
-    const rotated = await rotateRootSecret({ record, unlocked, pin, argon2: core.deps.argon2, params: core.argon2Params, prf, signal });
+    // The server's copy, opened as the version the server says it is (a format 3 bundle binds it).
+    const record = { ...vault.record, keyBundle: parseGcmBlob<Ciphertext>(backup.keyBundle.blob), keyBundleVersion: backup.keyBundle.version };
+    const keyBundleVersion = backup.keyBundle.version + 1; // the compare-and-set below stores it as this
+    const rotated = await rotateRootSecret({ record, unlocked, pin, argon2: core.deps.argon2, params: core.argon2Params, prf, signal, keyBundleVersion });
     return { rotated, expectedVersion: backup.keyBundle.version, wrapsBefore: backup.wrapPrf };
   } catch (error) {
     // Another rotation replaced the bundle with one this vault's K_keys does not open.

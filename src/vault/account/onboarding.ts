@@ -79,6 +79,31 @@ async function putVersioned(write: (expectedVersion: number) => Promise<{ versio
   }
 }
 
+/**
+ * Uploads the key bundle, which is sealed for the version it will be stored as (key-bundle.ts v3:
+ * `record.keyBundleVersion`, made from `pending.keyBundleVersion` + 1). When the server holds
+ * another version (an earlier attempt landed but its answer was lost) the bundle would be stored
+ * under a version it does not bind: `pending` learns the server's version and this throws
+ * `bundle_version_moved`, for the caller to seal a new vault for the next version.
+ */
+async function putKeyBundleAsSealed(server: KeyServer, record: LocalVaultRecord, pending: PendingAccount): Promise<number> {
+  try {
+    return (await server.putKeyBundle(record.keyBundle, (record.keyBundleVersion ?? 1) - 1)).version;
+  } catch (error) {
+    const current = error instanceof KeyServerError && error.serverCode === 'stale_version' ? error.details.currentVersion : undefined;
+    if (current === undefined) throw error;
+    pending.keyBundleVersion = current;
+    throw new BundleVersionMoved();
+  }
+}
+
+/** Thrown by `publishNewVault` when the key bundle must be sealed again for `pending.keyBundleVersion` + 1. */
+export class BundleVersionMoved extends Error {
+  constructor() {
+    super('The key bundle version on the server moved on: seal the vault again');
+  }
+}
+
 export interface PublishInput {
   readonly server: KeyServer;
   readonly passkeys: PasskeyPort;
@@ -111,7 +136,7 @@ export async function publishNewVault(input: PublishInput): Promise<StoredVault>
     }
   };
   try {
-    pending.keyBundleVersion = await withSession(() => putVersioned((v) => server.putKeyBundle(input.record.keyBundle, v), pending.keyBundleVersion));
+    pending.keyBundleVersion = await withSession(() => putKeyBundleAsSealed(server, input.record, pending));
     let record = input.record;
     if (pending.prfOutput) {
       const added = await addPrfWrap(record, input.unlocked, { credentialId: pending.passkey.credentialId, prfOutput: pending.prfOutput });

@@ -56,10 +56,13 @@ export { adoptRootSecret, type AdoptRootSecretOptions } from './local/adopt-root
 export { parseLocalVaultRecord, type LocalVaultRecord, type PrfWrap } from './local/local-vault-record';
 export type { PinRefusal, PinVerdict } from './pin/pin-policy';
 export {
+  bindsServerVersion,
   createDek,
   decryptRecord,
   encryptRecord,
   parseEncryptedRecord,
+  recordMatchesContext,
+  storedRecordContext,
   unwrapDek,
   wrapDek,
   type EncryptedRecord,

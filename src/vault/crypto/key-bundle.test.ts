@@ -52,6 +52,20 @@ describe('key bundle under K_keys', () => {
   });
 });
 
+describe('key bundle v3: bound to the server version it is stored as', () => {
+  it('opens only as the version it was sealed for; older formats still open without one', async () => {
+    const keysKey = await deriveKeysKey(createRootSecret());
+    const userKeyPair = await createUserKeyPair();
+    const wrappedVaultKey = await wrapVaultKey(await createVaultKey(), userKeyPair.publicKey, vaultKeyContext('alice', 'v1'));
+    const bundle = { userKeyPair, vaultId: 'v1', wrappedVaultKey };
+    const at3 = await sealKeyBundle(bundle, keysKey, 'alice', 3);
+    expect((await openKeyBundle(at3, keysKey, 'alice', 3)).vaultId).toBe('v1');
+    for (const other of [2, 4, undefined]) expect(await codeOf(openKeyBundle(at3, keysKey, 'alice', other))).toBe('decrypt_failed');
+    const unbound = await sealKeyBundle(bundle, keysKey, 'alice');
+    expect((await openKeyBundle(unbound, keysKey, 'alice', 7)).vaultId).toBe('v1');
+  });
+});
+
 describe('key bundle v2: vault keys a rotation retired', () => {
   it('carries earlier vault keys under the new public key; v1 stays the format while nothing is retired', async () => {
     const keysKey = await deriveKeysKey(createRootSecret());

@@ -9,6 +9,9 @@
  *   each wrapped under this bundle's public key, so records written before stay readable:
  *     "retiredVaultKeys": [{ "vaultId": string, "wrappedVaultKey": RsaWrappedKey }, …]
  *   A bundle with nothing retired is still written as v1, which every app version reads.
+ *   v3 has the fields of v2 (retired keys optional) and its AAD also binds the server version
+ *   the bundle is stored as (PUT /api/backup/key-bundle with expectedVersion n stores n + 1), so
+ *   a bundle handed out under another version number does not open (rollback detection).
  *   The AAD context carries the format (`keyBundleContext(userId, v)`), so a reader tries each.
  * Device key plaintext, UTF-8 JSON:
  *   { "v": 1, "privateKeyPkcs8": b64url, "publicKeyJwk": { "kty": "EC", "crv": "P-256", "x", "y" } }
@@ -32,6 +35,8 @@ import type {
 const FORMAT_V1 = 1;
 /** The key bundle with retired vault keys (above). */
 const KEY_BUNDLE_V2 = 2;
+/** The key bundle bound to its server version (above). */
+const KEY_BUNDLE_V3 = 3;
 
 /** Seals `fields` as UTF-8 JSON under `keysKey`, format version `ctx.v`; wipes the plaintext bytes we own. */
 async function sealJson(fields: object, keysKey: KeysKey, ctx: AeadContext): Promise<Ciphertext> {
@@ -116,8 +121,12 @@ export interface OpenedKeyBundle {
   readonly retired: readonly RetiredVaultKey[];
 }
 
-/** Returns the user's key bundle sealed under K_keys (v1, or v2 with retired keys), for IndexedDB and the server backup; never log its plaintext. */
-export async function sealKeyBundle(bundle: KeyBundle, keysKey: KeysKey, userId: string): Promise<Ciphertext> {
+/**
+ * Returns the user's key bundle sealed under K_keys, for IndexedDB and the server backup: v3 bound
+ * to `serverVersion` (the version the server will store it as) when given, else v1 (v2 with
+ * retired keys). Never log its plaintext.
+ */
+export async function sealKeyBundle(bundle: KeyBundle, keysKey: KeysKey, userId: string, serverVersion?: number): Promise<Ciphertext> {
   const retired = bundle.retired ?? [];
   const fields = {
     userPrivateKeyPkcs8: await exportPkcs8(bundle.userKeyPair.privateKey),
@@ -126,22 +135,38 @@ export async function sealKeyBundle(bundle: KeyBundle, keysKey: KeysKey, userId:
     wrappedVaultKey: bundle.wrappedVaultKey,
     ...(retired.length > 0 && { retiredVaultKeys: retired }),
   };
+  if (serverVersion !== undefined) return sealJson(fields, keysKey, keyBundleContext(userId, KEY_BUNDLE_V3, serverVersion));
   return sealJson(fields, keysKey, keyBundleContext(userId, retired.length > 0 ? KEY_BUNDLE_V2 : FORMAT_V1));
 }
 
-/** Opens the bundle as v2, else as v1: each is sealed under its own context, so only the right one opens. */
-async function openBundleJson(sealed: Ciphertext, keysKey: KeysKey, userId: string): Promise<Record<string, unknown>> {
-  try {
-    return await openJson(sealed, keysKey, keyBundleContext(userId, KEY_BUNDLE_V2));
-  } catch (error) {
-    if (!(error instanceof VaultCryptoError && error.code === 'decrypt_failed')) throw error;
-    return openJson(sealed, keysKey, keyBundleContext(userId, FORMAT_V1));
+/**
+ * Opens the bundle as v3 bound to `serverVersion` (when known), else as v2, else as v1: each is
+ * sealed under its own context, so only the right one opens, and a v3 bundle opens only as the
+ * server version it was sealed for.
+ */
+async function openBundleJson(sealed: Ciphertext, keysKey: KeysKey, userId: string, serverVersion?: number): Promise<Record<string, unknown>> {
+  const contexts = [
+    ...(serverVersion !== undefined && serverVersion > 0 ? [keyBundleContext(userId, KEY_BUNDLE_V3, serverVersion)] : []),
+    keyBundleContext(userId, KEY_BUNDLE_V2),
+    keyBundleContext(userId, FORMAT_V1),
+  ];
+  for (const ctx of contexts.slice(0, -1)) {
+    try {
+      return await openJson(sealed, keysKey, ctx);
+    } catch (error) {
+      if (!(error instanceof VaultCryptoError && error.code === 'decrypt_failed')) throw error;
+    }
   }
+  return openJson(sealed, keysKey, contexts.at(-1)!);
 }
 
-/** Returns the bundle's keys, private half non-extractable; throws `decrypt_failed` or `malformed_plaintext`. Never log them. */
-export async function openKeyBundle(sealed: Ciphertext, keysKey: KeysKey, userId: string): Promise<OpenedKeyBundle> {
-  const fields = await openBundleJson(sealed, keysKey, userId);
+/**
+ * Returns the bundle's keys, private half non-extractable; throws `decrypt_failed` or
+ * `malformed_plaintext`. `serverVersion`: the version the bundle is stored as, which a v3 bundle
+ * must have been sealed for. Never log them.
+ */
+export async function openKeyBundle(sealed: Ciphertext, keysKey: KeysKey, userId: string, serverVersion?: number): Promise<OpenedKeyBundle> {
+  const fields = await openBundleJson(sealed, keysKey, userId, serverVersion);
   const kind = 'key-bundle';
   const userPrivateKey = await importPkcs8(stringField(fields, 'userPrivateKeyPkcs8', kind), { name: 'RSA-OAEP', hash: 'SHA-256' }, [
     'unwrapKey',

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VaultCryptoError } from '../errors';
 import type { VaultKey } from './keys';
-import { decryptRecord, encryptRecord, parseEncryptedRecord, unwrapDek, type RecordContext } from './records';
+import { decryptRecord, encryptRecord, parseEncryptedRecord, recordMatchesContext, unwrapDek, type RecordContext } from './records';
 
 const codeOf = (promise: Promise<unknown>): Promise<unknown> =>
   promise.then(
@@ -26,7 +26,7 @@ describe('record encryption (DEK per record under VK)', () => {
   it.each([
     ['user B', { ...alice, userId: 'bob' }],
     ['another record id', { ...alice, recordId: 'rec-2' }],
-    ['another format version', { ...alice, v: 2 }],
+    ['another format version', { ...alice, v: 2, serverVersion: 1 }],
   ])('refuses a record of user A opened as %s with decrypt_failed', async (_, other) => {
     const encrypted = await encryptRecord(note, vaultKey, alice);
     expect(await codeOf(decryptRecord(encrypted, vaultKey, other))).toBe('decrypt_failed');
@@ -64,5 +64,35 @@ describe('record encryption (DEK per record under VK)', () => {
 
   it('refuses a stored record that is not two blobs with malformed_blob', () => {
     expect(() => parseEncryptedRecord({ wrappedDek: 'x', ciphertext: 'y' })).toThrow(expect.objectContaining({ code: 'malformed_blob' }));
+  });
+});
+
+describe('record format 2: bound to the server version it is stored as', () => {
+  let vaultKey: VaultKey;
+  const at5: RecordContext = { userId: 'alice', recordId: 'rec-1', v: 2, serverVersion: 5 };
+  beforeAll(async () => {
+    vaultKey = (await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['wrapKey', 'unwrapKey'])) as VaultKey;
+  });
+
+  it('opens as the version it was sealed for, and refuses it as version 4 or 6 with decrypt_failed', async () => {
+    const sealed = await encryptRecord(note, vaultKey, at5);
+    expect(await decryptRecord(sealed, vaultKey, at5)).toEqual(note);
+    expect(await recordMatchesContext(sealed, vaultKey, at5)).toBe(true);
+    for (const serverVersion of [4, 6]) {
+      expect(await codeOf(decryptRecord(sealed, vaultKey, { ...at5, serverVersion }))).toBe('decrypt_failed');
+      expect(await recordMatchesContext(sealed, vaultKey, { ...at5, serverVersion })).toBe(false);
+    }
+  });
+
+  it('refuses a version 5 ciphertext read as format 1 (unbound), and a format 1 record read as format 2', async () => {
+    const bound = await encryptRecord(note, vaultKey, at5);
+    expect(await codeOf(decryptRecord(bound, vaultKey, { ...at5, v: 1, serverVersion: undefined }))).toBe('decrypt_failed');
+    const unbound = await encryptRecord(note, vaultKey, alice);
+    expect(await codeOf(decryptRecord(unbound, vaultKey, { ...alice, v: 2, serverVersion: 1 }))).toBe('decrypt_failed');
+    expect(await decryptRecord(unbound, vaultKey, alice)).toEqual(note);
+  });
+
+  it('refuses a format 2 context without its server version with invalid_context', async () => {
+    expect(await codeOf(encryptRecord(note, vaultKey, { ...at5, serverVersion: undefined }))).toBe('invalid_context');
   });
 });

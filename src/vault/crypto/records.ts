@@ -1,6 +1,9 @@
 /**
  * docs/architecture.md "The key hierarchy", lower half: VK wraps a fresh DEK per record version, the DEK
- * encrypts the record. Both layers are AES-256-GCM bound to (userId, kind, recordId, v).
+ * encrypts the record. Both layers are AES-256-GCM bound to (userId, kind, recordId, v) and, from
+ * format 2 on, to the key server's version the ciphertext is stored as (`serverVersion`: a write
+ * with expectedVersion n is stored as n + 1), so an older ciphertext handed out under a newer
+ * version number does not open (docs/architecture.md "Rollback detection"). Format 1 stays readable.
  *
  * DEK wrapping is AES-GCM rather than AES-KW (RFC 3394): AES-KW takes no associated data, so a
  * wrapped DEK could be moved to another record's slot unnoticed until the record failed to open;
@@ -13,11 +16,36 @@ import { utf8, wipe } from './primitives/bytes';
 import { VaultCryptoError } from '../errors';
 import type { Ciphertext, Dek, VaultKey, WrappedKey } from './keys';
 
-/** Where a record belongs; every field is bound into both AADs. `v`: the record's format version. */
+/**
+ * Where a record belongs; every field is bound into both AADs. `v`: the record's format version;
+ * `serverVersion`: the server version this ciphertext is (or will be) stored as, required from format 2 on.
+ */
 export interface RecordContext {
   readonly userId: string;
   readonly recordId: string;
   readonly v: number;
+  readonly serverVersion?: number;
+}
+
+/** The first format that binds the server version. */
+const BOUND_FORMAT = 2;
+
+/** True when a record of format `v` binds its server version into its AAD. */
+export const bindsServerVersion = (v: number): boolean => v >= BOUND_FORMAT;
+
+/**
+ * The context of a stored record: `sealedFor` is the server version its AAD binds (for a synced
+ * copy, the version the server stated), used only from format 2 on.
+ */
+export function storedRecordContext(userId: string, row: { readonly id: string; readonly v: number; readonly sealedFor?: number }): RecordContext {
+  return { userId, recordId: row.id, v: row.v, ...(bindsServerVersion(row.v) && { serverVersion: row.sealedFor }) };
+}
+
+/** The server version part of a context: required from format 2 on, absent before (format 1 never bound it). */
+function boundVersion({ v, serverVersion }: RecordContext): { serverVersion?: number } {
+  if (!bindsServerVersion(v)) return {};
+  if (serverVersion === undefined) throw new VaultCryptoError('invalid_context', `A format ${v} record context needs its server version`);
+  return { serverVersion };
 }
 
 /** A record as stored and synced; both fields are opaque blobs (keys.ts). */
@@ -26,8 +54,8 @@ export interface EncryptedRecord {
   readonly ciphertext: Ciphertext;
 }
 
-const dekContext = ({ userId, recordId, v }: RecordContext): AeadContext<'dek'> => ({ userId, kind: 'dek', id: recordId, v });
-const recordContext = ({ userId, recordId, v }: RecordContext): AeadContext<'record'> => ({ userId, kind: 'record', id: recordId, v });
+const dekContext = (ctx: RecordContext): AeadContext<'dek'> => ({ userId: ctx.userId, kind: 'dek', id: ctx.recordId, v: ctx.v, ...boundVersion(ctx) });
+const recordContext = (ctx: RecordContext): AeadContext<'record'> => ({ userId: ctx.userId, kind: 'record', id: ctx.recordId, v: ctx.v, ...boundVersion(ctx) });
 
 /** Returns a fresh DEK, extractable so VK can wrap it; never log or export it otherwise. */
 export async function createDek(): Promise<Dek> {
@@ -81,7 +109,21 @@ async function unwrapDekWithAny(record: EncryptedRecord, vaultKeys: VaultKey | r
 }
 
 /**
- * Decrypts a record for exactly this user, record id and version, with the vault key (or any of
+ * Whether `record`'s wrapped DEK opens under one of `vaultKeys` for exactly `ctx` (its server
+ * version included): the sync engine's check that a pulled copy is the version the server says it
+ * is, at the cost of one AES-GCM unwrap. Returns false for any failure; the DEK is dropped at once.
+ */
+export async function recordMatchesContext(record: EncryptedRecord, vaultKeys: VaultKey | readonly VaultKey[], ctx: RecordContext): Promise<boolean> {
+  try {
+    await unwrapDekWithAny(record, vaultKeys, ctx);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Decrypts a record for exactly this user, record id, format and server version, with the vault key (or any of
  * the vault keys, current first) that wrapped its DEK. Returns the parsed JSON (still to be
  * validated by the caller's schema); throws `decrypt_failed`. Never log the result.
  */

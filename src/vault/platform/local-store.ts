@@ -14,55 +14,36 @@
  *            the device-bound key of the read-only copies and which records have one
  *   quick    read-only copies of the records the user chose to see without the PIN on this
  *            device, encrypted under a non-extractable device-bound key (quick-view.ts)
+ *   seen     per record id whose row is gone (deleted here or on the server): the highest server
+ *            version this device verified, and whether it saw the record bound to its version
+ *            (format 2), so a deleted record cannot come back at an older version; while a row
+ *            exists, its serverVersion is the mark (sync/rollback-guard.ts)
  */
 import { Dexie, type EntityTable } from 'dexie';
-import { parseEncryptedRecord, parseGcmBlob, parseLocalVaultRecord, type Ciphertext, type LocalVaultRecord, type WrappedKey } from '../crypto';
+import { parseEncryptedRecord, type Ciphertext, type WrappedKey } from '../crypto';
+import { readStoredVault, type StoredVault } from './stored-vault';
 import { NO_THROTTLE, parseThrottle } from '../unlock/unlock-throttle';
 import { DEFAULT_SETTINGS, parseSettings } from '../unlock/auto-lock-settings';
 import type { UnlockThrottle, VaultSettings } from '../state';
+
+export type { StoredPasskey, StoredVault } from './stored-vault';
 
 export const DATABASE_NAME = 'keyhold';
 const VAULT_ROW_ID = 'device';
 
 /** A passkey of this account as this device knows it. All public: the PRF output is never stored. */
-export interface StoredPasskey {
-  /** WebAuthn credential id, base64url. */
-  readonly credentialId: string;
-  /** The salt the server issued for this credential's PRF, base64url: kept so PRF unlock works offline. */
-  readonly prfSalt: string;
-  /** The relying party id the credential is scoped to. */
-  readonly rpId: string;
-  readonly transports: readonly string[];
-  /** Server version of this credential's wrap_prf; 0 while none is uploaded. */
-  readonly wrapPrfVersion: number;
-}
-
-export interface StoredVault {
-  readonly username: string;
-  readonly userId: string;
-  /** The id the key server gave this device's signing key (POST /api/devices). */
-  readonly deviceId: string;
-  /** Wraps of S, key bundle and sealed device signing key: ciphertext and public parameters only. */
-  readonly record: LocalVaultRecord;
-  readonly passkeys: readonly StoredPasskey[];
-  /** Server version of the key bundle backup (PUT /api/backup/key-bundle). */
-  readonly keyBundleVersion: number;
-  readonly createdAt: number;
-  /** True once the key server holds PIN recovery for the current PIN; a PIN change clears it (absent in older rows = false). */
-  readonly pinRecoveryRegistered?: boolean;
-  /**
-   * The recovery kit's wrap of S (under KEK_kit, the same blob the server holds), kept so the kit
-   * resets a forgotten PIN offline here (`vault.resetPinWithKit`). Absent: no kit, or made elsewhere.
-   */
-  readonly kit?: { readonly createdAt: number; readonly wrap: WrappedKey };
-}
-
 interface VaultRow extends StoredVault {
   readonly id: typeof VAULT_ROW_ID;
 }
 
 interface RecordRowBase {
   readonly id: string;
+  /** Format 2 and later: the server version bound into this ciphertext's AAD. Synced: serverVersion; unsynced: serverVersion + 1 unless it must be re-sealed. */
+  readonly sealedFor?: number;
+  /** 1: pulled while locked, its AAD not yet checked against serverVersion (rollback-guard.ts). */
+  readonly unverified?: 1;
+  /** With `unverified`: the synced copy this row replaced, put back if the pulled one is refused. */
+  readonly previous?: LiveRecordRow;
   /** Plaintext format version, bound into the AAD. */
   readonly v: number;
   readonly updatedAt: number;
@@ -90,7 +71,14 @@ export interface TombstoneRow extends RecordRowBase {
 
 export type RecordRow = LiveRecordRow | TombstoneRow;
 
-export type MetaKey = 'unlock-throttle' | 'settings' | 'sync' | 'quick-key' | 'quick-marked';
+export type MetaKey = 'unlock-throttle' | 'settings' | 'sync' | 'quick-key' | 'quick-marked' | 'rolled-back';
+
+/** The highest server version of a record this device verified; `bound` 1 once it saw it in format 2. */
+export interface SeenVersionRow {
+  readonly id: string;
+  readonly version: number;
+  readonly bound: 0 | 1;
+}
 
 interface MetaRow {
   readonly key: MetaKey;
@@ -109,6 +97,7 @@ type KeyholdDexie = Dexie & {
   records: EntityTable<RecordRow, 'id'>;
   meta: EntityTable<MetaRow, 'key'>;
   quick: EntityTable<QuickViewRow, 'id'>;
+  seen: EntityTable<SeenVersionRow, 'id'>;
 };
 
 /** Opens the schema; every later version adds a `db.version(n)` step with its upgrade, never edits this one. */
@@ -130,61 +119,35 @@ function openKeyholdDexie(name: string, options?: ConstructorParameters<typeof D
           row.serverVersion ??= 0;
         }),
     );
+  // Rollback detection: the highest verified server version of each record, and records pulled
+  // while locked whose binding is still to be checked. Rows already held start with no mark:
+  // the first pull or push of each record sets it.
+  db.version(3).stores({ seen: 'id', records: 'id, updatedAt, synced, deleted, unverified' });
   return db;
 }
 
-function malformedVault(what: string): Error {
-  return new TypeError(`The stored vault has no valid ${what}`);
-}
-
-function readStoredVault(row: Record<string, unknown>): StoredVault {
-  const text = (name: string): string => {
-    const value = row[name];
-    if (typeof value !== 'string' || value.length === 0) throw malformedVault(name);
-    return value;
-  };
-  const count = (name: string, value: unknown): number => {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw malformedVault(name);
-    return value;
-  };
-  if (!Array.isArray(row.passkeys)) throw malformedVault('passkeys');
-  const passkeys = row.passkeys.map((entry: Record<string, unknown>): StoredPasskey => {
-    const field = (name: string) => (typeof entry?.[name] === 'string' && entry[name] !== '' ? (entry[name] as string) : null);
-    const credentialId = field('credentialId');
-    const prfSalt = field('prfSalt');
-    const rpId = field('rpId');
-    if (!credentialId || !prfSalt || !rpId) throw malformedVault('passkey');
-    const transports = Array.isArray(entry.transports) ? entry.transports.filter((t): t is string => typeof t === 'string') : [];
-    return { credentialId, prfSalt, rpId, transports, wrapPrfVersion: count('wrap_prf version', entry.wrapPrfVersion) };
-  });
-  return {
-    username: text('username'),
-    userId: text('userId'),
-    deviceId: text('deviceId'),
-    record: parseLocalVaultRecord(row.record),
-    passkeys,
-    keyBundleVersion: count('key bundle version', row.keyBundleVersion),
-    createdAt: count('creation time', row.createdAt),
-    pinRecoveryRegistered: row.pinRecoveryRegistered === true,
-    ...readKit(row.kit),
-  };
-}
-
-/** The optional kit wrap of a vault row; a damaged one is dropped (the kit still works online), not fatal. */
-function readKit(untrusted: unknown): Pick<StoredVault, 'kit'> {
-  const kit = untrusted as { createdAt?: unknown; wrap?: unknown } | undefined;
-  if (typeof kit !== 'object' || kit === null || typeof kit.createdAt !== 'number') return {};
-  try {
-    return { kit: { createdAt: kit.createdAt, wrap: parseGcmBlob<WrappedKey>(kit.wrap) } };
-  } catch {
-    return {};
-  }
-}
-
 export function readRecordRow(row: RecordRow): RecordRow {
-  const base = { id: row.id, v: row.v, updatedAt: row.updatedAt, synced: row.synced, serverVersion: row.serverVersion ?? 0, ownVersion: row.ownVersion ?? 0 };
+  const serverVersion = row.serverVersion ?? 0;
+  const base = {
+    id: row.id,
+    v: row.v,
+    updatedAt: row.updatedAt,
+    synced: row.synced,
+    serverVersion,
+    ownVersion: row.ownVersion ?? 0,
+    // A synced row is the server's version `serverVersion`, so that is what its AAD must bind.
+    sealedFor: row.synced === 1 ? serverVersion : (row.sealedFor ?? serverVersion + 1),
+    ...(row.unverified === 1 && { unverified: 1 as const }),
+  };
   if (row.deleted === 1) return { ...base, deleted: 1 };
   return { ...base, deleted: 0, ...parseEncryptedRecord(row) };
+}
+
+/** The server version a local edit replaces: the one read, unless the server moved on only through this device's own pushes. */
+function editBase(current: RecordRow | undefined, readVersion: number | undefined): number {
+  const now = current?.serverVersion ?? 0;
+  const own = current?.ownVersion ?? 0;
+  return readVersion === undefined || now === own ? now : Math.min(readVersion, now);
 }
 
 /** The vault's IndexedDB. Every method is one transaction; nothing here decrypts anything. */
@@ -262,11 +225,17 @@ export class LocalStore {
   async writeLocalEdit(row: Omit<LiveRecordRow, 'serverVersion' | 'ownVersion'> | Omit<TombstoneRow, 'serverVersion' | 'ownVersion'>, readVersion?: number): Promise<void> {
     await this.db.transaction('rw', this.db.records, async () => {
       const current = await this.db.records.get(row.id);
-      const now = current?.serverVersion ?? 0;
-      const own = current?.ownVersion ?? 0;
-      const serverVersion = readVersion === undefined || now === own ? now : Math.min(readVersion, now);
-      await this.db.records.put({ ...row, serverVersion, ownVersion: own } as RecordRow);
+      await this.db.records.put({ ...row, serverVersion: editBase(current, readVersion), ownVersion: current?.ownVersion ?? 0 } as RecordRow);
     });
+  }
+
+  /**
+   * The server version an edit of record `id` made now would replace (see `writeLocalEdit`): an
+   * edit is sealed for this + 1. If the row moves on before the edit is stored, the sync engine
+   * re-seals it before sending (its `sealedFor` no longer follows its `serverVersion`).
+   */
+  async editBase(id: string, readVersion?: number): Promise<number> {
+    return editBase(await this.db.records.get(id), readVersion);
   }
 
   /**

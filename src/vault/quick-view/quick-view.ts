@@ -24,7 +24,7 @@
  * screen with no prompt at all. That is the trade-off the setting explains; records not marked
  * keep the PIN's full protection (SECURITY.md, the device thief).
  */
-import { decryptRecord, readableVaultKeys, type UnlockedVault } from '../crypto';
+import { decryptRecord, readableVaultKeys, storedRecordContext, type UnlockedVault } from '../crypto';
 import type { LiveRecordRow, LocalStore } from '../platform/local-store';
 import { parseRecordContent, summarize } from '../records/record-content';
 import { VaultCryptoError, VaultError } from '../errors';
@@ -34,7 +34,7 @@ import { createQuickViewKey, openQuickCopy, readQuickViewKey, sealQuickCopy, typ
 /** The record's decrypted content under the open vault; throws `not_found` when it does not open. Never log it. */
 async function readRecordContent(row: LiveRecordRow, vault: UnlockedVault): Promise<RecordContent> {
   try {
-    return parseRecordContent(await decryptRecord(row, readableVaultKeys(vault), { userId: vault.userId, recordId: row.id, v: row.v }));
+    return parseRecordContent(await decryptRecord(row, readableVaultKeys(vault), storedRecordContext(vault.userId, row)));
   } catch (cause) {
     if (cause instanceof VaultError && !(cause instanceof VaultCryptoError)) throw cause; // a copy that does not decrypt is not found
     throw new VaultError('not_found', 'This item cannot be read.', { cause });

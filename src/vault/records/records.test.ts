@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Vault } from '../vault';
+import { RECORD_FORMAT_VERSION } from '../../../protocol/constants';
 import { RECORDS_CHANGED, type LoginContent, type NoteContent } from '../state';
 import { PIN, dumpIndexedDb, failureOf, onboard, startVaultWorld, type VaultWorld } from '../../../test/helpers/vault-world';
 
@@ -93,7 +94,7 @@ describe('Vault: records', () => {
   it('deletes with a tombstone that keeps no ciphertext', async () => {
     const id = await controller.records.save(null, { kind: 'note', title: 'Short-lived', body: 'gone soon' });
     await controller.records.remove(id);
-    expect(await world.store.db.records.get(id)).toEqual({ id, v: 1, updatedAt: expect.any(Number), synced: 0, deleted: 1, serverVersion: 0, ownVersion: 0 });
+    expect(await world.store.db.records.get(id)).toEqual({ id, v: RECORD_FORMAT_VERSION, updatedAt: expect.any(Number), synced: 0, deleted: 1, serverVersion: 0, ownVersion: 0 });
     expect((await controller.records.list()).map((r) => r.id)).not.toContain(id);
     await expect(failureOf(controller.records.read(id))).resolves.toMatchObject({ code: 'not_found' });
     await expect(failureOf(controller.records.remove(id))).resolves.toMatchObject({ code: 'not_found' });

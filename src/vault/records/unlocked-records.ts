@@ -6,7 +6,16 @@
  */
 import { encodeBase64Url } from '../../../protocol/base64url';
 import { RECORD_FORMAT_VERSION } from '../../../protocol/constants';
-import { decryptRecord, encryptRecord, readableVaultKeys, type UnlockedVault } from '../crypto';
+import {
+  decryptRecord,
+  encryptRecord,
+  parseEncryptedRecord,
+  readableVaultKeys,
+  recordMatchesContext,
+  storedRecordContext,
+  type EncryptedRecord,
+  type UnlockedVault,
+} from '../crypto';
 import type { LiveRecordRow, LocalStore } from '../platform/local-store';
 import { parseRecordContent, searchableText, summarize, validateRecordContent } from './record-content';
 import { VaultError } from '../errors';
@@ -69,10 +78,13 @@ export class UnlockedRecords {
       previousUpdatedAt = existing.updatedAt;
     }
     const recordId = id ?? newRecordId();
-    const sealed = await encryptRecord({ ...checked }, this.#vault.vaultKey, this.#context(recordId));
+    const readVersion = this.#readVersions.get(recordId);
+    // Sealed for the version the server will store it as: the one it replaces + 1.
+    const sealedFor = (id === null ? 0 : await this.#store.editBase(recordId, readVersion)) + 1;
+    const sealed = await encryptRecord({ ...checked }, this.#vault.vaultKey, this.#context(recordId, sealedFor));
     // Strictly later than the version it replaces, so the sync engine can order versions even if the clock stepped back.
     const updatedAt = Math.max(this.#now(), previousUpdatedAt + 1);
-    await this.#store.writeLocalEdit({ id: recordId, v: RECORD_FORMAT_VERSION, ...sealed, updatedAt, synced: 0, deleted: 0 }, this.#readVersions.get(recordId));
+    await this.#store.writeLocalEdit({ id: recordId, v: RECORD_FORMAT_VERSION, ...sealed, sealedFor, updatedAt, synced: 0, deleted: 0 }, readVersion);
     this.#readVersions.delete(recordId);
     this.#cache.delete(recordId);
     return recordId;
@@ -110,8 +122,9 @@ export class UnlockedRecords {
         ...(await Promise.all(
           slice.map(async (content) => {
             const id = newRecordId();
-            const sealed = await encryptRecord({ ...content }, this.#vault.vaultKey, this.#context(id));
-            return { id, v: RECORD_FORMAT_VERSION, ...sealed, updatedAt, deleted: 0 as const };
+            // New to the server: stored as version 1.
+            const sealed = await encryptRecord({ ...content }, this.#vault.vaultKey, this.#context(id, 1));
+            return { id, v: RECORD_FORMAT_VERSION, ...sealed, sealedFor: 1, updatedAt, deleted: 0 as const };
           }),
         )),
       );
@@ -132,8 +145,63 @@ export class UnlockedRecords {
       return null;
     }
     const id = newRecordId();
-    const sealed = await encryptRecord({ ...content, conflictOf: row.id }, this.#vault.vaultKey, this.#context(id));
-    return { id, v: RECORD_FORMAT_VERSION, ...sealed, updatedAt: Math.max(this.#now(), row.updatedAt), synced: 0, deleted: 0, serverVersion: 0, ownVersion: 0 };
+    const sealed = await encryptRecord({ ...content, conflictOf: row.id }, this.#vault.vaultKey, this.#context(id, 1));
+    return {
+      id,
+      v: RECORD_FORMAT_VERSION,
+      ...sealed,
+      sealedFor: 1,
+      updatedAt: Math.max(this.#now(), row.updatedAt),
+      synced: 0,
+      deleted: 0,
+      serverVersion: 0,
+      ownVersion: 0,
+    };
+  }
+
+  /**
+   * The sync engine's re-seal of an unsent edit whose binding no longer follows the version it
+   * replaces (a rebase, or the server moved on while it was being written): the same content
+   * sealed, in the current format, for `row.serverVersion + 1`. Null when `row` does not open.
+   */
+  async resealForPush(row: LiveRecordRow): Promise<LiveRecordRow | null> {
+    let content: RecordContent;
+    try {
+      content = await this.#open(row);
+    } catch {
+      return null;
+    }
+    const sealedFor = row.serverVersion + 1;
+    const sealed = await encryptRecord({ ...content }, this.#vault.vaultKey, this.#context(row.id, sealedFor));
+    return { ...row, v: RECORD_FORMAT_VERSION, ...sealed, sealedFor };
+  }
+
+  /**
+   * The ids of `copies` (pulled format 2 records) whose AAD does not bind the server version they
+   * arrived as: an older ciphertext under a newer number (a rollback) or a damaged one. One
+   * AES-GCM unwrap each; nothing is decrypted beyond the DEK, which is dropped at once.
+   */
+  async mismatchedBindings(copies: ReadonlyArray<{ readonly id: string; readonly v: number; readonly version: number; readonly wrappedDek: string; readonly ciphertext: string }>): Promise<Set<string>> {
+    const keys = readableVaultKeys(this.#vault);
+    const mismatched = new Set<string>();
+    for (let start = 0; start < copies.length; start += SEAL_SLICE) {
+      const slice = copies.slice(start, start + SEAL_SLICE);
+      const matches = await Promise.all(
+        slice.map(async (copy) => {
+          let sealed: EncryptedRecord;
+          try {
+            sealed = parseEncryptedRecord(copy);
+          } catch {
+            return false;
+          }
+          return recordMatchesContext(sealed, keys, { userId: this.#vault.userId, recordId: copy.id, v: copy.v, serverVersion: copy.version });
+        }),
+      );
+      slice.forEach((copy, i) => {
+        if (!matches[i]) mismatched.add(copy.id);
+      });
+    }
+    return mismatched;
   }
 
   /**
@@ -160,14 +228,16 @@ export class UnlockedRecords {
     return id;
   }
 
-  #context(recordId: string, v = RECORD_FORMAT_VERSION) {
-    return { userId: this.#vault.userId, recordId, v };
+  /** A new record's context: the current format, sealed for `serverVersion`. */
+  #context(recordId: string, serverVersion: number) {
+    return { userId: this.#vault.userId, recordId, v: RECORD_FORMAT_VERSION, serverVersion };
   }
 
   async #open(row: LiveRecordRow): Promise<RecordContent> {
     let plaintext: unknown;
     try {
-      plaintext = await decryptRecord(row, readableVaultKeys(this.#vault), this.#context(row.id, row.v));
+      // A synced format 2 row is bound to the version the server said it is; an unsent one to the version it was sealed for.
+      plaintext = await decryptRecord(row, readableVaultKeys(this.#vault), storedRecordContext(this.#vault.userId, row));
     } catch (cause) {
       // A record that does not open is damaged or was swapped (its AAD names another record).
       throw new VaultError('not_found', 'This item cannot be read.', { cause });

@@ -65,6 +65,7 @@ export async function joinRecoveredAccount(input: JoinInput): Promise<{ vault: S
       pin: input.pin,
       rootSecret: recovered.rootSecret,
       keyBundle: recovered.keyBundle.blob,
+      keyBundleVersion: recovered.keyBundle.version,
       argon2: input.argon2,
       params: input.params,
       signal,

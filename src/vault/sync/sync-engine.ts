@@ -10,39 +10,18 @@
  * local edit becomes a new record marked as a conflict copy of the original, and the original
  * takes the server's version. A deletion that lost against a remote edit yields to the edit.
  */
-import type { RecordEnvelopeT } from '../../../protocol/api';
+import type { RecordChangesT, RecordEnvelopeT } from '../../../protocol/api';
 import { RECORD_CHANGES_PAGE_MAX } from '../../../protocol/constants';
 import { type KeyServer } from '../platform/key-server';
+import { bindsServerVersion } from '../crypto';
 import { KeyServerError } from '../errors';
-import type { LiveRecordRow, LocalStore, RecordRow } from '../platform/local-store';
+import type { LocalStore, RecordRow } from '../platform/local-store';
 import type { BackgroundQueue } from './background-queue';
 import { sameAsServer, SyncStore, type SyncMeta } from './sync-store';
+import type { SyncFailureCode, SyncPhase, SyncStatus, UnlockedSyncPorts } from './sync-status';
+import { mismatchedBindings, verifyPulledWhileLocked } from './binding-check';
 
-export type SyncPhase = 'idle' | 'syncing' | 'offline' | 'signed-out' | 'error';
-
-/** Why the last run did not finish; the UI explains each. */
-export type SyncFailureCode = 'record_too_large' | 'record_quota_exceeded' | 'device_revoked' | 'server_error' | 'storage_failed';
-
-export interface SyncStatus {
-  readonly phase: SyncPhase;
-  /** Local edits not yet on the server. */
-  readonly pending: number;
-  /** Epoch ms of the last run that pushed and pulled everything; null before the first. */
-  readonly lastSyncAt: number | null;
-  /** Records received so far of a download that spans several pages; null otherwise. */
-  readonly progress: { readonly done: number; readonly total: number } | null;
-  /** Conflicting edits waiting for the vault to be unlocked to be kept as conflict copies. */
-  readonly waitingForUnlock: number;
-  readonly failure: SyncFailureCode | null;
-}
-
-/** What only an unlocked vault can lend the engine. */
-export interface UnlockedSyncPorts {
-  /** Opens a device-scoped session (signs a challenge with the device key). */
-  signIn(): Promise<void>;
-  /** Returns the local edit re-encrypted as a new record marked as a conflict copy of `row`; null if `row` does not open. */
-  sealConflictCopy(row: LiveRecordRow): Promise<LiveRecordRow | null>;
-}
+export type { SyncFailureCode, SyncPhase, SyncStatus, UnlockedSyncPorts } from './sync-status';
 
 export interface SyncEngineDeps {
   readonly server: KeyServer;
@@ -59,6 +38,15 @@ export interface SyncEngineDeps {
 }
 
 const SESSION_CODES = new Set(['unauthenticated', 'session_expired', 'forbidden_scope']);
+
+/** A page of the change feed and the check of its bindings (null while locked). */
+interface CheckedPage {
+  readonly page: RecordChangesT;
+  readonly mismatched: Promise<Set<string> | null>;
+}
+
+/** What sending one outbox row came to. */
+type PushOutcome = 'sent' | 'copied' | 'rebased' | 'resealed' | 'took-server' | 'waiting' | 'refused' | SyncFailureCode;
 
 /** Thrown inside a run to end it with a phase (never escapes `sync()`). */
 class RunStopped extends Error {
@@ -78,7 +66,7 @@ export class SyncEngine {
   /** Edits (`id@updatedAt`) already sent once while offline: the service worker queued them. */
   readonly #handedOver = new Set<string>();
   #again = false;
-  #status: SyncStatus = { phase: 'idle', pending: 0, lastSyncAt: null, progress: null, waitingForUnlock: 0, failure: null };
+  #status: SyncStatus = { phase: 'idle', pending: 0, lastSyncAt: null, progress: null, waitingForUnlock: 0, rolledBack: 0, failure: null };
 
   constructor(deps: SyncEngineDeps) {
     this.#deps = deps;
@@ -97,8 +85,8 @@ export class SyncEngine {
   /** Reads the pending count and last sync time for the status line (no network). Never rejects. */
   async refresh(): Promise<void> {
     try {
-      const [pending, meta] = await Promise.all([this.#store.pendingCount(), this.#store.readMeta()]);
-      this.#set({ pending, lastSyncAt: meta.lastSyncAt });
+      const [pending, meta, rolledBack] = await Promise.all([this.#store.pendingCount(), this.#store.readMeta(), this.#store.rolledBackCount()]);
+      this.#set({ pending, lastSyncAt: meta.lastSyncAt, rolledBack });
     } catch {
       this.#set({ phase: 'error', failure: 'storage_failed' });
     }
@@ -142,6 +130,7 @@ export class SyncEngine {
       // The service worker alone sends what it queued; the pull settles what landed, the push the rest.
       if ((await this.#deps.background?.drain()) === 'offline') throw new RunStopped('offline');
       await this.#withSession(() => this.#pull());
+      if (this.#unlocked && (await verifyPulledWhileLocked(this.#store, this.#unlocked))) this.#deps.onRecordsChanged?.();
       const pushFailure = await this.#withSession(() => this.#push());
       if (pushFailure) outcome = { phase: 'error', failure: pushFailure };
       else {
@@ -152,8 +141,8 @@ export class SyncEngine {
     } catch (error) {
       outcome = error instanceof RunStopped ? { phase: error.phase, failure: error.failure } : { phase: 'error', failure: 'server_error' };
     }
-    const pending = await this.#store.pendingCount();
-    this.#set({ ...outcome, pending, lastSyncAt, progress: null });
+    const [pending, rolledBack] = await Promise.all([this.#store.pendingCount(), this.#store.rolledBackCount()]);
+    this.#set({ ...outcome, pending, rolledBack, lastSyncAt, progress: null });
   }
 
   /** Runs `step`; on a missing or wrong-scope session opens a device session once and runs it again. */
@@ -217,10 +206,10 @@ export class SyncEngine {
       waiting = 0;
       for (const row of outbox) {
         const result = await this.#pushOne(row);
-        if (result === 'copied' || result === 'rebased') madeCopies = changed = true;
+        if (result === 'copied' || result === 'rebased' || result === 'resealed') madeCopies = changed = true;
         else if (result === 'took-server' || result === 'sent') changed = true; // 'sent': the list's "not yet synced" mark goes
         else if (result === 'waiting') waiting++;
-        else kept = result;
+        else if (result !== 'refused') kept = result;
       }
       if (!madeCopies) break;
     }
@@ -229,10 +218,21 @@ export class SyncEngine {
     return kept;
   }
 
-  async #pushOne(row: RecordRow): Promise<'sent' | 'copied' | 'rebased' | 'took-server' | 'waiting' | SyncFailureCode> {
+  async #pushOne(row: RecordRow): Promise<PushOutcome> {
     if (row.deleted === 1 && row.serverVersion === 0) {
       await this.#store.dropUnsentTombstone(row);
       return 'sent';
+    }
+    if (row.deleted === 0 && (!bindsServerVersion(row.v) || row.sealedFor !== row.serverVersion + 1)) {
+      // Never send a ciphertext bound to another version than the server will store it as: every
+      // other device would refuse it as a rollback. Re-sealing needs the vault key.
+      const unlocked = this.#unlocked;
+      if (!unlocked) return 'waiting';
+      const resealed = await unlocked.resealForPush(row);
+      if (resealed) {
+        await this.#store.replaceUnsent(row, resealed);
+        return 'resealed';
+      }
     }
     try {
       const body =
@@ -251,7 +251,9 @@ export class SyncEngine {
   }
 
   /** A 409: the server holds `current`, which is not what `row` replaced. */
-  async #settleConflict(row: RecordRow, current: RecordEnvelopeT | null): Promise<'sent' | 'copied' | 'rebased' | 'took-server' | 'waiting'> {
+  async #settleConflict(row: RecordRow, current: RecordEnvelopeT | null): Promise<PushOutcome> {
+    // An answer older than what this device verified is a rollback, not another device's edit: keep the edit.
+    if (await this.#store.refuseIfOlderThanSeen(row, current)) return 'refused';
     if (sameAsServer(row, current)) {
       // Our own earlier push landed (e.g. replayed by the service worker) but its answer was lost.
       if (row.deleted === 1) await this.#store.dropUnsentTombstone(row);
@@ -281,23 +283,36 @@ export class SyncEngine {
     let seen: Set<string> | undefined;
     let done = 0;
     let changed = 0;
-    for (;;) {
-      const page = await this.#deps.server.recordChanges(meta.cursor, pageSize);
+    let next: Promise<CheckedPage> | null = this.#fetchChecked(meta.cursor, pageSize);
+    while (next) {
+      const { page, mismatched }: CheckedPage = await next;
       if (page.reset && meta.cursor !== 0) {
         // Deletions after our cursor were purged: read everything again and drop what is gone.
         meta = { ...meta, cursor: 0 };
         seen = new Set();
         done = 0;
+        next = this.#fetchChecked(0, pageSize);
         continue;
       }
+      // The next page is fetched and its bindings checked (WebCrypto, off the main thread) while
+      // this one is stored (IndexedDB): the check then costs a large download almost nothing.
+      next = page.more ? this.#fetchChecked(page.cursor, pageSize) : null;
       meta = { ...meta, cursor: page.cursor };
-      changed += await this.#store.applyChanges(page.changes, meta, seen);
+      const applied = await this.#store.applyChanges(page.changes, meta, seen, await mismatched);
+      changed += applied.changed;
       done += page.changes.length;
       if (page.more || this.#status.progress) this.#set({ progress: { done, total: Math.max(page.total, done) } });
-      if (!page.more) break;
     }
     if (seen) changed += await this.#store.dropSyncedExcept(seen);
     if (changed > 0) this.#deps.onRecordsChanged?.();
+  }
+
+  /** One page of the feed, with its binding check already under way. */
+  #fetchChecked(cursor: number, pageSize: number): Promise<CheckedPage> {
+    const checked = this.#deps.server.recordChanges(cursor, pageSize).then((page) => ({ page, mismatched: mismatchedBindings(this.#unlocked, page.changes) }));
+    // A page prefetched while storing the one before can be left unawaited when that store fails.
+    checked.then(({ mismatched }) => mismatched.catch(() => {}), () => {});
+    return checked;
   }
 
   #set(partial: Partial<SyncStatus>): void {

@@ -20,7 +20,7 @@ describe('adoptRootSecret: a new device joins an existing vault', () => {
   it('keeps the key bundle, so records of the first device open; the device key and PIN wrap are new', async () => {
     const first = await createLocalVault({ userId: 'alice', pin: '493817', argon2 });
     const rootSecret = await rootSecretOf(first.unlocked.rootSecretAccess);
-    const adopted = await adoptRootSecret({ userId: 'alice', pin: '615093', rootSecret, keyBundle: first.record.keyBundle, argon2 });
+    const adopted = await adoptRootSecret({ userId: 'alice', pin: '615093', rootSecret, keyBundle: first.record.keyBundle, keyBundleVersion: 1, argon2 });
 
     expect(adopted.record.keyBundle).toBe(first.record.keyBundle);
     expect(adopted.unlocked.vaultId).toBe(first.unlocked.vaultId);
@@ -40,7 +40,9 @@ describe('adoptRootSecret: a new device joins an existing vault', () => {
     const alice = await createLocalVault({ userId: 'alice', pin: '493817', argon2 });
     const other = await createLocalVault({ userId: 'alice', pin: '493817', argon2 });
     const rootSecret = await rootSecretOf(alice.unlocked.rootSecretAccess);
-    await expect(codeOf(adoptRootSecret({ userId: 'alice', pin: '615093', rootSecret, keyBundle: other.record.keyBundle, argon2 }))).resolves.toBe('decrypt_failed');
-    await expect(codeOf(adoptRootSecret({ userId: 'alice', pin: '123456', rootSecret, keyBundle: alice.record.keyBundle, argon2 }))).resolves.toBe('pin_rejected');
+    await expect(codeOf(adoptRootSecret({ userId: 'alice', pin: '615093', rootSecret, keyBundle: other.record.keyBundle, keyBundleVersion: 1, argon2 }))).resolves.toBe('decrypt_failed');
+    // A bundle handed out under another version than the one it was sealed for (a rollback) does not open.
+    await expect(codeOf(adoptRootSecret({ userId: 'alice', pin: '615093', rootSecret, keyBundle: alice.record.keyBundle, keyBundleVersion: 2, argon2 }))).resolves.toBe('decrypt_failed');
+    await expect(codeOf(adoptRootSecret({ userId: 'alice', pin: '123456', rootSecret, keyBundle: alice.record.keyBundle, keyBundleVersion: 1, argon2 }))).resolves.toBe('pin_rejected');
   });
 });

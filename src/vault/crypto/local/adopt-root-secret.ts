@@ -19,6 +19,8 @@ export interface AdoptRootSecretOptions {
   readonly rootSecret: RootSecret;
   /** The key bundle ciphertext from the server backup (the same blob every device stores). */
   readonly keyBundle: string;
+  /** The server version it came as: a format 3 bundle opens only if it was sealed for that version. */
+  readonly keyBundleVersion: number;
   readonly argon2: DeriveArgon2;
   readonly params?: Argon2Params;
   readonly signal?: AbortSignal;
@@ -35,5 +37,5 @@ export async function adoptRootSecret(options: AdoptRootSecretOptions): Promise<
   const keyBundle = parseGcmBlob<Ciphertext>(options.keyBundle);
   const pinWrap = await newPinWrap(userId, pin, argon2, options.params, signal);
   const wrappedRootSecret = await wrapRootSecret(rootSecret, pinWrap.kek, pinWrap.ctx);
-  return assembleLocalVault(userId, pinWrap, wrappedRootSecret, keyBundle, await deriveKeysKey(rootSecret));
+  return assembleLocalVault(userId, pinWrap, wrappedRootSecret, { blob: keyBundle, version: options.keyBundleVersion }, await deriveKeysKey(rootSecret));
 }

@@ -23,6 +23,11 @@ export interface LocalVaultRecord {
   readonly prf: readonly PrfWrap[];
   /** The key bundle under K_keys, the same blob as the server backup. */
   readonly keyBundle: Ciphertext;
+  /**
+   * The server version the key bundle is stored as, which a format 3 bundle binds into its AAD
+   * (key-bundle.ts); absent in records written before that format (their bundle binds none).
+   */
+  readonly keyBundleVersion?: number;
   /** The device signing key under K_keys; never uploaded. */
   readonly deviceKey: { readonly id: string; readonly sealed: Ciphertext };
 }
@@ -68,6 +73,7 @@ export function parseLocalVaultRecord(untrusted: unknown): LocalVaultRecord {
     pin: { salt, params, wrappedRootSecret: parseGcmBlob<WrappedKey>(pin.wrappedRootSecret) },
     prf,
     keyBundle: parseGcmBlob<Ciphertext>(record.keyBundle),
+    ...(Number.isSafeInteger(record.keyBundleVersion) && (record.keyBundleVersion as number) > 0 && { keyBundleVersion: record.keyBundleVersion as number }),
     deviceKey: { id: nonEmptyString(deviceKey.id, 'device key id'), sealed: parseGcmBlob<Ciphertext>(deviceKey.sealed) },
   };
 }

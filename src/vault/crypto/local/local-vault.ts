@@ -20,6 +20,8 @@ export interface CreateLocalVaultOptions {
   /** Defaults to DEFAULT_ARGON2_PARAMS; anything weaker is refused with `kdf_too_weak`. */
   readonly params?: Argon2Params;
   readonly signal?: AbortSignal;
+  /** The server version the key bundle will be uploaded as (default 1: an account's first bundle); its AAD binds it. */
+  readonly keyBundleVersion?: number;
 }
 
 /**
@@ -48,8 +50,9 @@ export async function createLocalVault(
   const vaultId = encodeBase64Url(randomBytes(16));
   // The extractable VK is used for this one wrap; the session gets the non-extractable unwrap.
   const wrappedVaultKey = await wrapVaultKey(await createVaultKey(), userKeyPair.publicKey, vaultKeyContext(userId, vaultId));
-  const keyBundle = await sealKeyBundle({ userKeyPair, vaultId, wrappedVaultKey }, keysKey, userId);
-  return assembleLocalVault(userId, pinWrap, wrappedRootSecret, keyBundle, keysKey);
+  const version = options.keyBundleVersion ?? 1;
+  const keyBundle = await sealKeyBundle({ userKeyPair, vaultId, wrappedVaultKey }, keysKey, userId, version);
+  return assembleLocalVault(userId, pinWrap, wrappedRootSecret, { blob: keyBundle, version }, keysKey);
 }
 
 /**
@@ -61,7 +64,7 @@ export async function assembleLocalVault(
   userId: string,
   pinWrap: Awaited<ReturnType<typeof newPinWrap>>,
   wrappedRootSecret: WrappedKey,
-  keyBundle: Ciphertext,
+  keyBundle: { readonly blob: Ciphertext; readonly version: number },
   keysKey: KeysKey,
 ): Promise<{ record: LocalVaultRecord; unlocked: UnlockedVault }> {
   const deviceKeyId = encodeBase64Url(randomBytes(16));
@@ -70,7 +73,8 @@ export async function assembleLocalVault(
     userId,
     pin: { salt: pinWrap.salt, params: pinWrap.params, wrappedRootSecret },
     prf: [],
-    keyBundle,
+    keyBundle: keyBundle.blob,
+    keyBundleVersion: keyBundle.version,
     deviceKey: {
       id: deviceKeyId,
       sealed: await sealDeviceSigningKey(await createDeviceSigningKey(), keysKey, deviceKeyContext(userId, deviceKeyId)),

@@ -28,7 +28,7 @@ describe('rotating the root secret (lock everywhere)', () => {
 
   it('keeps records written before readable, and writes new ones that nothing of the old hierarchy opens', async () => {
     const old = await encryptRecord(note('old'), before.unlocked.vaultKey, ctx('r1'));
-    const after = await rotateRootSecret({ record: before.record, unlocked: before.unlocked, pin: PIN, argon2 });
+    const after = await rotateRootSecret({ record: before.record, unlocked: before.unlocked, pin: PIN, argon2, keyBundleVersion: 2 });
     expect(await decryptRecord(old, readableVaultKeys(after.unlocked), ctx('r1'))).toEqual(note('old'));
 
     const fresh = await encryptRecord(note('new'), after.unlocked.vaultKey, ctx('r2'));
@@ -52,9 +52,9 @@ describe('rotating the root secret (lock everywhere)', () => {
 
   it('keeps every earlier vault key through a second rotation, newest first', async () => {
     const first = await encryptRecord(note('first'), before.unlocked.vaultKey, ctx('r1'));
-    const once = await rotateRootSecret({ record: before.record, unlocked: before.unlocked, pin: PIN, argon2 });
+    const once = await rotateRootSecret({ record: before.record, unlocked: before.unlocked, pin: PIN, argon2, keyBundleVersion: 2 });
     const second = await encryptRecord(note('second'), once.unlocked.vaultKey, ctx('r2'));
-    const twice = await rotateRootSecret({ record: once.record, unlocked: once.unlocked, pin: PIN, argon2 });
+    const twice = await rotateRootSecret({ record: once.record, unlocked: once.unlocked, pin: PIN, argon2, keyBundleVersion: 3 });
     expect(twice.unlocked.retiredVaultKeys).toHaveLength(2);
     expect(await decryptRecord(first, readableVaultKeys(twice.unlocked), ctx('r1'))).toEqual(note('first'));
     expect(await decryptRecord(second, twice.unlocked.retiredVaultKeys[0]!, ctx('r2'))).toEqual(note('second'));
@@ -65,12 +65,12 @@ describe('rotating the root secret (lock everywhere)', () => {
     const [used, other] = [crypto.getRandomValues(new Uint8Array(32)), crypto.getRandomValues(new Uint8Array(32))];
     let record = (await addPrfWrap(before.record, before.unlocked, { credentialId: 'cred-used', prfOutput: used })).record;
     record = (await addPrfWrap(record, before.unlocked, { credentialId: 'cred-other', prfOutput: other })).record;
-    const after = await rotateRootSecret({ record, unlocked: before.unlocked, pin: PIN, argon2, prf: { credentialId: 'cred-used', prfOutput: used } });
+    const after = await rotateRootSecret({ record, unlocked: before.unlocked, pin: PIN, argon2, prf: { credentialId: 'cred-used', prfOutput: used }, keyBundleVersion: 2 });
     expect(after.record.prf).toEqual([after.prfWrap]);
     expect((await unlockWithPrf(after.record, { credentialId: 'cred-used', prfOutput: used })).vaultId).toBe(after.unlocked.vaultId);
     expect(await codeOf(unlockWithPrf(after.record, { credentialId: 'cred-other', prfOutput: other }))).toBe('prf_unlock_failed');
     // Without a PRF output no passkey can unlock the rotated vault; the PIN still does.
-    const withoutPrf = await rotateRootSecret({ record, unlocked: before.unlocked, pin: PIN, argon2 });
+    const withoutPrf = await rotateRootSecret({ record, unlocked: before.unlocked, pin: PIN, argon2, keyBundleVersion: 2 });
     expect(withoutPrf.record.prf).toEqual([]);
     expect(withoutPrf.prfWrap).toBeNull();
   });
@@ -86,8 +86,17 @@ describe('rotating the root secret (lock everywhere)', () => {
   });
 
   it('refuses a key bundle that this vault\'s K_keys does not open (another rotation came first) with decrypt_failed', async () => {
-    const elsewhere = await rotateRootSecret({ record: before.record, unlocked: before.unlocked, pin: PIN, argon2 });
+    const elsewhere = await rotateRootSecret({ record: before.record, unlocked: before.unlocked, pin: PIN, argon2, keyBundleVersion: 2 });
     const stale = { ...before.record, keyBundle: elsewhere.record.keyBundle };
-    expect(await codeOf(rotateRootSecret({ record: stale, unlocked: before.unlocked, pin: PIN, argon2 }))).toBe('decrypt_failed');
+    expect(await codeOf(rotateRootSecret({ record: stale, unlocked: before.unlocked, pin: PIN, argon2, keyBundleVersion: 2 }))).toBe('decrypt_failed');
+  });
+
+  it('seals the rotated bundle for the version the server will store it as; it opens as no other', async () => {
+    const after = await rotateRootSecret({ record: before.record, unlocked: before.unlocked, pin: PIN, argon2, keyBundleVersion: 7 });
+    expect(after.record.keyBundleVersion).toBe(7);
+    expect((await openKeyBundle(after.record.keyBundle, after.unlocked.keysKey, 'alice', 7)).vaultId).toBe(after.unlocked.vaultId);
+    expect(await codeOf(openKeyBundle(after.record.keyBundle, after.unlocked.keysKey, 'alice', 6))).toBe('decrypt_failed');
+    // The bundle handed out as an older version does not open the vault.
+    expect(await codeOf(unlockWithPin({ ...after.record, keyBundleVersion: 6 }, PIN, argon2))).toBe('decrypt_failed');
   });
 });

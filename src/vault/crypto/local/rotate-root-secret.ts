@@ -77,6 +77,8 @@ export interface RotateRootSecretOptions {
   readonly params?: Argon2Params;
   /** The PRF output of the passkey just used, for its wrap of S'; wiped by its owner. Never log it. */
   readonly prf?: PrfUnlockInput | null;
+  /** The server version the rotated bundle will be stored as (the compare-and-set's expected version + 1). */
+  readonly keyBundleVersion: number;
   readonly signal?: AbortSignal;
 }
 
@@ -98,7 +100,7 @@ export async function rotateRootSecret(options: RotateRootSecretOptions): Promis
   const { record, unlocked, prf } = options;
   const { userId } = record;
   if (unlocked.userId !== userId) throw new VaultCryptoError('invalid_context', 'The record belongs to another user');
-  const old = await openKeyBundle(record.keyBundle, unlocked.keysKey, userId);
+  const old = await openKeyBundle(record.keyBundle, unlocked.keysKey, userId, record.keyBundleVersion);
   const pinWrap = await newPinWrap(userId, options.pin, options.argon2, options.params, options.signal);
 
   const rootSecret = createRootSecret();
@@ -127,7 +129,7 @@ export async function rotateRootSecret(options: RotateRootSecretOptions): Promis
       wrappedVaultKey: await rewrapVaultKey(wrapped, old.userPrivateKey, userKeyPair.publicKey, vaultKeyContext(userId, id)),
     })),
   );
-  const keyBundle = await sealKeyBundle({ userKeyPair, vaultId, wrappedVaultKey, retired }, keysKey, userId);
+  const keyBundle = await sealKeyBundle({ userKeyPair, vaultId, wrappedVaultKey, retired }, keysKey, userId, options.keyBundleVersion);
   const deviceKeyId = record.deviceKey.id;
   const sealedDeviceKey = await resealUnder(record.deviceKey.sealed, unlocked.keysKey, keysKey, deviceKeyContext(userId, deviceKeyId));
 
@@ -138,6 +140,7 @@ export async function rotateRootSecret(options: RotateRootSecretOptions): Promis
     // Every other PRF wrap this device held opens only the old S.
     prf: prfWrap ? [prfWrap] : [],
     keyBundle,
+    keyBundleVersion: options.keyBundleVersion,
     deviceKey: { id: deviceKeyId, sealed: sealedDeviceKey },
   };
   const access = { kek: pinWrap.kek, wrapped: wrappedRootSecret, ctx: pinWrap.ctx } as RootSecretAccess;

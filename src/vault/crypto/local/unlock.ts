@@ -144,7 +144,7 @@ function decodeSalt(saltB64: string): Uint8Array {
 /** Opens everything under K_keys: the same path for a new vault and every unlock route. */
 export async function openVault(record: LocalVaultRecord, keysKey: KeysKey, rootSecretAccess: RootSecretAccess): Promise<UnlockedVault> {
   const { userId } = record;
-  const bundle = await openKeyBundle(record.keyBundle, keysKey, userId);
+  const bundle = await openKeyBundle(record.keyBundle, keysKey, userId, record.keyBundleVersion);
   const vaultKey = await unwrapVaultKey(bundle.wrappedVaultKey, bundle.userPrivateKey, vaultKeyContext(userId, bundle.vaultId));
   const retiredVaultKeys = await Promise.all(
     bundle.retired.map((retired) => unwrapVaultKey(retired.wrappedVaultKey, bundle.userPrivateKey, vaultKeyContext(userId, retired.vaultId))),

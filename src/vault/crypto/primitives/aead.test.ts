@@ -104,7 +104,22 @@ describe('AAD encoding', () => {
     expect(Array.from(aad)).toEqual([...lp('keyhold/aad/v1'), ...lp('dek'), ...lp('u'), ...lp('i'), 0, 0, 1, 2]);
   });
 
+  it('is the documented byte string for a context bound to a server version (known answer)', () => {
+    const aad = encodeAad({ userId: 'u', kind: 'record', id: 'r', v: 2, serverVersion: 0x01_0000_0102 });
+    // lp("keyhold/aad/v2") lp("record") lp("u") lp("r") u32be(2) u64be(0x0100000102)
+    expect(encodeBase64Url(aad)).toBe('AAAADmtleWhvbGQvYWFkL3YyAAAABnJlY29yZAAAAAF1AAAAAXIAAAACAAAAAQAAAQI');
+  });
+
+  it('never gives a context with a server version the bytes of one without, nor of another version', () => {
+    const unbound = encodeBase64Url(encodeAad({ ...ctx, v: 2 }));
+    const at1 = encodeBase64Url(encodeAad({ ...ctx, v: 2, serverVersion: 1 }));
+    const at2 = encodeBase64Url(encodeAad({ ...ctx, v: 2, serverVersion: 2 }));
+    expect(new Set([unbound, at1, at2]).size).toBe(3);
+  });
+
   it.each([
+    ['a server version 0', { ...ctx, serverVersion: 0 }],
+    ['a fractional server version', { ...ctx, serverVersion: 1.5 }],
     ['an empty user id', { ...ctx, userId: '' }],
     ['a lone surrogate', { ...ctx, id: 'a\uD800b' }],
     ['a negative version', { ...ctx, v: -1 }],

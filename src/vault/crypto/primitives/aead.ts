@@ -8,11 +8,19 @@
  *   AAD   = lp(UTF-8 "keyhold/aad/v1") || lp(UTF-8 kind) || lp(UTF-8 userId) || lp(UTF-8 id) || u32be(v)
  *   lp(x) = u32be(byte length of x) || x
  *
+ * A context with a `serverVersion` (records v2, key bundle v3: the key server's compare-and-set
+ * version this ciphertext is stored as) has its own domain, so it never shares bytes with one without:
+ *
+ *   AAD   = lp(UTF-8 "keyhold/aad/v2") || lp(UTF-8 kind) || lp(UTF-8 userId) || lp(UTF-8 id) || u32be(v) || u64be(serverVersion)
+ *
+ * Binding the server version lets a client refuse an older ciphertext presented under a newer
+ * version number (a rollback: docs/architecture.md "Rollback detection").
+ *
  * Length prefixes make the split unambiguous ("ab"+"c" ≠ "a"+"bc"); strings must be well-formed
  * UTF-16, since a lone surrogate would encode as U+FFFD and collide with a real U+FFFD.
  */
 import { decodeBase64Url, encodeBase64Url } from '../../../../protocol/base64url';
-import { AAD_DOMAIN, AES_GCM_IV_BYTES, AES_GCM_TAG_BYTES } from '../../../../protocol/constants';
+import { AAD_DOMAIN, AAD_DOMAIN_VERSIONED, AES_GCM_IV_BYTES, AES_GCM_TAG_BYTES } from '../../../../protocol/constants';
 import { bufferSource, concatBytes, randomBytes, utf8 } from './bytes';
 import { VaultCryptoError } from '../../errors';
 import type { Ciphertext, Dek, Kek, KeysKey, VaultKey, WrappedKey } from '../keys';
@@ -37,6 +45,8 @@ export interface AeadContext<Kind extends ObjectKind = ObjectKind> {
   readonly kind: Kind;
   readonly id: string;
   readonly v: number;
+  /** The key server's version this ciphertext is stored as (1, 2, …); absent in formats that do not bind it. */
+  readonly serverVersion?: number;
 }
 
 /** Format version of AES-GCM blobs (leading byte). */
@@ -57,17 +67,28 @@ function lengthPrefixed(field: string, text: unknown): Uint8Array<ArrayBuffer> {
   return concatBytes(u32be(bytes.length), bytes);
 }
 
+function u64be(value: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(value));
+  return out;
+}
+
 /** The canonical AAD bytes of `ctx` (encoding above); also the RSA-OAEP label of a VK wrap. */
 export function encodeAad(ctx: AeadContext): Uint8Array<ArrayBuffer> {
   if (!Number.isSafeInteger(ctx.v) || ctx.v < 0 || ctx.v > 0xffff_ffff) {
     throw new VaultCryptoError('invalid_context', 'AAD context v is not a 32-bit unsigned integer');
   }
+  const versioned = ctx.serverVersion !== undefined;
+  if (versioned && (!Number.isSafeInteger(ctx.serverVersion) || ctx.serverVersion! < 1)) {
+    throw new VaultCryptoError('invalid_context', 'AAD context serverVersion is not a positive integer');
+  }
   return concatBytes(
-    lengthPrefixed('domain', AAD_DOMAIN),
+    lengthPrefixed('domain', versioned ? AAD_DOMAIN_VERSIONED : AAD_DOMAIN),
     lengthPrefixed('kind', ctx.kind),
     lengthPrefixed('userId', ctx.userId),
     lengthPrefixed('id', ctx.id),
     u32be(ctx.v),
+    ...(versioned ? [u64be(ctx.serverVersion!)] : []),
   );
 }
 

@@ -45,8 +45,17 @@ export const approvalWrapContext = (userId: string, requestId: string): AeadCont
   v: V1,
 });
 
-/** The key bundle: one per user; `v` is its plaintext format (key-bundle.ts: 1, or 2 after a rotation). */
-export const keyBundleContext = (userId: string, v = V1): AeadContext<'key-bundle'> => ({ userId, kind: 'key-bundle', id: 'primary', v });
+/**
+ * The key bundle: one per user; `v` is its plaintext format (key-bundle.ts: 1, 2 after a rotation,
+ * 3 bound to `serverVersion`, the version of PUT /api/backup/key-bundle it is stored as).
+ */
+export const keyBundleContext = (userId: string, v = V1, serverVersion?: number): AeadContext<'key-bundle'> => ({
+  userId,
+  kind: 'key-bundle',
+  id: 'primary',
+  v,
+  ...(serverVersion !== undefined && { serverVersion }),
+});
 
 /** VK under the user's public key (RSA-OAEP label): id = the vault id kept in the key bundle. */
 export const vaultKeyContext = (userId: string, vaultId: string): AeadContext<'vault-key'> => ({
