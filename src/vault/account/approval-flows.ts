@@ -9,10 +9,11 @@ import { useRootSecret } from '../recovery/root-secret-source';
 import { withSession } from './recovery-settings';
 import { recoverySettingsContext } from './settings-context';
 import type { ListedRequest } from './vault-approvals';
+import { approveDevice, denyDevice, pendingDeviceApprovals } from '../platform/key-server-extra';
 
 /** The account's waiting requests with their phrases. Throws `locked`, `offline`, `server_error`. */
 export async function listRequests(core: VaultCore): Promise<ListedRequest[]> {
-  const { requests } = await withSession(recoverySettingsContext(core), () => core.deps.server.pendingDeviceApprovals());
+  const { requests } = await withSession(recoverySettingsContext(core), () => pendingDeviceApprovals(core.deps.server));
   return Promise.all(
     requests.map(async (r) => ({ id: r.id, publicKey: r.publicKey, deviceName: r.deviceName, phrase: Object.freeze(await approvalPhrase(r.publicKey)), createdAt: r.createdAt, expiresAt: r.expiresAt })),
   );
@@ -28,10 +29,10 @@ export async function approveRequest(core: VaultCore, request: ListedRequest): P
   const { userId } = core.requireVault();
   const sealed = await useRootSecret(session.unlocked.rootSecretAccess, (rootSecret) => sealRootSecretForDevice(rootSecret, request.publicKey, { userId, requestId: request.id }));
   core.stillOpen(session, undefined);
-  await withSession(recoverySettingsContext(core), () => core.deps.server.approveDevice(request.id, { publicKey: sealed.publicKey, ciphertext: sealed.ciphertext }));
+  await withSession(recoverySettingsContext(core), () => approveDevice(core.deps.server, request.id, { publicKey: sealed.publicKey, ciphertext: sealed.ciphertext }));
 }
 
 /** Refuses a request. Throws `locked`, `not_found`, `approval_expired`, `offline`. */
 export async function denyRequest(core: VaultCore, id: string): Promise<void> {
-  await withSession(recoverySettingsContext(core), () => core.deps.server.denyDevice(id));
+  await withSession(recoverySettingsContext(core), () => denyDevice(core.deps.server, id));
 }

@@ -11,6 +11,7 @@ import { browserStorage, wipeOrigin, type OriginStorage } from '../platform/orig
 import { normalizeUsername } from './onboarding';
 import { sessionContextOf, signInWithPasskey, withPasskeySignIn } from './passkey-session';
 import type { ExportFile } from '../transfer/vault-transfer';
+import { deleteAccount as eraseOnServer, exportAccount } from '../platform/key-server-extra';
 
 /** Where `deleteAccount` is: the passkey prompt, the server's erasure, then wiping this device. */
 export type DeleteAccountStep = 'passkey' | 'server' | 'device';
@@ -40,7 +41,7 @@ export async function deleteAccount(core: VaultCore, typedUsername: string, sign
     await signInWithPasskey(context, signal);
     signal?.throwIfAborted();
     onStep?.('server');
-    await context.server.deleteAccount();
+    await eraseOnServer(context.server);
   } catch (error) {
     throw failureFromServer(error, signal);
   }
@@ -84,7 +85,7 @@ function localDate(now: number): string {
 export async function downloadServerData(core: VaultCore, signal?: AbortSignal): Promise<ExportFile> {
   const context = sessionContextOf(core);
   try {
-    const blob = await withPasskeySignIn(context, () => context.server.exportAccount(signal), signal);
+    const blob = await withPasskeySignIn(context, () => exportAccount(context.server, signal), signal);
     return { name: `keyhold-server-data-${localDate(core.now())}.json`, type: 'application/json', blob };
   } catch (error) {
     throw failureFromServer(error, signal);

@@ -30,6 +30,7 @@ import type { StoredPasskey, StoredVault } from '../platform/local-store';
 import type { PasskeyPort, PublicKeyCredentialRequestOptionsJSON } from '../platform/passkeys';
 import { preparePinRegistration } from '../recovery/pin-recovery';
 import { createTotpEscrow } from '../recovery/totp-escrow';
+import { lockEverywhere as lockEverywhereOnServer } from '../platform/key-server-extra';
 
 /** What a lock everywhere did, and what needs a step from the user to work again. */
 export interface LockEverywhereReport {
@@ -161,7 +162,7 @@ export async function lockEverywhere(core: VaultCore, pin: string, signal?: Abor
       totp,
       pin: pinRegistration,
     };
-    const result = await server.lockEverywhere(body, signal).catch((error: unknown) => {
+    const result = await lockEverywhereOnServer(server, body, signal).catch((error: unknown) => {
       const lost = error instanceof KeyServerError && error.serverCode === 'network' && !signal?.aborted;
       if (!lost) throw error;
       return committedWithoutAnswer(server, body.keyBundle.blob, wrapsBefore, error);

@@ -4,7 +4,7 @@
  * bundle backup, wrap_prf for the passkey, and this device's public signing key.
  */
 import { PRF_OUTPUT_BYTES, USERNAME_PATTERN } from '../../../protocol/constants';
-import { addPrfWrap, type LocalVaultRecord, type UnlockedVault } from '../crypto';
+import { addPrfWrap, createLocalVault, type Argon2Params, type DeriveArgon2, type LocalVaultRecord, type UnlockedVault } from '../crypto';
 import { type KeyServer } from '../platform/key-server';
 import { KeyServerError } from '../errors';
 import type { StoredPasskey, StoredVault } from '../platform/local-store';
@@ -167,4 +167,29 @@ async function signInAgain(server: KeyServer, passkeys: PasskeyPort, username: s
   const { response, prfOutput } = await passkeys.get(options, signal);
   prfOutput?.fill(0);
   await server.signInVerify(response);
+}
+
+export interface SealAndPublishInput extends Omit<PublishInput, 'record' | 'unlocked'> {
+  /** The PIN just chosen. Never log it. */
+  readonly pin: string;
+  readonly params: Argon2Params;
+  readonly argon2: DeriveArgon2;
+}
+
+/**
+ * Makes the new vault under `pin` (sealed for the key bundle version the upload will store) and
+ * publishes it (`publishNewVault`). If an earlier attempt's bundle landed but its answer was
+ * lost, seals once more for the version after it. Returns the row to store and the open vault.
+ */
+export async function sealAndPublish(input: SealAndPublishInput): Promise<{ vault: StoredVault; unlocked: UnlockedVault }> {
+  const { pending, pin, params, argon2, signal } = input;
+  const seal = () => createLocalVault({ userId: pending.userId, pin, params, argon2, signal, keyBundleVersion: pending.keyBundleVersion + 1 });
+  let { record, unlocked } = await seal();
+  try {
+    return { vault: await publishNewVault({ ...input, record, unlocked }), unlocked };
+  } catch (error) {
+    if (!(error instanceof BundleVersionMoved)) throw error;
+    ({ record, unlocked } = await seal());
+    return { vault: await publishNewVault({ ...input, record, unlocked }), unlocked };
+  }
 }

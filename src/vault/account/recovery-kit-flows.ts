@@ -10,6 +10,7 @@ import { sealRecoveryKit } from '../recovery/recovery-kit';
 import { signInWithPasskey, withSession } from './recovery-settings';
 import { recoverySettingsContext } from './settings-context';
 import type { PendingRecoveryKit } from './vault-recovery-kit';
+import { putRecoveryKit, removeRecoveryKit } from '../platform/key-server-extra';
 
 const CHECK_WORDS = 2;
 
@@ -54,7 +55,7 @@ export async function activateKit(core: VaultCore, kit: PendingRecoveryKit, type
   if (!matches) throw new VaultError('kit_mismatch');
   const sealed = await sealRecoveryKit(vault.userId, kit.words.join(' '), session.unlocked.rootSecretAccess);
   const context = recoverySettingsContext(core);
-  const stored = await withSession(context, () => core.deps.server.putRecoveryKit({ wrap: sealed.wrap, authHash: sealed.authHash }));
+  const stored = await withSession(context, () => putRecoveryKit(core.deps.server, { wrap: sealed.wrap, authHash: sealed.authHash }));
   await keepKitLocally(core, vault, { createdAt: stored.createdAt, wrap: sealed.wrap });
   return stored;
 }
@@ -65,7 +66,7 @@ export async function removeKit(core: VaultCore, signal?: AbortSignal): Promise<
   core.requireRecentConfirmation();
   await signInWithPasskey(recoverySettingsContext(core), signal);
   try {
-    await core.deps.server.removeRecoveryKit();
+    await removeRecoveryKit(core.deps.server);
   } catch (error) {
     // Already gone (another device removed it, or a lock everywhere did): the outcome asked for.
     if (!(error instanceof KeyServerError && error.serverCode === 'recovery_not_set_up')) throw failureFromServer(error, signal);

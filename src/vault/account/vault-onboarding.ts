@@ -4,7 +4,6 @@
  * the vault. Loaded as a chunk of its own: a returning user's start never needs it.
  */
 import type { VaultCore } from '../core';
-import { createLocalVault } from '../crypto';
 import type { DeviceSettings } from '../device-settings';
 import { VaultError } from '../errors';
 import type { DeriveProgress } from '../state';
@@ -49,27 +48,18 @@ export class VaultOnboarding {
     if (!pending || core.state.kind !== 'choose-pin') throw new VaultError('not_found', 'Create the account first.');
     await checkNewPin(pin, confirm);
     onProgress?.('deriving');
-    const { server, passkeys } = core.deps;
-    const { publishNewVault, BundleVersionMoved } = await loadOnboarding();
-    const seal = () =>
-      createLocalVault({
-        userId: pending.userId,
-        pin,
-        params: core.argon2Params,
-        argon2: withProgress(core.deps.argon2, onProgress),
-        signal,
-        keyBundleVersion: pending.keyBundleVersion + 1, // the version the upload stores it as
-      });
-    let { record, unlocked } = await seal();
-    let vault;
-    try {
-      vault = await publishNewVault({ server, passkeys, pending, record, unlocked, deviceName: core.env.deviceName, now: core.now(), signal });
-    } catch (error) {
-      // An earlier attempt's bundle landed but its answer was lost: seal once more, for the version after it.
-      if (!(error instanceof BundleVersionMoved)) throw error;
-      ({ record, unlocked } = await seal());
-      vault = await publishNewVault({ server, passkeys, pending, record, unlocked, deviceName: core.env.deviceName, now: core.now(), signal });
-    }
+    const { sealAndPublish } = await loadOnboarding();
+    const { vault, unlocked } = await sealAndPublish({
+      server: core.deps.server,
+      passkeys: core.deps.passkeys,
+      pending,
+      pin,
+      params: core.argon2Params,
+      argon2: withProgress(core.deps.argon2, onProgress),
+      deviceName: core.env.deviceName,
+      now: core.now(),
+      signal,
+    });
     this.#dropPending();
     await core.adopt(vault, unlocked, pin);
     onProgress?.('done');

@@ -9,6 +9,7 @@ import { VaultError, failureFromServer, rethrowIfAborted } from '../errors';
 import type { KeyServer } from '../platform/key-server';
 import { approvalPhrase } from './approval-phrase';
 import type { RecoveredAccount } from './device-recovery';
+import { pollDeviceApproval, requestDeviceApproval } from '../platform/key-server-extra';
 
 export interface ApprovalWait {
   readonly server: KeyServer;
@@ -34,7 +35,7 @@ export async function recoverAccountWithApproval(wait: ApprovalWait): Promise<Re
   const deadline = wait.now() + DEVICE_APPROVAL_TTL_MS;
   let asked;
   try {
-    asked = await server.requestDeviceApproval(wait.username, keys.publicKey, wait.deviceName, signal);
+    asked = await requestDeviceApproval(server, wait.username, keys.publicKey, wait.deviceName, signal);
   } catch (error) {
     throw failureFromServer(error, signal, { rate_limited: 'approval_limited' });
   }
@@ -42,7 +43,7 @@ export async function recoverAccountWithApproval(wait: ApprovalWait): Promise<Re
   for (;;) {
     let polled;
     try {
-      polled = await server.pollDeviceApproval(asked.id, asked.secret, signal);
+      polled = await pollDeviceApproval(server, asked.id, asked.secret, signal);
     } catch (error) {
       rethrowIfAborted(error, signal);
       const failure = failureFromServer(error, signal);

@@ -23,6 +23,7 @@ import { recoverWithPin } from './pin-recovery';
 import { openRecoveryKit, recoveryKitAuth } from './recovery-kit';
 import { recoverWithTotp } from './totp-escrow';
 import { VaultError, failureFromServer } from '../errors';
+import { recoverWithKit } from '../platform/key-server-extra';
 
 export interface RecoveredAccount {
   readonly username: string;
@@ -131,7 +132,7 @@ export async function recoverAccountWithTotp(server: KeyServer, username: string
 export async function recoverAccountWithKit(server: KeyServer, username: string, code: string, signal?: AbortSignal): Promise<RecoveredAccount> {
   const kitAuth = await recoveryKitAuth(code);
   try {
-    const recovered = await server.recoverWithKit(username, kitAuth, signal);
+    const recovered = await recoverWithKit(server, username, kitAuth, signal);
     const rootSecret = await openRecoveryKit(recovered.userId, code, recovered.wrap);
     const kit = { createdAt: recovered.createdAt, wrap: parseGcmBlob<WrappedKey>(recovered.wrap) };
     return { username: recovered.username, userId: recovered.userId, rootSecret, keyBundle: recovered.keyBundle, kit };
