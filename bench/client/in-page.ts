@@ -21,6 +21,8 @@ interface RecordContext {
   readonly userId: string;
   readonly recordId: string;
   readonly v: number;
+  /** The server version the ciphertext is bound to (record format 2). */
+  readonly serverVersion: number;
 }
 interface UnlockedVault {
   readonly vaultId: string;
@@ -238,6 +240,7 @@ export function createBenchApi(app: AppCode) {
         userId: 'bench-user',
         recordId: encodeBase64Url(crypto.getRandomValues(new Uint8Array(16))),
         v: RECORD_FORMAT_VERSION,
+        serverVersion: 1,
       }));
 
       const encryptStart = performance.now();
