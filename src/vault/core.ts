@@ -79,9 +79,13 @@ export class VaultCore {
         this.#emit(RECORDS_CHANGED);
         void this.quick.reconcile(this.session?.unlocked ?? null); // pulled versions: re-sealed now if unlocked, else at the next unlock
       },
+      afterRun: () => this.afterSyncRun?.() ?? Promise.resolve(),
       ...(deps.syncPageSize ? { pageSize: deps.syncPageSize } : {}),
     });
   }
+
+  /** What the vault does at the end of each sync run that reached the server (vault.ts: look for device approvals). */
+  afterSyncRun: (() => Promise<void>) | undefined;
 
   get argon2Params(): Argon2Params {
     return this.deps.argon2Params ?? DEFAULT_ARGON2_PARAMS;

@@ -17,7 +17,7 @@ import type { StoredVault } from './platform/local-store';
 import { VaultQuickView } from './quick-view/vault-quick-view';
 import { VaultRecords } from './records/vault-records';
 import { VaultRecovery } from './recovery/vault-recovery';
-import { SYNC_CHANGED, type DeriveProgress, type LockReason, type RecoverOptions, type VaultState } from './state';
+import { type DeriveProgress, type LockReason, type RecoverOptions, type VaultState } from './state';
 import type { VaultSync } from './sync/sync-gate';
 import { VaultTransfer } from './transfer/vault-transfer';
 import { strengthenPinWrap } from './unlock/kdf-upgrade';
@@ -69,7 +69,7 @@ export class Vault extends EventTarget {
     this.passkeys = new VaultPasskeys(this.#core);
     this.recovery = new VaultRecovery(this.#core);
     this.approvals = new VaultApprovals(this.#core);
-    this.addEventListener(SYNC_CHANGED, () => this.approvals.syncChanged());
+    this.#core.afterSyncRun = () => this.approvals.afterSyncRun();
     this.records = new VaultRecords(this.#core);
     this.quickView = new VaultQuickView(this.#core);
     this.sync = this.#core.sync;

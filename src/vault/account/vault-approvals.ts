@@ -1,8 +1,8 @@
 /**
  * Approving a new device from this one (`vault.approvals`; docs/architecture.md "Approval from
  * another device"). While the vault is open, every sync run that reached the server (on unlocking
- * and each minute) also asks for the account's waiting requests and fires APPROVALS_CHANGED when
- * they changed. Each request carries its fingerprint phrase, computed here from the public key the
+ * and each minute) also asks for the account's waiting requests, as its last step, and fires
+ * APPROVALS_CHANGED when they changed. Each request carries its fingerprint phrase, computed here from the public key the
  * server handed out; `approve` seals S to exactly that key, so the words the owner compared are
  * those of the key that gets S.
  */
@@ -31,7 +31,6 @@ export interface ListedRequest extends ApprovalRequest {
 export class VaultApprovals {
   readonly #core: VaultCore;
   #listed: readonly ListedRequest[] = [];
-  #syncPhase = 'idle';
 
   constructor(core: VaultCore) {
     this.#core = core;
@@ -70,18 +69,13 @@ export class VaultApprovals {
     this.#show(this.#listed.filter((r) => r.id !== id));
   }
 
-  /** Called on every sync status change: after each run that reached the server, look for requests (never throws). */
-  syncChanged(): void {
-    const before = this.#syncPhase;
-    const { phase } = this.#core.sync.status;
-    this.#syncPhase = phase;
+  /** The end of a sync run that reached the server: look for requests while unlocked (never throws). */
+  async afterSyncRun(): Promise<void> {
     if (!this.#core.session) {
       if (this.#listed.length) this.#show([]);
       return;
     }
-    // A run just ended having reached the server (an idle end, or a record refused): ask too.
-    if (before !== 'syncing' || (phase !== 'idle' && phase !== 'error')) return;
-    void this.pending().catch(() => {
+    await this.pending().catch(() => {
       // Offline or refused: the next run asks again.
     });
   }

@@ -10,6 +10,8 @@ import { PIN, failureOf, onboard, startVaultWorld, type OtherDevice, type VaultW
  */
 describe('Vault: the account\'s devices', () => {
   let world: VaultWorld;
+  /** Requests sent so far, leaving out the approval check a sync run makes when it ends (it may land at any time). */
+  const requestCount = (): number => world.network.requests.filter((r) => !r.includes('/api/device-approvals')).length;
   let phone: Vault;
   let tabletDevice: OtherDevice;
   let tablet: Vault;
@@ -95,20 +97,20 @@ describe('Vault: the account\'s devices', () => {
 
   it('refuses to remove this device from its own list, before any prompt or request', async () => {
     const phoneId = await idOf('Test phone');
-    const requests = world.network.requests.length;
+    const requests = requestCount();
     const before = prompts();
     await expect(failureOf(phone.devices.remove(phoneId))).resolves.toMatchObject({ code: 'current_device' });
-    expect([prompts(), world.network.requests.length]).toEqual([before, requests]);
+    expect([prompts(), requestCount()]).toEqual([before, requests]);
   });
 
   it('asks for the PIN again first when the vault was opened more than the re-prompt minutes ago: reprompt_required, before any prompt or request', async () => {
     const tabletId = await idOf('Test tablet');
     await phone.settings.update({ idleLockMinutes: 60 });
     world.clock.advance((phone.settings.current.repromptMinutes + 1) * 60_000);
-    const requests = world.network.requests.length;
+    const requests = requestCount();
     const before = prompts();
     await expect(failureOf(phone.devices.remove(tabletId))).resolves.toMatchObject({ code: 'reprompt_required' });
-    expect([prompts(), world.network.requests.length]).toEqual([before, requests]);
+    expect([prompts(), requestCount()]).toEqual([before, requests]);
     await phone.reprompt.withPin(PIN);
     await phone.devices.remove(tabletId);
     expect((await phone.devices.list()).find((d) => d.id === tabletId)?.revokedAt).not.toBeNull();
@@ -129,11 +131,11 @@ describe('Vault: the account\'s devices', () => {
     await tablet.devices.rename(await idOf('Test tablet'), '  Kitchen tablet ');
     await phone.devices.rename(await idOf('Test phone'), 'My phone');
     expect((await tablet.devices.list()).map((d) => d.name)).toEqual(['My phone', 'Kitchen tablet']);
-    const requests = world.network.requests.length;
+    const requests = requestCount();
     for (const name of ['', '   ', 'x'.repeat(65), 'line\nbreak']) {
       await expect(failureOf(phone.devices.rename(await idOf('My phone'), name))).resolves.toMatchObject({ code: 'name_invalid' });
     }
-    expect(world.network.requests.length).toBe(requests + 4); // only the four lookups of the id
+    expect(requestCount()).toBe(requests + 4); // only the four lookups of the id
   });
 
   it('needs the vault open', async () => {

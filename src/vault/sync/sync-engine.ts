@@ -34,6 +34,12 @@ export interface SyncEngineDeps {
   readonly onStatus?: (status: SyncStatus) => void;
   /** Called when a run changed local records (pulled, conflict copies, deletions). */
   readonly onRecordsChanged?: () => void;
+  /**
+   * Awaited at the end of a run that reached the server, before the run reports its outcome (the
+   * vault asks for waiting device approvals here): a caller of `sync()` sees its requests done.
+   * Its failure does not fail the run.
+   */
+  readonly afterRun?: () => Promise<void>;
   readonly pageSize?: number;
 }
 
@@ -138,6 +144,7 @@ export class SyncEngine {
         const meta = await this.#store.readMeta();
         await this.#store.writeMeta({ ...meta, lastSyncAt });
       }
+      await this.#deps.afterRun?.().catch(() => {});
     } catch (error) {
       outcome = error instanceof RunStopped ? { phase: error.phase, failure: error.failure } : { phase: 'error', failure: 'server_error' };
     }

@@ -20,6 +20,8 @@ export interface SyncScheduleDeps {
   readonly clearTimer: (handle: unknown) => void;
   readonly onStatus: (status: SyncStatus) => void;
   readonly onRecordsChanged: () => void;
+  /** See SyncEngineDeps.afterRun. */
+  readonly afterRun?: () => Promise<void>;
   readonly pageSize?: number;
   /** The service worker's queue of writes that failed offline; by default this browser's, if it has one. */
   readonly background?: BackgroundQueue | null;
@@ -41,6 +43,7 @@ export class SyncSchedule {
       background: deps.background !== undefined ? deps.background : browserBackgroundQueue(deps),
       onStatus: deps.onStatus,
       onRecordsChanged: deps.onRecordsChanged,
+      ...(deps.afterRun ? { afterRun: deps.afterRun } : {}),
       ...(deps.pageSize ? { pageSize: deps.pageSize } : {}),
     });
   }
