@@ -1,32 +1,17 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAccount, registerDevice, type TestUser } from '../../test/helpers/accounts';
+import { databaseOf, runCliInProcess, runCliProcess } from '../../test/helpers/cli';
 import { DIALECTS, startTestServer, type TestServer } from '../../test/helpers/harness';
 import { purgeAuditPrefix } from '../store/audit';
 import { inTransaction } from '../store/store';
+import { auditVerify } from './audit-verify';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** `audit:verify` on the test server's database, run in this process: its exit code and report. */
+const verify = (server: TestServer) => runCliInProcess((write) => auditVerify(databaseOf(server), write));
 
-/** Runs the real `audit:verify` CLI in its own process with the given database settings. */
-async function runAuditVerify(settings: { DATA_DIR?: string; DATABASE_URL?: string }): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { DATABASE_URL: _url, DATA_DIR: _dir, ...inherited } = process.env;
-  const env = { ...inherited, ...settings };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'server/cli/audit-verify.ts'], { cwd: REPO_ROOT, env, timeout: 25_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof failed.code !== 'number') throw error;
-    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
-
-/** The CLI pointed at the test server's database: its SQLite file, or its PostgreSQL URL. */
-const verify = (server: TestServer) =>
-  runAuditVerify(server.databaseUrl ? { DATABASE_URL: server.databaseUrl } : { DATA_DIR: server.config.dataDir });
+/** The same, as an operator runs it: `npm run audit:verify` in its own process. */
+const verifyInOwnProcess = (server: TestServer) => runCliProcess('audit-verify', databaseOf(server));
 
 describe.each(DIALECTS)('audit:verify (%s)', (dialect) => {
   let server: TestServer;
@@ -44,15 +29,15 @@ describe.each(DIALECTS)('audit:verify (%s)', (dialect) => {
   });
   afterEach(() => server.close());
 
-  it('passes intact chains with exit 0 and OK', async () => {
-    const result = await verify(server);
+  it('passes intact chains with exit 0 and OK (as its own process)', async () => {
+    const result = await verifyInOwnProcess(server);
     expect(result.stdout).toBe(`OK: 2 chains, ${(await auditRows()).length} entries, 0 broken\n`);
     expect(result.code).toBe(0);
   });
 
-  it('fails with exit 1 naming the user and seq when a row\'s data is updated', async () => {
+  it('fails with exit 1 naming the user and seq when a row\'s data is updated (as its own process)', async () => {
     await server.store.db.updateTable('audit_log').set({ data: '{"deviceId":"forged","name":"Phone"}' }).where('user_id', '=', alice.userId).where('seq', '=', 3).execute();
-    const result = await verify(server);
+    const result = await verifyInOwnProcess(server);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`BROKEN user=${alice.userId} seq=3 reason=hash_mismatch\n`);
     expect(result.stdout).not.toContain(`user=${bob.userId}`);
@@ -206,7 +191,7 @@ describe.each(DIALECTS)('audit:verify (%s)', (dialect) => {
 });
 
 it('exits 2 with a one-line message when the database cannot be reached', async () => {
-  const result = await runAuditVerify({ DATABASE_URL: 'postgres://keyhold@127.0.0.1:1/none' });
+  const result = await runCliProcess('audit-verify', { DATABASE_URL: 'postgres://keyhold@127.0.0.1:1/none' });
   expect(result.code).toBe(2);
   expect(result.stderr).toMatch(/^audit:verify: /);
   expect(result.stdout).toBe('');

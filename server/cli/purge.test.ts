@@ -1,42 +1,27 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAccount, registerDevice, signInWithPasskey } from '../../test/helpers/accounts';
+import { databaseOf, runCliInProcess, runCliProcess } from '../../test/helpers/cli';
 import { DIALECTS, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
 import { newRecordId, putRecord, storedRecords, tombstoneWrite } from '../../test/helpers/records';
 import { verifyChain } from '../store/audit-chain';
 import { appendAuditEvent, eachAuditChain } from '../store/audit';
 import { inTransaction } from '../store/store';
+import { auditVerify } from './audit-verify';
+import { purge as purgeCommand } from './purge';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DAY_MS = 86_400_000;
-const RETENTION_SETTINGS = ['TOMBSTONE_RETENTION_DAYS', 'AUDIT_RETENTION_DAYS'];
 
-/** Runs a real CLI (`purge`, `audit-verify`) in its own process with the given settings. */
-async function runCli(script: string, settings: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['DATABASE_URL', 'DATA_DIR', ...RETENTION_SETTINGS].includes(k)));
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', `server/cli/${script}.ts`], { cwd: REPO_ROOT, env: { ...inherited, ...settings }, timeout: 25_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof failed.code !== 'number') throw error;
-    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
+/** `npm run purge` on the test server's database with `env` on top, run in this process: its exit code and report. */
+const purgeInProcess = (server: TestServer, env: Record<string, string> = {}) => runCliInProcess((write) => purgeCommand({ ...databaseOf(server), ...env }, write));
 
-const runPurge = (settings: Record<string, string>) => runCli('purge', settings);
-
-/** The CLIs pointed at the test server's database: its SQLite file, or its PostgreSQL URL. */
-const databaseOf = (server: TestServer): Record<string, string> =>
-  server.databaseUrl ? { DATABASE_URL: server.databaseUrl } : { DATA_DIR: server.config.dataDir };
+/** The same, as an operator runs it: in its own process. */
+const purgeInOwnProcess = (server: TestServer) => runCliProcess('purge', databaseOf(server));
 
 const NOTHING_AUDITED = 'audit entries: purged 0 older than 365 days, from 0 accounts\n';
 
 describe.each(DIALECTS)('npm run purge (%s)', (dialect) => {
   let server: TestServer;
-  const purge = (env: Record<string, string> = {}) => runPurge({ ...databaseOf(server), ...env });
+  const purge = (env: Record<string, string> = {}) => purgeInProcess(server, env);
 
   beforeAll(async () => {
     server = await startTestServer(dialect);
@@ -68,8 +53,8 @@ describe.each(DIALECTS)('npm run purge (%s)', (dialect) => {
 
 describe.each(DIALECTS)('npm run purge: audit retention (%s)', (dialect) => {
   let server: TestServer;
-  const purge = (env: Record<string, string> = {}) => runPurge({ ...databaseOf(server), ...env });
-  const verify = () => runCli('audit-verify', databaseOf(server));
+  const purge = (env: Record<string, string> = {}) => purgeInProcess(server, env);
+  const verify = () => runCliInProcess((write) => auditVerify(databaseOf(server), write));
   const chainOf = (userId: string) => server.store.db.selectFrom('audit_log').selectAll().where('user_id', '=', userId).orderBy('seq').execute();
   const anchorOf = (userId: string) => server.store.db.selectFrom('audit_anchors').selectAll().where('user_id', '=', userId).executeTakeFirst();
 
@@ -140,7 +125,7 @@ describe.each(DIALECTS)('npm run purge: audit retention (%s)', (dialect) => {
     expect(await verify()).toMatchObject({ code: 0, stdout: 'OK: 3 chains, 3 entries, 0 broken\n' });
   });
 
-  it('leaves a chain whose old entries were tampered with whole, names it and exits 1', async () => {
+  it('leaves a chain whose old entries were tampered with whole, names it and exits 1 (as its own process)', async () => {
     server.clock.now = Date.now() - 400 * DAY_MS;
     const user = await createAccount(server, 'tampered');
     for (const name of ['Phone', 'Laptop']) await registerDevice(user, name);
@@ -148,7 +133,7 @@ describe.each(DIALECTS)('npm run purge: audit retention (%s)', (dialect) => {
     const forged = before[1]!.seq;
     await server.store.db.updateTable('audit_log').set({ data: '{"forged":true}' }).where('user_id', '=', user.userId).where('seq', '=', forged).execute();
 
-    const result = await purge();
+    const result = await purgeInOwnProcess(server);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(
       `audit entries: purged 0 older than 365 days, from 0 accounts; left 1 broken chain whole (user=${user.userId} seq=${forged} reason=hash_mismatch): run npm run audit:verify\n`,
@@ -157,6 +142,7 @@ describe.each(DIALECTS)('npm run purge: audit retention (%s)', (dialect) => {
     expect(await anchorOf(user.userId)).toBeUndefined();
   });
 
+  // Both commands as their own processes: in this one, a query on SQLite would hold up the appends.
   it('keeps every chain verifiable while a server appends during the purge (and while audit:verify reads)', { timeout: 90_000 }, async () => {
     const users = Array.from({ length: 24 }, (_, i) => `u-busy-${i}`);
     const old = Date.now() - 400 * DAY_MS;
@@ -169,8 +155,8 @@ describe.each(DIALECTS)('npm run purge: audit retention (%s)', (dialect) => {
     );
 
     let running = true;
-    const purging = purge().finally(() => (running = false));
-    const verifying = verify();
+    const purging = purgeInOwnProcess(server).finally(() => (running = false));
+    const verifying = runCliProcess('audit-verify', databaseOf(server));
     let appended = 0;
     while (running) {
       await Promise.all(users.map((userId) => inTransaction(server.store, (tx) => appendAuditEvent(tx, userId, 'signin.device.success', { appended }, Date.now()))));
@@ -193,7 +179,7 @@ describe.each(DIALECTS)('npm run purge: audit retention (%s)', (dialect) => {
 });
 
 it('exits 2 with a one-line message when the database cannot be reached', async () => {
-  const result = await runPurge({ DATABASE_URL: 'postgres://keyhold@127.0.0.1:1/none' });
+  const result = await runCliProcess('purge', { DATABASE_URL: 'postgres://keyhold@127.0.0.1:1/none' });
   expect(result.code).toBe(2);
   expect(result.stderr).toMatch(/^purge: /);
   expect(result.stdout).toBe('');

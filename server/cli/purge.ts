@@ -4,6 +4,7 @@ import { openConfiguredDatabase } from '../runtime';
 import { listUsersWithAuditBefore, purgeAuditPrefix } from '../store/audit';
 import { migrateToLatest } from '../store/database';
 import { inTransaction, type Store } from '../store/store';
+import { runAsCli, type Write } from './run-as-cli';
 
 /**
  * One kind of data `npm run purge` removes once it is older than its retention: each task
@@ -57,9 +58,12 @@ const RETENTION_TASKS: RetentionTask[] = [
  * the server uses (the same DATABASE_URL / DATA_DIR), one line per task. Safe to run while
  * servers are serving, and again at any time: each account is purged under its own lock.
  * Exits 1 when a task left something for an operator (a broken audit chain), 2 on an error.
+ *
+ * Reads its settings from `env` and writes its report with `write`; resolves with the exit code
+ * (0 or 1) and throws when it cannot run (exit 2).
  */
-async function main(): Promise<number> {
-  const config = loadConfig(process.env);
+export async function purge(env: Record<string, string | undefined>, write: Write): Promise<number> {
+  const config = loadConfig(env);
   const database = openConfiguredDatabase(config);
   try {
     await migrateToLatest(database.db);
@@ -67,7 +71,7 @@ async function main(): Promise<number> {
     let ok = true;
     for (const task of RETENTION_TASKS) {
       const outcome = await task.run(store, config, Date.now());
-      process.stdout.write(`${task.name}: ${outcome.line}\n`);
+      write(`${task.name}: ${outcome.line}\n`);
       ok &&= outcome.ok;
     }
     return ok ? 0 : 1;
@@ -76,10 +80,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`purge: ${(error as Error).message}\n`);
-    process.exit(2);
-  },
-);
+runAsCli(import.meta.url, 'purge', () => purge(process.env, (text) => process.stdout.write(text)));

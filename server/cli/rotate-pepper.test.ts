@@ -1,9 +1,7 @@
-import { execFile, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { createAccount, type TestUser } from '../../test/helpers/accounts';
+import { databaseOf, runCliInProcess, runCliProcess, spawnCliProcess, type CliResult } from '../../test/helpers/cli';
 import { ApiClient, DIALECTS, startTestServer, type TestServer } from '../../test/helpers/harness';
 import { ARGON2, blindPin, currentCode, enrollTotp, pinInput, recoverPin, registerPinRecovery, startPinRecovery } from '../../test/helpers/recovery';
 import { buildApp } from '../app';
@@ -11,8 +9,8 @@ import { createPepper, type Pepper } from '../domain/pepper';
 import { pinRecoveryKeyContext } from '../domain/pin-recovery';
 import { newOprfKey } from '../domain/oprf';
 import { silentLogger } from '../http/logger';
+import { rotatePepper } from './rotate-pepper';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STEP = 30_000;
 
 /** The pepper test/helpers/harness.ts serves with: the one being retired here. */
@@ -21,38 +19,24 @@ const NEW = new Uint8Array(32).fill(42);
 const WRONG = new Uint8Array(32).fill(99);
 const b64 = encodeBase64Url;
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** The settings that point the CLI at the test server's database, and the peppers it runs with. */
-function cliEnv(server: TestServer, peppers: { current: Uint8Array; previous?: Uint8Array; decoys?: Uint8Array }): Record<string, string> {
-  const { DATABASE_URL: _u, DATA_DIR: _d, PEPPER: _p, PEPPER_PREVIOUS: _pp, PEPPER_DECOYS: _pd, ...inherited } = process.env;
+function cliSettings(server: TestServer, peppers: { current: Uint8Array; previous?: Uint8Array; decoys?: Uint8Array }): Record<string, string> {
   return {
-    ...(inherited as Record<string, string>),
-    ...(server.databaseUrl ? { DATABASE_URL: server.databaseUrl } : { DATA_DIR: server.config.dataDir }),
+    ...databaseOf(server),
     PEPPER: b64(peppers.current),
     ...(peppers.previous ? { PEPPER_PREVIOUS: b64(peppers.previous) } : {}),
     ...(peppers.decoys ? { PEPPER_DECOYS: b64(peppers.decoys) } : {}),
   };
 }
 
-/** Runs the real `pepper:rotate` CLI in its own process. */
-async function rotate(server: TestServer, peppers: Parameters<typeof cliEnv>[1], args: string[] = []): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'server/cli/rotate-pepper.ts', ...args], {
-      cwd: REPO_ROOT,
-      env: cliEnv(server, peppers),
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof failed.code !== 'number') throw error;
-    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
+/** `npm run pepper:rotate` run in this process: its exit code and report. */
+function rotate(server: TestServer, peppers: Parameters<typeof cliSettings>[1], args: string[] = []): Promise<CliResult> {
+  return runCliInProcess((write) => rotatePepper(args, cliSettings(server, peppers), write));
+}
+
+/** The same, as an operator runs it: in its own process. */
+function rotateInOwnProcess(server: TestServer, peppers: Parameters<typeof cliSettings>[1], args: string[] = []): Promise<CliResult> {
+  return runCliProcess('rotate-pepper', cliSettings(server, peppers), args);
 }
 
 /** The same database served by a process configured with `pepper` (as after a restart with new settings). */
@@ -177,12 +161,12 @@ describe.each(DIALECTS)('npm run pepper:rotate (%s)', (dialect) => {
     expect((await keyIdsIn(server)).filter(([, id]) => id !== newId)).toEqual([]);
   });
 
-  it('exits 1 naming the column and the user when PEPPER_PREVIOUS is wrong, printing no secret and changing nothing', async () => {
+  it('exits 1 naming the column and the user when PEPPER_PREVIOUS is wrong, printing no secret and changing nothing (as its own process)', async () => {
     server = await startTestServer(dialect);
     const alice = await recoverableUser('alice');
     const sealedBefore = await sealedValues(server);
 
-    const result = await rotate(server, { current: NEW, previous: WRONG, decoys: OLD });
+    const result = await rotateInOwnProcess(server, { current: NEW, previous: WRONG, decoys: OLD });
     expect(result.code).toBe(1);
     const oldId = createPepper(OLD).keyId;
     expect(result.stdout).toContain(`CANNOT OPEN pin_recovery.sealed_key user=${alice.userId}: sealed under pepper ${oldId}, which is not one this process holds`);
@@ -202,7 +186,7 @@ describe.each(DIALECTS)('npm run pepper:rotate (%s)', (dialect) => {
     expect(await sealedValues(server)).toEqual(sealedBefore);
 
     // A rotation without a decoy pepper is refused before anything is read.
-    const noDecoys = await rotate(server, { current: NEW, previous: OLD });
+    const noDecoys = await rotateInOwnProcess(server, { current: NEW, previous: OLD });
     expect(noDecoys.code).toBe(2);
     expect(noDecoys.stderr).toMatch(/^pepper:rotate: PEPPER_PREVIOUS is set but PEPPER_DECOYS is not/);
     expect(noDecoys.stderr).not.toContain(b64(OLD));
@@ -230,7 +214,7 @@ describe.each(DIALECTS)('npm run pepper:rotate (%s)', (dialect) => {
     for (let i = 0; i < rows.length; i += 250) await server.store.db.insertInto('pin_recovery').values(rows.slice(i, i + 250)).execute();
 
     const rotating = serveWith(server, createPepper(NEW, { previous: OLD, decoys: OLD }));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli/rotate-pepper.ts'], { cwd: REPO_ROOT, env: cliEnv(server, { current: NEW, previous: OLD, decoys: OLD }) });
+    const child = spawnCliProcess('rotate-pepper', cliSettings(server, { current: NEW, previous: OLD, decoys: OLD }));
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));

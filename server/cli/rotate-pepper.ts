@@ -3,6 +3,7 @@ import { loadPepper } from '../domain/pepper';
 import { resealUnderCurrentPepper, type RotationReport } from '../domain/pepper-rotation';
 import { openConfiguredDatabase } from '../runtime';
 import { migrateToLatest } from '../store/database';
+import { runAsCli, type Write } from './run-as-cli';
 
 /**
  * `npm run pepper:rotate`: re-seals every value sealed under the pepper (k_u, R, TOTP secrets,
@@ -15,15 +16,18 @@ import { migrateToLatest } from '../store/database';
  * named by column and user, with key ids — never a pepper or a plaintext) or a value is still
  * under another pepper (a server still sealing with the old PEPPER: fix that, run it again).
  * Exit 2: it could not run (configuration, database).
+ *
+ * Takes the command's arguments and its settings (`env`), writes its report with `write`, resolves
+ * with the exit code (0 or 1) and throws when it cannot run (exit 2).
  */
-async function main(argv: string[]): Promise<number> {
+export async function rotatePepper(argv: readonly string[], env: Record<string, string | undefined>, write: Write): Promise<number> {
   const unknown = argv.filter((a) => a !== '--check');
   if (unknown.length > 0) throw new Error(`unknown argument ${unknown[0]} (the only option is --check)`);
   const check = argv.includes('--check');
-  const config = loadConfig(process.env);
+  const config = loadConfig(env);
   const { pepper } = loadPepper(config, config.dataDir, { create: false });
   const database = openConfiguredDatabase(config);
-  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const out = (line: string) => write(`${line}\n`);
   try {
     await migrateToLatest(database.db);
     const { store } = database;
@@ -62,10 +66,4 @@ function printCounts(report: RotationReport, verb: string, out: (line: string) =
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`pepper:rotate: ${(error as Error).message}\n`);
-    process.exit(2);
-  },
-);
+runAsCli(import.meta.url, 'pepper:rotate', () => rotatePepper(process.argv.slice(2), process.env, (text) => process.stdout.write(text)));
