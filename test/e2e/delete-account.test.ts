@@ -1,16 +1,15 @@
-import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
 import { controlledByServiceWorker } from './background-sync';
-import { addVirtualAuthenticator, axeViolations, launchChromium, onboardInPage, openPhone, openSettings, setOffline, startLiveServer, type LiveServer } from './browser';
+import { addVirtualAuthenticator, axeViolations, onboardInPage, openPhone, openSettings, setOffline } from './browser';
+import { screenshot, startJourneyRig } from './journeys';
 
 const PIN = '482915';
 const SECRET = 'correct horse battery staple';
 
-let server: LiveServer;
-let browser: Browser;
+const rig = startJourneyRig();
 let accounts = 0;
 
 interface Phone {
@@ -26,7 +25,7 @@ interface Phone {
  */
 const it = test.extend<{ phone: Phone }>({
   phone: async ({}, use) => {
-    const { context, page, problems } = await openPhone(browser, server.origin);
+    const { context, page, problems } = await openPhone(rig.browser, rig.server.origin);
     const authenticator = await addVirtualAuthenticator(page, { prf: true });
     try {
       await use({ context, page, authenticator });
@@ -37,15 +36,14 @@ const it = test.extend<{ phone: Phone }>({
   },
 });
 
-mkdirSync('/tmp/kh-shots', { recursive: true });
-const shot = (page: Page, name: string) => page.screenshot({ path: `/tmp/kh-shots/${name}.png`, fullPage: true });
+const shot = (page: Page, name: string) => screenshot(page, name);
 
 /**
  * What the key server's database holds about a user: the `users` row (by id or name) and the
  * rows of every table with a `user_id` column, read from the SQLite file itself.
  */
 function serverRowsOf(userId: string, username: string): { users: number; byTable: Record<string, number>; audit: string[] } {
-  const db = new BetterSqlite3(server.databaseFile, { readonly: true, fileMustExist: true });
+  const db = new BetterSqlite3(rig.server.databaseFile, { readonly: true, fileMustExist: true });
   try {
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((t) => t.name);
     const byTable: Record<string, number> = {};
@@ -98,7 +96,7 @@ const userIdOf = (page: Page) => page.evaluate(async () => ((await (await fetch(
 async function accountWithNote(page: Page, username: string): Promise<string> {
   await onboardInPage(page, username, PIN);
   await controlledByServiceWorker(page);
-  const written = server.nextAnswer((request, status) => request.method === 'PUT' && new URL(request.url).pathname.startsWith('/api/records/') && status === 200);
+  const written = rig.server.nextAnswer((request, status) => request.method === 'PUT' && new URL(request.url).pathname.startsWith('/api/records/') && status === 200);
   await page.getByRole('button', { name: 'New note' }).click();
   await page.getByLabel('Title').fill('Alarm code');
   await page.getByLabel('Note').fill(SECRET);
@@ -129,14 +127,6 @@ async function typeUsernameAndDelete(page: Page, typed: string): Promise<void> {
 }
 
 describe('deleting the account, in Chromium', { timeout: 120_000 }, () => {
-  beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
 
   /**
    * The whole deletion on `phone`, with a second tab of the vault open at the lock screen: the
@@ -164,7 +154,7 @@ describe('deleting the account, in Chromium', { timeout: 120_000 }, () => {
     await page.getByRole('heading', { name: 'Delete your account' }).scrollIntoViewIfNeeded();
     expect(await axeViolations(page)).toEqual([]);
     await shot(page, `${name}-card`);
-    const erased = server.nextAnswer((request) => request.method === 'DELETE' && new URL(request.url).pathname === '/api/account');
+    const erased = rig.server.nextAnswer((request) => request.method === 'DELETE' && new URL(request.url).pathname === '/api/account');
     await typeUsernameAndDelete(page, username.toUpperCase());
     expect(await erased).toBe(200);
 

@@ -1,30 +1,17 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { axeViolations, launchChromium, onboardInPage, openSettings, startLiveServer, withPhones, type LiveServer, type OpenedPhone } from './browser';
+import { describe, expect } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { axeViolations, onboardInPage, openSettings } from './browser';
+import { screenshot, startJourneyRig, testWithPhones } from './journeys';
 
 const PIN = '482915';
 const NEW_PIN = '615093';
 
-let server: LiveServer;
-let browser: Browser;
 let accounts = 0;
 
-/** Each journey opens its own phones (browser.ts `withPhones`), all closed after it. */
-const it = test.extend<{ phone: () => Promise<OpenedPhone> }>({
-  phone: async ({}, use) => withPhones(browser, server.origin, use),
-});
+/** Each journey opens its own phones, all closed after it. */
+const it = testWithPhones(startJourneyRig());
 
-beforeAll(async () => {
-  server = await startLiveServer();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const shot = (page: Page, name: string) => page.screenshot({ path: `/tmp/kh-shots/approval-${name}.png`, fullPage: true });
+const shot = (page: Page, name: string) => screenshot(page, `approval-${name}`);
 const words = async (list: Locator) => (await list.getByRole('listitem').allTextContents()).map((w) => w.trim());
 /** The 5 words on the new device, and the same request as the open vault shows it. */
 const askingPhrase = (page: Page) => page.getByRole('list', { name: 'Words to compare' });

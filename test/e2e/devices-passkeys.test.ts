@@ -1,42 +1,17 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
-import {
-  addVirtualAuthenticator,
-  axeViolations,
-  launchChromium,
-  leaveSettings,
-  onboardInPage,
-  openSettings,
-  pinRecoveryActive,
-  recoverInPage,
-  startLiveServer,
-  withPhones,
-  type LiveServer,
-  type OpenedPhone,
-} from './browser';
+import { describe, expect } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { addVirtualAuthenticator, axeViolations, leaveSettings, onboardInPage, openSettings, pinRecoveryActive, recoverInPage, type OpenedPhone } from './browser';
+import { screenshot, startJourneyRig, testWithPhones } from './journeys';
 
 const PIN = '482915';
 const REVOKED = 'This device was removed from your account, so it no longer syncs. Everything on it stays here, and your PIN still opens it.';
 
-let server: LiveServer;
-let browser: Browser;
 let accounts = 0;
 
 type Phone = OpenedPhone;
 
-/** Each journey opens the phones it needs (browser.ts `withPhones`), all closed after it. */
-const it = test.extend<{ phone: () => Promise<Phone> }>({
-  phone: async ({}, use) => withPhones(browser, server.origin, use),
-});
-
-beforeAll(async () => {
-  server = await startLiveServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+/** Each journey opens the phones it needs, all closed after it. */
+const it = testWithPhones(startJourneyRig());
 
 /** An account made on a first phone, and a second phone that joined it by PIN recovery. */
 async function twoDevices(phone: () => Promise<Phone>): Promise<{ first: Page; second: Page }> {
@@ -50,7 +25,7 @@ async function twoDevices(phone: () => Promise<Phone>): Promise<{ first: Page; s
 }
 
 /** The whole screen; a modal dialog shows over the viewport, so that alone is taken then. */
-const shot = (page: Page, name: string, { dialog = false } = {}) => page.screenshot({ path: `/tmp/kh-shots/${name}.png`, fullPage: !dialog });
+const shot = (page: Page, name: string, { dialog = false } = {}) => screenshot(page, name, { fullPage: !dialog });
 const devicesList = (page: Page): Locator => page.getByRole('list', { name: 'Devices' });
 const passkeysList = (page: Page): Locator => page.getByRole('list', { name: 'Passkeys' });
 const thisDevice = (page: Page): Locator => devicesList(page).getByRole('listitem').filter({ hasText: 'This device' });

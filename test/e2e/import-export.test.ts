@@ -2,35 +2,28 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { axeViolations, launchChromium, onboardInPage, openSettings, startLiveServer, withPhones, type LiveServer, type OpenedPhone } from './browser';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { axeViolations, onboardInPage, openSettings } from './browser';
+import { screenshot, startJourneyRig, testWithPhones } from './journeys';
 
 const PIN = '482915';
 const PASSPHRASE = 'lantern harbour violet 27';
 const FIXTURES = 'test/fixtures/import';
 
-let server: LiveServer;
-let browser: Browser;
 let downloads: string;
 let accounts = 0;
 
-const it = test.extend<{ phone: () => Promise<OpenedPhone> }>({
-  phone: async ({}, use) => withPhones(browser, server.origin, use),
-});
+const it = testWithPhones(startJourneyRig());
 
-beforeAll(async () => {
-  server = await startLiveServer();
-  browser = await launchChromium();
+beforeAll(() => {
   downloads = mkdtempSync(join(tmpdir(), 'kh-e2e-downloads-'));
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+afterAll(() => {
   rmSync(downloads, { recursive: true, force: true });
 });
 
-const shot = (page: Page, name: string) => page.screenshot({ path: `/tmp/kh-shots/${name}.png`, fullPage: true });
+const shot = (page: Page, name: string) => screenshot(page, name);
 const fixture = (name: string) => join(FIXTURES, name);
 
 /** A new account on `page`, unlocked, with Settings → Data open. */

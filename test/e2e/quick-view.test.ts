@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, launchChromium, leaveSettings, onboardInPage, openPhone, openSettings, startLiveServer, type LiveServer } from './browser';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { addVirtualAuthenticator, axeViolations, leaveSettings, onboardInPage, openPhone, openSettings } from './browser';
+import { startJourneyRig } from './journeys';
 
 const PIN = '482915';
 const SHOWN = { title: 'Allotment gate', username: 'plot-17', password: 'lentil-spade-4471' };
@@ -13,8 +14,7 @@ const HIDDEN = { title: 'Bank of Keyhold', username: 'alice@bank.example', passw
  */
 // Generous: a loaded 2-core CI machine runs Argon2id (64 MiB) and Chromium side by side.
 describe('items shown without PIN, in Chromium', { timeout: 60_000 }, () => {
-  let server: LiveServer;
-  let browser: Browser;
+  const rig = startJourneyRig();
   let page: Page;
   let problems: string[];
   const hook = (name: string) => page.locator(`[data-test="${name}"]`);
@@ -30,17 +30,11 @@ describe('items shown without PIN, in Chromium', { timeout: 60_000 }, () => {
   }
 
   beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchChromium();
-    ({ page, problems } = await openPhone(browser, server.origin));
+    ({ page, problems } = await openPhone(rig.browser, rig.server.origin));
     await addVirtualAuthenticator(page, { prf: true });
     await onboardInPage(page, 'alice', PIN);
     await saveLogin(SHOWN);
     await saveLogin(HIDDEN);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   it('is off by default: the lock screen shows no items', async () => {

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, clearSiteData, launchChromium, onboardInPage, openPhone, startLiveServer, type LiveServer } from './browser';
+import { describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { addVirtualAuthenticator, axeViolations, clearSiteData, onboardInPage, openPhone } from './browser';
+import { startJourneyRig } from './journeys';
 
 const PIN = '482915';
 const NEW_PIN = '615093';
@@ -19,8 +20,7 @@ interface Phone {
   problems: string[];
 }
 
-let server: LiveServer;
-let browser: Browser;
+const rig = startJourneyRig();
 let accounts = 0;
 
 /** The 401 of a request without a session (after the wipe) is an HTTP error Chromium logs as a failed load; nothing else may appear. */
@@ -32,7 +32,7 @@ const unexpected = (problems: string[]) => problems.filter((p) => !/status of 40
  */
 const it = test.extend<{ phone: Phone }>({
   phone: async ({}, use) => {
-    const { context, page, problems } = await openPhone(browser, server.origin);
+    const { context, page, problems } = await openPhone(rig.browser, rig.server.origin);
     await addVirtualAuthenticator(page, { prf: true });
     try {
       await use({ page, hook: (name) => page.locator(`[data-test="${name}"]`), username: `erin${++accounts}`, problems });
@@ -59,7 +59,7 @@ async function onboard({ page, username }: Phone): Promise<DeviceRow[]> {
 
 /** "Clear site data" on the open page, then a reload: resolves when the new-device welcome shows. */
 async function wipeAndReload({ page, hook }: Phone): Promise<void> {
-  await clearSiteData(page, server.origin);
+  await clearSiteData(page, rig.server.origin);
   await page.reload();
   await hook('have-vault').waitFor({ timeout: 20_000 });
 }
@@ -86,14 +86,6 @@ async function recoverWithPasskey({ page, hook, username }: Phone, checkPage: ()
  * vault opens under the same account with a newly registered device.
  */
 describe('passkey recovery after the browser storage was cleared, in Chromium', { timeout: 90_000 }, () => {
-  beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
 
   it('onboards with a PRF passkey and registers this device', async ({ phone }) => {
     expect(await onboard(phone)).toHaveLength(1);

@@ -3,28 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import {
-  axeViolations,
-  clearSiteData,
-  launchChromium,
-  onboardInPage,
-  pinRecoveryActive,
-  setOffline,
-  startLiveServer,
-  withPhones,
-  type LiveServer,
-} from './browser';
+import { axeViolations, clearSiteData, launchChromium, onboardInPage, pinRecoveryActive, setOffline, withPhones } from './browser';
+import { screenshot, startJourneyRig } from './journeys';
 import { pngOfDataUrl, writeQrVideo } from './kit-qr-media';
 
 const PIN = '482915';
 const NEW_PIN = '615093';
 
-let server: LiveServer;
-let browser: Browser;
+/** One key server and one Chromium for every journey here; the camera's own Chromium is started beside it. */
+const rig = startJourneyRig();
 let accounts = 0;
 const nextUsername = () => `kit${++accounts}`;
 const hook = (page: Page, name: string) => page.locator(`[data-test="${name}"]`);
-const shot = (page: Page, name: string) => page.screenshot({ path: `/tmp/kh-shots/kit-${name}.png`, fullPage: true });
+const shot = (page: Page, name: string) => screenshot(page, `kit-${name}`);
 
 /** A kit as the person has it on paper: the username, the 12 words in order, and the QR code's image. */
 interface PaperKit {
@@ -64,7 +55,7 @@ async function makeKit(page: Page, username: string, { replace = false, look = f
     await page.setViewportSize({ width: 794, height: 1123 }); // A4 at 96 dpi
     expect(await page.locator('kh-app').isVisible()).toBe(false);
     expect(await page.locator('body > kh-kit-sheet').isVisible()).toBe(true);
-    await page.screenshot({ path: '/tmp/kh-shots/kit-print.png', fullPage: true });
+    await shot(page, 'print');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.emulateMedia({ media: 'screen' });
   }
@@ -134,21 +125,12 @@ async function expectVaultWithNote(page: Page, username: string): Promise<void> 
  * kit no longer opens anything.
  */
 describe('recovery kit, in Chromium', { timeout: 120_000 }, () => {
-  beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
   it('makes a kit from the reminder; after the site data is cleared, the typed words open the vault with its records', async () => {
-    await withPhones(browser, server.origin, async (open) => {
+    await withPhones(rig.browser, rig.server.origin, async (open) => {
       const { page } = await open();
       const kit = await onboardAndMakeKit(page, { look: true });
       // Back on the list, the reminder asks the server again, and the kit made is there.
-      const asked = server.nextAnswer((request) => new URL(request.url).pathname === '/api/recovery/status');
+      const asked = rig.server.nextAnswer((request) => new URL(request.url).pathname === '/api/recovery/status');
       await page.getByRole('button', { name: 'Back to settings' }).click();
       await page.getByRole('button', { name: 'Back to vault' }).click();
       await page.getByRole('button', { name: 'New login' }).waitFor();
@@ -156,7 +138,7 @@ describe('recovery kit, in Chromium', { timeout: 120_000 }, () => {
       await page.evaluate(() => new Promise((painted) => requestAnimationFrame(() => requestAnimationFrame(painted))));
       expect(await page.getByRole('region', { name: 'Make a recovery kit' }).count()).toBe(0);
 
-      await clearSiteData(page, server.origin);
+      await clearSiteData(page, rig.server.origin);
       await page.reload();
       await openKitRoute(page, kit.username);
       await page.getByLabel('The 12 words of your recovery kit').fill(kit.words.join(' '));
@@ -170,7 +152,7 @@ describe('recovery kit, in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('recovers on a new phone from a picture of the QR code (the fallback without a camera)', async () => {
-    await withPhones(browser, server.origin, async (open) => {
+    await withPhones(rig.browser, rig.server.origin, async (open) => {
       const { page: old } = await open();
       const kit = await onboardAndMakeKit(old);
       const { page } = await open();
@@ -185,7 +167,7 @@ describe('recovery kit, in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('a picture without a kit’s QR code is refused with a clear message', async () => {
-    await withPhones(browser, server.origin, async (open) => {
+    await withPhones(rig.browser, rig.server.origin, async (open) => {
       const { page } = await open();
       await page.goto('/');
       await openKitRoute(page, 'nobody');
@@ -198,7 +180,7 @@ describe('recovery kit, in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('on the lock screen, “Forgot your PIN?” sets a new PIN with the kit, offline', async () => {
-    await withPhones(browser, server.origin, async (open) => {
+    await withPhones(rig.browser, rig.server.origin, async (open) => {
       const { page, context } = await open();
       const kit = await onboardAndMakeKit(page);
       await page.getByRole('button', { name: 'Back to settings' }).click();
@@ -223,7 +205,7 @@ describe('recovery kit, in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('“Forgot your PIN?” on a device without a kit says so, and where a kit still works', async () => {
-    await withPhones(browser, server.origin, async (open) => {
+    await withPhones(rig.browser, rig.server.origin, async (open) => {
       const { page } = await open();
       await onboardInPage(page, nextUsername(), PIN);
       await page.getByRole('button', { name: 'Lock' }).click();
@@ -244,7 +226,7 @@ describe('recovery kit, in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('“Not now” hides the reminder on this device, also after locking and unlocking', async () => {
-    await withPhones(browser, server.origin, async (open) => {
+    await withPhones(rig.browser, rig.server.origin, async (open) => {
       const { page } = await open();
       await onboardInPage(page, nextUsername(), PIN);
       const reminder = page.getByRole('region', { name: 'Make a recovery kit' });
@@ -262,7 +244,7 @@ describe('recovery kit, in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('lock everywhere stops the kit; its report leads to making a new one', async () => {
-    await withPhones(browser, server.origin, async (open) => {
+    await withPhones(rig.browser, rig.server.origin, async (open) => {
       const { page } = await open();
       await onboardAndMakeKit(page);
       await page.getByRole('button', { name: 'Back to settings' }).click();
@@ -278,7 +260,7 @@ describe('recovery kit, in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('removes the kit after a passkey sign-in: the server holds none, and its words no longer open the vault', async () => {
-    await withPhones(browser, server.origin, async (open) => {
+    await withPhones(rig.browser, rig.server.origin, async (open) => {
       const { page: old } = await open();
       const kit = await onboardAndMakeKit(old);
       await old.getByRole('button', { name: 'Remove recovery kit' }).click();
@@ -298,7 +280,7 @@ describe('recovery kit, in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('a replaced kit’s words are refused with a clear message; the new kit’s words work', async () => {
-    await withPhones(browser, server.origin, async (open) => {
+    await withPhones(rig.browser, rig.server.origin, async (open) => {
       const { page: old } = await open();
       const first = await onboardAndMakeKit(old);
       const second = await makeKit(old, first.username, { replace: true });
@@ -328,8 +310,6 @@ describe('recovery kit by camera, in Chromium', { timeout: 120_000 }, () => {
   let video: string;
 
   beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchChromium();
     dir = mkdtempSync(join(tmpdir(), 'kh-kit-camera-'));
     video = join(dir, 'kit.y4m');
     writeQrVideo(video, null);
@@ -339,20 +319,18 @@ describe('recovery kit by camera, in Chromium', { timeout: 120_000 }, () => {
   });
   afterAll(async () => {
     await cameraBrowser?.close();
-    await browser?.close();
-    await server?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('scans the printed kit with the camera on a new phone, then the vault opens', async () => {
     let kit: PaperKit | undefined;
-    await withPhones(browser, server.origin, async (open) => {
+    await withPhones(rig.browser, rig.server.origin, async (open) => {
       kit = await onboardAndMakeKit((await open()).page);
     });
     writeQrVideo(video, `keyhold-kit:1:${kit!.username}:${kit!.words.join('-')}`);
-    await withPhones(cameraBrowser, server.origin, async (open) => {
+    await withPhones(cameraBrowser, rig.server.origin, async (open) => {
       const { page, context } = await open();
-      await context.grantPermissions(['camera'], { origin: server.origin });
+      await context.grantPermissions(['camera'], { origin: rig.server.origin });
       await page.goto('/');
       // The username typed first is a slip: the QR code names the account.
       await openKitRoute(page, 'someone-else');

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, launchChromium, onboardInPage, openPhone, pinRecoveryActive, startLiveServer, type LiveServer } from './browser';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { addVirtualAuthenticator, axeViolations, onboardInPage, openPhone, pinRecoveryActive } from './browser';
+import { startJourneyRig } from './journeys';
 
 const PIN = '482915';
 /** Ten different wrong PINs, none of them common (the local PIN policy checks before a guess is spent). */
@@ -13,30 +14,21 @@ const WRONG_PINS = ['730264', '618403', '925071', '304817', '571936', '846290', 
  * offers the other routes instead of another try.
  */
 describe('PIN recovery lock-out in Chromium', { timeout: 120_000 }, () => {
-  let server: LiveServer;
-  let browser: Browser;
+  const rig = startJourneyRig();
   let page: Page;
   let problems: string[];
   const hook = (p: Page, name: string) => p.locator(`[data-test="${name}"]`);
 
-  beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
 
   it('the owner onboards, and PIN recovery reaches the server', async () => {
     // The owner's phone: onboarding registers PIN recovery in the background.
-    const { page: owner } = await openPhone(browser, server.origin);
+    const { page: owner } = await openPhone(rig.browser, rig.server.origin);
     await addVirtualAuthenticator(owner, { prf: true });
     await onboardInPage(owner, 'carol', PIN);
     const pinActive = () => pinRecoveryActive(owner);
     await expect.poll(pinActive, { timeout: 30_000 }).toBe(true);
     // A fresh profile: its own context, no vault, no cookies.
-    ({ page, problems } = await openPhone(browser, server.origin));
+    ({ page, problems } = await openPhone(rig.browser, rig.server.origin));
     await page.goto('/');
     await hook(page, 'have-vault').click();
     await hook(page, 'recover-username').fill('carol');

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { generate } from 'otplib';
-import type { Browser, Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, launchChromium, openPhone, openSettings, settingsEntry, startLiveServer, type LiveServer } from './browser';
+import type { Page } from 'playwright-core';
+import { addVirtualAuthenticator, axeViolations, openPhone, openSettings, settingsEntry } from './browser';
+import { startJourneyRig } from './journeys';
 
 const PIN = '482915';
 const WRONG_PIN = '730264';
@@ -17,8 +18,7 @@ const totpCode = (secret: string, offsetSeconds = 0) =>
  * (the username) but not A's records.
  */
 describe('recovery on a new device, in Chromium', { timeout: 90_000 }, () => {
-  let server: LiveServer;
-  let browser: Browser;
+  const rig = startJourneyRig();
   let pageA: Page;
   let pageB: Page;
   let problemsB: string[];
@@ -27,16 +27,10 @@ describe('recovery on a new device, in Chromium', { timeout: 90_000 }, () => {
   const hook = (page: Page, name: string) => page.locator(`[data-test="${name}"]`);
 
   beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchChromium();
-    ({ page: pageA } = await openPhone(browser, server.origin));
+    ({ page: pageA } = await openPhone(rig.browser, rig.server.origin));
     authenticatorA = await addVirtualAuthenticator(pageA, { prf: true });
-    ({ page: pageB, problems: problemsB } = await openPhone(browser, server.origin));
+    ({ page: pageB, problems: problemsB } = await openPhone(rig.browser, rig.server.origin));
     await addVirtualAuthenticator(pageB, { prf: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   it('device A onboards, adds a record, and its PIN recovery reaches the server', async () => {
@@ -98,7 +92,7 @@ describe('recovery on a new device, in Chromium', { timeout: 90_000 }, () => {
   });
 
   it('device C recovers with an authenticator code and a new PIN', async () => {
-    const { page: pageC, problems } = await openPhone(browser, server.origin);
+    const { page: pageC, problems } = await openPhone(rig.browser, rig.server.origin);
     await addVirtualAuthenticator(pageC, { prf: true });
     await pageC.goto('/');
     await hook(pageC, 'have-vault').click();
@@ -157,7 +151,7 @@ describe('recovery on a new device, in Chromium', { timeout: 90_000 }, () => {
   it('device D, with the passkey synced but no PRF, is told to use the PIN or an authenticator code', async () => {
     const { cdp: cdpA, authenticatorId: fromA } = authenticatorA;
     const { credentials } = await cdpA.send('WebAuthn.getCredentials', { authenticatorId: fromA });
-    const { page: pageD } = await openPhone(browser, server.origin);
+    const { page: pageD } = await openPhone(rig.browser, rig.server.origin);
     const { cdp, authenticatorId } = await addVirtualAuthenticator(pageD, { prf: false });
     for (const credential of credentials) await cdp.send('WebAuthn.addCredential', { authenticatorId, credential });
     await pageD.goto('/');

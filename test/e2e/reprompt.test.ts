@@ -1,13 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, launchChromium, leaveSettings, onboardInPage, openPhone, openSettings, startLiveServer, type LiveServer } from './browser';
+import { describe, expect, test } from 'vitest';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { addVirtualAuthenticator, axeViolations, leaveSettings, onboardInPage, openPhone, openSettings } from './browser';
+import { screenshot, startJourneyRig } from './journeys';
 
 const PIN = '640273';
 const WRONG_PIN = '640274';
 const PASSWORD = 'violet-anchor-73-tide';
 
-let server: LiveServer;
-let browser: Browser;
+const rig = startJourneyRig();
 let accounts = 0;
 
 interface Phone {
@@ -21,7 +21,7 @@ interface Phone {
  */
 const it = test.extend<{ phone: Phone }>({
   phone: async ({}, use) => {
-    const { context, page, problems } = await openPhone(browser, server.origin);
+    const { context, page, problems } = await openPhone(rig.browser, rig.server.origin);
     await page.clock.install();
     await addVirtualAuthenticator(page, { prf: true });
     try {
@@ -60,14 +60,6 @@ const passwordField = (page: Page): Locator => page.getByLabel('Password', { exa
 const repromptDialog = (page: Page): Locator => page.getByRole('dialog', { name: 'Confirm it’s you' });
 
 describe('re-prompt before revealing, in Chromium', { timeout: 90_000 }, () => {
-  beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
 
   it('asks for the PIN before showing a password once the unlock is old: Cancel shows nothing, a wrong PIN is refused, the right one shows it', async ({ phone }) => {
     const { page } = phone;
@@ -81,7 +73,7 @@ describe('re-prompt before revealing, in Chromium', { timeout: 90_000 }, () => {
     expect(await dialog.getByRole('button', { name: 'Use passkey' }).count()).toBe(1);
     expect(await passwordField(page).getAttribute('type')).toBe('password');
     expect(await axeViolations(page)).toEqual([]);
-    await page.screenshot({ path: '/tmp/kh-reprompt-dialog.png' });
+    await screenshot(page, 'reprompt-dialog', { fullPage: false });
 
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'detached' });
@@ -99,7 +91,7 @@ describe('re-prompt before revealing, in Chromium', { timeout: 90_000 }, () => {
     await dialog.getByLabel('PIN', { exact: true }).fill(WRONG_PIN);
     await dialog.getByRole('button', { name: 'Confirm' }).click();
     await expect.poll(() => dialog.getByRole('alert').textContent()).toContain('Wrong PIN');
-    await page.screenshot({ path: '/tmp/kh-reprompt-wrong-pin.png' });
+    await screenshot(page, 'reprompt-wrong-pin', { fullPage: false });
     expect(await passwordField(page).getAttribute('type')).toBe('password');
 
     await dialog.getByLabel('PIN', { exact: true }).fill(PIN);
@@ -139,7 +131,7 @@ describe('re-prompt before revealing, in Chromium', { timeout: 90_000 }, () => {
 
   it('asks before copying a password and before turning off a recovery route; the passkey confirms', async ({ phone }) => {
     const { context, page } = phone;
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: rig.server.origin });
     await openLoginAfterAMinute(page);
 
     await page.getByRole('button', { name: 'Copy' }).click();

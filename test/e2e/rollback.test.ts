@@ -1,20 +1,18 @@
-import { mkdirSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, launchChromium, onboardInPage, openPhone, startLiveServer, type LiveServer } from './browser';
-import type { Browser } from 'playwright-core';
+import { addVirtualAuthenticator, axeViolations, onboardInPage, openPhone } from './browser';
+import { screenshot, startJourneyRig } from './journeys';
 
 const PIN = '482915';
 
-let server: LiveServer;
-let browser: Browser;
+const rig = startJourneyRig();
 let accounts = 0;
 
 /** A phone-sized page of its own (passkey with PRF, fresh account), closed after the journey; no script error allowed. */
 const it = test.extend<{ page: Page }>({
   page: async ({}, use) => {
-    const { context, page, problems } = await openPhone(browser, server.origin);
+    const { context, page, problems } = await openPhone(rig.browser, rig.server.origin);
     await addVirtualAuthenticator(page, { prf: true });
     try {
       await use(page);
@@ -25,17 +23,16 @@ const it = test.extend<{ page: Page }>({
   },
 });
 
-mkdirSync('/tmp/kh-shots', { recursive: true });
 
 /** The waiting for the server's answer to a record write of `page`'s. */
-const recordWritten = () => server.nextAnswer((request, status) => request.method === 'PUT' && new URL(request.url).pathname.startsWith('/api/records/') && status === 200);
+const recordWritten = () => rig.server.nextAnswer((request, status) => request.method === 'PUT' && new URL(request.url).pathname.startsWith('/api/records/') && status === 200);
 
 /**
  * The attacker: with the server running, writes record `id`'s earlier ciphertext and version back
  * into its SQLite file, under a fresh feed position so every device is handed it again.
  */
 function rollBack(id: string, earlier: { version: number; wrapped_dek: string; ciphertext: string }): void {
-  const db = new BetterSqlite3(server.databaseFile, { fileMustExist: true });
+  const db = new BetterSqlite3(rig.server.databaseFile, { fileMustExist: true });
   try {
     const { user_id: userId } = db.prepare('SELECT user_id FROM records WHERE id = ?').get(id) as { user_id: string };
     db.prepare('UPDATE record_counters SET seq = seq + 1 WHERE user_id = ?').run(userId);
@@ -47,7 +44,7 @@ function rollBack(id: string, earlier: { version: number; wrapped_dek: string; c
 }
 
 function serverCopyOf(id: string): { version: number; wrapped_dek: string; ciphertext: string } {
-  const db = new BetterSqlite3(server.databaseFile, { readonly: true, fileMustExist: true });
+  const db = new BetterSqlite3(rig.server.databaseFile, { readonly: true, fileMustExist: true });
   try {
     return db.prepare('SELECT version, wrapped_dek, ciphertext FROM records WHERE id = ?').get(id) as { version: number; wrapped_dek: string; ciphertext: string };
   } finally {
@@ -56,14 +53,6 @@ function serverCopyOf(id: string): { version: number; wrapped_dek: string; ciphe
 }
 
 describe('a rolled-back record, in Chromium', { timeout: 120_000 }, () => {
-  beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
 
   it('warns that the server sent an older copy and keeps this phone’s newer one', async ({ page }) => {
     await onboardInPage(page, `rollback${++accounts}`, PIN);
@@ -88,7 +77,7 @@ describe('a rolled-back record, in Chromium', { timeout: 120_000 }, () => {
     const alert = page.getByRole('alert').filter({ hasText: 'older copy' });
     await expect.poll(() => alert.textContent()).toContain('The server sent an older copy of 1 item than this device has already seen. Keyhold kept this device’s copies.');
     await expect.poll(() => alert.isVisible()).toBe(true);
-    await page.screenshot({ path: '/tmp/kh-shots/rollback-warning.png', fullPage: true });
+    await screenshot(page, 'rollback-warning');
     expect(await axeViolations(page)).toEqual([]);
 
     await page.getByRole('list', { name: 'Records' }).getByRole('button', { name: /Door code/ }).click();

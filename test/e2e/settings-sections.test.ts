@@ -1,38 +1,18 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { generate } from 'otplib';
-import type { Browser, Page } from 'playwright-core';
-import {
-  axeViolations,
-  launchChromium,
-  onboardInPage,
-  openSettings,
-  pinRecoveryActive,
-  recoverInPage,
-  settingsEntry,
-  startLiveServer,
-  withPhones,
-  type LiveServer,
-} from './browser';
+import type { Page } from 'playwright-core';
+import { axeViolations, onboardInPage, openSettings, pinRecoveryActive, recoverInPage, settingsEntry, withPhones } from './browser';
+import { screenshot, startJourneyRig } from './journeys';
 
 const PIN = '482915';
 const SECTIONS = ['Security', 'Recovery', 'Devices & passkeys', 'Data', 'About'] as const;
 
-let server: LiveServer;
-let browser: Browser;
+const rig = startJourneyRig();
 let accounts = 0;
 
 /** Each journey opens the phones it needs (browser.ts `withPhones`), all closed after it. */
 const it = test.extend<{ phone: () => Promise<Page> }>({
-  phone: async ({}, use) => withPhones(browser, server.origin, (open) => use(async () => (await open()).page)),
-});
-
-beforeAll(async () => {
-  server = await startLiveServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  phone: async ({}, use) => withPhones(rig.browser, rig.server.origin, (open) => use(async () => (await open()).page)),
 });
 
 /** A new account on `page`, under a username no other journey uses; returns the username. */
@@ -52,7 +32,7 @@ async function recoveredPhone(phone: () => Promise<Page>): Promise<{ first: Page
   return { first, recovered };
 }
 
-const shot = (page: Page, name: string) => page.screenshot({ path: `/tmp/kh-shots/${name}.png`, fullPage: true });
+const shot = (page: Page, name: string) => screenshot(page, name);
 
 /** The element that has focus, through shadow roots: its tag and text. */
 const focused = (page: Page) =>

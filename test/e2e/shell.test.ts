@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { axeViolations, launchChromium, launchPersistentPhone, openPhone, setOffline, startLiveServer, type LiveServer } from './browser';
+import { describe, expect, it } from 'vitest';
+import { axeViolations, launchPersistentPhone, openPhone, setOffline } from './browser';
+import { startJourneyRig } from './journeys';
 
 // Generous: a loaded 2-core CI machine runs Argon2id (64 MiB) and Chromium side by side.
 describe('the app shell in Chromium', { timeout: 60_000 }, () => {
-  let server: LiveServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const rig = startJourneyRig();
 
   it('loads under the strict CSP with no violation or script error, and shows the first screen', async () => {
-    const { page, problems, context } = await openPhone(browser, server.origin);
+    const { page, problems, context } = await openPhone(rig.browser, rig.server.origin);
     const response = await page.goto('/');
     expect(response?.headers()['content-security-policy']).toContain("require-trusted-types-for 'script'");
     await page.getByRole('heading', { name: 'Create a vault' }).waitFor();
@@ -27,7 +18,7 @@ describe('the app shell in Chromium', { timeout: 60_000 }, () => {
   });
 
   it('is installable: a service worker controls the page and Chromium reports no installability errors', async () => {
-    const phone = await launchPersistentPhone(server.origin);
+    const phone = await launchPersistentPhone(rig.server.origin);
     try {
       await phone.page.goto('/');
       await phone.page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
@@ -43,7 +34,7 @@ describe('the app shell in Chromium', { timeout: 60_000 }, () => {
   });
 
   it('starts from the service worker with the network gone', async () => {
-    const { page, context } = await openPhone(browser, server.origin);
+    const { page, context } = await openPhone(rig.browser, rig.server.origin);
     await page.goto('/');
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
     await page.reload(); // now controlled
@@ -55,7 +46,7 @@ describe('the app shell in Chromium', { timeout: 60_000 }, () => {
   });
 
   it('has no axe-core violations', async () => {
-    const { page, context } = await openPhone(browser, server.origin);
+    const { page, context } = await openPhone(rig.browser, rig.server.origin);
     await page.goto('/');
     await page.getByRole('heading', { name: 'Create a vault' }).waitFor();
     expect(await axeViolations(page)).toEqual([]);

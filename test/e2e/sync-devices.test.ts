@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
 import { controlledByServiceWorker, lastReplay, queuedWrites } from './background-sync';
-import { addVirtualAuthenticator, launchChromium, onboardInPage, openPhone, pinRecoveryActive, setOffline, startLiveServer, type LiveServer } from './browser';
+import { addVirtualAuthenticator, onboardInPage, openPhone, pinRecoveryActive, setOffline } from './browser';
+import { startJourneyRig } from './journeys';
 
 const PIN = '482915';
 /** Two phones of one person for one journey, each its own context (storage and cookies). */
@@ -13,8 +14,7 @@ interface Devices {
   username: string;
 }
 
-let server: LiveServer;
-let browser: Browser;
+const rig = startJourneyRig();
 let accounts = 0;
 
 /**
@@ -25,9 +25,9 @@ let accounts = 0;
 const it = test.extend<{ devices: Devices }>({
    
   devices: async ({}, use) => {
-    const a = await openPhone(browser, server.origin);
+    const a = await openPhone(rig.browser, rig.server.origin);
     await addVirtualAuthenticator(a.page, { prf: true });
-    const b = await openPhone(browser, server.origin);
+    const b = await openPhone(rig.browser, rig.server.origin);
     try {
       await use({ contextA: a.context, pageA: a.page, pageB: b.page, username: `alice${++accounts}` });
     } finally {
@@ -109,14 +109,6 @@ async function bothDevicesWithNote(devices: Devices): Promise<void> {
  * reaches the server through the service worker's background sync with the page closed.
  */
 describe('sync between two devices, in Chromium', { timeout: 120_000 }, () => {
-  beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
 
   it('device A onboards and its record reaches the server', async ({ devices }) => {
     await deviceAWithNote(devices);
@@ -139,7 +131,7 @@ describe('sync between two devices, in Chromium', { timeout: 120_000 }, () => {
 
     // B's list shows the record as synced until it reloads, so wait for the write itself (B's
     // first try may meet a 403 for its recovery session's scope, and signs the device in).
-    const writtenByB = server.nextAnswer(writeOf(await idOf(pageB, 'Wi-Fi'), { accepted: true }));
+    const writtenByB = rig.server.nextAnswer(writeOf(await idOf(pageB, 'Wi-Fi'), { accepted: true }));
     await editNote(pageB, 'Wi-Fi', 'edited on B');
     await writtenByB;
     await expect.poll(() => hook(pageB, 'unsynced').count()).toBe(0);
@@ -169,7 +161,7 @@ describe('sync between two devices, in Chromium', { timeout: 120_000 }, () => {
     await expect.poll(() => titles(pageB)).toEqual(['Door code', 'Wi-Fi']);
 
     // A deleted record leaves the list at once, "not yet synced" or not: wait for the write itself.
-    const deletedByB = server.nextAnswer(writeOf(await idOf(pageB, 'Wi-Fi'), { accepted: true }));
+    const deletedByB = rig.server.nextAnswer(writeOf(await idOf(pageB, 'Wi-Fi'), { accepted: true }));
     await hook(pageB, 'record').filter({ hasText: 'Wi-Fi' }).first().click();
     await hook(pageB, 'record-delete').click();
     await hook(pageB, 'record-delete-confirm').click();
@@ -201,8 +193,8 @@ describe('sync between two devices, in Chromium', { timeout: 120_000 }, () => {
     // No page of A is open now, so whatever writes the record is the service worker. The browser
     // fires `sync` itself when the network comes back — for the emulated network too, in the
     // service worker Playwright attaches to — so the test fires none of its own.
-    const writes = server.answersTo(writeOf(id));
-    const replayed = server.nextAnswer(writeOf(id));
+    const writes = rig.server.answersTo(writeOf(id));
+    const replayed = rig.server.nextAnswer(writeOf(id));
     await setOffline(contextA, false);
     expect(await replayed).toBe(200);
 

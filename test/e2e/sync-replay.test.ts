@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
 import { controlledByServiceWorker, lastReplay, queuedWrites } from './background-sync';
-import { addVirtualAuthenticator, launchChromium, onboardInPage, openPhone, setOffline, startLiveServer, type LiveServer } from './browser';
+import { addVirtualAuthenticator, onboardInPage, openPhone, setOffline } from './browser';
+import { startJourneyRig } from './journeys';
 
 const PIN = '482915';
 
-let server: LiveServer;
-let browser: Browser;
+const rig = startJourneyRig();
 let accounts = 0;
 
 /**
@@ -15,7 +15,7 @@ let accounts = 0;
  */
 const it = test.extend<{ phone: { context: BrowserContext; page: Page } }>({
   phone: async ({}, use) => {
-    const { context, page, problems } = await openPhone(browser, server.origin);
+    const { context, page, problems } = await openPhone(rig.browser, rig.server.origin);
     await addVirtualAuthenticator(page, { prf: true });
     try {
       await use({ context, page });
@@ -35,7 +35,7 @@ async function noteOnServer(page: Page, username: string): Promise<string> {
   await onboardInPage(page, username, PIN);
   await controlledByServiceWorker(page);
   // Waits for the write itself: before the list shows the note, "no unsynced mark" is trivially true.
-  const written = server.nextAnswer((request, status) => request.method === 'PUT' && new URL(request.url).pathname.startsWith('/api/records/') && status === 200);
+  const written = rig.server.nextAnswer((request, status) => request.method === 'PUT' && new URL(request.url).pathname.startsWith('/api/records/') && status === 200);
   await hook(page, 'new-note').click();
   await hook(page, 'record-title').fill('Wi-Fi');
   await hook(page, 'record-body').fill('first version');
@@ -61,14 +61,6 @@ async function editNote(page: Page, body: string): Promise<void> {
  * them may send it.
  */
 describe('an offline edit after reconnecting, page open, in Chromium', { timeout: 120_000 }, () => {
-  beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
 
   /** Back online; resolves when the outbox, the queue and the replay in flight have all settled. */
   async function reconnectAndSettle(context: BrowserContext, page: Page): Promise<void> {
@@ -89,7 +81,7 @@ describe('an offline edit after reconnecting, page open, in Chromium', { timeout
     await expect.poll(() => hook(page, 'unsynced').count()).toBe(1);
     await expect.poll(() => queuedWrites(page)).toBe(1);
 
-    const writes = server.answersTo(writeOf(id));
+    const writes = rig.server.answersTo(writeOf(id));
     await reconnectAndSettle(context, page);
     expect(writes).toEqual([200]);
     expect(await lastReplay(page)).toMatchObject({ sent: 1, refused: 0 });
@@ -104,7 +96,7 @@ describe('an offline edit after reconnecting, page open, in Chromium', { timeout
     await expect.poll(() => hook(page, 'unsynced').count()).toBe(1);
     await expect.poll(() => queuedWrites(page)).toBe(2);
 
-    const writes = server.answersTo(writeOf(id));
+    const writes = rig.server.answersTo(writeOf(id));
     await reconnectAndSettle(context, page);
     expect(writes).toEqual([200]);
     expect(await hook(page, 'record').count()).toBe(1);

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, launchChromium, onboardInPage, openPhone, pinRecoveryActive, recoverInPage, startLiveServer, type LiveServer } from './browser';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { addVirtualAuthenticator, axeViolations, onboardInPage, openPhone, pinRecoveryActive, recoverInPage } from './browser';
+import { startJourneyRig } from './journeys';
 
 const PIN = '482915';
 const RECORD_WRITES = '**/api/records/**';
@@ -14,8 +15,7 @@ const RECORD_WRITES = '**/api/records/**';
  * each way of settling one; and the lock screen's note of what waits.
  */
 describe('the sync line and conflict copies, in Chromium', { timeout: 90_000 }, () => {
-  let server: LiveServer;
-  let browser: Browser;
+  const rig = startJourneyRig();
   let context: BrowserContext;
   let page: Page;
   let problems: string[];
@@ -39,7 +39,7 @@ describe('the sync line and conflict copies, in Chromium', { timeout: 90_000 }, 
   async function editElsewhere(id: string): Promise<void> {
     if (!tablet) {
       await expect.poll(() => pinRecoveryActive(page), { timeout: 30_000 }).toBe(true);
-      tablet = (await openPhone(browser, server.origin)).page;
+      tablet = (await openPhone(rig.browser, rig.server.origin)).page;
       await recoverInPage(tablet, 'alice', PIN);
     }
     const other = tablet;
@@ -47,7 +47,7 @@ describe('the sync line and conflict copies, in Chromium', { timeout: 90_000 }, 
     await otherHook('sync-now').click();
     await expect.poll(() => otherHook('sync-status').getAttribute('data-phase'), { timeout: 20_000 }).toBe('idle');
     await other.locator(`[data-test="record"][data-id="${id}"]`).click();
-    const written = server.nextAnswer((request, status) => request.method === 'PUT' && new URL(request.url).pathname === `/api/records/${id}` && status === 200);
+    const written = rig.server.nextAnswer((request, status) => request.method === 'PUT' && new URL(request.url).pathname === `/api/records/${id}` && status === 200);
     await otherHook('record-notes').fill(`edited on the tablet ${++tabletEdits}`);
     await otherHook('record-save').click();
     await written;
@@ -75,14 +75,8 @@ describe('the sync line and conflict copies, in Chromium', { timeout: 90_000 }, 
   }
 
   beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchChromium();
-    ({ context, page, problems } = await openPhone(browser, server.origin));
+    ({ context, page, problems } = await openPhone(rig.browser, rig.server.origin));
     await addVirtualAuthenticator(page, { prf: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   it('says a saved record reached the server', async () => {

@@ -2,8 +2,8 @@ import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchChromium, openPhone, startLiveServer, type LiveServer } from './browser';
+import { openPhone } from './browser';
+import { startJourneyRig } from './journeys';
 
 /**
  * A new release never swaps code under the user: the new service worker waits, the app says
@@ -12,21 +12,16 @@ import { launchChromium, openPhone, startLiveServer, type LiveServer } from './b
 // Generous: a loaded 2-core CI machine runs Argon2id (64 MiB) and Chromium side by side.
 describe('app updates', { timeout: 60_000 }, () => {
   const release = mkdtempSync(join(tmpdir(), 'kh-release-'));
-  let server: LiveServer;
-  let browser: Browser;
-  beforeAll(async () => {
+  beforeAll(() => {
     cpSync('dist', release, { recursive: true });
-    server = await startLiveServer({ STATIC_DIR: release });
-    browser = await launchChromium();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+  afterAll(() => {
     rmSync(release, { recursive: true, force: true });
   });
+  const rig = startJourneyRig({ env: { STATIC_DIR: release } });
 
   it('offers the waiting version and activates it only on Reload', async () => {
-    const { page, context, problems } = await openPhone(browser, server.origin);
+    const { page, context, problems } = await openPhone(rig.browser, rig.server.origin);
     await page.goto('/');
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
 

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, launchChromium, leaveSettings, onboardInPage, openPhone, openSettings, setOffline, startLiveServer, type LiveServer } from './browser';
+import { describe, expect, test } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { addVirtualAuthenticator, axeViolations, leaveSettings, onboardInPage, openPhone, openSettings, setOffline } from './browser';
+import { startJourneyRig } from './journeys';
 
 const PIN = '482915';
 const SECRETS = ['correct horse battery staple', 'Bank of Keyhold', 'apple banana cherry dune', 'alice@bank.example'];
@@ -12,8 +13,7 @@ interface Phone {
   hook: (name: string) => ReturnType<Page['locator']>;
 }
 
-let server: LiveServer;
-let browser: Browser;
+const rig = startJourneyRig();
 let accounts = 0;
 
 /**
@@ -26,7 +26,7 @@ let accounts = 0;
 const it = test.extend<{ phone: Phone }>({
    
   phone: async ({}, use) => {
-    const { context, page, problems } = await openPhone(browser, server.origin);
+    const { context, page, problems } = await openPhone(rig.browser, rig.server.origin);
     await addVirtualAuthenticator(page, { prf: true });
     try {
       await use({ context, page, hook: (name) => page.locator(`[data-test="${name}"]`) });
@@ -73,14 +73,6 @@ async function saveLoginAndNote({ hook }: Phone, onLoginFilled?: () => Promise<v
  */
 // Generous: a loaded 2-core CI machine runs Argon2id (64 MiB) and Chromium side by side.
 describe('the vault in Chromium', { timeout: 90_000 }, () => {
-  beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
 
   it('onboards: username, passkey, PIN entered twice, and the vault opens', async ({ phone: { page, hook } }) => {
     await page.goto('/');
