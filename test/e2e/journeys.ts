@@ -50,8 +50,13 @@ export function testWithPhones(rig: JourneyRig) {
 /** Where `screenshot` writes, for a person to look at the screens the journeys went through. */
 export const SHOTS_DIR = '/tmp/kh-shots';
 
-/** Saves `page` as SHOTS_DIR/`name`.png; `fullPage: false` takes the viewport only (a modal dialog). */
+/**
+ * Saves `page` as SHOTS_DIR/`name`.png when the run asks for it (KEYHOLD_SHOTS=1), and otherwise
+ * does nothing: a full-page capture at the phone's pixel ratio costs one to three seconds of CPU and
+ * proves nothing a journey asserts. `fullPage: false` takes the viewport only (a modal dialog).
+ */
 export async function screenshot(page: Page, name: string, { fullPage = true }: { fullPage?: boolean } = {}): Promise<void> {
+  if (process.env.KEYHOLD_SHOTS !== '1') return;
   mkdirSync(SHOTS_DIR, { recursive: true });
   await page.screenshot({ path: `${SHOTS_DIR}/${name}.png`, fullPage });
 }
