@@ -202,12 +202,15 @@ export async function clearSiteData(page: Page, origin: string): Promise<void> {
   await page.context().clearCookies();
 }
 
+/** axe-core's source, read once per test file. */
+let axeSource: string | undefined;
+
 /** Runs axe-core on the page and returns its violations (id and affected targets). */
 export async function axeViolations(page: Page): Promise<Array<{ id: string; targets: string[] }>> {
-  const require = createRequire(import.meta.url);
-  const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   // Injected through CDP-evaluated script, not a <script> tag: the page's CSP forbids inline script.
-  await page.evaluate(source);
+  // Once per document: a second copy of its 500 KB would only be parsed again.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
   const result = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Array<{ id: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
     const r = await axe.run(document, { resultTypes: ['violations'] });
