@@ -46,6 +46,8 @@ export {
   signWithDeviceKey,
   type DevicePublicJwk,
   type DeviceSigningKeyPair,
+  type IdentityKey,
+  type IdentityKeyPair,
   type KeyBundle,
   type OpenedDeviceSigningKey,
   type OpenedKeyBundle,

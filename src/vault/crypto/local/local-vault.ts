@@ -6,7 +6,7 @@
 import { encodeBase64Url } from '../../../../protocol/base64url';
 import { VaultCryptoError } from '../../errors';
 import { createRootSecret, createUserKeyPair, createVaultKey, deriveKekFromPrf, deriveKeysKey, wrapRootSecret, wrapVaultKey } from '../hierarchy';
-import { createDeviceSigningKey, sealDeviceSigningKey, sealKeyBundle } from '../key-bundle';
+import { createDeviceSigningKey, sealDeviceSigningKey, sealKeyBundle, type DeviceSigningKeyPair, type IdentityKeyPair } from '../key-bundle';
 import type { Argon2Params, Ciphertext, KeysKey, WrappedKey } from '../keys';
 import type { LocalVaultRecord, PrfWrap } from './local-vault-record';
 import { randomBytes, wipe } from '../primitives/bytes';
@@ -22,6 +22,8 @@ export interface CreateLocalVaultOptions {
   readonly signal?: AbortSignal;
   /** The server version the key bundle will be uploaded as (default 1: an account's first bundle); its AAD binds it. */
   readonly keyBundleVersion?: number;
+  /** The account's identity key (account-log/identity-key.ts): the bundle is then v4. */
+  readonly identity?: IdentityKeyPair;
 }
 
 /**
@@ -51,14 +53,14 @@ export async function createLocalVault(
   // The extractable VK is used for this one wrap; the session gets the non-extractable unwrap.
   const wrappedVaultKey = await wrapVaultKey(await createVaultKey(), userKeyPair.publicKey, vaultKeyContext(userId, vaultId));
   const version = options.keyBundleVersion ?? 1;
-  const keyBundle = await sealKeyBundle({ userKeyPair, vaultId, wrappedVaultKey }, keysKey, userId, version);
+  const keyBundle = await sealKeyBundle({ userKeyPair, vaultId, wrappedVaultKey, ...(options.identity && { identity: options.identity }) }, keysKey, userId, version);
   return assembleLocalVault(userId, pinWrap, wrappedRootSecret, { blob: keyBundle, version }, keysKey);
 }
 
 /**
  * The record of a vault on this device around a PIN wrap of S and a key bundle, with a fresh
- * device signing key, opened (which proves S opens the bundle). Shared by a new vault and a
- * recovered one. Never log what it returns.
+ * device signing key (or `deviceKey`, made earlier: an approval names it before S arrives), opened
+ * (which proves S opens the bundle). Shared by a new vault and a recovered one. Never log what it returns.
  */
 export async function assembleLocalVault(
   userId: string,
@@ -66,6 +68,7 @@ export async function assembleLocalVault(
   wrappedRootSecret: WrappedKey,
   keyBundle: { readonly blob: Ciphertext; readonly version: number },
   keysKey: KeysKey,
+  deviceKey?: DeviceSigningKeyPair,
 ): Promise<{ record: LocalVaultRecord; unlocked: UnlockedVault }> {
   const deviceKeyId = encodeBase64Url(randomBytes(16));
   const record: LocalVaultRecord = {
@@ -77,7 +80,7 @@ export async function assembleLocalVault(
     keyBundleVersion: keyBundle.version,
     deviceKey: {
       id: deviceKeyId,
-      sealed: await sealDeviceSigningKey(await createDeviceSigningKey(), keysKey, deviceKeyContext(userId, deviceKeyId)),
+      sealed: await sealDeviceSigningKey(deviceKey ?? (await createDeviceSigningKey()), keysKey, deviceKeyContext(userId, deviceKeyId)),
     },
   };
   const access = { kek: pinWrap.kek, wrapped: wrappedRootSecret, ctx: pinWrap.ctx } as RootSecretAccess;
