@@ -4,7 +4,8 @@
  * bundle backup, wrap_prf for the passkey, and this device's public signing key.
  */
 import { PRF_OUTPUT_BYTES, USERNAME_PATTERN } from '../../../protocol/constants';
-import { addPrfWrap, createLocalVault, type Argon2Params, type DeriveArgon2, type LocalVaultRecord, type UnlockedVault } from '../crypto';
+import { createLocalVault } from '../crypto/local/local-vault';
+import { addPrfWrap, type Argon2Params, type DeriveArgon2, type LocalVaultRecord, type UnlockedVault } from '../crypto';
 import { type KeyServer } from '../platform/key-server';
 import { KeyServerError } from '../errors';
 import type { StoredPasskey, StoredVault } from '../platform/local-store';

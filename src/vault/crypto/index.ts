@@ -54,7 +54,6 @@ export {
   type RetiredVaultKey,
 } from './key-bundle';
 export * from './keys';
-export { adoptRootSecret, type AdoptRootSecretOptions } from './local/adopt-root-secret';
 export { parseLocalVaultRecord, type LocalVaultRecord, type PrfWrap } from './local/local-vault-record';
 export type { PinRefusal, PinVerdict } from './pin/pin-policy';
 export {
@@ -70,7 +69,9 @@ export {
   type EncryptedRecord,
   type RecordContext,
 } from './records';
-export { addPrfWrap, assembleLocalVault, changePin, createLocalVault, type CreateLocalVaultOptions } from './local/local-vault';
+// local/local-vault.ts and local/adopt-root-secret.ts (making a new or recovered vault) are imported
+// where used, never through here: onboarding and recovery load them, the first load does not.
+export { addPrfWrap, changePin } from './local/rewrap';
 export {
   deriveKekLocalFromPin,
   normalizePin,

@@ -5,7 +5,6 @@
  */
 import { PRF_OUTPUT_BYTES } from '../../../protocol/constants';
 import {
-  adoptRootSecret,
   deriveKekFromPrf,
   parseGcmBlob,
   prfWrapContext,
@@ -16,6 +15,7 @@ import {
   type UnlockedVault,
   type WrappedKey,
 } from '../crypto';
+import { adoptRootSecret } from '../crypto/local/adopt-root-secret';
 import type { KeyServer } from '../platform/key-server';
 import type { StoredPasskey, StoredVault } from '../platform/local-store';
 import type { PasskeyPort, PublicKeyCredentialRequestOptionsJSON } from '../platform/passkeys';

@@ -1,17 +1,16 @@
 /**
- * Making and re-wrapping the vault a device keeps: a new hierarchy under a PIN, a recovered one
- * assembled around a PIN wrap, a PIN change, a PRF wrap added (docs/architecture.md "The key
- * hierarchy"). Unlocking what these make is unlock.ts.
+ * Making the vault a device keeps: a new hierarchy under a PIN, or a recovered one assembled
+ * around a PIN wrap (docs/architecture.md "The key hierarchy"). Re-wrapping it is rewrap.ts,
+ * unlocking it unlock.ts. Only onboarding and recovery load this (outside the first load's chunk).
  */
 import { encodeBase64Url } from '../../../../protocol/base64url';
-import { VaultCryptoError } from '../../errors';
-import { createRootSecret, createUserKeyPair, createVaultKey, deriveKekFromPrf, deriveKeysKey, wrapRootSecret, wrapVaultKey } from '../hierarchy';
+import { createRootSecret, createUserKeyPair, createVaultKey, deriveKeysKey, wrapRootSecret, wrapVaultKey } from '../hierarchy';
 import { createDeviceSigningKey, sealDeviceSigningKey, sealKeyBundle, type DeviceSigningKeyPair, type IdentityKeyPair } from '../key-bundle';
 import type { Argon2Params, Ciphertext, KeysKey, WrappedKey } from '../keys';
-import type { LocalVaultRecord, PrfWrap } from './local-vault-record';
+import type { LocalVaultRecord } from './local-vault-record';
 import { randomBytes, wipe } from '../primitives/bytes';
-import { deviceKeyContext, prfWrapContext, vaultKeyContext } from '../primitives/contexts';
-import { assertAcceptablePin, newPinWrap, openVault, withRootSecret, type DeriveArgon2, type PrfUnlockInput, type RootSecretAccess, type UnlockedVault } from './unlock';
+import { deviceKeyContext, vaultKeyContext } from '../primitives/contexts';
+import { assertAcceptablePin, newPinWrap, openVault, type DeriveArgon2, type RootSecretAccess, type UnlockedVault } from './unlock';
 
 export interface CreateLocalVaultOptions {
   readonly userId: string;
@@ -85,47 +84,4 @@ export async function assembleLocalVault(
   };
   const access = { kek: pinWrap.kek, wrapped: wrappedRootSecret, ctx: pinWrap.ctx } as RootSecretAccess;
   return { record, unlocked: await openVault(record, keysKey, access) };
-}
-
-/**
- * Replaces wrap_local(S) with a wrap under a new PIN and a new salt: the old PIN stops working
- * once the returned record is stored. Throws `pin_rejected`. Never log either PIN.
- */
-export async function changePin(
-  record: LocalVaultRecord,
-  unlocked: UnlockedVault,
-  newPin: string,
-  argon2: DeriveArgon2,
-  options: { readonly params?: Argon2Params; readonly signal?: AbortSignal } = {},
-): Promise<{ record: LocalVaultRecord; unlocked: UnlockedVault }> {
-  if (record.userId !== unlocked.userId) throw new VaultCryptoError('invalid_context', 'The record belongs to another user');
-  await assertAcceptablePin(newPin);
-  const pinWrap = await newPinWrap(record.userId, newPin, argon2, options.params, options.signal);
-  const wrappedRootSecret = await withRootSecret(unlocked.rootSecretAccess, (rootSecret) =>
-    wrapRootSecret(rootSecret, pinWrap.kek, pinWrap.ctx),
-  );
-  return {
-    record: { ...record, pin: { salt: pinWrap.salt, params: pinWrap.params, wrappedRootSecret } },
-    unlocked: {
-      ...unlocked,
-      rootSecretAccess: { kek: pinWrap.kek, wrapped: wrappedRootSecret, ctx: pinWrap.ctx } as RootSecretAccess,
-    },
-  };
-}
-
-/** Adds (or replaces) wrap_prf(S) for a credential. Returns the new record and the wrap to upload; never log the PRF output. */
-export async function addPrfWrap(
-  record: LocalVaultRecord,
-  unlocked: UnlockedVault,
-  input: PrfUnlockInput,
-): Promise<{ record: LocalVaultRecord; wrap: PrfWrap }> {
-  if (record.userId !== unlocked.userId) throw new VaultCryptoError('invalid_context', 'The record belongs to another user');
-  const kek = await deriveKekFromPrf(input.prfOutput);
-  const ctx = prfWrapContext(record.userId, input.credentialId);
-  const wrappedRootSecret = await withRootSecret(unlocked.rootSecretAccess, (rootSecret) =>
-    wrapRootSecret(rootSecret, kek, ctx),
-  );
-  const wrap: PrfWrap = { credentialId: input.credentialId, wrappedRootSecret };
-  const others = record.prf.filter((existing) => existing.credentialId !== input.credentialId);
-  return { record: { ...record, prf: [...others, wrap] }, wrap };
 }
