@@ -206,6 +206,8 @@ export const PasskeySummary = z.object({
   lastUsedAt: z.number().int().nullable(),
   /** The server keeps a wrap_prf(S) for this passkey: it can open the vault (PRF unlock and recovery). */
   canUnlock: z.boolean(),
+  /** Its COSE public key (base64url) as stored: clients match it against the account log's `passkey.add`. */
+  publicKey: z.string(),
 });
 
 /** `PATCH /api/devices/{id}` and `PATCH /api/passkeys/{id}`: the user's own label for it. */
@@ -232,6 +234,8 @@ export const DeviceSummary = z.object({
   lastSeenAt: z.number().int().nullable(),
   revokedAt: z.number().int().nullable(),
   current: z.boolean(),
+  /** Its signing key as stored: clients match it against the account log's `device.add`. */
+  publicKey: z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string() }),
 });
 export const DeviceChallengeRequest = z.object({ deviceId: Id });
 export const DeviceChallenge = z.object({ challenge: z.string(), expiresAt: z.number().int() });
@@ -323,10 +327,15 @@ export const RecoveryKitPut = z.object({ createdAt: z.number().int(), replaced: 
 export const RecoveryKitRecoverRequest = z.object({ username: Username, kitAuth: base64urlBytes(RECOVERY_KIT_AUTH_BYTES) });
 export const RecoveryKitRecovered = Recovered.extend({ userId: z.string(), username: z.string(), wrap: z.string(), createdAt: z.number().int() });
 
+/**
+ * `logId` (each route's identifier in the account log: SHA-256 of the PIN recovery tag, totpLogId of
+ * the TOTP secret, SHA-256(kitAuth) of the kit; null when the route is off): what a migration's
+ * genesis vouches for once the user confirmed the routes (docs/architecture.md "Signed account log").
+ */
 export const RecoveryStatus = z.object({
-  pin: z.object({ active: z.boolean(), guessesLeft: z.number().int().nullable(), allowance: z.number().int().nullable(), updatedAt: z.number().int().nullable() }),
-  totp: z.object({ enrolled: z.boolean(), locked: z.boolean(), enrolledAt: z.number().int().nullable() }),
-  kit: z.object({ active: z.boolean(), createdAt: z.number().int().nullable() }),
+  pin: z.object({ active: z.boolean(), guessesLeft: z.number().int().nullable(), allowance: z.number().int().nullable(), updatedAt: z.number().int().nullable(), logId: z.string().nullable().optional() }),
+  totp: z.object({ enrolled: z.boolean(), locked: z.boolean(), enrolledAt: z.number().int().nullable(), logId: z.string().nullable().optional() }),
+  kit: z.object({ active: z.boolean(), createdAt: z.number().int().nullable(), logId: z.string().nullable().optional() }),
 });
 
 // ——— The signed account log (protocol/account-log.ts; docs/architecture.md "Signed account log") ———

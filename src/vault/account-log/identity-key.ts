@@ -5,6 +5,7 @@
  * and, once opened, as a non-extractable CryptoKey. Signatures are over the bytes
  * protocol/account-log.ts defines; both sides verify them with @noble/curves.
  */
+import { logEntrySigningBytes, type LogEntry, type UnsignedLogEntry } from '../../../protocol/account-log';
 import { encodeBase64Url } from '../../../protocol/base64url';
 import type { IdentityKeyPair, IdentityPrivateKey } from '../crypto';
 
@@ -21,4 +22,20 @@ export async function createIdentityKey(): Promise<IdentityKeyPair> {
 /** The Ed25519 signature (64 bytes, base64url) of `bytes` by `privateKey` (RFC 8032 §5.1.6: deterministic). */
 export async function signWithIdentity(privateKey: IdentityPrivateKey | CryptoKey, bytes: Uint8Array): Promise<string> {
   return encodeBase64Url(new Uint8Array(await crypto.subtle.sign(ED25519, privateKey, bytes as Uint8Array<ArrayBuffer>)));
+}
+
+/**
+ * Signs `unsigned` for `userId`'s log (protocol/account-log.ts `logEntrySigningBytes`): `sig` by the
+ * key in force before it (the genesis: the key it introduces), and `newKeySig` by `rotateTo` when
+ * the entry rotates the identity key. Never log the keys.
+ */
+export async function signLogEntry(
+  userId: string,
+  unsigned: UnsignedLogEntry,
+  signer: IdentityPrivateKey | CryptoKey,
+  rotateTo?: IdentityPrivateKey | CryptoKey,
+): Promise<LogEntry> {
+  const bytes = logEntrySigningBytes(userId, unsigned);
+  const sig = await signWithIdentity(signer, bytes);
+  return rotateTo ? { ...unsigned, sig, newKeySig: await signWithIdentity(rotateTo, bytes) } : { ...unsigned, sig };
 }

@@ -82,7 +82,7 @@ export class VaultAccount {
     this.#core.requireSession();
     this.#core.requireRecentConfirmation();
     const { turnOffRoute } = await loadRecoverySettings();
-    await turnOffRoute(this.#settingsContext(), route, signal);
+    await turnOffRoute(this.#core, route, signal);
   }
 
   /**

@@ -23,9 +23,11 @@ export interface ApprovalRequest {
   readonly expiresAt: number;
 }
 
-/** A listed request with the public key its phrase was computed from (kept inside the SDK). */
+/** A listed request with the keys its phrase was computed from (kept inside the SDK). */
 export interface ListedRequest extends ApprovalRequest {
   readonly publicKey: string;
+  /** The signing key the new device will register, as the account log names it; null from an older app. */
+  readonly deviceKey: string | null;
 }
 
 export class VaultApprovals {
@@ -38,7 +40,7 @@ export class VaultApprovals {
 
   /** The waiting requests as last read (empty while locked); refreshed by `pending()` and by every sync run. */
   get requests(): readonly ApprovalRequest[] {
-    return this.#core.session ? this.#listed.map(({ publicKey: _key, ...request }) => request) : [];
+    return this.#core.session ? this.#listed.map(({ publicKey: _key, deviceKey: _device, ...request }) => request) : [];
   }
 
   /** Reads the account's waiting requests from the key server, oldest first. Throws `locked`, `offline`, `server_error`. */

@@ -36,7 +36,7 @@ describe('PIN recovery through the SDK, against a real key server', () => {
     const user = await createAccount(server, `sdkuser${++names}`);
     const vault = await newVault(user.userId);
     const home = browserOn(server, user.client.cookie);
-    expect(await registerPinRecovery({ server: home.keyServer, userId: user.userId, pin: PIN, argon2, rootSecret: vault.access })).toEqual({ version: 1, guessesLeft: 10 });
+    expect(await registerPinRecovery({ server: home.keyServer, userId: user.userId, pin: PIN, argon2, rootSecret: vault.access })).toMatchObject({ version: 1, guessesLeft: 10 });
     return { user, vault, home };
   }
 
