@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeBase64Url, isBase64Url } from './base64url';
+import { decodeBase64Url, encodeBase64Url, isBase64Url } from './base64url';
 import {
   ARGON2_MAX_ITERATIONS,
   ARGON2_MAX_MEMORY_KIB,
@@ -9,6 +9,10 @@ import {
   ARGON2_MIN_PARALLELISM,
   ARGON2_HASH_LENGTH,
   ARGON2_SALT_BYTES,
+  ACCOUNT_LOG_APPEND_MAX_ENTRIES,
+  ACCOUNT_LOG_COSE_KEY_MAX_BYTES,
+  ACCOUNT_LOG_CREDENTIAL_ID_MAX_CHARS,
+  ACCOUNT_LOG_MAX_CHANGES,
   AUDIT_PAGE_DEFAULT,
   AUDIT_PAGE_MAX,
   DEVICE_APPROVAL_PUBLIC_KEY_BYTES,
@@ -124,6 +128,12 @@ export const ErrorResponse = z.object({
     guessesLeft: z.number().int().optional(),
     /** `stale_version` on a record write: the record as the server has it (null: it does not exist). */
     current: RecordEnvelope.nullable().optional(),
+    /** `log_stale`: the account log's head as the server has it. */
+    seq: z.number().int().optional(),
+    head: z.string().optional(),
+    /** `log_entry_invalid`: the AccountLogError reason (protocol/account-log.ts) and the entry's index in the request. */
+    reason: z.string().optional(),
+    index: z.number().int().optional(),
   }),
 });
 
@@ -319,6 +329,66 @@ export const RecoveryStatus = z.object({
   kit: z.object({ active: z.boolean(), createdAt: z.number().int().nullable() }),
 });
 
+// ——— The signed account log (protocol/account-log.ts; docs/architecture.md "Signed account log") ———
+/** base64url in its one canonical spelling, decoding to min..max bytes. */
+const canonicalBytes = (min: number, max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(Math.ceil((max * 4) / 3))
+    .refine(
+      (s) => {
+        if (!isBase64Url(s)) return false;
+        const bytes = decodeBase64Url(s);
+        return bytes.length >= min && bytes.length <= max && encodeBase64Url(bytes) === s;
+      },
+      { message: `must be canonical base64url of ${min === max ? `${min}` : `${min} to ${max}`} bytes` },
+    );
+const LogDigest = canonicalBytes(32, 32);
+const LogCredentialId = canonicalBytes(1, Math.floor((ACCOUNT_LOG_CREDENTIAL_ID_MAX_CHARS * 3) / 4));
+const LogDeviceKey = canonicalBytes(65, 65).refine((s) => decodeBase64Url(s)[0] === 4, { message: 'must be an uncompressed point' });
+
+/** One change of who may act for the account (protocol/account-log.ts `LogChange`). */
+export const LogChange = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('identity'), key: canonicalBytes(32, 32) }),
+  z.strictObject({ op: z.literal('passkey.add'), id: LogCredentialId, key: canonicalBytes(1, ACCOUNT_LOG_COSE_KEY_MAX_BYTES) }),
+  z.strictObject({ op: z.literal('passkey.remove'), id: LogCredentialId }),
+  z.strictObject({ op: z.literal('device.add'), key: LogDeviceKey, app: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/) }),
+  z.strictObject({ op: z.literal('device.remove'), key: LogDeviceKey }),
+  z.strictObject({ op: z.literal('totp.add'), id: LogDigest }),
+  z.strictObject({ op: z.literal('totp.remove') }),
+  z.strictObject({ op: z.literal('kit.set'), id: LogDigest }),
+  z.strictObject({ op: z.literal('kit.remove') }),
+  z.strictObject({ op: z.literal('pin-recovery.set'), id: LogDigest }),
+  z.strictObject({ op: z.literal('pin-recovery.remove') }),
+]);
+/** A signed entry (protocol/account-log.ts `LogEntry`); whether it verifies is the server's next check. */
+export const LogEntry = z.strictObject({
+  seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  prev: LogDigest,
+  at: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  changes: z.array(LogChange).min(1).max(ACCOUNT_LOG_MAX_CHANGES),
+  sig: canonicalBytes(64, 64),
+  newKeySig: canonicalBytes(64, 64).optional(),
+});
+/** `GET /api/account/log?after=N`: the entries after seq N. */
+export const AccountLogQuery = z.object({ after: z.coerce.number().int().min(0).max(2 ** 52).default(0) });
+/**
+ * One page of the account log: `status` `unlogged` (no genesis yet: the account predates the log)
+ * or `logged`; the head's `seq` and `head` hash; entries with seq > after, ascending; `more` when
+ * another page follows.
+ */
+export const AccountLogPage = z.object({
+  status: z.enum(['unlogged', 'logged']),
+  seq: z.number().int(),
+  head: z.string(),
+  entries: z.array(LogEntry),
+  more: z.boolean(),
+});
+/** `POST /api/account/log`: entries continuing the head (the first one's seq = head seq + 1). */
+export const AppendAccountLogRequest = z.object({ entries: z.array(LogEntry).min(1).max(ACCOUNT_LOG_APPEND_MAX_ENTRIES) });
+export const AccountLogAppended = z.object({ seq: z.number().int(), head: z.string() });
+
 // ——— Lock everywhere (docs/architecture.md "Lock everywhere") ———
 /**
  * `POST /api/account/lock-everywhere` (a fresh passkey session): in one transaction, revokes every
@@ -338,6 +408,12 @@ export const LockEverywhereRequest = z.object({
     .refine((wraps) => new Set(wraps.map((w) => w.credentialId)).size === wraps.length, { message: 'one wrap per credential' }),
   totp: z.object({ r: base64urlBytes(TOTP_ESCROW_KEY_BYTES), escrowedWrap: base64url(WRAP_MAX_CHARS) }).nullable(),
   pin: PinRegisterFinishRequest.nullable(),
+  /**
+   * The account log entry signing this lock (device.remove for each other device, kit.remove,
+   * pin-recovery.set, the identity rotation): required when the account's log is `logged`
+   * (else `log_entry_required`), appended in the same transaction.
+   */
+  logEntry: LogEntry.optional(),
 });
 /** What changed: counts, the new versions, and what the user may need to set up again. */
 export const LockEverywhereResult = z.object({
@@ -358,9 +434,21 @@ export const LockEverywhereResult = z.object({
 export const ApprovalPublicKey = base64urlBytes(DEVICE_APPROVAL_PUBLIC_KEY_BYTES).refine((s) => isBase64Url(s) && decodeBase64Url(s)[0] === 4, { message: 'must be an uncompressed point' });
 /** What the approving device sends the new one through the server: its ephemeral public key and S sealed to the requester's. */
 export const SealedApproval = z.object({ publicKey: ApprovalPublicKey, ciphertext: base64url(WRAP_MAX_CHARS) });
-export const DeviceApprovalRequest = z.object({ username: Username, publicKey: ApprovalPublicKey, deviceName: DisplayName });
+/**
+ * `deviceKey`: the signing key the new device will register, so the approver can sign its `device.add`
+ * in the account log (optional while older clients ask without it).
+ */
+export const DeviceApprovalRequest = z.object({ username: Username, publicKey: ApprovalPublicKey, deviceName: DisplayName, deviceKey: DevicePublicKey.optional() });
 export const DeviceApprovalRequested = z.object({ id: z.string(), secret: z.string(), expiresAt: z.number().int() });
-export const PendingApproval = z.object({ id: z.string(), publicKey: z.string(), deviceName: z.string(), createdAt: z.number().int(), expiresAt: z.number().int() });
+export const PendingApproval = z.object({
+  id: z.string(),
+  publicKey: z.string(),
+  deviceName: z.string(),
+  /** The new device's signing key as it sent it (null: an older client that sent none). */
+  deviceKey: DevicePublicKey.nullable(),
+  createdAt: z.number().int(),
+  expiresAt: z.number().int(),
+});
 export const PendingApprovals = z.object({ requests: z.array(PendingApproval) });
 export const ApproveDeviceRequest = z.object({ sealed: SealedApproval });
 export const PollApprovalRequest = z.object({ secret: base64urlBytes(DEVICE_APPROVAL_SECRET_BYTES) });
@@ -407,3 +495,6 @@ export type DeviceApprovalRequestedT = z.infer<typeof DeviceApprovalRequested>;
 export type PendingApprovalT = z.infer<typeof PendingApproval>;
 export type ApprovalPolledT = z.infer<typeof ApprovalPolled>;
 export type LockEverywhereResultT = z.infer<typeof LockEverywhereResult>;
+export type LogEntryT = z.infer<typeof LogEntry>;
+export type AccountLogPageT = z.infer<typeof AccountLogPage>;
+export type AccountLogAppendedT = z.infer<typeof AccountLogAppended>;

@@ -88,7 +88,7 @@ export async function requestDeviceApproval(
 /** The account's unanswered, unexpired requests, for its signed-in devices to show. */
 export async function pendingDeviceApprovals(store: Store, userId: string, now: number): Promise<PendingApprovalT[]> {
   const rows = await listPendingApprovals(store, userId, now);
-  return rows.map((r) => ({ id: r.id, publicKey: r.public_key, deviceName: r.device_name, createdAt: r.created_at, expiresAt: r.expires_at }));
+  return rows.map((r) => ({ id: r.id, publicKey: r.public_key, deviceName: r.device_name, deviceKey: null, createdAt: r.created_at, expiresAt: r.expires_at }));
 }
 
 /** A request of this account still waiting for an answer, or the error a client should see. */
