@@ -275,3 +275,5 @@ export const ACCOUNT_LOG_APP_ID = 'keyhold';
 export const ACCOUNT_LOG_COSE_KEY_MAX_BYTES = 1024;
 /** Longest WebAuthn credential id in a `passkey.add`/`passkey.remove`, in base64url characters (the API's `Id`). */
 export const ACCOUNT_LOG_CREDENTIAL_ID_MAX_CHARS = 128;
+/** Appends one account may make per minute (a sync run appends at most a few). */
+export const ACCOUNT_LOG_APPENDS_PER_MINUTE = 60;

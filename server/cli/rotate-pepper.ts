@@ -1,8 +1,8 @@
 import { loadConfig } from '../config';
+import { migrateWithPepper } from '../domain/account-log-head';
 import { loadPepper } from '../domain/pepper';
 import { resealUnderCurrentPepper, type RotationReport } from '../domain/pepper-rotation';
 import { openConfiguredDatabase } from '../runtime';
-import { migrateToLatest } from '../store/database';
 
 /**
  * `npm run pepper:rotate`: re-seals every value sealed under the pepper (k_u, R, TOTP secrets,
@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
   const database = openConfiguredDatabase(config);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
-    await migrateToLatest(database.db);
+    await migrateWithPepper(database.db, pepper);
     const { store } = database;
     const [current, ...previous] = pepper.keyIds;
     out(`pepper:rotate: ${check ? 'checking' : 'sealing'} under pepper ${current}${previous.length ? `, opening pepper ${previous.join(', ')} too` : ''}`);

@@ -3,6 +3,7 @@ import { FRESH_PASSKEY_SECONDS, SIGNIN_WINDOW_MS } from '../../protocol/constant
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { freshPasskeyIsBound } from '../domain/account-log';
 import { KeyholdError } from '../errors';
 import { countHits } from '../store/rate-limits';
 import { resumeSession, type Session } from '../store/sessions';
@@ -93,6 +94,11 @@ export function requireFreshPasskey(deps: AppDeps): MiddlewareHandler<AppEnv> {
       const session = sessionOf(c);
       if (session.scope !== 'passkey' || deps.now() - session.createdAt > FRESH_PASSKEY_SECONDS * 1000) {
         throw new KeyholdError('reauth_required', 'Sign in with your passkey again to do this.');
+      }
+      // Once the account keeps a signed log, the passkey signed in with must be one it holds (a
+      // session opened before the log, by a passkey the owner did not vouch for, does not count).
+      if (!(await freshPasskeyIsBound(deps.store, deps.pepper, session))) {
+        throw new KeyholdError('reauth_required', 'Sign in again with a passkey of this account to do this.');
       }
       await next();
     });

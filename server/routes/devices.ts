@@ -3,6 +3,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { DeviceChallenge, DeviceChallengeRequest, DeviceSignInRequest, DeviceSummary, Id, Ok, RegisterDeviceRequest, RenameRequest, SignedIn, type DeviceSummaryT } from '../../protocol/api';
 import { encodeBase64Url } from '../../protocol/base64url';
+import { bindingRefusal, logKeyOf } from '../domain/account-log-head';
 import { createDeviceKeyCache, importDeviceKey, issueDeviceChallenge, verifyDeviceSignIn } from '../domain/devices';
 import { KeyholdError } from '../errors';
 import { appendAuditEvent } from '../store/audit';
@@ -130,7 +131,8 @@ export function deviceRoutes(deps: AppDeps) {
         const address = clientAddress(c, deps);
         // The sign-in's counter, challenge and outcome commit together (domain/devices.ts).
         const countAttempt = (tx: Store) => countSignInAttempt(tx, deps, { account: `device:${body.deviceId}`, address }, 'start', now);
-        const session = await verifyDeviceSignIn(deps.store, deps.config.origin, body, { now, address, keys: deviceKeys, countAttempt }, (tx, userId) =>
+        const checkBinding = (tx: Store, device: DeviceRow) => bindingRefusal(tx, deps.pepper, device.user_id, { kind: 'device', key: logKeyOf(device) }, { now, address });
+        const session = await verifyDeviceSignIn(deps.store, deps.config.origin, body, { now, address, keys: deviceKeys, countAttempt, bindingRefusal: checkBinding }, (tx, userId) =>
           openSession(c, deps, { userId, scope: 'device', deviceId: body.deviceId }, tx),
         );
         return c.json({ session }, 200);
