@@ -5,11 +5,11 @@ import { AccountLogController } from './account-log-controller';
 import { describeFailure } from './failure-messages';
 import './kh-approval-banner';
 import './kh-kit-reminder';
+import './kh-log-migration';
 import './kh-log-warning';
 import './kh-record-editor';
 import './kh-settings';
 import './kh-sync-status';
-import { LazyScreensController } from './lazy-screens-controller';
 import { RecordListController } from './record-list-controller';
 import { OPEN_SETTINGS_SECTION, openSettingsSection, type OpenSettingsSection } from './settings-sections';
 import { sharedStyles } from './shared-styles';
@@ -26,11 +26,6 @@ const LIST: VaultView = { kind: 'list' };
 
 /** "1 conflict", "3 conflicts". */
 const conflicts = (n: number): string => (n === 1 ? '1 conflict' : `${n} conflicts`);
-
-/** Screens of the open vault that few visits need: chunks of their own. */
-const LAZY_VIEWS = {
-  'log-migration': () => import('./kh-log-migration'),
-};
 
 /**
  * The unlocked vault: the sync line and a toolbar (search, new login, new note, settings, lock)
@@ -57,7 +52,6 @@ export class KhVault extends LitElement {
   declare private _onlyConflicts: boolean;
   readonly #records = new RecordListController(this, () => this.vault);
   readonly #log = new AccountLogController(this, () => this.vault);
-  readonly #lazy = new LazyScreensController(this, LAZY_VIEWS);
   /** The migration screen came up in this unlock (this element lives as long as the unlock). */
   #migrationOffered = false;
   /** Kept across views (rendered as a node), so it asks the server once per visit, not per render. */
@@ -98,14 +92,7 @@ export class KhVault extends LitElement {
       case 'settings':
         return html`<kh-settings .vault=${this.vault} @kh-close=${this._onCloseView}></kh-settings>`;
       case 'log-migration':
-        switch (this.#lazy.status('log-migration')) {
-          case 'ready':
-            return html`<kh-log-migration .vault=${this.vault} @kh-close=${this._onCloseView}></kh-log-migration>`;
-          case 'loading':
-            return html`<p role="status" class="hint">Opening…</p>`;
-          case 'failed':
-            return this.#renderList(); // asked again at the next unlock, after a reload fetched the app's new chunks
-        }
+        return html`<kh-log-migration .vault=${this.vault} @kh-close=${this._onCloseView}></kh-log-migration>`;
       case 'list':
         return this.#renderList();
     }
