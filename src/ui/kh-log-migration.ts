@@ -11,6 +11,10 @@ const CONFIRM_FAILURES = {
   not_found: 'This list is out of date. Choose “Not now”, then unlock again to see the current one.',
 } as const;
 
+/** The plan's devices with this one first: the one entry that is always kept. */
+const thisDeviceFirst = (plan: LogMigrationPlan): LogMigrationItem[] =>
+  [...plan.devices].sort((a, b) => Number(b.id === plan.currentDeviceId) - Number(a.id === plan.currentDeviceId));
+
 /**
  * "Confirm who can open your account": shown once after unlocking an account made before the
  * signed account log (`vault.accountLog.migration()` gives a plan). Lists the passkeys and devices
@@ -39,6 +43,7 @@ export class KhLogMigration extends LitElement {
         gap: 0;
       }
       legend {
+        padding: 0;
         margin-bottom: 0.25rem;
         font-size: 1.125rem;
         font-weight: 600;
@@ -118,7 +123,7 @@ export class KhLogMigration extends LitElement {
         the server without your phones noticing. Check this list, and untick anything you do not recognise: the server will
         refuse it from then on.
       </p>
-      ${this.#renderGroup('Passkeys', 'passkey', plan.passkeys, plan)} ${this.#renderGroup('Devices', 'device', plan.devices, plan)}
+      ${this.#renderGroup('Passkeys', 'passkey', plan.passkeys, plan)} ${this.#renderGroup('Devices', 'device', thisDeviceFirst(plan), plan)}
       ${this.#renderRoutes(plan)}
       <p class="error msg" role="alert">
         ${this._noPasskey
@@ -176,7 +181,7 @@ export class KhLogMigration extends LitElement {
     return html`
       <p class="ok" role="status">Confirmed. From now on, only a passkey or device that one of your devices added can open your account.</p>
       ${dropped.length > 0
-        ? html`<p>Not kept: ${dropped.map((item) => item.name).join(', ')}. ${dropped.length === 1 ? 'It' : 'They'} can no longer sign in. Remove
+        ? html`<p>Not kept: ${dropped.map((item) => (item.fingerprint ? `${item.name} (${item.fingerprint})` : item.name)).join(', ')}. ${dropped.length === 1 ? 'It' : 'They'} can no longer sign in. Remove
               ${dropped.length === 1 ? 'it' : 'them'} in Devices & passkeys.</p>`
         : nothing}
       <div class="actions">

@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { Vault } from '../vault';
 import { AccountLogController } from './account-log-controller';
-import { describeLogWarning } from './log-warning-text';
+import { describeLogWarning, isHistoryWarning } from './log-warning-text';
 import { openSettingsSection } from './settings-sections';
 import { sharedStyles } from './shared-styles';
 
@@ -11,7 +11,8 @@ import { sharedStyles } from './shared-styles';
  * lists a device or passkey the history never added. One sentence group per warning, then a way to
  * Settings → Devices & passkeys, where the lists show which entries are the account's. An alert:
  * it appears when a sync run finds something, and it is about who can open the vault.
- * With `inSettings` (on the devices screen itself) the way there is left out.
+ * With `inSettings` (on the devices screen itself) it shows only the warnings about the history:
+ * that screen's "Not added by you" groups say the rest, beside the entries themselves.
  */
 export class KhLogWarning extends LitElement {
   static override properties = {
@@ -53,7 +54,7 @@ export class KhLogWarning extends LitElement {
   }
 
   protected override render(): unknown {
-    const { warnings } = this.#log.status;
+    const warnings = this.#log.status.warnings.filter((warning) => !this.inSettings || isHistoryWarning(warning));
     if (warnings.length === 0) return nothing;
     return html`<section class="card" role="alert" aria-labelledby="log-warning-heading" data-test="log-warning">
       <h3 id="log-warning-heading">Check who can open your account</h3>
