@@ -33,7 +33,8 @@ export class KhLogWarning extends LitElement {
       h3 {
         color: var(--kh-error);
       }
-      ul {
+      ul,
+      p {
         margin: 0 0 0.75rem;
         padding-left: 1.25rem;
       }
@@ -58,9 +59,11 @@ export class KhLogWarning extends LitElement {
     if (warnings.length === 0) return nothing;
     return html`<section class="card" role="alert" aria-labelledby="log-warning-heading" data-test="log-warning">
       <h3 id="log-warning-heading">Check who can open your account</h3>
-      <ul>
-        ${warnings.map((warning) => html`<li>${describeLogWarning(warning)}</li>`)}
-      </ul>
+      ${warnings.length === 1
+        ? html`<p>${describeLogWarning(warnings[0]!)}</p>`
+        : html`<ul>
+            ${warnings.map((warning) => html`<li>${describeLogWarning(warning)}</li>`)}
+          </ul>`}
       ${this.inSettings
         ? nothing
         : html`<div class="actions"><button type="button" class="primary" @click=${this._onOpenDevices}>Open Devices & passkeys</button></div>`}

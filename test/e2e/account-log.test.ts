@@ -112,6 +112,30 @@ describe('the signed account log, in Chromium', { timeout: 120_000 }, () => {
     expect(await logWarning(page).count()).toBe(0);
   });
 
+  it('a server that shows the phone no history any more: the vault warns of a rollback and asks nothing to be confirmed', async ({ phone }) => {
+    const username = `rolledback${++accounts}`;
+    const { page } = await phone();
+    await onboardInPage(page, username, PIN);
+    await expect.poll(() => pinRecoveryActive(page)).toBe(true);
+    // Someone with the pepper (or a restored backup from before 007) makes the account look unlogged:
+    // a phone that verified its log must not take that as an account to migrate.
+    unlogAccount(server.databaseFile, username);
+    await reopen(page);
+    const warning = logWarning(page);
+    await expect.poll(() => warning.textContent(), { timeout: 30_000 }).toContain(
+      'The key server showed this phone an older history of your account than it saw before, as if recent changes to your devices and passkeys were undone. Keyhold kept the history this phone had already checked.',
+    );
+    expect(await page.getByRole('heading', { name: 'Confirm who can open your account' }).count()).toBe(0);
+    expect(await axeViolations(page)).toEqual([]);
+    await shot(page, 'rollback-banner');
+
+    // The devices screen repeats the warning; this phone's own device is still the account's by the log it kept.
+    await warning.getByRole('button', { name: 'Open Devices & passkeys' }).click();
+    await expect.poll(() => accountDevices(page).count()).toBe(1);
+    await expect.poll(() => page.getByRole('alert').filter({ hasText: 'an older history of your account' }).count()).toBe(1);
+    expect(await page.getByRole('heading', { name: 'Not added by you' }).count()).toBe(0);
+  });
+
   it('an account made before the log: after unlock the person confirms its passkeys and devices, leaves out the lost one, and the log vouches for what was kept', async ({ phone }) => {
     const username = `premigration${++accounts}`;
     const { page } = await phone();
