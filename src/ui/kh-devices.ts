@@ -82,13 +82,13 @@ export class KhDevices extends LitElement {
   #renderUnlisted(): unknown {
     const unlisted = splitByLog(this.#list.items ?? [], this.#log.logged).unlisted;
     if (unlisted.length === 0) return nothing;
-    return html`<section class="unlisted" aria-labelledby="devices-unlisted-heading">
+    return html`<div class="unlisted">
       <h4 id="devices-unlisted-heading">Not added by you</h4>
-      <p class="error">${describeUnlistedGroup('devices')}</p>
-      <ul class="entries" aria-labelledby="devices-unlisted-heading">
+      <p class="error">${describeUnlistedGroup('device', unlisted.length)}</p>
+      <ul class="entries" aria-label="Devices not added by you">
         ${[...unlisted].sort(byRelevance).map((device) => this.#renderDevice(device, true))}
       </ul>
-    </section>`;
+    </div>`;
   }
 
   #renderDevice(device: DeviceInfo, unlisted: boolean): unknown {

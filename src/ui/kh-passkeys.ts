@@ -102,13 +102,13 @@ export class KhPasskeys extends LitElement {
   #renderUnlisted(): unknown {
     const { own, unlisted } = splitByLog(this.#list.items ?? [], this.#log.logged);
     if (unlisted.length === 0) return nothing;
-    return html`<section class="unlisted" aria-labelledby="passkeys-unlisted-heading">
+    return html`<div class="unlisted">
       <h4 id="passkeys-unlisted-heading">Not added by you</h4>
-      <p class="error">${describeUnlistedGroup('passkeys')}</p>
-      <ul class="entries" aria-labelledby="passkeys-unlisted-heading">
+      <p class="error">${describeUnlistedGroup('passkey', unlisted.length)}</p>
+      <ul class="entries" aria-label="Passkeys not added by you">
         ${unlisted.map((passkey) => this.#renderPasskey(passkey, [...own, ...unlisted], true))}
       </ul>
-    </section>`;
+    </div>`;
   }
 
   /** `all`: the passkeys removing this one is weighed against; `unlisted`: in the "Not added by you" group. */

@@ -35,8 +35,11 @@ describe('account log warning words', () => {
     expect(describeLogWarning({ kind: 'unlisted-passkey' })).toMatch(/never added: unnamed\. /);
   });
 
-  it('words the "Not added by you" group for devices and passkeys alike', () => {
-    expect(describeUnlistedGroup('devices')).toMatch(/^The key server lists these devices, but your account’s history never added them\. They cannot sign in\./);
-    expect(describeUnlistedGroup('passkeys')).toMatch(/^The key server lists these passkeys,/);
+  it('words the "Not added by you" group for one entry or several, devices and passkeys alike', () => {
+    expect(describeUnlistedGroup('device', 1)).toBe(
+      'The key server lists this device, but your account’s history never added it. It cannot sign in. Unless you left it out when you ' +
+        'confirmed who can open your account, someone with access to the server put it there: remove it, and tell whoever runs your Keyhold server.',
+    );
+    expect(describeUnlistedGroup('passkey', 2)).toMatch(/^The key server lists these passkeys, but your account’s history never added them\. They cannot sign in\. Unless you left them out/);
   });
 });

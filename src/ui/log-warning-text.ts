@@ -42,7 +42,8 @@ export function isHistoryWarning(warning: AccountLogWarning): boolean {
   return warning.kind !== 'unlisted-device' && warning.kind !== 'unlisted-passkey';
 }
 
-/** The devices and passkeys screens' words above their "Not added by you" group. */
-export function describeUnlistedGroup(what: 'devices' | 'passkeys'): string {
-  return `The key server lists these ${what}, but your account’s history never added them. They cannot sign in. Unless you left them out when you confirmed who can open your account, someone with access to the server put them there: remove them, and ${TELL}.`;
+/** The devices and passkeys screens' words above their "Not added by you" group of `count` entries. */
+export function describeUnlistedGroup(what: 'device' | 'passkey', count: number): string {
+  const [these, them, they] = count === 1 ? [`this ${what}`, 'it', 'It'] : [`these ${what}s`, 'them', 'They'];
+  return `The key server lists ${these}, but your account’s history never added ${them}. ${they} cannot sign in. Unless you left ${them} out when you confirmed who can open your account, someone with access to the server put ${them} there: remove ${them}, and ${TELL}.`;
 }

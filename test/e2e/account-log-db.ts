@@ -1,6 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import { deviceKeyToLogKey, logKeyFingerprint } from '../../protocol/account-log';
+import { encodeBase64Url } from '../../protocol/base64url';
 import { unloggedHead } from '../../server/domain/account-log-head';
 import { createPepper } from '../../server/domain/pepper';
 import { E2E_PEPPER_BYTES } from './browser';
@@ -43,6 +44,20 @@ export function forgeDevice(databaseFile: string, username: string, name: string
     );
   });
   return { fingerprint: logKeyFingerprint(deviceKeyToLogKey(jwk)) };
+}
+
+/**
+ * The attacker with database access: adds a passkey of their own (a made-up credential id and
+ * public key) to the account. Returns its key fingerprint as every screen shows it.
+ */
+export function forgePasskey(databaseFile: string, username: string, name: string): { fingerprint: string } {
+  const publicKey = encodeBase64Url(randomBytes(77));
+  withDatabase(databaseFile, (db) => {
+    db.prepare(
+      'INSERT INTO credentials (id, user_id, public_key, counter, transports, device_type, backed_up, prf_salt, prf_enabled, name, created_at, last_used_at) VALUES (?, ?, ?, 0, ?, ?, 0, ?, 0, ?, ?, NULL)',
+    ).run(encodeBase64Url(randomBytes(16)), userIdOf(db, username), publicKey, '["usb"]', 'singleDevice', encodeBase64Url(randomBytes(32)), name, Date.now());
+  });
+  return { fingerprint: logKeyFingerprint(publicKey) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { forgeDevice, logStatusOf, unlogAccount } from './account-log-db';
+import { forgeDevice, forgePasskey, logStatusOf, unlogAccount } from './account-log-db';
 import {
   axeViolations,
   clearSiteData,
@@ -35,8 +35,10 @@ const shot = (page: Page, name: string) => page.screenshot({ path: `/tmp/kh-shot
 /** The vault's warning that the account log does not hold up. */
 const logWarning = (page: Page) => page.getByRole('alert').filter({ hasText: 'Check who can open your account' });
 /** Settings → Devices & passkeys: the devices the log holds, and the group of those it never added. */
-const accountDevices = (page: Page) => page.getByRole('list', { name: 'Devices' }).getByRole('listitem');
-const unlistedDevices = (page: Page) => page.getByRole('list', { name: 'Not added by you' }).getByRole('listitem');
+const accountDevices = (page: Page) => page.getByRole('list', { name: 'Devices', exact: true }).getByRole('listitem');
+/** The "Not added by you" group of the devices or of the passkeys. */
+const unlistedList = (page: Page, what: 'Devices' | 'Passkeys') => page.getByRole('list', { name: `${what} not added by you` });
+const unlistedDevices = (page: Page) => unlistedList(page, 'Devices').getByRole('listitem');
 
 /** Opens the app again (a reload, then the PIN): the first sync run of an unlock checks the device list against the log. */
 async function reopen(page: Page): Promise<void> {
@@ -61,7 +63,7 @@ async function recoverByPin(page: Page, username: string): Promise<void> {
 
 /** Removes a device of the "Not added by you" group, confirming the dialog (the virtual authenticator answers the passkey prompt). */
 async function removeDevice(page: Page, name: string): Promise<void> {
-  await page.getByRole('list', { name: 'Not added by you' }).getByRole('button', { name: `Remove ${name}` }).click();
+  await unlistedList(page, 'Devices').getByRole('button', { name: `Remove ${name}` }).click();
   await page.getByRole('dialog').getByRole('button', { name: `Remove ${name}` }).click();
   await page.getByRole('status').filter({ hasText: `${name} was removed.` }).waitFor({ timeout: 20_000 });
 }
@@ -76,7 +78,7 @@ describe('the signed account log, in Chromium', { timeout: 120_000 }, () => {
     await server?.close();
   });
 
-  it('a device row written into the server’s database: the vault warns with its name and fingerprint, lists it as not added by you, and removing it ends the warning', async ({ phone }) => {
+  it('a device and a passkey written into the server’s database: the vault warns with their names and fingerprints, lists them as not added by you, and removing them ends the warning', async ({ phone }) => {
     const username = `forged${++accounts}`;
     const { page } = await phone();
     await onboardInPage(page, username, PIN);
@@ -85,9 +87,11 @@ describe('the signed account log, in Chromium', { timeout: 120_000 }, () => {
     expect(await page.getByRole('heading', { name: 'Confirm who can open your account' }).count()).toBe(0);
 
     const forged = forgeDevice(server.databaseFile, username, 'Pixel 8');
+    const forgedKey = forgePasskey(server.databaseFile, username, 'YubiKey 5');
     await reopen(page);
     const warning = logWarning(page);
     await expect.poll(() => warning.textContent(), { timeout: 30_000 }).toContain(`The key server lists a device your account never added: Pixel 8 (${forged.fingerprint}). It cannot sign in.`);
+    await expect.poll(() => warning.textContent()).toContain(`The key server lists a passkey your account never added: YubiKey 5 (${forgedKey.fingerprint}). It cannot sign in.`);
     await expect.poll(() => warning.isVisible()).toBe(true);
     expect(await axeViolations(page)).toEqual([]);
     await shot(page, 'forged-banner');
@@ -105,7 +109,19 @@ describe('the signed account log, in Chromium', { timeout: 120_000 }, () => {
     expect(await axeViolations(page)).toEqual([]);
     await shot(page, 'forged-devices');
 
+    // The passkeys list likewise: the account's one passkey, and the stranger offering only "Remove".
+    const passkeys = page.getByRole('list', { name: 'Passkeys', exact: true }).getByRole('listitem');
+    const strangers = unlistedList(page, 'Passkeys');
+    await expect.poll(() => strangers.getByRole('listitem').count()).toBe(1);
+    expect(await strangers.getByText(FINGERPRINT).textContent()).toBe(forgedKey.fingerprint);
+    expect(await strangers.getByRole('button').allTextContents()).toEqual(['Remove']);
+    expect(await passkeys.count()).toBe(1);
+    expect(await passkeys.getByText(forgedKey.fingerprint).count()).toBe(0);
+
     await removeDevice(page, 'Pixel 8');
+    await strangers.getByRole('button', { name: 'Remove YubiKey 5' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove “YubiKey 5”' }).click();
+    await page.getByRole('status').filter({ hasText: '“YubiKey 5” was removed.' }).waitFor({ timeout: 20_000 });
     await expect.poll(() => page.getByRole('heading', { name: 'Not added by you' }).count()).toBe(0);
     await leaveSettings(page);
     await page.getByRole('button', { name: 'New note' }).waitFor();
@@ -179,7 +195,7 @@ describe('the signed account log, in Chromium', { timeout: 120_000 }, () => {
     await expect.poll(() => accountDevices(page).count()).toBe(1);
     await expect.poll(() => unlistedDevices(page).count()).toBe(1);
     expect(await accountDevices(page).getByText(FINGERPRINT).count()).toBe(1);
-    const passkeyFingerprints = page.getByRole('list', { name: 'Passkeys' }).getByText(FINGERPRINT);
+    const passkeyFingerprints = page.getByRole('list', { name: 'Passkeys', exact: true }).getByText(FINGERPRINT);
     expect(await passkeyFingerprints.count()).toBe(1);
     await shot(page, 'migration-devices');
     const removeLost = unlistedDevices(page).first().getByRole('button', { name: /^Remove / });

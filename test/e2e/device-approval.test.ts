@@ -36,7 +36,7 @@ const FINGERPRINT = /^[0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4}$/;
 /** Settings → Devices & passkeys on `page`: the fingerprints of the devices listed as the account's, once both are there. */
 async function accountDeviceFingerprints(page: Page): Promise<string[]> {
   await openSettings(page, 'Devices & passkeys');
-  const devices = page.getByRole('list', { name: 'Devices' }).getByRole('listitem');
+  const devices = page.getByRole('list', { name: 'Devices', exact: true }).getByRole('listitem');
   await expect.poll(() => devices.count()).toBe(2);
   await expect.poll(() => devices.getByText('Key fingerprint').count()).toBe(2);
   // Both added through the account log by this account's own devices: nothing "Not added by you".
