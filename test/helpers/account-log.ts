@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type webcrypto } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { decodeAttestationObject, isoBase64URL, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
@@ -80,7 +80,7 @@ export function coseKeyOf(response: RegistrationResponseJSON): string {
 export interface LoggedUser extends TestUser {
   signer: LogSigner;
   coseKey: string;
-  device: { deviceId: string; privateKey: CryptoKey; publicKey: { kty: 'EC'; crv: 'P-256'; x: string; y: string } };
+  device: { deviceId: string; privateKey: webcrypto.CryptoKey; publicKey: { kty: 'EC'; crv: 'P-256'; x: string; y: string } };
 }
 
 /**
