@@ -206,6 +206,8 @@ export const PasskeySummary = z.object({
   lastUsedAt: z.number().int().nullable(),
   /** The server keeps a wrap_prf(S) for this passkey: it can open the vault (PRF unlock and recovery). */
   canUnlock: z.boolean(),
+  /** The COSE public key the server holds for it (base64url): what its `passkey.add` in the account log must name. */
+  publicKey: z.string(),
 });
 
 /** `PATCH /api/devices/{id}` and `PATCH /api/passkeys/{id}`: the user's own label for it. */
@@ -232,6 +234,8 @@ export const DeviceSummary = z.object({
   lastSeenAt: z.number().int().nullable(),
   revokedAt: z.number().int().nullable(),
   current: z.boolean(),
+  /** The device's signing key as the account log names it (raw P-256 point 0x04‖x‖y, base64url): what its `device.add` must name. */
+  publicKey: z.string(),
 });
 export const DeviceChallengeRequest = z.object({ deviceId: Id });
 export const DeviceChallenge = z.object({ challenge: z.string(), expiresAt: z.number().int() });

@@ -44,5 +44,6 @@ export function describePasskey(c: CredentialRow, canUnlock: boolean): PasskeySu
     createdAt: c.created_at,
     lastUsedAt: c.last_used_at,
     canUnlock,
+    publicKey: c.public_key,
   };
 }

@@ -44,6 +44,14 @@ describe.each(DIALECTS)('the account log API (%s)', (dialect) => {
     expect((await auditEvents(user.client)).find((e) => e.type === 'account_log.appended')?.data).toEqual({ seq: 1, changes: 'identity' });
   });
 
+  it('lists each device and passkey with the key its log entry names, so a client can tell which the log holds', async () => {
+    const user = await createLoggedAccount(server, name());
+    const [device] = (await user.client.get('/api/devices')).body.devices;
+    const [passkey] = (await user.client.get('/api/passkeys')).body.passkeys;
+    expect(Object.keys(user.signer.state.devices)).toEqual([device.publicKey]);
+    expect(user.signer.state.passkeys[passkey.id]?.key).toBe(passkey.publicKey);
+  });
+
   it('answers an entry that does not continue the head with 409 log_stale and the head, and stores nothing', async () => {
     const user = await createLoggedAccount(server, name());
     // Signed on the head as it is now, sent after another device moved it on.
