@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeBase64Url, encodeBase64Url, isBase64Url } from './base64url';
+import { decodeBase64Url, isBase64Url } from './base64url';
 import {
   ARGON2_MAX_ITERATIONS,
   ARGON2_MAX_MEMORY_KIB,
@@ -9,10 +9,6 @@ import {
   ARGON2_MIN_PARALLELISM,
   ARGON2_HASH_LENGTH,
   ARGON2_SALT_BYTES,
-  ACCOUNT_LOG_APPEND_MAX_ENTRIES,
-  ACCOUNT_LOG_COSE_KEY_MAX_BYTES,
-  ACCOUNT_LOG_CREDENTIAL_ID_MAX_CHARS,
-  ACCOUNT_LOG_MAX_CHANGES,
   AUDIT_PAGE_DEFAULT,
   AUDIT_PAGE_MAX,
   DEVICE_APPROVAL_PUBLIC_KEY_BYTES,
@@ -31,6 +27,10 @@ import {
   WRAP_MAX_CHARS,
 } from './constants';
 import { ERROR_CODES } from './errors';
+import { LogEntry } from './api-account-log';
+
+export { AccountLogAppended, AccountLogPage, AccountLogQuery, AppendAccountLogRequest, LogChange, LogEntry } from './api-account-log';
+export type { AccountLogAppendedT, AccountLogPageT, LogEntryT } from './api-account-log';
 
 /**
  * The key server's wire contract: every request is parsed by one of these schemas at the boundary,
@@ -206,7 +206,7 @@ export const PasskeySummary = z.object({
   lastUsedAt: z.number().int().nullable(),
   /** The server keeps a wrap_prf(S) for this passkey: it can open the vault (PRF unlock and recovery). */
   canUnlock: z.boolean(),
-  /** Its COSE public key (base64url) as stored: clients match it against the account log's `passkey.add`. */
+  /** The COSE public key the server holds for it (base64url): what its `passkey.add` in the account log must name. */
   publicKey: z.string(),
 });
 
@@ -234,8 +234,8 @@ export const DeviceSummary = z.object({
   lastSeenAt: z.number().int().nullable(),
   revokedAt: z.number().int().nullable(),
   current: z.boolean(),
-  /** Its signing key as stored: clients match it against the account log's `device.add`. */
-  publicKey: z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string() }),
+  /** The device's signing key as the account log names it (raw P-256 point 0x04‖x‖y, base64url): what its `device.add` must name. */
+  publicKey: z.string(),
 });
 export const DeviceChallengeRequest = z.object({ deviceId: Id });
 export const DeviceChallenge = z.object({ challenge: z.string(), expiresAt: z.number().int() });
@@ -337,66 +337,6 @@ export const RecoveryStatus = z.object({
   totp: z.object({ enrolled: z.boolean(), locked: z.boolean(), enrolledAt: z.number().int().nullable(), logId: z.string().nullable().optional() }),
   kit: z.object({ active: z.boolean(), createdAt: z.number().int().nullable(), logId: z.string().nullable().optional() }),
 });
-
-// ——— The signed account log (protocol/account-log.ts; docs/architecture.md "Signed account log") ———
-/** base64url in its one canonical spelling, decoding to min..max bytes. */
-const canonicalBytes = (min: number, max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(Math.ceil((max * 4) / 3))
-    .refine(
-      (s) => {
-        if (!isBase64Url(s)) return false;
-        const bytes = decodeBase64Url(s);
-        return bytes.length >= min && bytes.length <= max && encodeBase64Url(bytes) === s;
-      },
-      { message: `must be canonical base64url of ${min === max ? `${min}` : `${min} to ${max}`} bytes` },
-    );
-const LogDigest = canonicalBytes(32, 32);
-const LogCredentialId = canonicalBytes(1, Math.floor((ACCOUNT_LOG_CREDENTIAL_ID_MAX_CHARS * 3) / 4));
-const LogDeviceKey = canonicalBytes(65, 65).refine((s) => decodeBase64Url(s)[0] === 4, { message: 'must be an uncompressed point' });
-
-/** One change of who may act for the account (protocol/account-log.ts `LogChange`). */
-export const LogChange = z.discriminatedUnion('op', [
-  z.strictObject({ op: z.literal('identity'), key: canonicalBytes(32, 32) }),
-  z.strictObject({ op: z.literal('passkey.add'), id: LogCredentialId, key: canonicalBytes(1, ACCOUNT_LOG_COSE_KEY_MAX_BYTES) }),
-  z.strictObject({ op: z.literal('passkey.remove'), id: LogCredentialId }),
-  z.strictObject({ op: z.literal('device.add'), key: LogDeviceKey, app: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/) }),
-  z.strictObject({ op: z.literal('device.remove'), key: LogDeviceKey }),
-  z.strictObject({ op: z.literal('totp.add'), id: LogDigest }),
-  z.strictObject({ op: z.literal('totp.remove') }),
-  z.strictObject({ op: z.literal('kit.set'), id: LogDigest }),
-  z.strictObject({ op: z.literal('kit.remove') }),
-  z.strictObject({ op: z.literal('pin-recovery.set'), id: LogDigest }),
-  z.strictObject({ op: z.literal('pin-recovery.remove') }),
-]);
-/** A signed entry (protocol/account-log.ts `LogEntry`); whether it verifies is the server's next check. */
-export const LogEntry = z.strictObject({
-  seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
-  prev: LogDigest,
-  at: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  changes: z.array(LogChange).min(1).max(ACCOUNT_LOG_MAX_CHANGES),
-  sig: canonicalBytes(64, 64),
-  newKeySig: canonicalBytes(64, 64).optional(),
-});
-/** `GET /api/account/log?after=N`: the entries after seq N. */
-export const AccountLogQuery = z.object({ after: z.coerce.number().int().min(0).max(2 ** 52).default(0) });
-/**
- * One page of the account log: `status` `unlogged` (no genesis yet: the account predates the log)
- * or `logged`; the head's `seq` and `head` hash; entries with seq > after, ascending; `more` when
- * another page follows.
- */
-export const AccountLogPage = z.object({
-  status: z.enum(['unlogged', 'logged']),
-  seq: z.number().int(),
-  head: z.string(),
-  entries: z.array(LogEntry),
-  more: z.boolean(),
-});
-/** `POST /api/account/log`: entries continuing the head (the first one's seq = head seq + 1). */
-export const AppendAccountLogRequest = z.object({ entries: z.array(LogEntry).min(1).max(ACCOUNT_LOG_APPEND_MAX_ENTRIES) });
-export const AccountLogAppended = z.object({ seq: z.number().int(), head: z.string() });
 
 // ——— Lock everywhere (docs/architecture.md "Lock everywhere") ———
 /**
@@ -504,6 +444,3 @@ export type DeviceApprovalRequestedT = z.infer<typeof DeviceApprovalRequested>;
 export type PendingApprovalT = z.infer<typeof PendingApproval>;
 export type ApprovalPolledT = z.infer<typeof ApprovalPolled>;
 export type LockEverywhereResultT = z.infer<typeof LockEverywhereResult>;
-export type LogEntryT = z.infer<typeof LogEntry>;
-export type AccountLogPageT = z.infer<typeof AccountLogPage>;
-export type AccountLogAppendedT = z.infer<typeof AccountLogAppended>;

@@ -101,7 +101,7 @@ export function accountRoutes(deps: AppDeps) {
           format: 'keyhold-export/v1',
           exportedAt: now,
           user: { id: user.id, username: user.username, createdAt: user.created_at },
-          passkeys: passkeys.map((p) => ({ ...describePasskey(p, wraps.some((w) => w.ref === p.id)), publicKey: p.public_key, counter: p.counter })),
+          passkeys: passkeys.map((p) => ({ ...describePasskey(p, wraps.some((w) => w.ref === p.id)), counter: p.counter })),
           devices: devices.map((d) => ({ id: d.id, name: d.name, publicKey: JSON.parse(d.public_key_jwk) as unknown, createdAt: d.created_at, revokedAt: d.revoked_at })),
           backup: { keyBundle: keyBundle ?? null, wrapPrf: wraps.map(({ ref, ...b }) => ({ credentialId: ref, ...b })) },
           // The user's ciphertexts and counters; what is sealed under the pepper (k_u, the TOTP secret, R) stays on the server.

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { DeviceChallenge, DeviceChallengeRequest, DeviceSignInRequest, DeviceSummary, Id, Ok, RegisterDeviceRequest, RenameRequest, SignedIn, type DeviceSummaryT } from '../../protocol/api';
+import { deviceKeyToLogKey } from '../../protocol/account-log';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { bindingRefusal, logKeyOf } from '../domain/account-log-head';
 import { createDeviceKeyCache, importDeviceKey, issueDeviceChallenge, verifyDeviceSignIn } from '../domain/devices';
@@ -18,8 +19,7 @@ import { openSession } from '../http/sessions';
 
 /** A device as its owner sees it; `current` is the device the asking session is bound to. */
 function describeDevice(d: DeviceRow, session: Session): DeviceSummaryT {
-  const { x, y } = JSON.parse(d.public_key_jwk) as { x: string; y: string };
-  return { id: d.id, name: d.name, createdAt: d.created_at, lastSeenAt: d.last_seen_at, revokedAt: d.revoked_at, current: d.id === session.deviceId, publicKey: { kty: 'EC', crv: 'P-256', x, y } };
+  return { id: d.id, name: d.name, createdAt: d.created_at, lastSeenAt: d.last_seen_at, revokedAt: d.revoked_at, current: d.id === session.deviceId, publicKey: logKeyOf(d) };
 }
 
 /** Devices: each holds an ECDSA P-256 key and signs a server challenge to open a sync session without a passkey prompt. */
@@ -52,7 +52,7 @@ export function deviceRoutes(deps: AppDeps) {
           // this device's from now on: removing the device must end it too, not leave it syncing.
           return bindSessionToDevice(tx, idHash, id);
         });
-        return c.json({ id, name, createdAt: now, lastSeenAt: null, revokedAt: null, current: bound, publicKey: { kty: 'EC' as const, crv: 'P-256' as const, x: publicKey.x, y: publicKey.y } }, 200);
+        return c.json({ id, name, createdAt: now, lastSeenAt: null, revokedAt: null, current: bound, publicKey: deviceKeyToLogKey(publicKey) }, 200);
       },
     )
     .openapi(

@@ -2,7 +2,8 @@
  * Signing changes into the account log (docs/architecture.md "Signed account log", client half):
  * each entry continues the head this device verified, is signed by the identity key of its key
  * bundle, and is posted; when another device appended first (`log_stale`) the log is read again,
- * verified, and the entry made once more on the new head.
+ * verified, and the entry made once more on the new head — up to APPEND_TRIES times, since a device
+ * just recovered appends two entries of its own (its key, then its PIN recovery) meanwhile.
  *
  * Appending is idempotent: a change the verified log already says (a device already added, a kit
  * already set to that digest, a removal of something no longer active) is left out, so a flow
@@ -45,6 +46,9 @@ export function changeNeeded(state: AccountLogState, change: LogChange): boolean
 }
 
 const unverified = (why: string) => new VaultError('account_log_unverified', why);
+
+/** Posts of one append: the first, and one after each `log_stale`. */
+const APPEND_TRIES = 3;
 
 /**
  * The entries that put `changes` on top of `state`, signed by `ctx.identity`: a genesis naming the
@@ -96,7 +100,7 @@ export async function appendToLog(ctx: LogContext, changes: readonly LogChange[]
     try {
       await ctx.call(() => appendAccountLog(ctx.server, entries));
     } catch (error) {
-      if (attempt > 0 || !(error instanceof KeyServerError && error.serverCode === 'log_stale')) throw failureFromServer(error, undefined, APPEND_FAILURES);
+      if (attempt + 1 >= APPEND_TRIES || !(error instanceof KeyServerError && error.serverCode === 'log_stale')) throw failureFromServer(error, undefined, APPEND_FAILURES);
       ({ mirror } = pulled = await pullAccountLog(ctx));
       continue;
     }

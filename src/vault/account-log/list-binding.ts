@@ -4,7 +4,7 @@
  * not — a row someone wrote into the server's database, which the server refuses to sign in, and
  * which no screen may present as the account's.
  */
-import { deviceKeyToLogKey, logKeyFingerprint, type AccountLogState } from '../../../protocol/account-log';
+import { logKeyFingerprint, type AccountLogState } from '../../../protocol/account-log';
 import type { DeviceSummaryT, PasskeySummaryT } from '../../../protocol/api';
 import type { AccountLogWarning } from './account-log-types';
 
@@ -16,27 +16,24 @@ export interface LogBinding {
   readonly inLog: boolean;
 }
 
-/** The log's view of a device (the key it lists, as the log names device keys). */
-export function bindDevice(state: AccountLogState, device: DeviceSummaryT): LogBinding {
-  let key: string;
+/** logKeyFingerprint, or '' for a key the server sent that is not base64url. */
+export function fingerprintOf(key: string): string {
   try {
-    key = deviceKeyToLogKey(device.publicKey);
+    return logKeyFingerprint(key);
   } catch {
-    return { fingerprint: '', inLog: false };
+    return '';
   }
-  return { fingerprint: logKeyFingerprint(key), inLog: Object.hasOwn(state.devices, key) };
+}
+
+/** The log's view of a device: its key (as the server lists it: the raw point the log names) added and not removed. */
+export function bindDevice(state: AccountLogState, device: DeviceSummaryT): LogBinding {
+  return { fingerprint: fingerprintOf(device.publicKey), inLog: Object.hasOwn(state.devices, device.publicKey) };
 }
 
 /** The log's view of a passkey: added under this credential id with exactly this public key. */
 export function bindPasskey(state: AccountLogState, passkey: PasskeySummaryT): LogBinding {
   const added = Object.hasOwn(state.passkeys, passkey.id) ? state.passkeys[passkey.id] : undefined;
-  let fingerprint = '';
-  try {
-    fingerprint = logKeyFingerprint(passkey.publicKey);
-  } catch {
-    // an unreadable key: no fingerprint, and not the key the log holds
-  }
-  return { fingerprint, inLog: added?.key === passkey.publicKey };
+  return { fingerprint: fingerprintOf(passkey.publicKey), inLog: added?.key === passkey.publicKey };
 }
 
 /** A warning for each device the server lists as active that the log did not add (a removed one cannot act). */

@@ -8,7 +8,7 @@
 import type { LogChange } from '../../../protocol/account-log';
 import type { DeviceSummaryT, PasskeySummaryT } from '../../../protocol/api';
 import type { VaultCore } from '../core';
-import { failureFromServer } from '../errors';
+import { KeyServerError, failureFromServer } from '../errors';
 import { MANAGEMENT_FAILURES, sessionContextOf, withDeviceSession } from '../account/passkey-session';
 import type { AccountLogStatus, AccountLogWarning, LogMigrationChoice, LogMigrationPlan } from './account-log-types';
 import { appendToLog, type AppendOptions } from './append-log';
@@ -61,18 +61,30 @@ export class AccountLogKeeper {
     return run;
   }
 
-  /** One sync run's check: the log since the mirror's head and, with `lists`, the devices and passkeys the server lists. */
-  check({ lists }: { lists: boolean }): Promise<void> {
+  /**
+   * One sync run's check: the log since the mirror's head and, with `lists`, the devices and
+   * passkeys the server lists. Returns whether the lists were checked: not with the recovery session
+   * a device just recovered still holds, which may not list them (the check never swaps a session
+   * for a device sign-in behind the person's back: a later run, or the first list call, checks them).
+   */
+  check({ lists }: { lists: boolean }): Promise<boolean> {
     return this.serial(async () => {
       const ctx = this.context();
       const pulled = await pullAccountLog(ctx);
       this.#note(pulled);
-      if (lists && pulled.status === 'logged') {
-        const [{ devices }, { passkeys }] = await Promise.all([ctx.call(() => ctx.server.devices()), ctx.call(() => ctx.server.passkeys())]);
-        this.#deviceWarnings = unlistedDevices(pulled.mirror.state, devices);
-        this.#passkeyWarnings = unlistedPasskeys(pulled.mirror.state, passkeys);
+      let listed = !lists || pulled.status !== 'logged';
+      if (!listed) {
+        try {
+          const [{ devices }, { passkeys }] = await Promise.all([ctx.server.devices(), ctx.server.passkeys()]);
+          this.#deviceWarnings = unlistedDevices(pulled.mirror.state, devices);
+          this.#passkeyWarnings = unlistedPasskeys(pulled.mirror.state, passkeys);
+          listed = true;
+        } catch (error) {
+          if (!(error instanceof KeyServerError && error.serverCode === 'forbidden_scope')) throw error;
+        }
       }
       this.#publish();
+      return listed;
     });
   }
 

@@ -9,7 +9,7 @@
  * What this trusts: the server's listing at that moment, which the person checks (an operator who
  * slipped a credential in before the migration is caught only if the person does not recognise it).
  */
-import { deviceKeyToLogKey, logKeyFingerprint, type LogChange } from '../../../protocol/account-log';
+import type { LogChange } from '../../../protocol/account-log';
 import { ACCOUNT_LOG_APP_ID } from '../../../protocol/constants';
 import type { Session, VaultCore } from '../core';
 import { openKeyBundle, parseGcmBlob, VaultCryptoError, type Ciphertext } from '../crypto';
@@ -18,6 +18,7 @@ import type { LogMigrationChoice, LogMigrationItem, LogMigrationPlan } from './a
 import { appendToLog } from './append-log';
 import { keepKeyBundle, sealBundleWithIdentity } from './bundle-identity';
 import { createIdentityKey } from './identity-key';
+import { fingerprintOf } from './list-binding';
 import type { LogContext } from './pull-log';
 
 /** What a plan vouches for, kept inside the SDK: the keys and ids behind what the person saw. */
@@ -31,13 +32,6 @@ interface PlanDetails {
 /** Plans this SDK made, with what they vouch for (a plan object the app made up opens nothing). */
 const plans = new WeakMap<LogMigrationPlan, PlanDetails>();
 
-const fingerprintOf = (key: string): string => {
-  try {
-    return logKeyFingerprint(key);
-  } catch {
-    return '';
-  }
-};
 
 /** The server's listing as a plan. The caller checked that the account has no log. */
 export async function planMigration(core: VaultCore, ctx: LogContext, signal?: AbortSignal): Promise<LogMigrationPlan> {
@@ -48,7 +42,7 @@ export async function planMigration(core: VaultCore, ctx: LogContext, signal?: A
     ctx.call(() => server.recoveryStatus()),
   ]);
   const item = (id: string, name: string, createdAt: number, key: string): LogMigrationItem => Object.freeze({ id, name, createdAt, fingerprint: fingerprintOf(key) });
-  const deviceKeys = new Map(devices.filter((d) => d.revokedAt === null).map((d) => [d.id, deviceKeyToLogKey(d.publicKey)] as const));
+  const deviceKeys = new Map(devices.filter((d) => d.revokedAt === null).map((d) => [d.id, d.publicKey] as const));
   const plan: LogMigrationPlan = Object.freeze({
     passkeys: Object.freeze(passkeys.map((p) => item(p.id, p.name, p.createdAt, p.publicKey))),
     devices: Object.freeze(devices.filter((d) => deviceKeys.has(d.id)).map((d) => item(d.id, d.name, d.createdAt, deviceKeys.get(d.id)!))),

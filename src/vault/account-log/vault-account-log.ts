@@ -69,8 +69,7 @@ export class VaultAccountLog {
     if (!session) return;
     const lists = this.#listsChecked !== session;
     try {
-      await (await this.keeper()).check({ lists });
-      if (lists) this.#listsChecked = session;
+      if (await (await this.keeper()).check({ lists })) this.#listsChecked = session;
     } catch {
       // Offline or refused: the next run checks again.
     }

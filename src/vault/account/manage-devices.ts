@@ -6,7 +6,6 @@
  * device carries what the account log says of it (its key's fingerprint, `inLog`), and a removal
  * is signed into the log once the server made it.
  */
-import { deviceKeyToLogKey } from '../../../protocol/account-log';
 import { NAME_MAX_CHARS } from '../../../protocol/constants';
 import type { DeviceSummaryT } from '../../../protocol/api';
 import type { VaultCore } from '../core';
@@ -88,6 +87,6 @@ export async function removeDevice(core: VaultCore, id: string, signal?: AbortSi
     if (!(refused instanceof VaultError && refused.code === 'not_found')) throw refused;
   }
   const removed = (await fetchDevices(core, signal)).find((d) => d.id === id && d.revokedAt !== null);
-  if (removed) await core.accountLog.append([{ op: 'device.remove', key: deviceKeyToLogKey(removed.publicKey) }]);
+  if (removed) await core.accountLog.append([{ op: 'device.remove', key: removed.publicKey }]);
   if (refused) throw refused;
 }
