@@ -84,6 +84,11 @@ export const accountListStyles = css`
   .unlisted {
     margin-top: 1.25rem;
   }
+  .confirm-log {
+    margin: 0.75rem 0;
+    padding-left: 0.75rem;
+    border-left: 4px solid var(--kh-accent, #fbbf24);
+  }
   .unlisted h4 {
     margin: 0 0 0.5rem;
     font-size: 1rem;

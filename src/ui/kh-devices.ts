@@ -8,6 +8,7 @@ import { confirmAction } from './kh-confirm-dialog';
 import './kh-log-warning';
 import './kh-rename';
 import { describeUnlistedGroup } from './log-warning-text';
+import { openLogMigration } from './settings-sections';
 import { ensureReprompt } from './reprompt';
 import { sharedStyles } from './shared-styles';
 import { VaultTask } from './vault-task';
@@ -68,6 +69,15 @@ export class KhDevices extends LitElement {
         already holds stays on it, locked by your PIN.
       </p>
       <kh-log-warning .vault=${this.vault} in-settings></kh-log-warning>
+      ${this.#log.status.state === 'needs-confirmation'
+        ? html`<div class="confirm-log">
+            <p>
+              Your account has no signed history yet: the server alone decides which devices and passkeys can open it. Confirm the
+              list once, and every device of yours will notice anything added behind your back.
+            </p>
+            <button type="button" class="primary" @click=${this._onConfirmLog}>Confirm who can open your account</button>
+          </div>`
+        : nothing}
       ${this.#list.online
         ? html`${this.#list.render('devices-heading', (devices) =>
             splitByLog(devices, this.#log.logged).own.sort(byRelevance).map((device) => this.#renderDevice(device, false)),
@@ -138,6 +148,10 @@ export class KhDevices extends LitElement {
             ${pending ? 'Removing…' : 'Remove'}
           </button>`}
     </div>`;
+  }
+
+  private _onConfirmLog(): void {
+    openLogMigration(this);
   }
 
   private _onRename(device: DeviceInfo): void {

@@ -65,6 +65,9 @@ export class KhLogMigration extends LitElement {
       .actions {
         margin-top: 1.25rem;
       }
+      .actions + .hint {
+        margin-top: 0.75rem;
+      }
     `,
   ];
 
@@ -136,6 +139,8 @@ export class KhLogMigration extends LitElement {
         <button type="button" class="primary" ?disabled=${pending} @click=${() => this._onConfirm(plan)}>${pending ? 'Confirming…' : 'Confirm'}</button>
         <button type="button" ?disabled=${pending} @click=${this.#close}>Not now</button>
       </div>
+      <p class="hint">“Not now” leaves your account as it is. Keyhold asks again the next time you unlock, and Settings → Devices &
+        passkeys offers it meanwhile.</p>
     `;
   }
 

@@ -11,7 +11,7 @@ import './kh-record-editor';
 import './kh-settings';
 import './kh-sync-status';
 import { RecordListController } from './record-list-controller';
-import { OPEN_SETTINGS_SECTION, openSettingsSection, type OpenSettingsSection } from './settings-sections';
+import { OPEN_LOG_MIGRATION, OPEN_SETTINGS_SECTION, openSettingsSection, type OpenSettingsSection } from './settings-sections';
 import { sharedStyles } from './shared-styles';
 import { vaultListStyles } from './vault-list-styles';
 
@@ -65,6 +65,7 @@ export class KhVault extends LitElement {
     this._onlyConflicts = false;
     // "Make a recovery kit" on the reminder asks for Settings → Recovery, which this screen opens.
     this.addEventListener(OPEN_SETTINGS_SECTION, this.#onOpenSection as EventListener);
+    this.addEventListener(OPEN_LOG_MIGRATION, this.#onOpenLogMigration);
   }
 
   protected override willUpdate(): void {
@@ -227,6 +228,14 @@ export class KhVault extends LitElement {
       const settings = this.renderRoot.querySelector('kh-settings');
       if (settings) openSettingsSection(settings, event.detail);
     });
+  };
+
+  /** Devices & passkeys asks for the confirmation the person put off with "Not now". */
+  readonly #onOpenLogMigration = (event: Event): void => {
+    event.stopPropagation();
+    this.#migrationOffered = true;
+    this._view = { kind: 'log-migration' };
+    window.scrollTo({ top: 0 });
   };
 
   private _onSettings(): void {

@@ -181,6 +181,19 @@ describe('the signed account log, in Chromium', { timeout: 120_000 }, () => {
     expect(await axeViolations(page)).toEqual([]);
     await shot(page, 'migration');
 
+    // "Not now" leaves it for later; Devices & passkeys offers it meanwhile.
+    await page.getByRole('button', { name: 'Not now' }).click();
+    await page.getByRole('button', { name: 'New note' }).waitFor();
+    expect(logStatusOf(server.databaseFile, username)).toBe('unlogged');
+    await openSettings(page, 'Devices & passkeys');
+    const offer = page.getByRole('button', { name: 'Confirm who can open your account' });
+    await offer.waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await shot(page, 'migration-offer');
+    await offer.click();
+    await heading.waitFor();
+    await expect.poll(() => devices.count()).toBe(2);
+
     await lost.uncheck();
     await page.getByRole('button', { name: 'Confirm', exact: true }).click();
     await page.getByRole('status').filter({ hasText: /^Confirmed\./ }).waitFor({ timeout: 30_000 });
