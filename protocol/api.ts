@@ -328,14 +328,16 @@ export const RecoveryKitRecoverRequest = z.object({ username: Username, kitAuth:
 export const RecoveryKitRecovered = Recovered.extend({ userId: z.string(), username: z.string(), wrap: z.string(), createdAt: z.number().int() });
 
 /**
- * `logId` (each route's identifier in the account log: SHA-256 of the PIN recovery tag, totpLogId of
- * the TOTP secret, SHA-256(kitAuth) of the kit; null when the route is off): what a migration's
- * genesis vouches for once the user confirmed the routes (docs/architecture.md "Signed account log").
+ * `logIds`: each route's identifier in the account log (SHA-256 of the PIN recovery tag, totpLogId of
+ * the TOTP secret, SHA-256(kitAuth) of the kit, base64url; null when the route is off): what a
+ * migration's genesis vouches for once the user confirmed the routes (docs/architecture.md "Signed
+ * account log"). Digests the log itself carries, never a secret.
  */
 export const RecoveryStatus = z.object({
-  pin: z.object({ active: z.boolean(), guessesLeft: z.number().int().nullable(), allowance: z.number().int().nullable(), updatedAt: z.number().int().nullable(), logId: z.string().nullable().optional() }),
-  totp: z.object({ enrolled: z.boolean(), locked: z.boolean(), enrolledAt: z.number().int().nullable(), logId: z.string().nullable().optional() }),
-  kit: z.object({ active: z.boolean(), createdAt: z.number().int().nullable(), logId: z.string().nullable().optional() }),
+  pin: z.object({ active: z.boolean(), guessesLeft: z.number().int().nullable(), allowance: z.number().int().nullable(), updatedAt: z.number().int().nullable() }),
+  totp: z.object({ enrolled: z.boolean(), locked: z.boolean(), enrolledAt: z.number().int().nullable() }),
+  kit: z.object({ active: z.boolean(), createdAt: z.number().int().nullable() }),
+  logIds: z.object({ pin: z.string().nullable(), totp: z.string().nullable(), kit: z.string().nullable() }),
 });
 
 // ——— Lock everywhere (docs/architecture.md "Lock everywhere") ———

@@ -46,3 +46,8 @@ export async function makeUnlogged(server: TestServer, userId: string): Promise<
   await deleteEntriesAfter(server, userId, 0);
   await restoreHead(server, unloggedHead(testPepper(), userId, server.clock.now));
 }
+
+/** Stores `blob` as the account's key bundle on the server, under the version it holds (pre-log-device.ts makes one). */
+export async function keepBundleOnServer(server: TestServer, userId: string, blob: string): Promise<void> {
+  await server.store.db.updateTable('secret_blobs').set({ blob }).where('user_id', '=', userId).where('kind', '=', 'key_bundle').execute();
+}

@@ -51,15 +51,15 @@ export async function planMigration(core: VaultCore, ctx: LogContext, signal?: A
     kit: routes.kit.active,
     pinRecovery: routes.pin.active,
   });
-  const route = (on: boolean, id: string | null | undefined, change: (id: string) => LogChange): LogChange[] => (on && id ? [change(id)] : []);
+  const route = (on: boolean, id: string | null, change: (id: string) => LogChange): LogChange[] => (on && id ? [change(id)] : []);
   plans.set(plan, {
     userId: ctx.userId,
     passkeys: new Map(passkeys.map((p) => [p.id, p.publicKey])),
     devices: deviceKeys,
     routes: [
-      ...route(routes.totp.enrolled, routes.totp.logId, (id) => ({ op: 'totp.add', id })),
-      ...route(routes.kit.active, routes.kit.logId, (id) => ({ op: 'kit.set', id })),
-      ...route(routes.pin.active, routes.pin.logId, (id) => ({ op: 'pin-recovery.set', id })),
+      ...route(routes.totp.enrolled, routes.logIds.totp, (id) => ({ op: 'totp.add', id })),
+      ...route(routes.kit.active, routes.logIds.kit, (id) => ({ op: 'kit.set', id })),
+      ...route(routes.pin.active, routes.logIds.pin, (id) => ({ op: 'pin-recovery.set', id })),
     ],
   });
   return plan;
