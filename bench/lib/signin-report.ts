@@ -50,7 +50,10 @@ authenticator, verified by @simplewebauthn/server), each on both accounts — ru
 round after round in a rotating order, after untimed warm-up rounds. Only the verifying request is
 timed (\`POST /api/devices/signin\`, \`POST /api/passkeys/signin/verify\`); the challenge, the options
 and the signing are not. On a logged account that request also reads the sealed head and the
-last log entry, checks the head's HMAC and parses its state: a lookup, never a walk of the chain.`;
+last log entry, checks the head's HMAC and parses its state: a lookup, never a walk of the chain.
+An unlogged account's head is checked too (it must verify, or the account is refused), so the
+ratio shows what a log of that size adds; against the code before the log, compare the unlogged
+figures with this bench run on the commit before migration 007.`;
 
 export function renderSigninSection(report: SigninReport): string {
   const m = report.machine;
