@@ -51,9 +51,9 @@ round after round in a rotating order, after untimed warm-up rounds. Only the ve
 timed (\`POST /api/devices/signin\`, \`POST /api/passkeys/signin/verify\`); the challenge, the options
 and the signing are not. On a logged account that request also reads the sealed head and the
 last log entry, checks the head's HMAC and parses its state: a lookup, never a walk of the chain.
-An unlogged account's head is checked too (it must verify, or the account is refused), so the
-ratio shows what a log of that size adds; against the code before the log, compare the unlogged
-figures with this bench run on the commit before migration 007.`;
+An unlogged account's head is checked too (it must verify, or the account is refused): the
+ratio shows what a log adds on top of that check (the state parse and the lookups in it), not the
+check itself, which both cases pay.`;
 
 export function renderSigninSection(report: SigninReport): string {
   const m = report.machine;
