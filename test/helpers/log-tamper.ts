@@ -3,8 +3,11 @@
  * can write its database would (and, with the test server's pepper, as an operator who holds it):
  * what the vault's account log tests tamper with. Every write is real SQL on the real database.
  */
-import type { LogEntry } from '../../protocol/account-log';
-import { unloggedHead } from '../../server/domain/account-log-head';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { EMPTY_LOG_STATE, LOG_GENESIS_PREV, applyLogEntries, logEntrySigningBytes, type LogChange, type LogEntry } from '../../protocol/account-log';
+import { encodeBase64Url } from '../../protocol/base64url';
+import { canonicalEntryJson } from '../../server/domain/account-log';
+import { sealLogHead, unloggedHead } from '../../server/domain/account-log-head';
 import type { AccountLogHeadRow } from '../../server/store/account-log';
 import { testPepper, type TestServer } from './harness';
 
@@ -50,4 +53,21 @@ export async function makeUnlogged(server: TestServer, userId: string): Promise<
 /** Stores `blob` as the account's key bundle on the server, under the version it holds (pre-log-device.ts makes one). */
 export async function keepBundleOnServer(server: TestServer, userId: string, blob: string): Promise<void> {
   await server.store.db.updateTable('secret_blobs').set({ blob }).where('user_id', '=', userId).where('kind', '=', 'key_bundle').execute();
+}
+
+/**
+ * Replaces the account's log with one the operator made: a genesis under an identity key of its own
+ * naming `changes`, with a head sealed by the server's pepper — what only someone holding the
+ * pepper and the code can do, and what the server then accepts. Returns the operator's identity key.
+ */
+export async function replaceLogAsOperator(server: TestServer, userId: string, changes: LogChange[]): Promise<string> {
+  const seed = ed25519.utils.randomSecretKey();
+  const identityKey = encodeBase64Url(ed25519.getPublicKey(seed));
+  const unsigned = { seq: 1, prev: LOG_GENESIS_PREV, at: server.clock.now, changes: [{ op: 'identity', key: identityKey } as LogChange, ...changes] };
+  const entry: LogEntry = { ...unsigned, sig: encodeBase64Url(ed25519.sign(logEntrySigningBytes(userId, unsigned), seed)) };
+  const state = applyLogEntries(userId, EMPTY_LOG_STATE, [entry]);
+  await deleteEntriesAfter(server, userId, 0);
+  await server.store.db.insertInto('account_log').values({ user_id: userId, seq: 1, entry: canonicalEntryJson(entry), hash: state.head, created_at: server.clock.now }).execute();
+  await restoreHead(server, sealLogHead(testPepper(), userId, 'logged', state, server.clock.now));
+  return identityKey;
 }
