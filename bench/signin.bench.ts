@@ -22,6 +22,7 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { withoutPrfOutput } from '../protocol/webauthn';
 import { buildApp } from '../server/app';
 import { loadConfig } from '../server/config';
+import { readLogHead } from '../server/domain/account-log-head';
 import { createPepper } from '../server/domain/pepper';
 import { silentLogger } from '../server/http/logger';
 import { migrateToLatest, openDatabase } from '../server/store/database';
@@ -62,6 +63,7 @@ function parseOptions(argv: string[]): Options {
 }
 
 const cleanups = new Cleanups();
+const PEPPER = createPepper(new Uint8Array(32).fill(7));
 
 /** The key server in this process on a fresh database (as test/helpers/harness.ts builds it, without Vitest). */
 async function keyServer(dialect: Dialect, postgresUrl?: string): Promise<TestServer> {
@@ -73,11 +75,12 @@ async function keyServer(dialect: Dialect, postgresUrl?: string): Promise<TestSe
   const limits = { SIGNIN_LIMIT_PER_ACCOUNT: '1000000000', SIGNIN_LIMIT_PER_ADDRESS: '1000000000' };
   const config = loadConfig({ DATA_DIR: dir, ORIGIN, RP_ID, STATIC_DIR: '', LOG_REQUESTS: 'false', ...limits });
   const clock = { now: Date.now() };
-  const { app } = buildApp({ store: database.store, config, pepper: createPepper(new Uint8Array(32).fill(7)), log: silentLogger, version: 'bench', now: () => clock.now });
+  const { app } = buildApp({ store: database.store, config, pepper: PEPPER, log: silentLogger, version: 'bench', now: () => clock.now });
   return { dialect, databaseUrl: postgresUrl, store: database.store, config, clock, app, close: () => database.close() };
 }
 
 interface Account {
+  userId: string;
   username: string;
   authenticator: SoftAuthenticator;
   deviceId: string;
@@ -93,13 +96,13 @@ async function loggedAccount(server: TestServer, extraDevices: number): Promise<
     const added = await user.signer.append(user.client, [deviceAdd(key.publicKey)]);
     if (added.status !== 200) throw new Error(`account log append ${added.status}`);
   }
-  return { username: user.username, authenticator: user.authenticator, deviceId: user.device.deviceId, privateKey: user.device.privateKey };
+  return { userId: user.userId, username: user.username, authenticator: user.authenticator, deviceId: user.device.deviceId, privateKey: user.device.privateKey };
 }
 
 async function unloggedAccount(server: TestServer): Promise<Account> {
   const user = await createAccount(server, 'unlogged');
   const device = await registerDevice(user, 'Phone');
-  return { username: user.username, authenticator: user.authenticator, deviceId: device.deviceId, privateKey: device.privateKey };
+  return { userId: user.userId, username: user.username, authenticator: user.authenticator, deviceId: device.deviceId, privateKey: device.privateKey };
 }
 
 /** Times `request` (ms); throws unless it answered 200. */
@@ -144,7 +147,18 @@ async function benchDatabase(label: string, server: TestServer, opts: Options): 
     }
     if ((round + 1) % 100 === 0) console.error(`${label}: ${round + 1}/${opts.warmup + opts.runs} rounds`);
   }
-  return { database: label, samples };
+  // The check alone, as a sign-in runs it: what the log adds to the code before it (which had none).
+  const headCheck = { logged: [] as number[], unlogged: [] as number[] };
+  for (let round = 0; round < opts.warmup + opts.runs; round++) {
+    for (const [kind, account] of [['logged', logged], ['unlogged', unlogged]] as const) {
+      const started = performance.now();
+      const head = await readLogHead(server.store, PEPPER, account.userId);
+      const ms = performance.now() - started;
+      if ('problem' in head) throw new Error(`head of ${kind}: ${head.problem}`);
+      if (round >= opts.warmup) headCheck[kind].push(ms);
+    }
+  }
+  return { database: label, samples, headCheck };
 }
 
 async function main(): Promise<void> {

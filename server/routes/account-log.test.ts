@@ -52,6 +52,12 @@ describe.each(DIALECTS)('the account log API (%s)', (dialect) => {
     expect(user.signer.state.passkeys[passkey.id]?.key).toBe(passkey.publicKey);
   });
 
+  it('puts the log, as signed, in the account export', async () => {
+    const user = await createLoggedAccount(server, name());
+    const reply = await user.client.get('/api/account/export');
+    expect(reply.body.accountLog).toEqual((await user.client.get('/api/account/log')).body.entries);
+  });
+
   it('answers an entry that does not continue the head with 409 log_stale and the head, and stores nothing', async () => {
     const user = await createLoggedAccount(server, name());
     // Signed on the head as it is now, sent after another device moved it on.

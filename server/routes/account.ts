@@ -12,6 +12,8 @@ import { listSecrets, readSecret } from '../store/secrets';
 import { findRecoveryKit } from '../store/recovery-kits';
 import { findTotpRecovery } from '../store/totp-recovery';
 import { endSession } from '../store/sessions';
+import { listLogEntries } from '../store/account-log';
+import { ACCOUNT_LOG_MAX_ENTRIES } from '../../protocol/constants';
 import { inUserTransaction } from '../domain/user-transaction';
 import { createRouter, type AppDeps } from '../http/context';
 import { clearSessionCookie, requireSession, sessionOf } from '../http/middleware';
@@ -87,7 +89,7 @@ export function accountRoutes(deps: AppDeps) {
         if (c.req.method === 'HEAD') return streamedJson(c.body(null, 200, headers));
         const now = deps.now();
         await inUserTransaction(deps.store, userId, (tx) => appendAuditEvent(tx, userId, 'account.exported', {}, now));
-        const [passkeys, devices, keyBundle, wraps, pin, totp, kit] = await Promise.all([
+        const [passkeys, devices, keyBundle, wraps, pin, totp, kit, log] = await Promise.all([
           listCredentials(deps.store, userId),
           listDevices(deps.store, userId),
           readSecret(deps.store, userId, 'key_bundle'),
@@ -95,6 +97,7 @@ export function accountRoutes(deps: AppDeps) {
           findPinRecovery(deps.store, userId),
           findTotpRecovery(deps.store, userId),
           findRecoveryKit(deps.store, userId),
+          listLogEntries(deps.store, userId, 0, ACCOUNT_LOG_MAX_ENTRIES),
         ]);
         // The small parts here; records and audit entries follow page by page (account-export.ts).
         const head = {
@@ -111,6 +114,8 @@ export function accountRoutes(deps: AppDeps) {
             // The wrap only: the digest of kitAuth is a credential (it decides who gets the wrap), not the user's data.
             kit: kit ? { createdAt: kit.created_at, wrap: kit.wrap } : null,
           },
+          // The account's signed log, each entry as the user's devices signed it.
+          accountLog: log.map((row) => JSON.parse(row.entry) as unknown),
         };
         return streamedJson(c.body(exportStream(deps.store, userId, head), 200, headers));
       },
