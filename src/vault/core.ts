@@ -30,6 +30,11 @@ export interface Session {
   readonly records: Promise<UnlockedRecords>;
   /** The account's identity key (signs the account log): the key bundle's, or one adopted while open (a migration). */
   identity: IdentityKey | undefined;
+  /**
+   * Opened on a vault just made or re-keyed here (onboarding, a recovery, lock everywhere): the
+   * server session is the one that flow opened (a recovery one may not list devices), not a device sign-in.
+   */
+  readonly adopted: boolean;
 }
 
 export class VaultCore {
@@ -217,7 +222,7 @@ export class VaultCore {
     if (this.session) return Promise.resolve();
     const records = import('./records/unlocked-records').then(({ UnlockedRecords }) => new UnlockedRecords(this.deps.store, unlocked, this.now));
     records.catch(() => {}); // a failed load is reported by each record call that awaits it
-    this.session = { unlocked, records, identity: unlocked.identity };
+    this.session = { unlocked, records, identity: unlocked.identity, adopted: !signInDevice };
     this.#confirmedAt = this.now(); // every way in (PIN, passkey, a new or recovered vault) proves the owner is here
     void this.quick.reconcile(unlocked); // copies that fell behind while locked (pulled changes) are re-made now
     this.throttle = NO_THROTTLE;

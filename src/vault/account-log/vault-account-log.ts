@@ -16,7 +16,12 @@ export class VaultAccountLog {
   readonly #core: VaultCore;
   #status: AccountLogStatus = UNCHECKED_LOG_STATUS;
   #keeper: Promise<AccountLogKeeper> | undefined;
-  /** The session whose sync run also checked the device and passkey lists (the first one after each unlock). */
+  /**
+   * The session whose sync run also checked the device and passkey lists: the first one after each
+   * unlock. Not a session a flow opened (a device just recovered holds a recovery session, which may
+   * not list them; the check never swaps it for a device sign-in): its lists are checked by the
+   * first list call, or at the next unlock.
+   */
   #listsChecked: Session | undefined;
 
   constructor(core: VaultCore) {
@@ -67,7 +72,7 @@ export class VaultAccountLog {
   async afterSyncRun(): Promise<void> {
     const session = this.#core.session;
     if (!session) return;
-    const lists = this.#listsChecked !== session;
+    const lists = !session.adopted && this.#listsChecked !== session;
     try {
       if (await (await this.keeper()).check({ lists })) this.#listsChecked = session;
     } catch {
