@@ -32,12 +32,13 @@ export default defineConfig({
           // The key hierarchy and what it leans on are used by the first load and by the lazy
           // chunks alike. Left to itself Rolldown cuts them into several shared chunks, whose
           // import/export glue the first load pays for (0.5 KB gzip, BENCHMARKS.md): one chunk.
-          // Out of it: the PIN policy, lock everywhere's rotation, the recovery kit's keys and PIN
+          // Out of it: the PIN policy, making a new or recovered vault, encrypting records (the
+          // unlocked vault's chunk loads it), lock everywhere's rotation, the recovery kit's keys and PIN
           // reset, the backup file's key and the device approval's crypto — only their screens use them.
           // platform/server-health.ts (a few lines, re-exported by the SDK index) joins it: only
           // Settings → About calls it, and left in the lazy chunk it made Rolldown split the first
           // load into five shared chunks (+0.9 KB gzip).
-          groups: [{ name: 'vault-core', test: /src\/vault\/(crypto\/(?!pin\/|local\/(rotate-root-secret|reset-pin)|backup-key|kit-keys|device-approval)|errors\.ts|unlock\/(unlock-throttle|prf-unlock)\.ts|platform\/server-health\.ts)|protocol\/(base64url|constants)\.ts/ }],
+          groups: [{ name: 'vault-core', test: /src\/vault\/(crypto\/(?!pin\/|local\/(rotate-root-secret|reset-pin|local-vault|adopt-root-secret)|records\.ts|backup-key|kit-keys|device-approval)|errors\.ts|unlock\/(unlock-throttle|prf-unlock)\.ts|platform\/server-health\.ts)|protocol\/(base64url|constants)\.ts/ }],
         },
       },
     },

@@ -27,6 +27,10 @@ import {
   WRAP_MAX_CHARS,
 } from './constants';
 import { ERROR_CODES } from './errors';
+import { LogEntry } from './api-account-log';
+
+export { AccountLogAppended, AccountLogPage, AccountLogQuery, AppendAccountLogRequest, LogChange, LogEntry } from './api-account-log';
+export type { AccountLogAppendedT, AccountLogPageT, LogEntryT } from './api-account-log';
 
 /**
  * The key server's wire contract: every request is parsed by one of these schemas at the boundary,
@@ -124,6 +128,12 @@ export const ErrorResponse = z.object({
     guessesLeft: z.number().int().optional(),
     /** `stale_version` on a record write: the record as the server has it (null: it does not exist). */
     current: RecordEnvelope.nullable().optional(),
+    /** `log_stale`: the account log's head as the server has it. */
+    seq: z.number().int().optional(),
+    head: z.string().optional(),
+    /** `log_entry_invalid`: the AccountLogError reason (protocol/account-log.ts) and the entry's index in the request. */
+    reason: z.string().optional(),
+    index: z.number().int().optional(),
   }),
 });
 
@@ -196,6 +206,8 @@ export const PasskeySummary = z.object({
   lastUsedAt: z.number().int().nullable(),
   /** The server keeps a wrap_prf(S) for this passkey: it can open the vault (PRF unlock and recovery). */
   canUnlock: z.boolean(),
+  /** The COSE public key the server holds for it (base64url): what its `passkey.add` in the account log must name. */
+  publicKey: z.string(),
 });
 
 /** `PATCH /api/devices/{id}` and `PATCH /api/passkeys/{id}`: the user's own label for it. */
@@ -222,6 +234,8 @@ export const DeviceSummary = z.object({
   lastSeenAt: z.number().int().nullable(),
   revokedAt: z.number().int().nullable(),
   current: z.boolean(),
+  /** The device's signing key as the account log names it (raw P-256 point 0x04‖x‖y, base64url): what its `device.add` must name. */
+  publicKey: z.string(),
 });
 export const DeviceChallengeRequest = z.object({ deviceId: Id });
 export const DeviceChallenge = z.object({ challenge: z.string(), expiresAt: z.number().int() });
@@ -313,10 +327,17 @@ export const RecoveryKitPut = z.object({ createdAt: z.number().int(), replaced: 
 export const RecoveryKitRecoverRequest = z.object({ username: Username, kitAuth: base64urlBytes(RECOVERY_KIT_AUTH_BYTES) });
 export const RecoveryKitRecovered = Recovered.extend({ userId: z.string(), username: z.string(), wrap: z.string(), createdAt: z.number().int() });
 
+/**
+ * `logIds`: each route's identifier in the account log (SHA-256 of the PIN recovery tag, totpLogId of
+ * the TOTP secret, SHA-256(kitAuth) of the kit, base64url; null when the route is off): what a
+ * migration's genesis vouches for once the user confirmed the routes (docs/architecture.md "Signed
+ * account log"). Digests the log itself carries, never a secret.
+ */
 export const RecoveryStatus = z.object({
   pin: z.object({ active: z.boolean(), guessesLeft: z.number().int().nullable(), allowance: z.number().int().nullable(), updatedAt: z.number().int().nullable() }),
   totp: z.object({ enrolled: z.boolean(), locked: z.boolean(), enrolledAt: z.number().int().nullable() }),
   kit: z.object({ active: z.boolean(), createdAt: z.number().int().nullable() }),
+  logIds: z.object({ pin: z.string().nullable(), totp: z.string().nullable(), kit: z.string().nullable() }),
 });
 
 // ——— Lock everywhere (docs/architecture.md "Lock everywhere") ———
@@ -338,6 +359,12 @@ export const LockEverywhereRequest = z.object({
     .refine((wraps) => new Set(wraps.map((w) => w.credentialId)).size === wraps.length, { message: 'one wrap per credential' }),
   totp: z.object({ r: base64urlBytes(TOTP_ESCROW_KEY_BYTES), escrowedWrap: base64url(WRAP_MAX_CHARS) }).nullable(),
   pin: PinRegisterFinishRequest.nullable(),
+  /**
+   * The account log entry signing this lock (device.remove for each other device, kit.remove,
+   * pin-recovery.set, the identity rotation): required when the account's log is `logged`
+   * (else `log_entry_required`), appended in the same transaction.
+   */
+  logEntry: LogEntry.optional(),
 });
 /** What changed: counts, the new versions, and what the user may need to set up again. */
 export const LockEverywhereResult = z.object({
@@ -358,9 +385,21 @@ export const LockEverywhereResult = z.object({
 export const ApprovalPublicKey = base64urlBytes(DEVICE_APPROVAL_PUBLIC_KEY_BYTES).refine((s) => isBase64Url(s) && decodeBase64Url(s)[0] === 4, { message: 'must be an uncompressed point' });
 /** What the approving device sends the new one through the server: its ephemeral public key and S sealed to the requester's. */
 export const SealedApproval = z.object({ publicKey: ApprovalPublicKey, ciphertext: base64url(WRAP_MAX_CHARS) });
-export const DeviceApprovalRequest = z.object({ username: Username, publicKey: ApprovalPublicKey, deviceName: DisplayName });
+/**
+ * `deviceKey`: the signing key the new device will register, so the approver can sign its `device.add`
+ * in the account log (optional while older clients ask without it).
+ */
+export const DeviceApprovalRequest = z.object({ username: Username, publicKey: ApprovalPublicKey, deviceName: DisplayName, deviceKey: DevicePublicKey.optional() });
 export const DeviceApprovalRequested = z.object({ id: z.string(), secret: z.string(), expiresAt: z.number().int() });
-export const PendingApproval = z.object({ id: z.string(), publicKey: z.string(), deviceName: z.string(), createdAt: z.number().int(), expiresAt: z.number().int() });
+export const PendingApproval = z.object({
+  id: z.string(),
+  publicKey: z.string(),
+  deviceName: z.string(),
+  /** The new device's signing key as it sent it (null: an older client that sent none). */
+  deviceKey: DevicePublicKey.nullable(),
+  createdAt: z.number().int(),
+  expiresAt: z.number().int(),
+});
 export const PendingApprovals = z.object({ requests: z.array(PendingApproval) });
 export const ApproveDeviceRequest = z.object({ sealed: SealedApproval });
 export const PollApprovalRequest = z.object({ secret: base64urlBytes(DEVICE_APPROVAL_SECRET_BYTES) });

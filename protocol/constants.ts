@@ -249,3 +249,31 @@ export const DEVICE_APPROVAL_SECRET_BYTES = 32;
 export const HKDF_INFO_DEVICE_APPROVAL = 'keyhold/device-approval/v1';
 /** Words of the fingerprint phrase both devices show (BIP39 English, 11 bits each: 55 bits). */
 export const DEVICE_APPROVAL_PHRASE_WORDS = 5;
+
+// ——— Signed account log (protocol/account-log.ts; docs/architecture.md "Signed account log") ———
+// Appended section. Changing a label makes every existing entry's signature or hash fail to verify.
+
+/** Domain separation of the bytes an entry's Ed25519 signature covers. */
+export const ACCOUNT_LOG_SIGNING_CONTEXT = 'keyhold/account-log/v1';
+/** Domain separation of an entry's hash (the `prev` of the next entry). */
+export const ACCOUNT_LOG_HASH_CONTEXT = 'keyhold/account-log-hash/v1';
+/** Domain separation of a TOTP secret's log identifier (salted with the user id, so it links no two accounts). */
+export const ACCOUNT_LOG_TOTP_ID_CONTEXT = 'keyhold/totp-id/v1';
+/** HMAC subkey label of the server's sealed log head (server/domain/account-log-head.ts). */
+export const ACCOUNT_LOG_HEAD_MAC_CONTEXT = 'keyhold/log-head/v1';
+/** Changes one entry may carry: lock everywhere removes every other device in one entry. */
+export const ACCOUNT_LOG_MAX_CHANGES = 64;
+/** Entries one append request may carry (a migration's genesis, or an entry and the catch-up before it). */
+export const ACCOUNT_LOG_APPEND_MAX_ENTRIES = 16;
+/** Entries one page of `GET /api/account/log` returns at most. */
+export const ACCOUNT_LOG_PAGE_MAX = 500;
+/** Entries one account's log may hold: past this an append is `log_full`. */
+export const ACCOUNT_LOG_MAX_ENTRIES = 10_000;
+/** The app id of this PWA's device keys in `device.add` (one key server serves several apps: issue 17). */
+export const ACCOUNT_LOG_APP_ID = 'keyhold';
+/** Largest COSE public key a `passkey.add` may carry (an RSA-4096 COSE key is ~550 bytes). */
+export const ACCOUNT_LOG_COSE_KEY_MAX_BYTES = 1024;
+/** Longest WebAuthn credential id in a `passkey.add`/`passkey.remove`, in base64url characters (the API's `Id`). */
+export const ACCOUNT_LOG_CREDENTIAL_ID_MAX_CHARS = 128;
+/** Appends one account may make per minute (a sync run appends at most a few). */
+export const ACCOUNT_LOG_APPENDS_PER_MINUTE = 60;

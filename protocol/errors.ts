@@ -36,6 +36,12 @@ export const ERROR_CODES = [
   'recovery_routes_changed', // lock everywhere: TOTP was enrolled or turned off since the client read the routes
   'kit_invalid', // recovery kit: wrong code, unknown username or no kit (indistinguishable on purpose)
   'approval_expired', // a device approval request older than DEVICE_APPROVAL_TTL_MS (or already collected)
+  'credential_unbound', // the account's signed log does not hold this credential (passkey, device key, TOTP, kit, PIN recovery): refused as if wrong
+  'account_log_invalid', // the account's sealed log head is missing, fails its MAC or disagrees with the log: every sign-in and recovery is refused
+  'log_stale', // an append that does not continue the head: body carries the server's seq and head
+  'log_entry_invalid', // an entry that does not verify: body carries reason (AccountLogError reason) and index
+  'log_entry_required', // lock everywhere on a logged account without its log entry
+  'log_full', // the account log holds ACCOUNT_LOG_MAX_ENTRIES entries
   'internal_error',
   'unavailable',
 ] as const;
@@ -55,5 +61,18 @@ export interface RecordEnvelopeWire {
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; currentVersion?: number; retryAfterSeconds?: number; guessesLeft?: number; current?: RecordEnvelopeWire | null };
+  error: {
+    code: ErrorCode;
+    message: string;
+    currentVersion?: number;
+    retryAfterSeconds?: number;
+    guessesLeft?: number;
+    current?: RecordEnvelopeWire | null;
+    /** `log_stale`: the server's log head. */
+    seq?: number;
+    head?: string;
+    /** `log_entry_invalid`: why (an AccountLogError reason) and which entry of the request. */
+    reason?: string;
+    index?: number;
+  };
 }

@@ -8,6 +8,7 @@ import type { AppDeps, AppEnv } from './http/context';
 import { requestLog, requireSameOrigin } from './http/middleware';
 import { securityHeaders } from './http/security-headers';
 import { accountRoutes } from './routes/account';
+import { accountLogRoutes } from './routes/account-log';
 import { backupRoutes } from './routes/backup';
 import { deviceApprovalRoutes } from './routes/device-approvals';
 import { deviceRoutes } from './routes/devices';
@@ -51,7 +52,8 @@ export function buildApp(deps: AppDeps) {
     .route('/recovery/kit', recoveryKitRoutes(deps))
     .route('/recovery', recoveryStatusRoutes(deps))
     .route('/', accountRoutes(deps))
-    .route('/account', lockEverywhereRoutes(deps));
+    .route('/account', lockEverywhereRoutes(deps))
+    .route('/account', accountLogRoutes(deps));
 
   api.doc31('/openapi.json', {
     openapi: '3.1.0',

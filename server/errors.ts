@@ -11,7 +11,16 @@ export class KeyholdError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: { currentVersion?: number; retryAfterSeconds?: number; guessesLeft?: number; current?: RecordEnvelopeWire | null } = {},
+    readonly details: {
+      currentVersion?: number;
+      retryAfterSeconds?: number;
+      guessesLeft?: number;
+      current?: RecordEnvelopeWire | null;
+      seq?: number;
+      head?: string;
+      reason?: string;
+      index?: number;
+    } = {},
     options?: { cause?: unknown },
   ) {
     super(message, options);

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { buildApp } from './app';
 import { ConfigError, loadConfig } from './config';
+import { migrateWithPepper } from './domain/account-log-head';
 import { loadPepper } from './domain/pepper';
 import { batchLines, createLogger } from './http/logger';
 import { openConfiguredDatabase, packageVersion, stopGracefully, trackConnections } from './runtime';
 import { purgeExpiredChallenges } from './store/challenges';
-import { migrateToLatest } from './store/database';
 import { purgeDeviceApprovals } from './store/device-approvals';
 import { purgeRateLimits } from './store/rate-limits';
 import { purgeExpiredSessions } from './store/sessions';
@@ -27,7 +27,8 @@ async function main(): Promise<void> {
     log.warn('pepper_generated', { file: join(config.dataDir, 'pepper'), advice: 'back this file up apart from the database, or set PEPPER' });
   }
   const database = openConfiguredDatabase(config);
-  await migrateToLatest(database.db);
+  // 007 seals the log head of every account that predates the log, with this process's pepper.
+  await migrateWithPepper(database.db, pepper);
   const { store } = database;
   const { app } = buildApp({ store, config, pepper, log, version: packageVersion(), now: Date.now });
 

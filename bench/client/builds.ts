@@ -65,7 +65,9 @@ export async function buildPageBundle(root: string, outDir: string): Promise<str
     entry,
     [
       "import { Argon2Client } from '/src/vault/platform/argon2-client.ts';",
-      "import { createLocalVault, decryptRecord, encryptRecord, unlockWithPin } from '/src/vault/crypto/index.ts';",
+      "import { unlockWithPin } from '/src/vault/crypto/index.ts';",
+      "import { decryptRecord, encryptRecord } from '/src/vault/crypto/records.ts';",
+      "import { createLocalVault } from '/src/vault/crypto/local/local-vault.ts';",
       "import { createBenchApi } from '/bench/client/in-page.ts';",
       '(globalThis as any).__khBench = createBenchApi({ Argon2Client, createLocalVault, decryptRecord, encryptRecord, unlockWithPin } as any);',
       '',

@@ -115,7 +115,8 @@ describe.each(DIALECTS)('npm run pepper:rotate (%s)', (dialect) => {
     expect(first.stdout).toContain('totp_recovery.sealed_secret: 2 re-sealed, 0 already current\n');
     expect(first.stdout).toContain('totp_recovery.sealed_r: 1 re-sealed, 0 already current\n'); // a decoy has no R
     expect(first.stdout).toContain('challenges.data: 2 re-sealed, 0 already current\n');
-    expect(first.stdout).toContain(`OK: 7 re-sealed, 0 already under pepper ${newId}; none left under another pepper\n`);
+    expect(first.stdout).toContain('account_log_heads.mac: 2 re-sealed, 0 already current\n'); // alice's and bob's log heads
+    expect(first.stdout).toContain(`OK: 9 re-sealed, 0 already under pepper ${newId}; none left under another pepper\n`);
     const keyIds = await keyIdsIn(server);
     expect(keyIds).toHaveLength(7);
     expect(keyIds.filter(([, id]) => id !== newId)).toEqual([]);
@@ -172,7 +173,8 @@ describe.each(DIALECTS)('npm run pepper:rotate (%s)', (dialect) => {
     expect(result.stdout).toContain(`CANNOT OPEN pin_recovery.sealed_key user=${alice.userId}: sealed under pepper ${oldId}, which is not one this process holds`);
     expect(result.stdout).toContain(`CANNOT OPEN totp_recovery.sealed_secret user=${alice.userId}:`);
     expect(result.stdout).toContain(`CANNOT OPEN totp_recovery.sealed_r user=${alice.userId}:`);
-    expect(result.stdout).toMatch(/^FAILED: 3 sealed values open with no pepper held \(is PEPPER_PREVIOUS the pepper they were sealed under\?\)/m);
+    expect(result.stdout).toContain(`CANNOT OPEN account_log_heads.mac user=${alice.userId}: MACed under pepper ${oldId}, which is not one this process holds`);
+    expect(result.stdout).toMatch(/^FAILED: 4 sealed values open with no pepper held \(is PEPPER_PREVIOUS the pepper they were sealed under\?\)/m);
     for (const secret of [b64(OLD), b64(NEW), b64(WRONG), alice.totp.secret, alice.totp.r]) {
       expect(result.stdout + result.stderr).not.toContain(secret);
     }
@@ -182,7 +184,7 @@ describe.each(DIALECTS)('npm run pepper:rotate (%s)', (dialect) => {
     const check = await rotate(server, { current: NEW, previous: OLD, decoys: OLD }, ['--check']);
     expect(check.code).toBe(0);
     expect(check.stdout).toContain('pin_recovery.sealed_key: 1 to re-seal, 0 already current\n');
-    expect(check.stdout).toContain('OK: every sealed value opens; 3 under another pepper\n');
+    expect(check.stdout).toContain('OK: every sealed value opens; 4 under another pepper\n'); // with alice's log head
     expect(await sealedValues(server)).toEqual(sealedBefore);
 
     // A rotation without a decoy pepper is refused before anything is read.

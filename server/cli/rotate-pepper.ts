@@ -1,8 +1,8 @@
 import { loadConfig } from '../config';
+import { migrateWithPepper } from '../domain/account-log-head';
 import { loadPepper } from '../domain/pepper';
 import { resealUnderCurrentPepper, type RotationReport } from '../domain/pepper-rotation';
 import { openConfiguredDatabase } from '../runtime';
-import { migrateToLatest } from '../store/database';
 import { runAsCli, type Write } from './run-as-cli';
 
 /**
@@ -29,7 +29,7 @@ export async function rotatePepper(argv: readonly string[], env: Record<string, 
   const database = openConfiguredDatabase(config);
   const out = (line: string) => write(`${line}\n`);
   try {
-    await migrateToLatest(database.db);
+    await migrateWithPepper(database.db, pepper);
     const { store } = database;
     const [current, ...previous] = pepper.keyIds;
     out(`pepper:rotate: ${check ? 'checking' : 'sealing'} under pepper ${current}${previous.length ? `, opening pepper ${previous.join(', ')} too` : ''}`);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DEVICE_APPROVAL_MAX_PENDING, DEVICE_APPROVAL_SECRET_BYTES, DEVICE_APPROVAL_TTL_MS } from '../../protocol/constants';
-import type { DeviceApprovalRequestedT, PendingApprovalT, SealedApprovalT } from '../../protocol/api';
+import type { DeviceApprovalRequestedT, DevicePublicKeyT, PendingApprovalT, SealedApprovalT } from '../../protocol/api';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { KeyholdError } from '../errors';
 import { findUserByName } from '../store/accounts';
@@ -18,9 +18,9 @@ import { inUserTransaction } from './user-transaction';
  * that opens the sealed answer; what it could do is swap the requester's public key, which the
  * fingerprint phrase both devices show is there to catch.
  *
- * Seam for the signed account log (issue 14 items 1–3): approving is where the approving device
- * will sign the new device's log entry; the device itself is registered later, by the new device,
- * with the recovery session `collect` opens — that registration is what the log entry will bind.
+ * The signed account log: the new device sends the signing key it will register (`deviceKey`), the
+ * approving device signs that key's `device.add` and appends it (POST /api/account/log) when it
+ * approves; the new device registers the same key with the recovery session `collect` opens.
  */
 
 const notFound = () => new KeyholdError('not_found', 'No such device approval request.');
@@ -52,7 +52,7 @@ function inSubjectTransaction<T>(store: Store, row: { user_id: string | null; su
 export async function requestDeviceApproval(
   store: Store,
   pepper: Pepper,
-  req: { username: string; publicKey: string; deviceName: string },
+  req: { username: string; publicKey: string; deviceName: string; deviceKey?: DevicePublicKeyT | undefined },
   ctx: { now: number; address: string },
 ): Promise<DeviceApprovalRequestedT> {
   const user = await findUserByName(store, req.username);
@@ -72,6 +72,8 @@ export async function requestDeviceApproval(
     sealed: null,
     approver_public_key: null,
     approver_device_id: null,
+    // Only the fields a device key has (as devices.public_key_jwk keeps them): what the approver signs `device.add` for.
+    device_key: req.deviceKey ? JSON.stringify({ kty: 'EC', crv: 'P-256', x: req.deviceKey.x, y: req.deviceKey.y }) : null,
   };
   await inSubjectTransaction(store, row, async (tx) => {
     if ((await countWaitingApprovals(tx, subject, ctx.now)) >= DEVICE_APPROVAL_MAX_PENDING) {
@@ -88,7 +90,9 @@ export async function requestDeviceApproval(
 /** The account's unanswered, unexpired requests, for its signed-in devices to show. */
 export async function pendingDeviceApprovals(store: Store, userId: string, now: number): Promise<PendingApprovalT[]> {
   const rows = await listPendingApprovals(store, userId, now);
-  return rows.map((r) => ({ id: r.id, publicKey: r.public_key, deviceName: r.device_name, createdAt: r.created_at, expiresAt: r.expires_at }));
+  return rows.map((r) => ({ id: r.id, publicKey: r.public_key, deviceName: r.device_name,
+    deviceKey: r.device_key === null ? null : (JSON.parse(r.device_key) as DevicePublicKeyT),
+    createdAt: r.created_at, expiresAt: r.expires_at }));
 }
 
 /** A request of this account still waiting for an answer, or the error a client should see. */
@@ -108,7 +112,6 @@ async function waitingRequest(tx: Store, userId: string, id: string, now: number
 export async function approveDevice(store: Store, who: { userId: string; deviceId: string | null }, id: string, sealed: SealedApprovalT, now: number): Promise<void> {
   await inUserTransaction(store, who.userId, async (tx) => {
     await waitingRequest(tx, who.userId, id, now);
-    // Here the approving device will also hand in its signed log entry for the new device (issue 14 item 1).
     await advanceApproval(tx, id, 'pending', now, { state: 'approved', sealed: sealed.ciphertext, approver_public_key: sealed.publicKey, approver_device_id: who.deviceId });
     await appendAuditEvent(tx, who.userId, 'device_approval.approved', { requestId: id, deviceId: who.deviceId }, now);
   });

@@ -38,6 +38,9 @@ function settle<T>(decision: Decision<T>): T {
 /** Counts a sign-in attempt in the caller's transaction; returns the refusal to throw after the commit, or null. */
 export type CountAttempt = (tx: Store) => Promise<KeyholdError | null>;
 
+/** In the sign-in's transaction: the refusal (already audited) when the account log does not hold the device's key, or null. */
+export type BindingCheck = (tx: Store, device: DeviceRow) => Promise<KeyholdError | null>;
+
 /**
  * Device public keys already imported, by device id and stored JWK text. A registered key never
  * changes, so a hit skips the JWK import (~60–150 µs of event-loop work on the bench machine).
@@ -100,7 +103,7 @@ export async function verifyDeviceSignIn<T>(
   store: Store,
   origin: string,
   req: { deviceId: string; challenge: string; signature: string },
-  ctx: { now: number; address: string; keys: DeviceKeyCache; countAttempt: CountAttempt },
+  ctx: { now: number; address: string; keys: DeviceKeyCache; countAttempt: CountAttempt; bindingRefusal: BindingCheck },
   onVerified: (tx: Store, userId: string) => Promise<T>,
 ): Promise<T> {
   const device = await findDevice(store, req.deviceId);
@@ -133,6 +136,9 @@ export async function verifyDeviceSignIn<T>(
       await audit('signin.device.failure', 'revoked');
       return refuse(new KeyholdError('device_revoked', 'This device was removed from the account; recover or sign in with a passkey.'));
     }
+    // The device's key must be one the account's signed log holds (once it has one); audited there.
+    const unbound = await ctx.bindingRefusal(tx, device);
+    if (unbound) return refuse(unbound);
     await appendAuditEvent(tx, device.user_id, 'signin.device.success', { deviceId: device.id, address: ctx.address }, ctx.now);
     return { ok: true, value: await onVerified(tx, device.user_id) };
   };

@@ -4,12 +4,14 @@ import { KeyholdError } from '../errors';
 import { listCredentials } from '../store/accounts';
 import { appendAuditEvent } from '../store/audit';
 import { consumeChallenge } from '../store/challenges';
-import { findDevice, revokeDevicesExcept } from '../store/devices';
+import { findDevice, revokeDevicesExcept, type DeviceRow } from '../store/devices';
 import { deletePinRecovery } from '../store/pin-recovery';
 import { replaceWrapPrfSet, writeSecret } from '../store/secrets';
 import { endSessionsExcept } from '../store/sessions';
 import type { Store } from '../store/store';
 import { findTotpRecovery } from '../store/totp-recovery';
+import { appendInTransaction } from './account-log';
+import { isBound, logInvalid, logKeyOf, readLogHead } from './account-log-head';
 import { signatureIsValid, type DeviceKeyCache } from './devices';
 import type { Pepper } from './pepper';
 import { storePinRegistration, takePinRegistration } from './pin-recovery';
@@ -31,7 +33,9 @@ import { inUserTransaction } from './user-transaction';
  *      TOTP keeps its secret under a new escrow, PIN recovery is registered from the pending
  *      registration or, with none sent, turned off (its wrap opened the old S); the recovery kit
  *      is deleted (its wrap opened the old S, and only its holder can make a new one);
- *   5. every other device is revoked and every other session (passkey, device, recovery) ends.
+ *   5. every other device is revoked and every other session (passkey, device, recovery) ends;
+ *   6. a logged account's signed log entry (required then: `log_entry_required`) is appended, and
+ *      the kept device must be one its log holds (`credential_unbound`).
  *
  * A refusal rolls everything back, the challenges taken included; nothing is audited for it.
  */
@@ -49,7 +53,7 @@ export interface LockEverywhereContext {
 }
 
 /** Checks the kept device's proof in `tx` (the challenge is spent with the rest of the transaction). */
-async function proveKeptDevice(tx: Store, req: LockEverywhereRequestT, ctx: LockEverywhereContext): Promise<void> {
+async function proveKeptDevice(tx: Store, req: LockEverywhereRequestT, ctx: LockEverywhereContext): Promise<DeviceRow> {
   const device = await findDevice(tx, req.keepDeviceId);
   if (!device || device.user_id !== ctx.userId) throw new KeyholdError('not_found', 'No such device.');
   const issued = await consumeChallenge(tx, req.deviceProof.challenge, 'device', ctx.now);
@@ -61,13 +65,31 @@ async function proveKeptDevice(tx: Store, req: LockEverywhereRequestT, ctx: Lock
   }
   // After the signature, as at sign-in: only the device's holder learns that it was revoked.
   if (device.revoked_at !== null) throw new KeyholdError('device_revoked', 'This device was removed from the account.');
+  return device;
+}
+
+/**
+ * The account log's part (docs/architecture.md "Signed account log"): a logged account's lock needs
+ * its signed entry (the other devices removed, the kit removed, the new PIN recovery, the identity
+ * key rotated), and the kept device must be one the log holds. Returns whether to append.
+ */
+async function checkLogPart(tx: Store, req: LockEverywhereRequestT, ctx: LockEverywhereContext, keptDevice: DeviceRow): Promise<boolean> {
+  const head = await readLogHead(tx, ctx.pepper, ctx.userId);
+  if ('problem' in head) throw logInvalid();
+  if (head.status === 'unlogged') return req.logEntry !== undefined;
+  if (!req.logEntry) throw new KeyholdError('log_entry_required', 'This account keeps a signed log: lock everywhere needs its signed entry.');
+  if (!isBound(head.state, { kind: 'device', key: logKeyOf(keptDevice) })) {
+    throw new KeyholdError('credential_unbound', 'The device to keep is not in the account\'s signed log.');
+  }
+  return true;
 }
 
 /** Commits a lock everywhere (steps above). Throws the refusals named there; writes nothing then. */
 export function lockEverywhere(store: Store, req: LockEverywhereRequestT, ctx: LockEverywhereContext): Promise<LockEverywhereResultT> {
   const { userId, now } = ctx;
   return inUserTransaction(store, userId, async (tx) => {
-    await proveKeptDevice(tx, req, ctx);
+    const keptDevice = await proveKeptDevice(tx, req, ctx);
+    const appendsToLog = await checkLogPart(tx, req, ctx, keptDevice);
     const passkeys = await listCredentials(tx, userId);
     if (!req.wrapPrf.every((w) => passkeys.some((p) => p.id === w.credentialId))) throw new KeyholdError('not_found', 'No such passkey.');
     const totpEnrolled = (await findTotpRecovery(tx, userId)) !== undefined;
@@ -89,6 +111,8 @@ export function lockEverywhere(store: Store, req: LockEverywhereRequestT, ctx: L
     const kitRemoved = await dropRecoveryKit(tx, userId, 'lock_everywhere', now);
     const devicesRevoked = await revokeDevicesExcept(tx, userId, req.keepDeviceId, now);
     const sessionsEnded = await endSessionsExcept(tx, userId, ctx.sessionIdHash);
+    // Last, so its catch-up rules see every removal above; its removals need nothing more (the route demanded a fresh passkey).
+    if (appendsToLog) await appendInTransaction(tx, userId, [req.logEntry!], { pepper: ctx.pepper, now, freshPasskey: true });
     const totp = req.totp ? 'rotated' : 'off';
     await appendAuditEvent(
       tx,

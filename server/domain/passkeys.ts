@@ -16,6 +16,8 @@ import { appendAuditEvent } from '../store/audit';
 import { advanceCounter, findCredential, findUserByName, insertCredential, insertUser, listCredentials, type CredentialRow } from '../store/accounts';
 import { consumeChallenge, saveChallenge } from '../store/challenges';
 import { inTransaction, isUniqueViolation, type Store } from '../store/store';
+import { insertLogHead } from '../store/account-log';
+import { unloggedHead } from './account-log-head';
 import { inUserTransaction } from './user-transaction';
 import type { Pepper } from './pepper';
 
@@ -83,7 +85,7 @@ export async function finishRegistration(
   rp: RelyingParty,
   response: RegistrationResponseJSON,
   purpose: 'register' | 'add_passkey',
-  ctx: { passkeyName: string | undefined; sessionUserId?: string; now: number },
+  ctx: { passkeyName: string | undefined; sessionUserId?: string; now: number; pepper: Pepper },
 ): Promise<{ userId: string; username: string; credential: CredentialRow }> {
   const issued = await consumeChallenge(store, challengeOf(response), purpose, ctx.now);
   const pending = JSON.parse(issued.data) as { userId: string; username: string; prfSalt: string };
@@ -127,6 +129,8 @@ export async function finishRegistration(
     if (purpose === 'register') {
       await inTransaction(store, async (tx) => {
         await insertUser(tx, { id: pending.userId, username: pending.username, created_at: ctx.now });
+        // Every account has a sealed log head from its first moment: `unlogged` until the app appends its genesis.
+        await insertLogHead(tx, unloggedHead(ctx.pepper, pending.userId, ctx.now));
         await appendAuditEvent(tx, pending.userId, 'account.created', { username: pending.username }, ctx.now);
         await storeCredential(tx);
       });

@@ -1,6 +1,9 @@
+import { ACCOUNT_LOG_HEAD_MAC_CONTEXT } from '../../protocol/constants';
+import { pageLogHeads, swapLogHeadMac, type AccountLogHeadRow } from '../store/account-log';
 import { pageSealedPinKeys, swapSealedPinKey } from '../store/pin-recovery';
 import { inTransaction, type Store } from '../store/store';
 import { pageSealedTotpValues, swapSealedTotpValues } from '../store/totp-recovery';
+import { headMacInput } from './account-log-head';
 import { SealError, type Pepper } from './pepper';
 import { pinRecoveryKeyContext } from './pin-recovery';
 import { totpEscrowKeyContext, totpSecretContext } from './totp';
@@ -13,6 +16,8 @@ import { totpEscrowKeyContext, totpSecretContext } from './totp';
  *   totp_recovery.sealed_secret/_r    the TOTP secret and R of each record (R empty for a decoy)
  *   challenges.data                   k_u of a pending PIN registration, the secret of a pending
  *                                     TOTP enrolment (minutes-long, but re-sealed all the same)
+ *   account_log_heads.mac             not sealed but MACed: each account log head is verified under
+ *                                     the pepper its key id names and MACed again under the current one
  *
  * Decoy rows are re-sealed like real ones and keep their subject, salt, counters and OPRF key: the
  * decoy pepper is not rotated (pepper.ts), so the same username still finds the same decoy, and a
@@ -27,7 +32,7 @@ import { totpEscrowKeyContext, totpSecretContext } from './totp';
 
 /** Where one sealed value lives, for reports: the column, and the user (or decoy subject) it belongs to. */
 export interface SealedValueRef {
-  column: 'pin_recovery.sealed_key' | 'totp_recovery.sealed_secret' | 'totp_recovery.sealed_r' | 'challenges.data';
+  column: 'pin_recovery.sealed_key' | 'totp_recovery.sealed_secret' | 'totp_recovery.sealed_r' | 'challenges.data' | 'account_log_heads.mac';
   /** `user=<id>`, `subject=decoy:…` or `challenge of user=<id>`: names whose value it is, never the value. */
   owner: string;
 }
@@ -69,7 +74,13 @@ export async function resealUnderCurrentPepper(store: Store, pepper: Pepper, opt
   const write = opts.write ?? true;
   const zero = () => ({ resealed: 0, current: 0, raced: 0 });
   const report: RotationReport = {
-    counts: { 'pin_recovery.sealed_key': zero(), 'totp_recovery.sealed_secret': zero(), 'totp_recovery.sealed_r': zero(), 'challenges.data': zero() },
+    counts: {
+      'pin_recovery.sealed_key': zero(),
+      'totp_recovery.sealed_secret': zero(),
+      'totp_recovery.sealed_r': zero(),
+      'challenges.data': zero(),
+      'account_log_heads.mac': zero(),
+    },
     failures: [],
   };
   /** Counts one outcome; returns the value to store, or `undefined` to leave it. */
@@ -152,5 +163,25 @@ export async function resealUnderCurrentPepper(store: Store, pepper: Pepper, opt
     });
     await commit(swaps);
   }
+  for (let after = ''; ; ) {
+    const page = await pageLogHeads(store, after, batchSize);
+    if (page.length === 0) break;
+    after = page[page.length - 1]!.user_id;
+    const swaps = page.flatMap((row) => {
+      const ref = { column: 'account_log_heads.mac' as const, owner: `user=${row.user_id}` };
+      const next = tally(ref, remac(pepper, row));
+      return next === undefined ? [] : [{ columns: [ref.column], swap: (tx: Store) => swapLogHeadMac(tx, row.user_id, row.mac, next) }];
+    });
+    await commit(swaps);
+  }
   return report;
+}
+
+/** A log head's MAC checked under the pepper it names and, unless that is the current one, made again under the current one. */
+function remac(pepper: Pepper, row: AccountLogHeadRow): Reseal {
+  const keyId = pepper.macKeyId(row.mac);
+  if (!pepper.verifyMac(ACCOUNT_LOG_HEAD_MAC_CONTEXT, headMacInput(row), row.mac)) {
+    return { kind: 'failed', reason: keyId !== null && pepper.keyIds.includes(keyId) ? `MACed under pepper ${keyId}, but it does not verify: altered` : `MACed under pepper ${keyId ?? '(none)'}, which is not one this process holds` };
+  }
+  return keyId === pepper.keyId ? { kind: 'current' } : { kind: 'resealed', value: pepper.mac(ACCOUNT_LOG_HEAD_MAC_CONTEXT, headMacInput(row)) };
 }

@@ -93,6 +93,29 @@ describe('pepper', () => {
     expect(refusal.message).toContain(rotating.keyId);
   });
 
+  it('MACs with a subkey per purpose, names the pepper by its key id, and verifies in either pepper of a rotation', () => {
+    const data = new TextEncoder().encode('head');
+    const old = createPepper(key(1));
+    const mac = old.mac('keyhold/log-head/v1', data);
+    // HMAC-SHA-256 under HMAC(pepper, purpose): recomputed here from the definition.
+    const subkey = createHmac('sha256', key(1)).update('keyhold/log-head/v1').digest();
+    expect(mac).toBe(`${old.keyId}.${b64(createHmac('sha256', subkey).update(data).digest())}`);
+    expect(old.macKeyId(mac)).toBe(old.keyId);
+    expect(old.verifyMac('keyhold/log-head/v1', data, mac)).toBe(true);
+    expect(old.verifyMac('keyhold/other/v1', data, mac)).toBe(false);
+    expect(old.verifyMac('keyhold/log-head/v1', new TextEncoder().encode('head2'), mac)).toBe(false);
+    const rotating = createPepper(key(2), { previous: key(1), decoys: key(1) });
+    expect(rotating.verifyMac('keyhold/log-head/v1', data, mac)).toBe(true);
+    expect(rotating.mac('keyhold/log-head/v1', data)).not.toBe(mac);
+    expect(createPepper(key(2)).verifyMac('keyhold/log-head/v1', data, mac)).toBe(false);
+    // A flipped tag, a key id relabelled to the other pepper, or no tag at all: refused.
+    const tag = mac.split('.')[1]!;
+    expect(old.verifyMac('keyhold/log-head/v1', data, `${old.keyId}.${tag.slice(0, -2)}AA`)).toBe(false);
+    expect(rotating.verifyMac('keyhold/log-head/v1', data, `${rotating.keyId}.${tag}`)).toBe(false);
+    expect(old.verifyMac('keyhold/log-head/v1', data, old.keyId)).toBe(false);
+    expect(old.macKeyId('nonsense')).toBeNull();
+  });
+
   it('refuses a previous pepper equal to the current one', () => {
     expect(() => createPepper(key(1), { previous: key(1) })).toThrow(/same pepper/);
   });

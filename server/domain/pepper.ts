@@ -1,7 +1,7 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
+import { decodeBase64Url, encodeBase64Url, isBase64Url } from '../../protocol/base64url';
 
 /**
  * The pepper is the server master key. It lives outside the database (environment or a 0600
@@ -36,6 +36,16 @@ export interface Pepper {
   sealedWith(sealed: string): string | null;
   /** A deterministic keyed digest (HMAC-SHA-256) under the decoy pepper, for decoys that must look real and stay stable. */
   derive(context: string, input: string): Uint8Array;
+  /**
+   * A MAC (HMAC-SHA-256 under the current pepper's subkey for `purpose`) over `data`, as
+   * `<key id>.<base64url tag>`: what seals a value the server must read in the clear but nobody
+   * without the pepper may forge (the account log head).
+   */
+  mac(purpose: string, data: Uint8Array): string;
+  /** Whether `mac` is `mac(purpose, data)` under a held pepper (the one its key id names); compared in constant time. */
+  verifyMac(purpose: string, data: Uint8Array, mac: string): boolean;
+  /** The key id a MAC names, or null when it names none. Verifies nothing. */
+  macKeyId(mac: string): string | null;
 }
 
 /** Why a sealed value did not open: names key ids only, never a key or a plaintext. */
@@ -62,6 +72,8 @@ interface SealingKey {
   id: Buffer;
   idHex: string;
   key: Buffer;
+  /** The pepper itself, for the MAC subkeys (never logged, never leaves this module). */
+  pepper: Uint8Array;
 }
 
 const subkey = (pepper: Uint8Array, purpose: string) => createHmac('sha256', pepper).update(purpose).digest();
@@ -69,7 +81,7 @@ const subkey = (pepper: Uint8Array, purpose: string) => createHmac('sha256', pep
 function sealingKey(pepper: Uint8Array): SealingKey {
   if (pepper.length !== 32) throw new Error('a pepper must be 32 bytes');
   const id = subkey(pepper, 'keyhold/pepper/key-id/v1').subarray(0, KEY_ID_BYTES);
-  return { id, idHex: id.toString('hex'), key: subkey(pepper, 'keyhold/pepper/seal/v1') };
+  return { id, idHex: id.toString('hex'), key: subkey(pepper, 'keyhold/pepper/seal/v1'), pepper };
 }
 
 function openWith(key: Buffer, iv: Buffer, body: Buffer, tag: Buffer, aad: Buffer): Uint8Array | null {
@@ -93,6 +105,14 @@ export function createPepper(current: Uint8Array, opts: { previous?: Uint8Array;
   if (openers[1] && openers[1].idHex === sealer.idHex) throw new Error('PEPPER_PREVIOUS is the same pepper as PEPPER');
   const deriveKey = subkey(opts.decoys ?? current, 'keyhold/pepper/derive/v1');
   const heldIds = openers.map((k) => k.idHex).join(', ');
+  const macKeys = new Map<string, Buffer>();
+  /** HMAC(pepper, purpose): one subkey per pepper and purpose, derived once. */
+  const macKey = (key: SealingKey, purpose: string): Buffer => {
+    const id = `${key.idHex}\n${purpose}`;
+    let derived = macKeys.get(id);
+    if (!derived) macKeys.set(id, (derived = subkey(key.pepper, purpose)));
+    return derived;
+  };
 
   const parse = (sealed: string) => {
     const bytes = Buffer.from(decodeBase64Url(sealed));
@@ -139,6 +159,21 @@ export function createPepper(current: Uint8Array, opts: { previous?: Uint8Array;
     },
     sealedWith(sealed) {
       return parse(sealed).keyId;
+    },
+    mac(purpose, data) {
+      return `${sealer.idHex}.${encodeBase64Url(createHmac('sha256', macKey(sealer, purpose)).update(data).digest())}`;
+    },
+    verifyMac(purpose, data, mac) {
+      const [keyId, tag] = mac.split('.');
+      const key = openers.find((k) => k.idHex === keyId);
+      if (!key || tag === undefined || !isBase64Url(tag)) return false;
+      const expected = createHmac('sha256', macKey(key, purpose)).update(data).digest();
+      const presented = Buffer.from(decodeBase64Url(tag));
+      return presented.length === expected.length && timingSafeEqual(presented, expected);
+    },
+    macKeyId(mac) {
+      const keyId = mac.split('.')[0] ?? '';
+      return /^[0-9a-f]{8}$/.test(keyId) ? keyId : null;
     },
     derive(context, input) {
       return new Uint8Array(createHmac('sha256', deriveKey).update(context).update('\0').update(input).digest());

@@ -7,6 +7,7 @@ import { appendAuditEvent } from '../store/audit';
 import { consumeChallenge, saveChallenge } from '../store/challenges';
 import { ensurePinRecoveryDecoy, findPinRecovery, replacePinRecovery, restoreAllowance, spendGuess, type PinRecoveryRow } from '../store/pin-recovery';
 import type { Store } from '../store/store';
+import { bindingRefusal } from './account-log-head';
 import { blindEvaluate, decoyOprfKey, newOprfKey, parseBlindedElement } from './oprf';
 import type { Pepper } from './pepper';
 import { inSubjectTransaction, resolveRecoverySubject, type RecoverySubject } from './recovery-subject';
@@ -183,7 +184,7 @@ export async function startPinRecovery(
 export async function finishPinRecovery<T>(
   store: Store,
   req: { attemptId: string; tag: string },
-  ctx: { now: number; address: string },
+  ctx: { now: number; address: string; pepper: Pepper },
   onMatch: (tx: Store, userId: string, record: PinRecoveryRow) => Promise<T>,
 ): Promise<{ result: T; record: PinRecoveryRow }> {
   const issued = await consumeChallenge(store, req.attemptId, 'pin_recover', ctx.now);
@@ -194,6 +195,10 @@ export async function finishPinRecovery<T>(
     if (!row || row.version !== version) return { kind: 'stale' as const };
     const matched = timingSafeEqual(digestOfTag(decodeBase64Url(req.tag)), Buffer.from(row.tag_digest, 'hex'));
     if (matched && who.userId !== null) {
+      // The right PIN for a registration the account's signed log does not hold: a row someone wrote
+      // in. Audited there; the guess stays spent.
+      const refusal = await bindingRefusal(tx, ctx.pepper, who.userId, { kind: 'pin-recovery', digest: encodeBase64Url(Buffer.from(row.tag_digest, 'hex')) }, ctx);
+      if (refusal) return { kind: 'unbound' as const, refusal };
       await restoreAllowance(tx, subject, version, ctx.now);
       await appendAuditEvent(tx, who.userId, 'recovery.pin.success', { guessesLeft: row.allowance, address: ctx.address }, ctx.now);
       const result = await onMatch(tx, who.userId, row);
@@ -205,6 +210,7 @@ export async function finishPinRecovery<T>(
     return { kind: 'mismatch' as const, guessesLeft: row.guesses_left };
   });
   if (outcome.kind === 'match') return { result: outcome.result, record: outcome.record };
+  if (outcome.kind === 'unbound') throw outcome.refusal;
   if (outcome.kind === 'stale') throw new KeyholdError('challenge_invalid', 'PIN recovery was set up again since this attempt started; start again.');
   if (outcome.guessesLeft === 0) throw locked();
   throw new KeyholdError('pin_recovery_failed', 'That PIN is not the one PIN recovery was set up with.', { guessesLeft: outcome.guessesLeft });

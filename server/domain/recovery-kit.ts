@@ -6,6 +6,8 @@ import { findUserByName } from '../store/accounts';
 import { appendAuditEvent } from '../store/audit';
 import { deleteRecoveryKit, findRecoveryKit, replaceRecoveryKit } from '../store/recovery-kits';
 import type { Store } from '../store/store';
+import { bindingRefusal } from './account-log-head';
+import type { Pepper } from './pepper';
 import { inUserTransaction } from './user-transaction';
 
 /*
@@ -63,7 +65,7 @@ export async function recoveryKitStatus(store: Store, userId: string): Promise<{
 export async function recoverWithKit<T>(
   store: Store,
   req: { username: string; kitAuth: string },
-  ctx: { now: number; address: string },
+  ctx: { now: number; address: string; pepper: Pepper },
   onSuccess: (tx: Store, userId: string) => Promise<T>,
 ): Promise<{ userId: string; username: string; wrap: string; createdAt: number; result: T }> {
   const presented = digestOf(decodeBase64Url(req.kitAuth));
@@ -73,12 +75,17 @@ export async function recoverWithKit<T>(
     timingSafeEqual(presented, digestOf(presented));
     throw kitInvalid();
   }
-  return inUserTransaction(store, user.id, async (tx) => {
+  const outcome = await inUserTransaction(store, user.id, async (tx) => {
     const kit = await findRecoveryKit(tx, user.id);
     const stored = kit ? decodeBase64Url(kit.auth_hash) : digestOf(presented);
     const matches = stored.length === presented.length && timingSafeEqual(stored, presented);
     if (!kit || !matches) throw kitInvalid();
+    // The right code for a kit the account's signed log does not hold: a row someone wrote in. Audited there; committed, then refused.
+    const refusal = await bindingRefusal(tx, ctx.pepper, user.id, { kind: 'kit', digest: kit.auth_hash }, ctx);
+    if (refusal) return { refusal };
     await appendAuditEvent(tx, user.id, 'recovery.kit.used', { address: ctx.address }, ctx.now);
     return { userId: user.id, username: user.username, wrap: kit.wrap, createdAt: kit.created_at, result: await onSuccess(tx, user.id) };
   });
+  if ('refusal' in outcome) throw outcome.refusal;
+  return outcome;
 }

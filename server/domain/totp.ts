@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TotpEnrollStartedT } from '../../protocol/api';
+import { totpLogId } from '../../protocol/account-log';
+import { decodeBase32 } from '../../protocol/base32';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { TOTP_ENROLL_TTL_MS } from '../../protocol/constants';
 import type { TotpPolicy } from '../config';
@@ -17,6 +19,7 @@ import {
   replaceTotpRecovery,
   type TotpRecoveryRow,
 } from '../store/totp-recovery';
+import { bindingRefusal } from './account-log-head';
 import type { Pepper } from './pepper';
 import { inSubjectTransaction, resolveRecoverySubject } from './recovery-subject';
 import { matchTotpStep, newTotpSecret, totpUri } from './totp-codes';
@@ -125,7 +128,8 @@ function decoyRecord(pepper: Pepper, subject: string, now: number): TotpRecovery
 type Outcome<T> =
   | { kind: 'success'; result: T; r: Uint8Array; wrap: string }
   | { kind: 'locked' | 'invalid' | 'replayed' }
-  | { kind: 'throttled'; retryAfterSeconds: number };
+  | { kind: 'throttled'; retryAfterSeconds: number }
+  | { kind: 'unbound'; refusal: KeyholdError };
 
 /**
  * Checks the lock and the throttle, then the code, all under the subject's lock; on success moves
@@ -157,8 +161,14 @@ export async function recoverWithTotp<T>(
       await audit('recovery.totp.failure', { reason: 'throttled', failuresLeft: policy.lockFailures - row.consecutive_failures });
       return { kind: 'throttled', retryAfterSeconds: Math.ceil((row.window_start + policy.throttleWindowMs - now) / 1000) };
     }
-    const step = await matchTotpStep(policy, utf8.decode(pepper.open(row.sealed_secret, totpSecretContext(who.subject))), req.code, now);
+    const secret = utf8.decode(pepper.open(row.sealed_secret, totpSecretContext(who.subject)));
+    const step = await matchTotpStep(policy, secret, req.code, now);
     const genuine = step !== null && who.userId !== null;
+    if (genuine && step > row.last_used_step) {
+      // A right code for a secret the account's signed log does not hold: a row someone wrote in. Audited there.
+      const refusal = await bindingRefusal(tx, pepper, who.userId!, { kind: 'totp', id: totpLogId(who.userId!, decodeBase32(secret)) }, { now, address: ctx.address });
+      if (refusal) return { kind: 'unbound', refusal };
+    }
     if (genuine && step > row.last_used_step && (await acceptTimeStep(tx, who.subject, row.last_used_step, step, now))) {
       await audit('recovery.totp.success', {});
       const result = await onSuccess(tx, who.userId!);
@@ -184,6 +194,8 @@ export async function recoverWithTotp<T>(
       throw new KeyholdError('totp_replayed', 'That code was already used; wait for the next one.');
     case 'invalid':
       throw new KeyholdError('totp_invalid', 'That code is not right.');
+    case 'unbound':
+      throw outcome.refusal;
   }
 }
 

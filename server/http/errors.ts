@@ -40,6 +40,12 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   recovery_routes_changed: 409,
   kit_invalid: 401,
   approval_expired: 410,
+  credential_unbound: 401,
+  account_log_invalid: 401,
+  log_stale: 409,
+  log_entry_invalid: 400,
+  log_entry_required: 400,
+  log_full: 409,
   internal_error: 500,
   unavailable: 503,
 };

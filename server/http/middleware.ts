@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { FRESH_PASSKEY_SECONDS, SIGNIN_WINDOW_MS } from '../../protocol/constants';
+import { SIGNIN_WINDOW_MS } from '../../protocol/constants';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { freshPasskeyIsBound, isFreshPasskeySession } from '../domain/account-log';
 import { KeyholdError } from '../errors';
 import { countHits } from '../store/rate-limits';
 import { resumeSession, type Session } from '../store/sessions';
@@ -91,8 +92,13 @@ export function requireFreshPasskey(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return (c, next) =>
     anySession(c, async () => {
       const session = sessionOf(c);
-      if (session.scope !== 'passkey' || deps.now() - session.createdAt > FRESH_PASSKEY_SECONDS * 1000) {
+      if (!isFreshPasskeySession(session, deps.now())) {
         throw new KeyholdError('reauth_required', 'Sign in with your passkey again to do this.');
+      }
+      // Once the account keeps a signed log, the passkey signed in with must be one it holds (a
+      // session opened before the log, by a passkey the owner did not vouch for, does not count).
+      if (!(await freshPasskeyIsBound(deps.store, deps.pepper, session))) {
+        throw new KeyholdError('reauth_required', 'Sign in again with a passkey of this account to do this.');
       }
       await next();
     });

@@ -17,10 +17,10 @@ const errorEntry = (description: string) => ({ content: { 'application/json': { 
 /** The error responses every API route may give. */
 export const errorResponses = {
   400: errorEntry('Invalid request (stable code in error.code)'),
-  401: errorEntry('Not signed in, sign-in failed, or a passkey sign-in of the last 5 minutes is needed (reauth_required)'),
+  401: errorEntry('Not signed in, sign-in failed, a passkey sign-in of the last 5 minutes is needed (reauth_required), or the account log does not hold the credential (credential_unbound) or cannot be verified (account_log_invalid)'),
   403: errorEntry('Wrong origin or session scope'),
   404: errorEntry('No such resource'),
-  409: errorEntry('Conflict: taken, stale version, last passkey'),
+  409: errorEntry('Conflict: taken, stale version, last passkey, account log moved on (log_stale) or full (log_full)'),
   410: errorEntry('Gone: a device approval request expired (approval_expired)'),
   413: errorEntry('Body too large'),
   423: errorEntry('Recovery route locked: PIN allowance spent, or TOTP failures in a row'),

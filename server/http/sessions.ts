@@ -12,7 +12,12 @@ import { setSessionCookie } from './middleware';
  * Opens a session row (in `tx` when the caller's transaction should commit it with its other
  * writes), sets its cookie and returns what the client may know about it.
  */
-export async function openSession(c: Context, deps: AppDeps, s: { userId: string; scope: SessionScope; deviceId?: string }, tx: Store = deps.store): Promise<SessionInfoT> {
+export async function openSession(
+  c: Context,
+  deps: AppDeps,
+  s: { userId: string; scope: SessionScope; deviceId?: string; credentialId?: string },
+  tx: Store = deps.store,
+): Promise<SessionInfoT> {
   // A recovery session only sets the new device up: it ends after RECOVERY_SESSION_MINUTES whatever happens.
   const absoluteMs = s.scope === 'recovery' ? Math.min(deps.config.recoverySessionMs, deps.config.sessionAbsoluteMs) : deps.config.sessionAbsoluteMs;
   const policy = { idleMs: deps.config.sessionIdleMs, absoluteMs };
@@ -39,5 +44,6 @@ export function describePasskey(c: CredentialRow, canUnlock: boolean): PasskeySu
     createdAt: c.created_at,
     lastUsedAt: c.last_used_at,
     canUnlock,
+    publicKey: c.public_key,
   };
 }

@@ -12,6 +12,8 @@ import { listSecrets, readSecret } from '../store/secrets';
 import { findRecoveryKit } from '../store/recovery-kits';
 import { findTotpRecovery } from '../store/totp-recovery';
 import { endSession } from '../store/sessions';
+import { listLogEntries } from '../store/account-log';
+import { ACCOUNT_LOG_MAX_ENTRIES } from '../../protocol/constants';
 import { inUserTransaction } from '../domain/user-transaction';
 import { createRouter, type AppDeps } from '../http/context';
 import { clearSessionCookie, requireSession, sessionOf } from '../http/middleware';
@@ -87,7 +89,7 @@ export function accountRoutes(deps: AppDeps) {
         if (c.req.method === 'HEAD') return streamedJson(c.body(null, 200, headers));
         const now = deps.now();
         await inUserTransaction(deps.store, userId, (tx) => appendAuditEvent(tx, userId, 'account.exported', {}, now));
-        const [passkeys, devices, keyBundle, wraps, pin, totp, kit] = await Promise.all([
+        const [passkeys, devices, keyBundle, wraps, pin, totp, kit, log] = await Promise.all([
           listCredentials(deps.store, userId),
           listDevices(deps.store, userId),
           readSecret(deps.store, userId, 'key_bundle'),
@@ -95,13 +97,14 @@ export function accountRoutes(deps: AppDeps) {
           findPinRecovery(deps.store, userId),
           findTotpRecovery(deps.store, userId),
           findRecoveryKit(deps.store, userId),
+          listLogEntries(deps.store, userId, 0, ACCOUNT_LOG_MAX_ENTRIES),
         ]);
         // The small parts here; records and audit entries follow page by page (account-export.ts).
         const head = {
           format: 'keyhold-export/v1',
           exportedAt: now,
           user: { id: user.id, username: user.username, createdAt: user.created_at },
-          passkeys: passkeys.map((p) => ({ ...describePasskey(p, wraps.some((w) => w.ref === p.id)), publicKey: p.public_key, counter: p.counter })),
+          passkeys: passkeys.map((p) => ({ ...describePasskey(p, wraps.some((w) => w.ref === p.id)), counter: p.counter })),
           devices: devices.map((d) => ({ id: d.id, name: d.name, publicKey: JSON.parse(d.public_key_jwk) as unknown, createdAt: d.created_at, revokedAt: d.revoked_at })),
           backup: { keyBundle: keyBundle ?? null, wrapPrf: wraps.map(({ ref, ...b }) => ({ credentialId: ref, ...b })) },
           // The user's ciphertexts and counters; what is sealed under the pepper (k_u, the TOTP secret, R) stays on the server.
@@ -111,6 +114,8 @@ export function accountRoutes(deps: AppDeps) {
             // The wrap only: the digest of kitAuth is a credential (it decides who gets the wrap), not the user's data.
             kit: kit ? { createdAt: kit.created_at, wrap: kit.wrap } : null,
           },
+          // The account's signed log, each entry as the user's devices signed it.
+          accountLog: log.map((row) => JSON.parse(row.entry) as unknown),
         };
         return streamedJson(c.body(exportStream(deps.store, userId, head), 200, headers));
       },

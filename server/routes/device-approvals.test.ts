@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64Url } from '../../protocol/base64url';
-import { auditEvents, createAccount, deviceSignIn, registerDevice, type TestUser } from '../../test/helpers/accounts';
+import { auditEvents, createAccount, deviceSignIn, newDeviceKey, registerDevice, type TestUser } from '../../test/helpers/accounts';
 import { ApiClient, DIALECTS, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
 import { purgeDeviceApprovals } from '../store/device-approvals';
 
@@ -45,7 +45,7 @@ describe.each(DIALECTS)('device approvals (%s)', (dialect) => {
     expect((await poll(newDevice, asked.body.id, asked.body.secret)).body).toEqual({ state: 'pending' });
 
     const pending = await user.device.get('/api/device-approvals/pending');
-    expect(pending.body.requests).toEqual([{ id: asked.body.id, publicKey: key, deviceName: 'New phone', createdAt: server.clock.now, expiresAt: asked.body.expiresAt }]);
+    expect(pending.body.requests).toEqual([{ id: asked.body.id, publicKey: key, deviceName: 'New phone', deviceKey: null, createdAt: server.clock.now, expiresAt: asked.body.expiresAt }]);
     const answer = sealed();
     expect((await user.device.post(`/api/device-approvals/${asked.body.id}/approve`, { sealed: answer })).body).toEqual({ ok: true });
     expect((await user.device.get('/api/device-approvals/pending')).body.requests).toEqual([]);
@@ -60,6 +60,18 @@ describe.each(DIALECTS)('device approvals (%s)', (dialect) => {
     expect(types.slice(0, 3)).toEqual(['device_approval.collected', 'device_approval.approved', 'device_approval.requested']);
     const approved = (await auditEvents(user.client)).find((e) => e.type === 'device_approval.approved');
     expect(approved?.data).toEqual({ requestId: asked.body.id, deviceId: user.deviceId });
+  });
+
+  it('shows the approver the signing key the new device will register, so it can sign that key into the account log', async () => {
+    const user = await account();
+    const { publicKey: deviceKey } = await newDeviceKey();
+    const asked = await new ApiClient(server).post('/api/device-approvals', { username: user.username, publicKey: publicKey(), deviceName: 'New phone', deviceKey });
+    expect(asked.status).toBe(200);
+    const pending = await user.device.get('/api/device-approvals/pending');
+    expect(pending.body.requests.map((r: { deviceKey: unknown }) => r.deviceKey)).toEqual([deviceKey]);
+    // A key that is not a P-256 point is refused at the door.
+    const offCurve = { ...deviceKey, y: encodeBase64Url(new Uint8Array(32).fill(1)) };
+    expectError(await new ApiClient(server).post('/api/device-approvals', { username: user.username, publicKey: publicKey(), deviceName: 'New phone', deviceKey: offCurve }), 400, 'invalid_request');
   });
 
   it('keeps nothing of the answer once it is collected, and never the polling secret', async () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ApprovalPolled, ApproveDeviceRequest, DeviceApprovalRequest, DeviceApprovalRequested, Id, Ok, PendingApprovals, PollApprovalRequest } from '../../protocol/api';
 import { approveDevice, denyDevice, pendingDeviceApprovals, pollDeviceApproval, requestDeviceApproval } from '../domain/device-approvals';
 import { readSecret } from '../store/secrets';
+import { importDeviceKey } from '../domain/devices';
 import { createRouter, type AppDeps } from '../http/context';
 import { clientAddress, limitSignIn, requireSession, sessionOf } from '../http/middleware';
 import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
@@ -31,6 +32,7 @@ export function deviceApprovalRoutes(deps: AppDeps) {
       async (c) => {
         const body = c.req.valid('json');
         await limitSignIn(c, deps, `device-approval:${body.username}`);
+        if (body.deviceKey) await importDeviceKey(body.deviceKey); // invalid_request unless a P-256 point
         return c.json(await requestDeviceApproval(deps.store, deps.pepper, body, { now: deps.now(), address: clientAddress(c, deps) }), 200);
       },
     )

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { DeviceChallenge, DeviceChallengeRequest, DeviceSignInRequest, DeviceSummary, Id, Ok, RegisterDeviceRequest, RenameRequest, SignedIn, type DeviceSummaryT } from '../../protocol/api';
+import { deviceKeyToLogKey } from '../../protocol/account-log';
 import { encodeBase64Url } from '../../protocol/base64url';
+import { bindingRefusal, logKeyOf } from '../domain/account-log-head';
 import { createDeviceKeyCache, importDeviceKey, issueDeviceChallenge, verifyDeviceSignIn } from '../domain/devices';
 import { KeyholdError } from '../errors';
 import { appendAuditEvent } from '../store/audit';
@@ -17,7 +19,7 @@ import { openSession } from '../http/sessions';
 
 /** A device as its owner sees it; `current` is the device the asking session is bound to. */
 function describeDevice(d: DeviceRow, session: Session): DeviceSummaryT {
-  return { id: d.id, name: d.name, createdAt: d.created_at, lastSeenAt: d.last_seen_at, revokedAt: d.revoked_at, current: d.id === session.deviceId };
+  return { id: d.id, name: d.name, createdAt: d.created_at, lastSeenAt: d.last_seen_at, revokedAt: d.revoked_at, current: d.id === session.deviceId, publicKey: logKeyOf(d) };
 }
 
 /** Devices: each holds an ECDSA P-256 key and signs a server challenge to open a sync session without a passkey prompt. */
@@ -50,7 +52,7 @@ export function deviceRoutes(deps: AppDeps) {
           // this device's from now on: removing the device must end it too, not leave it syncing.
           return bindSessionToDevice(tx, idHash, id);
         });
-        return c.json({ id, name, createdAt: now, lastSeenAt: null, revokedAt: null, current: bound }, 200);
+        return c.json({ id, name, createdAt: now, lastSeenAt: null, revokedAt: null, current: bound, publicKey: deviceKeyToLogKey(publicKey) }, 200);
       },
     )
     .openapi(
@@ -129,7 +131,8 @@ export function deviceRoutes(deps: AppDeps) {
         const address = clientAddress(c, deps);
         // The sign-in's counter, challenge and outcome commit together (domain/devices.ts).
         const countAttempt = (tx: Store) => countSignInAttempt(tx, deps, { account: `device:${body.deviceId}`, address }, 'start', now);
-        const session = await verifyDeviceSignIn(deps.store, deps.config.origin, body, { now, address, keys: deviceKeys, countAttempt }, (tx, userId) =>
+        const checkBinding = (tx: Store, device: DeviceRow) => bindingRefusal(tx, deps.pepper, device.user_id, { kind: 'device', key: logKeyOf(device) }, { now, address });
+        const session = await verifyDeviceSignIn(deps.store, deps.config.origin, body, { now, address, keys: deviceKeys, countAttempt, bindingRefusal: checkBinding }, (tx, userId) =>
           openSession(c, deps, { userId, scope: 'device', deviceId: body.deviceId }, tx),
         );
         return c.json({ session }, 200);

@@ -16,6 +16,7 @@ import {
 } from '../../protocol/api';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { KeyholdError } from '../errors';
+import { withBoundCredential } from '../domain/account-log-head';
 import { finishRegistration, finishSignIn, startRegistration, startSignIn, type RelyingParty } from '../domain/passkeys';
 import { appendAuditEvent } from '../store/audit';
 import { deleteCredential, findUserById, findUserByName, listCredentials, renameCredential } from '../store/accounts';
@@ -60,8 +61,8 @@ export function passkeyRoutes(deps: AppDeps) {
       }),
       async (c) => {
         const { response, passkeyName } = c.req.valid('json');
-        const created = await finishRegistration(deps.store, rp, response as never, 'register', { passkeyName, now: deps.now() });
-        const session = await openSession(c, deps, { userId: created.userId, scope: 'passkey' });
+        const created = await finishRegistration(deps.store, rp, response as never, 'register', { passkeyName, now: deps.now(), pepper: deps.pepper });
+        const session = await openSession(c, deps, { userId: created.userId, scope: 'passkey', credentialId: created.credential.id });
         return c.json({ session, passkey: describePasskey(created.credential, false) }, 200);
       },
     )
@@ -95,12 +96,14 @@ export function passkeyRoutes(deps: AppDeps) {
             if (user) await limitSignIn(c, deps, user.username, 'finish');
           },
         });
-        const session = await inUserTransaction(deps.store, userId, async (tx) => {
+        // The passkey must be one the account's signed log holds (once it has one): else 401 credential_unbound, audited.
+        const bound = { kind: 'passkey' as const, id: credential.id, publicKey: credential.public_key };
+        const session = await withBoundCredential(deps.store, deps.pepper, userId, bound, { now, address }, async (tx) => {
           if (deviceId !== undefined) await bindToLiveDevice(tx, userId, deviceId, now);
           await appendAuditEvent(tx, userId, 'signin.passkey.success', { credentialId: credential.id, address, ...(deviceId === undefined ? {} : { deviceId }) }, now);
           // The owner proved themselves: a TOTP route locked by wrong codes opens again.
           await releaseTotpLock(tx, userId, now);
-          return openSession(c, deps, { userId, scope: 'passkey', ...(deviceId === undefined ? {} : { deviceId }) }, tx);
+          return openSession(c, deps, { userId, scope: 'passkey', credentialId: credential.id, ...(deviceId === undefined ? {} : { deviceId }) }, tx);
         });
         const canUnlock = (await credentialsWithWrap(deps.store, userId)).has(credential.id);
         return c.json({ session, passkey: describePasskey(credential, canUnlock) }, 200);
@@ -141,7 +144,7 @@ export function passkeyRoutes(deps: AppDeps) {
       }),
       async (c) => {
         const { response, passkeyName } = c.req.valid('json');
-        const added = await finishRegistration(deps.store, rp, response as never, 'add_passkey', { passkeyName, sessionUserId: sessionOf(c).userId, now: deps.now() });
+        const added = await finishRegistration(deps.store, rp, response as never, 'add_passkey', { passkeyName, sessionUserId: sessionOf(c).userId, now: deps.now(), pepper: deps.pepper });
         return c.json({ passkey: describePasskey(added.credential, false) }, 200);
       },
     )

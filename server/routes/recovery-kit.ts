@@ -43,7 +43,7 @@ export function recoveryKitRoutes(deps: AppDeps) {
       async (c) => {
         const body = c.req.valid('json');
         await limitSignIn(c, deps, `kit-recovery:${body.username}`);
-        const ctx = { now: deps.now(), address: clientAddress(c, deps) };
+        const ctx = { now: deps.now(), address: clientAddress(c, deps), pepper: deps.pepper };
         const { userId, username, wrap, createdAt, result } = await recoverWithKit(deps.store, body, ctx, async (tx, id) => ({
           session: await openSession(c, deps, { userId: id, scope: 'recovery' }, tx),
           keyBundle: (await readSecret(tx, id, 'key_bundle')) ?? null,

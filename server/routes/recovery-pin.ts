@@ -85,7 +85,7 @@ export function pinRecoveryRoutes(deps: AppDeps) {
       }),
       async (c) => {
         const body = c.req.valid('json');
-        const { result, record } = await finishPinRecovery(deps.store, body, { now: deps.now(), address: clientAddress(c, deps) }, async (tx, userId) => ({
+        const { result, record } = await finishPinRecovery(deps.store, body, { now: deps.now(), address: clientAddress(c, deps), pepper: deps.pepper }, async (tx, userId) => ({
           session: await openSession(c, deps, { userId, scope: 'recovery' }, tx),
           keyBundle: (await readSecret(tx, userId, 'key_bundle')) ?? null,
         }));

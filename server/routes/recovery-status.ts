@@ -13,6 +13,6 @@ export function recoveryStatusRoutes(deps: AppDeps) {
       middleware: [requireSession(deps, ['passkey', 'device', 'recovery'])] as const,
       responses: { 200: jsonResponse(RecoveryStatus, 'Active routes'), ...errorResponses },
     }),
-    async (c) => c.json(await recoveryStatus(deps.store, sessionOf(c).userId), 200),
+    async (c) => c.json(await recoveryStatus(deps.store, deps.pepper, sessionOf(c).userId), 200),
   );
 }

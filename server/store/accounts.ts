@@ -67,7 +67,7 @@ export async function deleteCredential(store: Store, userId: string, id: string)
 
 /** Removes every row of a user except the audit chain (the caller appends the tombstone). */
 export async function deleteUserRows(store: Store, userId: string): Promise<void> {
-  for (const table of ['sessions', 'secret_blobs', 'recovery_kits', 'device_approvals', 'records', 'record_counters', 'devices', 'credentials', 'challenges'] as const) {
+  for (const table of ['sessions', 'secret_blobs', 'recovery_kits', 'device_approvals', 'records', 'record_counters', 'account_log', 'account_log_heads', 'devices', 'credentials', 'challenges'] as const) {
     await store.db.deleteFrom(table).where('user_id', '=', userId).execute();
   }
   // Keyed by subject, without a foreign key (decoys share these tables): removed by hand.

@@ -64,7 +64,13 @@ export type AuditEventType =
   | 'device_approval.requested'
   | 'device_approval.approved'
   | 'device_approval.denied'
-  | 'device_approval.collected';
+  | 'device_approval.collected'
+  // The signed account log: entries stored ({ seq, changes: ops joined by spaces }), a credential
+  // the log does not hold refused at sign-in or recovery ({ kind, address }), a head that failed
+  // its check ({ problem: missing | mac | rows | state, kind, address }).
+  | 'account_log.appended'
+  | 'signin.refused_unbound'
+  | 'account_log.invalid';
 
 export interface AuditEntry {
   userId: string;

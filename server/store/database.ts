@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations/index';
+import type { AccountLogHeadsTable } from './schema';
 import type { Db, KeyholdDatabase } from './schema';
 import { databaseStore, type Dialect, type Store } from './store';
 
@@ -80,9 +81,14 @@ function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
-/** Applies every pending migration; throws with the failing migration's name. */
-export async function migrateToLatest(db: Db): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+/**
+ * Applies every pending migration; throws with the failing migration's name. `sealUnloggedHead`
+ * (server/domain/account-log-head.ts `migrateWithPepper` passes it) seals the log head of each account
+ * that predates 007; without it 007 applies only to a database with no accounts.
+ */
+export async function migrateToLatest(db: Db, opts: { sealUnloggedHead?: (userId: string, now: number) => AccountLogHeadsTable } = {}): Promise<void> {
+  const dialect = db.getExecutor().adapter instanceof SqliteAdapter ? 'sqlite' : 'postgres';
+  const migrator = new Migrator({ db, provider: migrationProvider({ dialect, ...opts }) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

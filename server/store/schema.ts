@@ -58,6 +58,8 @@ export interface SessionsTable {
   user_id: string;
   scope: SessionScope;
   device_id: string | null;
+  /** The passkey whose sign-in opened a `passkey` session (null for other scopes and for sessions older than migration 007). */
+  credential_id: string | null;
   created_at: number;
   last_seen_at: number;
   expires_at: number;
@@ -156,6 +158,8 @@ export interface DeviceApprovalsTable {
   sealed: string | null;
   approver_public_key: string | null;
   approver_device_id: string | null;
+  /** The new device's signing key (DevicePublicKey JWK as JSON) it will register, or null (older clients). */
+  device_key: string | null;
 }
 
 /**
@@ -190,6 +194,32 @@ export interface RecordCountersTable {
   purged_seq: number;
 }
 
+/** See migrations/007_account_log.ts: one row per entry of an account's signed log. */
+export interface AccountLogTable {
+  user_id: string;
+  seq: number;
+  /** The entry as canonical JSON (server/domain/account-log.ts `canonicalEntryJson`). */
+  entry: string;
+  /** `logEntryHash` of the entry, base64url: the next entry's `prev`. */
+  hash: string;
+  created_at: number;
+}
+
+export type AccountLogStatus = 'unlogged' | 'logged';
+
+/** See migrations/007_account_log.ts: each account's verified log head, sealed with a MAC under the pepper. */
+export interface AccountLogHeadsTable {
+  user_id: string;
+  status: AccountLogStatus;
+  seq: number;
+  hash: string;
+  /** `serializeLogState` of the verified state at `seq`. */
+  state: string;
+  /** `<pepper key id>.<HMAC-SHA-256>`, server/domain/account-log-head.ts. */
+  mac: string;
+  updated_at: number;
+}
+
 export interface KeyholdDatabase {
   users: UsersTable;
   credentials: CredentialsTable;
@@ -206,6 +236,8 @@ export interface KeyholdDatabase {
   device_approvals: DeviceApprovalsTable;
   records: RecordsTable;
   record_counters: RecordCountersTable;
+  account_log: AccountLogTable;
+  account_log_heads: AccountLogHeadsTable;
 }
 
 export type Db = Kysely<KeyholdDatabase>;

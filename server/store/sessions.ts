@@ -9,6 +9,8 @@ export interface Session {
   userId: string;
   scope: SessionScope;
   deviceId: string | null;
+  /** The passkey whose sign-in opened a `passkey` session (null otherwise, and for sessions older than migration 007). */
+  credentialId: string | null;
   createdAt: number;
   expiresAt: number;
 }
@@ -26,18 +28,20 @@ function digestToken(token: string): string {
 /** Returns the new session's cookie token (256 random bits); the token must never be logged. */
 export async function createSession(
   store: Store,
-  s: { userId: string; scope: SessionScope; deviceId?: string | null },
+  s: { userId: string; scope: SessionScope; deviceId?: string | null; credentialId?: string | null },
   policy: SessionPolicy,
   now = Date.now(),
 ): Promise<{ token: string; expiresAt: number }> {
   const token = encodeBase64Url(randomBytes(32));
   const expiresAt = now + policy.absoluteMs;
-  await insertSession(store, { id_hash: digestToken(token), user_id: s.userId, scope: s.scope, device_id: s.deviceId ?? null, created_at: now, last_seen_at: now, expires_at: expiresAt });
+  await insertSession(store, { id_hash: digestToken(token), user_id: s.userId, scope: s.scope, device_id: s.deviceId ?? null, credential_id: s.credentialId ?? null, created_at: now, last_seen_at: now, expires_at: expiresAt });
   return { token, expiresAt };
 }
 
 const insertSession = preparedQuery((db, r: SessionsTable) =>
-  db.insertInto('sessions').values({ id_hash: r.id_hash, user_id: r.user_id, scope: r.scope, device_id: r.device_id, created_at: r.created_at, last_seen_at: r.last_seen_at, expires_at: r.expires_at }),
+  db.insertInto('sessions').values({
+    id_hash: r.id_hash, user_id: r.user_id, scope: r.scope, device_id: r.device_id, credential_id: r.credential_id, created_at: r.created_at, last_seen_at: r.last_seen_at, expires_at: r.expires_at,
+  }),
 );
 
 /** Every authenticated request runs this lookup. */
@@ -60,7 +64,7 @@ export async function resumeSession(store: Store, token: string, policy: Session
   if (now - row.last_seen_at > Math.min(60_000, policy.idleMs / 10)) {
     await store.db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
   }
-  return { idHash, userId: row.user_id, scope: row.scope, deviceId: row.device_id, createdAt: row.created_at, expiresAt: row.expires_at };
+  return { idHash, userId: row.user_id, scope: row.scope, deviceId: row.device_id, credentialId: row.credential_id, createdAt: row.created_at, expiresAt: row.expires_at };
 }
 
 /**

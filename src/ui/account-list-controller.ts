@@ -33,6 +33,11 @@ export class AccountListController<T> implements ReactiveController {
     return this.#online.value;
   }
 
+  /** The entries as last read; undefined while reading, or after a failure. */
+  get items(): readonly T[] | undefined {
+    return this.#load.value;
+  }
+
   hostUpdated(): void {
     // First read once there is a vault and a network; a failure stays shown until "Try again".
     if (this.#host.vault && this.#online.value && this.#load.status === 'idle') void this.reload();

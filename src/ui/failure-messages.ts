@@ -66,6 +66,11 @@ const MESSAGES: Record<FailureCode, string> = {
   no_kit_here: 'This device holds no recovery kit. Use “I already have a vault” with your kit on the welcome screen instead.',
   username_mismatch: 'That is not this account’s username, so nothing was deleted. Type it exactly as shown.',
   wipe_incomplete: 'Your account is deleted from the server, but some of its data is still on this device. Close Keyhold’s other tabs, then erase this device’s data again.',
+  credential_unbound:
+    'Your account’s signed history does not list this passkey or device, so the server refused it. Use a passkey or device you added yourself; if this keeps happening, tell whoever runs your Keyhold server.',
+  account_log_invalid: 'The server’s record of your account failed its integrity check, so it refuses every sign-in for now. Tell whoever runs your Keyhold server.',
+  account_log_unverified:
+    'This change could not be signed into your account’s history on this device, so the server will not use it yet. Open Settings → Devices & passkeys to see why.',
   // The key hierarchy's own failures: rare, and none of them is the user's doing.
   decrypt_failed: UNEXPECTED,
   malformed_blob: UNEXPECTED,

@@ -1,10 +1,14 @@
 import { LitElement, html, nothing } from 'lit';
 import type { DeviceInfo, Vault } from '../vault';
-import { accountListStyles, formatDay, formatMoment } from './account-list';
+import { accountListStyles, formatDay, formatMoment, renderFingerprint, splitByLog } from './account-list';
 import { AccountListController } from './account-list-controller';
+import { AccountLogController } from './account-log-controller';
 import { describeFailure } from './failure-messages';
 import { confirmAction } from './kh-confirm-dialog';
+import './kh-log-warning';
 import './kh-rename';
+import { describeUnlistedGroup } from './log-warning-text';
+import { openLogMigration } from './settings-sections';
 import { ensureReprompt } from './reprompt';
 import { sharedStyles } from './shared-styles';
 import { VaultTask } from './vault-task';
@@ -21,6 +25,11 @@ function byRelevance(a: DeviceInfo, b: DeviceInfo): number {
  * a passkey before the server allows it; the removed device stops syncing at once. This device is
  * not removed from here: "Lock everywhere" or another device does that. Online only.
  * `reload()` reads the list again (after a lock everywhere).
+ *
+ * Each entry shows its key fingerprint. Once the account has a signed log, only the devices it
+ * added are listed as the account's; an active device the server lists beside them goes in a
+ * "Not added by you" group with the warning, offering nothing but its removal (renaming it would
+ * treat it as the account's). The account log's warnings about its history show above the list.
  */
 export class KhDevices extends LitElement {
   static override properties = {
@@ -38,6 +47,7 @@ export class KhDevices extends LitElement {
   declare private _removed: string | undefined;
   readonly #list = new AccountListController<DeviceInfo>(this, (vault, signal) => vault.devices.list(signal));
   readonly #remove = new VaultTask<void>(this);
+  readonly #log = new AccountLogController(this, () => this.vault);
 
   constructor() {
     super();
@@ -58,15 +68,40 @@ export class KhDevices extends LitElement {
         Every device that has opened your vault. Remove one you lost: it stops syncing at once and can no longer sign in. What it
         already holds stays on it, locked by your PIN.
       </p>
+      <kh-log-warning .vault=${this.vault} in-settings></kh-log-warning>
+      ${this.#log.status.state === 'needs-confirmation'
+        ? html`<div class="confirm-log">
+            <p>
+              Your account has no signed history yet: the server alone decides which devices and passkeys can open it. Confirm the
+              list once, and every device of yours will notice anything added behind your back.
+            </p>
+            <button type="button" class="primary" @click=${this._onConfirmLog}>Confirm who can open your account</button>
+          </div>`
+        : nothing}
       ${this.#list.online
-        ? this.#list.render('devices-heading', (devices) => [...devices].sort(byRelevance).map((device) => this.#renderDevice(device)))
+        ? html`${this.#list.render('devices-heading', (devices) =>
+            splitByLog(devices, this.#log.logged).own.sort(byRelevance).map((device) => this.#renderDevice(device, false)),
+          )}
+          ${this.#renderUnlisted()}`
         : html`<p class="hint" role="status">The list of devices needs the Keyhold server. Connect to the internet first.</p>`}
       <p role="status" class="ok msg">${this._removed ? `${this._removed} was removed. It no longer syncs or signs in.` : nothing}</p>
       <p role="alert" class="error msg">${this.#remove.failure ? describeFailure(this.#remove.failure) : nothing}</p>
     `;
   }
 
-  #renderDevice(device: DeviceInfo): unknown {
+  #renderUnlisted(): unknown {
+    const unlisted = splitByLog(this.#list.items ?? [], this.#log.logged).unlisted;
+    if (unlisted.length === 0) return nothing;
+    return html`<div class="unlisted">
+      <h4 id="devices-unlisted-heading">Not added by you</h4>
+      <p class="error">${describeUnlistedGroup('device', unlisted.length)}</p>
+      <ul class="entries" aria-label="Devices not added by you">
+        ${[...unlisted].sort(byRelevance).map((device) => this.#renderDevice(device, true))}
+      </ul>
+    </div>`;
+  }
+
+  #renderDevice(device: DeviceInfo, unlisted: boolean): unknown {
     const removed = device.revokedAt !== null;
     return html`<li>
       <div class="head">
@@ -74,6 +109,7 @@ export class KhDevices extends LitElement {
         ${device.current ? html`<span class="badge">This device</span>` : nothing}
         ${removed ? html`<span class="badge removed">Removed</span>` : nothing}
       </div>
+      ${renderFingerprint(device.fingerprint)}
       <p class="meta">Added ${formatDay(device.createdAt)}</p>
       <p class="meta">
         ${device.revokedAt !== null
@@ -84,7 +120,7 @@ export class KhDevices extends LitElement {
               ? `Last seen ${formatMoment(device.lastSeenAt)}`
               : 'Not seen since it was added'}
       </p>
-      ${removed ? nothing : this._renaming === device.id ? this.#renderRename(device) : this.#renderActions(device)}
+      ${removed ? nothing : this._renaming === device.id ? this.#renderRename(device) : this.#renderActions(device, unlisted)}
     </li>`;
   }
 
@@ -98,11 +134,13 @@ export class KhDevices extends LitElement {
     ></kh-rename>`;
   }
 
-  #renderActions(device: DeviceInfo): unknown {
+  #renderActions(device: DeviceInfo, unlisted: boolean): unknown {
     const pending = this.#remove.pending;
     return html`<div class="actions">
-      <button type="button" aria-label="Rename ${device.name}" data-rename=${device.id} ?disabled=${pending}
-        @click=${() => this._onRename(device)}>Rename</button>
+      ${unlisted
+        ? nothing
+        : html`<button type="button" aria-label="Rename ${device.name}" data-rename=${device.id} ?disabled=${pending}
+            @click=${() => this._onRename(device)}>Rename</button>`}
       ${device.current
         ? nothing
         : html`<button type="button" class="danger" aria-label="Remove ${device.name}" ?disabled=${pending}
@@ -110,6 +148,10 @@ export class KhDevices extends LitElement {
             ${pending ? 'Removing…' : 'Remove'}
           </button>`}
     </div>`;
+  }
+
+  private _onConfirmLog(): void {
+    openLogMigration(this);
   }
 
   private _onRename(device: DeviceInfo): void {

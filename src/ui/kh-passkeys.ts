@@ -1,11 +1,13 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { PasskeyInfo, Vault } from '../vault';
-import { accountListStyles, formatDay, formatMoment } from './account-list';
+import { accountListStyles, formatDay, formatMoment, renderFingerprint, splitByLog } from './account-list';
 import { AccountListController } from './account-list-controller';
+import { AccountLogController } from './account-log-controller';
 import { describeFailure } from './failure-messages';
 import { CANNOT_UNLOCK } from './kh-add-passkey';
 import { confirmAction } from './kh-confirm-dialog';
 import './kh-rename';
+import { describeUnlistedGroup } from './log-warning-text';
 import { ensureReprompt } from './reprompt';
 import { sharedStyles } from './shared-styles';
 import { VaultTask } from './vault-task';
@@ -29,6 +31,11 @@ function describeOutcome({ kind, name }: Outcome): string {
  * removing one. The only passkey cannot be removed, and removing the only one that can open the
  * vault says so first: a way in is never taken away silently. Online only. `reload()` reads the
  * list again.
+ *
+ * Each entry shows its key fingerprint. Once the account has a signed log, a passkey the server
+ * lists that the log never added (with that key) goes in a "Not added by you" group with the
+ * warning, offering only its removal: neither renaming nor "Use for unlocking", which would hand
+ * it a wrap of the vault's secret.
  */
 export class KhPasskeys extends LitElement {
   static override properties = {
@@ -57,6 +64,7 @@ export class KhPasskeys extends LitElement {
   readonly #list = new AccountListController<PasskeyInfo>(this, (vault, signal) => vault.passkeys.list(signal));
   /** Removing, or enabling unlock. */
   readonly #change = new VaultTask<void>(this);
+  readonly #log = new AccountLogController(this, () => this.vault);
 
   constructor() {
     super();
@@ -79,7 +87,11 @@ export class KhPasskeys extends LitElement {
         second one, such as a security key, in case you lose this phone.
       </p>
       ${this.#list.online
-        ? html`${this.#list.render('passkeys-heading', (passkeys) => passkeys.map((passkey) => this.#renderPasskey(passkey, passkeys)))}
+        ? html`${this.#list.render('passkeys-heading', (passkeys) => {
+              const { own } = splitByLog(passkeys, this.#log.logged);
+              return own.map((passkey) => this.#renderPasskey(passkey, own, false));
+            })}
+            ${this.#renderUnlisted()}
             <kh-add-passkey .vault=${this.vault} ?busy=${this.#change.pending} @kh-passkey-added=${this._onAdded}></kh-add-passkey>`
         : html`<p class="hint" role="status">Passkeys need the Keyhold server. Connect to the internet first.</p>`}
       <p role="status" class="ok msg" data-test="passkeys-status">${this._outcome ? describeOutcome(this._outcome) : nothing}</p>
@@ -87,14 +99,30 @@ export class KhPasskeys extends LitElement {
     `;
   }
 
-  #renderPasskey(passkey: PasskeyInfo, all: readonly PasskeyInfo[]): unknown {
+  #renderUnlisted(): unknown {
+    const { own, unlisted } = splitByLog(this.#list.items ?? [], this.#log.logged);
+    if (unlisted.length === 0) return nothing;
+    return html`<div class="unlisted">
+      <h4 id="passkeys-unlisted-heading">Not added by you</h4>
+      <p class="error">${describeUnlistedGroup('passkey', unlisted.length)}</p>
+      <ul class="entries" aria-label="Passkeys not added by you">
+        ${unlisted.map((passkey) => this.#renderPasskey(passkey, [...own, ...unlisted], true))}
+      </ul>
+    </div>`;
+  }
+
+  /** `all`: the passkeys removing this one is weighed against; `unlisted`: in the "Not added by you" group. */
+  #renderPasskey(passkey: PasskeyInfo, all: readonly PasskeyInfo[], unlisted: boolean): unknown {
     return html`<li>
       <div class="head"><span class="name">${passkey.name}</span></div>
+      ${renderFingerprint(passkey.fingerprint)}
       <p class="meta">Added ${formatDay(passkey.createdAt)}</p>
       <p class="meta">${passkey.lastUsedAt === null ? 'Not used to sign in yet' : `Last used ${formatMoment(passkey.lastUsedAt)}`}</p>
-      <p class="unlock ${passkey.canUnlock ? 'ok' : 'hint'}">${passkey.canUnlock ? 'Can unlock the vault' : 'Cannot unlock the vault'}</p>
+      ${unlisted
+        ? nothing
+        : html`<p class="unlock ${passkey.canUnlock ? 'ok' : 'hint'}">${passkey.canUnlock ? 'Can unlock the vault' : 'Cannot unlock the vault'}</p>`}
       ${all.length === 1 ? html`<p class="meta">Your only passkey: add another before you can remove this one.</p>` : nothing}
-      ${this._renaming === passkey.id ? this.#renderRename(passkey) : this.#renderActions(passkey, all)}
+      ${this._renaming === passkey.id ? this.#renderRename(passkey) : this.#renderActions(passkey, all, unlisted)}
     </li>`;
   }
 
@@ -108,15 +136,17 @@ export class KhPasskeys extends LitElement {
     ></kh-rename>`;
   }
 
-  #renderActions(passkey: PasskeyInfo, all: readonly PasskeyInfo[]): unknown {
+  #renderActions(passkey: PasskeyInfo, all: readonly PasskeyInfo[], unlisted: boolean): unknown {
     const pending = this.#change.pending;
     return html`<div class="actions">
-      ${passkey.canUnlock
+      ${passkey.canUnlock || unlisted
         ? nothing
         : html`<button type="button" aria-label="Use for unlocking: ${passkey.name}" ?disabled=${pending}
             @click=${() => this._onEnableUnlock(passkey)}>Use for unlocking</button>`}
-      <button type="button" aria-label="Rename ${passkey.name}" data-rename=${passkey.id} ?disabled=${pending}
-        @click=${() => this._onRename(passkey)}>Rename</button>
+      ${unlisted
+        ? nothing
+        : html`<button type="button" aria-label="Rename ${passkey.name}" data-rename=${passkey.id} ?disabled=${pending}
+            @click=${() => this._onRename(passkey)}>Rename</button>`}
       ${all.length === 1
         ? nothing
         : html`<button type="button" class="danger" aria-label="Remove ${passkey.name}" ?disabled=${pending}

@@ -1,21 +1,26 @@
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { RecordKind, RecordSummary, StateOf, Vault } from '../vault';
+import { AccountLogController } from './account-log-controller';
 import { describeFailure } from './failure-messages';
 import './kh-approval-banner';
 import './kh-kit-reminder';
+import './kh-log-migration';
+import './kh-log-warning';
 import './kh-record-editor';
 import './kh-settings';
 import './kh-sync-status';
 import { RecordListController } from './record-list-controller';
-import { OPEN_SETTINGS_SECTION, openSettingsSection, type OpenSettingsSection } from './settings-sections';
+import { OPEN_LOG_MIGRATION, OPEN_SETTINGS_SECTION, openSettingsSection, type OpenSettingsSection } from './settings-sections';
 import { sharedStyles } from './shared-styles';
+import { vaultListStyles } from './vault-list-styles';
 
 /** Which part of the unlocked vault is on screen (one pane at a time: phones first). */
 type VaultView =
   | { readonly kind: 'list' }
   | { readonly kind: 'record'; readonly id: string | null; readonly recordKind: RecordKind }
-  | { readonly kind: 'settings' };
+  | { readonly kind: 'settings' }
+  | { readonly kind: 'log-migration' };
 
 const LIST: VaultView = { kind: 'list' };
 
@@ -27,6 +32,9 @@ const conflicts = (n: number): string => (n === 1 ? '1 conflict' : `${n} conflic
  * over the list of records, and in their place the record editor or the settings when one is
  * open. Conflict copies (sync) carry a badge, and a line counts them with a filter to show only
  * them. Everything decrypted here lives only as long as this element: locking removes it.
+ * Above the list: the sync line, a device asking to join, the account log's warnings, the kit
+ * reminder. An account made before the signed account log gets "Confirm who can open your
+ * account" once per unlock, as soon as a sync run finds it (never over an open record or settings).
  */
 export class KhVault extends LitElement {
   static override properties = {
@@ -36,127 +44,16 @@ export class KhVault extends LitElement {
     _onlyConflicts: { state: true },
   };
 
-  static override styles = [
-    sharedStyles,
-    css`
-      .top {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        justify-content: space-between;
-        gap: 0.5rem;
-      }
-      .top h2 {
-        margin: 0.75rem 0;
-      }
-      .top .actions {
-        gap: 0.5rem;
-      }
-      .toolbar {
-        display: flex;
-        flex-direction: column;
-        gap: 0.75rem;
-        margin-bottom: 1rem;
-      }
-      .toolbar form {
-        margin: 0;
-      }
-      .toolbar .actions button {
-        flex: 1;
-      }
-      ul {
-        list-style: none;
-        margin: 0;
-        padding: 0;
-        display: flex;
-        flex-direction: column;
-        gap: 0.5rem;
-      }
-      .record {
-        display: grid;
-        grid-template-columns: 1fr auto;
-        align-items: center;
-        gap: 0.125rem 0.75rem;
-        width: 100%;
-        min-height: 3.5rem;
-        padding: 0.625rem 1rem;
-        border-color: transparent;
-        background: var(--kh-surface-raised, #1e293b);
-        font-weight: 400;
-        text-align: left;
-      }
-      .record:hover {
-        border-color: var(--kh-border);
-      }
-      .title {
-        font-weight: 600;
-        overflow-wrap: anywhere;
-      }
-      .subtitle {
-        grid-column: 1;
-        color: var(--kh-muted, #94a3b8);
-        font-size: 0.9375rem;
-        overflow-wrap: anywhere;
-      }
-      .badges {
-        grid-column: 2;
-        grid-row: 1 / span 2;
-        display: flex;
-        flex-direction: column;
-        align-items: flex-end;
-        gap: 0.25rem;
-      }
-      .badge {
-        padding: 0.125rem 0.5rem;
-        border: 1px solid var(--kh-accent, #fbbf24);
-        border-radius: 999px;
-        color: var(--kh-accent, #fbbf24);
-        font-size: 0.8125rem;
-        white-space: nowrap;
-      }
-      .badge.conflict {
-        border-color: var(--kh-error);
-        color: var(--kh-error);
-      }
-      .conflicts {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        justify-content: space-between;
-        gap: 0.5rem 0.75rem;
-        margin-bottom: 0.75rem;
-        border-left: 4px solid var(--kh-error);
-      }
-      .conflicts p {
-        margin: 0;
-      }
-      kh-sync-status {
-        margin-bottom: 1rem;
-      }
-      .empty {
-        padding: 1.5rem 1rem;
-        text-align: center;
-      }
-      @media (min-width: 40rem) {
-        .toolbar {
-          flex-direction: row;
-          align-items: flex-end;
-        }
-        .toolbar .search {
-          flex: 1;
-        }
-        .toolbar .actions button {
-          flex: none;
-        }
-      }
-    `,
-  ];
+  static override styles = [sharedStyles, vaultListStyles];
 
   declare vault: Vault | undefined;
   declare state: StateOf<'unlocked'> | undefined;
   declare private _view: VaultView;
   declare private _onlyConflicts: boolean;
   readonly #records = new RecordListController(this, () => this.vault);
+  readonly #log = new AccountLogController(this, () => this.vault);
+  /** The migration screen came up in this unlock (this element lives as long as the unlock). */
+  #migrationOffered = false;
   /** Kept across views (rendered as a node), so it asks the server once per visit, not per render. */
   readonly #kitReminder = document.createElement('kh-kit-reminder');
 
@@ -168,10 +65,15 @@ export class KhVault extends LitElement {
     this._onlyConflicts = false;
     // "Make a recovery kit" on the reminder asks for Settings → Recovery, which this screen opens.
     this.addEventListener(OPEN_SETTINGS_SECTION, this.#onOpenSection as EventListener);
+    this.addEventListener(OPEN_LOG_MIGRATION, this.#onOpenLogMigration);
   }
 
   protected override willUpdate(): void {
     this.#kitReminder.vault = this.vault;
+    if (this._view.kind === 'list' && !this.#migrationOffered && this.#log.status.state === 'needs-confirmation') {
+      this.#migrationOffered = true;
+      this._view = { kind: 'log-migration' };
+    }
     // The last conflict settled: the filter goes with it, rather than waking up at the next one.
     if (this._onlyConflicts && this.#records.status === 'ready' && !this.#records.records.some((record) => record.conflictOf !== null)) {
       this._onlyConflicts = false;
@@ -190,6 +92,8 @@ export class KhVault extends LitElement {
         ></kh-record-editor>`;
       case 'settings':
         return html`<kh-settings .vault=${this.vault} @kh-close=${this._onCloseView}></kh-settings>`;
+      case 'log-migration':
+        return html`<kh-log-migration .vault=${this.vault} @kh-close=${this._onCloseView}></kh-log-migration>`;
       case 'list':
         return this.#renderList();
     }
@@ -206,6 +110,7 @@ export class KhVault extends LitElement {
       </div>
       <kh-sync-status .vault=${this.vault}></kh-sync-status>
       <kh-approval-banner .vault=${this.vault}></kh-approval-banner>
+      <kh-log-warning .vault=${this.vault}></kh-log-warning>
       ${this.#kitReminder}
       <div class="toolbar">
         <form class="search" role="search" @submit=${this._onSearchSubmit}>
@@ -323,6 +228,14 @@ export class KhVault extends LitElement {
       const settings = this.renderRoot.querySelector('kh-settings');
       if (settings) openSettingsSection(settings, event.detail);
     });
+  };
+
+  /** Devices & passkeys asks for the confirmation the person put off with "Not now". */
+  readonly #onOpenLogMigration = (event: Event): void => {
+    event.stopPropagation();
+    this.#migrationOffered = true;
+    this._view = { kind: 'log-migration' };
+    window.scrollTo({ top: 0 });
   };
 
   private _onSettings(): void {

@@ -31,3 +31,13 @@ export interface OpenSettingsSection {
 export function openSettingsSection(from: HTMLElement, detail: OpenSettingsSection): void {
   from.dispatchEvent(new CustomEvent<OpenSettingsSection>(OPEN_SETTINGS_SECTION, { detail, bubbles: true, composed: true }));
 }
+
+/**
+ * Asks the vault screen for "Confirm who can open your account" (bubbles, composed): Devices &
+ * passkeys offers it while an account made before the signed log has not confirmed its list.
+ */
+export const OPEN_LOG_MIGRATION = 'kh-open-log-migration';
+
+export function openLogMigration(from: HTMLElement): void {
+  from.dispatchEvent(new Event(OPEN_LOG_MIGRATION, { bubbles: true, composed: true }));
+}

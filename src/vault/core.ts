@@ -7,7 +7,8 @@
  */
 import { openDeviceSession } from './account/device-session';
 import { PinRecoveryUpkeep } from './account/pin-recovery-upkeep';
-import { DEFAULT_ARGON2_PARAMS, unlockWithPin, type Argon2Params, type UnlockedVault } from './crypto';
+import type { VaultAccountLog } from './account-log/vault-account-log';
+import { DEFAULT_ARGON2_PARAMS, unlockWithPin, type Argon2Params, type IdentityKey, type UnlockedVault } from './crypto';
 import type { VaultDeps } from './deps';
 import { VaultError } from './errors';
 import { deviceEnvironment, type DeviceEnvironment } from './platform/device-environment';
@@ -27,6 +28,13 @@ export interface Session {
   readonly unlocked: UnlockedVault;
   /** Pending while its chunk loads: record code runs only once a vault is open. */
   readonly records: Promise<UnlockedRecords>;
+  /** The account's identity key (signs the account log): the key bundle's, or one adopted while open (a migration). */
+  identity: IdentityKey | undefined;
+  /**
+   * Opened on a vault just made or re-keyed here (onboarding, a recovery, lock everywhere): the
+   * server session is the one that flow opened (a recovery one may not list devices), not a device sign-in.
+   */
+  readonly adopted: boolean;
 }
 
 export class VaultCore {
@@ -62,7 +70,7 @@ export class VaultCore {
     this.env = deviceEnvironment(deps);
     this.autoLock = new AutoLock(clock, this.settings, (reason) => this.lock(reason));
     this.pinAttempts = new PinAttempts(deps.store, this.now, (throttle) => this.#showThrottle(throttle));
-    this.pinRecovery = new PinRecoveryUpkeep(deps.server, deps.argon2, () => this.argon2Params, () => this.#markPinRecoveryRegistered());
+    this.pinRecovery = new PinRecoveryUpkeep(deps.server, deps.argon2, () => this.argon2Params, (logId) => this.#markPinRecoveryRegistered(logId));
     this.quick = new QuickViewGate({
       store: deps.store,
       now: this.now,
@@ -84,8 +92,10 @@ export class VaultCore {
     });
   }
 
-  /** What the vault does at the end of each sync run that reached the server (vault.ts: look for device approvals). */
+  /** What the vault does at the end of each sync run that reached the server (vault.ts: look for device approvals, check the account log). */
   afterSyncRun: (() => Promise<void>) | undefined;
+  /** vault.accountLog, for the parts that sign changes into the account log (set by vault.ts). */
+  accountLog!: VaultAccountLog;
 
   get argon2Params(): Argon2Params {
     return this.deps.argon2Params ?? DEFAULT_ARGON2_PARAMS;
@@ -212,7 +222,7 @@ export class VaultCore {
     if (this.session) return Promise.resolve();
     const records = import('./records/unlocked-records').then(({ UnlockedRecords }) => new UnlockedRecords(this.deps.store, unlocked, this.now));
     records.catch(() => {}); // a failed load is reported by each record call that awaits it
-    this.session = { unlocked, records };
+    this.session = { unlocked, records, identity: unlocked.identity, adopted: !signInDevice };
     this.#confirmedAt = this.now(); // every way in (PIN, passkey, a new or recovered vault) proves the owner is here
     void this.quick.reconcile(unlocked); // copies that fell behind while locked (pulled changes) are re-made now
     this.throttle = NO_THROTTLE;
@@ -260,7 +270,9 @@ export class VaultCore {
     await this.pinRecovery.schedule({ userId: unlocked.userId, pin, rootSecret: unlocked.rootSecretAccess, sessionReady });
   }
 
-  async #markPinRecoveryRegistered(): Promise<void> {
+  /** The server answers to the new registration only once the account log names it (logId: SHA-256 of its tag). */
+  async #markPinRecoveryRegistered(logId: string): Promise<void> {
+    await this.accountLog.append([{ op: 'pin-recovery.set', id: logId }]);
     const vault = this.stored;
     if (!vault || vault.pinRecoveryRegistered) return;
     const next: StoredVault = { ...vault, pinRecoveryRegistered: true };

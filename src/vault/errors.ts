@@ -101,7 +101,13 @@ export type VaultFailureCode =
   /** Deleting the account: the typed username is not this account's. Nothing was deleted. */
   | 'username_mismatch'
   /** The account is erased on the server, but some of this device's data could not be wiped (the message names what): retry `vault.account.eraseThisDevice()`. */
-  | 'wipe_incomplete';
+  | 'wipe_incomplete'
+  /** The key server refused a passkey, device or recovery route that the account's signed log does not hold (docs/architecture.md "Signed account log"). */
+  | 'credential_unbound'
+  /** The key server's sealed record of the account log failed its check: it refuses every sign-in and recovery of the account until its operator repairs it. */
+  | 'account_log_invalid'
+  /** This device cannot sign the change into the account log: the log the server shows does not verify here, or this device holds no identity key for it (`vault.accountLog.status` says which). Where the server already made the change, it refuses to act on it until it is signed. */
+  | 'account_log_unverified';
 
 /** Failures of the key hierarchy and the Argon2 bridge (crypto/, platform/argon2-client.ts). */
 export type VaultCryptoErrorCode =
@@ -174,6 +180,12 @@ export interface KeyServerErrorDetails {
   retryAfterSeconds?: number;
   guessesLeft?: number;
   current?: RecordEnvelopeWire | null;
+  /** `log_stale`: the server's account log head. */
+  seq?: number;
+  head?: string;
+  /** `log_entry_invalid`: why the server refused the entry (an AccountLogError reason) and which one. */
+  reason?: string;
+  index?: number;
 }
 
 /**
@@ -232,6 +244,9 @@ export function failureFromServer(error: unknown, signal?: AbortSignal, override
       return new VaultError('forbidden_scope', undefined, { cause: error });
     case 'approval_expired':
       return new VaultError('approval_expired', undefined, { cause: error });
+    case 'credential_unbound':
+    case 'account_log_invalid':
+      return new VaultError(error.serverCode, undefined, { cause: error });
     case 'webauthn_failed':
     case 'challenge_invalid':
     case 'challenge_expired':

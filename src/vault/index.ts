@@ -22,6 +22,7 @@ export type { Argon2Params, DeriveArgon2 } from './crypto';
 
 // ——— State and events ———
 export {
+  ACCOUNT_LOG_CHANGED,
   APPROVALS_CHANGED,
   QUICK_VIEW_CHANGED,
   RECORDS_CHANGED,
@@ -58,6 +59,14 @@ export type { LockEverywhereReport } from './account/lock-everywhere';
 export type { DeleteAccountStep } from './account/delete-account';
 export type { VaultRecovery } from './recovery/vault-recovery';
 export type { ApprovalRequest, VaultApprovals } from './account/vault-approvals';
+export type { VaultAccountLog } from './account-log/vault-account-log';
+export type {
+  AccountLogStatus,
+  AccountLogWarning,
+  LogMigrationChoice,
+  LogMigrationItem,
+  LogMigrationPlan,
+} from './account-log/account-log-types';
 export type { PendingRecoveryKit, VaultRecoveryKit } from './account/vault-recovery-kit';
 export { generatePassword, type ConflictChoice, type VaultRecords } from './records/vault-records';
 export type { VaultQuickView } from './quick-view/vault-quick-view';

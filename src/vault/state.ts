@@ -122,6 +122,8 @@ export const QUICK_VIEW_CHANGED = 'quick-view-changed';
 export const SYNC_CHANGED = 'sync-changed';
 /** A new device asked to join, or a request was answered or expired: read `vault.approvals.requests`. */
 export const APPROVALS_CHANGED = 'approvals-changed';
+/** The account log's status or warnings changed: read `vault.accountLog.status`. */
+export const ACCOUNT_LOG_CHANGED = 'account-log-changed';
 
 /** One member of the state union, e.g. `StateOf<'locked'>`. */
 export type StateOf<K extends VaultState['kind']> = Extract<VaultState, { kind: K }>;

@@ -4,6 +4,7 @@
  * sync, settings, re-prompt and transfer (import and export). It dispatches plain `Event`s (state.ts: STATE_CHANGED, RECORDS_CHANGED,
  * SYNC_CHANGED, QUICK_VIEW_CHANGED); read `state` or the part's getters after them.
  */
+import { VaultAccountLog } from './account-log/vault-account-log';
 import { VaultAccount } from './account/vault-account';
 import { VaultApprovals } from './account/vault-approvals';
 import { VaultDevices } from './account/vault-devices';
@@ -31,6 +32,7 @@ import { VaultReprompt } from './unlock/reprompt';
  * @fires sync-changed - `sync.status` changed
  * @fires quick-view-changed - the items shown without the PIN changed
  * @fires approvals-changed - a new device asked to join, or a request was answered or expired (`approvals.requests`)
+ * @fires account-log-changed - the account log's status or warnings changed (`accountLog.status`)
  */
 export class Vault extends EventTarget {
   readonly #core: VaultCore;
@@ -44,6 +46,8 @@ export class Vault extends EventTarget {
   readonly passkeys: VaultPasskeys;
   /** New devices asking to join the account: list with their phrase, approve (sends S), deny. */
   readonly approvals: VaultApprovals;
+  /** The account's signed log of who may act for it: its status and warnings, and the migration of an account made before it. */
+  readonly accountLog: VaultAccountLog;
   /** Recovering an existing account on a new device (PIN, authenticator app, passkey, kit or another device). */
   readonly recovery: VaultRecovery;
   /** The decrypted records, while unlocked. */
@@ -69,7 +73,11 @@ export class Vault extends EventTarget {
     this.passkeys = new VaultPasskeys(this.#core);
     this.recovery = new VaultRecovery(this.#core);
     this.approvals = new VaultApprovals(this.#core);
-    this.#core.afterSyncRun = () => this.approvals.afterSyncRun();
+    this.accountLog = this.#core.accountLog = new VaultAccountLog(this.#core);
+    this.#core.afterSyncRun = async () => {
+      await this.approvals.afterSyncRun();
+      await this.accountLog.afterSyncRun();
+    };
     this.records = new VaultRecords(this.#core);
     this.quickView = new VaultQuickView(this.#core);
     this.sync = this.#core.sync;

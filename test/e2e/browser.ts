@@ -26,6 +26,9 @@ export const CHROMIUM_FLAGS = [
   '--disable-sync',
 ];
 
+/** The pepper of every journey's key server: a journey that seals what the server seals (test/e2e/account-log-db.ts) uses it too. */
+export const E2E_PEPPER_BYTES: Uint8Array = new Uint8Array(32).fill(3);
+
 export interface LiveServer {
   origin: string;
   /** The key server's SQLite file, for a journey that checks what the server stores (open it read-only). */
@@ -72,7 +75,7 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
   const port = await new Promise<number>((resolve) => {
     server = serve({ fetch: answer, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
       const config = loadConfig({ DATA_DIR: dir, ORIGIN: `http://localhost:${info.port}`, RP_ID: 'localhost', STATIC_DIR: 'dist', LOG_REQUESTS: 'false', ...env });
-      holder.app = buildApp({ store: database.store, config, pepper: createPepper(new Uint8Array(32).fill(3)), log: silentLogger, version: 'e2e', now: Date.now }).app;
+      holder.app = buildApp({ store: database.store, config, pepper: createPepper(E2E_PEPPER_BYTES), log: silentLogger, version: 'e2e', now: Date.now }).app;
       resolve(info.port);
     });
   });

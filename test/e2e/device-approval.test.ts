@@ -17,6 +17,21 @@ const words = async (list: Locator) => (await list.getByRole('listitem').allText
 const askingPhrase = (page: Page) => page.getByRole('list', { name: 'Words to compare' });
 const approvingPhrase = (page: Page) => page.getByRole('list', { name: 'Words the new device must show' });
 
+/** A key fingerprint as the devices and passkeys screens show it. */
+const FINGERPRINT = /^[0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4}$/;
+
+/** Settings → Devices & passkeys on `page`: the fingerprints of the devices listed as the account's, once both are there. */
+async function accountDeviceFingerprints(page: Page): Promise<string[]> {
+  await openSettings(page, 'Devices & passkeys');
+  const devices = page.getByRole('list', { name: 'Devices', exact: true }).getByRole('listitem');
+  await expect.poll(() => devices.count()).toBe(2);
+  await expect.poll(() => devices.getByText('Key fingerprint').count()).toBe(2);
+  // Both added through the account log by this account's own devices: nothing "Not added by you".
+  expect(await page.getByRole('heading', { name: 'Not added by you' }).count()).toBe(0);
+  expect(await page.getByRole('alert').filter({ hasText: 'Check who can open your account' }).count()).toBe(0);
+  return (await devices.getByText(FINGERPRINT).allTextContents()).map((f) => f.trim()).sort();
+}
+
 /** A onboards and saves the note "Wi-Fi", which reaches the server. */
 async function firstPhoneWithNote(page: Page, username: string): Promise<void> {
   await onboardInPage(page, username, PIN);
@@ -52,7 +67,7 @@ async function reopen(page: Page): Promise<void> {
 }
 
 describe('approving a new device from one already in the account', () => {
-  it('B asks with 5 words, A shows the same words and approves, B opens the vault with its new PIN and has A\'s note; both are A\'s devices', async ({ phone }) => {
+  it('B asks with 5 words, A shows the same words and approves, B opens the vault with its new PIN and has A\'s note; both phones list both devices with the same fingerprints', async ({ phone }) => {
     const username = `approve${++accounts}`;
     const { page: a } = await phone();
     await firstPhoneWithNote(a, username);
@@ -80,11 +95,15 @@ describe('approving a new device from one already in the account', () => {
     await b.getByRole('button', { name: 'Unlock', exact: true }).click();
     await b.getByRole('button', { name: 'New note' }).waitFor({ timeout: 30_000 });
 
-    await openSettings(a, 'Devices & passkeys');
-    const devices = a.getByRole('list', { name: 'Devices' }).getByRole('listitem');
-    await expect.poll(() => devices.count()).toBe(2);
+    const onA = await accountDeviceFingerprints(a);
+    expect(onA).toHaveLength(2);
+    expect(new Set(onA).size).toBe(2);
     expect(await axeViolations(a)).toEqual([]);
-    await shot(a, 'devices');
+    await shot(a, 'devices-a');
+    // B verified the account's whole log from its first entry, and names the same two keys.
+    expect(await accountDeviceFingerprints(b)).toEqual(onA);
+    expect(await axeViolations(b)).toEqual([]);
+    await shot(b, 'devices-b');
   });
 
   it('B hears that A denied it, and keeps no vault', async ({ phone }) => {

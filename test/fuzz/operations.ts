@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import {
   AddPasskeyVerifyRequest,
+  AppendAccountLogRequest,
   ApproveDeviceRequest,
   DeviceApprovalRequest,
   DeviceChallengeRequest,
@@ -140,6 +141,10 @@ export const CONTRACTS: Record<string, Contract> = {
   'POST /device-approvals/{id}/poll': { kind: 'ceremony', body: PollApprovalRequest },
   // Records: world.ts stores one at `storedVersion` under every real id.
   'GET /records/changes': { kind: 'read' },
+  // The account log: appending needs entries signed by the account's identity key, which a fuzzed
+  // body never is (a random key, a wrong link), so every fuzzed append is refused.
+  'GET /account/log': { kind: 'read' },
+  'POST /account/log': { kind: 'ceremony', body: AppendAccountLogRequest },
   'PUT /records/{id}': { kind: 'write', body: RecordWriteRequest, compareAndSet: true, clientChosenId: true },
 };
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { encodeBase64Url } from '../../protocol/base64url';
 import type { Store } from '../../server/store/store';
-import { createAccount, deviceSignIn, registerDevice } from '../helpers/accounts';
+import { createLoggedAccount } from '../helpers/account-log';
+import { deviceSignIn, registerDevice } from '../helpers/accounts';
 import type { TestServer } from '../helpers/harness';
 import { enrollTotp, pinInput, registerPinRecovery } from '../helpers/recovery';
 
@@ -23,12 +24,14 @@ async function expectOk(what: string, reply: Promise<{ status: number; body: unk
 }
 
 /**
- * A user with a passkey, a live and a revoked device, a device session, a key bundle, a PRF wrap,
+ * A user with a passkey, a live and a revoked device, a signed account log, a device session, a key bundle, a PRF wrap,
  * PIN recovery, TOTP, a recovery kit and records: every guarded table holds rows a broken request could damage.
  */
 export async function seedWorld(server: TestServer): Promise<FuzzWorld> {
-  const owner = await createAccount(server, 'fuzz-owner');
-  const phone = await registerDevice(owner, 'Fuzzed phone');
+  // A logged account (its genesis vouches for the passkey and the phone), so the account log's
+  // routes and the sign-in checks run on a real log.
+  const owner = await createLoggedAccount(server, 'fuzz-owner');
+  const phone = owner.device;
   const old = await registerDevice(owner, 'Retired tablet');
   await expectOk('revoke device', owner.client.delete(`/api/devices/${old.deviceId}`));
   const { client: deviceClient, reply } = await deviceSignIn(server, phone.deviceId, phone.privateKey);
@@ -60,7 +63,7 @@ export async function seedWorld(server: TestServer): Promise<FuzzWorld> {
  * purpose: a well-formed options request issues a challenge and counts a hit. So are the decoy
  * rows of the recovery tables: a well-formed recovery start for an unknown username creates one.
  */
-export const GUARDED_TABLES = ['users', 'credentials', 'devices', 'secret_blobs', 'audit_log', 'sessions', 'records', 'record_counters', 'recovery_kits'] as const;
+export const GUARDED_TABLES = ['users', 'credentials', 'devices', 'secret_blobs', 'audit_log', 'sessions', 'records', 'record_counters', 'recovery_kits', 'account_log', 'account_log_heads'] as const;
 const RECOVERY_TABLES = ['pin_recovery', 'totp_recovery'] as const;
 
 const canonical = (row: object): string =>

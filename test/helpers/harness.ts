@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { buildApp } from '../../server/app';
 import { loadConfig, type ServerConfig } from '../../server/config';
-import { createPepper } from '../../server/domain/pepper';
+import { createPepper, type Pepper } from '../../server/domain/pepper';
 import { silentLogger, type Logger } from '../../server/http/logger';
 import { migrateToLatest, openDatabase } from '../../server/store/database';
 import type { Dialect, Store } from '../../server/store/store';
@@ -12,6 +12,9 @@ import { createTestDatabase } from './postgres';
 
 export const ORIGIN = 'http://localhost:8080';
 export const RP_ID = 'localhost';
+
+/** The pepper every test server holds: tests that write sealed values as the server would (an account log head) make it again. */
+export const testPepper = (): Pepper => createPepper(new Uint8Array(32).fill(7));
 
 /** Both dialects every storage and API suite runs against. */
 export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];
@@ -40,7 +43,7 @@ export async function startTestServer(dialect: Dialect, env: Record<string, stri
   const { store } = database;
   const config = loadConfig({ DATA_DIR: dir, ORIGIN, RP_ID, STATIC_DIR: '', LOG_REQUESTS: 'false', ...env });
   const clock = { now: Date.now() };
-  const { app } = buildApp({ store, config, pepper: createPepper(new Uint8Array(32).fill(7)), log: opts.log ?? silentLogger, version: 'test', now: () => clock.now });
+  const { app } = buildApp({ store, config, pepper: testPepper(), log: opts.log ?? silentLogger, version: 'test', now: () => clock.now });
   return {
     dialect,
     databaseUrl,

@@ -43,7 +43,7 @@ export async function registerPinRecovery(client: ApiClient, input: Uint8Array, 
     wrap,
   });
   if (finish.status !== 200) throw new Error(`register/finish ${finish.status} ${JSON.stringify(finish.body)}`);
-  return { salt, wrap, version: finish.body.version as number };
+  return { salt, wrap, tag: blinded.tagFor(start.body.evaluatedElement), version: finish.body.version as number };
 }
 
 /** Starts a recovery attempt (spending a guess) with the blinded `input`. */

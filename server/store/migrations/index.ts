@@ -5,17 +5,26 @@ import * as m003 from './003_records';
 import * as m004 from './004_audit_anchors';
 import * as m005 from './005_recovery_kit';
 import * as m006 from './006_device_approvals';
+import { accountLogMigration, type AccountLogMigrationDeps } from './007_account_log';
 
-/** Versioned migrations, applied in name order at start-up. Never edit one that has shipped: add the next. */
-export const migrations: Record<string, Migration> = {
-  '001_initial': m001,
-  '002_recovery': m002,
-  '003_records': m003,
-  '004_audit_anchors': m004,
-  '005_recovery_kit': m005,
-  '006_device_approvals': m006,
-};
+export type MigrationDeps = AccountLogMigrationDeps;
 
-export const migrationProvider: MigrationProvider = {
-  getMigrations: async () => migrations,
-};
+/**
+ * Versioned migrations, applied in name order at start-up. Never edit one that has shipped: add the
+ * next. 007 needs the dialect and, on a database with accounts, the pepper (it seals their log heads).
+ */
+export function migrations(deps: MigrationDeps): Record<string, Migration> {
+  return {
+    '001_initial': m001,
+    '002_recovery': m002,
+    '003_records': m003,
+    '004_audit_anchors': m004,
+    '005_recovery_kit': m005,
+    '006_device_approvals': m006,
+    '007_account_log': accountLogMigration(deps),
+  };
+}
+
+export function migrationProvider(deps: MigrationDeps): MigrationProvider {
+  return { getMigrations: async () => migrations(deps) };
+}

@@ -2,6 +2,9 @@
  * The calls of `vault.approvals` (vault-approvals.ts), loaded as a chunk of their own with the
  * word list of the phrase: a vault with no device waiting to join loads it once a minute at most.
  */
+import { deviceKeyToLogKey } from '../../../protocol/account-log';
+import type { PendingApprovalT } from '../../../protocol/api';
+import { ACCOUNT_LOG_APP_ID } from '../../../protocol/constants';
 import type { VaultCore } from '../core';
 import { sealRootSecretForDevice } from '../crypto/device-approval';
 import { approvalPhrase } from '../recovery/approval-phrase';
@@ -11,22 +14,35 @@ import { recoverySettingsContext } from './settings-context';
 import type { ListedRequest } from './vault-approvals';
 import { approveDevice, denyDevice, pendingDeviceApprovals } from '../platform/key-server-extra';
 
-/** The account's waiting requests with their phrases. Throws `locked`, `offline`, `server_error`. */
+/** The device key a request names, as the log names device keys; null for a request without one (or an unreadable one). */
+function logKeyOf(deviceKey: PendingApprovalT['deviceKey']): string | null {
+  try {
+    return deviceKey ? deviceKeyToLogKey(deviceKey) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The account's waiting requests with their phrases (over both keys of each). Throws `locked`, `offline`, `server_error`. */
 export async function listRequests(core: VaultCore): Promise<ListedRequest[]> {
   const { requests } = await withSession(recoverySettingsContext(core), () => pendingDeviceApprovals(core.deps.server));
   return Promise.all(
-    requests.map(async (r) => ({ id: r.id, publicKey: r.publicKey, deviceName: r.deviceName, phrase: Object.freeze(await approvalPhrase(r.publicKey)), createdAt: r.createdAt, expiresAt: r.expiresAt })),
+    requests.map(async (r) => {
+      const deviceKey = logKeyOf(r.deviceKey);
+      const phrase = Object.freeze(await approvalPhrase(r.publicKey, deviceKey ?? undefined));
+      return { id: r.id, publicKey: r.publicKey, deviceKey, deviceName: r.deviceName, phrase, createdAt: r.createdAt, expiresAt: r.expiresAt };
+    }),
   );
 }
 
 /**
- * Seals S to the request's public key (the one its phrase came from) and sends it. This is where,
- * with the signed account log (issue 14 items 1–3), the approving device will also sign the new
- * device's entry. Never log S.
+ * Signs the new device's key into the account log (the key whose phrase was shown with A), then
+ * seals S to the request's public key (the one its phrase came from) and sends it. Never log S.
  */
 export async function approveRequest(core: VaultCore, request: ListedRequest): Promise<void> {
   const session = core.requireSession();
   const { userId } = core.requireVault();
+  if (request.deviceKey) await core.accountLog.append([{ op: 'device.add', key: request.deviceKey, app: ACCOUNT_LOG_APP_ID }]);
   const sealed = await useRootSecret(session.unlocked.rootSecretAccess, (rootSecret) => sealRootSecretForDevice(rootSecret, request.publicKey, { userId, requestId: request.id }));
   core.stillOpen(session, undefined);
   await withSession(recoverySettingsContext(core), () => approveDevice(core.deps.server, request.id, { publicKey: sealed.publicKey, ciphertext: sealed.ciphertext }));

@@ -12,8 +12,6 @@ import { currentCode } from '../../../test/helpers/recovery';
 import { PIN, dumpIndexedDb, onboard, startVaultWorld, type VaultWorld } from '../../../test/helpers/vault-world';
 import {
   VaultCryptoError,
-  decryptRecord,
-  storedRecordContext,
   deriveKekFromPinRecovery,
   deriveKekFromPrf,
   deriveKekFromTotpEscrow,
@@ -39,6 +37,7 @@ import {
   type UnlockedVault,
   type WrappedKey,
 } from '../crypto';
+import { decryptRecord, storedRecordContext } from '../crypto/records';
 
 const codeOf = (promise: Promise<unknown>): Promise<unknown> =>
   promise.then(

@@ -11,7 +11,10 @@
  *   4. the rotation (crypto/local/rotate-root-secret.ts): S', K_keys', a new key pair, VK'
  *   5. the routes' new wraps: TOTP's escrow under a new R; PIN recovery's registration run to the
  *      point before `finish`, which travels inside the lock request so it commits with the rest
- *   6. this device's signature over a device challenge: it is the one device kept
+ *   6. this device's signature over a device challenge: it is the one device kept; and, when the
+ *      account has a log, the lock's log entry (account-log/lock-rotation.ts): every other device
+ *      and the kit removed, the new PIN-recovery registration, the identity key rotated (the new one
+ *      rides in the rotated key bundle)
  *   7. POST /api/account/lock-everywhere, then this device's new vault is stored and the session
  *      moves onto the new keys; records written from now on get DEKs under VK' only. The server
  *      deletes the recovery kit (it wrapped the old S; only its holder can make a new one), and
@@ -22,13 +25,15 @@ import { encodeBase64Url } from '../../../protocol/base64url';
 import { PRF_OUTPUT_BYTES } from '../../../protocol/constants';
 import { lockEverywhereMessage } from '../../../protocol/device-signin';
 import type { VaultCore } from '../core';
-import { parseGcmBlob, signWithDeviceKey, unlockWithPin, VaultCryptoError, type Ciphertext, type UnlockedVault } from '../crypto';
+import { parseGcmBlob, signWithDeviceKey, unlockWithPin, VaultCryptoError, type Ciphertext, type IdentityKeyPair, type UnlockedVault } from '../crypto';
 import { rotateRootSecret } from '../crypto/local/rotate-root-secret';
 import { KeyServerError, VaultError, failureFromServer } from '../errors';
 import type { KeyServer } from '../platform/key-server';
 import type { StoredPasskey, StoredVault } from '../platform/local-store';
 import type { PasskeyPort, PublicKeyCredentialRequestOptionsJSON } from '../platform/passkeys';
-import { preparePinRegistration } from '../recovery/pin-recovery';
+import { pinRecoveryLogId, preparePinRegistration } from '../recovery/pin-recovery';
+import { createIdentityKey } from '../account-log/identity-key';
+import { logBeforeRotation, recordRotation, rotationEntry } from '../account-log/lock-rotation';
 import { createTotpEscrow } from '../recovery/totp-escrow';
 import { lockEverywhere as lockEverywhereOnServer } from '../platform/key-server-extra';
 
@@ -41,7 +46,15 @@ export interface LockEverywhereReport {
 }
 
 /** The server failures a lock everywhere explains itself; the rest are `failureFromServer`'s. */
-const LOCK_FAILURES = { stale_version: 'account_changed', recovery_routes_changed: 'account_changed', device_revoked: 'device_revoked' } as const;
+const LOCK_FAILURES = {
+  stale_version: 'account_changed',
+  recovery_routes_changed: 'account_changed',
+  device_revoked: 'device_revoked',
+  // Another device appended to the log (or made one) meanwhile: nothing changed, try again.
+  log_stale: 'account_changed',
+  log_entry_required: 'account_changed',
+  log_entry_invalid: 'account_log_unverified',
+} as const;
 
 /** The passkey just used: its response and, when the authenticator gave one, its PRF output (wiped by the caller). */
 interface PasskeySignIn {
@@ -67,7 +80,7 @@ async function signInWithPasskey(server: KeyServer, passkeys: PasskeyPort, usern
 }
 
 /** Steps 3–4: the rotation of the server's key bundle (the one every device shares), or `account_changed` if this vault's keys no longer open it. */
-async function rotate(core: VaultCore, vault: StoredVault, unlocked: UnlockedVault, pin: string, used: PasskeySignIn, signal?: AbortSignal) {
+async function rotate(core: VaultCore, vault: StoredVault, unlocked: UnlockedVault, pin: string, used: PasskeySignIn, identity: IdentityKeyPair | undefined, signal?: AbortSignal) {
   const backup = await core.deps.server.backup();
   if (!backup.keyBundle) throw new VaultError('account_changed', 'The key server holds no key bundle for this account.');
   // Rotating an older bundle than this device holds would bring back keys a later rotation retired.
@@ -77,7 +90,7 @@ async function rotate(core: VaultCore, vault: StoredVault, unlocked: UnlockedVau
     // The server's copy, opened as the version the server says it is (a format 3 bundle binds it).
     const record = { ...vault.record, keyBundle: parseGcmBlob<Ciphertext>(backup.keyBundle.blob), keyBundleVersion: backup.keyBundle.version };
     const keyBundleVersion = backup.keyBundle.version + 1; // the compare-and-set below stores it as this
-    const rotated = await rotateRootSecret({ record, unlocked, pin, argon2: core.deps.argon2, params: core.argon2Params, prf, signal, keyBundleVersion });
+    const rotated = await rotateRootSecret({ record, unlocked, pin, argon2: core.deps.argon2, params: core.argon2Params, prf, signal, keyBundleVersion, ...(identity && { identity }) });
     return { rotated, expectedVersion: backup.keyBundle.version, wrapsBefore: backup.wrapPrf };
   } catch (error) {
     // Another rotation replaced the bundle with one this vault's K_keys does not open.
@@ -145,12 +158,19 @@ export async function lockEverywhere(core: VaultCore, pin: string, signal?: Abor
   try {
     used = await signInWithPasskey(server, passkeys, vault.username, vault.deviceId, signal);
     const routes = await server.recoveryStatus();
-    const { rotated, expectedVersion, wrapsBefore } = await rotate(core, vault, session.unlocked, pin, used, signal);
+    const log = (await core.accountLog.keeper()).context();
+    const logState = await logBeforeRotation(log);
+    const identity = logState ? await createIdentityKey() : undefined;
+    const { rotated, expectedVersion, wrapsBefore } = await rotate(core, vault, session.unlocked, pin, used, identity, signal);
     const rootSecret = rotated.unlocked.rootSecretAccess;
     const totp = routes.totp.enrolled ? await createTotpEscrow(vault.userId, rootSecret) : null;
     const pinRegistration = routes.pin.active
       ? await preparePinRegistration({ server, userId: vault.userId, pin, argon2, rootSecret, params: core.argon2Params, signal })
       : null;
+    const logEntry =
+      logState && identity
+        ? await rotationEntry(log, logState, { keptDevice: session.unlocked.deviceKey.publicJwk, pinRecovery: pinRegistration && (await pinRecoveryLogId(pinRegistration.tag)), newIdentity: identity })
+        : undefined;
     const { challenge } = await server.deviceChallenge(vault.deviceId);
     const signature = encodeBase64Url(await signWithDeviceKey(session.unlocked.deviceKey.privateKey, lockEverywhereMessage(origin, challenge)));
     if (core.session !== session) throw new VaultError('locked'); // nothing sent yet: the vault locked meanwhile
@@ -161,12 +181,14 @@ export async function lockEverywhere(core: VaultCore, pin: string, signal?: Abor
       wrapPrf: rotated.prfWrap ? [{ credentialId: rotated.prfWrap.credentialId, blob: rotated.prfWrap.wrappedRootSecret }] : [],
       totp,
       pin: pinRegistration,
+      ...(logEntry && { logEntry }),
     };
     const result = await lockEverywhereOnServer(server, body, signal).catch((error: unknown) => {
       const lost = error instanceof KeyServerError && error.serverCode === 'network' && !signal?.aborted;
       if (!lost) throw error;
       return committedWithoutAnswer(server, body.keyBundle.blob, wrapsBefore, error);
     });
+    if (logState && logEntry) await recordRotation(log, logState, logEntry);
     const pinRecoveryRegistered = result.pinRecovery === 'registered' ? true : result.pinRecovery === 'removed' ? false : vault.pinRecoveryRegistered;
     // The kit wrapped the old S: the server deleted it, and this device's copy goes too.
     const { kit: _oldKit, ...kept } = vault;

@@ -4,6 +4,8 @@
  * PRF, or "enabling unlock" for one that has none (e.g. after lock everywhere rotated S), wraps
  * the current S under KEK_prf from its PRF output, uploads the wrap and keeps it on this device
  * too, so the passkey unlocks here offline. The PRF output is wiped as soon as the wrap is made.
+ * A new passkey is signed into the account log (with the public key its own attestation names)
+ * before the server registers it; a removal once the server made it.
  */
 import type { PasskeySummaryT } from '../../../protocol/api';
 import { PRF_OUTPUT_BYTES } from '../../../protocol/constants';
@@ -13,6 +15,8 @@ import { KeyServerError, VaultError, failureFromServer } from '../errors';
 import type { StoredPasskey, StoredVault } from '../platform/local-store';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '../platform/passkeys';
 import { prfPasskeys } from '../unlock/prf-unlock';
+import { credentialPublicKey } from '../account-log/cose-key';
+import type { LogBinding } from '../account-log/list-binding';
 import { checkName } from './manage-devices';
 import { MANAGEMENT_FAILURES, NAMING_FAILURES, sessionContextOf, withDeviceSession, withPasskeySignIn } from './passkey-session';
 
@@ -24,9 +28,27 @@ export interface PasskeyInfo {
   readonly lastUsedAt: number | null;
   /** The server keeps a wrap of the vault's root secret for it: it can open the vault (unlock, recovery). */
   readonly canUnlock: boolean;
+  /** Its public key's fingerprint ("1a2b 3c4d 5e6f 7081"). */
+  readonly fingerprint: string;
+  /**
+   * The account log added it with this public key (and has not removed it): it is the account's. One
+   * the log does not hold is someone else's doing, and `vault.accountLog.status` warns of it. False
+   * for every passkey while the account has no log (status `unlogged` or `needs-confirmation`).
+   */
+  readonly inLog: boolean;
 }
 
-const describe = (p: PasskeySummaryT, canUnlock = p.canUnlock): PasskeyInfo => ({ id: p.id, name: p.name, createdAt: p.createdAt, lastUsedAt: p.lastUsedAt, canUnlock });
+const describe = (p: PasskeySummaryT, bound: LogBinding, canUnlock = p.canUnlock): PasskeyInfo => ({
+  id: p.id,
+  name: p.name,
+  createdAt: p.createdAt,
+  lastUsedAt: p.lastUsedAt,
+  canUnlock,
+  ...bound,
+});
+
+/** What the account log says of one passkey the server just answered with. */
+const bindOne = async (core: VaultCore, passkey: PasskeySummaryT): Promise<LogBinding> => (await (await core.accountLog.keeper()).bindPasskeys([passkey]))[0]!;
 
 /** Replaces the stored vault with `update(current)`, read at the last moment so nothing written meanwhile is lost. */
 async function updateStoredVault(core: VaultCore, update: (vault: StoredVault) => StoredVault): Promise<void> {
@@ -87,7 +109,8 @@ export async function listPasskeys(core: VaultCore, signal?: AbortSignal): Promi
   // A passkey removed elsewhere no longer unlocks here either: its wrap on this device goes.
   const listed = new Set(passkeys.map((p) => p.id));
   if (core.requireVault().passkeys.some((p) => !listed.has(p.credentialId))) await updateStoredVault(core, (vault) => keepingPasskeys(vault, (c) => listed.has(c)));
-  return passkeys.map((p) => describe(p));
+  const bindings = await (await core.accountLog.keeper()).bindPasskeys(passkeys);
+  return passkeys.map((p, i) => describe(p, bindings[i]!));
 }
 
 export async function addPasskey(core: VaultCore, rawName: string, signal?: AbortSignal): Promise<PasskeyInfo> {
@@ -99,6 +122,8 @@ export async function addPasskey(core: VaultCore, rawName: string, signal?: Abor
     const options = (await withPasskeySignIn(context, () => server.addPasskeyOptions(), signal)) as unknown as PublicKeyCredentialCreationOptionsJSON;
     const { response, prfOutput } = await passkeys.create(options, signal);
     try {
+      // Bound before it is registered: the server acts only on passkeys the log holds.
+      await core.accountLog.append([{ op: 'passkey.add', id: response.id, key: credentialPublicKey(response.response.attestationObject, response.id) }]);
       const { passkey } = await server.addPasskeyVerify(response, name);
       const stored = { credentialId: passkey.id, prfSalt: passkey.prfSalt, rpId: options.rp.id ?? globalThis.location.hostname, transports: response.response.transports ?? [] };
       added = { passkey, stored, prfOutput };
@@ -109,13 +134,14 @@ export async function addPasskey(core: VaultCore, rawName: string, signal?: Abor
   } catch (error) {
     throw failureFromServer(error, signal, NAMING_FAILURES);
   }
-  if (!added.prfOutput) return describe(added.passkey, false);
+  const bound = await bindOne(core, added.passkey);
+  if (!added.prfOutput) return describe(added.passkey, bound, false);
   try {
     await storePrfWrap(core, added.stored, added.prfOutput);
-    return describe(added.passkey, true);
+    return describe(added.passkey, bound, true);
   } catch {
     // The passkey exists and signs in; it cannot open the vault until `enableUnlock` succeeds.
-    return describe(added.passkey, false);
+    return describe(added.passkey, bound, false);
   }
 }
 
@@ -137,7 +163,7 @@ export async function enableUnlock(core: VaultCore, id: string, signal?: AbortSi
     const output = prfOutput;
     prfOutput = null; // storePrfWrap wipes it
     await storePrfWrap(core, stored, output);
-    return describe(passkey, true);
+    return describe(passkey, await bindOne(core, passkey), true);
   } catch (error) {
     throw failureFromServer(error, signal, MANAGEMENT_FAILURES);
   } finally {
@@ -155,12 +181,21 @@ export async function renamePasskey(core: VaultCore, id: string, rawName: string
   }
 }
 
+/**
+ * Removes the passkey on the server, then signs its removal into the account log. One the server no
+ * longer knows (`not_found`: removed before, perhaps by a call whose log entry did not land) still
+ * gets its removal signed when the log holds it, before `not_found` is thrown.
+ */
 export async function removePasskey(core: VaultCore, id: string, signal?: AbortSignal): Promise<void> {
   const context = sessionContextOf(core);
+  let refused: unknown;
   try {
     await withPasskeySignIn(context, () => context.server.removePasskey(id), signal);
   } catch (error) {
-    throw failureFromServer(error, signal, MANAGEMENT_FAILURES);
+    refused = failureFromServer(error, signal, MANAGEMENT_FAILURES);
+    if (!(refused instanceof VaultError && refused.code === 'not_found')) throw refused;
   }
   await updateStoredVault(core, (vault) => keepingPasskeys(vault, (c) => c !== id));
+  await core.accountLog.append([{ op: 'passkey.remove', id }]);
+  if (refused) throw refused;
 }

@@ -1,10 +1,18 @@
 /**
  * A new account on this device: the passkey registration (which opens a passkey session), then,
  * once the PIN is chosen and the hierarchy exists, its publication to the key server: the key
- * bundle backup, wrap_prf for the passkey, and this device's public signing key.
+ * bundle backup, wrap_prf for the passkey, the account log's genesis (the identity key, the passkey
+ * with the public key its own attestation names, and this device's key), and this device's public
+ * signing key.
  */
-import { PRF_OUTPUT_BYTES, USERNAME_PATTERN } from '../../../protocol/constants';
-import { addPrfWrap, createLocalVault, type Argon2Params, type DeriveArgon2, type LocalVaultRecord, type UnlockedVault } from '../crypto';
+import { deviceKeyToLogKey } from '../../../protocol/account-log';
+import { ACCOUNT_LOG_APP_ID, PRF_OUTPUT_BYTES, USERNAME_PATTERN } from '../../../protocol/constants';
+import { appendToLog } from '../account-log/append-log';
+import { credentialPublicKey } from '../account-log/cose-key';
+import { createIdentityKey } from '../account-log/identity-key';
+import { memoryMirror } from '../account-log/log-mirror';
+import { createLocalVault } from '../crypto/local/local-vault';
+import { addPrfWrap, type Argon2Params, type DeriveArgon2, type IdentityKeyPair, type LocalVaultRecord, type UnlockedVault } from '../crypto';
 import { type KeyServer } from '../platform/key-server';
 import { KeyServerError } from '../errors';
 import type { StoredPasskey, StoredVault } from '../platform/local-store';
@@ -16,6 +24,10 @@ export interface PendingAccount {
   readonly username: string;
   readonly userId: string;
   readonly passkey: StoredPasskey;
+  /** The passkey's COSE public key (base64url), read from this device's own attestation object. */
+  readonly passkeyPublicKey: string;
+  /** The account's identity key, made at the first PIN attempt and kept for retries (a genesis that landed names it). Never log it. */
+  identity?: IdentityKeyPair;
   /** The PRF output from the registration ceremony; wiped once the PIN is chosen. Never log it. */
   prfOutput: Uint8Array | null;
   /** Server versions reached by an earlier attempt, so a retry after a network failure continues from them. */
@@ -44,8 +56,11 @@ export async function registerAccount(server: KeyServer, passkeys: PasskeyPort, 
   const usablePrf = prfOutput?.length === PRF_OUTPUT_BYTES ? prfOutput : null;
   if (!usablePrf) prfOutput?.fill(0);
   try {
+    const passkeyPublicKey = credentialPublicKey(response.response.attestationObject, response.id);
     const { session, passkey } = await server.registerVerify(response);
+    if (passkey.id !== response.id) throw new VaultError('passkey_failed', 'The key server registered another passkey than this device made.');
     return {
+      passkeyPublicKey,
       username: session.username,
       userId: session.userId,
       passkey: {
@@ -146,6 +161,7 @@ export async function publishNewVault(input: PublishInput): Promise<StoredVault>
         putVersioned((v) => server.putWrapPrf(credentialId, added.wrap.wrappedRootSecret, v), pending.wrapPrfVersion),
       );
     }
+    await startAccountLog(input, withSession);
     const device = await withSession(() => server.registerDevice(input.deviceName, input.unlocked.deviceKey.publicJwk));
     return {
       username: pending.username,
@@ -159,6 +175,33 @@ export async function publishNewVault(input: PublishInput): Promise<StoredVault>
   } catch (error) {
     throw failureFromServer(error, signal);
   }
+}
+
+/**
+ * The account log's genesis, before the device is registered (the server acts only on what the log
+ * holds): the identity key, the passkey and this device's key. A retry after an answer that was lost
+ * finds the genesis there, signed by the same identity key, and appends only what it lacks.
+ */
+async function startAccountLog(input: PublishInput, withSession: <T>(call: () => Promise<T>) => Promise<T>): Promise<void> {
+  const { pending, server } = input;
+  const identity = pending.identity!;
+  const ctx = {
+    server,
+    userId: pending.userId,
+    mirror: memoryMirror(pending.userId),
+    identity,
+    trustsIdentity: async (key: string) => key === identity.publicKey,
+    now: () => input.now,
+    call: withSession,
+  };
+  await appendToLog(
+    ctx,
+    [
+      { op: 'passkey.add', id: pending.passkey.credentialId, key: pending.passkeyPublicKey },
+      { op: 'device.add', key: deviceKeyToLogKey(input.unlocked.deviceKey.publicJwk), app: ACCOUNT_LOG_APP_ID },
+    ],
+    { genesis: true },
+  );
 }
 
 /** A passkey sign-in to reopen a passkey session; the PRF output it yields is not needed and is wiped. */
@@ -183,7 +226,8 @@ export interface SealAndPublishInput extends Omit<PublishInput, 'record' | 'unlo
  */
 export async function sealAndPublish(input: SealAndPublishInput): Promise<{ vault: StoredVault; unlocked: UnlockedVault }> {
   const { pending, pin, params, argon2, signal } = input;
-  const seal = () => createLocalVault({ userId: pending.userId, pin, params, argon2, signal, keyBundleVersion: pending.keyBundleVersion + 1 });
+  const identity = (pending.identity ??= await createIdentityKey());
+  const seal = () => createLocalVault({ userId: pending.userId, pin, params, argon2, signal, keyBundleVersion: pending.keyBundleVersion + 1, identity });
   let { record, unlocked } = await seal();
   try {
     return { vault: await publishNewVault({ ...input, record, unlocked }), unlocked };

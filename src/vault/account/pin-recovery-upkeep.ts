@@ -23,12 +23,12 @@ export class PinRecoveryUpkeep {
   readonly #server: KeyServer;
   readonly #argon2: DeriveArgon2;
   readonly #params: () => Argon2Params;
-  /** Marks the stored vault "registered"; called only if no newer PIN was set meanwhile. */
-  readonly #onRegistered: () => Promise<void>;
+  /** Signs the registration (its account log id) into the log and marks the stored vault "registered"; called only if no newer PIN was set meanwhile. */
+  readonly #onRegistered: (logId: string) => Promise<void>;
   #queue: Promise<unknown> = Promise.resolve();
   #generation = 0;
 
-  constructor(server: KeyServer, argon2: DeriveArgon2, params: () => Argon2Params, onRegistered: () => Promise<void>) {
+  constructor(server: KeyServer, argon2: DeriveArgon2, params: () => Argon2Params, onRegistered: (logId: string) => Promise<void>) {
     this.#server = server;
     this.#argon2 = argon2;
     this.#params = params;
@@ -45,12 +45,13 @@ export class PinRecoveryUpkeep {
       if (generation !== this.#generation) return false;
       try {
         await job.sessionReady;
-        await (await loadPinRecovery()).registerPinRecovery({ server: this.#server, userId: job.userId, pin: job.pin, argon2: this.#argon2, rootSecret: job.rootSecret, params: this.#params() });
+        const { logId } = await (await loadPinRecovery()).registerPinRecovery({ server: this.#server, userId: job.userId, pin: job.pin, argon2: this.#argon2, rootSecret: job.rootSecret, params: this.#params() });
         if (generation !== this.#generation) return false;
-        await this.#onRegistered();
+        await this.#onRegistered(logId);
         return true;
       } catch {
-        // Offline, signed out or refused: the vault row still says "not registered", so the next unlock retries.
+        // Offline, signed out, refused, or not signed into the account log: the vault row still
+        // says "not registered", so the next unlock registers again (and signs that).
         return false;
       }
     });

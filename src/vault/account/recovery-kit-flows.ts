@@ -57,6 +57,8 @@ export async function activateKit(core: VaultCore, kit: PendingRecoveryKit, type
   const context = recoverySettingsContext(core);
   const stored = await withSession(context, () => putRecoveryKit(core.deps.server, { wrap: sealed.wrap, authHash: sealed.authHash }));
   await keepKitLocally(core, vault, { createdAt: stored.createdAt, wrap: sealed.wrap });
+  // The server answers to the new kit only once the account log names it (SHA-256(kitAuth)).
+  await core.accountLog.append([{ op: 'kit.set', id: sealed.authHash }]);
   return stored;
 }
 
@@ -72,6 +74,7 @@ export async function removeKit(core: VaultCore, signal?: AbortSignal): Promise<
     if (!(error instanceof KeyServerError && error.serverCode === 'recovery_not_set_up')) throw failureFromServer(error, signal);
   }
   await keepKitLocally(core, core.requireVault(), undefined);
+  await core.accountLog.append([{ op: 'kit.remove' }]);
 }
 
 /** Stores this device's copy of the kit wrap (or drops it), unless the vault row changed meanwhile in a way that already did. */

@@ -68,7 +68,8 @@ describe('Vault: recovery settings and activity', () => {
     await a.account.turnOffRecoveryRoute('totp');
     const first = await a.account.auditLog();
     const types = first.events.map((e) => e.type);
-    expect(types.slice(0, 2)).toEqual(['recovery.totp.removed', 'signin.passkey.success']);
+    // The removal is signed into the account log right after it is made.
+    expect(types.slice(0, 3)).toEqual(['account_log.appended', 'recovery.totp.removed', 'signin.passkey.success']);
     expect(types).toContain('recovery.totp.enrolled');
     const seqs = first.events.map((e) => e.seq);
     expect([...seqs].sort((x, y) => y - x)).toEqual(seqs);
@@ -115,8 +116,8 @@ describe('Vault: recovery settings and activity', () => {
     const before = network.requests.length;
     const page = await b.account.auditLog();
     expect(page.events.map((e) => e.type)).toContain('recovery.pin.success');
-    // Sync runs meanwhile (records, and the approval requests each run asks for).
-    const made = network.requests.slice(before).filter((r) => !r.includes('/api/records') && !r.includes('/api/device-approvals'));
+    // Sync runs meanwhile (records, and the approval requests and account log each run asks for).
+    const made = network.requests.slice(before).filter((r) => !/\/api\/(records|device-approvals|account\/log)/.test(r));
     expect(made).toEqual(['GET /api/audit', 'POST /api/devices/challenge', 'POST /api/devices/signin', 'GET /api/audit']);
   });
 

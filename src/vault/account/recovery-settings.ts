@@ -7,6 +7,8 @@
  * sign-in is offered on its own (`signInWithPasskey`) for calls that answer `forbidden_scope`.
  */
 import type { AuditPageT, RecoveryStatusT } from '../../../protocol/api';
+import type { VaultCore } from '../core';
+import { recoverySettingsContext } from './settings-context';
 import type { UnlockedVault } from '../crypto';
 import { openDeviceSession } from './device-session';
 import { type KeyServer } from '../platform/key-server';
@@ -93,10 +95,11 @@ async function passkeySignIn(context: RecoverySettingsContext, signal?: AbortSig
 }
 
 /**
- * Passkey sign-in, then DELETE of the route. Throws `passkey_cancelled`, `passkey_failed`,
- * `offline`.
+ * Passkey sign-in, then DELETE of the route, then its removal signed into the account log. Throws
+ * `passkey_cancelled`, `passkey_failed`, `offline`, `account_log_unverified`, `locked`.
  */
-export async function turnOffRoute(context: RecoverySettingsContext, route: RecoveryRouteName, signal?: AbortSignal): Promise<void> {
+export async function turnOffRoute(core: VaultCore, route: RecoveryRouteName, signal?: AbortSignal): Promise<void> {
+  const context = recoverySettingsContext(core);
   const { server } = context;
   try {
     await passkeySignIn(context, signal);
@@ -105,4 +108,5 @@ export async function turnOffRoute(context: RecoverySettingsContext, route: Reco
   } catch (error) {
     throw failureFromServer(error, signal);
   }
+  await core.accountLog.append([{ op: route === 'pin' ? 'pin-recovery.remove' : 'totp.remove' }]);
 }

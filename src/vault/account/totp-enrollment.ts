@@ -2,9 +2,14 @@
  * Enrolling an authenticator app as a recovery route while unlocked (docs/architecture.md "Recovery
  * routes", TOTP): server-escrowed, which the UI says plainly. Needs a passkey or device session;
  * when there is none (device sign-in unfinished, session ended, or only a recovery session) it
- * signs the device in first.
+ * signs the device in first. Once enrolled, the secret's identifier (totpLogId of the secret this
+ * device was shown, never the secret) is signed into the account log: the server answers to the
+ * app's codes only then.
  */
+import { totpLogId } from '../../../protocol/account-log';
 import type { TotpEnrollStartedT } from '../../../protocol/api';
+import { decodeBase32 } from '../../../protocol/base32';
+import type { VaultCore } from '../core';
 import type { UnlockedVault } from '../crypto';
 import { openDeviceSession } from './device-session';
 import { type KeyServer } from '../platform/key-server';
@@ -19,6 +24,14 @@ export interface EnrollContext {
   readonly unlocked: UnlockedVault;
   readonly deviceId: string;
   readonly origin: string | undefined;
+}
+
+/** Each open vault's enrolments under way: enrollment id → the log id of the secret it showed (not the secret). */
+const logIdsOf = new WeakMap<VaultCore, Map<string, string>>();
+
+function enrollContext(core: VaultCore): EnrollContext {
+  const session = core.requireSession();
+  return { server: core.deps.server, unlocked: session.unlocked, deviceId: core.requireVault().deviceId, origin: core.env.origin };
 }
 
 async function withSignedInDevice<T>(context: EnrollContext, call: () => Promise<T>): Promise<T> {
@@ -38,12 +51,17 @@ async function withSignedInDevice<T>(context: EnrollContext, call: () => Promise
 }
 
 /** Step 1: the otpauth:// URI (for the QR code) and the secret as text. Throws `offline`, `server_error`. */
-export function beginTotpEnrollment(context: EnrollContext): Promise<TotpEnrollment> {
-  return withSignedInDevice(context, () => startTotpEnrollment(context.server));
+export async function beginTotpEnrollment(core: VaultCore): Promise<TotpEnrollment> {
+  const context = enrollContext(core);
+  const enrollment = await withSignedInDevice(context, () => startTotpEnrollment(context.server));
+  const logIds = logIdsOf.get(core) ?? new Map<string, string>();
+  logIdsOf.set(core, logIds.set(enrollment.enrollmentId, totpLogId(context.unlocked.userId, decodeBase32(enrollment.secret))));
+  return enrollment;
 }
 
-/** Step 2: the code proves the app has the secret; S is escrowed under a fresh R. Throws `totp_invalid`. */
-export async function completeTotpEnrollment(context: EnrollContext, enrollmentId: string, code: string): Promise<void> {
+/** Step 2: the code proves the app has the secret; S is escrowed under a fresh R, and the secret's id signed into the log. Throws `totp_invalid`, `account_log_unverified`. */
+export async function completeTotpEnrollment(core: VaultCore, enrollmentId: string, code: string): Promise<void> {
+  const context = enrollContext(core);
   await withSignedInDevice(context, () =>
     finishTotpEnrollment({
       server: context.server,
@@ -53,4 +71,7 @@ export async function completeTotpEnrollment(context: EnrollContext, enrollmentI
       code: code.replace(/\s/g, ''),
     }),
   );
+  const logId = logIdsOf.get(core)?.get(enrollmentId);
+  if (logId) await core.accountLog.append([{ op: 'totp.add', id: logId }]);
+  logIdsOf.get(core)?.delete(enrollmentId);
 }

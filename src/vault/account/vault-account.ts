@@ -82,7 +82,7 @@ export class VaultAccount {
     this.#core.requireSession();
     this.#core.requireRecentConfirmation();
     const { turnOffRoute } = await loadRecoverySettings();
-    await turnOffRoute(this.#settingsContext(), route, signal);
+    await turnOffRoute(this.#core, route, signal);
   }
 
   /**
@@ -120,13 +120,13 @@ export class VaultAccount {
   /** Starts enrolling an authenticator app (unlocked, online). Throws `offline`, `locked`. */
   async startTotpEnrollment(): Promise<TotpEnrollment> {
     const { beginTotpEnrollment } = await loadTotp();
-    return beginTotpEnrollment(this.#enrollContext());
+    return beginTotpEnrollment(this.#core);
   }
 
-  /** Confirms the enrolment with a code from the app; S is escrowed. Throws `totp_invalid`. */
+  /** Confirms the enrolment with a code from the app; S is escrowed, and the app signed into the account log. Throws `totp_invalid`, `account_log_unverified`. */
   async finishTotpEnrollment(enrollmentId: string, code: string): Promise<void> {
     const { completeTotpEnrollment } = await loadTotp();
-    await completeTotpEnrollment(this.#enrollContext(), enrollmentId, code);
+    await completeTotpEnrollment(this.#core, enrollmentId, code);
   }
 
   /**
@@ -167,9 +167,4 @@ export class VaultAccount {
     return recoverySettingsContext(this.#core);
   }
 
-  #enrollContext() {
-    const core = this.#core;
-    const session = core.requireSession();
-    return { server: core.deps.server, unlocked: session.unlocked, deviceId: core.requireVault().deviceId, origin: core.env.origin };
-  }
 }

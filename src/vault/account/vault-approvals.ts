@@ -2,9 +2,10 @@
  * Approving a new device from this one (`vault.approvals`; docs/architecture.md "Approval from
  * another device"). While the vault is open, every sync run that reached the server (on unlocking
  * and each minute) also asks for the account's waiting requests, as its last step, and fires
- * APPROVALS_CHANGED when they changed. Each request carries its fingerprint phrase, computed here from the public key the
- * server handed out; `approve` seals S to exactly that key, so the words the owner compared are
- * those of the key that gets S.
+ * APPROVALS_CHANGED when they changed. Each request carries its fingerprint phrase, computed here from the keys the
+ * server handed out (the ephemeral key and the device key the new device will register); `approve`
+ * signs that device key into the account log and seals S to exactly that ephemeral key, so the
+ * words the owner compared are those of the keys that get S and a place in the log.
  */
 import type { VaultCore } from '../core';
 import { VaultError } from '../errors';
@@ -17,15 +18,17 @@ export interface ApprovalRequest {
   readonly id: string;
   /** The name the new device gave itself (its own claim: the phrase is what proves which device it is). */
   readonly deviceName: string;
-  /** 5 words from its public key: the new device must show the same words. */
+  /** 5 words from its keys: the new device must show the same words. */
   readonly phrase: readonly string[];
   readonly createdAt: number;
   readonly expiresAt: number;
 }
 
-/** A listed request with the public key its phrase was computed from (kept inside the SDK). */
+/** A listed request with the keys its phrase was computed from (kept inside the SDK). */
 export interface ListedRequest extends ApprovalRequest {
   readonly publicKey: string;
+  /** The signing key the new device will register, as the account log names it; null from an older app. */
+  readonly deviceKey: string | null;
 }
 
 export class VaultApprovals {
@@ -38,7 +41,7 @@ export class VaultApprovals {
 
   /** The waiting requests as last read (empty while locked); refreshed by `pending()` and by every sync run. */
   get requests(): readonly ApprovalRequest[] {
-    return this.#core.session ? this.#listed.map(({ publicKey: _key, ...request }) => request) : [];
+    return this.#core.session ? this.#listed.map(({ publicKey: _key, deviceKey: _device, ...request }) => request) : [];
   }
 
   /** Reads the account's waiting requests from the key server, oldest first. Throws `locked`, `offline`, `server_error`. */
@@ -49,10 +52,11 @@ export class VaultApprovals {
   }
 
   /**
-   * Approves a request listed by the last `pending()` (or sync): seals S to the public key whose
-   * phrase was shown, and sends it through the key server. Needs a recent unlock or re-prompt.
-   * Throws `reprompt_required`, `locked`, `not_found` (not listed, or answered meanwhile),
-   * `approval_expired`, `offline`, `server_error`.
+   * Approves a request listed by the last `pending()` (or sync): signs the new device's key into the
+   * account log, seals S to the public key whose phrase was shown, and sends it through the key
+   * server. Needs a recent unlock or re-prompt. Throws `reprompt_required`, `locked`, `not_found`
+   * (not listed, or answered meanwhile), `approval_expired`, `account_log_unverified`, `offline`,
+   * `server_error`.
    */
   async approve(id: string): Promise<void> {
     this.#core.requireSession();

@@ -22,6 +22,8 @@ async function fixedPair(scalarHex: string) {
 
 /** The phrase of REQUESTER's public key: changing how the phrase is made breaks every device in the middle of an approval. */
 const PINNED_PHRASE = ['ugly', 'decade', 'liberty', 'among', 'grass'];
+/** The phrase of REQUESTER's key with APPROVER's point standing for the device key. */
+const PINNED_BOUND_PHRASE = ['lawn', 'ensure', 'update', 'exhaust', 'planet'];
 const REQUESTER = '0c0f8e7d6a5b4c3d2e1f00112233445566778899aabbccddeeff102030405060';
 const APPROVER = '7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f11223344556677889900aabbccdd';
 
@@ -35,6 +37,20 @@ describe('device approval crypto', () => {
     const { wordlist } = await import('@scure/bip39/wordlists/english.js');
     const indices = [4n, 3n, 2n, 1n, 0n].map((k) => Number((lead >> (11n * k)) & 0x7ffn));
     expect(indices.map((i) => wordlist[i])).toEqual(phrase);
+  });
+
+  it('binds the device key the approver will sign into the account log: SHA-256(lp(A) ‖ lp(D)), 11 bits a word (known answer)', async () => {
+    const { publicKey } = await fixedPair(REQUESTER);
+    const { publicKey: deviceKey } = await fixedPair(APPROVER); // any P-256 point stands for the device key
+    const phrase = await approvalPhrase(publicKey, deviceKey);
+    expect(phrase).toEqual(PINNED_BOUND_PHRASE);
+    const lp = (bytes: Uint8Array) => Buffer.concat([Buffer.from([0, 0, 0, bytes.length]), bytes]);
+    const digest = createHash('sha256').update(Buffer.concat([lp(decodeBase64Url(publicKey)), lp(decodeBase64Url(deviceKey))])).digest('hex');
+    const lead = BigInt(`0x${digest.slice(0, 14)}`) >> 1n;
+    const { wordlist } = await import('@scure/bip39/wordlists/english.js');
+    expect([4n, 3n, 2n, 1n, 0n].map((k) => wordlist[Number((lead >> (11n * k)) & 0x7ffn)])).toEqual(phrase);
+    // Another device key under the same A reads differently: a server swapping D alone is seen too.
+    expect(await approvalPhrase(publicKey, (await fixedPair(REQUESTER)).publicKey)).not.toEqual(phrase);
   });
 
   it('opens an answer sealed independently (node ECDH, HKDF with the request id as salt, AES-256-GCM with the approval AAD)', async () => {

@@ -46,29 +46,22 @@ export {
   signWithDeviceKey,
   type DevicePublicJwk,
   type DeviceSigningKeyPair,
+  type IdentityKey,
+  type IdentityKeyPair,
   type KeyBundle,
   type OpenedDeviceSigningKey,
   type OpenedKeyBundle,
   type RetiredVaultKey,
 } from './key-bundle';
 export * from './keys';
-export { adoptRootSecret, type AdoptRootSecretOptions } from './local/adopt-root-secret';
 export { parseLocalVaultRecord, type LocalVaultRecord, type PrfWrap } from './local/local-vault-record';
 export type { PinRefusal, PinVerdict } from './pin/pin-policy';
-export {
-  bindsServerVersion,
-  createDek,
-  decryptRecord,
-  encryptRecord,
-  parseEncryptedRecord,
-  recordMatchesContext,
-  storedRecordContext,
-  unwrapDek,
-  wrapDek,
-  type EncryptedRecord,
-  type RecordContext,
-} from './records';
-export { addPrfWrap, assembleLocalVault, changePin, createLocalVault, type CreateLocalVaultOptions } from './local/local-vault';
+// records.ts (encrypting and opening records) is imported where used, never through here: it loads
+// with the unlocked vault, not with the first load.
+export { bindsServerVersion, parseEncryptedRecord, type EncryptedRecord, type RecordContext } from './record-format';
+// local/local-vault.ts and local/adopt-root-secret.ts (making a new or recovered vault) are imported
+// where used, never through here: onboarding and recovery load them, the first load does not.
+export { addPrfWrap, changePin } from './local/rewrap';
 export {
   deriveKekLocalFromPin,
   normalizePin,

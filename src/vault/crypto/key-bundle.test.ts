@@ -17,6 +17,8 @@ import {
 } from './key-bundle';
 import type { KeysKey } from './keys';
 import { rewrapVaultKey } from './local/rotate-root-secret';
+import { createIdentityKey, signWithIdentity } from '../account-log/identity-key';
+import { decodeBase64Url } from '../../../protocol/base64url';
 
 const codeOf = (promise: Promise<unknown>): Promise<unknown> =>
   promise.then(
@@ -63,6 +65,39 @@ describe('key bundle v3: bound to the server version it is stored as', () => {
     for (const other of [2, 4, undefined]) expect(await codeOf(openKeyBundle(at3, keysKey, 'alice', other))).toBe('decrypt_failed');
     const unbound = await sealKeyBundle(bundle, keysKey, 'alice');
     expect((await openKeyBundle(unbound, keysKey, 'alice', 7)).vaultId).toBe('v1');
+  });
+});
+
+describe('key bundle v4: the account\'s identity key', () => {
+  it('carries the identity key: opened non-extractable and sign-only, its signatures verify under the public key it names', async () => {
+    const keysKey = await deriveKeysKey(createRootSecret());
+    const userKeyPair = await createUserKeyPair();
+    const wrappedVaultKey = await wrapVaultKey(await createVaultKey(), userKeyPair.publicKey, vaultKeyContext('alice', 'v1'));
+    const identity = await createIdentityKey();
+    const sealed = await sealKeyBundle({ userKeyPair, vaultId: 'v1', wrappedVaultKey, identity }, keysKey, 'alice', 5);
+    // Format 4, bound to its server version like format 3: no other context opens it.
+    await expect(open(keysKey, sealed, keyBundleContext('alice', 4, 5))).resolves.toBeTruthy();
+    expect(await codeOf(open(keysKey, sealed, keyBundleContext('alice', 3, 5)))).toBe('decrypt_failed');
+    for (const other of [4, 6, undefined]) expect(await codeOf(openKeyBundle(sealed, keysKey, 'alice', other))).toBe('decrypt_failed');
+
+    const opened = await openKeyBundle(sealed, keysKey, 'alice', 5);
+    expect(opened.identity?.publicKey).toBe(identity.publicKey);
+    expect(decodeBase64Url(identity.publicKey)).toHaveLength(32);
+    expect(opened.identity!.privateKey.extractable).toBe(false);
+    expect(opened.identity!.privateKey.usages).toEqual(['sign']);
+    const message = new TextEncoder().encode('keyhold test message');
+    const signature = decodeBase64Url(await signWithIdentity(opened.identity!.privateKey, message));
+    const verifier = await crypto.subtle.importKey('raw', decodeBase64Url(identity.publicKey) as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, false, ['verify']);
+    expect(await crypto.subtle.verify({ name: 'Ed25519' }, verifier, signature as Uint8Array<ArrayBuffer>, message)).toBe(true);
+  });
+
+  it('opens a format 3 bundle with no identity key', async () => {
+    const keysKey = await deriveKeysKey(createRootSecret());
+    const userKeyPair = await createUserKeyPair();
+    const wrappedVaultKey = await wrapVaultKey(await createVaultKey(), userKeyPair.publicKey, vaultKeyContext('alice', 'v1'));
+    const sealed = await sealKeyBundle({ userKeyPair, vaultId: 'v1', wrappedVaultKey }, keysKey, 'alice', 2);
+    await expect(open(keysKey, sealed, keyBundleContext('alice', 3, 2))).resolves.toBeTruthy();
+    expect((await openKeyBundle(sealed, keysKey, 'alice', 2)).identity).toBeUndefined();
   });
 });
 

@@ -12,87 +12,37 @@
  *   v3 has the fields of v2 (retired keys optional) and its AAD also binds the server version
  *   the bundle is stored as (PUT /api/backup/key-bundle with expectedVersion n stores n + 1), so
  *   a bundle handed out under another version number does not open (rollback detection).
+ *   v4 is v3 with the account's identity key (Ed25519, RFC 8032), which signs the account log
+ *   (docs/architecture.md "Signed account log"); v1–3 open without one:
+ *     "identityPrivateKeyPkcs8": b64url, "identityPublicKey": b64url of the raw 32 bytes
  *   The AAD context carries the format (`keyBundleContext(userId, v)`), so a reader tries each.
  * Device key plaintext, UTF-8 JSON:
  *   { "v": 1, "privateKeyPkcs8": b64url, "publicKeyJwk": { "kty": "EC", "crv": "P-256", "x", "y" } }
  */
-import { decodeBase64Url, encodeBase64Url } from '../../../protocol/base64url';
-import { open, seal, type AeadContext } from './primitives/aead';
+import { bufferSource } from './primitives/bytes';
 import { keyBundleContext } from './primitives/contexts';
-import { bufferSource, utf8, wipe } from './primitives/bytes';
 import { VaultCryptoError } from '../errors';
 import { exportUserPublicKey, importUserPublicKey, parseRsaWrappedKey, type UserKeyPair } from './hierarchy';
 import type {
   Ciphertext,
   DeviceSigningPrivateKey,
   DeviceSigningPublicKey,
+  IdentityPrivateKey,
   KeysKey,
   RsaWrappedKey,
   UserPrivateKey,
   UserPublicKey,
 } from './keys';
+import type { AeadContext } from './primitives/aead';
+import { exportPkcs8, importPkcs8, openJson, sealJson, stringField } from './sealed-json';
 
 const FORMAT_V1 = 1;
 /** The key bundle with retired vault keys (above). */
 const KEY_BUNDLE_V2 = 2;
 /** The key bundle bound to its server version (above). */
 const KEY_BUNDLE_V3 = 3;
-
-/** Seals `fields` as UTF-8 JSON under `keysKey`, format version `ctx.v`; wipes the plaintext bytes we own. */
-async function sealJson(fields: object, keysKey: KeysKey, ctx: AeadContext): Promise<Ciphertext> {
-  const plaintext = utf8.encode(JSON.stringify({ v: ctx.v, ...fields }));
-  try {
-    return await seal(keysKey, plaintext, ctx);
-  } finally {
-    wipe(plaintext);
-  }
-}
-
-/** Opens JSON sealed by `sealJson` for `ctx` (its `v` included); returns its fields, or throws `decrypt_failed`, `malformed_plaintext`. */
-async function openJson(sealed: Ciphertext, keysKey: KeysKey, ctx: AeadContext): Promise<Record<string, unknown>> {
-  const plaintext = await open(keysKey, sealed, ctx);
-  try {
-    const value: unknown = JSON.parse(utf8.decode(plaintext));
-    if (typeof value === 'object' && value !== null && (value as { v?: unknown }).v === ctx.v) {
-      return value as Record<string, unknown>;
-    }
-  } catch {
-    // reported below
-  } finally {
-    wipe(plaintext);
-  }
-  throw new VaultCryptoError('malformed_plaintext', `The ${ctx.kind} plaintext is not the expected JSON`);
-}
-
-function stringField(fields: Record<string, unknown>, name: string, kind: string): string {
-  const value = fields[name];
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new VaultCryptoError('malformed_plaintext', `The ${kind} plaintext lacks ${name}`);
-  }
-  return value;
-}
-
-/** Imports pkcs8 bytes non-extractable; any failure is `malformed_plaintext` (the bytes were authenticated). */
-async function importPkcs8(pkcs8: string, algorithm: RsaHashedImportParams | EcKeyImportParams, usages: KeyUsage[]): Promise<CryptoKey> {
-  let bytes: Uint8Array<ArrayBuffer> | undefined;
-  try {
-    bytes = bufferSource(decodeBase64Url(pkcs8));
-    return await crypto.subtle.importKey('pkcs8', bytes, algorithm, false, usages);
-  } catch (cause) {
-    throw new VaultCryptoError('malformed_plaintext', 'A sealed private key does not import', { cause });
-  } finally {
-    wipe(bytes);
-  }
-}
-
-async function exportPkcs8(privateKey: CryptoKey): Promise<string> {
-  const bytes = new Uint8Array(await crypto.subtle.exportKey('pkcs8', privateKey));
-  try {
-    return encodeBase64Url(bytes);
-  } finally {
-    wipe(bytes);
-  }
-}
+/** v3 with the account's identity key (above). */
+const KEY_BUNDLE_V4 = 4;
 
 // ——— Key bundle ———
 
@@ -110,6 +60,23 @@ export interface KeyBundle {
   readonly wrappedVaultKey: RsaWrappedKey;
   /** Earlier vault keys, newest first; none for a vault never rotated. */
   readonly retired?: readonly RetiredVaultKey[];
+  /** The identity key pair (private half extractable, made for this bundle): sealed as v4, so only with a server version. */
+  readonly identity?: IdentityKeyPair;
+}
+
+/** The account's identity key as made (account-log/identity-key.ts): the private half extractable once, to be sealed. */
+export interface IdentityKeyPair {
+  /** Raw Ed25519 public key (32 bytes), base64url. */
+  readonly publicKey: string;
+  readonly privateKey: CryptoKey;
+}
+
+/** The account's identity key as a session holds it. Never log the private half. */
+export interface IdentityKey {
+  /** Raw Ed25519 public key (32 bytes), base64url: what the account log names. */
+  readonly publicKey: string;
+  /** Non-extractable, sign only. */
+  readonly privateKey: IdentityPrivateKey;
 }
 
 export interface OpenedKeyBundle {
@@ -119,12 +86,14 @@ export interface OpenedKeyBundle {
   readonly vaultId: string;
   readonly wrappedVaultKey: RsaWrappedKey;
   readonly retired: readonly RetiredVaultKey[];
+  /** v4 only; also absent where this browser cannot import an Ed25519 key (the vault still opens). */
+  readonly identity?: IdentityKey;
 }
 
 /**
  * Returns the user's key bundle sealed under K_keys, for IndexedDB and the server backup: v3 bound
- * to `serverVersion` (the version the server will store it as) when given, else v1 (v2 with
- * retired keys). Never log its plaintext.
+ * to `serverVersion` (the version the server will store it as) when given, v4 with an identity key,
+ * else v1 (v2 with retired keys). Never log its plaintext.
  */
 export async function sealKeyBundle(bundle: KeyBundle, keysKey: KeysKey, userId: string, serverVersion?: number): Promise<Ciphertext> {
   const retired = bundle.retired ?? [];
@@ -134,19 +103,20 @@ export async function sealKeyBundle(bundle: KeyBundle, keysKey: KeysKey, userId:
     vaultId: bundle.vaultId,
     wrappedVaultKey: bundle.wrappedVaultKey,
     ...(retired.length > 0 && { retiredVaultKeys: retired }),
+    ...(bundle.identity && { identityPrivateKeyPkcs8: await exportPkcs8(bundle.identity.privateKey), identityPublicKey: bundle.identity.publicKey }),
   };
-  if (serverVersion !== undefined) return sealJson(fields, keysKey, keyBundleContext(userId, KEY_BUNDLE_V3, serverVersion));
+  if (serverVersion !== undefined) return sealJson(fields, keysKey, keyBundleContext(userId, bundle.identity ? KEY_BUNDLE_V4 : KEY_BUNDLE_V3, serverVersion));
   return sealJson(fields, keysKey, keyBundleContext(userId, retired.length > 0 ? KEY_BUNDLE_V2 : FORMAT_V1));
 }
 
 /**
- * Opens the bundle as v3 bound to `serverVersion` (when known), else as v2, else as v1: each is
- * sealed under its own context, so only the right one opens, and a v3 bundle opens only as the
- * server version it was sealed for.
+ * Opens the bundle as v4 or v3 bound to `serverVersion` (when known), else as v2, else as v1: each
+ * is sealed under its own context, so only the right one opens, and a v3 or v4 bundle opens only as
+ * the server version it was sealed for. Internal to crypto/ (the identity key's migration re-seals it).
  */
-async function openBundleJson(sealed: Ciphertext, keysKey: KeysKey, userId: string, serverVersion?: number): Promise<Record<string, unknown>> {
+export async function openBundleJson(sealed: Ciphertext, keysKey: KeysKey, userId: string, serverVersion?: number): Promise<Record<string, unknown>> {
   const contexts = [
-    ...(serverVersion !== undefined && serverVersion > 0 ? [keyBundleContext(userId, KEY_BUNDLE_V3, serverVersion)] : []),
+    ...(serverVersion !== undefined && serverVersion > 0 ? [KEY_BUNDLE_V4, KEY_BUNDLE_V3].map((v) => keyBundleContext(userId, v, serverVersion)) : []),
     keyBundleContext(userId, KEY_BUNDLE_V2),
     keyBundleContext(userId, FORMAT_V1),
   ];
@@ -186,7 +156,15 @@ export async function openKeyBundle(sealed: Ciphertext, keysKey: KeysKey, userId
     throw new VaultCryptoError('malformed_plaintext', `The ${kind} plaintext has a malformed key`, { cause });
   }
   const vaultId = stringField(fields, 'vaultId', kind);
-  return { userPublicKey, userPrivateKey: userPrivateKey as UserPrivateKey, vaultId, wrappedVaultKey, retired };
+  const identity = fields.v === KEY_BUNDLE_V4 ? await openIdentity(fields, kind) : undefined;
+  return { userPublicKey, userPrivateKey: userPrivateKey as UserPrivateKey, vaultId, wrappedVaultKey, retired, ...(identity && { identity }) };
+}
+
+/** The v4 bundle's identity key, or undefined where this browser has no Ed25519 in WebCrypto: the vault must still open there. */
+async function openIdentity(fields: Record<string, unknown>, kind: string): Promise<IdentityKey | undefined> {
+  const publicKey = stringField(fields, 'identityPublicKey', kind);
+  const privateKey = await importPkcs8(stringField(fields, 'identityPrivateKeyPkcs8', kind), { name: 'Ed25519' }, ['sign']).catch(() => undefined);
+  return privateKey && { publicKey, privateKey: privateKey as IdentityPrivateKey };
 }
 
 // ——— Device signing key (ECDSA P-256, SHA-256) ———

@@ -41,6 +41,8 @@ export type UserPrivateKey = Branded<CryptoKey, 'UserPrivateKey'>;
 /** The device's ECDSA P-256 signing key pair (device sign-in, protocol/device-signin.ts). */
 export type DeviceSigningPrivateKey = Branded<CryptoKey, 'DeviceSigningPrivateKey'>;
 export type DeviceSigningPublicKey = Branded<CryptoKey, 'DeviceSigningPublicKey'>;
+/** The account's identity key (Ed25519), private half: signs the account log; non-extractable once opened. */
+export type IdentityPrivateKey = Branded<CryptoKey, 'IdentityPrivateKey'>;
 
 // ——— Blobs: compact binary, one base64url string (RFC 4648 §5, no padding) ———
 //

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VaultCryptoError } from '../errors';
 import type { VaultKey } from './keys';
-import { decryptRecord, encryptRecord, parseEncryptedRecord, recordMatchesContext, unwrapDek, type RecordContext } from './records';
+import { decryptRecord, encryptRecord, recordMatchesContext, unwrapDek } from './records';
+import { parseEncryptedRecord, type RecordContext } from './record-format';
 
 const codeOf = (promise: Promise<unknown>): Promise<unknown> =>
   promise.then(

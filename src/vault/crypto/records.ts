@@ -10,28 +10,16 @@
  * with GCM each layer refuses a swap on its own, and the blob format is the one used everywhere.
  *
  * Record plaintext: UTF-8 of JSON.stringify(plaintext object).
+ *
+ * Only the record code (records/, quick-view/) imports this, never through crypto/index.ts: it
+ * loads with the unlocked vault, outside the first load. What the first load needs of the format
+ * (reading a stored row) is record-format.ts.
  */
-import { open, parseGcmBlob, seal, unwrapKeyGcm, wrapKeyGcm, type AeadContext } from './primitives/aead';
+import { open, seal, unwrapKeyGcm, wrapKeyGcm, type AeadContext } from './primitives/aead';
 import { utf8, wipe } from './primitives/bytes';
 import { VaultCryptoError } from '../errors';
-import type { Ciphertext, Dek, VaultKey, WrappedKey } from './keys';
-
-/**
- * Where a record belongs; every field is bound into both AADs. `v`: the record's format version;
- * `serverVersion`: the server version this ciphertext is (or will be) stored as, required from format 2 on.
- */
-export interface RecordContext {
-  readonly userId: string;
-  readonly recordId: string;
-  readonly v: number;
-  readonly serverVersion?: number;
-}
-
-/** The first format that binds the server version. */
-const BOUND_FORMAT = 2;
-
-/** True when a record of format `v` binds its server version into its AAD. */
-export const bindsServerVersion = (v: number): boolean => v >= BOUND_FORMAT;
+import type { Dek, VaultKey, WrappedKey } from './keys';
+import { bindsServerVersion, type EncryptedRecord, type RecordContext } from './record-format';
 
 /**
  * The context of a stored record: `sealedFor` is the server version its AAD binds (for a synced
@@ -46,12 +34,6 @@ function boundVersion({ v, serverVersion }: RecordContext): { serverVersion?: nu
   if (!bindsServerVersion(v)) return {};
   if (serverVersion === undefined) throw new VaultCryptoError('invalid_context', `A format ${v} record context needs its server version`);
   return { serverVersion };
-}
-
-/** A record as stored and synced; both fields are opaque blobs (keys.ts). */
-export interface EncryptedRecord {
-  readonly wrappedDek: WrappedKey;
-  readonly ciphertext: Ciphertext;
 }
 
 const dekContext = (ctx: RecordContext): AeadContext<'dek'> => ({ userId: ctx.userId, kind: 'dek', id: ctx.recordId, v: ctx.v, ...boundVersion(ctx) });
@@ -137,11 +119,4 @@ export async function decryptRecord(record: EncryptedRecord, vaultKeys: VaultKey
   } finally {
     wipe(bytes);
   }
-}
-
-/** Brands a record read from storage or the server, or throws `malformed_blob`. */
-export function parseEncryptedRecord(untrusted: unknown): EncryptedRecord {
-  if (typeof untrusted !== 'object' || untrusted === null) throw new VaultCryptoError('malformed_blob', 'Not an encrypted record');
-  const { wrappedDek, ciphertext } = untrusted as Record<string, unknown>;
-  return { wrappedDek: parseGcmBlob<WrappedKey>(wrappedDek), ciphertext: parseGcmBlob<Ciphertext>(ciphertext) };
 }

@@ -7,6 +7,7 @@
 import type {
   ApprovalPolledT,
   DeviceApprovalRequestedT,
+  DevicePublicKeyT,
   LockEverywhereRequestT,
   LockEverywhereResultT,
   PendingApprovalT,
@@ -45,8 +46,9 @@ export const recoverWithKit = (server: KeyServer, username: string, kitAuth: str
 
 // ——— Approving a new device from another (recovery/approval-recovery.ts, account/approval-flows.ts) ———
 
-export const requestDeviceApproval = (server: KeyServer, username: string, publicKey: string, deviceName: string, signal?: AbortSignal) =>
-  server.request<DeviceApprovalRequestedT>('POST', '/device-approvals', { username, publicKey, deviceName }, signal);
+/** `deviceKey`: the signing key the new device will register, which the approver signs into the account log. */
+export const requestDeviceApproval = (server: KeyServer, username: string, publicKey: string, deviceName: string, deviceKey: DevicePublicKeyT, signal?: AbortSignal) =>
+  server.request<DeviceApprovalRequestedT>('POST', '/device-approvals', { username, publicKey, deviceName, deviceKey }, signal);
 /** The polling secret travels in the body, never in a URL. */
 export const pollDeviceApproval = (server: KeyServer, id: string, secret: string, signal?: AbortSignal) =>
   server.request<ApprovalPolledT>('POST', `/device-approvals/${encodeURIComponent(id)}/poll`, { secret }, signal);

@@ -11,7 +11,8 @@
  *            (tombstones keep no ciphertext) and serverVersion (the key server's version this
  *            row is, or — while unsynced — replaces; 0 = never on the server)
  *   meta     small key/value rows: the PIN throttle, the auto-lock settings, the sync cursor,
- *            the device-bound key of the read-only copies and which records have one
+ *            the device-bound key of the read-only copies and which records have one, the
+ *            account log as this device last verified it (account-log/log-mirror.ts)
  *   quick    read-only copies of the records the user chose to see without the PIN on this
  *            device, encrypted under a non-extractable device-bound key (quick-view.ts)
  *   seen     per record id whose row is gone (deleted here or on the server): the highest server
@@ -71,7 +72,7 @@ export interface TombstoneRow extends RecordRowBase {
 
 export type RecordRow = LiveRecordRow | TombstoneRow;
 
-export type MetaKey = 'unlock-throttle' | 'settings' | 'sync' | 'quick-key' | 'quick-marked' | 'rolled-back';
+export type MetaKey = 'unlock-throttle' | 'settings' | 'sync' | 'quick-key' | 'quick-marked' | 'rolled-back' | 'account-log';
 
 /** The highest server version of a record this device verified; `bound` 1 once it saw it in format 2. */
 export interface SeenVersionRow {

@@ -24,7 +24,8 @@
  * screen with no prompt at all. That is the trade-off the setting explains; records not marked
  * keep the PIN's full protection (SECURITY.md, the device thief).
  */
-import { decryptRecord, readableVaultKeys, storedRecordContext, type UnlockedVault } from '../crypto';
+import { readableVaultKeys, type UnlockedVault } from '../crypto';
+import { decryptRecord, storedRecordContext } from '../crypto/records';
 import type { LiveRecordRow, LocalStore } from '../platform/local-store';
 import { parseRecordContent, summarize } from '../records/record-content';
 import { VaultCryptoError, VaultError } from '../errors';

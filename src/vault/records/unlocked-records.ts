@@ -6,16 +6,8 @@
  */
 import { encodeBase64Url } from '../../../protocol/base64url';
 import { RECORD_FORMAT_VERSION } from '../../../protocol/constants';
-import {
-  decryptRecord,
-  encryptRecord,
-  parseEncryptedRecord,
-  readableVaultKeys,
-  recordMatchesContext,
-  storedRecordContext,
-  type EncryptedRecord,
-  type UnlockedVault,
-} from '../crypto';
+import { parseEncryptedRecord, readableVaultKeys, type EncryptedRecord, type UnlockedVault } from '../crypto';
+import { decryptRecord, encryptRecord, recordMatchesContext, storedRecordContext } from '../crypto/records';
 import type { LiveRecordRow, LocalStore } from '../platform/local-store';
 import { parseRecordContent, searchableText, summarize, validateRecordContent } from './record-content';
 import { VaultError } from '../errors';

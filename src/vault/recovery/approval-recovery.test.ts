@@ -1,5 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deviceKeyToLogKey } from '../../../protocol/account-log';
 import { DEVICE_APPROVAL_POLL_MS, DEVICE_APPROVAL_TTL_MS } from '../../../protocol/constants';
 import { createApprovalKeyPair, openApprovalAnswer } from '../crypto/device-approval';
 import { APPROVALS_CHANGED } from '../state';
@@ -133,7 +134,8 @@ describe('Vault: approving a new device from another', () => {
 
     const [request] = await phone.approvals.pending();
     expect(request!.phrase).not.toEqual(tabletWords);
-    expect(request!.phrase).toEqual(await approvalPhrase(attacker.publicKey));
+    const { device_key } = await world.server.store.db.selectFrom('device_approvals').select('device_key').executeTakeFirstOrThrow();
+    expect(request!.phrase).toEqual(await approvalPhrase(attacker.publicKey, deviceKeyToLogKey(JSON.parse(device_key!) as { x: string; y: string })));
 
     // An owner who approves anyway (not comparing the words) seals S to the attacker's key only.
     await phone.approvals.approve(request!.id);

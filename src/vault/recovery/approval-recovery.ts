@@ -1,9 +1,13 @@
 /**
  * The new device's side of an approval from another device (docs/architecture.md "Approval from
- * another device"): ask to join with a fresh ephemeral public key, show its phrase, poll until a
- * device of the account answers, open S from the answer, then join like every recovery route.
+ * another device"): make this device's signing key, ask to join with it and a fresh ephemeral public
+ * key, show the phrase of both, poll until a device of the account answers (signing that same
+ * signing key into the account log), open S from the answer, then join like every recovery route,
+ * registering that key.
  */
+import { deviceKeyToLogKey } from '../../../protocol/account-log';
 import { DEVICE_APPROVAL_POLL_MS, DEVICE_APPROVAL_TTL_MS } from '../../../protocol/constants';
+import { createDeviceSigningKey, exportDevicePublicJwk } from '../crypto';
 import { createApprovalKeyPair, openApprovalAnswer } from '../crypto/device-approval';
 import { VaultError, failureFromServer, rethrowIfAborted } from '../errors';
 import type { KeyServer } from '../platform/key-server';
@@ -32,14 +36,17 @@ export interface ApprovalWait {
 export async function recoverAccountWithApproval(wait: ApprovalWait): Promise<RecoveredAccount> {
   const { server, signal } = wait;
   const keys = await createApprovalKeyPair();
+  // Made before asking: the phrase covers it, and the approver signs exactly this key into the log.
+  const deviceKey = await createDeviceSigningKey();
+  const deviceJwk = await exportDevicePublicJwk(deviceKey.publicKey);
   const deadline = wait.now() + DEVICE_APPROVAL_TTL_MS;
   let asked;
   try {
-    asked = await requestDeviceApproval(server, wait.username, keys.publicKey, wait.deviceName, signal);
+    asked = await requestDeviceApproval(server, wait.username, keys.publicKey, wait.deviceName, deviceJwk, signal);
   } catch (error) {
     throw failureFromServer(error, signal, { rate_limited: 'approval_limited' });
   }
-  wait.onPhrase?.(await approvalPhrase(keys.publicKey));
+  wait.onPhrase?.(await approvalPhrase(keys.publicKey, deviceKeyToLogKey(deviceJwk)));
   for (;;) {
     let polled;
     try {
@@ -56,7 +63,7 @@ export async function recoverAccountWithApproval(wait: ApprovalWait): Promise<Re
     if (polled?.state === 'approved' && polled.sealed && polled.session) {
       const { userId, username } = polled.session;
       const rootSecret = await openApprovalAnswer(keys.privateKey, polled.sealed, { userId, requestId: asked.id });
-      return { username, userId, rootSecret, keyBundle: polled.keyBundle ?? null };
+      return { username, userId, rootSecret, keyBundle: polled.keyBundle ?? null, deviceKey };
     }
     if (wait.now() >= deadline) throw new VaultError('approval_expired');
     await wait.sleep(DEVICE_APPROVAL_POLL_MS, signal);

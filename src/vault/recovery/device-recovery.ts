@@ -1,21 +1,26 @@
 /**
  * A new device joining an existing vault (docs/architecture.md "Recovery routes", last paragraph): S comes
  * from a recovery route, the key bundle from the server backup; this device wraps S under its
- * own PIN, makes its own signing key, and registers it with the recovery session the route opened.
+ * own PIN, makes its own signing key, signs it into the account log with the bundle's identity key,
+ * and registers it with the recovery session the route opened.
  */
-import { PRF_OUTPUT_BYTES } from '../../../protocol/constants';
+import { deviceKeyToLogKey } from '../../../protocol/account-log';
+import { ACCOUNT_LOG_APP_ID, PRF_OUTPUT_BYTES } from '../../../protocol/constants';
+import { appendToLog } from '../account-log/append-log';
+import { memoryMirror } from '../account-log/log-mirror';
 import {
-  adoptRootSecret,
   deriveKekFromPrf,
   parseGcmBlob,
   prfWrapContext,
   unwrapRootSecret,
   type Argon2Params,
   type DeriveArgon2,
+  type DeviceSigningKeyPair,
   type RootSecret,
   type UnlockedVault,
   type WrappedKey,
 } from '../crypto';
+import { adoptRootSecret } from '../crypto/local/adopt-root-secret';
 import type { KeyServer } from '../platform/key-server';
 import type { StoredPasskey, StoredVault } from '../platform/local-store';
 import type { PasskeyPort, PublicKeyCredentialRequestOptionsJSON } from '../platform/passkeys';
@@ -35,6 +40,8 @@ export interface RecoveredAccount {
   readonly passkey?: { readonly stored: StoredPasskey; readonly wrappedRootSecret: WrappedKey };
   /** The recovery kit's wrap, when the kit route recovered S: this device keeps it for offline PIN resets. */
   readonly kit?: { readonly createdAt: number; readonly wrap: WrappedKey };
+  /** This device's signing key when it was made before S came (an approval names it); else a fresh one is made. */
+  readonly deviceKey?: DeviceSigningKeyPair;
 }
 
 export interface JoinInput {
@@ -70,12 +77,14 @@ export async function joinRecoveredAccount(input: JoinInput): Promise<{ vault: S
       argon2: input.argon2,
       params: input.params,
       signal,
+      ...(recovered.deviceKey && { deviceKey: recovered.deviceKey }),
     });
   } catch (error) {
     if (error instanceof Error && 'code' in error && error.code === 'pin_rejected') throw new VaultError('pin_rejected', undefined, { cause: error });
     throw error;
   }
   try {
+    await signDeviceIntoLog(input.server, recovered.userId, adopted.unlocked, input.now);
     const device = await input.server.registerDevice(input.deviceName, adopted.unlocked.deviceKey.publicJwk);
     const vault: StoredVault = {
       username: recovered.username,
@@ -94,6 +103,27 @@ export async function joinRecoveredAccount(input: JoinInput): Promise<{ vault: S
   } catch (error) {
     throw failureFromServer(error, signal);
   }
+}
+
+/**
+ * Signs this device's key into the account log before registering it (the server acts only on what
+ * the log holds), with the identity key of the key bundle just opened: the log is read and verified
+ * from its genesis first, and must be signed by that key. Nothing when a device of the account
+ * already did (an approval) or the account has no log yet. Throws `account_log_unverified`, `offline`.
+ */
+async function signDeviceIntoLog(server: KeyServer, userId: string, unlocked: UnlockedVault, now: number): Promise<void> {
+  const { identity } = unlocked;
+  const ctx = {
+    server,
+    userId,
+    mirror: memoryMirror(userId),
+    identity,
+    trustsIdentity: async (key: string) => key === identity?.publicKey,
+    now: () => now,
+    // The recovery session the route opened: this device has no key of its own on the server yet.
+    call: <T>(request: () => Promise<T>) => request(),
+  };
+  await appendToLog(ctx, [{ op: 'device.add', key: deviceKeyToLogKey(unlocked.deviceKey.publicJwk), app: ACCOUNT_LOG_APP_ID }]);
 }
 
 /**
@@ -137,7 +167,8 @@ export async function recoverAccountWithKit(server: KeyServer, username: string,
     const kit = { createdAt: recovered.createdAt, wrap: parseGcmBlob<WrappedKey>(recovered.wrap) };
     return { username: recovered.username, userId: recovered.userId, rootSecret, keyBundle: recovered.keyBundle, kit };
   } catch (error) {
-    throw failureFromServer(error, signal);
+    // A kit the account log does not name is, to the person, a kit that does not open this account.
+    throw failureFromServer(error, signal, { credential_unbound: 'kit_invalid' });
   }
 }
 

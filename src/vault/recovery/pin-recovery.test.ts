@@ -3,7 +3,8 @@ import { encodeBase64Url } from '../../../protocol/base64url';
 import { createAccount } from '../../../test/helpers/accounts';
 import { startTestServer, type TestServer } from '../../../test/helpers/harness';
 import { currentCode } from '../../../test/helpers/recovery';
-import { createLocalVault, withRootSecret, type DeriveArgon2 } from '../crypto';
+import { withRootSecret, type DeriveArgon2 } from '../crypto';
+import { createLocalVault } from '../crypto/local/local-vault';
 import { fakeArgon2ForHierarchyTests, hex } from '../../../test/helpers/fake-argon2';
 import { KeyServerError } from '../errors';
 import { recoverWithPin, registerPinRecovery, type PinRecoveryServer } from './pin-recovery';
@@ -35,7 +36,7 @@ describe('PIN recovery through the SDK, against a real key server', () => {
     const user = await createAccount(server, `sdkuser${++names}`);
     const vault = await newVault(user.userId);
     const home = browserOn(server, user.client.cookie);
-    expect(await registerPinRecovery({ server: home.keyServer, userId: user.userId, pin: PIN, argon2, rootSecret: vault.access })).toEqual({ version: 1, guessesLeft: 10 });
+    expect(await registerPinRecovery({ server: home.keyServer, userId: user.userId, pin: PIN, argon2, rootSecret: vault.access })).toMatchObject({ version: 1, guessesLeft: 10 });
     return { user, vault, home };
   }
 

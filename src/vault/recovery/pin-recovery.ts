@@ -72,13 +72,20 @@ export async function preparePinRegistration(options: RegisterPinRecoveryOptions
   }
 }
 
+/** The registration's identifier in the account log: SHA-256(tag), base64url, the digest the server stores at `finish`. */
+export async function pinRecoveryLogId(tag: string): Promise<string> {
+  return encodeBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', decodeBase64Url(tag) as Uint8Array<ArrayBuffer>)));
+}
+
 /**
  * Registers (or re-registers) PIN recovery: a fresh salt and server key, a new tag and
- * wrap_pinRecovery(S); the allowance starts full. Throws `pin_rejected`, `kdf_too_weak`, or the
- * server's KeyServerError. Never log the PIN.
+ * wrap_pinRecovery(S); the allowance starts full. Returns the server's answer and the registration's
+ * account log id (`pin-recovery.set`). Throws `pin_rejected`, `kdf_too_weak`, or the server's
+ * KeyServerError. Never log the PIN.
  */
-export async function registerPinRecovery(options: RegisterPinRecoveryOptions): Promise<PinRegisteredT> {
-  return options.server.pinRegisterFinish(await preparePinRegistration(options));
+export async function registerPinRecovery(options: RegisterPinRecoveryOptions): Promise<PinRegisteredT & { logId: string }> {
+  const finish = await preparePinRegistration(options);
+  return { ...(await options.server.pinRegisterFinish(finish)), logId: await pinRecoveryLogId(finish.tag) };
 }
 
 /** What a successful PIN recovery hands the app: S (raw: re-wrap it, then wipe it) and the server's state. */

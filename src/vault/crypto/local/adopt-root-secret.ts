@@ -6,6 +6,7 @@
  */
 import { parseGcmBlob } from '../primitives/aead';
 import { deriveKeysKey, wrapRootSecret } from '../hierarchy';
+import type { DeviceSigningKeyPair } from '../key-bundle';
 import type { Argon2Params, Ciphertext, RootSecret } from '../keys';
 import type { LocalVaultRecord } from './local-vault-record';
 import { assembleLocalVault } from './local-vault';
@@ -24,6 +25,8 @@ export interface AdoptRootSecretOptions {
   readonly argon2: DeriveArgon2;
   readonly params?: Argon2Params;
   readonly signal?: AbortSignal;
+  /** This device's signing key when it was made before S arrived (an approval from another device names it); else a fresh one. */
+  readonly deviceKey?: DeviceSigningKeyPair;
 }
 
 /**
@@ -37,5 +40,5 @@ export async function adoptRootSecret(options: AdoptRootSecretOptions): Promise<
   const keyBundle = parseGcmBlob<Ciphertext>(options.keyBundle);
   const pinWrap = await newPinWrap(userId, pin, argon2, options.params, signal);
   const wrappedRootSecret = await wrapRootSecret(rootSecret, pinWrap.kek, pinWrap.ctx);
-  return assembleLocalVault(userId, pinWrap, wrappedRootSecret, { blob: keyBundle, version: options.keyBundleVersion }, await deriveKeysKey(rootSecret));
+  return assembleLocalVault(userId, pinWrap, wrappedRootSecret, { blob: keyBundle, version: options.keyBundleVersion }, await deriveKeysKey(rootSecret), options.deviceKey);
 }

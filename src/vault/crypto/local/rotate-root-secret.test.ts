@@ -6,7 +6,8 @@ import { createDeviceSigningKey, exportDevicePublicJwk, openDeviceSigningKey, op
 import { deviceKeyContext } from '../primitives/contexts';
 import { decryptRecord, encryptRecord } from '../records';
 import type { LocalVaultRecord } from './local-vault-record';
-import { addPrfWrap, createLocalVault } from './local-vault';
+import { createLocalVault } from './local-vault';
+import { addPrfWrap } from './rewrap';
 import { resealUnder, rotateRootSecret } from './rotate-root-secret';
 import { readableVaultKeys, unlockWithPin, unlockWithPrf, withRootSecret, type UnlockedVault } from './unlock';
 

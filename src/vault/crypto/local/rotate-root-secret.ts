@@ -6,7 +6,7 @@
  *   S'        fresh; wrapped under the PIN (a fresh Argon2 salt) and, when given, under the PRF of
  *             the passkey just used; nothing else is wrapped here (the caller makes the recovery
  *             routes' wraps through the returned vault's `rootSecretAccess`)
- *   bundle    v2 (key-bundle.ts): the new key pair, VK' as the current vault key, and every earlier
+ *   bundle    v3, or v4 with a new identity key (key-bundle.ts): the new key pair, VK' as the current vault key, and every earlier
  *             vault key re-wrapped under the new public key (retired), so records written before
  *             stay readable while records written afterwards get DEKs under VK' only
  *   device    the same signing key and key id, sealed again under the new K_keys
@@ -27,7 +27,7 @@ import {
   wrapRootSecret,
   wrapVaultKey,
 } from '../hierarchy';
-import { openKeyBundle, sealKeyBundle } from '../key-bundle';
+import { openKeyBundle, sealKeyBundle, type IdentityKeyPair } from '../key-bundle';
 import type { Argon2Params, Ciphertext, KeysKey, RsaWrappedKey, UserPrivateKey, UserPublicKey, VaultKey, WrappedKey } from '../keys';
 import { encodeAad, open, seal, type AeadContext } from '../primitives/aead';
 import { bufferSource, randomBytes, wipe } from '../primitives/bytes';
@@ -79,6 +79,8 @@ export interface RotateRootSecretOptions {
   readonly prf?: PrfUnlockInput | null;
   /** The server version the rotated bundle will be stored as (the compare-and-set's expected version + 1). */
   readonly keyBundleVersion: number;
+  /** A new identity key for the rotated bundle (v4), when the account log rotates it too. */
+  readonly identity?: IdentityKeyPair;
   readonly signal?: AbortSignal;
 }
 
@@ -129,7 +131,8 @@ export async function rotateRootSecret(options: RotateRootSecretOptions): Promis
       wrappedVaultKey: await rewrapVaultKey(wrapped, old.userPrivateKey, userKeyPair.publicKey, vaultKeyContext(userId, id)),
     })),
   );
-  const keyBundle = await sealKeyBundle({ userKeyPair, vaultId, wrappedVaultKey, retired }, keysKey, userId, options.keyBundleVersion);
+  const bundle = { userKeyPair, vaultId, wrappedVaultKey, retired, ...(options.identity && { identity: options.identity }) };
+  const keyBundle = await sealKeyBundle(bundle, keysKey, userId, options.keyBundleVersion);
   const deviceKeyId = record.deviceKey.id;
   const sealedDeviceKey = await resealUnder(record.deviceKey.sealed, unlocked.keysKey, keysKey, deviceKeyContext(userId, deviceKeyId));
 

@@ -5,7 +5,8 @@ import { fakeArgon2ForHierarchyTests as argon2 } from '../../../../test/helpers/
 import type { Argon2Params } from '../keys';
 import { parseLocalVaultRecord, type LocalVaultRecord } from './local-vault-record';
 import { decryptRecord, encryptRecord } from '../records';
-import { addPrfWrap, changePin, createLocalVault } from './local-vault';
+import { createLocalVault } from './local-vault';
+import { addPrfWrap, changePin } from './rewrap';
 import { unlockWithPin, unlockWithPrf, type DeriveArgon2, type UnlockedVault } from './unlock';
 
 // Compile-time: the app passes the worker bridge straight in (src/vault/platform/argon2-client.ts).

@@ -16,7 +16,7 @@ import { randomBytes, utf8, wipe } from '../primitives/bytes';
 import { deviceKeyContext, localWrapContext, prfWrapContext, vaultKeyContext } from '../primitives/contexts';
 import { VaultCryptoError } from '../../errors';
 import { deriveKekFromPrf, deriveKekLocal, deriveKeysKey, unwrapRootSecret, unwrapVaultKey, type RootWrapKind } from '../hierarchy';
-import { openDeviceSigningKey, openKeyBundle, type OpenedDeviceSigningKey } from '../key-bundle';
+import { openDeviceSigningKey, openKeyBundle, type IdentityKey, type OpenedDeviceSigningKey } from '../key-bundle';
 import {
   DEFAULT_ARGON2_PARAMS,
   parseArgon2Params,
@@ -62,6 +62,8 @@ export interface UnlockedVault {
   readonly userPrivateKey: UserPrivateKey;
   readonly deviceKey: OpenedDeviceSigningKey & { readonly id: string };
   readonly rootSecretAccess: RootSecretAccess;
+  /** The account's identity key, from a v4 key bundle (signs the account log); absent in older bundles. */
+  readonly identity?: IdentityKey;
 }
 
 /**
@@ -160,6 +162,7 @@ export async function openVault(record: LocalVaultRecord, keysKey: KeysKey, root
     userPrivateKey: bundle.userPrivateKey,
     deviceKey: { ...device, id: record.deviceKey.id },
     rootSecretAccess,
+    ...(bundle.identity && { identity: bundle.identity }),
   };
 }
 

@@ -1,0 +1,164 @@
+import type { AccountLogPageT } from '../../protocol/api';
+import { AccountLogError, LOG_GENESIS_PREV, applyLogEntries, logEntryHash, type LogChange, type LogEntry } from '../../protocol/account-log';
+import { ACCOUNT_LOG_MAX_ENTRIES, ACCOUNT_LOG_PAGE_MAX, FRESH_PASSKEY_SECONDS } from '../../protocol/constants';
+import { KeyholdError } from '../errors';
+import { findCredential, listCredentials } from '../store/accounts';
+import { findLastLogEntry, insertLogEntries, listLogEntries, replaceLogHead } from '../store/account-log';
+import { appendAuditEvent } from '../store/audit';
+import { listDevices } from '../store/devices';
+import { findPinRecovery } from '../store/pin-recovery';
+import { findRecoveryKit } from '../store/recovery-kits';
+import type { Session } from '../store/sessions';
+import type { Store } from '../store/store';
+import { findTotpRecovery } from '../store/totp-recovery';
+import { isBound, logInvalid, logKeyOf, readLogHead, sealLogHead, type VerifiedHead } from './account-log-head';
+import type { Pepper } from './pepper';
+
+/*
+ * Appending to the signed account log (docs/architecture.md "Signed account log"), under the
+ * user's lock:
+ *   1. the head must verify (account-log-head.ts), else `account_log_invalid`;
+ *   2. the first entry must continue it (seq = head seq + 1), else 409 `log_stale` with the head;
+ *   3. at most ACCOUNT_LOG_MAX_ENTRIES entries per account (`log_full`);
+ *   4. `applyLogEntries` from the head's state: seq, link, signature by the identity key in force,
+ *      the rules of each change — any failure is 400 `log_entry_invalid` with its reason;
+ *   5. removing something, or rotating the identity key, needs a fresh passkey session (a passkey
+ *      sign-in of the last FRESH_PASSKEY_SECONDS whose passkey the log holds) — unless everything
+ *      removed is already gone from the server's tables: the signed entry then only catches the log
+ *      up with a removal a fresh passkey made (DELETE /devices/{id} and /passkeys/{id} need one);
+ *   6. the entries are stored as canonical JSON with their hashes and the head moves, sealed anew;
+ *      a genesis turns the account `logged` for good. Each entry is audited.
+ * The signature is what makes an entry the account's: a session alone (or a database writer) can
+ * append nothing.
+ */
+
+/** A stored entry: its fields in one fixed order, so the stored text is the same whoever sent it. */
+export function canonicalEntryJson(entry: LogEntry): string {
+  const change = (c: LogChange) => {
+    const f = c as { op: string; id?: string; key?: string; app?: string };
+    return { op: f.op, ...(f.id === undefined ? {} : { id: f.id }), ...(f.key === undefined ? {} : { key: f.key }), ...(f.app === undefined ? {} : { app: f.app }) };
+  };
+  return JSON.stringify({
+    seq: entry.seq,
+    prev: entry.prev,
+    at: entry.at,
+    changes: entry.changes.map(change),
+    sig: entry.sig,
+    ...(entry.newKeySig === undefined ? {} : { newKeySig: entry.newKeySig }),
+  });
+}
+
+/** A passkey session opened at most FRESH_PASSKEY_SECONDS ago (what requireFreshPasskey checks first). */
+export function isFreshPasskeySession(session: Session, now: number): boolean {
+  return session.scope === 'passkey' && now - session.createdAt <= FRESH_PASSKEY_SECONDS * 1000;
+}
+
+/** Whether the passkey that opened `session` is one `head` holds (always, for an unlogged account). */
+export async function sessionPasskeyIsBound(tx: Store, head: VerifiedHead, session: Session): Promise<boolean> {
+  if (head.status === 'unlogged') return true;
+  if (session.credentialId === null) return false;
+  const credential = await findCredential(tx, session.credentialId);
+  return credential !== undefined && credential.user_id === session.userId && isBound(head.state, { kind: 'passkey', id: credential.id, publicKey: credential.public_key });
+}
+
+/**
+ * For requireFreshPasskey: whether the passkey that opened `session` is one the account's log holds
+ * (always, while the account is unlogged). Throws `account_log_invalid` when the head does not verify.
+ */
+export async function freshPasskeyIsBound(store: Store, pepper: Pepper, session: Session): Promise<boolean> {
+  const head = await readLogHead(store, pepper, session.userId);
+  if ('problem' in head) throw logInvalid();
+  return sessionPasskeyIsBound(store, head, session);
+}
+
+/** Whether every removal in `entries` names something the server's tables no longer hold for `userId`. */
+async function removalsAlreadyMade(tx: Store, userId: string, changes: readonly LogChange[]): Promise<boolean> {
+  for (const change of changes) {
+    switch (change.op) {
+      case 'passkey.remove':
+        if ((await listCredentials(tx, userId)).some((c) => c.id === change.id)) return false;
+        break;
+      case 'device.remove': {
+        const live = (await listDevices(tx, userId)).filter((d) => d.revoked_at === null);
+        if (live.some((d) => logKeyOf(d) === change.key)) return false;
+        break;
+      }
+      case 'totp.remove':
+        if (await findTotpRecovery(tx, userId)) return false;
+        break;
+      case 'kit.remove':
+        if (await findRecoveryKit(tx, userId)) return false;
+        break;
+      case 'pin-recovery.remove':
+        if (await findPinRecovery(tx, userId)) return false;
+        break;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
+export interface AppendContext {
+  readonly pepper: Pepper;
+  readonly now: number;
+  /**
+   * Whether the caller may remove and rotate without the catch-up exception: a fresh passkey
+   * session whose passkey the log holds (`undefined`: check `session`), or `true` where the route
+   * itself demanded a fresh passkey (lock everywhere).
+   */
+  readonly session?: Session;
+  readonly freshPasskey?: true;
+}
+
+/**
+ * Appends `entries` in the caller's user transaction (steps above) and returns the new head.
+ * Throws the refusals named there; the caller's transaction then writes nothing.
+ */
+export async function appendInTransaction(tx: Store, userId: string, entries: readonly LogEntry[], ctx: AppendContext): Promise<{ seq: number; head: string }> {
+  const head = await readLogHead(tx, ctx.pepper, userId);
+  if ('problem' in head) throw logInvalid();
+  if (entries[0]!.seq !== head.row.seq + 1) {
+    throw new KeyholdError('log_stale', 'The account log moved on; read it again and sign the entry on top of the newest one.', { seq: head.row.seq, head: head.row.hash });
+  }
+  if (head.row.seq + entries.length > ACCOUNT_LOG_MAX_ENTRIES) throw new KeyholdError('log_full', `An account log holds at most ${ACCOUNT_LOG_MAX_ENTRIES} entries.`);
+  let next;
+  try {
+    next = applyLogEntries(userId, head.state, entries);
+  } catch (error) {
+    if (!(error instanceof AccountLogError)) throw error;
+    throw new KeyholdError('log_entry_invalid', 'A log entry does not verify.', { reason: error.reason, ...(error.index === undefined ? {} : { index: error.index }) }, { cause: error });
+  }
+  const changes = entries.flatMap((e) => e.changes);
+  const rotates = entries.some((e) => e.seq > 1 && e.changes.some((c) => c.op === 'identity'));
+  const removes = changes.some((c) => c.op.endsWith('.remove'));
+  if ((rotates || removes) && !ctx.freshPasskey) {
+    const fresh = ctx.session !== undefined && isFreshPasskeySession(ctx.session, ctx.now) && (await sessionPasskeyIsBound(tx, head, ctx.session));
+    if (!fresh && (rotates || !(await removalsAlreadyMade(tx, userId, changes)))) {
+      throw new KeyholdError('reauth_required', 'Sign in with your passkey again to remove this or to rotate the account key.');
+    }
+  }
+  await insertLogEntries(
+    tx,
+    entries.map((entry) => ({ user_id: userId, seq: entry.seq, entry: canonicalEntryJson(entry), hash: logEntryHash(userId, entry), created_at: ctx.now })),
+  );
+  if (!(await replaceLogHead(tx, head.row.mac, sealLogHead(ctx.pepper, userId, 'logged', next, ctx.now)))) throw logInvalid();
+  for (const entry of entries) {
+    await appendAuditEvent(tx, userId, 'account_log.appended', { seq: entry.seq, changes: entry.changes.map((c) => c.op).join(' ') }, ctx.now);
+  }
+  return { seq: next.seq, head: next.head };
+}
+
+/**
+ * One page of the log after `after` (any session of the account may read it). Served as stored even
+ * when the head does not verify: clients verify the entries themselves, and a damaged head must
+ * not hide what the database holds from them. `seq` and `head` are then the last stored entry's.
+ */
+export async function readLogPage(store: Store, pepper: Pepper, userId: string, after: number): Promise<AccountLogPageT> {
+  const [head, rows] = await Promise.all([readLogHead(store, pepper, userId), listLogEntries(store, userId, after, ACCOUNT_LOG_PAGE_MAX + 1)]);
+  const more = rows.length > ACCOUNT_LOG_PAGE_MAX;
+  const entries = rows.slice(0, ACCOUNT_LOG_PAGE_MAX).map((r) => JSON.parse(r.entry) as LogEntry);
+  if (!('problem' in head)) return { status: head.status, seq: head.row.seq, head: head.row.hash, entries, more };
+  const last = await findLastLogEntry(store, userId);
+  return { status: last ? 'logged' : 'unlogged', seq: last?.seq ?? 0, head: last?.hash ?? LOG_GENESIS_PREV, entries, more };
+}

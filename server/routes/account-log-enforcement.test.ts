@@ -1,0 +1,150 @@
+import { createHash, randomBytes, webcrypto } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totpLogId } from '../../protocol/account-log';
+import { decodeBase32 } from '../../protocol/base32';
+import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
+import { lockEverywhereMessage } from '../../protocol/device-signin';
+import { addPasskeyWithKey, createLoggedAccount, deviceAdd, deviceRemove, type LoggedUser } from '../../test/helpers/account-log';
+import { auditEvents, deviceSignIn, newDeviceKey, signInWithPasskey } from '../../test/helpers/accounts';
+import { ApiClient, DIALECTS, ORIGIN, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
+import { ARGON2, blindPin, currentCode, enrollTotp, pinInput, recoverPin, registerPinRecovery } from '../../test/helpers/recovery';
+
+/**
+ * What a logged account's credentials can do: each sign-in and recovery route lets in exactly what
+ * the account's signed log holds (docs/architecture.md "Signed account log"). The rows here are
+ * written through the API, as a client that has not signed them yet would leave them; the tamper
+ * tests (account-log-tamper.test.ts) write the database directly.
+ */
+const TOTP_STEP_MS = 30_000;
+const sha256 = (bytes: Uint8Array) => encodeBase64Url(createHash('sha256').update(bytes).digest());
+
+function expectError(reply: ApiReply, status: number, code: string) {
+  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
+  expect(reply.body.error.code).toBe(code);
+}
+
+describe.each(DIALECTS)('sign-in and recovery hold to the account log (%s)', (dialect) => {
+  let server: TestServer;
+  let names = 0;
+  beforeAll(async () => {
+    server = await startTestServer(dialect, { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' });
+  });
+  afterAll(() => server.close());
+  const account = () => createLoggedAccount(server, `bound${++names}`);
+  const refusals = async (user: LoggedUser) => (await auditEvents(user.client)).filter((e) => e.type === 'signin.refused_unbound').map((e) => e.data.kind);
+
+  it('signs in with a passkey the log holds, refuses one it does not (audited), and takes it once signed in', async () => {
+    const user = await account();
+    expect((await signInWithPasskey(user)).status).toBe(200);
+    const extra = await addPasskeyWithKey(user);
+    const asExtra = { ...user, credentialId: extra.id, authenticator: extra.authenticator };
+    expectError(await signInWithPasskey(asExtra, new ApiClient(server)), 401, 'credential_unbound');
+    expect(await refusals(user)).toEqual(['passkey']);
+    expect((await user.signer.append(user.client, [{ op: 'passkey.add', id: extra.id, key: extra.coseKey }])).status).toBe(200);
+    expect((await signInWithPasskey(asExtra, new ApiClient(server))).status).toBe(200);
+  });
+
+  it('signs in a device the log holds and refuses one it does not', async () => {
+    const user = await account();
+    expect((await deviceSignIn(server, user.device.deviceId, user.device.privateKey)).reply.status).toBe(200);
+    const tablet = await newDeviceKey();
+    const registered = await user.client.post('/api/devices', { name: 'Tablet', publicKey: tablet.publicKey });
+    expectError((await deviceSignIn(server, registered.body.id, tablet.privateKey)).reply, 401, 'credential_unbound');
+    expect(await refusals(user)).toEqual(['device']);
+    expect((await user.signer.append(user.client, [deviceAdd(tablet.publicKey)])).status).toBe(200);
+    expect((await deviceSignIn(server, registered.body.id, tablet.privateKey)).reply.status).toBe(200);
+    // Removed from the log (with a fresh passkey), it is refused again, whatever its row says.
+    expect((await user.signer.append(user.client, [deviceRemove(tablet.publicKey)])).status).toBe(200);
+    expectError((await deviceSignIn(server, registered.body.id, tablet.privateKey)).reply, 401, 'credential_unbound');
+  });
+
+  it('recovers with TOTP only once the log holds the secret\'s id (salted by the user id, from the raw secret)', async () => {
+    const user = await account();
+    const totp = await enrollTotp(server, user.client);
+    server.clock.now += TOTP_STEP_MS;
+    const attempt = async () => new ApiClient(server).post('/api/recovery/totp/recover', { username: user.username, code: await currentCode(server, totp.secret) });
+    expectError(await attempt(), 401, 'credential_unbound');
+    expect(await refusals(user)).toEqual(['totp']);
+    expect((await user.signer.append(user.client, [{ op: 'totp.add', id: totpLogId(user.userId, decodeBase32(totp.secret)) }])).status).toBe(200);
+    // The refused code's time step was not spent.
+    expect((await attempt()).status).toBe(200);
+  });
+
+  it('recovers with the kit only once the log holds its digest', async () => {
+    const user = await account();
+    const kitAuth = randomBytes(32);
+    expect((await user.client.put('/api/recovery/kit', { wrap: encodeBase64Url(randomBytes(61)), authHash: sha256(kitAuth) })).status).toBe(200);
+    const recover = () => new ApiClient(server).post('/api/recovery/kit/recover', { username: user.username, kitAuth: encodeBase64Url(kitAuth) });
+    expectError(await recover(), 401, 'credential_unbound');
+    expect((await user.signer.append(user.client, [{ op: 'kit.set', id: sha256(kitAuth) }])).status).toBe(200);
+    expect((await recover()).status).toBe(200);
+  });
+
+  it('recovers with the PIN only once the log holds the tag digest; a refused match keeps its guess spent', async () => {
+    const user = await account();
+    const pin = await registerPinRecovery(user.client, pinInput('right'));
+    const refused = await recoverPin(new ApiClient(server), user.username, pinInput('right'));
+    expectError(refused.finish!, 401, 'credential_unbound');
+    const params = await new ApiClient(server).post('/api/recovery/pin/params', { username: user.username });
+    expect(params.body.guessesLeft).toBe(server.config.pinRecoveryGuesses - 1);
+    expect((await user.signer.append(user.client, [{ op: 'pin-recovery.set', id: sha256(decodeBase64Url(pin.tag)) }])).status).toBe(200);
+    expect((await recoverPin(new ApiClient(server), user.username, pinInput('right'))).finish?.status).toBe(200);
+  });
+
+  it('locks everywhere only with the signed entry, appended with the lock; the kept device must be in the log', async () => {
+    const user = await account();
+    expect((await user.client.put('/api/backup/key-bundle', { blob: encodeBase64Url(randomBytes(300)), expectedVersion: 0 })).status).toBe(200);
+    const tablet = await newDeviceKey();
+    await user.client.post('/api/devices', { name: 'Tablet', publicKey: tablet.publicKey });
+    expect((await user.signer.append(user.client, [deviceAdd(tablet.publicKey)])).status).toBe(200);
+    const proof = async () => {
+      const { body } = await new ApiClient(server).post('/api/devices/challenge', { deviceId: user.device.deviceId });
+      const signature = await webcrypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, user.device.privateKey, lockEverywhereMessage(ORIGIN, body.challenge));
+      return { challenge: body.challenge as string, signature: encodeBase64Url(new Uint8Array(signature)) };
+    };
+    const body = async (extra: Record<string, unknown> = {}) => ({
+      keepDeviceId: user.device.deviceId,
+      deviceProof: await proof(),
+      keyBundle: { blob: encodeBase64Url(randomBytes(300)), expectedVersion: 1 },
+      wrapPrf: [],
+      totp: null,
+      pin: null,
+      ...extra,
+    });
+    expectError(await user.client.post('/api/account/lock-everywhere', await body()), 400, 'log_entry_required');
+    // A PIN registration to sign as the lock's pin-recovery.set.
+    const blinded = blindPin(pinInput('after-lock'));
+    const start = await user.client.post('/api/recovery/pin/register/start', { blindedElement: blinded.blindedElement });
+    const tag = blinded.tagFor(start.body.evaluatedElement);
+    const pin = { registrationId: start.body.registrationId, salt: encodeBase64Url(randomBytes(16)), argon2: ARGON2, tag, wrap: encodeBase64Url(randomBytes(61)) };
+    const next = randomBytes(32);
+    const entry = user.signer.sign([deviceRemove(tablet.publicKey), { op: 'pin-recovery.set', id: sha256(decodeBase64Url(tag)) }], { rotateTo: next });
+    const locked = await user.client.post('/api/account/lock-everywhere', await body({ pin, logEntry: entry }));
+    expect(locked.status, JSON.stringify(locked.body)).toBe(200);
+    user.signer.accept([entry], next);
+    const log = await user.client.get('/api/account/log');
+    expect(log.body).toMatchObject({ seq: user.signer.state.seq, head: user.signer.state.head });
+    expect(user.signer.state.identityKey).toBe(user.signer.identityKey);
+    // The new PIN registration recovers: the lock's entry vouched for it.
+    expect((await recoverPin(new ApiClient(server), user.username, pinInput('after-lock'))).finish?.status).toBe(200);
+  });
+
+  it('refuses to lock everywhere from a device the log does not hold', async () => {
+    const user = await account();
+    const stray = await newDeviceKey();
+    const registered = await user.client.post('/api/devices', { name: 'Stray', publicKey: stray.publicKey });
+    const { body: challenge } = await new ApiClient(server).post('/api/devices/challenge', { deviceId: registered.body.id });
+    const signature = await webcrypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, stray.privateKey, lockEverywhereMessage(ORIGIN, challenge.challenge));
+    const reply = await user.client.post('/api/account/lock-everywhere', {
+      keepDeviceId: registered.body.id,
+      deviceProof: { challenge: challenge.challenge, signature: encodeBase64Url(new Uint8Array(signature)) },
+      keyBundle: { blob: encodeBase64Url(randomBytes(300)), expectedVersion: 0 },
+      wrapPrf: [],
+      totp: null,
+      pin: null,
+      logEntry: user.signer.sign([deviceRemove(user.device.publicKey)]),
+    });
+    expectError(reply, 401, 'credential_unbound');
+    expect((await user.client.get('/api/account/log')).body.seq).toBe(1);
+  });
+});
