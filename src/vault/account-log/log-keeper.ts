@@ -5,7 +5,7 @@
  * status and warnings the app shows. One operation at a time, so two appends never race each other
  * for the same head.
  */
-import type { LogChange } from '../../../protocol/account-log';
+import type { AccountLogState, LogChange } from '../../../protocol/account-log';
 import type { DeviceSummaryT, PasskeySummaryT } from '../../../protocol/api';
 import type { VaultCore } from '../core';
 import { KeyServerError, failureFromServer } from '../errors';
@@ -137,7 +137,7 @@ export class AccountLogKeeper {
     });
   }
 
-  async #bindList<T>(items: readonly T[], bind: (state: PulledLog['mirror']['state'], item: T) => LogBinding, warn: (state: PulledLog['mirror']['state']) => void): Promise<LogBinding[]> {
+  async #bindList<T>(items: readonly T[], bind: (state: AccountLogState, item: T) => LogBinding, warn: (state: AccountLogState) => void): Promise<LogBinding[]> {
     return this.serial(async () => {
       let pulled: PulledLog;
       try {
