@@ -10,6 +10,14 @@ import type { Dialect, Store } from '../../server/store/store';
 import { createTestDatabase } from './postgres';
 import { scratchDir } from './scratch-dir';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Where the server project's global setup (test/global-setup.ts) says its PostgreSQL is, and its migrated template. */
+    pgUrl: string;
+    pgTemplate: string;
+  }
+}
+
 export const ORIGIN = 'http://localhost:8080';
 export const RP_ID = 'localhost';
 
@@ -34,7 +42,7 @@ export interface TestServer {
  */
 export async function startTestServer(dialect: Dialect, env: Record<string, string> = {}, opts: { log?: Logger } = {}): Promise<TestServer> {
   const dir = scratchDir('kh-test-');
-  const databaseUrl = dialect === 'postgres' ? await createTestDatabase(inject('pgUrl')) : undefined;
+  const databaseUrl = dialect === 'postgres' ? await createTestDatabase(inject('pgUrl'), { template: inject('pgTemplate') }) : undefined;
   const database = databaseUrl ? openDatabase({ postgresUrl: databaseUrl, poolSize: 5 }) : openDatabase({ sqliteFile: join(dir, 'keyhold.sqlite') });
   await migrateToLatest(database.db);
   const { store } = database;
