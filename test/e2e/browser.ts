@@ -10,6 +10,7 @@ import { loadConfig } from '../../server/config';
 import { createPepper } from '../../server/domain/pepper';
 import { silentLogger } from '../../server/http/logger';
 import { migrateToLatest, openDatabase } from '../../server/store/database';
+import { scratchDir } from '../helpers/scratch-dir';
 
 /** Debian's Chromium; a test tool's own browser download does not work on these machines. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -53,7 +54,7 @@ export interface LiveServer {
  */
 export async function startLiveServer(env: Record<string, string> = {}): Promise<LiveServer> {
   if (!existsSync('dist/index.html')) throw new Error('dist/ is missing: the e2e global setup builds it');
-  const dir = mkdtempSync(join(tmpdir(), 'kh-e2e-'));
+  const dir = scratchDir('kh-e2e-');
   const databaseFile = join(dir, 'keyhold.sqlite');
   const database = openDatabase({ sqliteFile: databaseFile });
   await migrateToLatest(database.db);

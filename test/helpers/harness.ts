@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { buildApp } from '../../server/app';
@@ -9,6 +8,15 @@ import { silentLogger, type Logger } from '../../server/http/logger';
 import { migrateToLatest, openDatabase } from '../../server/store/database';
 import type { Dialect, Store } from '../../server/store/store';
 import { createTestDatabase } from './postgres';
+import { scratchDir } from './scratch-dir';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Where the server project's global setup (test/global-setup.ts) says its PostgreSQL is, and its migrated template. */
+    pgUrl: string;
+    pgTemplate: string;
+  }
+}
 
 export const ORIGIN = 'http://localhost:8080';
 export const RP_ID = 'localhost';
@@ -32,12 +40,12 @@ export interface TestServer {
 }
 
 /**
- * A real key server on a real database: a fresh SQLite file in a temp dir, or a fresh database
+ * A real key server on a real database: a fresh SQLite file in a scratch dir, or a fresh database
  * on the suite's PostgreSQL server. Requests go through `app.request()` (no sockets).
  */
 export async function startTestServer(dialect: Dialect, env: Record<string, string> = {}, opts: { log?: Logger } = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'kh-test-'));
-  const databaseUrl = dialect === 'postgres' ? await createTestDatabase(inject('pgUrl')) : undefined;
+  const dir = scratchDir('kh-test-');
+  const databaseUrl = dialect === 'postgres' ? await createTestDatabase(inject('pgUrl'), { template: inject('pgTemplate') }) : undefined;
   const database = databaseUrl ? openDatabase({ postgresUrl: databaseUrl, poolSize: 5 }) : openDatabase({ sqliteFile: join(dir, 'keyhold.sqlite') });
   await migrateToLatest(database.db);
   const { store } = database;

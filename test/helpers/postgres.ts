@@ -212,19 +212,47 @@ export async function startPostgres(): Promise<RunningPostgres> {
 
 /**
  * Creates a fresh database `kh_test_<hex>` on the server at serverUrl (a superuser URL, any db)
- * and returns the URL pointing at it.
+ * and returns the URL pointing at it: empty, or a copy of `template` (the name of a database no
+ * session is connected to, e.g. one createMigratedTemplate made).
  */
-export async function createTestDatabase(serverUrl: string): Promise<string> {
+export async function createTestDatabase(serverUrl: string, { template }: { template?: string } = {}): Promise<string> {
   const name = `kh_test_${randomBytes(8).toString('hex')}`;
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
-    // Name is [a-z0-9_] only, so quoting is just belt and braces.
-    await client.query(`CREATE DATABASE "${name}"`);
+    // Names are [a-z0-9_] only, so quoting is just belt and braces.
+    await client.query(`CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`);
   } finally {
     await client.end();
   }
+  return databaseUrl(serverUrl, name);
+}
+
+/** serverUrl pointing at database `name`. */
+function databaseUrl(serverUrl: string, name: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/**
+ * Creates a database on the server at serverUrl, runs `migrate` on it and closes every connection,
+ * so that createTestDatabase can copy it (a copy takes a fraction of the time the migrations do);
+ * returns its name and a function that drops it.
+ */
+export async function createMigratedTemplate(serverUrl: string, migrate: (databaseUrl: string) => Promise<void>): Promise<{ name: string; drop(): Promise<void> }> {
+  const name = new URL(await createTestDatabase(serverUrl)).pathname.slice(1);
+  await migrate(databaseUrl(serverUrl, name));
+  return {
+    name,
+    async drop() {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS "${name}"`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
 }
