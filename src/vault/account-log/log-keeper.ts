@@ -34,8 +34,12 @@ export class AccountLogKeeper {
     this.#show = show;
   }
 
-  /** The context of the open vault's log. Throws `locked`. */
-  context(): LogContext {
+  /**
+   * The context of the open vault's log. With `signIn` (the default) a call the server refuses for
+   * want of a session signs this device in and runs again; without it (the background check) it
+   * just fails, so a check never swaps the session a flow in progress opened. Throws `locked`.
+   */
+  context({ signIn = true } = {}): LogContext {
     const core = this.#core;
     const session = core.requireSession();
     const { userId } = core.requireVault();
@@ -50,7 +54,7 @@ export class AccountLogKeeper {
       },
       trustsIdentity: (key) => (session.identity?.publicKey === key ? Promise.resolve(true) : adoptServerIdentity(core, session, key)),
       now: core.now,
-      call: (request) => withDeviceSession(sessions, request),
+      call: signIn ? (request) => withDeviceSession(sessions, request) : (request) => request(),
     };
   }
 
@@ -69,7 +73,8 @@ export class AccountLogKeeper {
    */
   check({ lists }: { lists: boolean }): Promise<boolean> {
     return this.serial(async () => {
-      const ctx = this.context();
+      // The sync run that ends with this check opened a session if it needed one.
+      const ctx = this.context({ signIn: false });
       const pulled = await pullAccountLog(ctx);
       this.#note(pulled);
       let listed = !lists || pulled.status !== 'logged';
