@@ -60,19 +60,20 @@ export interface RecordEnvelopeWire {
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/** What a failure body may carry besides its code and message, by the codes that set each field. */
+export interface ErrorDetails {
+  currentVersion?: number;
+  retryAfterSeconds?: number;
+  guessesLeft?: number;
+  current?: RecordEnvelopeWire | null;
+  /** `log_stale`: the server's log head. */
+  seq?: number;
+  head?: string;
+  /** `log_entry_invalid`: why (an AccountLogError reason) and which entry of the request. */
+  reason?: string;
+  index?: number;
+}
+
 export interface ErrorBody {
-  error: {
-    code: ErrorCode;
-    message: string;
-    currentVersion?: number;
-    retryAfterSeconds?: number;
-    guessesLeft?: number;
-    current?: RecordEnvelopeWire | null;
-    /** `log_stale`: the server's log head. */
-    seq?: number;
-    head?: string;
-    /** `log_entry_invalid`: why (an AccountLogError reason) and which entry of the request. */
-    reason?: string;
-    index?: number;
-  };
+  error: { code: ErrorCode; message: string } & ErrorDetails;
 }

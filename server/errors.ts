@@ -1,4 +1,4 @@
-import type { ErrorCode, RecordEnvelopeWire } from '../protocol/errors';
+import type { ErrorCode, ErrorDetails } from '../protocol/errors';
 
 /**
  * The server's one error family: a stable `code` the API maps to a status, a message
@@ -11,16 +11,7 @@ export class KeyholdError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: {
-      currentVersion?: number;
-      retryAfterSeconds?: number;
-      guessesLeft?: number;
-      current?: RecordEnvelopeWire | null;
-      seq?: number;
-      head?: string;
-      reason?: string;
-      index?: number;
-    } = {},
+    readonly details: ErrorDetails = {},
     options?: { cause?: unknown },
   ) {
     super(message, options);

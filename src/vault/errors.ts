@@ -11,7 +11,7 @@
  *
  * This module is a leaf: it imports nothing of the vault, so every layer may import it.
  */
-import type { ErrorCode, RecordEnvelopeWire } from '../../protocol/errors';
+import type { ErrorCode, ErrorDetails } from '../../protocol/errors';
 
 /** What a failure means to the person using the app; every SDK entry point throws one of these. */
 export type VaultFailureCode =
@@ -175,18 +175,7 @@ export class VaultCryptoError extends VaultError {
 }
 
 /** What the server's failure body carried besides its code (protocol/errors.ts `ErrorBody`). */
-export interface KeyServerErrorDetails {
-  currentVersion?: number;
-  retryAfterSeconds?: number;
-  guessesLeft?: number;
-  current?: RecordEnvelopeWire | null;
-  /** `log_stale`: the server's account log head. */
-  seq?: number;
-  head?: string;
-  /** `log_entry_invalid`: why the server refused the entry (an AccountLogError reason) and which one. */
-  reason?: string;
-  index?: number;
-}
+export type KeyServerErrorDetails = ErrorDetails;
 
 /**
  * A failure the key server reported, with its stable wire code in `serverCode`, or `network` when
