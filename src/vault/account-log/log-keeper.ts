@@ -5,7 +5,7 @@
  * status and warnings the app shows. One operation at a time, so two appends never race each other
  * for the same head.
  */
-import type { LogChange } from '../../../protocol/account-log';
+import type { AccountLogState, LogChange } from '../../../protocol/account-log';
 import type { DeviceSummaryT, PasskeySummaryT } from '../../../protocol/api';
 import type { VaultCore } from '../core';
 import { KeyServerError, failureFromServer } from '../errors';
@@ -34,8 +34,12 @@ export class AccountLogKeeper {
     this.#show = show;
   }
 
-  /** The context of the open vault's log. Throws `locked`. */
-  context(): LogContext {
+  /**
+   * The context of the open vault's log. With `signIn` (the default) a call the server refuses for
+   * want of a session signs this device in and runs again; without it (the background check) it
+   * just fails, so a check never swaps the session a flow in progress opened. Throws `locked`.
+   */
+  context({ signIn = true } = {}): LogContext {
     const core = this.#core;
     const session = core.requireSession();
     const { userId } = core.requireVault();
@@ -50,7 +54,7 @@ export class AccountLogKeeper {
       },
       trustsIdentity: (key) => (session.identity?.publicKey === key ? Promise.resolve(true) : adoptServerIdentity(core, session, key)),
       now: core.now,
-      call: (request) => withDeviceSession(sessions, request),
+      call: signIn ? (request) => withDeviceSession(sessions, request) : (request) => request(),
     };
   }
 
@@ -69,7 +73,8 @@ export class AccountLogKeeper {
    */
   check({ lists }: { lists: boolean }): Promise<boolean> {
     return this.serial(async () => {
-      const ctx = this.context();
+      // The sync run that ends with this check opened a session if it needed one.
+      const ctx = this.context({ signIn: false });
       const pulled = await pullAccountLog(ctx);
       this.#note(pulled);
       let listed = !lists || pulled.status !== 'logged';
@@ -137,7 +142,7 @@ export class AccountLogKeeper {
     });
   }
 
-  async #bindList<T>(items: readonly T[], bind: (state: PulledLog['mirror']['state'], item: T) => LogBinding, warn: (state: PulledLog['mirror']['state']) => void): Promise<LogBinding[]> {
+  async #bindList<T>(items: readonly T[], bind: (state: AccountLogState, item: T) => LogBinding, warn: (state: AccountLogState) => void): Promise<LogBinding[]> {
     return this.serial(async () => {
       let pulled: PulledLog;
       try {

@@ -167,8 +167,7 @@ export async function recoverAccountWithKit(server: KeyServer, username: string,
     const kit = { createdAt: recovered.createdAt, wrap: parseGcmBlob<WrappedKey>(recovered.wrap) };
     return { username: recovered.username, userId: recovered.userId, rootSecret, keyBundle: recovered.keyBundle, kit };
   } catch (error) {
-    // A kit the account log does not name is, to the person, a kit that does not open this account.
-    throw failureFromServer(error, signal, { credential_unbound: 'kit_invalid' });
+    throw failureFromServer(error, signal);
   }
 }
 
