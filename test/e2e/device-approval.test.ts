@@ -66,7 +66,7 @@ async function reopen(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Unlock', exact: true }).click();
 }
 
-describe('approving a new device from one already in the account', () => {
+describe('approving a new device from one already in the account', { timeout: 120_000 }, () => {
   it('B asks with 5 words, A shows the same words and approves, B opens the vault with its new PIN and has A\'s note; both phones list both devices with the same fingerprints', async ({ phone }) => {
     const username = `approve${++accounts}`;
     const { page: a } = await phone();
