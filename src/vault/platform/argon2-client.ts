@@ -68,6 +68,16 @@ export class Argon2Client {
     }
   }
 
+  /**
+   * Starts the worker ahead of a hash (e.g. when the PIN field gets focus) so its WASM is ready
+   * when the PIN arrives. A no-op while a call is queued or running; the idle timer still applies.
+   */
+  prewarm(): void {
+    if (this.#pendingCalls > 0) return;
+    this.#worker ??= this.#createWorker();
+    this.#scheduleIdleTermination();
+  }
+
   /** Stops the worker now (e.g. when the vault locks); a call in flight rejects with AbortError. */
   terminate(): void {
     this.#inFlight?.fail(new DOMException('The Argon2 worker was terminated', 'AbortError'));
