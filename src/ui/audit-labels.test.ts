@@ -25,6 +25,14 @@ describe('describeAuditEvent', () => {
     expect(describeAuditEvent('recovery.kit.used', {})).toBe('Recovered with the recovery kit');
   });
 
+  it('names account log entries and the sign-ins the log refused', () => {
+    expect(describeAuditEvent('account_log.appended', { seq: 4, changes: 'device.add passkey.add device.add' })).toBe('Account log signed: device added, passkey added');
+    expect(describeAuditEvent('account_log.appended', { seq: 5, changes: 'future.op' })).toBe('Account log signed: other change');
+    expect(describeAuditEvent('signin.refused_unbound', { kind: 'passkey' })).toBe('Sign-in refused: a passkey not added by you');
+    expect(describeAuditEvent('signin.refused_unbound', { kind: 'device' })).toBe('Sign-in refused: a device not added by you');
+    expect(describeAuditEvent('account_log.invalid', { problem: 'mac', kind: 'device' })).toBe('Sign-in refused: the account log on the server was tampered with');
+  });
+
   it('gives an unknown type a generic line without its data', () => {
     expect(describeAuditEvent('future.thing', { secret: 'nope' })).toBe('Other account activity (future.thing)');
   });

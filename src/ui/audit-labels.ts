@@ -7,6 +7,30 @@ type Data = Readonly<Record<string, unknown>>;
 const count = (value: unknown): number | undefined => (typeof value === 'number' && Number.isInteger(value) ? value : undefined);
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
+/** What each account-log change op (protocol/account-log-encoding.ts) means, in a list of changes. */
+const LOG_CHANGES: Record<string, string> = {
+  identity: 'account key replaced',
+  'passkey.add': 'passkey added',
+  'passkey.remove': 'passkey removed',
+  'device.add': 'device added',
+  'device.remove': 'device removed',
+  'totp.add': 'authenticator app set up',
+  'totp.remove': 'authenticator app removed',
+  'kit.set': 'recovery kit made',
+  'kit.remove': 'recovery kit removed',
+  'pin-recovery.set': 'PIN recovery set up',
+  'pin-recovery.remove': 'PIN recovery turned off',
+};
+
+/** `changes` is the ops of one log entry, space-separated (server/domain/account-log.ts). */
+function describeLogChanges(changes: unknown): string {
+  if (typeof changes !== 'string' || changes === '') return 'Account log updated';
+  const named = [...new Set(changes.split(' ').map((op) => LOG_CHANGES[op] ?? 'other change'))];
+  return `Account log signed: ${named.join(', ')}`;
+}
+
+const CREDENTIAL_KINDS: Record<string, string> = { passkey: 'a passkey', device: 'a device' };
+
 const LABELS: Record<string, (data: Data) => string> = {
   'account.created': () => 'Account created',
   'account.exported': () => 'Account data exported',
@@ -52,6 +76,9 @@ const LABELS: Record<string, (data: Data) => string> = {
   'device_approval.approved': () => 'A new device was approved from another device',
   'device_approval.denied': () => 'A new device was refused',
   'device_approval.collected': () => 'An approved device joined',
+  'account_log.appended': (d) => describeLogChanges(d.changes),
+  'signin.refused_unbound': (d) => `Sign-in refused: ${CREDENTIAL_KINDS[String(d.kind)] ?? 'a credential'} not added by you`,
+  'account_log.invalid': () => 'Sign-in refused: the account log on the server was tampered with',
 };
 
 /** A one-line, human description of an audit event. */
