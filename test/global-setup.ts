@@ -9,6 +9,7 @@
 import type { TestProject } from 'vitest/node';
 import { migrateToLatest, openDatabase } from '../server/store/database';
 import { createMigratedTemplate, startPostgres } from './helpers/postgres.js';
+import { sweepStaleScratchDirs } from './helpers/scratch-dir.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -27,6 +28,7 @@ async function migrate(url: string): Promise<void> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  sweepStaleScratchDirs();
   const external = process.env.KEYHOLD_PG_URL;
   const pg = external ? undefined : await startPostgres();
   const url = external ?? pg!.url;

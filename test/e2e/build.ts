@@ -1,4 +1,5 @@
 import { build } from 'vite';
+import { sweepStaleScratchDirs } from '../helpers/scratch-dir';
 
 /**
  * vitest globalSetup: builds the PWA once into dist/ so the browser journeys run the real
@@ -6,6 +7,7 @@ import { build } from 'vite';
  * development bundle (Lit dev mode, no service worker); the build must see `production`.
  */
 export default async function setup(): Promise<void> {
+  sweepStaleScratchDirs();
   if (process.env.KEYHOLD_SKIP_BUILD === '1') return;
   const previous = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
