@@ -23,7 +23,8 @@ import { freePort, startServer, type RunningServer } from './lib/children';
 import { issueChallenges, pacedSignIns, presignChallenges, replayPresigned, type DeviceTarget } from './lib/device-signin-load';
 import { measureMaxThroughput, runLoad, type LoadFigures, type Timing } from './lib/load';
 import { describeMachine } from './lib/machine';
-import { pinRecoveryStarts } from './lib/oprf-load';
+import { evaluateOnEventLoop, startOprfPool } from '../server/domain/oprf-pool';
+import { measureEvaluations, pinRecoveryStarts } from './lib/oprf-load';
 import { runPaced, type PacedRequest } from './lib/paced-load';
 import { printReport, renderSection, TARGETS, writeSection, type DatabaseResult, type OprfResult, type RunReport } from './lib/report';
 import { seedAccount } from './lib/seed-account';
@@ -157,7 +158,8 @@ async function startKeyServer(name: string, opts: Options, extra: Record<string,
   const dataDir = tempDir('kh-bench-');
   const port = await freePort();
   const { env, origin } = keyServerEnv(port, { DATA_DIR: dataDir, ...extra });
-  const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`, `--cpu-prof-name=${name.replace(/\W+/g, '-')}-${Date.now()}.cpuprofile`] : [];
+  // One directory per server: every thread (the main one, the loader's, each worker) writes its own profile.
+  const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(opts.cpuProfDir, `${name.replace(/\W+/g, '-')}-${Date.now()}`)}`] : [];
   const server = await start(startServer({ name, script: 'server/main.ts', port, env, readyPath: '/api/health', cwd: ROOT, stdoutFile: join(dataDir, 'requests.log'), nodeArgs }));
   return { server, origin };
 }
@@ -205,7 +207,12 @@ async function benchOprf(opts: Options): Promise<OprfResult> {
     await server.stop();
     return { max, backupDuringBurst, burst };
   };
-  return { eventLoop: await run('OPRF on the event loop', { OPRF_THREADS: '0' }), pool: await run('OPRF in the worker pool', {}) };
+  // The evaluation alone, in this process, while no server runs.
+  const measure = { concurrency: opts.timing.connections, durationS: opts.timing.durationS, warmupS: opts.timing.warmupS };
+  const pool = startOprfPool();
+  const alone = { eventLoop: await measureEvaluations(evaluateOnEventLoop, measure), pool: await measureEvaluations(pool, measure).finally(() => pool.close()) };
+  log(`OPRF evaluations alone: ${Math.round(alone.eventLoop)}/s on the event loop, ${Math.round(alone.pool)}/s in the pool`);
+  return { alone, eventLoop: await run('OPRF on the event loop', { OPRF_THREADS: '0' }), pool: await run('OPRF in the worker pool', {}) };
 }
 
 async function postgresVersion(url: string): Promise<string> {
@@ -226,7 +233,6 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   const skipped: string[] = [];
   const reference = opts.only.has('backup') ? await benchReference(opts.timing) : undefined;
-  log('same-work reference of a device sign-in: one ECDSA verify + one grouped durable commit');
   const signInReference = opts.only.has('signin') ? await measureSignInReference({ concurrency: opts.timing.connections, durationS: opts.timing.durationS, warmupS: opts.timing.warmupS }) : undefined;
   if (signInReference) log(`same-work reference: ${Math.round(signInReference.perS)} operations/s`);
 

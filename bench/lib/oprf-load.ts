@@ -1,5 +1,6 @@
 import { ristretto255_oprf } from '@noble/curves/ed25519.js';
 import { encodeBase64Url } from '../../protocol/base64url';
+import type { OprfEvaluator } from '../../server/domain/oprf-pool';
 import type { LoadSpec } from './load';
 
 /** Unknown usernames the PIN-recovery starts name: each is answered from its decoy record, with its own OPRF key. */
@@ -23,4 +24,30 @@ export function pinRecoveryStarts(url: string, origin: string): LoadSpec {
     headers: { origin, 'content-type': 'application/json' },
     requests: [{ method: 'POST', path: '/api/recovery/pin/start', setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length]! }) }],
   };
+}
+
+/**
+ * Evaluations per second through `evaluator` alone, `concurrency` in flight, in the bench process
+ * (no HTTP, no database): what the pool gains on this machine's cores, apart from the route's
+ * other work. Run while no server runs.
+ */
+export async function measureEvaluations(evaluator: OprfEvaluator, opts: { concurrency: number; durationS: number; warmupS: number }): Promise<number> {
+  const key = ristretto255_oprf.oprf.generateKeyPair().secretKey;
+  const { blinded } = ristretto255_oprf.oprf.blind(new TextEncoder().encode('bench pin'));
+  const run = async (seconds: number) => {
+    const started = performance.now();
+    const until = started + seconds * 1000;
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: opts.concurrency }, async () => {
+        while (performance.now() < until) {
+          await evaluator.blindEvaluate(key, blinded);
+          done++;
+        }
+      }),
+    );
+    return done / ((performance.now() - started) / 1000);
+  };
+  if (opts.warmupS > 0) await run(opts.warmupS);
+  return run(opts.durationS);
 }
