@@ -22,6 +22,9 @@ export const evaluateOnEventLoop: OprfEvaluator = {
   close: () => Promise.resolve(),
 };
 
+/** How much lower the pool threads' scheduling priority is than the event loop's. */
+export const OPRF_THREAD_NICE = 10;
+
 /**
  * Starts `threads` worker threads (default: one per core the process may use) that evaluate in
  * parallel, off the event loop, so a burst of PIN recoveries does not hold up other requests.
@@ -39,6 +42,10 @@ export function startOprfPool(threads = availableParallelism()): OprfEvaluator {
     maxThreads: threads,
     // Threads stay up: starting one (loader, noble) costs far more than an evaluation.
     idleTimeout: Number.POSITIVE_INFINITY,
+    // A lower scheduling priority for these threads (nice(2), per thread on Linux, through
+    // piscina's optional @napi-rs/nice): when the cores are busy, the event loop serving every
+    // other request runs first and a burst of evaluations waits, not the other way round.
+    niceIncrement: OPRF_THREAD_NICE,
   });
   // Piscina starts threads again for work that arrives after close(): refuse it instead.
   let closed = false;
