@@ -113,6 +113,13 @@ describe('the OPRF worker-thread pool (what the server process evaluates with)',
     expect(pooled).toEqual(tasks.map((t) => blindEvaluate(t.key, t.blinded)));
   });
 
+  it('lets evaluations in flight finish when closed (a graceful stop closes it after the last request)', async () => {
+    const closing = startOprfPool(1);
+    const inFlight = closing.blindEvaluate(fromHex(SK_SM), fromHex(VECTORS[0]!.blindedElement));
+    await closing.close();
+    expect(hex(decodeBase64Url(await inFlight))).toBe(VECTORS[0]!.evaluationElement);
+  });
+
   it('refuses work once closed, rather than starting threads again', async () => {
     const closing = startOprfPool(1);
     await closing.close();
