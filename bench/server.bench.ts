@@ -1,79 +1,82 @@
 /**
- * `npm run bench:server`: throughput and latency of the key server's hot paths against a bare
- * Hono route on the same machine, on SQLite and (when its binaries are there) PostgreSQL.
- * Prints a table and rewrites the key server section of BENCHMARKS.md.
+ * `npm run bench:server`: throughput and latency of the key server's hot paths, each judged
+ * against a reference measured in the same run (bench/lib/report.ts has the targets), on SQLite
+ * and (when its binaries are there) a durable PostgreSQL. Prints a table and rewrites the key
+ * server section of BENCHMARKS.md.
  *
  * Options (after `npm run bench:server --`): --postgres (require PostgreSQL), --no-postgres,
- * --duration=<s> (default 10), --half-load-duration=<s> (default 30), --warmup=<s> (default 2),
- * --connections=<n> (default 16), --no-write (leave BENCHMARKS.md alone).
+ * --only=backup,signin,oprf (some scenarios only; implies --no-write), --duration=<s> (closed-loop
+ * runs, default 10), --paced-duration=<s> (fixed-rate runs, default 30), --warmup=<s> (default 2),
+ * --connections=<n> (default 16), --cpu-prof=<dir> (the key servers write V8 CPU profiles there),
+ * --no-write (leave BENCHMARKS.md alone).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { encodeBase64Url } from '../protocol/base64url';
 import { createTestDatabase, startPostgres, type RunningPostgres } from '../test/helpers/postgres';
 import { Cleanups, runBench } from './lib/benchmarks-file';
 import { freePort, startServer, type RunningServer } from './lib/children';
-import { issueChallenges, pacedSignIns, presignChallenges, replayPresigned, signInFlow, type DeviceTarget } from './lib/device-signin-load';
-import { measureLatencyAt, measureMaxThroughput, runLoad, type LoadFigures, type LoadSpec, type Timing } from './lib/load';
-import { measureFloors } from './lib/floors';
-import { runPaced, type PacedRequest } from './lib/paced-load';
+import { issueChallenges, pacedSignIns, presignChallenges, replayPresigned, type DeviceTarget } from './lib/device-signin-load';
+import { measureMaxThroughput, runLoad, type LoadFigures, type Timing } from './lib/load';
 import { describeMachine } from './lib/machine';
-import { printReport, renderSection, writeSection, type DatabaseResult, type ScenarioResult } from './lib/report';
+import { evaluateOnEventLoop, startOprfPool } from '../server/domain/oprf-pool';
+import { measureEvaluations, pinRecoveryStarts } from './lib/oprf-load';
+import { runPaced, type PacedRequest } from './lib/paced-load';
+import { printReport, renderSection, TARGETS, writeSection, type DatabaseResult, type OprfResult, type RunReport } from './lib/report';
 import { seedAccount } from './lib/seed-account';
+import { measureSignInReference } from './lib/signin-reference';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** High enough that the limiter never refuses the benchmark; it still counts every attempt. */
-const SIGNIN_LIMIT = '1000000000';
+/** High enough that no limiter or guess allowance ever refuses the benchmark; every attempt is still counted in the database. */
+const UNLIMITED = '1000000000';
 /** Pre-signed pool = expected sign-ins × this, so the pool outlasts the run. */
 const POOL_MARGIN = 1.5;
-/** Warm-up pool = challenge issue rate × warm-up seconds × this (see benchDeviceSignIn). */
+/** Warm-up pool = challenge issue rate × warm-up seconds × this (a warm sign-in runs faster than issuing). */
 const WARM_UP_POOL = 3;
 /** How much faster sign-in runs once warm than in its warm-up (measured: ~1.15; rounded up). */
 const WARM_UP_GAIN = 1.25;
-/**
- * Sign-ins come from many accounts' devices, as on a real server, not from one device: on
- * PostgreSQL each sign-in holds its account's lock, and one account would serialise every run.
- */
+/** Sign-ins come from many accounts' devices, as on a real server: one account would serialise them on its lock. */
 const BENCH_ACCOUNTS = 32;
 const DEVICES_PER_ACCOUNT = 2;
-/** The paced generator runs in a fresh worker thread: this long at the run's rate, unrecorded, warms its code up (the report says "a second"). */
+/** The paced generator's fresh worker thread first sends this long of unrecorded requests at the run's rate. */
 const PACED_WARM_UP_S = 1;
-/**
- * Length of the paced run at half load, which the p99 target is checked on. On this shared 2-core
- * machine one pause of ~100 ms (the generator, the server and other work competing for the cores)
- * holds up every request due during it: 1 % of a 10 s run's requests, so it alone would set p99.
- */
-const HALF_LOAD_S = 30;
+const SCENARIOS = ['backup', 'signin', 'oprf'] as const;
+type Scenario = (typeof SCENARIOS)[number];
 
 interface Options {
   postgres: 'auto' | 'require' | 'skip';
   timing: Timing;
   write: boolean;
+  only: Set<Scenario>;
+  cpuProfDir: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
-  const opts: Options = { postgres: 'auto', timing: { connections: 16, warmupS: 2, durationS: 10, halfLoadS: HALF_LOAD_S }, write: true };
+  const opts: Options = { postgres: 'auto', timing: { connections: 16, warmupS: 2, durationS: 10, pacedS: 30 }, write: true, only: new Set(SCENARIOS), cpuProfDir: undefined };
   for (const arg of argv) {
-    const [flag, value] = arg.split('=');
+    const [flag, value = ''] = arg.split('=');
     const number = Number(value);
     if (flag === '--postgres') opts.postgres = 'require';
     else if (flag === '--no-postgres') opts.postgres = 'skip';
     else if (flag === '--no-write') opts.write = false;
     else if (flag === '--duration' && number > 0) opts.timing.durationS = number;
-    else if (flag === '--half-load-duration' && number > 0) opts.timing.halfLoadS = number;
+    else if (flag === '--paced-duration' && number > 0) opts.timing.pacedS = number;
     else if (flag === '--warmup' && number >= 0) opts.timing.warmupS = number;
     else if (flag === '--connections' && Number.isInteger(number) && number > 0) opts.timing.connections = number;
-    else throw new Error(`unknown option ${arg}`);
+    else if (flag === '--cpu-prof' && value) opts.cpuProfDir = resolve(value);
+    else if (flag === '--only' && value.split(',').every((s) => (SCENARIOS as readonly string[]).includes(s))) {
+      opts.only = new Set(value.split(',') as Scenario[]);
+      opts.write = false; // a partial run never replaces the whole section
+    } else throw new Error(`unknown option ${arg}`);
   }
   return opts;
 }
 
 const cleanups = new Cleanups();
-const cleanUp = () => cleanups.run();
 
 function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -90,122 +93,126 @@ async function start(server: Promise<RunningServer>): Promise<RunningServer> {
 const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 const brief = (f: LoadFigures) => `${Math.round(f.rps)} rps, p50 ${f.p50} ms, p99 ${f.p99} ms, errors ${f.errors}`;
 
-async function benchBare(timing: Timing): Promise<{ bare: ScenarioResult; reply: ScenarioResult }> {
+/** The bare route (context) and the reference: the same framework sending the backup fetch's reply, no session or database. */
+async function benchReference(timing: Timing): Promise<{ bare: LoadFigures; reply: LoadFigures }> {
   const port = await freePort();
   const server = await start(startServer({ name: 'bare server', script: 'bench/bare-server.ts', port, env: { PORT: String(port), HOST: '127.0.0.1' }, readyPath: '/bare', cwd: ROOT }));
-  const run = async (path: string, label: string): Promise<ScenarioResult> => {
-    const spec: LoadSpec = { url: `${server.url}${path}` };
-    const max = await measureMaxThroughput(spec, timing);
-    log(`bare GET ${path}: ${brief(max)}`);
-    const { half, halfBurst } = await measureHalfLoad(server.url, spec, [{ method: 'GET', path }], { method: 'GET', path }, max.rps / 2, timing);
-    log(`bare GET ${path} @½: ${brief(half)}; in bursts ${brief(halfBurst)}`);
-    return { label, max, half, halfBurst, checked: false };
-  };
-  const bare = await run('/bare', 'bare `GET /bare`');
-  const reply = await run('/bare/reply', 'reference: bare route, backup fetch\'s reply `GET /bare/reply`');
+  const bare = await measureMaxThroughput({ url: `${server.url}/bare` }, timing);
+  log(`bare GET /bare: ${brief(bare)}`);
+  const reply = await measureMaxThroughput({ url: `${server.url}/bare/reply` }, timing);
+  log(`reference GET /bare/reply: ${brief(reply)}`);
   await server.stop(); // also on the clean-up list: stopping twice is harmless
   return { bare, reply };
 }
 
-/**
- * Latency at half load, twice: evenly paced (open loop, the figure the target is checked on) and
- * autocannon's per-second bursts at the same average rate (shown beside it, pessimistic).
- */
-async function measureHalfLoad(url: string, burstSpec: LoadSpec, requests: PacedRequest[], warmup: PacedRequest, rate: number, timing: Timing): Promise<{ half: LoadFigures; halfBurst: LoadFigures }> {
-  const half = await runPaced({ url, rate, durationS: timing.halfLoadS ?? timing.durationS, connections: timing.connections, requests, warmup: { request: warmup, seconds: PACED_WARM_UP_S } });
-  const halfBurst = await measureLatencyAt(burstSpec, rate, timing);
-  return { half, halfBurst };
+/** A paced (open-loop) run at `rate`, warmed up with `warmup` at the same rate (bench/lib/paced-load.ts). */
+function paced(url: string, rate: number, requests: PacedRequest[], warmup: PacedRequest, timing: Timing): Promise<LoadFigures> {
+  return runPaced({ url, rate, durationS: timing.pacedS ?? timing.durationS, connections: timing.connections, requests, warmup: { request: warmup, seconds: PACED_WARM_UP_S } });
 }
 
-/**
- * Device sign-in on its own: challenges are issued and signed before each run, and every request
- * carries a distinct one. The warm-up's rate sizes the measured run's pool.
- */
-async function benchDeviceSignIn(t: DeviceTarget, timing: Timing): Promise<{ result: ScenarioResult; challengeIssue: LoadFigures }> {
+/** Device sign-in alone, closed loop and then paced at TARGETS.signInRate: every request carries a distinct challenge issued and signed before the run. */
+async function benchDeviceSignIn(t: DeviceTarget, timing: Timing): Promise<DatabaseResult['signIn']> {
   const { connections, warmupS, durationS } = timing;
-  const halfLoadS = timing.halfLoadS ?? durationS;
   const pool = async (count: number) => presignChallenges(t, (await issueChallenges(t, Math.max(count, connections), connections)).challenges);
-
   const probe = await issueChallenges(t, 1000 + connections, connections);
   const challengeIssue = probe.figures;
   log(`device challenge (issue): ${brief(challengeIssue)}`);
-  // Issuing and signing in are one commit each, and a cold sign-in can run at twice the issue
-  // rate once commits are grouped: a warm-up pool of three times the issue rate does not run dry.
   let estimate = challengeIssue.rps * WARM_UP_POOL;
   if (warmupS > 0) {
     const needed = Math.ceil(challengeIssue.rps * WARM_UP_POOL * warmupS);
     const extra = needed > probe.challenges.length ? (await issueChallenges(t, needed - probe.challenges.length, connections)).challenges : [];
     const warm = await runLoad(replayPresigned(t, await presignChallenges(t, [...probe.challenges, ...extra])), { connections, durationS: warmupS });
-    // Its busiest second, plus what sign-in still gains after a 2 s warm-up (about 15 % here).
     estimate = Math.max(warm.rps, warm.peakRps) * WARM_UP_GAIN;
   }
-
   const bodies = await pool(Math.ceil(estimate * durationS * POOL_MARGIN));
   const max = await runLoad(replayPresigned(t, bodies), { connections, durationS });
   const spent = max.ok + max.errors >= bodies.length;
   log(`device sign-in: ${brief(max)} (pool ${bodies.length}${spent ? ', spent before the end' : ''})`);
-
-  // One pool per half-load run: the paced one sends exactly rate × duration requests, the burst one up to 10 % more.
-  const pacedBodies = await pool(Math.ceil((max.rps / 2) * halfLoadS) + 1);
-  const burstBodies = await pool(Math.ceil((max.rps / 2) * durationS * 1.1) + connections);
-  const { half, halfBurst } = await measureHalfLoad(t.url, replayPresigned(t, burstBodies), pacedSignIns(t, pacedBodies), { method: 'GET', path: '/api/health' }, max.rps / 2, timing);
-  log(`device sign-in @½: ${brief(half)}; in bursts ${brief(halfBurst)}`);
-  const caveat = spent ? `the pre-signed pool (${bodies.length}) ran out before the end of the run, so the max rps is somewhat understated` : undefined;
-  return { result: { label: 'device sign-in `POST /api/devices/signin`', max, half, halfBurst, checked: true, ...(caveat ? { caveat } : {}) }, challengeIssue };
+  const pacedBodies = await pool(Math.ceil(TARGETS.signInRate * (timing.pacedS ?? durationS)) + 1);
+  const atRate = await paced(t.url, TARGETS.signInRate, pacedSignIns(t, pacedBodies), { method: 'GET', path: '/api/health' }, timing);
+  log(`device sign-in @${TARGETS.signInRate}/s: ${brief(atRate)}`);
+  return { max, paced: atRate, challengeIssue, ...(spent ? { caveat: `the pre-signed pool (${bodies.length}) ran out before the end of the run: the rps is understated` } : {}) };
 }
 
-/** The whole flow, right after the sign-in runs, which warmed the same code paths: no separate warm-up. */
-async function benchSignInFlow(t: DeviceTarget, timing: Timing): Promise<DatabaseResult['flow']> {
-  const { spec, flows } = signInFlow(t);
-  const figures = await runLoad(spec, { connections: timing.connections, durationS: timing.durationS });
-  const flowsPerS = flows.signedIn / figures.durationS;
-  log(`device sign-in flow: ${Math.round(flowsPerS)} flows/s (${brief(figures)} per request)`);
-  return { flowsPerS, errors: figures.errors, figures };
-}
-
-async function benchKeyServer(database: string, notes: string, databaseUrl: string | undefined, timing: Timing): Promise<DatabaseResult> {
-  const dataDir = tempDir('kh-bench-');
-  const port = await freePort();
+function keyServerEnv(port: number, extra: Record<string, string>): { env: Record<string, string>; origin: string } {
   const origin = `http://localhost:${port}`;
   const env: Record<string, string> = {
     PORT: String(port),
     HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
     STATIC_DIR: '',
     LOG_REQUESTS: 'true', // as shipped: one JSON line per request, into a file (stdoutFile below)
     ORIGIN: origin,
     RP_ID: 'localhost',
     PEPPER: encodeBase64Url(randomBytes(32)),
-    SIGNIN_LIMIT_PER_ACCOUNT: SIGNIN_LIMIT,
-    SIGNIN_LIMIT_PER_ADDRESS: SIGNIN_LIMIT,
+    SIGNIN_LIMIT_PER_ACCOUNT: UNLIMITED,
+    SIGNIN_LIMIT_PER_ADDRESS: UNLIMITED,
+    PIN_RECOVERY_GUESSES: UNLIMITED,
     // The load generator gives each device its own client address (bench/lib/device-signin-load.ts).
     TRUST_PROXY: 'true',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...extra,
   };
-  const server = await start(startServer({ name: `key server (${database})`, script: 'server/main.ts', port, env, readyPath: '/api/health', cwd: ROOT, stdoutFile: join(dataDir, 'requests.log') }));
+  return { env, origin };
+}
+
+async function startKeyServer(name: string, opts: Options, extra: Record<string, string>): Promise<{ server: RunningServer; origin: string }> {
+  const dataDir = tempDir('kh-bench-');
+  const port = await freePort();
+  const { env, origin } = keyServerEnv(port, { DATA_DIR: dataDir, ...extra });
+  // One directory per server: every thread (the main one, the loader's, each worker) writes its own profile.
+  const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(opts.cpuProfDir, `${name.replace(/\W+/g, '-')}-${Date.now()}`)}`] : [];
+  const server = await start(startServer({ name, script: 'server/main.ts', port, env, readyPath: '/api/health', cwd: ROOT, stdoutFile: join(dataDir, 'requests.log'), nodeArgs }));
+  return { server, origin };
+}
+
+async function benchKeyServer(database: string, notes: string, databaseUrl: string | undefined, opts: Options): Promise<DatabaseResult> {
+  const { timing } = opts;
+  const { server, origin } = await startKeyServer(`key server (${database})`, opts, databaseUrl ? { DATABASE_URL: databaseUrl } : {});
   const accounts = [];
   for (let i = 0; i < BENCH_ACCOUNTS; i++) accounts.push(await seedAccount(server.url, origin, `bench-user-${i}`, DEVICES_PER_ACCOUNT));
-  const account = accounts[0]!;
   log(`${database}: ${BENCH_ACCOUNTS} accounts with a key bundle and ${DEVICES_PER_ACCOUNT} devices each ready`);
-
-  const backupSpec: LoadSpec = { url: `${server.url}/api/backup`, headers: { cookie: account.deviceCookie } };
-  const backupRequest: PacedRequest = { method: 'GET', path: '/api/backup', headers: { cookie: account.deviceCookie } };
-  const backupMax = await measureMaxThroughput(backupSpec, timing);
-  log(`backup fetch: ${brief(backupMax)}`);
-  const backupHalf = await measureHalfLoad(server.url, backupSpec, [backupRequest], backupRequest, backupMax.rps / 2, timing);
-  log(`backup fetch @½: ${brief(backupHalf.half)}; in bursts ${brief(backupHalf.halfBurst)}`);
-
-  const target: DeviceTarget = { url: server.url, origin, devices: accounts.flatMap((a) => a.devices) };
-  const signIn = await benchDeviceSignIn(target, timing);
-  const flow = await benchSignInFlow(target, timing);
+  const result: DatabaseResult = { database, notes };
+  if (opts.only.has('backup')) {
+    const backup: PacedRequest = { method: 'GET', path: '/api/backup', headers: { cookie: accounts[0]!.deviceCookie } };
+    const max = await measureMaxThroughput({ url: `${server.url}/api/backup`, headers: backup.headers }, timing);
+    log(`backup fetch: ${brief(max)}`);
+    const atRate = await paced(server.url, TARGETS.backupRate, [backup], backup, timing);
+    log(`backup fetch @${TARGETS.backupRate}/s: ${brief(atRate)}`);
+    result.backup = { max, paced: atRate };
+  }
+  if (opts.only.has('signin')) result.signIn = await benchDeviceSignIn({ url: server.url, origin, devices: accounts.flatMap((a) => a.devices) }, timing);
   await server.stop(); // also on the clean-up list: stopping twice is harmless
-  return {
-    database,
-    notes,
-    scenarios: [{ label: 'backup fetch `GET /api/backup`', max: backupMax, ...backupHalf, checked: true }, signIn.result],
-    flow,
-    challengeIssue: signIn.challengeIssue,
+  return result;
+}
+
+/**
+ * PIN-recovery evaluations (SQLite): their closed-loop rate with the OPRF on the event loop
+ * (OPRF_THREADS=0, the reference) and in the worker-thread pool (as shipped), and in each the
+ * backup fetch paced at TARGETS.backupRate while a closed-loop burst of evaluations runs beside it.
+ */
+async function benchOprf(opts: Options): Promise<OprfResult> {
+  const run = async (label: string, extra: Record<string, string>) => {
+    const { server, origin } = await startKeyServer(`key server (${label})`, opts, extra);
+    const account = await seedAccount(server.url, origin, 'oprf-bench-owner', 1);
+    const starts = pinRecoveryStarts(server.url, origin);
+    const max = await measureMaxThroughput(starts, opts.timing);
+    log(`PIN-recovery start, ${label}: ${brief(max)}`);
+    const backup: PacedRequest = { method: 'GET', path: '/api/backup', headers: { cookie: account.deviceCookie } };
+    const pacedS = opts.timing.pacedS ?? opts.timing.durationS;
+    // The burst starts with the paced run's warm-up and outlasts it by a second.
+    const [backupDuringBurst, burst] = await Promise.all([
+      paced(server.url, TARGETS.backupRate, [backup], backup, opts.timing),
+      runLoad(starts, { connections: opts.timing.connections, durationS: pacedS + PACED_WARM_UP_S + 1 }),
+    ]);
+    log(`backup fetch @${TARGETS.backupRate}/s beside a burst of starts, ${label}: ${brief(backupDuringBurst)}; the burst: ${brief(burst)}`);
+    await server.stop();
+    return { max, backupDuringBurst, burst };
   };
+  // The evaluation alone, in this process, while no server runs.
+  const measure = { concurrency: opts.timing.connections, durationS: opts.timing.durationS, warmupS: opts.timing.warmupS };
+  const pool = startOprfPool();
+  const alone = { eventLoop: await measureEvaluations(evaluateOnEventLoop, measure), pool: await measureEvaluations(pool, measure).finally(() => pool.close()) };
+  log(`OPRF evaluations alone: ${Math.round(alone.eventLoop)}/s on the event loop, ${Math.round(alone.pool)}/s in the pool`);
+  return { alone, eventLoop: await run('OPRF on the event loop', { OPRF_THREADS: '0' }), pool: await run('OPRF in the worker pool', {}) };
 }
 
 async function postgresVersion(url: string): Promise<string> {
@@ -225,20 +232,17 @@ async function main(): Promise<void> {
   const date = new Date();
   const machine = describeMachine();
   const skipped: string[] = [];
+  const reference = opts.only.has('backup') ? await benchReference(opts.timing) : undefined;
+  const signInReference = opts.only.has('signin') ? await measureSignInReference({ concurrency: opts.timing.connections, durationS: opts.timing.durationS, warmupS: opts.timing.warmupS }) : undefined;
+  if (signInReference) log(`same-work reference: ${Math.round(signInReference.perS)} operations/s`);
 
-  log('floors: one commit, one ECDSA verify, one JWK import, one point read');
-  const floorsAtStart = await measureFloors();
-  const { bare, reply: bareReply } = await benchBare(opts.timing);
   const databases: DatabaseResult[] = [];
-  const sqliteNotes = 'Embedded SQLite file (better-sqlite3) on the temp directory\'s disk: WAL, `synchronous = FULL` (every commit is fsynced), as the server ships. ' +
-    'Its sign-in p99 at half load varies widely on the AMD EPYC machine (16 to 319 ms, median about 40 ms, in thirty 30 s paced runs at 670 sign-ins/s on 2026-12-05, with and without the changes tried below; 12 to 155 ms in 10 s runs at 480/s; p50 2.2–3.9 ms). An event-loop monitor in the server (a 1 ms timer) found the tail in clusters of 35–130 ms pauses in which the server process was itself at work (its CPU time over a pause as long as the pause or longer: more than one of its threads busy), mostly with no commit over 2 ms and no housekeeping sweep inside; the garbage collector reported few pauses over 5 ms (4–12 per 30 s, at most 12.5 ms), and a bare timer process on the same machine paused at most 15 ms. What fills those pauses is not pinned down. ' +
-    'Commits over 2 ms (the fsync on the event loop, and SQLite\'s automatic checkpoints every 1,000 pages) added up to 1.4–2.1 s of each 30 s run; checkpointing every 10,000 pages cut that to 0.5–0.6 s, and an fsync on the thread pool with checkpoints on a worker thread cut the time lost in pauses over 10 ms by about half (10 s runs at 480/s), but neither moved p99 beyond the run-to-run spread, so the server ships without them; nor did a larger page cache with memory-mapped reads. At 670 sign-ins/s the server process used 1.0–1.3 ms of CPU per sign-in, 66–82 % of a core (utime + stime from /proc, 30 s runs), with those changes or without: so half the closed-loop maximum is well over half of one core, and the tail is that of a busy queue.';
-  databases.push(await benchKeyServer('SQLite', sqliteNotes, undefined, opts.timing));
-
-  if (opts.postgres !== 'skip') {
+  const sqliteNotes = 'Embedded SQLite file (better-sqlite3) on the temp directory\'s disk: WAL, `synchronous = FULL` (every commit fsynced), as the server ships.';
+  if (opts.only.has('backup') || opts.only.has('signin')) databases.push(await benchKeyServer('SQLite', sqliteNotes, undefined, opts));
+  if (opts.postgres !== 'skip' && (opts.only.has('backup') || opts.only.has('signin'))) {
     let postgres: RunningPostgres | undefined;
     try {
-      postgres = await startPostgres();
+      postgres = await startPostgres({ durable: true });
       const running = postgres;
       cleanups.push(() => running.stop());
     } catch (error) {
@@ -248,25 +252,23 @@ async function main(): Promise<void> {
     }
     if (postgres) {
       const version = await postgresVersion(postgres.url);
-      const notes = `PostgreSQL ${version}, a throwaway local cluster from test/helpers/postgres.ts (\`fsync = off\`, \`synchronous_commit = off\`, \`full_page_writes = off\`: commits are not durable, unlike the SQLite run), over TCP on 127.0.0.1; the server's pool of 10 connections. ` +
-        'Its sign-in p99 at half load varies from run to run (10 to 44 ms in six runs on 2026-11-25, p50 3.3–3.6 ms): with `log_min_duration_statement = 15ms` the only slow statements were waits for an account\'s advisory lock (`pg_advisory_xact_lock`, 15–78 ms), several at the same moment and as often with 256 accounts as with 32, i.e. lock holders held up together (PostgreSQL, the key server and the load generator share two cores; autovacuum ran during the runs) rather than sign-ins of one account queueing behind each other.';
-      databases.push(await benchKeyServer('PostgreSQL', notes, await createTestDatabase(postgres.url), opts.timing));
+      const notes = `PostgreSQL ${version}, a local cluster (test/helpers/postgres.ts, \`durable\`: \`fsync\`, \`synchronous_commit\` and \`full_page_writes\` on, as deployed), over TCP on 127.0.0.1; the server's pool of 10 connections.`;
+      databases.push(await benchKeyServer('PostgreSQL', notes, await createTestDatabase(postgres.url), opts));
     }
   }
-  await cleanUp();
-  // Again at the end: the disk's fsync time drifts with whatever else the machine is doing.
-  const floorsAtEnd = await measureFloors();
+  const oprf = opts.only.has('oprf') ? await benchOprf(opts) : undefined;
+  await cleanups.run();
 
-  const report = {
+  const report: RunReport = {
     date,
     machine,
     command: ['npm run bench:server', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
     timing: opts.timing,
-    bare,
-    bareReply,
-    floors: { start: floorsAtStart, end: floorsAtEnd },
+    reference,
+    signInReference,
     population: { accounts: BENCH_ACCOUNTS, devicesPerAccount: DEVICES_PER_ACCOUNT },
     databases,
+    oprf,
     skipped,
     totalS: (performance.now() - started) / 1000,
   };

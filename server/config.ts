@@ -51,6 +51,8 @@ export interface ServerConfig {
   logRequests: boolean;
   /** Consecutive wrong PIN recovery guesses allowed (the allowance a registration starts with). */
   pinRecoveryGuesses: number;
+  /** Worker threads for PIN-recovery OPRF evaluations (runtime.ts); undefined: one per core; 0: on the event loop. */
+  oprfThreads: number | undefined;
   /** Absolute lifetime of a session opened by a recovery. */
   recoverySessionMs: number;
   totp: TotpPolicy;
@@ -129,6 +131,7 @@ const envSchema = z
     STATIC_DIR: z.string().default('./dist'),
     LOG_REQUESTS: flag(true),
     PIN_RECOVERY_GUESSES: positiveInt(PIN_RECOVERY_GUESSES),
+    OPRF_THREADS: z.coerce.number().int().min(0).max(256).optional(),
     RECOVERY_SESSION_MINUTES: positiveInt(RECOVERY_SESSION_MS / 60_000),
     TOTP_PERIOD_SECONDS: z.coerce.number().int().min(15).max(300).default(TOTP_PERIOD_SECONDS),
     TOTP_DIGITS: z.enum(['6', '7', '8']).default(String(TOTP_DIGITS) as '6').transform((v) => Number(v) as 6 | 7 | 8),
@@ -197,6 +200,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     staticDir: env.STATIC_DIR === '' ? undefined : e.STATIC_DIR,
     logRequests: e.LOG_REQUESTS,
     pinRecoveryGuesses: e.PIN_RECOVERY_GUESSES,
+    oprfThreads: e.OPRF_THREADS,
     recoverySessionMs: e.RECOVERY_SESSION_MINUTES * 60_000,
     totp: {
       periodSeconds: e.TOTP_PERIOD_SECONDS,

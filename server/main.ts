@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from './config';
 import { migrateWithPepper } from './domain/account-log-head';
 import { loadPepper } from './domain/pepper';
 import { batchLines, createLogger } from './http/logger';
-import { openConfiguredDatabase, packageVersion, stopGracefully, trackConnections } from './runtime';
+import { openConfiguredDatabase, packageVersion, SHUTDOWN_GRACE_MS, startOprfWorkers, stopGracefully, trackConnections } from './runtime';
 import { purgeExpiredChallenges } from './store/challenges';
 import { purgeDeviceApprovals } from './store/device-approvals';
 import { purgeRateLimits } from './store/rate-limits';
@@ -30,7 +30,8 @@ async function main(): Promise<void> {
   // 007 seals the log head of every account that predates the log, with this process's pepper.
   await migrateWithPepper(database.db, pepper);
   const { store } = database;
-  const { app } = buildApp({ store, config, pepper, log, version: packageVersion(), now: Date.now });
+  const oprf = startOprfWorkers(config);
+  const { app } = buildApp({ store, config, pepper, log, version: packageVersion(), now: Date.now, oprf });
 
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
   const server = serve(
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
     if (stopping) process.exit(1);
     stopping = true;
     clearInterval(sweep);
-    stopGracefully(server, connections, database).then(
+    stopGracefully(server, connections, database, SHUTDOWN_GRACE_MS, oprf).then(
       ({ drained, ms }) => {
         log.info('stopped', { signal, ms, drained });
         process.exit(drained ? 0 : 1);

@@ -5,6 +5,7 @@ import { Server as TlsServer } from 'node:tls';
 import { join } from 'node:path';
 import type { ServerType } from '@hono/node-server';
 import type { ServerConfig } from './config';
+import { evaluateOnEventLoop, startOprfPool, type OprfEvaluator } from './domain/oprf-pool';
 import { openDatabase, type Database } from './store/database';
 
 /** The package version, reported by /api/health and the OpenAPI document. */
@@ -23,6 +24,15 @@ export function openConfiguredDatabase(config: Pick<ServerConfig, 'databaseUrl' 
         connectionTimeoutMs: config.databasePool.connectionTimeoutMs,
       })
     : openDatabase({ sqliteFile: join(config.dataDir, 'keyhold.sqlite') });
+}
+
+/**
+ * Starts the worker threads PIN-recovery evaluations run on (domain/oprf-pool.ts): OPRF_THREADS of
+ * them, by default one per core this process may use; `stopGracefully` closes them after the last
+ * request. OPRF_THREADS=0 evaluates on the event loop (the benchmark's reference).
+ */
+export function startOprfWorkers(config: Pick<ServerConfig, 'oprfThreads'>): OprfEvaluator {
+  return config.oprfThreads === 0 ? evaluateOnEventLoop : startOprfPool(config.oprfThreads);
 }
 
 /** How long a shutdown lets requests in flight finish before it cuts their connections. */
@@ -69,14 +79,16 @@ export function trackConnections(server: ServerType): ConnectionTracker {
  * Stops a listening server for SIGTERM/SIGINT: the listening socket closes at once (new
  * connections are refused), requests in flight run to completion, connections with no request in
  * progress are closed as soon as they are quiet, and whatever is still open after `graceMs` is
- * cut. Only then is the database closed (pool ended, SQLite file closed), so no request loses it
- * mid-way. Returns whether everything finished within the grace and how long it took.
+ * cut. Only then are the OPRF worker threads and the database closed (pool ended, SQLite file
+ * closed), so no request loses them mid-way. Returns whether everything finished within the grace
+ * and how long it took.
  */
 export async function stopGracefully(
   server: ServerType,
   connections: ConnectionTracker,
   database: Pick<Database, 'close'>,
   graceMs = SHUTDOWN_GRACE_MS,
+  oprf?: Pick<OprfEvaluator, 'close'>,
 ): Promise<{ drained: boolean; ms: number }> {
   const started = Date.now();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -95,6 +107,7 @@ export async function stopGracefully(
     (server as Server).closeAllConnections?.();
     await closed;
   }
+  await oprf?.close();
   await database.close();
   return { drained, ms: Date.now() - started };
 }

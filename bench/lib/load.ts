@@ -23,8 +23,8 @@ export interface Timing {
   connections: number;
   warmupS: number;
   durationS: number;
-  /** Length of an evenly paced run at half load, where it differs from `durationS` (bench:server). */
-  halfLoadS?: number;
+  /** Length of an evenly paced (fixed-rate) run, where it differs from `durationS` (bench:server). */
+  pacedS?: number;
 }
 
 /** Runs autocannon once and summarises it. */
@@ -63,15 +63,6 @@ export async function runLoad(spec: LoadSpec, opts: { connections: number; durat
 export async function measureMaxThroughput(spec: LoadSpec, timing: Timing): Promise<LoadFigures> {
   if (timing.warmupS > 0) await runLoad(spec, { connections: timing.connections, durationS: timing.warmupS });
   return runLoad(spec, { connections: timing.connections, durationS: timing.durationS });
-}
-
-/**
- * The latency run at a fixed offered rate. autocannon paces per connection per second: each second
- * every connection sends its share as fast as replies come, then waits for the next second, so the
- * load arrives in bursts and the latencies are pessimistic for the average rate.
- */
-export function measureLatencyAt(spec: LoadSpec, rate: number, timing: Timing): Promise<LoadFigures> {
-  return runLoad(spec, { connections: timing.connections, durationS: timing.durationS, overallRate: Math.max(1, Math.round(rate)) });
 }
 
 function summarise(result: autocannon.Result, windowS: number): LoadFigures {

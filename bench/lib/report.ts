@@ -1,34 +1,45 @@
 import { writeBenchmarkSection } from './benchmarks-file';
-import type { Floors } from './floors';
 import type { LoadFigures, Timing } from './load';
 import type { Machine } from './machine';
+import type { SignInReference } from './signin-reference';
 
-/** Share of the bare route's rps each key server scenario must reach, and the latency ceiling at half load. */
-export const TARGETS = { minShareOfBare: 0.4, maxP99AtHalfLoadMs: 25 } as const;
-
-export interface ScenarioResult {
-  label: string;
-  /** Closed-loop run at full speed. */
-  max: LoadFigures;
-  /** Open-loop run evenly paced at half of `max.rps` (bench/lib/paced-load.ts): what the latency target is checked on. */
-  half: LoadFigures;
-  /** The same average rate in autocannon's per-second bursts (`overallRate`): shown beside it, not checked. */
-  halfBurst: LoadFigures;
-  /** Compared with the bare route (not for the bare route itself). */
-  checked: boolean;
-  /** Anything that qualifies the figures, printed under the table. */
-  caveat?: string;
-}
+/** issue 16's targets for `npm run bench:server`; each ratio is against a reference measured in the same run. */
+export const TARGETS = {
+  /** Backup fetch rps ≥ this share of the reference route's (the same reply, no session or database). */
+  backupShareOfReference: 0.6,
+  /** Durable device sign-ins per second on SQLite, load generator on the same machine. */
+  signInPerSecondSqlite: 1500,
+  /** Fixed (open-loop) rates the latency target is checked at, per second. */
+  signInRate: 300,
+  backupRate: 1000,
+  /** p99 ceiling at those rates, and for a backup fetch beside a burst of PIN-recovery evaluations. */
+  p99Ms: 25,
+  /** PIN-recovery evaluations per second in the worker pool ≥ this × on the event loop. */
+  oprfSpeedup: 2,
+} as const;
 
 export interface DatabaseResult {
   database: string;
   /** Durability settings and anything else a reader needs to compare the figures. */
   notes: string;
-  scenarios: ScenarioResult[];
-  /** The whole device sign-in (challenge + sign + sign-in) as measured, per second. */
-  flow: { flowsPerS: number; errors: number; figures: LoadFigures };
-  /** POST /api/devices/challenge at full speed, while preparing the pre-signed pools. */
-  challengeIssue: LoadFigures;
+  backup?: { max: LoadFigures; paced: LoadFigures };
+  signIn?: { max: LoadFigures; paced: LoadFigures; challengeIssue: LoadFigures; caveat?: string };
+}
+
+/** One server configuration of the OPRF scenario. */
+export interface OprfRun {
+  /** `POST /api/recovery/pin/start`, closed loop. */
+  max: LoadFigures;
+  /** The backup fetch paced at TARGETS.backupRate, during `burst`. */
+  backupDuringBurst: LoadFigures;
+  burst: LoadFigures;
+}
+
+export interface OprfResult {
+  /** Evaluations per second with no HTTP or database (bench process, no server running). */
+  alone: { eventLoop: number; pool: number };
+  eventLoop: OprfRun;
+  pool: OprfRun;
 }
 
 export interface RunReport {
@@ -36,205 +47,153 @@ export interface RunReport {
   machine: Machine;
   command: string;
   timing: Timing;
-  bare: ScenarioResult;
-  /** The bare server sending the backup fetch's reply: a reference row, not a target. */
-  bareReply: ScenarioResult;
-  /** Single-operation costs, measured before the first server starts and after the last one stops. */
-  floors: { start: Floors; end: Floors };
-  /** Whose devices sign in: this many accounts with this many registered devices each, taking turns. */
+  /** The bare route (context only) and the reference route sending the backup fetch's reply. */
+  reference: { bare: LoadFigures; reply: LoadFigures } | undefined;
+  signInReference: SignInReference | undefined;
   population: { accounts: number; devicesPerAccount: number };
   databases: DatabaseResult[];
+  oprf: OprfResult | undefined;
   skipped: string[];
   totalS: number;
 }
 
 const SECTION_HEADING = '## Key server (`npm run bench:server`)';
 
-
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 /** autocannon measures latency in whole milliseconds, the paced runs to a tenth. */
 const ms = (n: number) => `${fmt(n, Number.isInteger(n) ? 0 : 1)} ms`;
-const pct = (n: number) => `${fmt(n * 100, n < 0.1 ? 1 : 0)} %`;
+const pct = (n: number) => `${fmt(n * 100, 0)} %`;
+const times = (n: number) => `${fmt(n, 2)}×`;
 const errorsOf = (f: LoadFigures) => (f.errors === 0 ? '0' : `${fmt(f.errors)} (${Object.entries(f.statusCodes).filter(([c]) => !c.startsWith('2')).map(([c, n]) => `${n}×${c}`).join(', ') || 'socket'})`);
 
-interface Verdict {
+export interface Verdict {
   target: string;
   pass: boolean;
   measured: string;
 }
 
-/** Every target for one database, PASS or FAIL. */
-export function verdicts(bare: ScenarioResult, db: DatabaseResult): Verdict[] {
+/** Every target one database's runs are judged on, PASS or FAIL. */
+export function verdicts(r: RunReport, db: DatabaseResult): Verdict[] {
   const out: Verdict[] = [];
-  for (const s of db.scenarios.filter((x) => x.checked)) {
-    const share = s.max.rps / bare.max.rps;
-    out.push({ target: `${s.label}: ≥ ${pct(TARGETS.minShareOfBare)} of bare rps`, pass: share >= TARGETS.minShareOfBare, measured: pct(share) });
+  if (db.backup && r.reference) {
+    const share = db.backup.max.rps / r.reference.reply.rps;
+    out.push({ target: `backup fetch ≥ ${pct(TARGETS.backupShareOfReference)} of the reference route's rps`, pass: share >= TARGETS.backupShareOfReference, measured: pct(share) });
   }
-  // The targets are the key server's; the bare route's own latency is shown in the table, not judged.
-  for (const s of db.scenarios.filter((x) => x.checked)) {
-    out.push({ target: `${s.label}: p99 < ${TARGETS.maxP99AtHalfLoadMs} ms at half load`, pass: s.half.p99 < TARGETS.maxP99AtHalfLoadMs, measured: ms(s.half.p99) });
+  if (db.backup) out.push({ target: `backup fetch p99 < ${TARGETS.p99Ms} ms at ${fmt(TARGETS.backupRate)}/s`, pass: db.backup.paced.p99 < TARGETS.p99Ms, measured: ms(db.backup.paced.p99) });
+  if (db.signIn && db.database === 'SQLite') {
+    out.push({ target: `device sign-in ≥ ${fmt(TARGETS.signInPerSecondSqlite)}/s`, pass: db.signIn.max.rps >= TARGETS.signInPerSecondSqlite, measured: `${fmt(db.signIn.max.rps)}/s` });
   }
-  const errors = [bare, ...db.scenarios].reduce((n, s) => n + s.max.errors + s.half.errors + s.halfBurst.errors, db.flow.errors);
+  if (db.signIn) out.push({ target: `device sign-in p99 < ${TARGETS.p99Ms} ms at ${fmt(TARGETS.signInRate)}/s`, pass: db.signIn.paced.p99 < TARGETS.p99Ms, measured: ms(db.signIn.paced.p99) });
+  const runs = [db.backup?.max, db.backup?.paced, db.signIn?.max, db.signIn?.paced, db.signIn?.challengeIssue].filter((f): f is LoadFigures => f !== undefined);
+  const errors = runs.reduce((n, f) => n + f.errors, 0);
   out.push({ target: 'no errors (non-2xx, socket errors, timeouts) in any run', pass: errors === 0, measured: fmt(errors) });
   return out;
 }
 
-function scenarioRows(bare: ScenarioResult, bareReply: ScenarioResult, db: DatabaseResult): string[][] {
-  const rows = [bare, bareReply, ...db.scenarios].map((s) => [
-    s.label,
-    fmt(s.max.rps),
-    s === bare ? '100 %' : pct(s.max.rps / bare.max.rps),
-    ms(s.max.p99),
-    errorsOf(s.max),
-    fmt(s.half.rps),
-    ms(s.half.p50),
-    ms(s.half.p99),
-    errorsOf(s.half),
-    `${ms(s.halfBurst.p99)}${s.halfBurst.errors ? ` (${errorsOf(s.halfBurst)} errors)` : ''}`,
-  ]);
-  rows.push([
-    'device sign-in, whole flow (challenge → sign → sign-in)',
-    `${fmt(db.flow.flowsPerS)} flows/s (${fmt(db.flow.figures.rps)} req/s)`,
-    pct(db.flow.flowsPerS / bare.max.rps),
-    ms(db.flow.figures.p99),
-    errorsOf(db.flow.figures),
-    '–',
-    '–',
-    '–',
-    '–',
-    '–',
-  ]);
-  rows.push(['device challenge (issue only, while preparing)', fmt(db.challengeIssue.rps), pct(db.challengeIssue.rps / bare.max.rps), ms(db.challengeIssue.p99), errorsOf(db.challengeIssue), '–', '–', '–', '–', '–']);
+/** The PIN-recovery evaluation's targets. */
+export function oprfVerdicts(o: OprfResult): Verdict[] {
+  const speedup = o.pool.max.rps / o.eventLoop.max.rps;
+  const errors = [o.pool.max, o.pool.backupDuringBurst, o.pool.burst].reduce((n, f) => n + f.errors, 0);
+  return [
+    { target: `PIN-recovery evaluations in the pool ≥ ${TARGETS.oprfSpeedup}× on the event loop`, pass: speedup >= TARGETS.oprfSpeedup, measured: times(speedup) },
+    { target: `backup fetch p99 < ${TARGETS.p99Ms} ms at ${fmt(TARGETS.backupRate)}/s beside a burst of evaluations`, pass: o.pool.backupDuringBurst.p99 < TARGETS.p99Ms, measured: ms(o.pool.backupDuringBurst.p99) },
+    { target: 'no errors in the pool runs', pass: errors === 0, measured: fmt(errors) },
+  ];
+}
+
+const HEADERS = ['Scenario', 'rps (closed loop)', 'vs reference', 'p99 closed loop', 'fixed rate', 'p50', 'p99', 'errors'];
+
+function databaseRows(r: RunReport, db: DatabaseResult): string[][] {
+  const rows: string[][] = [];
+  const dash = ['–', '–', '–', '–'];
+  if (r.reference && db.backup) {
+    const ref = r.reference.reply.rps;
+    rows.push(['bare route (context)', fmt(r.reference.bare.rps), pct(r.reference.bare.rps / ref), ms(r.reference.bare.p99), ...dash]);
+    rows.push(['reference: the backup fetch\'s reply, no session or database', fmt(ref), '100 %', ms(r.reference.reply.p99), ...dash]);
+    const b = db.backup;
+    rows.push(['backup fetch `GET /api/backup`', fmt(b.max.rps), pct(b.max.rps / ref), ms(b.max.p99), `${fmt(TARGETS.backupRate)}/s`, ms(b.paced.p50), ms(b.paced.p99), errorsOf(b.max) === '0' ? errorsOf(b.paced) : `${errorsOf(b.max)} closed loop`]);
+  }
+  if (db.signIn) {
+    const s = db.signIn;
+    // The same-work reference commits to SQLite: a ratio to it says something of the SQLite run only.
+    const ref = r.signInReference && db.database === 'SQLite' ? `${pct(s.max.rps / r.signInReference.perS)} of same-work` : '–';
+    rows.push(['device sign-in `POST /api/devices/signin`', fmt(s.max.rps), ref, ms(s.max.p99), `${fmt(TARGETS.signInRate)}/s`, ms(s.paced.p50), ms(s.paced.p99), errorsOf(s.max) === '0' ? errorsOf(s.paced) : `${errorsOf(s.max)} closed loop`]);
+    rows.push(['device challenge (issue, while preparing)', fmt(s.challengeIssue.rps), '–', ms(s.challengeIssue.p99), '–', '–', '–', errorsOf(s.challengeIssue)]);
+  }
   return rows;
 }
 
-const HEADERS = ['Scenario', 'max rps', 'vs bare', 'p99 @max', 'errors @max', 'rps @½', 'p50 @½', 'p99 @½', 'errors @½', 'p99 @½ in bursts'];
+const OPRF_HEADERS = ['OPRF evaluation', 'evaluations/s alone', 'PIN-recovery starts/s', 'backup fetch p50 beside a burst', 'p99', 'burst starts/s'];
 
-function markdownTable(headers: string[], rows: string[][], rightAligned: number): string {
-  const align = headers.map((_, i) => (i >= rightAligned ? '---:' : '---'));
-  return [headers, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+function oprfRows(o: OprfResult): string[][] {
+  const row = (label: string, alone: number, x: OprfRun) => [label, fmt(alone), fmt(x.max.rps), ms(x.backupDuringBurst.p50), ms(x.backupDuringBurst.p99), fmt(x.burst.rps)];
+  return [row('on the event loop (`OPRF_THREADS=0`, reference)', o.alone.eventLoop, o.eventLoop), row('in the worker-thread pool (as shipped)', o.alone.pool, o.pool)];
+}
+
+function markdownTable(headers: string[], rows: string[][]): string {
+  const align = headers.map((_, i) => (i === 0 ? '---' : '---:'));
+  return [headers, align, ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n');
 }
 
 function plainTable(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-const micros = (n: number) => (n >= 1000 ? `${fmt(n / 1000, 2)} ms` : `${fmt(n, n < 10 ? 1 : 0)} µs`);
+const signInReferenceLine = (x: SignInReference) =>
+  `Same-work reference of a device sign-in (one ECDSA P-256 verify + one durable SQLite commit, grouped as the server groups them, no HTTP; ${x.concurrency} in flight, in the bench process): ${fmt(x.perS)}/s.`;
 
-function floorRows(f: RunReport['floors']): string[][] {
-  const row = (what: string, pick: (x: Floors) => string, how: string) => [what, how, pick(f.start), pick(f.end)];
-  return [
-    row('one durable commit (one-row INSERT), median', (x) => micros(x.commit.medianUs), `better-sqlite3, WAL, \`synchronous = FULL\`, ${f.start.commit.runs} commits in a row on the temp directory's disk`),
-    row('one durable commit, p90', (x) => micros(x.commit.p90Us), 'the same commits'),
-    row('ECDSA P-256 verify', (x) => micros(x.ecdsaVerifyUs), 'node:crypto `verify`, synchronous, as the server does it (P1363 signature)'),
-    row('P-256 public JWK import', (x) => micros(x.jwkImportUs), '`createPublicKey`; the server does it once per device and keeps the key'),
-    row('point read through Kysely', (x) => micros(x.kyselyPointReadUs), 'SQLite, the server\'s `openDatabase` (statements prepared once)'),
-    row('the same read, prepared better-sqlite3 statement', (x) => micros(x.rawPointReadUs), 'no query builder'),
-  ];
-}
-const FLOOR_HEADERS = ['Operation', 'how', 'before the runs', 'after the runs'];
-
-/** The console summary: one table and the verdicts per database. */
+/** The console summary. */
 export function printReport(r: RunReport): void {
-  console.log('\nFloors\n');
-  console.log(plainTable([FLOOR_HEADERS[0]!, ...FLOOR_HEADERS.slice(2)], floorRows(r.floors).map((x) => [x[0]!, ...x.slice(2)])));
   for (const db of r.databases) {
     console.log(`\n${db.database} — ${db.notes}\n`);
-    console.log(plainTable(HEADERS, scenarioRows(r.bare, r.bareReply, db)));
-    console.log('');
-    for (const s of db.scenarios) if (s.caveat) console.log(`  note: ${s.label}: ${s.caveat}`);
-    for (const v of verdicts(r.bare, db)) console.log(`  ${v.pass ? 'PASS' : 'FAIL'}  ${v.target} — ${v.measured}`);
+    console.log(plainTable(HEADERS, databaseRows(r, db)));
+    if (db.signIn?.caveat) console.log(`  note: ${db.signIn.caveat}`);
+    for (const v of verdicts(r, db)) console.log(`  ${v.pass ? 'PASS' : 'FAIL'}  ${v.target} — ${v.measured}`);
+  }
+  if (r.signInReference) console.log(`\n${signInReferenceLine(r.signInReference)}`);
+  if (r.oprf) {
+    console.log(`\nPIN-recovery evaluation (SQLite)\n\n${plainTable(OPRF_HEADERS, oprfRows(r.oprf))}`);
+    for (const v of oprfVerdicts(r.oprf)) console.log(`  ${v.pass ? 'PASS' : 'FAIL'}  ${v.target} — ${v.measured}`);
   }
   for (const s of r.skipped) console.log(`\nskipped: ${s}`);
   console.log(`\nTotal ${fmt(r.totalS)} s.`);
 }
 
-/** The BENCHMARKS.md section for this run. */
+/** The BENCHMARKS.md section for this run: method, one table per database, PASS/FAIL lines. */
 export function renderSection(r: RunReport): string {
   const m = r.machine;
-  const halfLoadS = r.timing.halfLoadS ?? r.timing.durationS;
+  const pacedS = r.timing.pacedS ?? r.timing.durationS;
   const lines = [
     SECTION_HEADING,
     '',
-    `- Date: ${r.date.toISOString().replace(/\.\d+Z$/, 'Z')}`,
-    `- Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpuModel}, ${m.ramGiB} GiB RAM, Node ${m.node}, ${m.kernel}; 1-minute load average ${m.loadAverage} at the start`,
-    `- Command: \`${r.command}\` (${fmt(r.totalS)} s in all)`,
-    `- Method: each server is its own \`node --import tsx\` process on 127.0.0.1; the load generator runs in the bench process on the same machine, ` +
-      `${r.timing.connections} keep-alive connections, no pipelining. "max" is a closed-loop autocannon run of ${r.timing.durationS} s after a ${r.timing.warmupS} s warm-up. ` +
-      `"@½" is a ${halfLoadS} s open-loop run at half that rps, evenly paced (\`bench/lib/paced-load.ts\`, undici): each request leaves at its scheduled time whether or not earlier ones were answered, and its latency runs from that time to the end of its reply (so a stall counts against every request due during it), recorded to the microsecond with hdr-histogram-js. The generator runs in a worker thread of its own (so the bench process's garbage collection does not count as latency) and first sends a second of unrecorded requests at the same rate while its code warms up (a health check for sign-in, whose pre-signed bodies can be sent once only). This is the figure the latency target is checked on; it runs ${halfLoadS} s because on this shared 2-core machine one pause of ~100 ms (generator, server and other work competing for the cores) holds up every request due during it, which in a 10 s run is 1 % of them: enough to set p99 alone. At the bare route's half rate the generator is itself near its limit on this machine, so that row's paced latencies say more about the generator than about the route. ` +
-      '"p99 @½ in bursts" is autocannon at the same average rate (`overallRate`), which sends each second\'s share as fast as replies come and then waits for the next second — full load for part of every second — shown for comparison with earlier runs, not checked. ' +
-      'Rps counts 2xx replies only; errors are non-2xx replies, socket errors and timeouts (in any of the runs); autocannon\'s latencies are whole milliseconds.',
-    '- Scenarios: **bare** is Hono + @hono/node-server with one JSON route and no middleware (`bench/bare-server.ts`). ' +
-      '**reference** (not a target) is the same bare server sending what a backup fetch sends — a reply of the same JSON shape and size with the headers the API puts on every reply, set by the API\'s own middleware — and nothing else: no session, database or validation, so no backup fetch can beat it. ' +
-      '**backup fetch** is `GET /api/backup` with a device session cookie (a ~4 KiB key bundle and one PRF wrap). ' +
-      `**device sign-in** is \`POST /api/devices/signin\` alone, each request carrying a distinct challenge issued and signed (WebCrypto P-256) before the run, from ${r.population.accounts} accounts with ${r.population.devicesPerAccount} devices each taking turns (a server sees many accounts signing in at once; on PostgreSQL a sign-in holds its account's lock, so one account would serialise them all); ` +
-      'the whole flow adds `POST /api/devices/challenge` and signing (node:crypto, same P1363 signature) in the load generator, measured right after the sign-in runs without a warm-up of its own. The sign-in rate limiter is set high enough never to refuse, but still counts every attempt in the database; each device sends from its own client address (`X-Forwarded-For`, the server running with `TRUST_PROXY=true` as behind a deployment\'s reverse proxy), as a server\'s many clients would, rather than all from 127.0.0.1 onto one per-address counter row. Request logging is on, as shipped (\`LOG_REQUESTS=true\`: one JSON line per request, the lines of one event-loop turn written together, to a file in the run\'s temporary directory).',
-    `- Targets: each key server scenario ≥ ${pct(TARGETS.minShareOfBare)} of the bare route's rps; p99 < ${TARGETS.maxP99AtHalfLoadMs} ms at half load.`,
-    `- Changed since the first figures (2026-11-25T13:42:09Z, load average 0.28; bare 67,472 rps; on SQLite backup fetch 5,642 rps (8.4 %), p99 @½ 5 ms, and device sign-in 453 rps (0.7 %), p99 @½ 54 ms, all from one device): ` +
-      'SQLite statements are prepared once per SQL text (`server/store/database.ts`); the backup fetch reads both secrets in one statement; ' +
-      'a device sign-in is one transaction — attempt counter, single-use challenge and outcome (device touch, audit entry and session, or the failure\'s audit entry), committed whatever the outcome, the refusal thrown after the commit — where it was three commits, with the signature checked before it (node:crypto, synchronously: handing WebCrypto\'s verify to the thread pool cost more event-loop time than the verify itself) and imported device keys cached; ' +
-      'issuing a device challenge is one transaction (counter and challenge) where it was two commits; ' +
-      'on SQLite, transactions that arrive while one is running are committed as a group, each in its own savepoint, with one fsync for the group and no reply before it (`server/store/store.ts`); on PostgreSQL a transaction takes a user\'s advisory lock once, where each audit entry took it again; ' +
-      `sign-ins now come from ${r.population.accounts * r.population.devicesPerAccount} devices of ${r.population.accounts} accounts, each device from its own address; the reference row and the floors below are new. ` +
-      'Since 2026-11-25T17:02:29Z (backup fetch 8,838 rps, device sign-in 1,639 rps, p99 @½ in bursts 3 and 32 ms on SQLite, 40 ms for sign-in on PostgreSQL): the latency target is checked on an evenly paced open-loop run (the burst figure stays beside it); the key server runs with request logging on, as shipped (it was off), which cost the backup fetch about a tenth of its rps. ' +
-      'Since 2026-11-25T18:05:25Z (on SQLite backup fetch 7,213 rps, device sign-in 1,615 rps; PostgreSQL 3,826 and 781): the hottest queries — the session lookup, the backup read, every statement of a device sign-in and of issuing its challenge — are compiled by Kysely once per database and only bound to new values afterwards (`server/store/prepared.ts`; building and compiling them cost more than running them), and the request log lines of one event-loop turn go out in one write (`server/http/logger.ts`), where each line was a synchronous write of its own (about a tenth of a backup fetch\'s CPU in a profile); and the paced run at half load lasts 30 s where it lasted 10 s (see Method). Machines differ more than these changes: the figures quoted above are from an Intel Xeon machine; on the AMD EPYC machine of 2026-12-05 a system call cost several times as much (a point read on a prepared statement 8–14 µs against 1.8 µs, the bare route about a quarter of the rps), so compare ratios only between runs on the same CPU (the Machine line).',
+    `- Date: ${r.date.toISOString().replace(/\.\d+Z$/, 'Z')}; machine: ${m.nproc} CPUs, ${m.cpuModel}, ${m.ramGiB} GiB RAM, Node ${m.node}, ${m.kernel}; load average ${m.loadAverage} at the start.`,
+    `- Command: \`${r.command}\` (${fmt(r.totalS)} s).`,
+    `- Method: every server is its own process on 127.0.0.1, the load generator beside it on the same machine, ${r.timing.connections} keep-alive connections. ` +
+      `**Closed loop**: autocannon for ${r.timing.durationS} s after ${r.timing.warmupS} s of warm-up. ` +
+      `**Fixed rate**: ${pacedS} s open loop, evenly paced from a worker thread (\`bench/lib/paced-load.ts\`); a latency runs from the request's scheduled time, so a stall counts against every request due during it. ` +
+      '**Reference** for the backup fetch: the same framework sending the same reply and headers with no session or database (`bench/bare-server.ts`); the bare route is context only. ' +
+      `**Device sign-in**: distinct challenges issued and signed before the run, from ${r.population.accounts} accounts × ${r.population.devicesPerAccount} devices, each device from its own address; its same-work reference is one ECDSA verify plus one grouped durable commit, no HTTP (\`bench/lib/signin-reference.ts\`). ` +
+      '**PIN-recovery evaluation** (SQLite): the evaluation alone in the bench process (no HTTP or database), then `POST /api/recovery/pin/start` for unknown usernames (decoy records: a guess spent, then the OPRF), closed loop, with the OPRF on the event loop (`OPRF_THREADS=0`) and in the worker pool; then the backup fetch at the fixed rate beside a closed-loop burst of starts. ' +
+      'Limits and the guess allowance are set high enough never to refuse; every attempt is still counted. Request logging on, as shipped.',
+    `- Targets: backup fetch ≥ ${pct(TARGETS.backupShareOfReference)} of the reference; device sign-in ≥ ${fmt(TARGETS.signInPerSecondSqlite)}/s on SQLite (also shown against its same-work reference); p99 < ${TARGETS.p99Ms} ms at ${fmt(TARGETS.signInRate)} sign-ins/s and ${fmt(TARGETS.backupRate)} backup fetches/s on both databases; PIN-recovery evaluations in the pool ≥ ${TARGETS.oprfSpeedup}× on the event loop, and a burst of them keeps the backup fetch's p99 < ${TARGETS.p99Ms} ms.`,
     '',
   ];
-  const backupOn = (db: DatabaseResult) => db.scenarios.find((x) => x.label.startsWith('backup fetch'));
   for (const db of r.databases) {
-    lines.push(`### ${db.database}`, '', db.notes, '', markdownTable(HEADERS, scenarioRows(r.bare, r.bareReply, db), 1), '');
-    for (const s of db.scenarios) if (s.caveat) lines.push(`Note: ${s.label}: ${s.caveat}`, '');
-    const backup = backupOn(db);
-    if (backup) {
-      lines.push(
-        `Reference: the bare route sending the backup fetch's reply reaches ${pct(r.bareReply.max.rps / r.bare.max.rps)} of the bare route's rps; the backup fetch reaches ${pct(backup.max.rps / r.bareReply.max.rps)} of that reference.`,
-        '',
-      );
-    }
-    for (const v of verdicts(r.bare, db)) lines.push(`- **${v.pass ? 'PASS' : 'FAIL'}** ${v.target} — ${v.measured}`);
+    lines.push(`### ${db.database}`, '', db.notes, '', markdownTable(HEADERS, databaseRows(r, db)), '');
+    if (db.signIn?.caveat) lines.push(`Note: ${db.signIn.caveat}.`, '');
+    for (const v of verdicts(r, db)) lines.push(`- **${v.pass ? 'PASS' : 'FAIL'}** ${v.target} — ${v.measured}`);
     lines.push('');
   }
-  lines.push(
-    '### Floors',
-    '',
-    'What single operations of these paths cost on this machine, measured in the bench process before the first server starts and after the last one stops (`bench/lib/floors.ts`). ' +
-      'A device sign-in needs at least one ECDSA verify and its share of one durable commit; better-sqlite3 waits for that commit\'s fsync on the event loop, which is what grouping commits amortises.',
-    '',
-    markdownTable(FLOOR_HEADERS, floorRows(r.floors), 2),
-    '',
-  );
-  lines.push(...ceilingOfTarget(r), '');
+  if (r.signInReference) lines.push(signInReferenceLine(r.signInReference), '');
+  if (r.oprf) {
+    lines.push('### PIN-recovery evaluation (SQLite)', '', markdownTable(OPRF_HEADERS, oprfRows(r.oprf)), '');
+    for (const v of oprfVerdicts(r.oprf)) lines.push(`- **${v.pass ? 'PASS' : 'FAIL'}** ${v.target} — ${v.measured}`);
+    lines.push('');
+  }
   for (const s of r.skipped) lines.push(`Skipped: ${s}`, '');
   return `${lines.join('\n').trimEnd()}\n`;
-}
-
-/**
- * What the "≥ 40 % of bare" target asks of this machine, from this run's own figures: the most
- * device sign-ins its cores could verify (one ECDSA verify each, nothing else), and the reference
- * route, which no backup fetch can beat.
- */
-function ceilingOfTarget(r: RunReport): string[] {
-  const needed = r.bare.max.rps * TARGETS.minShareOfBare;
-  const verifyUs = Math.min(r.floors.start.ecdsaVerifyUs, r.floors.end.ecdsaVerifyUs);
-  const perCore = 1e6 / verifyUs;
-  const allCores = perCore * r.machine.nproc;
-  const reference = r.bareReply.max.rps / r.bare.max.rps;
-  return [
-    '### What the 40 % target asks of this machine',
-    '',
-    `${pct(TARGETS.minShareOfBare)} of the bare route is ${fmt(needed)} rps. ` +
-      `A device sign-in verifies one ECDSA P-256 signature; at ${fmt(verifyUs, 0)} µs a verify (the floor above, the lower of its two readings), one core verifies at most ${fmt(perCore)} a second (${pct(perCore / r.bare.max.rps)} of bare) and all ${r.machine.nproc} cores at most ${fmt(allCores)} (${pct(allCores / r.bare.max.rps)}) — ` +
-      `with no HTTP, JSON, database or commit work, and no core left for the load generator. ` +
-      `The reference route, which sends the backup fetch's reply and headers and touches no database, reaches ${pct(reference)} of bare: a backup fetch must do everything it does and read a session and the backup besides. ` +
-      (reference < TARGETS.minShareOfBare
-        ? 'So in this run no backup fetch could reach the target, whatever the server did; '
-        : 'So in this run the reference leaves a backup fetch room to reach the target; ') +
-      (allCores < needed
-        ? 'nor could any device sign-in that checks its signature.'
-        : 'for device sign-in the verify alone does not rule it out: the rest of a sign-in (HTTP, JSON, the statements of one transaction and its share of a durable commit) decides, and the verdicts above say how far it is.'),
-  ];
 }
 
 export function writeSection(file: string, section: string): void {

@@ -1,9 +1,10 @@
 import { ristretto255_oprf } from '@noble/curves/ed25519.js';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { KeyholdError } from '../errors';
 import { createPepper } from './pepper';
 import { blindEvaluate, decoyOprfKey, newOprfKey, parseBlindedElement } from './oprf';
+import { startOprfPool, type OprfEvaluator } from './oprf-pool';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const fromHex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
@@ -90,5 +91,38 @@ describe('the server side of the OPRF', () => {
       return hex(oprf.finalize(input, blind, decodeBase64Url(blindEvaluate(key, blinded))));
     });
     expect(outputs[0]).toBe(outputs[1]);
+  });
+});
+
+describe('the OPRF worker-thread pool (what the server process evaluates with)', () => {
+  let pool: OprfEvaluator;
+  beforeAll(() => {
+    pool = startOprfPool(2);
+  });
+  afterAll(() => pool.close());
+
+  it.each(VECTORS)('reproduces RFC 9497 A.1.1 BlindEvaluate for input $input', async (v) => {
+    const key = fromHex(SK_SM);
+    expect(hex(decodeBase64Url(await pool.blindEvaluate(key, fromHex(v.blindedElement))))).toBe(v.evaluationElement);
+    expect(hex(key)).toBe(SK_SM); // the worker zeroes its own copy, not the caller's
+  });
+
+  it('answers a burst of concurrent evaluations each with its own key, as the event loop would', async () => {
+    const tasks = Array.from({ length: 24 }, () => ({ key: newOprfKey(), blinded: oprf.blind(new TextEncoder().encode('pin')).blinded }));
+    const pooled = await Promise.all(tasks.map((t) => pool.blindEvaluate(t.key, t.blinded)));
+    expect(pooled).toEqual(tasks.map((t) => blindEvaluate(t.key, t.blinded)));
+  });
+
+  it('lets evaluations in flight finish when closed (a graceful stop closes it after the last request)', async () => {
+    const closing = startOprfPool(1);
+    const inFlight = closing.blindEvaluate(fromHex(SK_SM), fromHex(VECTORS[0]!.blindedElement));
+    await closing.close();
+    expect(hex(decodeBase64Url(await inFlight))).toBe(VECTORS[0]!.evaluationElement);
+  });
+
+  it('refuses work once closed, rather than starting threads again', async () => {
+    const closing = startOprfPool(1);
+    await closing.close();
+    await expect(closing.blindEvaluate(fromHex(SK_SM), fromHex(VECTORS[0]!.blindedElement))).rejects.toThrow();
   });
 });

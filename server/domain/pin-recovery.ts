@@ -8,7 +8,8 @@ import { consumeChallenge, saveChallenge } from '../store/challenges';
 import { ensurePinRecoveryDecoy, findPinRecovery, replacePinRecovery, restoreAllowance, spendGuess, type PinRecoveryRow } from '../store/pin-recovery';
 import type { Store } from '../store/store';
 import { bindingRefusal } from './account-log-head';
-import { blindEvaluate, decoyOprfKey, newOprfKey, parseBlindedElement } from './oprf';
+import { decoyOprfKey, newOprfKey, parseBlindedElement } from './oprf';
+import type { OprfEvaluator } from './oprf-pool';
 import type { Pepper } from './pepper';
 import { inSubjectTransaction, resolveRecoverySubject, type RecoverySubject } from './recovery-subject';
 import { inUserTransaction } from './user-transaction';
@@ -34,8 +35,9 @@ import { inUserTransaction } from './user-transaction';
  *   params  → { username }  ← { salt, argon2, guessesLeft }: nothing spent; 423 once none is left
  *   client  refuses costs below its floor (downgrade); x = Argon2id(PIN, salt); (blind, B) = Blind(x)
  *   start   → { username, blindedElement: B }
- *   server  spends one guess (one conditional UPDATE … RETURNING) and only then Z = BlindEvaluate(k, B);
- *           stores a single-use attempt bound to the record's version
+ *   server  spends one guess (one conditional UPDATE … RETURNING), stores a single-use attempt
+ *           bound to the record's version, commits, and only then Z = BlindEvaluate(k, B) (in the
+ *           OPRF pool, off the event loop: oprf-pool.ts)
  *           ← { attemptId, evaluatedElement: Z, guessesLeft } or 423 pin_recovery_locked
  *   client  y = Finalize(x, blind, Z); KEK and tag as above
  *   finish  → { attemptId, tag }
@@ -54,14 +56,23 @@ const newTicket = () => encodeBase64Url(randomBytes(32));
 const digestOfTag = (tag: Uint8Array) => createHash('sha256').update(tag).digest();
 
 /** Step 1 of registration: a fresh k_u, kept sealed with a pending registration, evaluates B. */
-export async function startPinRegistration(store: Store, pepper: Pepper, userId: string, blindedElement: string, now: number): Promise<PinRegisterStartedT> {
+export async function startPinRegistration(store: Store, pepper: Pepper, oprf: OprfEvaluator, userId: string, blindedElement: string, now: number): Promise<PinRegisterStartedT> {
   const blinded = parseBlindedElement(blindedElement);
   const key = newOprfKey();
   const registrationId = newTicket();
   const expiresAt = now + CHALLENGE_TTL_MS;
   const data = JSON.stringify({ sealedKey: pepper.seal(key, pinRecoveryKeyContext(userId)) });
   await saveChallenge(store, { challenge: registrationId, purpose: 'pin_register', userId, data, expiresAt });
-  return { registrationId, evaluatedElement: blindEvaluate(key, blinded), expiresAt };
+  return { registrationId, evaluatedElement: await evaluateWith(oprf, key, blinded), expiresAt };
+}
+
+/** Evaluates B with k_u and zeroes k_u, whatever happens. */
+async function evaluateWith(oprf: OprfEvaluator, key: Uint8Array, blinded: Uint8Array): Promise<string> {
+  try {
+    return await oprf.blindEvaluate(key, blinded);
+  } finally {
+    key.fill(0);
+  }
 }
 
 /** Takes a pending registration of `userId` (single use) and returns its sealed k_u. Throws `challenge_invalid`, `challenge_expired`. */
@@ -145,10 +156,15 @@ export async function pinRecoveryParams(store: Store, pepper: Pepper, username: 
   return { salt: row.salt, argon2: argon2Of(row), guessesLeft: row.guesses_left };
 }
 
-/** Spends one guess, then evaluates B with k_u, and issues the single-use attempt for the tag. */
+/**
+ * Spends one guess and issues the single-use attempt for the tag; once that has committed,
+ * evaluates B with k_u. Evaluating after the commit keeps the transaction (on SQLite, the whole
+ * commit group) from waiting on the pool, and releases no evaluation whose guess is not durably spent.
+ */
 export async function startPinRecovery(
   store: Store,
   pepper: Pepper,
+  oprf: OprfEvaluator,
   req: { username: string; blindedElement: string },
   ctx: { now: number; address: string; allowance: number },
 ): Promise<PinRecoveryStartedT> {
@@ -163,17 +179,18 @@ export async function startPinRecovery(
       await audit('recovery.pin.failure', { reason: 'locked', guessesLeft: 0 });
       return null;
     }
-    const evaluatedElement = blindEvaluate(pepper.open(row.sealed_key, pinRecoveryKeyContext(who.subject)), blinded);
     const attemptId = newTicket();
     const expiresAt = ctx.now + CHALLENGE_TTL_MS;
     const data = JSON.stringify({ subject: who.subject, version: row.version });
     await saveChallenge(tx, { challenge: attemptId, purpose: 'pin_recover', userId: who.userId, data, expiresAt });
     await audit('recovery.pin.started', { guessesLeft: row.guesses_left });
     if (row.guesses_left === 0) await audit('recovery.pin.locked', { allowance: row.allowance });
-    return { attemptId, evaluatedElement, guessesLeft: row.guesses_left, expiresAt };
+    return { attemptId, guessesLeft: row.guesses_left, expiresAt, sealedKey: row.sealed_key };
   });
   if (!started) throw locked();
-  return started;
+  const { sealedKey, ...attempt } = started;
+  const evaluatedElement = await evaluateWith(oprf, pepper.open(sealedKey, pinRecoveryKeyContext(who.subject)), blinded);
+  return { ...attempt, evaluatedElement };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { ServerConfig } from '../config';
+import type { OprfEvaluator } from '../domain/oprf-pool';
 import type { Pepper } from '../domain/pepper';
 import { KeyholdError } from '../errors';
 import type { Session } from '../store/sessions';
@@ -14,6 +15,8 @@ export interface AppDeps {
   log: Logger;
   version: string;
   now: () => number;
+  /** Where PIN-recovery OPRF evaluations run: the server's worker-thread pool; on the event loop when absent (an app built in process). */
+  oprf?: OprfEvaluator;
 }
 
 export interface AppEnv {

@@ -13,6 +13,7 @@ import {
   PinRegisterStartRequest,
 } from '../../protocol/api';
 import { finishPinRecovery, finishPinRegistration, pinRecoveryParams, startPinRecovery, startPinRegistration } from '../domain/pin-recovery';
+import { evaluateOnEventLoop } from '../domain/oprf-pool';
 import { removeRecoveryRoute } from '../domain/recovery-settings';
 import { readSecret } from '../store/secrets';
 import { createRouter, type AppDeps } from '../http/context';
@@ -26,6 +27,7 @@ export function pinRecoveryRoutes(deps: AppDeps) {
   // Registering follows onboarding and every PIN change (device session), and a recovery (recovery session).
   const registrant = requireSession(deps, ['passkey', 'device', 'recovery']);
   const passkeyOnly = requireSession(deps, ['passkey']);
+  const oprf = deps.oprf ?? evaluateOnEventLoop;
 
   return createRouter()
     .openapi(
@@ -37,7 +39,7 @@ export function pinRecoveryRoutes(deps: AppDeps) {
       }),
       async (c) => {
         const { blindedElement } = c.req.valid('json');
-        return c.json(await startPinRegistration(deps.store, deps.pepper, sessionOf(c).userId, blindedElement, deps.now()), 200);
+        return c.json(await startPinRegistration(deps.store, deps.pepper, oprf, sessionOf(c).userId, blindedElement, deps.now()), 200);
       },
     )
     .openapi(
@@ -74,7 +76,7 @@ export function pinRecoveryRoutes(deps: AppDeps) {
         const body = c.req.valid('json');
         await limitSignIn(c, deps, `pin-recovery:${body.username}`);
         const ctx = { now: deps.now(), address: clientAddress(c, deps), allowance: deps.config.pinRecoveryGuesses };
-        return c.json(await startPinRecovery(deps.store, deps.pepper, body, ctx), 200);
+        return c.json(await startPinRecovery(deps.store, deps.pepper, oprf, body, ctx), 200);
       },
     )
     .openapi(

@@ -220,6 +220,11 @@ export interface AccountLogHeadsTable {
   updated_at: number;
 }
 
+/** Rows a per-subject lock takes when the subject has no account row (store/locks.ts). */
+export interface LockSlotsTable {
+  slot: number;
+}
+
 export interface KeyholdDatabase {
   users: UsersTable;
   credentials: CredentialsTable;
@@ -238,6 +243,7 @@ export interface KeyholdDatabase {
   record_counters: RecordCountersTable;
   account_log: AccountLogTable;
   account_log_heads: AccountLogHeadsTable;
+  lock_slots: LockSlotsTable;
 }
 
 export type Db = Kysely<KeyholdDatabase>;

@@ -1,5 +1,7 @@
 import { sql, type CompiledQuery } from 'kysely';
 import type { Db } from './schema';
+import { userExists } from './accounts';
+import { lockAccountRow, lockSubjectRow } from './locks';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -152,16 +154,29 @@ export class GroupCommit {
 }
 
 /**
- * Serialises writers of one user's rows for the rest of the transaction, across server processes.
- * PostgreSQL: a transaction-scoped advisory lock. SQLite: writers are already serialised.
+ * Serialises writers of one subject's rows for the rest of the transaction, across server
+ * processes: an account's id, or a decoy subject (`decoy:…`) that has no account. PostgreSQL: a
+ * row lock (see locks.ts). SQLite: writers are already serialised.
  */
-export async function lockUser(tx: Store, userId: string): Promise<void> {
-  if (tx.dialect !== 'postgres' || tx.lockedUsers?.has(userId)) return;
-  await sql`select pg_advisory_xact_lock(hashtextextended(${userId}, 0))`.execute(tx.db);
+export async function lockUser(tx: Store, subject: string): Promise<void> {
+  if (tx.dialect !== 'postgres' || tx.lockedUsers?.has(subject)) return;
+  await lockSubjectRow(tx, subject);
   // Held to the end of the transaction, so taking it again (the user transaction, then each audit
   // entry) would only cost a round trip. Valid while no savepoint on PostgreSQL is rolled back:
   // that would release a lock taken after it, and none is used there.
+  tx.lockedUsers?.add(subject);
+}
+
+/**
+ * Locks an account as `lockUser` does and returns whether it exists, in one statement on
+ * PostgreSQL (the row lock is the existence check). Nothing is locked for an account that does not exist.
+ */
+export async function lockAccount(tx: Store, userId: string): Promise<boolean> {
+  if (tx.dialect !== 'postgres') return userExists(tx, userId);
+  if (tx.lockedUsers?.has(userId)) return userExists(tx, userId);
+  if (!(await lockAccountRow(tx, userId))) return false;
   tx.lockedUsers?.add(userId);
+  return true;
 }
 
 /** True for a primary-key or unique-constraint violation in either dialect. */

@@ -118,7 +118,11 @@ function killSync(dataDir: string, baseDir: string): void {
   }
 }
 
-export async function startPostgres(): Promise<RunningPostgres> {
+/**
+ * `durable`: keep PostgreSQL's own defaults (`fsync`, `synchronous_commit`, `full_page_writes` on),
+ * as a deployment runs it — for benchmarks. Tests leave it off: their commits need not survive a crash.
+ */
+export async function startPostgres(opts: { durable?: boolean } = {}): Promise<RunningPostgres> {
   const binDir = await findPgBin();
   const initdb = path.join(binDir, 'initdb');
   const pgCtl = path.join(binDir, 'pg_ctl');
@@ -176,9 +180,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
         '-c listen_addresses=127.0.0.1',
         `-p ${port}`,
         `-k ${baseDir}`,
-        '-c fsync=off',
-        '-c synchronous_commit=off',
-        '-c full_page_writes=off',
+        ...(opts.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
         '-c max_connections=200',
       ].join(' ');
       try {

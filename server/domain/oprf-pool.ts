@@ -1,0 +1,62 @@
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { encodeBase64Url } from '../../protocol/base64url';
+import { blindEvaluate } from './oprf';
+import type { OprfTask } from './oprf-worker';
+
+/**
+ * Where the server's OPRF evaluations (RFC 9497 §3.3.1 BlindEvaluate) run. The server process
+ * uses a pool of worker threads (`startOprfPool`, started in runtime.ts); an app built in process
+ * by a test may evaluate on the event loop (`evaluateOnEventLoop`): same answers, no threads.
+ */
+export interface OprfEvaluator {
+  /** Returns k·B as base64url (safe to send). `key` is k_u: the caller zeroes it after; never log it. */
+  blindEvaluate(key: Uint8Array, blinded: Uint8Array): Promise<string>;
+  /** Ends the worker threads once their tasks are done; the evaluator is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/** Evaluates on the calling thread, as before the pool: for apps built in process by tests and tools. */
+export const evaluateOnEventLoop: OprfEvaluator = {
+  blindEvaluate: (key, blinded) => Promise.resolve(blindEvaluate(key, blinded)),
+  close: () => Promise.resolve(),
+};
+
+/** How much lower the pool threads' scheduling priority is than the event loop's. */
+export const OPRF_THREAD_NICE = 10;
+
+/**
+ * Starts `threads` worker threads (default: one per core the process may use) that evaluate in
+ * parallel, off the event loop, so a burst of PIN recoveries does not hold up other requests.
+ *
+ * k_u goes to a worker by structured clone, inside the process (never a file, an environment
+ * variable or a log); the worker zeroes its copy after use. The pepper stays on the main thread:
+ * a worker only ever sees the one key it evaluates with. Errors carry no input.
+ */
+export function startOprfPool(threads = availableParallelism()): OprfEvaluator {
+  const pool = new Piscina<OprfTask, Uint8Array>({
+    filename: new URL('./oprf-worker.ts', import.meta.url).href,
+    // The server runs TypeScript through tsx; a worker needs the loader too, whoever started the process (a test runner included).
+    execArgv: ['--import', 'tsx'],
+    minThreads: threads,
+    maxThreads: threads,
+    // Threads stay up: starting one (loader, noble) costs far more than an evaluation.
+    idleTimeout: Number.POSITIVE_INFINITY,
+    // A lower scheduling priority for these threads (nice(2), per thread on Linux, through
+    // piscina's optional @napi-rs/nice): when the cores are busy, the event loop serving every
+    // other request runs first and a burst of evaluations waits, not the other way round.
+    niceIncrement: OPRF_THREAD_NICE,
+  });
+  // Piscina starts threads again for work that arrives after close(): refuse it instead.
+  let closed = false;
+  return {
+    async blindEvaluate(key, blinded) {
+      if (closed) throw new Error('the OPRF pool is closed');
+      return encodeBase64Url(await pool.run({ key: key.slice(), blinded }));
+    },
+    close() {
+      closed = true;
+      return pool.close();
+    },
+  };
+}
