@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { firstLoadPreloadPlugin } from './scripts/first-load-preload';
 import { precompressPlugin } from './scripts/precompress';
 
 /** The key server (server/main.ts) in development; in production it serves dist/ itself. */
@@ -93,6 +94,8 @@ export default defineConfig({
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
       },
     }),
+    // The entry's static imports fetched with it, named in index.html (not in the JS).
+    firstLoadPreloadPlugin(),
     // Last: compresses every text file of dist/, sw.js included, once the PWA plugin has written it.
     precompressPlugin(),
   ],
