@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,7 @@ describe('serving the built app', () => {
     'manifest.webmanifest': Buffer.from(JSON.stringify({ name: 'Keyhold', short_name: 'Keyhold', start_url: '/', display: 'standalone', icons: [{ src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' }], description: 'Your private keys, encrypted on this device.' })),
     'icons/icon-192.png': randomBytes(2048),
     'robots.txt': ROBOTS,
+    'policy.txt': Buffer.from('Keyhold keeps your keys on your device. '.repeat(40)),
   };
 
   beforeAll(async () => {
@@ -78,6 +79,24 @@ describe('serving the built app', () => {
     const res = await get('/assets/tiny-4d5e.js', { 'accept-encoding': BROWSER });
     expect(res.headers.get('content-encoding')).toBeNull();
     expect((await bytesOf(res)).equals(files['assets/tiny-4d5e.js']!)).toBe(true);
+  });
+
+  it('sends a file replaced after the build as it is, never the copies of the file it replaced', async () => {
+    const file = join(dist, 'policy.txt');
+    const copies = [`${file}.br`, `${file}.gz`];
+    // Copied without keeping times (cp -r): the copies a second older than the file still count.
+    const now = Date.now() / 1000;
+    for (const copy of copies) utimesSync(copy, now - 1, now - 1);
+    utimesSync(file, now, now);
+    expect((await get('/policy.txt', { 'accept-encoding': BROWSER })).headers.get('content-encoding')).toBe('br');
+    // An operator's own version, written an hour after the build.
+    const replaced = Buffer.from('Our own policy. '.repeat(40));
+    writeFileSync(file, replaced);
+    for (const copy of copies) utimesSync(copy, now - 3600, now - 3600);
+    const res = await get('/policy.txt', { 'accept-encoding': BROWSER });
+    expect(res.headers.get('content-encoding')).toBeNull();
+    expect(res.headers.get('vary')).toBe('Accept-Encoding');
+    expect((await bytesOf(res)).equals(replaced)).toBe(true);
   });
 
   it('answers HEAD with the headers of the GET it stands for and no body', async () => {

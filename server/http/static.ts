@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { Context, MiddlewareHandler } from 'hono';
 import { FILE_PATH } from '../../protocol/app-paths';
@@ -36,6 +38,29 @@ function mayGetCopy(c: Context<AppEnv>): boolean {
 }
 
 /**
+ * How much older than its file a `.br`/`.gz` copy may be and still count as made from it: copying
+ * dist/ without keeping times (`cp -r`) stamps the files a moment apart, in no set order.
+ */
+const COPY_CLOCK_SLACK_MS = 2_000;
+
+/**
+ * Whether the file `path` names under `root` has a compressed copy older than itself: the file was
+ * replaced after the build (an operator's own robots.txt, a hand-patched sw.js), and the copy would
+ * send the old content. Such a file is sent as it is. A path serveStatic refuses (dot segments,
+ * escapes) is not looked at: it is served by nobody.
+ */
+function hasStaleCopy(root: string, path: string): boolean {
+  if (path.includes('%') || /(?:^|\/)\.\.?(?:\/|$)/.test(path)) return false;
+  const file = join(root, path);
+  const original = statSync(file, { throwIfNoEntry: false });
+  if (!original?.isFile()) return false;
+  return ['.br', '.gz'].some((ext) => {
+    const copy = statSync(file + ext, { throwIfNoEntry: false });
+    return copy !== undefined && copy.mtimeMs < original.mtimeMs - COPY_CLOCK_SLACK_MS;
+  });
+}
+
+/**
  * The middleware serving `root` (the built app) for GET and HEAD outside /api/. Headers are set
  * before the file is read: prepared on the context, they ride on whatever response serveStatic
  * makes, and @hono/node-server keeps its fast path for a streamed file.
@@ -53,8 +78,9 @@ export function serveBuiltApp(root: string): MiddlewareHandler<AppEnv> {
     const path = c.req.path;
     if ((c.req.method !== 'GET' && c.req.method !== 'HEAD') || isApiPath(path)) return next();
     const ranged = c.req.header('range') !== undefined;
-    const negotiates = !ranged && mayGetCopy(c);
     const isFile = FILE_PATH.test(path);
+    // Every path that is not a file is answered with index.html (`/` as the directory's index).
+    const negotiates = !ranged && mayGetCopy(c) && !hasStaleCopy(root, isFile ? path : '/index.html');
     // serveStatic adds Vary only to a compressed answer; an identity answer to a file that has
     // copies must say so as well, or a shared cache could hand it to everyone.
     if (!negotiates && (!isFile || COMPRESSIBLE_PATH.test(path))) c.header('Vary', 'Accept-Encoding');
