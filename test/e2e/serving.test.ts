@@ -25,6 +25,11 @@ describe('serving the app to Chromium', { timeout: 60_000 }, () => {
     }
     // The page decoded what it was sent: the app runs, with no script error or CSP violation.
     expect(problems).toEqual([]);
+    // The service worker precaches each file once, as the browser decodes it: no .br/.gz copy.
+    const sw = await (await page.request.get('/sw.js')).text();
+    expect(sw).toContain('index.html');
+    expect(sw).toContain(new URL(assets[0]!.url()).pathname.slice(1));
+    expect(sw).not.toMatch(/\.(?:br|gz)["']/);
     await context.close();
   });
 
