@@ -75,6 +75,9 @@ async function main(opts: Options): Promise<void> {
   const started = performance.now();
   const log = (line: string) => console.log(line);
   const machine = describeMachine();
+  if (machine.loadAverage > machine.nproc / 2) {
+    log(`warning: load average ${machine.loadAverage} on ${machine.nproc} CPUs — Lighthouse simulates from what it observes, so the performance score of a busy machine is low and noisy`);
+  }
   if (opts.build) {
     log('building the app (vite build, production)…');
     await buildApp(ROOT);

@@ -33,6 +33,24 @@ describe('serving the app to Chromium', { timeout: 60_000 }, () => {
     await context.close();
   });
 
+  it('names the chunks the entry imports in the page, to be fetched with it, and no lazy screen', async () => {
+    const { page, context } = await openPhone(rig.browser, rig.server.origin);
+    const html = await (await page.request.get('/')).text();
+    const entry = html.match(/<script type="module"[^>]* src="([^"]+)"/)?.[1];
+    expect(entry).toMatch(/^\/assets\/index-.+\.js$/);
+    const preloads = [...html.matchAll(/<link rel="modulepreload"[^>]* href="([^"]+)"/g)].map((m) => m[1]);
+    // The entry's own static imports, as the browser would find them once it had parsed it.
+    const code = await (await page.request.get(entry!)).text();
+    const imported = [...code.matchAll(/(?:^|[;}\s])import\s*(?:\{[^}]*\}|\*\s*as\s*\w+|\w+)?\s*(?:from)?\s*"\.\/([^"]+\.js)"/g)].map((m) => `/assets/${m[1]}`);
+    expect(imported.length).toBeGreaterThan(0);
+    expect(preloads).toEqual(expect.arrayContaining(imported));
+    for (const href of preloads) {
+      expect(href, href).not.toMatch(/kh-(welcome|pin-setup|vault)-|argon2/);
+      expect((await page.request.get(href!)).status(), href).toBe(200);
+    }
+    await context.close();
+  });
+
   it('with the service worker in control, opens /robots.txt as a file and answers 404 for a missing one, not with the app', async () => {
     const { page, context } = await openPhone(rig.browser, rig.server.origin);
     await page.goto('/');
