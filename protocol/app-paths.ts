@@ -8,3 +8,9 @@
  * `pathname + search`, and a dot in the query says nothing about the path.
  */
 export const FILE_PATH = /^[^?]*\/[^/?]*\.[^/?]*(?:\?.*)?$/;
+
+/**
+ * The built files that get `.br`/`.gz` copies (scripts/precompress.ts writes them, the key server
+ * sends them): text; images (PNG) are compressed already.
+ */
+export const COMPRESSIBLE_FILE = /\.(?:js|mjs|css|html|svg|webmanifest|json|wasm|txt|xml|map)$/;

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { Plugin } from 'vite';
+import { COMPRESSIBLE_FILE } from '../protocol/app-paths';
 
 /**
  * Build-time compression of the built app: each text file gets a brotli (`.br`, quality 11) and a
@@ -9,8 +10,6 @@ import type { Plugin } from 'vite';
  * (server/http/static.ts) instead of compressing on every request, or not at all.
  */
 
-/** The text files worth compressing; images (PNG) are compressed already. */
-export const COMPRESSIBLE_FILE = /\.(?:js|mjs|css|html|svg|webmanifest|json|wasm|txt|xml|map)$/;
 
 /**
  * A copy is kept only when it saves at least this share of the file: below it, the bytes saved do

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { Context, MiddlewareHandler } from 'hono';
-import { FILE_PATH } from '../../protocol/app-paths';
+import { COMPRESSIBLE_FILE, FILE_PATH } from '../../protocol/app-paths';
 import type { AppEnv } from './context';
 
 /**
@@ -20,10 +20,8 @@ export const IMMUTABLE = 'public, max-age=31536000, immutable';
  */
 export const REVALIDATE = 'no-cache';
 
-/** The request paths whose files are built with `.br`/`.gz` copies (scripts/precompress.ts's list). */
-const COMPRESSIBLE_PATH = /\.(?:js|mjs|css|html|svg|webmanifest|json|wasm|txt|xml|map)$/;
-/** The codings serveStatic looks for a copy of, in its order of preference (br, then gzip). */
-const PRECOMPRESSED_CODINGS = ['br', 'zstd', 'gzip'];
+/** The codings the build writes copies for (scripts/precompress.ts); serveStatic prefers br. */
+const PRECOMPRESSED_CODINGS = ['br', 'gzip'];
 
 const isApiPath = (path: string) => path === '/api' || path.startsWith('/api/');
 
@@ -83,7 +81,7 @@ export function serveBuiltApp(root: string): MiddlewareHandler<AppEnv> {
     const negotiates = !ranged && mayGetCopy(c) && !hasStaleCopy(root, isFile ? path : '/index.html');
     // serveStatic adds Vary only to a compressed answer; an identity answer to a file that has
     // copies must say so as well, or a shared cache could hand it to everyone.
-    if (!negotiates && (!isFile || COMPRESSIBLE_PATH.test(path))) c.header('Vary', 'Accept-Encoding');
+    if (!negotiates && (!isFile || COMPRESSIBLE_FILE.test(path))) c.header('Vary', 'Accept-Encoding');
     c.header('Cache-Control', path.startsWith('/assets/') ? IMMUTABLE : REVALIDATE);
 
     const file = await (negotiates ? negotiated : identity)(c, notFound);
