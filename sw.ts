@@ -8,6 +8,7 @@ import { clientsClaim } from 'workbox-core';
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { NetworkOnly } from 'workbox-strategies';
+import { FILE_PATH } from './protocol/app-paths';
 import { FORGET_EVERYTHING_MESSAGE, RECORD_WRITES_QUEUE, RECORDS_REPLAYED_MESSAGE } from './src/vault/sync/background-messages';
 import { noteReplay } from './src/vault/sync/background-replays';
 import { trackDatabaseConnections } from './src/vault/sync/database-connections';
@@ -88,8 +89,9 @@ registerRoute(
   'PUT',
 );
 
-// Any in-app navigation gets the precached shell, so deep links open offline too.
-registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api\//] }));
+// Any in-app navigation gets the precached shell, so deep links open offline too; a navigation to
+// a file (/robots.txt) goes to the network, which has the file or answers 404 — never the shell.
+registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api\//, FILE_PATH] }));
 
 /**
  * The account was deleted and the page wipes the origin: the queued writes (ciphertext of an

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { firstLoadPreloadPlugin } from './scripts/first-load-preload';
+import { precompressPlugin } from './scripts/precompress';
 
 /** The key server (server/main.ts) in development; in production it serves dist/ itself. */
 const KEY_SERVER = 'http://localhost:8080';
@@ -82,6 +84,9 @@ export default defineConfig({
       injectManifest: {
         // manifest.webmanifest is not globbed: vite-plugin-pwa always precaches it itself.
         globPatterns: ['**/*.{js,css,html,png,svg,wasm}'],
+        // The .br/.gz copies (scripts/precompress.ts) are the same files for the network only:
+        // written after this glob runs, and never to be precached twice.
+        globIgnores: ['**/*.br', '**/*.gz'],
         // Every file must be precached or offline unlock breaks, and vite-plugin-pwa fails the
         // build on a file over this cap. The largest files are the entry chunk (~175 kB) and
         // the two Argon2 .wasm builds the worker picks from (~26 kB each, both precached: which
@@ -89,5 +94,9 @@ export default defineConfig({
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
       },
     }),
+    // The entry's static imports fetched with it, named in index.html (not in the JS).
+    firstLoadPreloadPlugin(),
+    // Last: compresses every text file of dist/, sw.js included, once the PWA plugin has written it.
+    precompressPlugin(),
   ],
 });

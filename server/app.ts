@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { serveStatic } from '@hono/node-server/serve-static';
 import { bodyLimit } from 'hono/body-limit';
 import { KeyholdError } from './errors';
 import { handleError, errorResponse } from './http/errors';
 import type { AppDeps, AppEnv } from './http/context';
 import { requestLog, requireSameOrigin } from './http/middleware';
 import { securityHeaders } from './http/security-headers';
+import { serveBuiltApp } from './http/static';
 import { accountRoutes } from './routes/account';
 import { accountLogRoutes } from './routes/account-log';
 import { backupRoutes } from './routes/backup';
@@ -66,17 +66,7 @@ export function buildApp(deps: AppDeps) {
     c.req.path.startsWith('/api/') ? errorResponse(c, new KeyholdError('not_found', 'No such API route.')) : c.text('Not found', 404),
   );
 
-  if (deps.config.staticDir && existsSync(deps.config.staticDir)) {
-    const root = deps.config.staticDir;
-    app.use('/sw.js', async (c, next) => {
-      await next();
-      c.header('Cache-Control', 'no-cache'); // the update flow must see a new service worker at once
-    });
-    app.use('*', serveStatic({ root }));
-    // Client-side routes fall back to the app shell; an unknown API path stays a JSON 404.
-    const appShell = serveStatic({ root, path: 'index.html' });
-    app.get('*', (c, next) => (c.req.path.startsWith('/api/') ? next() : appShell(c, next)));
-  }
+  if (deps.config.staticDir && existsSync(deps.config.staticDir)) app.use('*', serveBuiltApp(deps.config.staticDir));
   return { app, routes };
 }
 

@@ -25,8 +25,10 @@ describe('app updates', { timeout: 60_000 }, () => {
     await page.goto('/');
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
 
-    // "Deploy" a new release: any byte change to sw.js is a new service worker version.
+    // "Deploy" a new release: any byte change to sw.js is a new service worker version. A build
+    // would write its compressed copies anew; the old ones go (the server then sends sw.js itself).
     appendFileSync(join(release, 'sw.js'), '\n// release 2\n');
+    for (const copy of ['sw.js.br', 'sw.js.gz']) rmSync(join(release, copy), { force: true });
     await page.reload();
     const prompt = page.getByRole('button', { name: /reload/i });
     await prompt.waitFor({ timeout: 15_000 });
