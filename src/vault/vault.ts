@@ -94,7 +94,9 @@ export class Vault extends EventTarget {
   async start(): Promise<void> {
     const core = this.#core;
     const { store } = core.deps;
-    const [vault, , throttle] = await Promise.all([store.readVault(), this.settings.load(), store.readThrottle()]);
+    // idb, not Dexie: the lock screen shows while Dexie's chunk still loads (first-screen-rows.ts).
+    const [{ vault, settings, throttle }] = await Promise.all([store.readAtStart(), this.settings.loadPersistence()]);
+    this.settings.apply(settings);
     core.stored = vault;
     core.throttle = throttle;
     if (typeof globalThis.addEventListener === 'function') {
