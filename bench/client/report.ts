@@ -9,7 +9,7 @@ import type { Argon2Series, RecordFigures, UnlockFigures } from './in-page';
 import type { LazyLoadFigures } from './lazy-load';
 import type { NativeSeries } from './native-argon2';
 import type { SizeFigures } from './sizes';
-import { unlockLatencyLines, unlockLatencyVerdicts, type UnlockLatencyFigures } from './unlock-latency';
+import { UNLOCK_LATENCY_TARGETS, unlockLatencyLines, unlockLatencyVerdicts, type UnlockLatencyFigures } from './unlock-latency';
 
 /** 1 KB = 1,000 bytes, as vite prints sizes. */
 export const KB = 1000;
@@ -267,9 +267,10 @@ export function renderSection(r: ClientReport): string {
       'Unlock: `unlockWithPin` with Argon2 replaced by a tag computed beforehand (HKDF → KEK, unwrap S, K_keys, open the key bundle with its RSA-OAEP-3072 private key import, unwrap VK, open the device key). ' +
       `Records: ${fmt(r.records.count)} logins (title, username, 20-character password, URL, 200-character notes: ${fmt(r.records.plaintextBytes)} bytes of JSON, ${fmt(r.records.storedChars)} base64url characters stored) encrypted with \`encryptRecord\` under one VK, then \`decryptRecord\` over all of them, ${r.records.sequentialMs.length} passes each way after a warm-up over one batch. ` +
       'Sizes: node:zlib gzip level 9 of the files index.html loads (scripts, modulepreloads and their static imports). ' +
-      'Lazy loading: a separate phone context with the CSP enforced and the service worker on, going through onboarding, a reload onto the locked screen, and the PIN, recording the requests of the page and its workers.',
+      'Lazy loading: a separate phone context with the CSP enforced and the service worker on, going through onboarding, a reload onto the locked screen, a tap on the PIN field, and the PIN, recording the requests of the page and its workers. ' +
+      'Unlock latency and offline start (unlock-latency.ts): another such context, after onboarding and once PIN recovery is registered (its background Argon2id would share the worker); from the performance marks the app sets (src/ui/timing-marks.ts), read in the page. Cold: reload, 1.5 s pause, tap the PIN field, type 6 digits 120 ms apart, Enter; submit → the record list on screen. Warm: lock, 1.5 s pause, the same again. Offline: context and CDP offline, reload, navigation start → the PIN field rendered enabled. Median of the runs.',
     `- Argon2id parameters: ${paramsText(r.params)} (protocol/constants.ts defaults).`,
-    `- Targets: Argon2id in Chromium ≤ ${ratio(TARGETS.argon2MaxRatio)} the native reference; unlock without Argon2 < ${ms(TARGETS.unlockWithoutArgon2MaxMs)}; decrypting ${fmt(r.records.count)} records < ${ms(TARGETS.decryptAllMaxMs)}; initial JS < ${kb(TARGETS.initialJsMaxGzip)} gzip (1 KB = ${fmt(KB)} bytes) with the Argon2 WASM loaded only when needed.`,
+    `- Targets: Argon2id in Chromium ≤ ${ratio(TARGETS.argon2MaxRatio)} the native reference; unlock without Argon2 < ${ms(TARGETS.unlockWithoutArgon2MaxMs)}; decrypting ${fmt(r.records.count)} records < ${ms(TARGETS.decryptAllMaxMs)}; initial JS < ${kb(TARGETS.initialJsMaxGzip)} gzip (1 KB = ${fmt(KB)} bytes) with the Argon2 WASM loaded only when needed; PIN submit → vault on screen with a cold worker ≤ ${UNLOCK_LATENCY_TARGETS.coldUnlockMaxMs} ms; offline start to the PIN field ≤ ${UNLOCK_LATENCY_TARGETS.offlineStartMaxMs} ms.`,
     '',
     '### Timings',
     '',

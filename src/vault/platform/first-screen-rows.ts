@@ -22,22 +22,23 @@ export async function readFirstScreenRows(name: string, factory: IDBFactory = in
   // No database yet (a new device): opening without a version would create an empty one, which
   // Dexie would then have to upgrade from a schema it never wrote. Aborting leaves nothing behind.
   request.onupgradeneeded = () => request.transaction?.abort();
-  let db: IDBPDatabase | undefined;
+  let opened: IDBPDatabase | undefined;
   try {
-    db = await wrap(request);
+    opened = await wrap(request);
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') return NOTHING_STORED;
     throw error;
   }
-  if (!db) return NOTHING_STORED;
+  if (!opened) return NOTHING_STORED;
+  const db = opened;
   try {
     // Another tab upgrading or deleting the database must not wait for this connection.
-    db.addEventListener('versionchange', () => db?.close());
+    db.addEventListener('versionchange', () => db.close());
     if (!db.objectStoreNames.contains('vault') || !db.objectStoreNames.contains('meta')) return NOTHING_STORED;
     const tx = db.transaction(['vault', 'meta'], 'readonly');
     const meta = tx.objectStore('meta');
     const [vault, settings, throttle] = await Promise.all([
-      tx.objectStore('vault').get('device'),
+      tx.objectStore('vault').get('device'), // local-store.ts VAULT_ROW_ID
       meta.get('settings') as Promise<{ value?: unknown } | undefined>,
       meta.get('unlock-throttle') as Promise<{ value?: unknown } | undefined>,
     ]);

@@ -40,3 +40,31 @@ export function openKeyholdDexie(name: string, options?: ConstructorParameters<t
   db.version(3).stores({ seen: 'id', records: 'id, updatedAt, synced, deleted, unverified' });
   return db;
 }
+
+/** Resolves `markLost` when `db` is taken away (see `LocalStore.lost`) and keeps it closed from then on. */
+export function watchForLoss(db: KeyholdDexie, markLost: () => void): void {
+  // Sticky: a connection reopened after another tab's upgrade (versionchange) is watched too.
+  db.on(
+    'ready',
+    (ready) => {
+      const connection = ready.backendDB();
+      // Dexie's own handler marks the connection closed and lets the next call reopen it; this
+      // runs after it, whatever order the IndexedDB implementation calls listeners in.
+      const dexieOnClose = connection.onclose;
+      connection.onclose = (event) => {
+        dexieOnClose?.call(connection, event);
+        ready.close({ disableAutoOpen: true });
+        markLost();
+      };
+    },
+    true,
+  );
+  // Dexie calls the handlers last-subscribed first; `false` stops its own, which would close the
+  // connection but let the next call reopen it. An upgrade by a newer tab still gets Dexie's.
+  db.on('versionchange', (event: IDBVersionChangeEvent) => {
+    if (event.newVersion !== null) return undefined;
+    db.close({ disableAutoOpen: true });
+    markLost();
+    return false;
+  });
+}

@@ -1,5 +1,5 @@
 /**
- * The device's IndexedDB (Dexie), database `keyhold` (docs/architecture.md "The key hierarchy"). It holds
+ * The device's IndexedDB (Dexie, schema in keyhold-dexie.ts), database `keyhold` (docs/architecture.md "The key hierarchy"). It holds
  * ciphertext for every record value and every key: a record row has no title or kind in clear,
  * and the vault row's only clear values are public (username, ids, salts, versions).
  *
@@ -32,7 +32,7 @@ import type { UnlockThrottle, VaultSettings } from '../state';
 export type { StoredPasskey, StoredVault } from './stored-vault';
 
 export const DATABASE_NAME = 'keyhold';
-export const VAULT_ROW_ID = 'device';
+const VAULT_ROW_ID = 'device';
 
 /** A passkey of this account as this device knows it. All public: the PRF output is never stored. */
 export interface VaultRow extends StoredVault {
@@ -152,7 +152,7 @@ export class LocalStore {
     this.#indexedDB = options?.indexedDB as IDBFactory | undefined;
     let markLost!: () => void;
     this.lost = new Promise((resolve) => (markLost = resolve));
-    this.#opening = import('./keyhold-dexie').then(({ openKeyholdDexie }) => {
+    this.#opening = import('./keyhold-dexie').then(({ openKeyholdDexie, watchForLoss }) => {
       const db = openKeyholdDexie(name, options);
       watchForLoss(db, markLost);
       return (this.#db = db);
@@ -306,32 +306,4 @@ export class LocalStore {
     const db = this.#db;
     if (db?.hasBeenClosed()) db.close({ disableAutoOpen: false });
   }
-}
-
-/** Resolves `markLost` when `db` is taken away (see `LocalStore.lost`) and keeps it closed from then on. */
-function watchForLoss(db: KeyholdDexie, markLost: () => void): void {
-  // Sticky: a connection reopened after another tab's upgrade (versionchange) is watched too.
-  db.on(
-    'ready',
-    (ready) => {
-      const connection = ready.backendDB();
-      // Dexie's own handler marks the connection closed and lets the next call reopen it; this
-      // runs after it, whatever order the IndexedDB implementation calls listeners in.
-      const dexieOnClose = connection.onclose;
-      connection.onclose = (event) => {
-        dexieOnClose?.call(connection, event);
-        ready.close({ disableAutoOpen: true });
-        markLost();
-      };
-    },
-    true,
-  );
-  // Dexie calls the handlers last-subscribed first; `false` stops its own, which would close the
-  // connection but let the next call reopen it. An upgrade by a newer tab still gets Dexie's.
-  db.on('versionchange', (event: IDBVersionChangeEvent) => {
-    if (event.newVersion !== null) return undefined;
-    db.close({ disableAutoOpen: true });
-    markLost();
-    return false;
-  });
 }
