@@ -111,8 +111,9 @@ export class Vault extends EventTarget {
   /**
    * Gets ready for a PIN unlock while the person types it: starts the Argon2 worker
    * (`deps.prewarmArgon2`) and loads the code an open vault runs first, so the unlock waits only
-   * for the derivation. Call it when the PIN field is focused or typed into; further calls, and
-   * calls without a locked vault, do nothing. Nothing secret is touched.
+   * for the derivation. Call it when the person taps, focuses or types into the PIN field (not on
+   * an autofocus); calls without a locked vault do nothing, and repeated calls are cheap (each keeps
+   * an idle worker alive). Nothing secret is touched.
    */
   prepareUnlock(): void {
     const core = this.#core;
