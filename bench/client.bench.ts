@@ -7,7 +7,8 @@
  *
  * Options (after `npm run bench:client --`): --runs=<n> Argon2 calls per implementation after the
  * warm-up (default 10, at least 7), --records=<n> (default 10000), --no-diagnostic (skip the
- * SIMD comparison, which otherwise runs when the Argon2 target fails), --no-write (leave
+ * SIMD comparison, which otherwise runs when the Argon2 target fails), --latency-runs=<n> (cold
+ * and warm PIN unlocks and offline starts in the app's UI, default 7), --no-write (leave
  * BENCHMARKS.md alone).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,6 +31,7 @@ import { checkLazyLoading } from './client/lazy-load';
 import { NATIVE_ARGON2, nativeArgon2Series, nativeArgon2Version } from './client/native-argon2';
 import { median, ms, printReport, renderSection, TARGETS, writeSection, type ClientReport } from './client/report';
 import { measureSizes } from './client/sizes';
+import { measureUnlockLatency } from './client/unlock-latency';
 import { Cleanups, runBench } from './lib/benchmarks-file';
 import { describeMachine } from './lib/machine';
 
@@ -55,10 +57,11 @@ interface Options {
   records: number;
   diagnostic: boolean;
   write: boolean;
+  latencyRuns: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const opts: Options = { runs: 10, records: 10_000, diagnostic: true, write: true };
+  const opts: Options = { runs: 10, records: 10_000, diagnostic: true, write: true, latencyRuns: 7 };
   for (const arg of argv) {
     const [flag, value] = arg.split('=');
     const number = Number(value);
@@ -66,6 +69,7 @@ function parseOptions(argv: string[]): Options {
     else if (flag === '--no-diagnostic') opts.diagnostic = false;
     else if (flag === '--runs' && Number.isInteger(number) && number >= 7) opts.runs = number;
     else if (flag === '--records' && Number.isInteger(number) && number > 0) opts.records = number;
+    else if (flag === '--latency-runs' && Number.isInteger(number) && number > 0) opts.latencyRuns = number;
     else throw new Error(`unknown option ${arg}`);
   }
   return opts;
@@ -151,6 +155,8 @@ async function main(): Promise<void> {
 
   const lazy = await checkLazyLoading(helpers, browser, server.origin, PIN);
   log(`lazy loading: ${lazy.phases.map((p) => `${p.phase} ${p.workerRequested ? 'fetched' : '–'}`).join(', ')}`);
+  const unlockLatency = await measureUnlockLatency(helpers, browser, server.origin, PIN, opts.latencyRuns);
+  log(`unlock latency: cold ${unlockLatency.cold.map((r) => ms(r.totalMs)).join(', ')}; offline start ${unlockLatency.offlineStartMs.map(ms).join(', ')}`);
   await cleanUp();
 
   const report: ClientReport = {
@@ -172,6 +178,7 @@ async function main(): Promise<void> {
     records,
     sizes,
     lazy,
+    unlockLatency,
     buildMs,
   };
   printReport(report);

@@ -21,6 +21,7 @@ const argon2 = new Argon2Client({
 
 const vault = new Vault({
   argon2: argon2.hash.bind(argon2),
+  prewarmArgon2: argon2.prewarm.bind(argon2),
   server: new KeyServer(),
   store: new LocalStore(),
   passkeys: createBrowserPasskeys(),

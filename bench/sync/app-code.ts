@@ -53,6 +53,8 @@ interface BenchLocalStore extends Opaque {
     delete(): Promise<void>;
   };
   liveRecords(): Promise<Opaque[]>;
+  /** Resolves once Dexie's chunk has loaded (`db` throws before). */
+  database(): Promise<unknown>;
   close(): void;
 }
 

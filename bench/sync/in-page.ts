@@ -219,6 +219,8 @@ export function createSyncBenchApi(app: SyncAppCode) {
       const server = new app.KeyServer();
       const store = new app.LocalStore('keyhold-bench-breakdown');
       const split = new app.LocalStore('keyhold-bench-breakdown-split');
+      // Dexie is a chunk each store loads on its own: `db` (and SyncStore, which reads it) work once it has.
+      await Promise.all([store.database(), split.database()]);
       const sync = new app.SyncStore(store);
       const figures: BreakdownFigures = { pages: 0, records: 0, requestMs: 0, fetchAndParseMs: 0, bodyBytes: 0, parseBlobsMs: 0, applyMs: 0, bulkGetMs: 0, bulkPutMs: 0, readAllMs: 0 };
       const pages: ServerRecord[][] = [];

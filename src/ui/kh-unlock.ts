@@ -4,6 +4,7 @@ import { PIN_THROTTLE_MAX_DELAY_MS } from '../../protocol/constants';
 import type { LockReason, StateOf, Vault } from '../vault';
 import { CountdownController, formatWait } from './countdown-controller';
 import { sharedStyles } from './shared-styles';
+import { TIMING_MARKS, markTime } from './timing-marks';
 import type { UiFailure } from './ui-failure';
 import { VaultTask, type DerivePhase } from './vault-task';
 
@@ -59,6 +60,8 @@ export class KhUnlock extends LitElement {
   declare state: StateOf<'locked'> | undefined;
   declare private _pin: string;
   declare private _passphrase: boolean;
+  /** True while firstUpdated focuses the field itself: only the person's own attention warms the unlock. */
+  #autofocusing = false;
   /** "Forgot your PIN?" was chosen: the recovery kit's screen (a chunk of its own) replaces the PIN entry. */
   declare private _forgot: 'loading' | 'shown' | 'failed' | undefined;
   readonly #unlock = new VaultTask<void>(this);
@@ -114,6 +117,9 @@ export class KhUnlock extends LitElement {
             .value=${live(this._pin)}
             ?disabled=${pending}
             @input=${this._onPinInput}
+            @focus=${this._onPinFocus}
+            @pointerdown=${this._onPinAttention}
+            @keydown=${this._onPinAttention}
           />
           <div class="msg" role="alert" id="unlock-error" data-test="unlock-error">${this.#renderFailure(failures, waiting)}</div>
           <p id="unlock-wait" class="hint msg" data-test="unlock-wait">${waiting ? this.#renderWaitUntil() : nothing}</p>
@@ -179,7 +185,10 @@ export class KhUnlock extends LitElement {
   }
 
   protected override firstUpdated(): void {
+    this.#autofocusing = true;
     this.renderRoot.querySelector<HTMLInputElement>('#pin')?.focus({ preventScroll: true });
+    this.#autofocusing = false;
+    markTime(TIMING_MARKS.pinReady);
     void import('./kh-locked-sync');
     // <kh-quick-items> is a chunk of its own, fetched only on devices where the user chose items
     // to show without the PIN (off by default): the lock screen is the first screen of every start.
@@ -191,6 +200,25 @@ export class KhUnlock extends LitElement {
 
   private _onPinInput(event: InputEvent): void {
     this._pin = (event.target as HTMLInputElement).value;
+    this.#prepareUnlock();
+  }
+
+  private _onPinFocus(): void {
+    if (!this.#autofocusing) this.#prepareUnlock();
+  }
+
+  private _onPinAttention(): void {
+    this.#prepareUnlock();
+  }
+
+  /**
+   * The person is about to type a PIN: the Argon2 worker starts and the unlocked vault's code loads
+   * meanwhile (docs/architecture.md "The unlock path"). Not on the autofocus of a lock screen that
+   * may only be glanced at: that would start a 64 MiB worker on every start of the app.
+   */
+  #prepareUnlock(): void {
+    this.vault?.prepareUnlock();
+    void import('./kh-vault').catch(() => {}); // kh-app shows its own failure if the chunk is missing
   }
 
   private _onPassphraseToggle(event: Event): void {
@@ -203,7 +231,17 @@ export class KhUnlock extends LitElement {
     const vault = this.vault;
     const pin = this._pin;
     if (!vault || this.#unlock.pending || this.#countdown.running || pin === '') return;
-    await this.#unlock.run((signal, onProgress) => vault.unlockWithPin(pin, onProgress, signal));
+    markTime(TIMING_MARKS.unlockSubmitted);
+    await this.#unlock.run((signal, onProgress) =>
+      vault.unlockWithPin(
+        pin,
+        (phase) => {
+          if (phase === 'unwrapping') markTime(TIMING_MARKS.unlockDerived);
+          onProgress(phase);
+        },
+        signal,
+      ),
+    );
     if (this.#unlock.status !== 'failed') return;
     // A wrong PIN is cleared so the next attempt starts fresh.
     this._pin = '';

@@ -13,6 +13,7 @@ import './kh-sync-status';
 import { RecordListController } from './record-list-controller';
 import { OPEN_LOG_MIGRATION, OPEN_SETTINGS_SECTION, openSettingsSection, type OpenSettingsSection } from './settings-sections';
 import { sharedStyles } from './shared-styles';
+import { TIMING_MARKS, markTime } from './timing-marks';
 import { vaultListStyles } from './vault-list-styles';
 
 /** Which part of the unlocked vault is on screen (one pane at a time: phones first). */
@@ -54,6 +55,8 @@ export class KhVault extends LitElement {
   readonly #log = new AccountLogController(this, () => this.vault);
   /** The migration screen came up in this unlock (this element lives as long as the unlock). */
   #migrationOffered = false;
+  /** The list was first shown with its records (the end of an unlock, for bench:client's mark). */
+  #listShown = false;
   /** Kept across views (rendered as a node), so it asks the server once per visit, not per render. */
   readonly #kitReminder = document.createElement('kh-kit-reminder');
 
@@ -66,6 +69,13 @@ export class KhVault extends LitElement {
     // "Make a recovery kit" on the reminder asks for Settings → Recovery, which this screen opens.
     this.addEventListener(OPEN_SETTINGS_SECTION, this.#onOpenSection as EventListener);
     this.addEventListener(OPEN_LOG_MIGRATION, this.#onOpenLogMigration);
+  }
+
+  protected override updated(): void {
+    if (!this.#listShown && this._view.kind === 'list' && this.#records.status !== 'loading') {
+      this.#listShown = true;
+      markTime(TIMING_MARKS.vaultShown);
+    }
   }
 
   protected override willUpdate(): void {

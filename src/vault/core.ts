@@ -20,6 +20,7 @@ import { SyncGate } from './sync/sync-gate';
 import { AutoLock } from './unlock/auto-lock';
 import { DEFAULT_SETTINGS } from './unlock/auto-lock-settings';
 import { PinAttempts } from './unlock/pin-attempts';
+import { loadUnlockedRecords } from './unlock/open-vault-code';
 import { prfPasskeys } from './unlock/prf-unlock';
 import { confirmationIsStale } from './unlock/reprompt';
 import { NO_THROTTLE } from './unlock/unlock-throttle';
@@ -220,7 +221,7 @@ export class VaultCore {
   open(unlocked: UnlockedVault, { signInDevice = true } = {}): Promise<unknown> {
     const vault = this.requireVault();
     if (this.session) return Promise.resolve();
-    const records = import('./records/unlocked-records').then(({ UnlockedRecords }) => new UnlockedRecords(this.deps.store, unlocked, this.now));
+    const records = loadUnlockedRecords().then(({ UnlockedRecords }) => new UnlockedRecords(this.deps.store, unlocked, this.now));
     records.catch(() => {}); // a failed load is reported by each record call that awaits it
     this.session = { unlocked, records, identity: unlocked.identity, adopted: !signInDevice };
     this.#confirmedAt = this.now(); // every way in (PIN, passkey, a new or recovered vault) proves the owner is here

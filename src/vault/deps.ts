@@ -12,6 +12,8 @@ import type { PasskeyPort } from './platform/passkeys';
 
 export interface VaultDeps {
   readonly argon2: DeriveArgon2;
+  /** Starts the Argon2 worker ahead of a hash (`Argon2Client.prewarm`); `prepareUnlock` calls it. Optional: without it the worker starts with the first hash. */
+  readonly prewarmArgon2?: () => void;
   /** Argon2 parameters for new PIN wraps; weaker stored wraps are raised to these at the next PIN unlock. Default DEFAULT_ARGON2_PARAMS. */
   readonly argon2Params?: Argon2Params;
   readonly server: KeyServer;

@@ -26,13 +26,15 @@ export class DeviceSettings {
     return this.#persistence;
   }
 
-  /** Reads the stored settings and the persistence answer (Vault.start). */
-  async load(): Promise<void> {
-    const core = this.#core;
-    const settings = await core.deps.store.readSettings();
-    core.settings = settings;
-    core.autoLock.configure(settings);
-    this.#persistence = await queryPersistence(core.env.storage);
+  /** Puts the stored settings in force (Vault.start, which read them). */
+  apply(settings: VaultSettings): void {
+    this.#core.settings = settings;
+    this.#core.autoLock.configure(settings);
+  }
+
+  /** Asks the browser whether it will keep this origin's storage (Vault.start). */
+  async loadPersistence(): Promise<void> {
+    this.#persistence = await queryPersistence(this.#core.env.storage);
   }
 
   /** Stores new auto-lock or re-prompt settings (clamped to their bounds); they apply at once. */

@@ -22,6 +22,7 @@ import { type DeriveProgress, type LockReason, type RecoverOptions, type VaultSt
 import type { VaultSync } from './sync/sync-gate';
 import { VaultTransfer } from './transfer/vault-transfer';
 import { strengthenPinWrap } from './unlock/kdf-upgrade';
+import { preloadOpenVaultCode } from './unlock/open-vault-code';
 import { withProgress } from './unlock/pin-attempts';
 import { unlockWithPrfPasskey } from './unlock/prf-unlock';
 import { VaultReprompt } from './unlock/reprompt';
@@ -93,7 +94,9 @@ export class Vault extends EventTarget {
   async start(): Promise<void> {
     const core = this.#core;
     const { store } = core.deps;
-    const [vault, , throttle] = await Promise.all([store.readVault(), this.settings.load(), store.readThrottle()]);
+    // idb, not Dexie: the lock screen shows while Dexie's chunk still loads (first-screen-rows.ts).
+    const [{ vault, settings, throttle }] = await Promise.all([store.readAtStart(), this.settings.loadPersistence()]);
+    this.settings.apply(settings);
     core.stored = vault;
     core.throttle = throttle;
     if (typeof globalThis.addEventListener === 'function') {
@@ -103,6 +106,20 @@ export class Vault extends EventTarget {
     core.setState(vault ? core.lockedState(null) : { kind: 'welcome', online: core.env.isOnline() });
     if (vault) void core.sync.start();
     void store.lost.then(() => core.forget());
+  }
+
+  /**
+   * Gets ready for a PIN unlock while the person types it: starts the Argon2 worker
+   * (`deps.prewarmArgon2`) and loads the code an open vault runs first, so the unlock waits only
+   * for the derivation. Call it when the person taps, focuses or types into the PIN field (not on
+   * an autofocus); calls without a locked vault do nothing, and repeated calls are cheap (each keeps
+   * an idle worker alive). Nothing secret is touched.
+   */
+  prepareUnlock(): void {
+    const core = this.#core;
+    if (core.session || !core.stored) return;
+    core.deps.prewarmArgon2?.();
+    preloadOpenVaultCode();
   }
 
   /** Unlocks with the PIN, offline. Throws `throttled` (with retryAt) while a wait runs, `wrong_pin`. */

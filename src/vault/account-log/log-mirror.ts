@@ -35,7 +35,7 @@ export interface MirrorStorage {
 export function storedMirror(store: LocalStore, userId: string): MirrorStorage {
   return {
     async read() {
-      const value = (await store.db.meta.get('account-log'))?.value as { userId?: unknown; state?: unknown; entries?: unknown } | undefined;
+      const value = (await (await store.database()).meta.get('account-log'))?.value as { userId?: unknown; state?: unknown; entries?: unknown } | undefined;
       if (value?.userId !== userId || typeof value.state !== 'string' || !Array.isArray(value.entries)) return emptyMirror(userId);
       try {
         return { userId, state: parseLogState(value.state), entries: value.entries as LogEntry[] };
@@ -44,7 +44,7 @@ export function storedMirror(store: LocalStore, userId: string): MirrorStorage {
       }
     },
     async write(mirror) {
-      await store.db.meta.put({ key: 'account-log', value: { userId: mirror.userId, state: serializeLogState(mirror.state), entries: mirror.entries } });
+      await (await store.database()).meta.put({ key: 'account-log', value: { userId: mirror.userId, state: serializeLogState(mirror.state), entries: mirror.entries } });
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The device's IndexedDB (Dexie), database `keyhold` (docs/architecture.md "The key hierarchy"). It holds
+ * The device's IndexedDB (Dexie, schema in keyhold-dexie.ts), database `keyhold` (docs/architecture.md "The key hierarchy"). It holds
  * ciphertext for every record value and every key: a record row has no title or kind in clear,
  * and the vault row's only clear values are public (username, ids, salts, versions).
  *
@@ -20,8 +20,10 @@
  *            (format 2), so a deleted record cannot come back at an older version; while a row
  *            exists, its serverVersion is the mark (sync/rollback-guard.ts)
  */
-import { Dexie, type EntityTable } from 'dexie';
+import type { Dexie } from 'dexie';
 import { parseEncryptedRecord, type Ciphertext, type WrappedKey } from '../crypto';
+import { readFirstScreenRows } from './first-screen-rows';
+import type { KeyholdDexie } from './keyhold-dexie';
 import { readStoredVault, type StoredVault } from './stored-vault';
 import { NO_THROTTLE, parseThrottle } from '../unlock/unlock-throttle';
 import { DEFAULT_SETTINGS, parseSettings } from '../unlock/auto-lock-settings';
@@ -33,7 +35,7 @@ export const DATABASE_NAME = 'keyhold';
 const VAULT_ROW_ID = 'device';
 
 /** A passkey of this account as this device knows it. All public: the PRF output is never stored. */
-interface VaultRow extends StoredVault {
+export interface VaultRow extends StoredVault {
   readonly id: typeof VAULT_ROW_ID;
 }
 
@@ -81,7 +83,7 @@ export interface SeenVersionRow {
   readonly bound: 0 | 1;
 }
 
-interface MetaRow {
+export interface MetaRow {
   readonly key: MetaKey;
   readonly value: unknown;
 }
@@ -91,40 +93,6 @@ export interface QuickViewRow {
   readonly id: string;
   readonly iv: Uint8Array;
   readonly ciphertext: ArrayBuffer;
-}
-
-type KeyholdDexie = Dexie & {
-  vault: EntityTable<VaultRow, 'id'>;
-  records: EntityTable<RecordRow, 'id'>;
-  meta: EntityTable<MetaRow, 'key'>;
-  quick: EntityTable<QuickViewRow, 'id'>;
-  seen: EntityTable<SeenVersionRow, 'id'>;
-};
-
-/** Opens the schema; every later version adds a `db.version(n)` step with its upgrade, never edits this one. */
-function openKeyholdDexie(name: string, options?: ConstructorParameters<typeof Dexie>[1]): KeyholdDexie {
-  const db = new Dexie(name, options) as KeyholdDexie;
-  db.version(1).stores({
-    vault: 'id',
-    records: 'id, updatedAt, synced, deleted',
-    meta: 'key',
-  });
-  // Sync: each record remembers the server version it is based on; read-only copies.
-  db.version(2)
-    .stores({ quick: 'id' })
-    .upgrade((tx) =>
-      tx
-        .table('records')
-        .toCollection()
-        .modify((row: { serverVersion?: number }) => {
-          row.serverVersion ??= 0;
-        }),
-    );
-  // Rollback detection: the highest verified server version of each record, and records pulled
-  // while locked whose binding is still to be checked. Rows already held start with no mark:
-  // the first pull or push of each record sets it.
-  db.version(3).stores({ seen: 'id', records: 'id, updatedAt, synced, deleted, unverified' });
-  return db;
 }
 
 export function readRecordRow(row: RecordRow): RecordRow {
@@ -151,10 +119,23 @@ function editBase(current: RecordRow | undefined, readVersion: number | undefine
   return readVersion === undefined || now === own ? now : Math.min(readVersion, now);
 }
 
-/** The vault's IndexedDB. Every method is one transaction; nothing here decrypts anything. */
+/** What the lock screen needs before anything else, read in one go (`LocalStore.readAtStart`). */
+export interface StartRows {
+  readonly vault: StoredVault | undefined;
+  readonly settings: VaultSettings;
+  readonly throttle: UnlockThrottle;
+}
+
+/**
+ * The vault's IndexedDB. Every method is one transaction; nothing here decrypts anything. Dexie
+ * (keyhold-dexie.ts) is a chunk of its own: loading starts when the store is made, and every
+ * method but `readAtStart` waits for it.
+ */
 export class LocalStore {
-  /** The Dexie instance, for the sync engine and for tests that inspect raw rows. */
-  readonly db: KeyholdDexie;
+  readonly #name: string;
+  readonly #indexedDB: IDBFactory | undefined;
+  readonly #opening: Promise<KeyholdDexie>;
+  #db: KeyholdDexie | undefined;
 
   /**
    * Settles when the browser took this database away while the page was open ("clear site data":
@@ -167,52 +148,66 @@ export class LocalStore {
 
   /** `options` lets tests pass an IndexedDB implementation; the app uses the browser's. */
   constructor(name = DATABASE_NAME, options?: ConstructorParameters<typeof Dexie>[1]) {
-    this.db = openKeyholdDexie(name, options);
-    this.lost = new Promise((resolve) => {
-      // Sticky: a connection reopened after another tab's upgrade (versionchange) is watched too.
-      this.db.on(
-        'ready',
-        (db) => {
-          const connection = db.backendDB();
-          // Dexie's own handler marks the connection closed and lets the next call reopen it; this
-          // runs after it, whatever order the IndexedDB implementation calls listeners in.
-          const dexieOnClose = connection.onclose;
-          connection.onclose = (event) => {
-            dexieOnClose?.call(connection, event);
-            db.close({ disableAutoOpen: true });
-            resolve();
-          };
-        },
-        true,
-      );
-      // Dexie calls the handlers last-subscribed first; `false` stops its own, which would close the
-      // connection but let the next call reopen it. An upgrade by a newer tab still gets Dexie's.
-      this.db.on('versionchange', (event: IDBVersionChangeEvent) => {
-        if (event.newVersion !== null) return undefined;
-        this.db.close({ disableAutoOpen: true });
-        resolve();
-        return false;
-      });
+    this.#name = name;
+    this.#indexedDB = options?.indexedDB as IDBFactory | undefined;
+    let markLost!: () => void;
+    this.lost = new Promise((resolve) => (markLost = resolve));
+    this.#opening = import('./keyhold-dexie').then(({ openKeyholdDexie, watchForLoss }) => {
+      const db = openKeyholdDexie(name, options);
+      watchForLoss(db, markLost);
+      return (this.#db = db);
     });
   }
 
+  /**
+   * The Dexie instance, for the sync engine and for tests that inspect raw rows; only once it has
+   * loaded (after any other call of this store settled, or `await database()`).
+   */
+  get db(): KeyholdDexie {
+    if (!this.#db) throw new Error('LocalStore: the database code is still loading (await database() first)');
+    return this.#db;
+  }
+
+  /** The Dexie instance once its chunk has loaded. */
+  database(): Promise<KeyholdDexie> {
+    return this.#opening;
+  }
+
+  /**
+   * The vault row, the settings and the PIN throttle, read without waiting for Dexie (one `idb`
+   * read transaction; it creates nothing on a device without a vault). Vault.start uses it so the
+   * lock screen shows while Dexie still loads.
+   */
+  async readAtStart(): Promise<StartRows> {
+    const rows = await readFirstScreenRows(this.#name, this.#indexedDB);
+    return {
+      vault: rows.vault ? readStoredVault(rows.vault as Record<string, unknown>) : undefined,
+      settings: rows.settings === undefined ? DEFAULT_SETTINGS : parseSettings(rows.settings),
+      throttle: parseThrottle(rows.throttle),
+    };
+  }
+
   async readVault(): Promise<StoredVault | undefined> {
-    const row = await this.db.vault.get(VAULT_ROW_ID);
+    const db = await this.#opening;
+    const row = await db.vault.get(VAULT_ROW_ID);
     return row ? readStoredVault(row as unknown as Record<string, unknown>) : undefined;
   }
 
   async writeVault(vault: StoredVault): Promise<void> {
-    await this.db.vault.put({ ...vault, id: VAULT_ROW_ID });
+    const db = await this.#opening;
+    await db.vault.put({ ...vault, id: VAULT_ROW_ID });
   }
 
   async readRecord(id: string): Promise<RecordRow | undefined> {
-    const row = await this.db.records.get(id);
+    const db = await this.#opening;
+    const row = await db.records.get(id);
     return row ? readRecordRow(row) : undefined;
   }
 
   /** Every record that is not deleted. */
   async liveRecords(): Promise<LiveRecordRow[]> {
-    const rows = await this.db.records.where('deleted').equals(0).toArray();
+    const db = await this.#opening;
+    const rows = await db.records.where('deleted').equals(0).toArray();
     return rows.map(readRecordRow) as LiveRecordRow[];
   }
 
@@ -224,9 +219,10 @@ export class LocalStore {
    * at push time instead of being overwritten.
    */
   async writeLocalEdit(row: Omit<LiveRecordRow, 'serverVersion' | 'ownVersion'> | Omit<TombstoneRow, 'serverVersion' | 'ownVersion'>, readVersion?: number): Promise<void> {
-    await this.db.transaction('rw', this.db.records, async () => {
-      const current = await this.db.records.get(row.id);
-      await this.db.records.put({ ...row, serverVersion: editBase(current, readVersion), ownVersion: current?.ownVersion ?? 0 } as RecordRow);
+    const db = await this.#opening;
+    await db.transaction('rw', db.records, async () => {
+      const current = await db.records.get(row.id);
+      await db.records.put({ ...row, serverVersion: editBase(current, readVersion), ownVersion: current?.ownVersion ?? 0 } as RecordRow);
     });
   }
 
@@ -236,7 +232,8 @@ export class LocalStore {
    * re-seals it before sending (its `sealedFor` no longer follows its `serverVersion`).
    */
   async editBase(id: string, readVersion?: number): Promise<number> {
-    return editBase(await this.db.records.get(id), readVersion);
+    const db = await this.#opening;
+    return editBase(await db.records.get(id), readVersion);
   }
 
   /**
@@ -245,21 +242,24 @@ export class LocalStore {
    * the server, for the sync engine to send.
    */
   async addNewRecords(rows: ReadonlyArray<Omit<LiveRecordRow, 'serverVersion' | 'ownVersion' | 'synced'>>, maxLive: number): Promise<boolean> {
-    return this.db.transaction('rw', this.db.records, async () => {
-      const live = await this.db.records.where('deleted').equals(0).count();
+    const db = await this.#opening;
+    return db.transaction('rw', db.records, async () => {
+      const live = await db.records.where('deleted').equals(0).count();
       if (live + rows.length > maxLive) return false;
-      await this.db.records.bulkAdd(rows.map((row) => ({ ...row, synced: 0, serverVersion: 0, ownVersion: 0 }) satisfies LiveRecordRow));
+      await db.records.bulkAdd(rows.map((row) => ({ ...row, synced: 0, serverVersion: 0, ownVersion: 0 }) satisfies LiveRecordRow));
       return true;
     });
   }
 
   /** Writes a row as given (sync engine and tests). */
   async writeRecord(row: RecordRow): Promise<void> {
-    await this.db.records.put(row);
+    const db = await this.#opening;
+    await db.records.put(row);
   }
 
   async readThrottle(): Promise<UnlockThrottle> {
-    return parseThrottle((await this.db.meta.get('unlock-throttle'))?.value);
+    const db = await this.#opening;
+    return parseThrottle((await db.meta.get('unlock-throttle'))?.value);
   }
 
   /**
@@ -267,30 +267,35 @@ export class LocalStore {
    * at once cannot both start from the same count. Returns the value before and after.
    */
   async updateThrottle(update: (current: UnlockThrottle) => UnlockThrottle): Promise<{ before: UnlockThrottle; after: UnlockThrottle }> {
-    return this.db.transaction('rw', this.db.meta, async () => {
-      const before = parseThrottle((await this.db.meta.get('unlock-throttle'))?.value);
+    const db = await this.#opening;
+    return db.transaction('rw', db.meta, async () => {
+      const before = parseThrottle((await db.meta.get('unlock-throttle'))?.value);
       const after = update(before);
-      if (after !== before) await this.db.meta.put({ key: 'unlock-throttle', value: { ...after } });
+      if (after !== before) await db.meta.put({ key: 'unlock-throttle', value: { ...after } });
       return { before, after };
     });
   }
 
   async resetThrottle(): Promise<void> {
-    await this.db.meta.put({ key: 'unlock-throttle', value: { ...NO_THROTTLE } });
+    const db = await this.#opening;
+    await db.meta.put({ key: 'unlock-throttle', value: { ...NO_THROTTLE } });
   }
 
   async readSettings(): Promise<VaultSettings> {
-    const row = await this.db.meta.get('settings');
+    const db = await this.#opening;
+    const row = await db.meta.get('settings');
     return row ? parseSettings(row.value) : DEFAULT_SETTINGS;
   }
 
   async writeSettings(settings: VaultSettings): Promise<void> {
-    await this.db.meta.put({ key: 'settings', value: { ...settings } });
+    const db = await this.#opening;
+    await db.meta.put({ key: 'settings', value: { ...settings } });
   }
 
   /** Closes the connection for good: later calls fail until `reopen` (nothing re-creates a database being wiped). */
   close(): void {
-    this.db.close();
+    if (this.#db) this.#db.close();
+    else void this.#opening.then((db) => db.close());
   }
 
   /**
@@ -298,6 +303,7 @@ export class LocalStore {
    * page whose vault was wiped): the next call opens the database again, creating it if it is gone.
    */
   reopen(): void {
-    if (this.db.hasBeenClosed()) this.db.close({ disableAutoOpen: false });
+    const db = this.#db;
+    if (db?.hasBeenClosed()) db.close({ disableAutoOpen: false });
   }
 }

@@ -17,13 +17,14 @@ export class QuickViewGate {
   }
 
   #load(): Promise<QuickView> {
-    return (this.#loaded ??= import('./quick-view').then(({ QuickView }) => new QuickView(this.#deps)));
+    // QuickView reads Dexie's tables synchronously: its chunk has to be there first.
+    return (this.#loaded ??= Promise.all([import('./quick-view'), this.#deps.store.database()]).then(([{ QuickView }]) => new QuickView(this.#deps)));
   }
 
   /** The loaded module, or null while nothing is marked on this device. */
   async #ifUsed(): Promise<QuickView | null> {
     if (this.#loaded) return this.#loaded;
-    const ids = ((await this.#deps.store.db.meta.get('quick-marked'))?.value as { ids?: unknown } | undefined)?.ids;
+    const ids = ((await (await this.#deps.store.database()).meta.get('quick-marked'))?.value as { ids?: unknown } | undefined)?.ids;
     return Array.isArray(ids) && ids.length > 0 ? this.#load() : null;
   }
 

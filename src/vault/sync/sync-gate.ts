@@ -33,7 +33,8 @@ export class SyncGate implements VaultSync {
   }
 
   #load(): Promise<SyncSchedule> {
-    return (this.#loading ??= import('./sync-schedule').then(({ SyncSchedule }) => (this.#loaded = new SyncSchedule(this.#deps))));
+    // The sync store reads Dexie's tables synchronously: its chunk has to be there first.
+    return (this.#loading ??= Promise.all([import('./sync-schedule'), this.#deps.store.database()]).then(([{ SyncSchedule }]) => (this.#loaded = new SyncSchedule(this.#deps))));
   }
 
   async start(): Promise<void> {
