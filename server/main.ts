@@ -6,6 +6,7 @@ import { buildApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { migrateWithPepper } from './domain/account-log-head';
 import { loadPepper } from './domain/pepper';
+import { watchEventLoopLag } from './http/load-shed';
 import { batchLines, createLogger } from './http/logger';
 import { openConfiguredDatabase, packageVersion, stopGracefully, trackConnections } from './runtime';
 import { purgeExpiredChallenges } from './store/challenges';
@@ -30,7 +31,8 @@ async function main(): Promise<void> {
   // 007 seals the log head of every account that predates the log, with this process's pepper.
   await migrateWithPepper(database.db, pepper);
   const { store } = database;
-  const { app } = buildApp({ store, config, pepper, log, version: packageVersion(), now: Date.now });
+  const loopLag = watchEventLoopLag();
+  const { app } = buildApp({ store, config, pepper, log, version: packageVersion(), now: Date.now, loopLag });
 
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
   const server = serve(
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
     if (stopping) process.exit(1);
     stopping = true;
     clearInterval(sweep);
+    loopLag.stop();
     stopGracefully(server, connections, database).then(
       ({ drained, ms }) => {
         log.info('stopped', { signal, ms, drained });

@@ -48,6 +48,8 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   log_full: 409,
   internal_error: 500,
   unavailable: 503,
+  overloaded: 503,
+  database_unavailable: 503,
 };
 
 export function errorResponse(c: Context, error: KeyholdError): Response {

@@ -1,0 +1,78 @@
+import type { MiddlewareHandler } from 'hono';
+import { KeyholdError } from '../errors';
+import type { AppEnv } from './context';
+import { errorResponse } from './errors';
+import type { Logger } from './logger';
+
+/** When the server refuses new requests rather than queue them (`SHED_MAX_IN_FLIGHT`, `SHED_MAX_LAG_MS`). */
+export interface LoadShedSettings {
+  /** Requests being handled at once (admitted, reply not yet produced) beyond which a new one is refused. */
+  maxInFlight: number;
+  /** How far behind the event loop may run, in milliseconds, before new requests are refused. */
+  maxLagMs: number;
+}
+
+/** What a shed request is told: try again after this many seconds (`Retry-After`). */
+export const SHED_RETRY_AFTER_SECONDS = 1;
+
+/** How often the loop watcher's timer is due; a turn longer than this plus the bound counts as lag. */
+const LAG_TICK_MS = 5;
+
+/**
+ * How far behind the event loop runs right now. On SQLite a request's handler finishes within the
+ * turn that read it, so the count of requests in flight stays near 1 however many wait in the
+ * socket buffers: the backlog shows only as long turns of the loop. `behindMs` is measured live —
+ * the time since the loop last reached its timers, beyond the tick — so a request read late in a
+ * long turn sees that turn's length (node's `monitorEventLoopDelay` reports a turn only once the
+ * next timer has fired, one turn too late for the requests read during it).
+ */
+export interface EventLoopLag {
+  behindMs(): number;
+  stop(): void;
+}
+
+/** Starts watching the event loop (one unref'd timer); `now` is the clock it reads (performance.now). */
+export function watchEventLoopLag(now: () => number = () => performance.now()): EventLoopLag {
+  let lastTick = now();
+  const timer = setInterval(() => {
+    lastTick = now();
+  }, LAG_TICK_MS);
+  timer.unref();
+  return {
+    behindMs: () => Math.max(0, now() - lastTick - LAG_TICK_MS),
+    stop: () => clearInterval(timer),
+  };
+}
+
+/**
+ * Load shedding in front of the API: a request arriving while `maxInFlight` others are being
+ * handled, or while the event loop runs more than `maxLagMs` behind, is answered at once with
+ * `503 overloaded` and `Retry-After`, before any handler runs — so a shed request has changed
+ * nothing, and no acknowledged write is ever lost to shedding. Without it, work offered beyond
+ * capacity queues without bound and every request, accepted or not, waits seconds.
+ * Shed requests are not logged one by one (that would cost what shedding saves): one line per
+ * second at most gives the count.
+ */
+export function loadShed(settings: LoadShedSettings, deps: { log: Logger; lag?: EventLoopLag }): MiddlewareHandler<AppEnv> {
+  let inFlight = 0;
+  let shedSinceLog = 0;
+  let lastLog = 0;
+  return async (c, next) => {
+    if (inFlight >= settings.maxInFlight || (deps.lag !== undefined && deps.lag.behindMs() > settings.maxLagMs)) {
+      shedSinceLog++;
+      const now = Date.now();
+      if (now - lastLog >= 1000) {
+        deps.log.warn('shedding_load', { shed: shedSinceLog, inFlight, lagMs: Math.round(deps.lag?.behindMs() ?? 0) });
+        shedSinceLog = 0;
+        lastLog = now;
+      }
+      return errorResponse(c, new KeyholdError('overloaded', 'The server is busy. Try again in a moment.', { retryAfterSeconds: SHED_RETRY_AFTER_SECONDS }));
+    }
+    inFlight++;
+    try {
+      await next();
+    } finally {
+      inFlight--;
+    }
+  };
+}
