@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   if (generated) {
     log.warn('pepper_generated', { file: join(config.dataDir, 'pepper'), advice: 'back this file up apart from the database, or set PEPPER' });
   }
-  const database = openConfiguredDatabase(config);
+  const database = openConfiguredDatabase(config, (error) => log.warn('database_connection_lost', { error: (error as { code?: string }).code ?? error.name }));
   // 007 seals the log head of every account that predates the log, with this process's pepper.
   await migrateWithPepper(database.db, pepper);
   const { store } = database;
