@@ -1,9 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { PinRecoveryParamsT, PinRecoveryStartedT, PinRegisterFinishRequestT, PinRegisteredT, PinRegisterStartedT } from '../../protocol/api';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
-import { ARGON2_DEFAULT_ITERATIONS, ARGON2_DEFAULT_MEMORY_KIB, ARGON2_DEFAULT_PARALLELISM, ARGON2_HASH_LENGTH, ARGON2_SALT_BYTES, CHALLENGE_TTL_MS } from '../../protocol/constants';
+import { ARGON2_DEFAULT_ITERATIONS, ARGON2_DEFAULT_MEMORY_KIB, ARGON2_DEFAULT_PARALLELISM, ARGON2_HASH_LENGTH, ARGON2_SALT_BYTES, AUDIT_REPEAT_WINDOW_MS, CHALLENGE_TTL_MS } from '../../protocol/constants';
 import { KeyholdError } from '../errors';
-import { appendAuditEvent } from '../store/audit';
+import { appendAuditEvent, appendRepeatableAuditEvent } from '../store/audit';
 import { consumeChallenge, saveChallenge } from '../store/challenges';
 import { ensurePinRecoveryDecoy, findPinRecovery, replacePinRecovery, restoreAllowance, spendGuess, type PinRecoveryRow } from '../store/pin-recovery';
 import type { Store } from '../store/store';
@@ -160,7 +160,10 @@ export async function startPinRecovery(
       who.userId === null ? Promise.resolve() : appendAuditEvent(tx, who.userId, type, { ...data, address: ctx.address }, ctx.now);
     const row = await spendGuess(tx, who.subject, ctx.now);
     if (!row) {
-      await audit('recovery.pin.failure', { reason: 'locked', guessesLeft: 0 });
+      // Anyone can repeat this against a locked account: counted, one audit entry per window.
+      if (who.userId !== null) {
+        await appendRepeatableAuditEvent(tx, who.userId, 'recovery.pin.refused-locked', 'recovery.pin.failure', { reason: 'locked', guessesLeft: 0, address: ctx.address }, ctx.now, AUDIT_REPEAT_WINDOW_MS);
+      }
       return null;
     }
     const evaluatedElement = blindEvaluate(pepper.open(row.sealed_key, pinRecoveryKeyContext(who.subject)), blinded);

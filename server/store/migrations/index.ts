@@ -6,6 +6,7 @@ import * as m004 from './004_audit_anchors';
 import * as m005 from './005_recovery_kit';
 import * as m006 from './006_device_approvals';
 import { accountLogMigration, type AccountLogMigrationDeps } from './007_account_log';
+import * as m008 from './008_audit_repeats';
 
 export type MigrationDeps = AccountLogMigrationDeps;
 
@@ -22,6 +23,7 @@ export function migrations(deps: MigrationDeps): Record<string, Migration> {
     '005_recovery_kit': m005,
     '006_device_approvals': m006,
     '007_account_log': accountLogMigration(deps),
+    '008_audit_repeats': m008,
   };
 }
 
