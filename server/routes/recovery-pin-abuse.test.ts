@@ -34,7 +34,7 @@ describe.each(DIALECTS)('PIN recovery under abuse (%s)', (dialect) => {
   }
 
   const refusals = (events: Array<{ seq: number; type: string; data: Record<string, unknown> }>) =>
-    events.filter((e) => e.type === 'recovery.pin.failure' && e.data.reason === 'locked') as Array<{ seq: number; at: number; data: Record<string, unknown>; count?: number }>;
+    events.filter((e) => e.type === 'recovery.pin.failure' && e.data.reason === 'locked') as Array<{ seq: number; data: Record<string, unknown>; count?: number }>;
 
   it('a burst of 200 refused starts on a locked account adds no audit entry: one entry per window says how many', async () => {
     const { user, attacker } = await lockedUser();
