@@ -6,7 +6,6 @@ import { KeyholdError } from './errors';
 import { handleError, errorResponse } from './http/errors';
 import type { AppDeps, AppEnv } from './http/context';
 import { requestLog, requireSameOrigin } from './http/middleware';
-import { loadShed } from './http/load-shed';
 import { securityHeaders } from './http/security-headers';
 import { accountRoutes } from './routes/account';
 import { accountLogRoutes } from './routes/account-log';
@@ -26,8 +25,6 @@ import { totpRecoveryRoutes } from './routes/recovery-totp';
 export function buildApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
   app.onError(handleError(deps.log));
-  // First of all, so a request refused for load costs as little as possible (not even a log line).
-  app.use('/api/*', loadShed(deps.config.loadShed, { log: deps.log, lag: deps.loopLag }));
   app.use('*', requestLog(deps), securityHeaders(deps));
 
   const api = new OpenAPIHono<AppEnv>();

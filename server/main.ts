@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type RequestListener, type ServerOptions } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
@@ -6,7 +7,7 @@ import { buildApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { migrateWithPepper } from './domain/account-log-head';
 import { loadPepper } from './domain/pepper';
-import { watchEventLoopLag } from './http/load-shed';
+import { shedLoad, watchEventLoopLag } from './http/load-shed';
 import { batchLines, createLogger } from './http/logger';
 import { openConfiguredDatabase, packageVersion, stopGracefully, trackConnections } from './runtime';
 import { purgeExpiredChallenges } from './store/challenges';
@@ -31,12 +32,16 @@ async function main(): Promise<void> {
   // 007 seals the log head of every account that predates the log, with this process's pepper.
   await migrateWithPepper(database.db, pepper);
   const { store } = database;
+  const { app } = buildApp({ store, config, pepper, log, version: packageVersion(), now: Date.now });
   const loopLag = watchEventLoopLag();
-  const { app } = buildApp({ store, config, pepper, log, version: packageVersion(), now: Date.now, loopLag });
 
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
+  // Load shedding wraps the adapter's request listener: a refusal never reaches the app (http/load-shed.ts).
+  const shedding = { log, lag: loopLag };
+  const createServer = ((options: ServerOptions, listener: RequestListener) =>
+    tls ? createHttpsServer(options, shedLoad(listener, config.loadShed, shedding)) : createHttpServer(options, shedLoad(listener, config.loadShed, shedding))) as typeof createHttpsServer;
   const server = serve(
-    { fetch: app.fetch, port: config.port, hostname: config.host, ...(tls ? { createServer: createHttpsServer, serverOptions: tls } : {}) },
+    { fetch: app.fetch, port: config.port, hostname: config.host, createServer, serverOptions: tls ?? {} },
     (info) => log.info('listening', { port: info.port, https: Boolean(tls), origin: config.origin, database: database.dialect }),
   );
   const connections = trackConnections(server);

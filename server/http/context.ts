@@ -4,7 +4,6 @@ import type { Pepper } from '../domain/pepper';
 import { KeyholdError } from '../errors';
 import type { Session } from '../store/sessions';
 import type { Store } from '../store/store';
-import type { EventLoopLag } from './load-shed';
 import type { Logger } from './logger';
 
 /** What every route needs, built once in main.ts (or a test) and passed down explicitly. */
@@ -15,8 +14,6 @@ export interface AppDeps {
   log: Logger;
   version: string;
   now: () => number;
-  /** The process's event-loop watcher (main.ts starts one); without it only the in-flight limit sheds load. */
-  loopLag?: EventLoopLag;
 }
 
 export interface AppEnv {

@@ -1,73 +1,111 @@
-import { Hono } from 'hono';
+import { rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../app';
-import { DIALECTS, ORIGIN, startTestServer, testPepper, type TestServer } from '../../test/helpers/harness';
-import type { AppEnv } from './context';
-import { handleError } from './errors';
-import { loadShed, watchEventLoopLag, type EventLoopLag } from './load-shed';
+import { DIALECTS, ORIGIN, startTestServer, type TestServer } from '../../test/helpers/harness';
+import { scratchDir } from '../../test/helpers/scratch-dir';
+import { startServerProcess, type ServerProcess } from '../../test/helpers/server-process';
+import { shedLoad, watchEventLoopLag, type EventLoopLag } from './load-shed';
 import { silentLogger } from './logger';
-
-interface Gate {
-  opened: Promise<void>;
-  open(): void;
-}
-const gate = (): Gate => {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
-};
-
-/**
- * The in-flight limit, driven deterministically: a tiny limit, and requests held inside their
- * handler by a gate the test opens. A shed request never reaches its handler, so the writes it
- * carried are not half done; admitted ones run to completion.
- */
-describe('load shedding by requests in flight', () => {
-  const written: string[] = [];
-  const entered: string[] = [];
-  let held = gate();
-  const app = new Hono<AppEnv>();
-  app.onError(handleError(silentLogger));
-  app.use('*', loadShed({ maxInFlight: 2, maxLagMs: 50 }, { log: silentLogger }));
-  app.put('/item/:id', async (c) => {
-    entered.push(c.req.param('id'));
-    await held.opened;
-    written.push(c.req.param('id'));
-    return c.json({ stored: c.req.param('id') }, 200);
-  });
-  const put = (id: string) => app.request(`/item/${id}`, { method: 'PUT' });
-
-  it('answers 503 overloaded with Retry-After beyond the limit, and completes every admitted write', async () => {
-    const first = put('a');
-    const second = put('b');
-    await expect.poll(() => entered.length).toBe(2);
-
-    const shed = await put('c');
-    expect(shed.status).toBe(503);
-    expect(shed.headers.get('retry-after')).toBe('1');
-    expect(shed.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await shed.json()).toMatchObject({ error: { code: 'overloaded', retryAfterSeconds: 1 } });
-    expect(entered).toEqual(['a', 'b']); // the shed request's handler never ran
-
-    held.open();
-    expect((await first).status).toBe(200);
-    expect((await second).status).toBe(200);
-    expect(written.sort()).toEqual(['a', 'b']);
-
-    // Capacity is back once they are done: the next request is admitted.
-    held = gate();
-    held.open();
-    expect((await put('d')).status).toBe(200);
-    expect(written).toContain('d');
-    expect(written).not.toContain('c');
-  });
-});
 
 /** A clock the test moves, read by a real event-loop watcher: a long turn of the loop is simulated by moving it. */
 function steppedLag(): { lag: EventLoopLag; clock: { t: number } } {
   const clock = { t: 0 };
   return { lag: watchEventLoopLag(() => clock.t), clock };
 }
+
+/**
+ * A request held in flight by its client, deterministically: the headers announce a body that
+ * is only half sent, so the server has the request and waits for the rest. `finish` sends the
+ * rest and resolves with the raw reply.
+ */
+async function heldRequest(port: number, path: string, json: string): Promise<{ finish(): Promise<string> }> {
+  const socket: Socket = await new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1', () => resolve(s));
+  });
+  let reply = '';
+  socket.setEncoding('utf8').on('data', (chunk: string) => (reply += chunk));
+  const half = Math.floor(json.length / 2);
+  socket.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nOrigin: ${ORIGIN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json.slice(0, half)}`);
+  return {
+    finish: () =>
+      new Promise((resolve) => {
+        // Not `end()`: a client's half-close aborts a request still being answered (node's httpAllowHalfOpen is off).
+        socket.once('end', () => resolve(reply));
+        socket.write(json.slice(half));
+      }),
+  };
+}
+
+const registerBody = (username: string) => JSON.stringify({ username });
+
+/**
+ * The key server behind the shedding listener, on a real socket: a tiny in-flight limit, driven
+ * by a request its client holds open, and a stepped clock for the event-loop bound. No timing.
+ */
+describe.each(DIALECTS)('load shedding in front of the key server on %s', (dialect) => {
+  let server: TestServer;
+  let listening: Server;
+  let url: string;
+  let port: number;
+  /** The event loop's lag as the listener reads it: the test says how far behind the loop runs. */
+  const loop = { behind: 0 };
+
+  beforeAll(async () => {
+    server = await startTestServer(dialect, { SIGNIN_LIMIT_PER_ACCOUNT: '1000', SIGNIN_LIMIT_PER_ADDRESS: '1000' });
+    const lag: EventLoopLag = { behindMs: () => loop.behind, stop: () => {} };
+    listening = createServer(shedLoad(getRequestListener(server.app.fetch), { maxInFlight: 1, maxLagMs: 50 }, { log: silentLogger, lag }));
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', () => resolve()));
+    port = (listening.address() as AddressInfo).port;
+    url = `http://127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => listening.close(() => resolve()));
+    await server.close();
+  });
+
+  const challenges = async () => Number((await server.store.db.selectFrom('challenges').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const register = (username: string) =>
+    fetch(`${url}/api/passkeys/register/options`, { method: 'POST', headers: { origin: ORIGIN, 'content-type': 'application/json' }, body: registerBody(username) });
+  const expectShed = async (reply: Response) => {
+    expect(reply.status).toBe(503);
+    expect(reply.headers.get('retry-after')).toBe('1');
+    expect(reply.headers.get('content-type')).toBe('application/json');
+    expect(await reply.json()).toEqual({ error: { code: 'overloaded', message: expect.any(String), retryAfterSeconds: 1 } });
+  };
+
+  it('answers 503 overloaded with Retry-After beyond the in-flight limit, writes nothing for it, and completes the admitted write', async () => {
+    const before = await challenges();
+    const admitted = new Promise((resolve) => listening.once('request', resolve));
+    const held = await heldRequest(port, '/api/passkeys/register/options', registerBody('held-writer'));
+    await admitted; // its headers are read: it is in flight, waiting for the rest of its body
+    await expectShed(await fetch(`${url}/api/health`));
+    await expectShed(await register('shed-writer'));
+    expect(await challenges()).toBe(before);
+
+    const reply = await held.finish();
+    expect(reply).toMatch(/^HTTP\/1\.1 200 /);
+    expect(reply).toContain('"challenge"');
+    expect(await challenges()).toBe(before + 1);
+    // Capacity is back: the refused write goes through when sent again.
+    expect((await register('shed-writer')).status).toBe(200);
+    expect(await challenges()).toBe(before + 2);
+  });
+
+  it('refuses while the event loop runs behind its bound, and serves again once it caught up', async () => {
+    loop.behind = 51;
+    await expectShed(await fetch(`${url}/api/health`));
+    loop.behind = 50;
+    expect((await fetch(`${url}/api/health`)).status).toBe(200);
+  });
+
+  it('never refuses what is not the API', async () => {
+    loop.behind = 200;
+    expect((await fetch(`${url}/index.html`)).status).toBe(404);
+    loop.behind = 0;
+  });
+});
 
 describe('the event-loop watcher', () => {
   it('reports how far a turn has run past its tick, and nothing once the loop reaches its timers again', async () => {
@@ -83,47 +121,23 @@ describe('the event-loop watcher', () => {
   });
 });
 
-/** The API as built: a loop running behind sheds every /api request before it touches the database. */
-describe.each(DIALECTS)('load shedding in the key server on %s', (dialect) => {
-  let server: TestServer;
-  let watcher: ReturnType<typeof steppedLag>;
-  let app: ReturnType<typeof buildApp>['app'];
-
+/** `server/main.ts` as deployed puts the shedding in front: SHED_MAX_IN_FLIGHT is honoured by the process. */
+describe('a key server process with SHED_MAX_IN_FLIGHT=1', () => {
+  const dir = scratchDir('kh-shed-');
+  let keyServer: ServerProcess;
   beforeAll(async () => {
-    server = await startTestServer(dialect, { SHED_MAX_LAG_MS: '50' });
-    watcher = steppedLag();
-    app = buildApp({ store: server.store, config: server.config, pepper: testPepper(), log: silentLogger, version: 'test', now: () => server.clock.now, loopLag: watcher.lag }).app;
+    keyServer = await startServerProcess({ DATA_DIR: dir, SHED_MAX_IN_FLIGHT: '1' });
   });
   afterAll(async () => {
-    watcher.lag.stop();
-    await server.close();
+    await keyServer?.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
-  const challenges = () => server.store.db.selectFrom('challenges').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  const startRegistration = (username: string) =>
-    app.request('/api/passkeys/register/options', { method: 'POST', headers: { origin: ORIGIN, 'content-type': 'application/json' }, body: JSON.stringify({ username }) });
-
-  it('refuses with 503 overloaded while the loop runs behind, writes nothing, and serves again once it caught up', async () => {
-    const before = Number((await challenges()).n);
-    watcher.clock.t += 200;
-    const shedHealth = await app.request('/api/health');
-    const shedWrite = await startRegistration('shed-user');
-    for (const reply of [shedHealth, shedWrite]) {
-      expect(reply.status).toBe(503);
-      expect(reply.headers.get('retry-after')).toBe('1');
-      expect(await reply.json()).toMatchObject({ error: { code: 'overloaded' } });
-    }
-    expect(Number((await challenges()).n)).toBe(before);
-
-    await expect.poll(() => watcher.lag.behindMs()).toBe(0);
-    expect((await app.request('/api/health')).status).toBe(200);
-    expect((await startRegistration('admitted-user')).status).toBe(200);
-    expect(Number((await challenges()).n)).toBe(before + 1);
-  });
-
-  it('never sheds what is not the API', async () => {
-    watcher.clock.t += 200;
-    expect((await app.request('/index.html')).status).not.toBe(503);
-    await expect.poll(() => watcher.lag.behindMs()).toBe(0);
+  it('refuses a request while another is in flight, then serves again', async () => {
+    const held = await heldRequest(Number(new URL(keyServer.url).port), '/api/passkeys/register/options', registerBody('process-writer'));
+    // Its headers went first, on their own connection: once the server has read them, health is refused.
+    await expect.poll(async () => (await fetch(`${keyServer.url}/api/health`)).status).toBe(503);
+    expect(await held.finish()).toMatch(/^HTTP\/1\.1 200 /);
+    expect((await fetch(`${keyServer.url}/api/health`)).status).toBe(200);
   });
 });
