@@ -9,10 +9,10 @@ import { startServerProcess, type ServerProcess } from '../../test/helpers/serve
 import { shedLoad, watchEventLoopLag, type EventLoopLag } from './load-shed';
 import { silentLogger } from './logger';
 
-/** A clock the test moves, read by a real event-loop watcher: a long turn of the loop is simulated by moving it. */
-function steppedLag(): { lag: EventLoopLag; clock: { t: number } } {
-  const clock = { t: 0 };
-  return { lag: watchEventLoopLag(() => clock.t), clock };
+/** Clocks the test moves, read by a real event-loop watcher: a long turn of the loop is simulated by moving them. */
+function steppedLag(): { lag: EventLoopLag; clock: { t: number; cpu: number } } {
+  const clock = { t: 0, cpu: 0 };
+  return { lag: watchEventLoopLag({ now: () => clock.t, cpu: () => clock.cpu }), clock };
 }
 
 /**
@@ -108,13 +108,25 @@ describe.each(DIALECTS)('load shedding in front of the key server on %s', (diale
 });
 
 describe('the event-loop watcher', () => {
-  it('reports how far a turn has run past its tick, and nothing once the loop reaches its timers again', async () => {
+  it('reports how far a turn busy with the process\'s own work has run past its tick, and nothing once the loop reaches its timers again', async () => {
     const { lag, clock } = steppedLag();
     try {
       expect(lag.behindMs()).toBe(0);
-      clock.t += 80; // the loop has been busy 80 ms without reaching its timers
+      clock.t += 80; // 80 ms without reaching the timers…
+      clock.cpu += 80; // …all of it this process's work
       expect(lag.behindMs()).toBe(75);
       await expect.poll(() => lag.behindMs()).toBe(0); // the timer fired: the loop caught up
+    } finally {
+      lag.stop();
+    }
+  });
+
+  it('does not count time the process waited for a CPU it shares with other work', async () => {
+    const { lag, clock } = steppedLag();
+    try {
+      clock.t += 80;
+      clock.cpu += 10; // descheduled most of the time: no backlog of its own
+      expect(lag.behindMs()).toBe(5);
     } finally {
       lag.stop();
     }

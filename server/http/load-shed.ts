@@ -23,21 +23,45 @@ const LAG_TICK_MS = 5;
  * the time since the loop last reached its timers, beyond the tick — so a request read late in a
  * long turn sees that turn's length (node's `monitorEventLoopDelay` reports a turn only once the
  * next timer has fired, one turn too late for the requests read during it).
+ *
+ * Only a turn long with this process's own work counts: the lag is the smaller of the wall time
+ * and the CPU time the process used since that tick. A process that merely waited for a CPU (a
+ * machine shared with other work) has fallen behind through no backlog of its own, and refusing
+ * its few requests would not help; the CPU clock is read only once the wall clock says behind.
  */
 export interface EventLoopLag {
   behindMs(): number;
   stop(): void;
 }
 
-/** Starts watching the event loop (one unref'd timer); `now` is the clock it reads (performance.now). */
-export function watchEventLoopLag(now: () => number = () => performance.now()): EventLoopLag {
-  let lastTick = now();
+/** The clocks the watcher reads, in milliseconds: wall time and this process's CPU time. */
+export interface LagClocks {
+  now(): number;
+  cpu(): number;
+}
+
+const processClocks: LagClocks = {
+  now: () => performance.now(),
+  cpu: () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  },
+};
+
+/** Starts watching the event loop (one unref'd timer). */
+export function watchEventLoopLag(clocks: LagClocks = processClocks): EventLoopLag {
+  let lastTick = clocks.now();
+  let lastTickCpu = clocks.cpu();
   const timer = setInterval(() => {
-    lastTick = now();
+    lastTick = clocks.now();
+    lastTickCpu = clocks.cpu();
   }, LAG_TICK_MS);
   timer.unref();
   return {
-    behindMs: () => Math.max(0, now() - lastTick - LAG_TICK_MS),
+    behindMs() {
+      const wall = clocks.now() - lastTick - LAG_TICK_MS;
+      return wall <= 0 ? 0 : Math.max(0, Math.min(wall, clocks.cpu() - lastTickCpu - LAG_TICK_MS));
+    },
     stop: () => clearInterval(timer),
   };
 }
