@@ -8,7 +8,8 @@
  * normal again. Prints the tables and rewrites its section of BENCHMARKS.md.
  *
  * Options (after `npm run bench:overload --`): --duration=<s> (default 60), --max-seconds=<s>
- * (closed-loop maximum, default 10), --connections=<n> (open-loop connections, default 256),
+ * (closed-loop maximum, default 10), --connections=<n> (open-loop connections, default 2048: as
+ * many clients open, so the queue forms at the server, where shedding sees it),
  * --variants=shipped,inflight,none (default all), --no-write-path, --no-pin (no taskset),
  * --no-write. Exits 1 if a verdict fails.
  */
@@ -51,7 +52,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const opts: Options = { durationS: 60, maxSeconds: 10, connections: 256, variants: ['shipped', 'inflight', 'none'], writePath: true, pin: true, write: true };
+  const opts: Options = { durationS: 60, maxSeconds: 10, connections: 2048, variants: ['shipped', 'inflight', 'none'], writePath: true, pin: true, write: true };
   for (const arg of argv) {
     const [flag, value] = arg.split('=');
     if (flag === '--duration') opts.durationS = Number(value);

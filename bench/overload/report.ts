@@ -83,7 +83,9 @@ export function renderSection(r: OverloadReport, windowS: number): string {
     '',
     `Method: the key server (\`server/main.ts\`, SQLite, \`LOG_REQUESTS=false\`) runs ${r.pinned ? 'pinned to CPU 0 and the load generator to CPU 1 (`taskset`)' : 'unpinned'}. ` +
       `Its maximum is measured first, with shedding off (closed loop, autocannon, 64 connections, after 2 s of warm-up); then, on a fresh server of each variant, ${r.durationS} s of requests are offered at twice that rate, open loop on up to ${r.connections} ` +
-      'keep-alive connections (latency from each request\'s due time, so waiting for a connection counts). From the moment that load stops, a light probe (10 % of the maximum, its own connections) ' +
+      'keep-alive connections (latency from each request\'s due time, so waiting for a connection counts). Many connections, as many clients would open: ' +
+      'the backlog then forms at the server, where shedding can see it; with a few connections it forms in the generator\'s own queue, which no server can refuse. ' +
+      'From the moment that load stops, a light probe (10 % of the maximum, its own connections) ' +
       `runs for 10 s; "normal again" is the first 0.5 s window from which on no probe request is refused and p99 stays within twice the probe's p99 before the overload (+5 ms). ` +
       'Variants differ only in the shedding settings; "no shedding" is the reference of what queueing without bound does.',
     '',
