@@ -6,13 +6,7 @@ import { findPinRecoveryRows, type PinRecoveryRow } from '../store/pin-recovery'
 import type { Store } from '../store/store';
 import { decoyOprfKey } from './oprf';
 import type { Pepper } from './pepper';
-import { decoySubject, type RecoverySubject } from './recovery-subject';
-
-/**
- * How many base64url characters of a username's decoy digest name its shared decoy record:
- * 64³ = 262,144 records at most, however many names are probed.
- */
-export const DECOY_SHARED_CHARS = 3;
+import { decoySubject, sharedDecoySubject, type RecoverySubject } from './recovery-subject';
 
 /** The context k_u is sealed with: binds it to its record's subject (pending registrations: the user id). */
 export const pinRecoveryKeyContext = (subject: string) => `pin-recovery-key:${subject}`;
@@ -36,7 +30,7 @@ export interface PinRecoveryView {
  * Decoys: an unknown name must answer like a real record — the same salt every time, and guesses
  * that run out. Only the guess counter needs storing; salt, costs and OPRF key derive from the name
  * under the decoy pepper. Counters are shared by the names whose decoy digest starts with the same
- * DECOY_SHARED_CHARS characters, so probing any number of names stores at most 64³ decoy records
+ * DECOY_SHARED_CHARS characters (recovery-subject.ts), so probing any number of names stores at most 64³ decoy records
  * and no purge is ever needed (a purge would hand a probed name a fresh allowance, telling it from
  * a real account). A name probed before this scheme keeps the record it got then (`legacy`); no
  * new ones are made. What sharing costs: spending guesses on one name spends them for the few
@@ -59,7 +53,7 @@ export async function lookUpPinRecovery(store: Store, pepper: Pepper, username: 
 /** A name's decoy: its legacy and shared subjects, and the record it shows (no tag can match it). */
 function decoyView(pepper: Pepper, username: string, ctx: { now: number; allowance: number }) {
   const legacy = decoySubject(pepper, 'pin', username);
-  const shared = legacy.slice(0, 'decoy:'.length + DECOY_SHARED_CHARS);
+  const shared = sharedDecoySubject(legacy);
   const row: PinRecoveryRow = {
     subject: shared,
     sealed_key: '',

@@ -8,9 +8,8 @@ import { ApiClient, DIALECTS, startTestServer, testPepper, type TestServer } fro
 import { pinInput, registerPinRecovery, startPinRecovery } from '../../test/helpers/recovery';
 import { purge } from '../cli/purge';
 import type { Pepper } from '../domain/pepper';
-import { DECOY_SHARED_CHARS } from '../domain/pin-recovery-lookup';
 import { pinRecoveryParams } from '../domain/pin-recovery';
-import { decoySubject } from '../domain/recovery-subject';
+import { DECOY_SHARED_CHARS, decoySubject } from '../domain/recovery-subject';
 import type { KeyholdDatabase } from '../store/schema';
 import { databaseStore, type Store } from '../store/store';
 
@@ -114,5 +113,22 @@ describe.each(DIALECTS)('PIN recovery for names without a record (%s)', (dialect
       .execute();
     expect((await params(prober, name)).body).toEqual({ ...fresh, guessesLeft: 7 });
     expect((await startPinRecovery(prober, name, PIN)).start.body.guessesLeft).toBe(6);
+  });
+});
+
+describe.each(DIALECTS)('TOTP recovery for names without a record (%s)', (dialect) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(dialect, UNLIMITED);
+  });
+  afterAll(() => server.close());
+
+  it('probing many unknown names stores at most one shared decoy record per digest prefix', async () => {
+    const probed = Array.from({ length: 60 }, (_, i) => `totp-probe${i}`);
+    const prober = new ApiClient(server);
+    for (const name of probed) expect((await prober.post('/api/recovery/totp/recover', { username: name, code: '000000' })).body.error.code).toBe('totp_invalid');
+    const rows = await server.store.db.selectFrom('totp_recovery').select('subject').where('subject', 'like', 'decoy:%').execute();
+    const prefixes = new Set(probed.map((name) => decoySubject(testPepper(), 'totp', name).slice(0, 'decoy:'.length + DECOY_SHARED_CHARS)));
+    expect(new Set(rows.map((r) => r.subject))).toEqual(prefixes);
   });
 });
