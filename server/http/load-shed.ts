@@ -4,7 +4,7 @@ import type { Logger } from './logger';
 
 /** When the server refuses new requests rather than queue them (`SHED_MAX_IN_FLIGHT`, `SHED_MAX_LAG_MS`). */
 export interface LoadShedSettings {
-  /** Requests being handled at once (admitted, reply not yet produced) beyond which a new one is refused. */
+  /** Requests in progress at once (headers read, reply not yet sent) beyond which a new one is refused. */
   maxInFlight: number;
   /** How far behind the event loop may run, in milliseconds, before new requests are refused. */
   maxLagMs: number;
@@ -79,10 +79,10 @@ type RequestListener = (req: IncomingMessage, res: ServerResponse) => unknown;
  *
  * Why here and not as a Hono middleware: a refusal must cost much less than the work it saves,
  * or a server at twice its capacity cannot refuse fast enough either. A fixed reply written on the
- * node response skips the Request and Response objects, routing and the request log; measured on
- * the bench machine it answers 2–4× as many requests per second as the same 503 from a middleware,
- * which costs about what `GET /api/health` does. Shed requests are not logged one by one: one line
- * per second at most gives the count.
+ * node response skips the Request and Response objects, routing and the request log: in one run
+ * on a shared 2-core machine it answered 2–4× as many requests per second as the same 503 from a
+ * middleware, which cost about what `GET /api/health` does. Shed requests are not logged one by
+ * one: one line per second at most gives the count.
  */
 export function shedLoad(listener: RequestListener, settings: LoadShedSettings, deps: { log: Logger; lag?: EventLoopLag }): RequestListener {
   let inFlight = 0;
