@@ -98,6 +98,9 @@ async function startKeyServer(name: string, databaseUrl: string | undefined): Pr
     SIGNIN_LIMIT_PER_ACCOUNT: UNLIMITED,
     SIGNIN_LIMIT_PER_ADDRESS: UNLIMITED,
     PIN_RECOVERY_GUESSES: UNLIMITED,
+    // Capacity, not overload, is measured here: no refusal for load (bench:overload measures that).
+    SHED_MAX_IN_FLIGHT: UNLIMITED,
+    SHED_MAX_LAG_MS: UNLIMITED,
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   };
   const server = await startServer({ name, script: 'server/main.ts', port, env, readyPath: '/api/health', cwd: ROOT });

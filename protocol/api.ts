@@ -257,7 +257,11 @@ export const AuditQuery = z.object({
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(AUDIT_PAGE_MAX).default(AUDIT_PAGE_DEFAULT),
 });
-export const AuditEvent = z.object({ seq: z.number().int(), at: z.number().int(), type: z.string(), data: z.record(z.string(), z.unknown()), hash: z.string() });
+export const AuditEvent = z.object({
+  seq: z.number().int(), at: z.number().int(), type: z.string(), data: z.record(z.string(), z.unknown()), hash: z.string(),
+  /** How many times the event happened when repeats were coalesced into this entry (refusals an attacker can repeat); absent: once. Not part of the hashed entry. */
+  count: z.number().int().min(1).optional(),
+});
 export const AuditPage = z.object({ events: z.array(AuditEvent), nextBefore: z.number().int().nullable() });
 
 // ——— Recovery (docs/architecture.md "Recovery routes") ———

@@ -277,3 +277,9 @@ export const ACCOUNT_LOG_COSE_KEY_MAX_BYTES = 1024;
 export const ACCOUNT_LOG_CREDENTIAL_ID_MAX_CHARS = 128;
 /** Appends one account may make per minute (a sync run appends at most a few). */
 export const ACCOUNT_LOG_APPENDS_PER_MINUTE = 60;
+
+/**
+ * Repeated refusals an attacker can cause on someone else's account (a PIN recovery start on a
+ * locked account) add one audit entry per this window, carrying how many times it happened.
+ */
+export const AUDIT_REPEAT_WINDOW_MS = 60 * 60_000;

@@ -44,6 +44,8 @@ export const ERROR_CODES = [
   'log_full', // the account log holds ACCOUNT_LOG_MAX_ENTRIES entries
   'internal_error',
   'unavailable',
+  'overloaded', // 503: the server is shedding load and did not start this request; Retry-After says when to try again
+  'database_unavailable', // 503: the database did not answer; nothing was written; Retry-After says when to try again
 ] as const;
 
 /** A record as the server stores it (protocol/api.ts `RecordEnvelope`), repeated here so this file imports nothing. */

@@ -34,7 +34,13 @@ export function buildApp(deps: AppDeps) {
   });
   const limitBody = bodyLimit({
     maxSize: deps.config.bodyLimitBytes,
-    onError: (c) => errorResponse(c, new KeyholdError('payload_too_large', `The request body is larger than ${deps.config.bodyLimitBytes} bytes.`)),
+    // The rest of the body is never read: `Connection: close` tells the client not to send its
+    // next request on this connection, which the server closes once the reply is out (without it,
+    // the client reuses the connection and its next request is lost to the reset that follows).
+    onError: (c) => {
+      c.header('Connection', 'close');
+      return errorResponse(c, new KeyholdError('payload_too_large', `The request body is larger than ${deps.config.bodyLimitBytes} bytes.`));
+    },
   });
   // GET and HEAD carry no body the API reads; wrapping them would only cost a request copy.
   api.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { LoadShedSettings } from './http/load-shed';
 import {
   AUDIT_RETENTION_DAYS,
   BODY_LIMIT_BYTES,
@@ -59,6 +60,8 @@ export interface ServerConfig {
   records: RecordPolicy;
   /** Age after which `npm run purge` removes an audit entry (never the newest of a chain). */
   auditRetentionMs: number;
+  /** When to refuse new API requests with 503 `overloaded` instead of queueing them (server/http/load-shed.ts). */
+  loadShed: LoadShedSettings;
 }
 
 /** Limits of encrypted record sync. */
@@ -143,6 +146,8 @@ const envSchema = z
     RECORDS_MAX_PER_USER: positiveInt(RECORDS_MAX_PER_USER),
     TOMBSTONE_RETENTION_DAYS: positiveInt(TOMBSTONE_RETENTION_DAYS),
     AUDIT_RETENTION_DAYS: positiveInt(AUDIT_RETENTION_DAYS),
+    SHED_MAX_IN_FLIGHT: positiveInt(256),
+    SHED_MAX_LAG_MS: positiveInt(50),
   })
   .superRefine((env, ctx) => {
     const host = new URL(env.ORIGIN).hostname;
@@ -216,5 +221,6 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
       tombstoneRetentionMs: e.TOMBSTONE_RETENTION_DAYS * 86_400_000,
     },
     auditRetentionMs: e.AUDIT_RETENTION_DAYS * 86_400_000,
+    loadShed: { maxInFlight: e.SHED_MAX_IN_FLIGHT, maxLagMs: e.SHED_MAX_LAG_MS },
   };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type RequestListener, type ServerOptions } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
@@ -6,6 +7,7 @@ import { buildApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { migrateWithPepper } from './domain/account-log-head';
 import { loadPepper } from './domain/pepper';
+import { shedLoad, watchEventLoopLag } from './http/load-shed';
 import { batchLines, createLogger } from './http/logger';
 import { openConfiguredDatabase, packageVersion, SHUTDOWN_GRACE_MS, startOprfWorkers, stopGracefully, trackConnections } from './runtime';
 import { purgeExpiredChallenges } from './store/challenges';
@@ -26,16 +28,21 @@ async function main(): Promise<void> {
   if (generated) {
     log.warn('pepper_generated', { file: join(config.dataDir, 'pepper'), advice: 'back this file up apart from the database, or set PEPPER' });
   }
-  const database = openConfiguredDatabase(config);
+  const database = openConfiguredDatabase(config, (error) => log.warn('database_connection_lost', { error: (error as { code?: string }).code ?? error.name }));
   // 007 seals the log head of every account that predates the log, with this process's pepper.
   await migrateWithPepper(database.db, pepper);
   const { store } = database;
   const oprf = startOprfWorkers(config);
   const { app } = buildApp({ store, config, pepper, log, version: packageVersion(), now: Date.now, oprf });
+  const loopLag = watchEventLoopLag();
 
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
+  // Load shedding wraps the adapter's request listener: a refusal never reaches the app (http/load-shed.ts).
+  const shedding = { log, lag: loopLag };
+  const createServer = ((options: ServerOptions, listener: RequestListener) =>
+    tls ? createHttpsServer(options, shedLoad(listener, config.loadShed, shedding)) : createHttpServer(options, shedLoad(listener, config.loadShed, shedding))) as typeof createHttpsServer;
   const server = serve(
-    { fetch: app.fetch, port: config.port, hostname: config.host, ...(tls ? { createServer: createHttpsServer, serverOptions: tls } : {}) },
+    { fetch: app.fetch, port: config.port, hostname: config.host, createServer, serverOptions: tls ?? {} },
     (info) => log.info('listening', { port: info.port, https: Boolean(tls), origin: config.origin, database: database.dialect }),
   );
   const connections = trackConnections(server);
@@ -59,6 +66,7 @@ async function main(): Promise<void> {
     if (stopping) process.exit(1);
     stopping = true;
     clearInterval(sweep);
+    loopLag.stop();
     stopGracefully(server, connections, database, SHUTDOWN_GRACE_MS, oprf).then(
       ({ drained, ms }) => {
         log.info('stopped', { signal, ms, drained });

@@ -15,13 +15,14 @@ export function packageVersion(): string {
 }
 
 /** Opens the configured database: PostgreSQL (with the configured pool) when DATABASE_URL is set, else the SQLite file in the data directory. */
-export function openConfiguredDatabase(config: Pick<ServerConfig, 'databaseUrl' | 'dataDir' | 'databasePool'>): Database {
+export function openConfiguredDatabase(config: Pick<ServerConfig, 'databaseUrl' | 'dataDir' | 'databasePool'>, onConnectionLost?: (error: Error) => void): Database {
   return config.databaseUrl
     ? openDatabase({
         postgresUrl: config.databaseUrl,
         poolSize: config.databasePool.max,
         idleTimeoutMs: config.databasePool.idleTimeoutMs,
         connectionTimeoutMs: config.databasePool.connectionTimeoutMs,
+        ...(onConnectionLost ? { onConnectionLost } : {}),
       })
     : openDatabase({ sqliteFile: join(config.dataDir, 'keyhold.sqlite') });
 }

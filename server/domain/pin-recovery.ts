@@ -1,17 +1,18 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { PinRecoveryParamsT, PinRecoveryStartedT, PinRegisterFinishRequestT, PinRegisteredT, PinRegisterStartedT } from '../../protocol/api';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
-import { ARGON2_DEFAULT_ITERATIONS, ARGON2_DEFAULT_MEMORY_KIB, ARGON2_DEFAULT_PARALLELISM, ARGON2_HASH_LENGTH, ARGON2_SALT_BYTES, CHALLENGE_TTL_MS } from '../../protocol/constants';
+import { ARGON2_HASH_LENGTH, AUDIT_REPEAT_WINDOW_MS, CHALLENGE_TTL_MS } from '../../protocol/constants';
 import { KeyholdError } from '../errors';
-import { appendAuditEvent } from '../store/audit';
+import { appendAuditEvent, appendRepeatableAuditEvent } from '../store/audit';
 import { consumeChallenge, saveChallenge } from '../store/challenges';
 import { ensurePinRecoveryDecoy, findPinRecovery, replacePinRecovery, restoreAllowance, spendGuess, type PinRecoveryRow } from '../store/pin-recovery';
+import { evaluationKey, lookUpPinRecovery, pinRecoveryKeyContext, sharedDecoyRecord } from './pin-recovery-lookup';
 import type { Store } from '../store/store';
 import { bindingRefusal } from './account-log-head';
-import { decoyOprfKey, newOprfKey, parseBlindedElement } from './oprf';
+import { newOprfKey, parseBlindedElement } from './oprf';
 import type { OprfEvaluator } from './oprf-pool';
 import type { Pepper } from './pepper';
-import { inSubjectTransaction, resolveRecoverySubject, type RecoverySubject } from './recovery-subject';
+import { inSubjectTransaction, type RecoverySubject } from './recovery-subject';
 import { inUserTransaction } from './user-transaction';
 
 /*
@@ -47,11 +48,10 @@ import { inUserTransaction } from './user-transaction';
  *
  * An evaluation is only ever released after its guess is spent, and an attempt allows one
  * comparison: at most `allowance` PIN candidates can be tested, online. An abandoned start keeps
- * its guess spent. An unknown username is answered from a decoy record (recovery-subject.ts).
+ * its guess spent. An unknown username is answered from a decoy record (pin-recovery-lookup.ts).
  */
 
-/** The context k_u is sealed with: binds it to its record's subject (pending registrations: the user id). */
-export const pinRecoveryKeyContext = (subject: string) => `pin-recovery-key:${subject}`;
+export { pinRecoveryKeyContext };
 const newTicket = () => encodeBase64Url(randomBytes(32));
 const digestOfTag = (tag: Uint8Array) => createHash('sha256').update(tag).digest();
 
@@ -121,24 +121,6 @@ export async function finishPinRegistration(
   return inUserTransaction(store, userId, (tx) => storePinRegistration(tx, userId, req, sealedKey, ctx));
 }
 
-/** A decoy record for a username with no PIN recovery: derived salt and key, a tag nobody can match. */
-function decoyRecord(pepper: Pepper, who: RecoverySubject, allowance: number, now: number): PinRecoveryRow {
-  return {
-    subject: who.subject,
-    sealed_key: pepper.seal(decoyOprfKey(pepper, who.username), pinRecoveryKeyContext(who.subject)),
-    salt: encodeBase64Url(pepper.derive('decoy-recovery-salt', who.username).subarray(0, ARGON2_SALT_BYTES)),
-    argon2_memory_kib: ARGON2_DEFAULT_MEMORY_KIB,
-    argon2_iterations: ARGON2_DEFAULT_ITERATIONS,
-    argon2_parallelism: ARGON2_DEFAULT_PARALLELISM,
-    tag_digest: randomBytes(32).toString('hex'),
-    wrap: '',
-    guesses_left: allowance,
-    allowance,
-    version: 1,
-    updated_at: now,
-  };
-}
-
 const argon2Of = (row: PinRecoveryRow) => ({
   memoryKiB: row.argon2_memory_kib,
   iterations: row.argon2_iterations,
@@ -150,8 +132,7 @@ const locked = () => new KeyholdError('pin_recovery_locked', 'PIN recovery is lo
 
 /** What the client needs before its Argon2id run: salt, costs and the guesses left. Spends nothing. */
 export async function pinRecoveryParams(store: Store, pepper: Pepper, username: string, ctx: { now: number; allowance: number }): Promise<PinRecoveryParamsT> {
-  const who = await resolveRecoverySubject(store, pepper, 'pin', username);
-  const row = (await findPinRecovery(store, who.subject)) ?? decoyRecord(pepper, who, ctx.allowance, ctx.now);
+  const { row } = await lookUpPinRecovery(store, pepper, username, ctx);
   if (row.guesses_left <= 0) throw locked();
   return { salt: row.salt, argon2: argon2Of(row), guessesLeft: row.guesses_left };
 }
@@ -169,14 +150,18 @@ export async function startPinRecovery(
   ctx: { now: number; address: string; allowance: number },
 ): Promise<PinRecoveryStartedT> {
   const blinded = parseBlindedElement(req.blindedElement);
-  const who = await resolveRecoverySubject(store, pepper, 'pin', req.username);
-  if (who.userId === null) await ensurePinRecoveryDecoy(store, decoyRecord(pepper, who, ctx.allowance, ctx.now));
+  const view = await lookUpPinRecovery(store, pepper, req.username, ctx);
+  const { who } = view;
+  if (!view.stored) await ensurePinRecoveryDecoy(store, sharedDecoyRecord(pepper, view));
   const started = await inSubjectTransaction(store, who, async (tx) => {
     const audit = (type: 'recovery.pin.started' | 'recovery.pin.failure' | 'recovery.pin.locked', data: Record<string, string | number>) =>
       who.userId === null ? Promise.resolve() : appendAuditEvent(tx, who.userId, type, { ...data, address: ctx.address }, ctx.now);
     const row = await spendGuess(tx, who.subject, ctx.now);
     if (!row) {
-      await audit('recovery.pin.failure', { reason: 'locked', guessesLeft: 0 });
+      // Anyone can repeat this against a locked account: counted, one audit entry per window.
+      if (who.userId !== null) {
+        await appendRepeatableAuditEvent(tx, who.userId, 'recovery.pin.refused-locked', 'recovery.pin.failure', { reason: 'locked', guessesLeft: 0, address: ctx.address }, ctx.now, AUDIT_REPEAT_WINDOW_MS);
+      }
       return null;
     }
     const attemptId = newTicket();
@@ -185,12 +170,11 @@ export async function startPinRecovery(
     await saveChallenge(tx, { challenge: attemptId, purpose: 'pin_recover', userId: who.userId, data, expiresAt });
     await audit('recovery.pin.started', { guessesLeft: row.guesses_left });
     if (row.guesses_left === 0) await audit('recovery.pin.locked', { allowance: row.allowance });
-    return { attemptId, guessesLeft: row.guesses_left, expiresAt, sealedKey: row.sealed_key };
+    return { attemptId, guessesLeft: row.guesses_left, expiresAt, row };
   });
   if (!started) throw locked();
-  const { sealedKey, ...attempt } = started;
-  const evaluatedElement = await evaluateWith(oprf, pepper.open(sealedKey, pinRecoveryKeyContext(who.subject)), blinded);
-  return { ...attempt, evaluatedElement };
+  const { row, ...attempt } = started;
+  return { ...attempt, evaluatedElement: await evaluateWith(oprf, evaluationKey(pepper, view, row), blinded) };
 }
 
 /**

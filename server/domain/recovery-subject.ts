@@ -29,6 +29,24 @@ export function decoySubject(pepper: Pepper, route: RecoveryRoute, username: str
   return `decoy:${encodeBase64Url(pepper.derive(`decoy-${route}-recovery-subject`, username))}`;
 }
 
+/**
+ * How many base64url characters of a username's decoy digest name the decoy record it shares with
+ * other names: 64³ = 262,144 decoy records per route at most, however many names are probed.
+ */
+export const DECOY_SHARED_CHARS = 3;
+
+/**
+ * The decoy record a name's decoy subject shares (see pin-recovery-lookup.ts for why decoys share
+ * their counters, and what that costs). Decoys are never purged: a purge would give a probed name
+ * fresh counters, which a real account does not get.
+ */
+export const sharedDecoySubject = (subject: string): string => subject.slice(0, 'decoy:'.length + DECOY_SHARED_CHARS);
+
+/**
+ * Whose record a username names (TOTP recovery; PIN recovery looks up with `lookUpPinRecovery`):
+ * the user's own, else the name's own decoy record if one was made before decoys were shared,
+ * else the decoy record it shares.
+ */
 export async function resolveRecoverySubject(
   store: Store,
   pepper: Pepper,
@@ -36,12 +54,14 @@ export async function resolveRecoverySubject(
   username: string,
 ): Promise<RecoverySubject> {
   const user = await findUserByName(store, username);
+  const table = route === 'pin' ? 'pin_recovery' : 'totp_recovery';
   if (user) {
-    const table = route === 'pin' ? 'pin_recovery' : 'totp_recovery';
     const row = await store.db.selectFrom(table).select('subject').where('subject', '=', user.id).executeTakeFirst();
     if (row) return { subject: user.id, userId: user.id, username };
   }
-  return { subject: decoySubject(pepper, route, username), userId: null, username };
+  const own = decoySubject(pepper, route, username);
+  const legacy = await store.db.selectFrom(table).select('subject').where('subject', '=', own).executeTakeFirst();
+  return { subject: legacy ? own : sharedDecoySubject(own), userId: null, username };
 }
 
 /**

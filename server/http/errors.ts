@@ -3,7 +3,11 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ErrorBody, ErrorCode } from '../../protocol/errors';
 import { KeyholdError } from '../errors';
+import { isDatabaseUnavailable } from '../store/database';
 import type { Logger } from './logger';
+
+/** What a request that found the database away is told: try again after this many seconds. */
+const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 /** One map from stable code to HTTP status: the only place a status for an error is chosen. */
 export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
@@ -48,6 +52,8 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   log_full: 409,
   internal_error: 500,
   unavailable: 503,
+  overloaded: 503,
+  database_unavailable: 503,
 };
 
 export function errorResponse(c: Context, error: KeyholdError): Response {
@@ -68,6 +74,11 @@ export function handleError(log: Logger) {
       const code: ErrorCode =
         error.status === 413 ? 'payload_too_large' : /json/i.test(error.message) ? 'malformed_json' : error.status === 415 ? 'unsupported_media_type' : 'invalid_request';
       return errorResponse(c, new KeyholdError(code, code === 'malformed_json' ? 'The request body is not valid JSON.' : 'The request was refused.'));
+    }
+    if (isDatabaseUnavailable(error)) {
+      // Nothing was acknowledged: the transaction did not commit (or its reply would have gone out).
+      log.warn('database_unavailable', { path: c.req.path, method: c.req.method, error: (error as { code?: string }).code ?? error.name });
+      return errorResponse(c, new KeyholdError('database_unavailable', 'The database is not answering. Try again in a moment.', { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS }));
     }
     log.error('unhandled_error', { path: c.req.path, method: c.req.method, error: error.name, stack: error.stack ?? '' });
     return errorResponse(c, new KeyholdError('internal_error', 'Something went wrong on the server.'));

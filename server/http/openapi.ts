@@ -25,6 +25,7 @@ export const errorResponses = {
   413: errorEntry('Body too large'),
   423: errorEntry('Recovery route locked: PIN allowance spent, or TOTP failures in a row'),
   429: errorEntry('Rate limited'),
+  503: errorEntry('Not started: the server is shedding load (overloaded) or its database is not answering (database_unavailable); Retry-After says when to try again'),
 } as const;
 
 export const sessionCookie = [{ sessionCookie: [] as string[] }];

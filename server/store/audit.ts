@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import {
   GENESIS_HASH,
   canonicalJson,
@@ -23,6 +24,30 @@ export async function appendAuditEvent(tx: Store, userId: string, type: AuditEve
 }
 
 /**
+ * For events an attacker can repeat at will against someone else's account (a refused PIN
+ * recovery start on a locked account): the first of a window of `windowMs` is appended to the
+ * chain like any event; the ones after it within the window only count, in `audit_repeats` beside
+ * the chain (listAuditEvents reports the count with that entry). The chain grows by at most one
+ * entry per window however many requests come, and is never rewritten. `kind` names what repeats
+ * (the type and reason). Call inside a transaction, like `appendAuditEvent`.
+ */
+export async function appendRepeatableAuditEvent(tx: Store, userId: string, kind: string, type: AuditEventType, data: AuditData, at: number, windowMs: number): Promise<void> {
+  await lockUser(tx, userId);
+  const open = await tx.db
+    .selectFrom('audit_repeats').select(['seq', 'window_start']).where('user_id', '=', userId).where('kind', '=', kind).orderBy('seq', 'desc').limit(1)
+    .executeTakeFirst();
+  if (open && at >= open.window_start && at - open.window_start < windowMs) {
+    await tx.db
+      .updateTable('audit_repeats').set({ count: sql<number>`count + 1` }).where('user_id', '=', userId).where('kind', '=', kind).where('seq', '=', open.seq)
+      .execute();
+    return;
+  }
+  const last = await lastLink(tx, userId);
+  await insertLink(tx, last, { userId, type, data: canonicalJson(data), at });
+  await tx.db.insertInto('audit_repeats').values({ user_id: userId, kind, seq: (last?.seq ?? 0) + 1, window_start: at, count: 1 }).execute();
+}
+
+/**
  * Replaces an erased user's audit chain by one tombstone that continues it: same next seq and a
  * link to the last removed hash, so the erasure itself is on record and still hash-checked.
  * The purge anchor goes too: the lone tombstone is how an erased chain starts (`verifyChain`).
@@ -33,6 +58,7 @@ export async function eraseAuditChain(tx: Store, userId: string, at: number): Pr
   const last = await lastLink(tx, userId);
   const removed = await tx.db.deleteFrom('audit_log').where('user_id', '=', userId).executeTakeFirst();
   await tx.db.deleteFrom('audit_anchors').where('user_id', '=', userId).execute();
+  await tx.db.deleteFrom('audit_repeats').where('user_id', '=', userId).execute();
   await insertLink(tx, last, { userId, type: 'account.erased', data: canonicalJson({ removedEntries: Number(removed.numDeletedRows) }), at });
 }
 
@@ -57,12 +83,20 @@ async function insertLink(tx: Store, last: Link, e: { userId: string; type: stri
   await insertAuditRow(tx, { user_id: e.userId, seq: entry.seq, at: e.at, type: e.type, data: e.data, prev_hash: prevHash, hash: linkHash(prevHash, entry) });
 }
 
-/** The user's events, newest first, before `beforeSeq` when paging. */
-export async function listAuditEvents(store: Store, userId: string, limit: number, beforeSeq?: number): Promise<StoredAuditEntry[]> {
-  let query = store.db.selectFrom('audit_log').selectAll().where('user_id', '=', userId);
-  if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);
-  const rows = await query.orderBy('seq', 'desc').limit(limit).execute();
-  return rows.map(toEntry);
+/**
+ * The user's events, newest first, before `beforeSeq` when paging. `count` is how many times an
+ * entry's event happened when repeats were coalesced into it (`appendRepeatableAuditEvent`).
+ */
+export async function listAuditEvents(store: Store, userId: string, limit: number, beforeSeq?: number): Promise<Array<StoredAuditEntry & { count?: number }>> {
+  let query = store.db
+    .selectFrom('audit_log')
+    .leftJoin('audit_repeats', (join) => join.onRef('audit_repeats.user_id', '=', 'audit_log.user_id').onRef('audit_repeats.seq', '=', 'audit_log.seq'))
+    .selectAll('audit_log')
+    .select('audit_repeats.count')
+    .where('audit_log.user_id', '=', userId);
+  if (beforeSeq !== undefined) query = query.where('audit_log.seq', '<', beforeSeq);
+  const rows = await query.orderBy('audit_log.seq', 'desc').limit(limit).execute();
+  return rows.map((row) => (row.count === null ? toEntry(row) : { ...toEntry(row), count: Number(row.count) }));
 }
 
 /** Where the user's chain starts after a purge; null while it still starts at seq 1. */
@@ -98,6 +132,7 @@ export async function purgeAuditPrefix(tx: Store, userId: string, cutoff: number
   if (plan.action !== 'purge') return plan;
   const { seq, hash } = plan.anchor;
   await tx.db.deleteFrom('audit_log').where('user_id', '=', userId).where('seq', '<=', seq).execute();
+  await tx.db.deleteFrom('audit_repeats').where('user_id', '=', userId).where('seq', '<=', seq).execute();
   await tx.db
     .insertInto('audit_anchors')
     .values({ user_id: userId, seq, hash, purged_at: now })

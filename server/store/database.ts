@@ -26,7 +26,7 @@ const pgTypes = {
 
 /** Opens SQLite (file path) or PostgreSQL (postgres:// URL). Does not migrate: see `migrateToLatest`. */
 export function openDatabase(
-  target: { sqliteFile: string } | { postgresUrl: string; poolSize?: number; idleTimeoutMs?: number; connectionTimeoutMs?: number },
+  target: { sqliteFile: string } | { postgresUrl: string; poolSize?: number; idleTimeoutMs?: number; connectionTimeoutMs?: number; onConnectionLost?: (error: Error) => void },
 ): Database {
   if ('sqliteFile' in target) {
     if (target.sqliteFile !== ':memory:') mkdirSync(join(target.sqliteFile, '..'), { recursive: true });
@@ -47,8 +47,33 @@ export function openDatabase(
     connectionTimeoutMillis: target.connectionTimeoutMs ?? 10_000,
     types: pgTypes,
   });
+  // A connection the database ends (`pg_ctl stop`, a failover, a restart) emits 'error'; with no
+  // listener that is an uncaught exception and the process exits. Idle connections report it
+  // through the pool, which drops them; one held by a request reports it on the client, and that
+  // request's query fails too (answered 503 `database_unavailable`, see `isDatabaseUnavailable`),
+  // and the pool drops it on release. New connections are opened on demand once the database is back.
+  pool.on('error', (error) => target.onConnectionLost?.(error));
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<KeyholdDatabase>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', store: databaseStore(db, 'postgres'), close: () => db.destroy() };
+}
+
+/** node's codes for a connection refused, reset or unreachable. */
+const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * True when `error` (or one of its causes) says the database could not be reached or went away,
+ * rather than that the statement was wrong: PostgreSQL SQLSTATE class 08 (connection exception),
+ * 57P01–57P03 (shut down by the administrator, crash shutdown, cannot connect now), a refused or
+ * reset socket, or node-postgres's own "connection terminated" and pool connect timeout.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || CONNECTION_ERRNOS.has(code))) return true;
+    if (/^Connection terminated|^timeout exceeded when trying to connect|^Client has encountered a connection error/.test(e.message)) return true;
+  }
+  return false;
 }
 
 /** Distinct SQL texts kept prepared; the server runs a few dozen, so only unusual ones are ever evicted. */

@@ -8,6 +8,11 @@ export async function findPinRecovery(store: Store, subject: string): Promise<Pi
   return store.db.selectFrom('pin_recovery').selectAll().where('subject', '=', subject).executeTakeFirst();
 }
 
+/** The records of any of `subjects` (one statement whatever they are: the lookup of every username does the same work). */
+export async function findPinRecoveryRows(store: Store, subjects: readonly string[]): Promise<PinRecoveryRow[]> {
+  return store.db.selectFrom('pin_recovery').selectAll().where('subject', 'in', subjects).execute();
+}
+
 /**
  * Stores a new registration over any older one: fresh key, tag, wrap and a full allowance, and
  * the next version, so attempts started against the old record are void. Returns the version.

@@ -98,6 +98,15 @@ export interface AuditAnchorsTable {
   purged_at: number;
 }
 
+/** Repeated refusals counted outside the chain (migrations/009_audit_repeats.ts): the window opened by chain entry `seq`. */
+export interface AuditRepeatsTable {
+  user_id: string;
+  kind: string;
+  seq: number;
+  window_start: number;
+  count: number;
+}
+
 export interface RateLimitsTable {
   key: string;
   window_start: number;
@@ -234,6 +243,7 @@ export interface KeyholdDatabase {
   secret_blobs: SecretBlobsTable;
   audit_log: AuditLogTable;
   audit_anchors: AuditAnchorsTable;
+  audit_repeats: AuditRepeatsTable;
   rate_limits: RateLimitsTable;
   pin_recovery: PinRecoveryTable;
   totp_recovery: TotpRecoveryTable;

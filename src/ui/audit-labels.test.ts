@@ -13,6 +13,11 @@ describe('describeAuditEvent', () => {
     expect(describeAuditEvent('recovery.pin.failure', {})).toBe('Wrong PIN on recovery');
   });
 
+  it('says how many times refused PIN recovery attempts on a locked account happened', () => {
+    expect(describeAuditEvent('recovery.pin.failure', { reason: 'locked', guessesLeft: 0 }, 57)).toBe('PIN recovery attempt refused: PIN recovery is locked (57 times)');
+    expect(describeAuditEvent('recovery.pin.failure', { reason: 'locked', guessesLeft: 0 }, 1)).toBe('PIN recovery attempt refused: PIN recovery is locked');
+  });
+
   it('names a lock everywhere', () => {
     expect(describeAuditEvent('account.locked_everywhere', { devicesRevoked: 2, sessionsEnded: 5 })).toBe('Locked everywhere: other devices removed, keys replaced');
   });

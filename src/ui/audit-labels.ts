@@ -55,6 +55,7 @@ const LABELS: Record<string, (data: Data) => string> = {
   'recovery.pin.started': () => 'PIN recovery attempt started',
   'recovery.pin.success': () => 'Recovered with the PIN',
   'recovery.pin.failure': (d) => {
+    if (d.reason === 'locked') return 'PIN recovery attempt refused: PIN recovery is locked';
     const left = count(d.guessesLeft);
     return left === undefined ? 'Wrong PIN on recovery' : `Wrong PIN on recovery (${plural(left, 'guess', 'guesses')} left)`;
   },
@@ -81,7 +82,11 @@ const LABELS: Record<string, (data: Data) => string> = {
   'account_log.invalid': () => 'Sign-in refused: the account log on the server was tampered with',
 };
 
-/** A one-line, human description of an audit event. */
-export function describeAuditEvent(type: string, data: Data): string {
-  return LABELS[type]?.(data) ?? `Other account activity (${type})`;
+/**
+ * A one-line, human description of an audit event. `times`: how often it happened when the server
+ * counted repeats into one entry (refusals anyone can repeat are logged once per window).
+ */
+export function describeAuditEvent(type: string, data: Data, times?: number): string {
+  const line = LABELS[type]?.(data) ?? `Other account activity (${type})`;
+  return times !== undefined && times > 1 ? `${line} (${times} times)` : line;
 }

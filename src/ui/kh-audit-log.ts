@@ -75,7 +75,7 @@ export class KhAuditLog extends LitElement {
             <ol aria-labelledby="activity-heading" data-test="activity-list" ?hidden=${this._events.length === 0}>
               ${this._events.map(
                 (event) => html`<li data-test="activity-event" data-type=${event.type}>
-                  ${describeAuditEvent(event.type, event.data)}
+                  ${describeAuditEvent(event.type, event.data, event.count)}
                   <time datetime=${new Date(event.at).toISOString()}>${new Date(event.at).toLocaleString()}</time>
                 </li>`,
               )}

@@ -21,6 +21,10 @@ export interface RunningPostgres {
   url: string;
   /** Stops the server (immediate mode) and deletes its temp dir. Safe to call twice. */
   stop: () => Promise<void>;
+  /** `pg_ctl stop -m fast`, as an operator or a failover does: connections are terminated; the data stays. */
+  halt: () => Promise<void>;
+  /** Starts the halted server again on the same port and data. */
+  resume: () => Promise<void>;
 }
 
 const INSTALL_HINT =
@@ -174,9 +178,10 @@ export async function startPostgres(opts: { durable?: boolean } = {}): Promise<R
 
     // The free-port probe is racy against other processes; retry a few times on bind failure.
     let port = 0;
+    let serverOpts = '';
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
-      const serverOpts = [
+      serverOpts = [
         '-c listen_addresses=127.0.0.1',
         `-p ${port}`,
         `-k ${baseDir}`,
@@ -205,7 +210,13 @@ export async function startPostgres(opts: { durable?: boolean } = {}): Promise<R
       console.error(`[postgres] initdb ${Math.round(t1 - t0)} ms, start ${Math.round(t2 - t1)} ms, port ${port}, dir ${baseDir}`);
     }
 
-    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop: cleanup };
+    const halt = async (): Promise<void> => {
+      await runPg(asPostgresUser, pgCtl, ['-D', dataDir, '-m', 'fast', '-w', '-t', '60', 'stop'], baseDir);
+    };
+    const resume = async (): Promise<void> => {
+      await runPg(asPostgresUser, pgCtl, ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', serverOpts, 'start'], baseDir);
+    };
+    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop: cleanup, halt, resume };
   } catch (err) {
     await cleanup().catch(() => {});
     throw err;
