@@ -1,11 +1,11 @@
 /**
  * Runs before the tests (`pretest`, `pretest:server`, `pretest:e2e`): makes sure the system
- * programs they drive are installed — PostgreSQL's server binaries, Chromium, oathtool, and the
- * clang/lld/wasi-libc toolchain that scripts/argon2/build.test.ts rebuilds the Argon2 WASM with. When one
+ * programs they drive are installed — PostgreSQL's server binaries, Chromium, oathtool, the
+ * reference `argon2` command, and the clang/lld/wasi-libc toolchain that scripts/argon2/build.test.ts rebuilds the Argon2 WASM with. When one
  * is missing and this runs as root where apt-get exists (CI, a fresh Debian machine), it installs
  * the Debian packages without asking; otherwise it prints the one command to run and exits 1.
  *
- *   node --import tsx scripts/ensure-test-system-packages.ts [postgresql] [chromium] [oathtool] [wasm-toolchain]
+ *   node --import tsx scripts/ensure-test-system-packages.ts [postgresql] [chromium] [oathtool] [argon2] [wasm-toolchain]
  *
  * Arguments name what a suite needs (a Debian package, or a group of them); none means all.
  */
@@ -37,6 +37,7 @@ const onPath = (program: string): boolean =>
 
 // The same places the tests look: test/helpers/postgres.ts, test/e2e/browser.ts, totp-interop.test.ts.
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const nativeArgon2 = process.env.ARGON2_PATH ?? '/usr/bin/argon2';
 const REQUIREMENTS: Record<string, Requirement> = {
   postgresql: {
     what: `PostgreSQL's initdb and pg_ctl${process.env.PG_BIN ? ` in PG_BIN=${process.env.PG_BIN}` : ''}`,
@@ -47,6 +48,8 @@ const REQUIREMENTS: Record<string, Requirement> = {
   },
   chromium: { what: `Chromium at ${chromium}${process.env.CHROMIUM_PATH ? ' (CHROMIUM_PATH)' : ''}`, installed: async () => isExecutable(chromium) },
   oathtool: { what: 'oathtool on the PATH', installed: async () => onPath('oathtool') },
+  // worker/argon2.test.ts checks the WASM builds' tags against the reference C command.
+  argon2: { what: `the reference argon2 command at ${nativeArgon2}`, installed: async () => isExecutable(nativeArgon2) },
   'wasm-toolchain': {
     what: 'clang, lld and wasi-libc for wasm32-wasi (npm run build:argon2)',
     installed: async () => missingToolchain() === undefined,

@@ -1,15 +1,22 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Argon2Request, Argon2Response } from '../../../worker/argon2-protocol';
+import { isArgon2LoadRequest, type Argon2LoadRequest, type Argon2Request, type Argon2Response } from '../../../worker/argon2-protocol';
 import { Argon2Client } from './argon2-client';
 import { VaultCryptoError } from '../errors';
 
 /** Stands in for worker/argon2.worker.ts: records requests and answers when the test says so. */
 class FakeArgon2Worker extends EventTarget {
+  /** Hash requests, in order. */
   readonly requests: Argon2Request[] = [];
+  /** Load requests, in order. */
+  readonly loads: Argon2LoadRequest[] = [];
+  /** What arrived, in order: 'load' or 'hash'. */
+  readonly arrivals: string[] = [];
   terminated = false;
 
-  postMessage(request: Argon2Request): void {
-    this.requests.push(request);
+  postMessage(message: Argon2Request | Argon2LoadRequest): void {
+    if (isArgon2LoadRequest(message)) this.loads.push(message);
+    else this.requests.push(message);
+    this.arrivals.push(isArgon2LoadRequest(message) ? 'load' : 'hash');
   }
 
   terminate(): void {
@@ -21,7 +28,7 @@ class FakeArgon2Worker extends EventTarget {
   }
 }
 
-function createClient(idleTimeoutMs = 10_000): { client: Argon2Client; workers: FakeArgon2Worker[] } {
+function createClient(idleTimeoutMs = 10_000, loadModule?: () => Promise<WebAssembly.Module>): { client: Argon2Client; workers: FakeArgon2Worker[] } {
   const workers: FakeArgon2Worker[] = [];
   const client = new Argon2Client({
     createWorker: () => {
@@ -30,9 +37,13 @@ function createClient(idleTimeoutMs = 10_000): { client: Argon2Client; workers: 
       return worker as unknown as Worker;
     },
     idleTimeoutMs,
+    ...(loadModule ? { loadModule } : {}),
   });
   return { client, workers };
 }
+
+/** A real (empty) compiled module: what the main thread hands to each worker. */
+const compiledModule = (): WebAssembly.Module => new WebAssembly.Module(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
 
 const params = { memoryKiB: 65_536, iterations: 3, parallelism: 1, hashLength: 32 };
 const pin = new TextEncoder().encode('493817');
@@ -153,5 +164,73 @@ describe('Argon2Client', () => {
     const { client, workers } = createClient();
     await expect(client.hash(pin, salt, params, AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
     expect(workers).toHaveLength(0);
+  });
+
+  it('starts the worker on prewarm and asks it to load its WASM before any PIN is given', async () => {
+    const { client, workers } = createClient();
+    client.prewarm();
+    await settle();
+    expect(workers).toHaveLength(1);
+    expect(workers[0]!.loads).toEqual([{ type: 'load' }]);
+    expect(workers[0]!.requests).toHaveLength(0);
+
+    const tag = client.hash(pin, salt, params);
+    await settle();
+    expect(workers).toHaveLength(1);
+    workers[0]!.answer({ id: workers[0]!.requests[0]!.id, ok: true, hash: new Uint8Array([4]) });
+    await expect(tag).resolves.toEqual(new Uint8Array([4]));
+  });
+
+  it('compiles the WASM once and hands the module to every worker it starts, before the hash', async () => {
+    vi.useFakeTimers();
+    const module = compiledModule();
+    const loadModule = vi.fn(async () => module);
+    const { client, workers } = createClient(10_000, loadModule);
+
+    const first = client.hash(pin, salt, params);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(workers[0]!.arrivals).toEqual(['load', 'hash']);
+    expect(workers[0]!.loads[0]!.module).toBe(module);
+    workers[0]!.answer({ id: workers[0]!.requests[0]!.id, ok: true, hash: new Uint8Array([1]) });
+    await first;
+
+    // The idle worker goes; the next one is started by prewarm and gets the same module.
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(workers[0]!.terminated).toBe(true);
+    client.prewarm();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(workers).toHaveLength(2);
+    expect(workers[1]!.loads[0]!.module).toBe(module);
+    expect(loadModule).toHaveBeenCalledTimes(1);
+  });
+
+  it('lets the worker load the WASM itself when compiling on the main thread fails, and tries again for the next worker', async () => {
+    const loadModule = vi.fn(() => Promise.reject(new TypeError('Failed to fetch')));
+    const { client, workers } = createClient(10_000, loadModule);
+    const tag = client.hash(pin, salt, params);
+    await settle();
+    expect(workers[0]!.arrivals).toEqual(['load', 'hash']);
+    expect(workers[0]!.loads[0]).toEqual({ type: 'load' });
+    workers[0]!.answer({ id: workers[0]!.requests[0]!.id, ok: true, hash: new Uint8Array([2]) });
+    await expect(tag).resolves.toEqual(new Uint8Array([2]));
+
+    client.terminate();
+    client.prewarm();
+    await settle();
+    expect(loadModule).toHaveBeenCalledTimes(2);
+  });
+
+  it('never posts the PIN of a call aborted while the module was still compiling', async () => {
+    let compiled!: (module: WebAssembly.Module) => void;
+    const { client, workers } = createClient(10_000, () => new Promise((resolve) => (compiled = resolve)));
+    const abort = new AbortController();
+    const tag = client.hash(pin, salt, params, abort.signal);
+    await settle();
+    abort.abort();
+    await expect(tag).rejects.toMatchObject({ name: 'AbortError' });
+    compiled(compiledModule());
+    await settle();
+    expect(workers[0]!.requests).toHaveLength(0);
+    expect(workers[0]!.terminated).toBe(true);
   });
 });

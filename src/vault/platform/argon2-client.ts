@@ -1,4 +1,4 @@
-import type { Argon2Params, Argon2Request, Argon2Response } from '../../../worker/argon2-protocol';
+import type { Argon2LoadRequest, Argon2Params, Argon2Request, Argon2Response } from '../../../worker/argon2-protocol';
 import { VaultCryptoError } from '../errors';
 
 export interface Argon2ClientOptions {
@@ -12,6 +12,19 @@ export interface Argon2ClientOptions {
    * last password and 64 MiB or more of Argon2 memory.
    */
   readonly idleTimeoutMs?: number;
+  /**
+   * Compiles the Argon2 WASM (the app passes worker/argon2-module.ts's `compileArgon2Module`).
+   * Called once, when the first worker starts; the module (code, no secret) is posted to every
+   * worker started after, so a worker started after an idle shutdown does not fetch or compile
+   * again. Without it each worker fetches and compiles the WASM itself.
+   */
+  readonly loadModule?: () => Promise<WebAssembly.Module>;
+}
+
+/** A started worker and when it may be sent a hash (after its load request, if any, was posted). */
+interface StartedWorker {
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
 }
 
 /** Settles the call the worker is computing now; `fail` is used on abort or worker death. */
@@ -28,7 +41,10 @@ interface InFlight {
 export class Argon2Client {
   readonly #createWorker: () => Worker;
   readonly #idleTimeoutMs: number;
-  #worker: Worker | undefined;
+  readonly #loadModule: (() => Promise<WebAssembly.Module>) | undefined;
+  /** The compiled WASM, kept for the client's lifetime; dropped if it failed, so the next worker retries. */
+  #module: Promise<WebAssembly.Module> | undefined;
+  #worker: StartedWorker | undefined;
   #inFlight: InFlight | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** Settles when every call queued so far has settled. */
@@ -36,9 +52,10 @@ export class Argon2Client {
   #pendingCalls = 0;
   #nextRequestId = 1;
 
-  constructor({ createWorker, idleTimeoutMs = 10_000 }: Argon2ClientOptions) {
+  constructor({ createWorker, idleTimeoutMs = 10_000, loadModule }: Argon2ClientOptions) {
     this.#createWorker = createWorker;
     this.#idleTimeoutMs = idleTimeoutMs;
+    this.#loadModule = loadModule;
   }
 
   /**
@@ -69,12 +86,13 @@ export class Argon2Client {
   }
 
   /**
-   * Starts the worker ahead of a hash (e.g. when the PIN field gets focus) so its WASM is ready
-   * when the PIN arrives. A no-op while a call is queued or running; the idle timer still applies.
+   * Starts the worker ahead of a hash (e.g. when the PIN field gets focus) and has it fetch,
+   * compile and instantiate its WASM right away, so a hash that follows pays only for hashing.
+   * A no-op while a call is queued or running; the idle timer still applies.
    */
   prewarm(): void {
     if (this.#pendingCalls > 0) return;
-    this.#worker ??= this.#createWorker();
+    this.#worker ??= this.#startWorker(true);
     this.#scheduleIdleTermination();
   }
 
@@ -86,7 +104,7 @@ export class Argon2Client {
 
   #compute(request: Argon2Request, signal: AbortSignal | undefined): Promise<Uint8Array> {
     clearTimeout(this.#idleTimer);
-    const worker = (this.#worker ??= this.#createWorker());
+    const { worker, ready } = (this.#worker ??= this.#startWorker(false));
     return new Promise<Uint8Array>((resolve, reject) => {
       const settle = (): void => {
         this.#inFlight = undefined;
@@ -115,18 +133,45 @@ export class Argon2Client {
         fail(signal?.reason);
         this.#stopWorker();
       };
-      this.#inFlight = { fail };
+      const inFlight = { fail };
+      this.#inFlight = inFlight;
       worker.addEventListener('message', onMessage);
       worker.addEventListener('error', onWorkerFailure);
       worker.addEventListener('messageerror', onWorkerFailure);
       signal?.addEventListener('abort', onAbort, { once: true });
-      worker.postMessage(request);
+      // Behind the worker's load request, unless the call was settled (aborted, terminated) meanwhile.
+      void ready.then(() => {
+        if (this.#inFlight === inFlight) worker.postMessage(request);
+      });
     });
+  }
+
+  /**
+   * Creates a worker and, when `prewarm` asks or a compiled module is to be handed over, posts
+   * it a load request first: with the module once it is compiled, or without one (the worker
+   * then loads the WASM itself) if compiling failed.
+   */
+  #startWorker(prewarm: boolean): StartedWorker {
+    const worker = this.#createWorker();
+    const post = (load: Argon2LoadRequest): void => worker.postMessage(load);
+    if (!this.#loadModule) {
+      if (prewarm) post({ type: 'load' });
+      return { worker, ready: Promise.resolve() };
+    }
+    const loading = (this.#module ??= this.#loadModule());
+    loading.catch(() => {
+      if (this.#module === loading) this.#module = undefined;
+    });
+    const ready = loading.then(
+      (module) => post({ type: 'load', module }),
+      () => post({ type: 'load' }),
+    );
+    return { worker, ready };
   }
 
   #stopWorker(): void {
     clearTimeout(this.#idleTimer);
-    this.#worker?.terminate();
+    this.#worker?.worker.terminate();
     this.#worker = undefined;
   }
 
