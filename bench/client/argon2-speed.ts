@@ -1,0 +1,119 @@
+/**
+ * The Argon2 figures `npm run bench:client` adds to the t = 3 comparison: the per-pass cost
+ * (slope between t = 1 and t = 6) of the app's worker and of the native command, the build
+ * without SIMD, and first-call latency with a cold worker, with the kept module, after prewarm.
+ * Rendering (rows, verdicts) is here too, so report.ts only splices it in.
+ */
+import type { Argon2Assets, FirstCallFigures } from './in-page-argon2';
+import type { Argon2Job, Argon2Series } from './in-page';
+import { nativeArgon2Series, type NativeSeries } from './native-argon2';
+
+/** t of the two ends of the slope (RFC 9106's t = 3 sits between). */
+export const SLOPE_PASSES = [1, 6] as const;
+export const ARGON2_SPEED_TARGETS = {
+  /** App worker's cost per extra pass over native's. */
+  slopeMaxRatio: 1.1,
+  /** The build without SIMD (engines without WASM SIMD), over native at the same t. */
+  plainMaxRatio: 2,
+} as const;
+/** How many first calls of each kind, and how long a prewarm gets before the hash. */
+const FIRST_CALLS = 5;
+const PREWARM_WAIT_MS = 1000;
+
+export interface Argon2SpeedFigures {
+  app: Record<(typeof SLOPE_PASSES)[number], Argon2Series>;
+  native: Record<(typeof SLOPE_PASSES)[number], NativeSeries>;
+  plain: Argon2Series;
+  firstCalls: FirstCallFigures;
+}
+
+/** The in-page calls this module needs (client.bench.ts's `inPage`, bound to the page). */
+export interface Argon2Page {
+  argon2Series(assets: Argon2Assets, wasm: 'simd' | 'plain', job: Argon2Job): Promise<Argon2Series>;
+  argon2FirstCalls(assets: Argon2Assets, job: Argon2Job, times: number, prewarmWaitMs: number): Promise<FirstCallFigures>;
+}
+
+export async function measureArgon2Speed(page: Argon2Page, assets: Argon2Assets, job: Argon2Job, log: (line: string) => void): Promise<Argon2SpeedFigures> {
+  const at = (iterations: number): Argon2Job => ({ ...job, params: { ...job.params, iterations } });
+  const [low, high] = SLOPE_PASSES;
+  const app = { [low]: await page.argon2Series(assets, 'simd', at(low)), [high]: await page.argon2Series(assets, 'simd', at(high)) } as Argon2SpeedFigures['app'];
+  const native = { [low]: await nativeArgon2Series(at(low)), [high]: await nativeArgon2Series(at(high)) } as Argon2SpeedFigures['native'];
+  log(`Argon2id slope: app ${perPass(app).toFixed(1)} ms/pass, native ${perPass(native).toFixed(1)} ms/pass`);
+  const plain = await page.argon2Series(assets, 'plain', job);
+  log(`Argon2id without SIMD: median ${median(plain.runsMs).toFixed(1)} ms`);
+  const firstCalls = await page.argon2FirstCalls(assets, job, FIRST_CALLS, PREWARM_WAIT_MS);
+  log(`Argon2id first call: cold ${median(firstCalls.coldSelfLoadMs).toFixed(1)} ms, kept module ${median(firstCalls.coldKeptModuleMs).toFixed(1)} ms, after prewarm ${median(firstCalls.afterPrewarmMs).toFixed(1)} ms`);
+  return { app, native, plain, firstCalls };
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Median cost of one more pass over 64 MiB, from the two ends of SLOPE_PASSES. */
+export function perPass(series: Record<(typeof SLOPE_PASSES)[number], Argon2Series>): number {
+  const [low, high] = SLOPE_PASSES;
+  return (median(series[high].runsMs) - median(series[low].runsMs)) / (high - low);
+}
+
+// ——— rendering ———
+
+const fmt = (n: number, digits: number) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ms = (n: number) => `${fmt(n, n < 10 ? 2 : n < 100 ? 1 : 0)} ms`;
+const ratio = (r: number) => `${fmt(r, 2)}×`;
+
+/** The t = 3 figures client.bench.ts measured before (the app worker with SIMD, native). */
+export interface Argon2Baseline {
+  appMs: number[];
+  nativeMs: number[];
+  nativeTagHex: string;
+}
+
+/** Rows for the timings table, in report.ts's columns: label, runs, median, p90, min, max, first call, notes. */
+export function argon2SpeedRows(s: Argon2SpeedFigures): string[][] {
+  const [low, high] = SLOPE_PASSES;
+  const p90 = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(0.9 * xs.length) - 1)]!;
+  const row = (label: string, xs: readonly number[], first: string, note: string) => [label, String(xs.length), ms(median(xs)), ms(p90(xs)), ms(Math.min(...xs)), ms(Math.max(...xs)), first, note];
+  return [
+    row(`Argon2id, app worker, t = ${low}`, s.app[low].runsMs, ms(s.app[low].firstCallMs), 'slope end'),
+    row(`Argon2id, app worker, t = ${high}`, s.app[high].runsMs, ms(s.app[high].firstCallMs), `per pass: ${ms(perPass(s.app))}`),
+    row(`Argon2id, native, t = ${low}`, s.native[low].runsMs, ms(s.native[low].firstCallMs), 'slope end'),
+    row(`Argon2id, native, t = ${high}`, s.native[high].runsMs, ms(s.native[high].firstCallMs), `per pass: ${ms(perPass(s.native))}`),
+    row('Argon2id, app worker, build without SIMD', s.plain.runsMs, ms(s.plain.firstCallMs), 'worker/wasm/argon2.wasm, for engines without WASM SIMD'),
+    row('first call, new worker loading the WASM itself', s.firstCalls.coldSelfLoadMs, '–', 'worker start, fetch, compile, instantiate, hash'),
+    row('first call, new worker given the kept module', s.firstCalls.coldKeptModuleMs, '–', 'as after the idle shutdown: worker start, instantiate, hash'),
+    row('first call after prewarm()', s.firstCalls.afterPrewarmMs, '–', 'prewarm (PIN field focus), then the hash'),
+  ];
+}
+
+export function argon2SpeedVerdicts(s: Argon2SpeedFigures, base: Argon2Baseline): Array<{ target: string; pass: boolean; measured: string }> {
+  const slopeRatio = perPass(s.app) / perPass(s.native);
+  const plainRatio = median(s.plain.runsMs) / median(base.nativeMs);
+  const tagsAgree = SLOPE_PASSES.every((t) => s.app[t].tagHex === s.native[t].tagHex) && s.plain.tagHex === base.nativeTagHex;
+  return [
+    {
+      target: `Argon2id per-pass cost (slope t = ${SLOPE_PASSES.join(' → ')}) ≤ ${ratio(ARGON2_SPEED_TARGETS.slopeMaxRatio)} native's`,
+      pass: slopeRatio <= ARGON2_SPEED_TARGETS.slopeMaxRatio,
+      measured: `${ratio(slopeRatio)} (${ms(perPass(s.app))} vs ${ms(perPass(s.native))} a pass)`,
+    },
+    {
+      target: `Argon2id without SIMD ≤ ${ratio(ARGON2_SPEED_TARGETS.plainMaxRatio)} native (medians)`,
+      pass: plainRatio <= ARGON2_SPEED_TARGETS.plainMaxRatio,
+      measured: `${ratio(plainRatio)} (${ms(median(s.plain.runsMs))})`,
+    },
+    { target: 'Argon2id tags at t = 1, 6 and without SIMD = native reference', pass: tagsAgree, measured: tagsAgree ? 'identical' : 'DIFFERENT' },
+    {
+      target: 'first call after prewarm ≤ a warm hash + 10 %',
+      pass: median(s.firstCalls.afterPrewarmMs) <= median(base.appMs) * 1.1,
+      measured: `${ms(median(s.firstCalls.afterPrewarmMs))} vs warm ${ms(median(base.appMs))}; cold with the kept module ${ms(median(s.firstCalls.coldKeptModuleMs))}, cold loading itself ${ms(median(s.firstCalls.coldSelfLoadMs))}`,
+    },
+  ];
+}
+
+/** The method sentence for BENCHMARKS.md. */
+export const ARGON2_SPEED_METHOD =
+  `Per-pass cost: the app worker and the native command at t = ${SLOPE_PASSES.join(' and ')} (same runs each), (median at t = ${SLOPE_PASSES[1]} − median at t = ${SLOPE_PASSES[0]}) / ${SLOPE_PASSES[1] - SLOPE_PASSES[0]}, which cancels the native process start-up. ` +
+  'Without SIMD: the same client and worker handed worker/wasm/argon2.wasm. ' +
+  `First calls (${FIRST_CALLS} each): a new client whose worker fetches and compiles the WASM itself; a new worker handed the module the client kept (as after the idle shutdown); and \`prewarm()\` followed ${PREWARM_WAIT_MS} ms later by the hash.`;

@@ -1,0 +1,114 @@
+/**
+ * The Argon2 measurements of `npm run bench:client` that run inside Chromium, beside in-page.ts
+ * (which explains the setup: bundled with the app's own code, no DOM types, no src/ imports).
+ * Everything goes through the app's `Argon2Client` and its built worker chunk; the module the
+ * client hands to each worker is compiled here from a built .wasm asset, as main.ts's
+ * `compileArgon2Module` does.
+ */
+import type { Argon2Params } from '../../worker/argon2-protocol';
+import type { Argon2Job, Argon2Series } from './in-page';
+
+interface BrowserWorker {
+  postMessage(message: unknown): void;
+  terminate(): void;
+  addEventListener(type: 'message' | 'error', listener: (event: { data?: unknown; message?: string }) => void): void;
+}
+type CompiledModule = object;
+interface ClientOptions {
+  createWorker: () => BrowserWorker;
+  loadModule?: () => Promise<CompiledModule>;
+}
+interface Argon2ClientLike {
+  hash(password: Uint8Array, salt: Uint8Array, params: Argon2Params): Promise<Uint8Array>;
+  prewarm(): void;
+  terminate(): void;
+}
+export interface Argon2AppCode {
+  Argon2Client: new (options: ClientOptions) => Argon2ClientLike;
+}
+const browser = globalThis as unknown as {
+  Worker: new (url: string, options?: { type?: 'module'; name?: string }) => BrowserWorker;
+  WebAssembly: { compileStreaming(source: Promise<unknown>): Promise<CompiledModule> };
+  fetch(url: string): Promise<unknown>;
+};
+
+/** The built chunk and .wasm assets, as dist/ serves them. */
+export interface Argon2Assets {
+  workerUrl: string;
+  simdWasmUrl: string;
+  plainWasmUrl: string;
+}
+
+/** Time from a hash call to its tag, by how the worker got to it. */
+export interface FirstCallFigures {
+  /** A new client and worker: the worker fetches and compiles the WASM itself, then hashes. */
+  coldSelfLoadMs: number[];
+  /** A new worker (as after the idle shutdown) handed the module the client kept: instantiate, then hash. */
+  coldKeptModuleMs: number[];
+  /** `prewarm()` first (the PIN field's focus), the hash once the worker had time to load. */
+  afterPrewarmMs: number[];
+}
+
+const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createArgon2BenchApi(app: Argon2AppCode) {
+  const createWorker = (assets: Argon2Assets) => () => new browser.Worker(assets.workerUrl, { type: 'module', name: 'argon2' });
+  const compile = (url: string) => browser.WebAssembly.compileStreaming(browser.fetch(url));
+
+  async function timed(client: Argon2ClientLike, job: Argon2Job): Promise<{ ms: number; tagHex: string }> {
+    const start = performance.now();
+    const tag = await client.hash(utf8(job.pin), utf8(job.salt), job.params);
+    return { ms: performance.now() - start, tagHex: hex(tag) };
+  }
+
+  return {
+    /**
+     * One warm-up call, then `job.runs` calls on one client whose workers get the module compiled
+     * from `wasm` ('simd' as the app picks on this engine, or 'plain', the fallback build).
+     */
+    async argon2Series(assets: Argon2Assets, wasm: 'simd' | 'plain', job: Argon2Job): Promise<Argon2Series> {
+      const module = compile(wasm === 'simd' ? assets.simdWasmUrl : assets.plainWasmUrl);
+      const client = new app.Argon2Client({ createWorker: createWorker(assets), loadModule: () => module });
+      try {
+        const first = await timed(client, job);
+        const runs = [];
+        for (let i = 0; i < job.runs; i++) runs.push(await timed(client, job));
+        return { firstCallMs: first.ms, runsMs: runs.map((r) => r.ms), tagHex: runs.at(-1)?.tagHex ?? first.tagHex };
+      } finally {
+        client.terminate();
+      }
+    },
+
+    /** `times` first calls of each kind in FirstCallFigures; `prewarmWaitMs` is how long a prewarm gets. */
+    async argon2FirstCalls(assets: Argon2Assets, job: Argon2Job, times: number, prewarmWaitMs: number): Promise<FirstCallFigures> {
+      const figures: FirstCallFigures = { coldSelfLoadMs: [], coldKeptModuleMs: [], afterPrewarmMs: [] };
+      for (let i = 0; i < times; i++) {
+        const selfLoading = new app.Argon2Client({ createWorker: createWorker(assets) });
+        figures.coldSelfLoadMs.push((await timed(selfLoading, job)).ms);
+        selfLoading.terminate();
+      }
+      const module = compile(assets.simdWasmUrl);
+      const keeping = new app.Argon2Client({ createWorker: createWorker(assets), loadModule: () => module });
+      try {
+        await timed(keeping, job);
+        for (let i = 0; i < times; i++) {
+          keeping.terminate();
+          figures.coldKeptModuleMs.push((await timed(keeping, job)).ms);
+        }
+        for (let i = 0; i < times; i++) {
+          keeping.terminate();
+          keeping.prewarm();
+          await sleep(prewarmWaitMs);
+          figures.afterPrewarmMs.push((await timed(keeping, job)).ms);
+        }
+      } finally {
+        keeping.terminate();
+      }
+      return figures;
+    },
+  };
+}
+
+export type Argon2BenchApi = ReturnType<typeof createArgon2BenchApi>;
