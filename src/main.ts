@@ -2,7 +2,6 @@
  * The composition root: the only place that creates the app's singletons (the Trusted Types
  * policy, the Argon2 client, the service-worker updates) and hands them to the UI.
  */
-import { compileArgon2Module } from '../worker/argon2-module';
 import argon2WorkerUrl from '../worker/argon2.worker.ts?worker&url';
 import type { AppServices } from './app-services';
 import { registerServiceWorker } from './pwa';
@@ -18,8 +17,9 @@ const toScriptUrl = createScriptUrlPolicy([SERVICE_WORKER_URL, argon2WorkerUrl])
 const argon2 = new Argon2Client({
   // lib.dom types the Worker constructor without Trusted Types, which browsers do accept.
   createWorker: () => new Worker(toScriptUrl(argon2WorkerUrl) as string, { type: 'module', name: 'argon2' }),
-  // Compiled once on first use and handed to every worker: one started after an idle shutdown does not compile again.
-  loadModule: compileArgon2Module,
+  // Compiled once on first use and handed to every worker: one started after an idle shutdown
+  // does not compile again. A lazy chunk: the first load does not need it.
+  loadModule: () => import('../worker/argon2-module').then(({ compileArgon2Module }) => compileArgon2Module()),
 });
 
 const vault = new Vault({

@@ -32,6 +32,11 @@ export interface Argon2Request {
 export interface Argon2LoadRequest {
   readonly type: 'load';
   readonly module?: WebAssembly.Module;
+  /**
+   * The memory cost of the hash expected next (m, KiB): the worker grows and touches that much
+   * WASM memory while the user types, instead of during the hash.
+   */
+  readonly memoryKiB?: number;
 }
 
 /** A failure names no input: the password is never echoed back, not even in a message. */

@@ -130,6 +130,18 @@ describe.each(Object.entries(BUILDS))('Keyhold %s build, as the worker runs it',
     expect(hex(instance.hashArgon2id({ password: pin, salt: bytes(16, 1), params }))).toHaveLength(64);
   });
 
+  it('reserves the memory of a 64 MiB hash ahead of it: the hash then grows nothing and gives the same tag', async () => {
+    const params = { iterations: 1, memoryKiB: 64 * 1024, parallelism: 1, hashLength: 32 };
+    const input = { password: utf8('493817'), salt: bytes(16, 0x3c), params };
+    const fresh = await instantiateArgon2(compile(file));
+    fresh.reserve(params.memoryKiB);
+    const reserved = fresh.memory.buffer.byteLength;
+    expect(reserved).toBeGreaterThan(64 * 1024 * 1024);
+    const tag = hex(fresh.hashArgon2id(input));
+    expect(fresh.memory.buffer.byteLength).toBe(reserved);
+    expect(tag).toBe(await argon2idHex(input));
+  });
+
   it('hashes an empty password and gives the same tag for the same input twice', async () => {
     const params = { iterations: 1, memoryKiB: 64, parallelism: 1, hashLength: 32 };
     const first = await argon2idHex({ password: new Uint8Array(0), salt: bytes(16, 9), params });

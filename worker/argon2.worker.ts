@@ -63,10 +63,16 @@ self.addEventListener('message', (event: MessageEvent<unknown>) => {
   }
   if (isArgon2LoadRequest(request)) {
     const module = request.module instanceof WebAssembly.Module ? request.module : undefined;
+    const { memoryKiB } = request;
     // Nobody waits for this: a failure here is retried, and reported, by the next hash.
-    loadArgon2(module).catch(() => {
-      instance = undefined;
-    });
+    loadArgon2(module).then(
+      (argon2) => {
+        if (typeof memoryKiB === 'number' && Number.isSafeInteger(memoryKiB) && memoryKiB > 0) argon2.reserve(memoryKiB);
+      },
+      () => {
+        instance = undefined;
+      },
+    );
     return;
   }
   const id = (request as { id?: unknown } | null)?.id;

@@ -1,3 +1,4 @@
+import { ARGON2_DEFAULT_MEMORY_KIB } from '../../../protocol/constants';
 import type { Argon2LoadRequest, Argon2Params, Argon2Request, Argon2Response } from '../../../worker/argon2-protocol';
 import { VaultCryptoError } from '../errors';
 
@@ -87,12 +88,13 @@ export class Argon2Client {
 
   /**
    * Starts the worker ahead of a hash (e.g. when the PIN field gets focus) and has it fetch,
-   * compile and instantiate its WASM right away, so a hash that follows pays only for hashing.
-   * A no-op while a call is queued or running; the idle timer still applies.
+   * compile and instantiate its WASM and grow its memory to `memoryKiB` (the cost of the hash
+   * expected next) right away, so a hash that follows pays only for hashing. A no-op while a
+   * call is queued or running; with a worker already up it only restarts the idle timer.
    */
-  prewarm(): void {
+  prewarm(memoryKiB: number = ARGON2_DEFAULT_MEMORY_KIB): void {
     if (this.#pendingCalls > 0) return;
-    this.#worker ??= this.#startWorker(true);
+    this.#worker ??= this.#startWorker({ type: 'load', memoryKiB });
     this.#scheduleIdleTermination();
   }
 
@@ -104,7 +106,7 @@ export class Argon2Client {
 
   #compute(request: Argon2Request, signal: AbortSignal | undefined): Promise<Uint8Array> {
     clearTimeout(this.#idleTimer);
-    const { worker, ready } = (this.#worker ??= this.#startWorker(false));
+    const { worker, ready } = (this.#worker ??= this.#startWorker(undefined));
     return new Promise<Uint8Array>((resolve, reject) => {
       const settle = (): void => {
         this.#inFlight = undefined;
@@ -147,26 +149,22 @@ export class Argon2Client {
   }
 
   /**
-   * Creates a worker and, when `prewarm` asks or a compiled module is to be handed over, posts
-   * it a load request first: with the module once it is compiled, or without one (the worker
-   * then loads the WASM itself) if compiling failed.
+   * Creates a worker and, when prewarm asks (`load`) or a compiled module is to be handed over,
+   * posts it a load request first: with the module once it is compiled, or without one (the
+   * worker then loads the WASM itself) if compiling failed.
    */
-  #startWorker(prewarm: boolean): StartedWorker {
+  #startWorker(load: Argon2LoadRequest | undefined): StartedWorker {
     const worker = this.#createWorker();
-    const post = (load: Argon2LoadRequest): void => worker.postMessage(load);
+    const post = (module?: WebAssembly.Module): void => worker.postMessage({ ...load, type: 'load', ...(module ? { module } : {}) } satisfies Argon2LoadRequest);
     if (!this.#loadModule) {
-      if (prewarm) post({ type: 'load' });
+      if (load) post();
       return { worker, ready: Promise.resolve() };
     }
     const loading = (this.#module ??= this.#loadModule());
     loading.catch(() => {
       if (this.#module === loading) this.#module = undefined;
     });
-    const ready = loading.then(
-      (module) => post({ type: 'load', module }),
-      () => post({ type: 'load' }),
-    );
-    return { worker, ready };
+    return { worker, ready: loading.then(post, () => post()) };
   }
 
   #stopWorker(): void {
