@@ -94,7 +94,7 @@ export class Argon2Client {
    */
   prewarm(memoryKiB: number = ARGON2_DEFAULT_MEMORY_KIB): void {
     if (this.#pendingCalls > 0) return;
-    this.#worker ??= this.#startWorker({ type: 'load', memoryKiB });
+    this.#worker ??= this.#startWorker(memoryKiB);
     this.#scheduleIdleTermination();
   }
 
@@ -106,7 +106,7 @@ export class Argon2Client {
 
   #compute(request: Argon2Request, signal: AbortSignal | undefined): Promise<Uint8Array> {
     clearTimeout(this.#idleTimer);
-    const { worker, ready } = (this.#worker ??= this.#startWorker(undefined));
+    const { worker, ready } = (this.#worker ??= this.#startWorker());
     return new Promise<Uint8Array>((resolve, reject) => {
       const settle = (): void => {
         this.#inFlight = undefined;
@@ -149,21 +149,17 @@ export class Argon2Client {
   }
 
   /**
-   * Creates a worker and, when prewarm asks (`load`) or a compiled module is to be handed over,
-   * posts it a load request first: with the module once it is compiled, or without one (the
-   * worker then loads the WASM itself) if compiling failed.
+   * Creates a worker and posts it a load request before anything else: with the compiled module
+   * once there is one, without (the worker then loads the WASM itself) if there is no
+   * `loadModule` or it failed; with `memoryKiB` when prewarm asks the worker to grow its memory.
    */
-  #startWorker(load: Argon2LoadRequest | undefined): StartedWorker {
+  #startWorker(memoryKiB?: number): StartedWorker {
     const worker = this.#createWorker();
-    const post = (module?: WebAssembly.Module): void => worker.postMessage({ ...load, type: 'load', ...(module ? { module } : {}) } satisfies Argon2LoadRequest);
-    if (!this.#loadModule) {
-      if (load) post();
-      return { worker, ready: Promise.resolve() };
-    }
-    const loading = (this.#module ??= this.#loadModule());
+    const loading = this.#loadModule ? (this.#module ??= this.#loadModule()) : Promise.reject();
     loading.catch(() => {
       if (this.#module === loading) this.#module = undefined;
     });
+    const post = (module?: WebAssembly.Module): void => worker.postMessage({ type: 'load', memoryKiB, module } satisfies Argon2LoadRequest);
     return { worker, ready: loading.then(post, () => post()) };
   }
 
