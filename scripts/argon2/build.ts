@@ -6,8 +6,9 @@
  *
  * Why our own build: argon2-browser 1.18's binaries were built for size (-Os), which leaves the
  * BlaMka multiply an out-of-line call and emulates its 32×32→64-bit product with scalar code.
- * Built here with -O3 the helper is inlined, and the SSE2 intrinsics of opt.c are mapped onto
- * WebAssembly SIMD by scripts/argon2/emmintrin.h, the product becoming one i64x2.extmul_low_i32x4_u.
+ * Built here with -O3 the helper is inlined, and the SSE2/SSSE3 intrinsics of opt.c are mapped onto
+ * WebAssembly SIMD by scripts/argon2/emmintrin.h and tmmintrin.h, the product becoming one
+ * i64x2.extmul_low_i32x4_u and the rotations byte shuffles.
  *
  * Every input is pinned so the output is byte-for-byte reproducible with Debian 12's toolchain
  * (clang 14 + lld 14 for wasm32-wasi, wasi-libc for malloc/memcpy/memset): fixed flags, sources
@@ -32,7 +33,8 @@ const HEADER_DIR = dirname(fileURLToPath(import.meta.url));
 
 /** The two builds: file name in worker/wasm/, the Argon2 core file, and the flags that differ. */
 export const ARGON2_BUILDS = {
-  simd: { file: 'argon2-simd.wasm', core: 'opt.c', flags: ['-msimd128', `-I${HEADER_DIR}`] },
+  // __SSSE3__ selects the reference's shuffle-based rotations (scripts/argon2/tmmintrin.h says why).
+  simd: { file: 'argon2-simd.wasm', core: 'opt.c', flags: ['-msimd128', '-D__SSSE3__', `-I${HEADER_DIR}`] },
   plain: { file: 'argon2.wasm', core: 'ref.c', flags: [] },
 } as const;
 export type Argon2BuildName = keyof typeof ARGON2_BUILDS;
