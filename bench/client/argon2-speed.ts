@@ -25,6 +25,8 @@ export interface Argon2SpeedFigures {
   native: Record<(typeof SLOPE_PASSES)[number], NativeSeries>;
   plain: Argon2Series;
   firstCalls: FirstCallFigures;
+  /** RFC 9106's second recommended setting's p = 4 at t = 3: our single-threaded build against the native command's 4 threads. */
+  fourLanes: { app: Argon2Series; native: NativeSeries };
 }
 
 /** The in-page calls this module needs (client.bench.ts's `inPage`, bound to the page). */
@@ -43,7 +45,10 @@ export async function measureArgon2Speed(page: Argon2Page, assets: Argon2Assets,
   log(`Argon2id without SIMD: median ${median(plain.runsMs).toFixed(1)} ms`);
   const firstCalls = await page.argon2FirstCalls(assets, job, FIRST_CALLS, PREWARM_WAIT_MS);
   log(`Argon2id first call: cold ${median(firstCalls.coldSelfLoadMs).toFixed(1)} ms, kept module ${median(firstCalls.coldKeptModuleMs).toFixed(1)} ms, after prewarm ${median(firstCalls.afterPrewarmMs).toFixed(1)} ms`);
-  return { app, native, plain, firstCalls };
+  const lanes: Argon2Job = { ...job, params: { ...job.params, parallelism: 4 } };
+  const fourLanes = { app: await page.argon2Series(assets, 'simd', lanes), native: await nativeArgon2Series(lanes) };
+  log(`Argon2id p = 4: app (one thread) ${median(fourLanes.app.runsMs).toFixed(1)} ms, native (4 threads) ${median(fourLanes.native.runsMs).toFixed(1)} ms`);
+  return { app, native, plain, firstCalls, fourLanes };
 }
 
 function median(xs: readonly number[]): number {
@@ -82,6 +87,8 @@ export function argon2SpeedRows(s: Argon2SpeedFigures): string[][] {
     row(`Argon2id, native, t = ${low}`, s.native[low].runsMs, ms(s.native[low].firstCallMs), 'slope end'),
     row(`Argon2id, native, t = ${high}`, s.native[high].runsMs, ms(s.native[high].firstCallMs), `per pass: ${ms(perPass(s.native))}`),
     row('Argon2id, app worker, build without SIMD', s.plain.runsMs, ms(s.plain.firstCallMs), 'worker/wasm/argon2.wasm, for engines without WASM SIMD'),
+    row('Argon2id p = 4, app worker (one thread)', s.fourLanes.app.runsMs, ms(s.fourLanes.app.firstCallMs), 'not a target: the lanes are filled one after another'),
+    row('Argon2id p = 4, native (4 threads)', s.fourLanes.native.runsMs, ms(s.fourLanes.native.firstCallMs), `not a target: ${fmt(median(s.fourLanes.native.runsMs) / median(s.fourLanes.app.runsMs), 2)}× the app's time here`),
     row('first call, new worker loading the WASM itself', s.firstCalls.coldSelfLoadMs, '–', 'worker start, fetch, compile, instantiate, hash'),
     row('first call, new worker given the kept module', s.firstCalls.coldKeptModuleMs, '–', 'as after the idle shutdown: worker start, instantiate, hash'),
     row('first call after prewarm()', s.firstCalls.afterPrewarmMs, '–', 'prewarm (PIN field focus), then the hash'),
@@ -116,4 +123,5 @@ export function argon2SpeedVerdicts(s: Argon2SpeedFigures, base: Argon2Baseline)
 export const ARGON2_SPEED_METHOD =
   `Per-pass cost: the app worker and the native command at t = ${SLOPE_PASSES.join(' and ')} (same runs each), (median at t = ${SLOPE_PASSES[1]} − median at t = ${SLOPE_PASSES[0]}) / ${SLOPE_PASSES[1] - SLOPE_PASSES[0]}, which cancels the native process start-up. ` +
   'Without SIMD: the same client and worker handed worker/wasm/argon2.wasm. ' +
+  'p = 4 (t = 3, same memory): the app worker fills the four lanes in turn on one thread; the native command runs four threads. ' +
   `First calls (${FIRST_CALLS} each): a new client whose worker fetches and compiles the WASM itself; a new worker handed the module the client kept (as after the idle shutdown); and \`prewarm()\` followed ${PREWARM_WAIT_MS} ms later by the hash.`;
