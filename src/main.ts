@@ -17,9 +17,6 @@ const toScriptUrl = createScriptUrlPolicy([SERVICE_WORKER_URL, argon2WorkerUrl])
 const argon2 = new Argon2Client({
   // lib.dom types the Worker constructor without Trusted Types, which browsers do accept.
   createWorker: () => new Worker(toScriptUrl(argon2WorkerUrl) as string, { type: 'module', name: 'argon2' }),
-  // Compiled once on first use and handed to every worker: one started after an idle shutdown
-  // does not compile again. A lazy chunk: the first load does not need it.
-  loadModule: () => import('../worker/argon2-module').then(({ compileArgon2Module }) => compileArgon2Module()),
 });
 
 const vault = new Vault({

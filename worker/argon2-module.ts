@@ -2,9 +2,8 @@
  * Fetches and compiles the Argon2 build this engine can run: worker/wasm/argon2-simd.wasm where
  * `WebAssembly.validate` accepts the SIMD probe, worker/wasm/argon2.wasm otherwise (or if the SIMD
  * one fails to load). Both are hashed assets the service worker precaches, so this works offline;
- * only the one needed is fetched. The main thread calls it once and posts the compiled
- * `WebAssembly.Module` (it holds code, no secret) to each new Argon2 worker, which then skips
- * fetching and compiling; a worker given no module calls it itself.
+ * only the one needed is fetched, by the first Argon2 worker; it sends the compiled module back
+ * to the main thread for the workers after it.
  */
 import simdWasmUrl from './wasm/argon2-simd.wasm?url';
 import plainWasmUrl from './wasm/argon2.wasm?url';

@@ -26,8 +26,8 @@ export interface Argon2Request {
 
 /**
  * Asks the worker to get its WASM ready before a hash arrives (Argon2Client.prewarm, or a new
- * worker when the main thread keeps the compiled module). `module` is the compiled build the
- * main thread already has; without it the worker fetches and compiles one itself.
+ * worker when the main thread kept a compiled module). `module` is a compiled build an earlier
+ * worker sent back; without it the worker fetches and compiles one itself.
  */
 export interface Argon2LoadRequest {
   readonly type: 'load';
@@ -37,6 +37,15 @@ export interface Argon2LoadRequest {
    * WASM memory while the user types, instead of during the hash.
    */
   readonly memoryKiB?: number;
+}
+
+/**
+ * The worker's compiled WASM, sent to the main thread once after the worker compiled it itself,
+ * so that later workers can be handed it (a `WebAssembly.Module` is code, no secret).
+ */
+export interface Argon2ModuleMessage {
+  readonly type: 'module';
+  readonly module: WebAssembly.Module;
 }
 
 /** A failure names no input: the password is never echoed back, not even in a message. */

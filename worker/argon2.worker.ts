@@ -1,12 +1,13 @@
 /**
  * Runs Argon2id off the main thread: one hash of 64 MiB or more takes long enough to freeze the
  * UI. The WASM is our build of the Argon2 reference (worker/wasm/, `npm run build:argon2`), with
- * SIMD where the engine runs WASM SIMD. It comes either compiled from the main thread in a load
- * request (src/vault/platform/argon2-client.ts keeps the module across workers, so a cold worker
- * does not compile again) or, failing that, fetched and compiled here (worker/argon2-module.ts).
+ * SIMD where the engine runs WASM SIMD. The first worker fetches and compiles it
+ * (worker/argon2-module.ts) and sends the compiled module to the main thread, which hands it to
+ * every later worker in a load request (src/vault/platform/argon2-client.ts), so a worker started
+ * after the idle shutdown does not compile again.
  */
 import { compileArgon2Module } from './argon2-module';
-import { isArgon2LoadRequest, isArgon2Request, type Argon2Request, type Argon2Response } from './argon2-protocol';
+import { isArgon2LoadRequest, isArgon2Request, type Argon2ModuleMessage, type Argon2Request, type Argon2Response } from './argon2-protocol';
 import { instantiateArgon2, type Argon2Wasm } from './argon2-wasm';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -20,7 +21,7 @@ let instance: Promise<Argon2Wasm> | undefined;
 /** Uses `given` (a module from the main thread) unless one is compiled or compiling already. */
 function loadArgon2(given?: WebAssembly.Module): Promise<Argon2Wasm> {
   if (!compiled) {
-    const compiling = given ? Promise.resolve(given) : compileArgon2Module();
+    const compiling = given ? Promise.resolve(given) : compileArgon2Module().then(sendBack);
     // A failed fetch or compile is not kept: the next request tries again.
     compiling.catch(() => {
       if (compiled === compiling) compiled = undefined;
@@ -29,6 +30,12 @@ function loadArgon2(given?: WebAssembly.Module): Promise<Argon2Wasm> {
   }
   instance ??= compiled.then(instantiateArgon2);
   return instance;
+}
+
+/** Gives the main thread the module this worker compiled, so the next worker need not compile it. */
+function sendBack(module: WebAssembly.Module): WebAssembly.Module {
+  self.postMessage({ type: 'module', module } satisfies Argon2ModuleMessage);
+  return module;
 }
 
 function describeFailure(failure: unknown): string {

@@ -124,4 +124,4 @@ export const ARGON2_SPEED_METHOD =
   `Per-pass cost: the app worker and the native command at t = ${SLOPE_PASSES.join(' and ')} (same runs each), (median at t = ${SLOPE_PASSES[1]} − median at t = ${SLOPE_PASSES[0]}) / ${SLOPE_PASSES[1] - SLOPE_PASSES[0]}, which cancels the native process start-up. ` +
   'Without SIMD: the same client and worker handed worker/wasm/argon2.wasm. ' +
   'p = 4 (t = 3, same memory): the app worker fills the four lanes in turn on one thread; the native command runs four threads. ' +
-  `First calls (${FIRST_CALLS} each): a new client whose worker fetches and compiles the WASM itself; a new worker handed the module the client kept (as after the idle shutdown); and \`prewarm()\` followed ${PREWARM_WAIT_MS} ms later by the hash.`;
+  `First calls (${FIRST_CALLS} each): a new client whose worker fetches and compiles the WASM itself; a new worker handed the module the first one sent back (as after the idle shutdown); and \`prewarm()\` followed ${PREWARM_WAIT_MS} ms later by the hash.`;

@@ -1,9 +1,8 @@
 /**
  * The Argon2 measurements of `npm run bench:client` that run inside Chromium, beside in-page.ts
  * (which explains the setup: bundled with the app's own code, no DOM types, no src/ imports).
- * Everything goes through the app's `Argon2Client` and its built worker chunk; the module the
- * client hands to each worker is compiled here from a built .wasm asset, as main.ts's
- * `compileArgon2Module` does.
+ * Everything goes through the app's `Argon2Client` and its built worker chunk; to pick a build,
+ * the client is given a module compiled here from a built .wasm asset.
  */
 import type { Argon2Params } from '../../worker/argon2-protocol';
 import type { Argon2Job, Argon2Series } from './in-page';
@@ -16,7 +15,7 @@ interface BrowserWorker {
 type CompiledModule = object;
 interface ClientOptions {
   createWorker: () => BrowserWorker;
-  loadModule?: () => Promise<CompiledModule>;
+  module?: CompiledModule;
 }
 interface Argon2ClientLike {
   hash(password: Uint8Array, salt: Uint8Array, params: Argon2Params): Promise<Uint8Array>;
@@ -43,7 +42,7 @@ export interface Argon2Assets {
 export interface FirstCallFigures {
   /** A new client and worker: the worker fetches and compiles the WASM itself, then hashes. */
   coldSelfLoadMs: number[];
-  /** A new worker (as after the idle shutdown) handed the module the client kept: instantiate, then hash. */
+  /** A new worker (as after the idle shutdown) handed the module the first worker sent back: instantiate, then hash. */
   coldKeptModuleMs: number[];
   /** `prewarm()` first (the PIN field's focus), the hash once the worker had time to load. */
   afterPrewarmMs: number[];
@@ -69,8 +68,8 @@ export function createArgon2BenchApi(app: Argon2AppCode) {
      * from `wasm` ('simd' as the app picks on this engine, or 'plain', the fallback build).
      */
     async argon2Series(assets: Argon2Assets, wasm: 'simd' | 'plain', job: Argon2Job): Promise<Argon2Series> {
-      const module = compile(wasm === 'simd' ? assets.simdWasmUrl : assets.plainWasmUrl);
-      const client = new app.Argon2Client({ createWorker: createWorker(assets), loadModule: () => module });
+      const module = await compile(wasm === 'simd' ? assets.simdWasmUrl : assets.plainWasmUrl);
+      const client = new app.Argon2Client({ createWorker: createWorker(assets), module });
       try {
         const first = await timed(client, job);
         const runs = [];
@@ -89,9 +88,9 @@ export function createArgon2BenchApi(app: Argon2AppCode) {
         figures.coldSelfLoadMs.push((await timed(selfLoading, job)).ms);
         selfLoading.terminate();
       }
-      const module = compile(assets.simdWasmUrl);
-      const keeping = new app.Argon2Client({ createWorker: createWorker(assets), loadModule: () => module });
+      const keeping = new app.Argon2Client({ createWorker: createWorker(assets) });
       try {
+        // The first worker compiles the WASM and sends the module back; the client keeps it.
         await timed(keeping, job);
         for (let i = 0; i < times; i++) {
           keeping.terminate();

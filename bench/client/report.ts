@@ -156,7 +156,7 @@ function timingRows(r: ClientReport): string[][] {
   const row = (label: string, xs: readonly number[], first: string, note = '') => [label, String(xs.length), ms(median(xs)), ms(percentile(xs, 90)), ms(Math.min(...xs)), ms(Math.max(...xs)), first, note];
   const a = r.argon2;
   const rows = [
-    row('Argon2id, app worker in Chromium', a.app.runsMs, ms(a.app.firstCallMs), 'built dist/ chunk via the app\'s Argon2Client, handed the SIMD module compiled in the page as main.ts does; first call starts the worker'),
+    row('Argon2id, app worker in Chromium', a.app.runsMs, ms(a.app.firstCallMs), 'built dist/ chunk via the app\'s Argon2Client, handed the SIMD module compiled in the page; first call starts the worker'),
     row(`Argon2id, native \`argon2\` (${a.nativeTool})`, a.native.runsMs, ms(a.native.firstCallMs), `spawn to exit, \`-r\`; process start-up alone (t = 1, 8 KiB): median ${ms(median(a.native.startUpMs))}`),
     ...(a.speed ? argon2SpeedRows(a.speed) : []),
   ];

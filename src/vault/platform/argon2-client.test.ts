@@ -28,7 +28,7 @@ class FakeArgon2Worker extends EventTarget {
   }
 }
 
-function createClient(idleTimeoutMs = 10_000, loadModule?: () => Promise<WebAssembly.Module>): { client: Argon2Client; workers: FakeArgon2Worker[] } {
+function createClient(idleTimeoutMs = 10_000, module?: WebAssembly.Module): { client: Argon2Client; workers: FakeArgon2Worker[] } {
   const workers: FakeArgon2Worker[] = [];
   const client = new Argon2Client({
     createWorker: () => {
@@ -37,12 +37,12 @@ function createClient(idleTimeoutMs = 10_000, loadModule?: () => Promise<WebAsse
       return worker as unknown as Worker;
     },
     idleTimeoutMs,
-    ...(loadModule ? { loadModule } : {}),
+    ...(module ? { module } : {}),
   });
   return { client, workers };
 }
 
-/** A real (empty) compiled module: what the main thread hands to each worker. */
+/** A real (empty) compiled module: what a worker sends back and the client hands to the next. */
 const compiledModule = (): WebAssembly.Module => new WebAssembly.Module(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
 
 const params = { memoryKiB: 65_536, iterations: 3, parallelism: 1, hashLength: 32 };
@@ -182,56 +182,42 @@ describe('Argon2Client', () => {
     await expect(tag).resolves.toEqual(new Uint8Array([4]));
   });
 
-  it('compiles the WASM once and hands the module to every worker it starts, before the hash', async () => {
+  it('keeps the module the first worker compiled and hands it to every later worker, ahead of the hash', async () => {
     vi.useFakeTimers();
-    const module = compiledModule();
-    const loadModule = vi.fn(async () => module);
-    const { client, workers } = createClient(10_000, loadModule);
-
+    const { client, workers } = createClient(10_000);
     const first = client.hash(pin, salt, params);
     await vi.advanceTimersByTimeAsync(0);
-    expect(workers[0]!.arrivals).toEqual(['load', 'hash']);
-    expect(workers[0]!.loads[0]!.module).toBe(module);
+    // Nothing to hand over yet: the first worker loads the WASM itself and sends the module back.
+    expect(workers[0]!.arrivals).toEqual(['hash']);
+    const module = compiledModule();
+    workers[0]!.dispatchEvent(new MessageEvent('message', { data: { type: 'module', module } }));
     workers[0]!.answer({ id: workers[0]!.requests[0]!.id, ok: true, hash: new Uint8Array([1]) });
-    await first;
+    await expect(first).resolves.toEqual(new Uint8Array([1]));
 
-    // The idle worker goes; the next one is started by prewarm and gets the same module.
+    // The idle worker goes; the next one gets the module before the PIN.
     await vi.advanceTimersByTimeAsync(10_000);
     expect(workers[0]!.terminated).toBe(true);
-    client.prewarm();
+    const second = client.hash(pin, salt, params);
     await vi.advanceTimersByTimeAsync(0);
-    expect(workers).toHaveLength(2);
-    expect(workers[1]!.loads).toEqual([{ type: 'load', memoryKiB: 65_536, module }]);
-    expect(loadModule).toHaveBeenCalledTimes(1);
-  });
+    expect(workers[1]!.arrivals).toEqual(['load', 'hash']);
+    expect(workers[1]!.loads[0]!.module).toBe(module);
+    workers[1]!.answer({ id: workers[1]!.requests[0]!.id, ok: true, hash: new Uint8Array([2]) });
+    await expect(second).resolves.toEqual(new Uint8Array([2]));
 
-  it('lets the worker load the WASM itself when compiling on the main thread fails, and tries again for the next worker', async () => {
-    const loadModule = vi.fn(() => Promise.reject(new TypeError('Failed to fetch')));
-    const { client, workers } = createClient(10_000, loadModule);
-    const tag = client.hash(pin, salt, params);
-    await settle();
-    expect(workers[0]!.arrivals).toEqual(['load', 'hash']);
-    expect(workers[0]!.loads[0]!.module).toBeUndefined();
-    workers[0]!.answer({ id: workers[0]!.requests[0]!.id, ok: true, hash: new Uint8Array([2]) });
-    await expect(tag).resolves.toEqual(new Uint8Array([2]));
-
+    // And a prewarmed one gets it with the memory to reserve.
     client.terminate();
     client.prewarm();
-    await settle();
-    expect(loadModule).toHaveBeenCalledTimes(2);
+    expect(workers[2]!.loads).toEqual([{ type: 'load', module, memoryKiB: 65_536 }]);
   });
 
-  it('never posts the PIN of a call aborted while the module was still compiling', async () => {
-    let compiled!: (module: WebAssembly.Module) => void;
-    const { client, workers } = createClient(10_000, () => new Promise((resolve) => (compiled = resolve)));
-    const abort = new AbortController();
-    const tag = client.hash(pin, salt, params, abort.signal);
-    await settle();
-    abort.abort();
-    await expect(tag).rejects.toMatchObject({ name: 'AbortError' });
-    compiled(compiledModule());
-    await settle();
-    expect(workers[0]!.requests).toHaveLength(0);
-    expect(workers[0]!.terminated).toBe(true);
+  it('hands a module given at construction to the first worker, and ignores a "module" that is not one', async () => {
+    const module = compiledModule();
+    const { client, workers } = createClient(10_000, module);
+    client.prewarm();
+    expect(workers[0]!.loads[0]!.module).toBe(module);
+    workers[0]!.dispatchEvent(new MessageEvent('message', { data: { type: 'module', module: { not: 'a module' } } }));
+    client.terminate();
+    client.prewarm();
+    expect(workers[1]!.loads[0]!.module).toBe(module);
   });
 });

@@ -1,5 +1,5 @@
 import { ARGON2_DEFAULT_MEMORY_KIB } from '../../../protocol/constants';
-import type { Argon2LoadRequest, Argon2Params, Argon2Request, Argon2Response } from '../../../worker/argon2-protocol';
+import type { Argon2LoadRequest, Argon2ModuleMessage, Argon2Params, Argon2Request, Argon2Response } from '../../../worker/argon2-protocol';
 import { VaultCryptoError } from '../errors';
 
 export interface Argon2ClientOptions {
@@ -14,18 +14,10 @@ export interface Argon2ClientOptions {
    */
   readonly idleTimeoutMs?: number;
   /**
-   * Compiles the Argon2 WASM (the app passes worker/argon2-module.ts's `compileArgon2Module`).
-   * Called once, when the first worker starts; the module (code, no secret) is posted to every
-   * worker started after, so a worker started after an idle shutdown does not fetch or compile
-   * again. Without it each worker fetches and compiles the WASM itself.
+   * A compiled Argon2 WASM to hand to every worker from the start (the bench uses it to pick a
+   * build). Without it the first worker fetches and compiles the WASM and sends the module back.
    */
-  readonly loadModule?: () => Promise<WebAssembly.Module>;
-}
-
-/** A started worker and when it may be sent a hash (after its load request, if any, was posted). */
-interface StartedWorker {
-  readonly worker: Worker;
-  readonly ready: Promise<void>;
+  readonly module?: WebAssembly.Module;
 }
 
 /** Settles the call the worker is computing now; `fail` is used on abort or worker death. */
@@ -42,10 +34,13 @@ interface InFlight {
 export class Argon2Client {
   readonly #createWorker: () => Worker;
   readonly #idleTimeoutMs: number;
-  readonly #loadModule: (() => Promise<WebAssembly.Module>) | undefined;
-  /** The compiled WASM, kept for the client's lifetime; dropped if it failed, so the next worker retries. */
-  #module: Promise<WebAssembly.Module> | undefined;
-  #worker: StartedWorker | undefined;
+  /**
+   * The compiled WASM (code, no secret) a worker sent back, kept for the client's lifetime and
+   * handed to each later worker, so one started after the idle shutdown does not fetch or
+   * compile again.
+   */
+  #module: WebAssembly.Module | undefined;
+  #worker: Worker | undefined;
   #inFlight: InFlight | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** Settles when every call queued so far has settled. */
@@ -53,10 +48,10 @@ export class Argon2Client {
   #pendingCalls = 0;
   #nextRequestId = 1;
 
-  constructor({ createWorker, idleTimeoutMs = 10_000, loadModule }: Argon2ClientOptions) {
+  constructor({ createWorker, idleTimeoutMs = 10_000, module }: Argon2ClientOptions) {
     this.#createWorker = createWorker;
     this.#idleTimeoutMs = idleTimeoutMs;
-    this.#loadModule = loadModule;
+    this.#module = module;
   }
 
   /**
@@ -106,7 +101,7 @@ export class Argon2Client {
 
   #compute(request: Argon2Request, signal: AbortSignal | undefined): Promise<Uint8Array> {
     clearTimeout(this.#idleTimer);
-    const { worker, ready } = (this.#worker ??= this.#startWorker());
+    const worker = (this.#worker ??= this.#startWorker());
     return new Promise<Uint8Array>((resolve, reject) => {
       const settle = (): void => {
         this.#inFlight = undefined;
@@ -135,37 +130,32 @@ export class Argon2Client {
         fail(signal?.reason);
         this.#stopWorker();
       };
-      const inFlight = { fail };
-      this.#inFlight = inFlight;
+      this.#inFlight = { fail };
       worker.addEventListener('message', onMessage);
       worker.addEventListener('error', onWorkerFailure);
       worker.addEventListener('messageerror', onWorkerFailure);
       signal?.addEventListener('abort', onAbort, { once: true });
-      // Behind the worker's load request, unless the call was settled (aborted, terminated) meanwhile.
-      void ready.then(() => {
-        if (this.#inFlight === inFlight) worker.postMessage(request);
-      });
+      worker.postMessage(request);
     });
   }
 
   /**
-   * Creates a worker and posts it a load request before anything else: with the compiled module
-   * once there is one, without (the worker then loads the WASM itself) if there is no
-   * `loadModule` or it failed; with `memoryKiB` when prewarm asks the worker to grow its memory.
+   * Creates a worker, keeps the module it sends back once it compiled one, and posts it a load
+   * request first when there is something to say: the kept module, or (prewarm) the memory to
+   * reserve, which also makes it load the WASM now.
    */
-  #startWorker(memoryKiB?: number): StartedWorker {
+  #startWorker(memoryKiB?: number): Worker {
     const worker = this.#createWorker();
-    const loading = this.#loadModule ? (this.#module ??= this.#loadModule()) : Promise.reject();
-    loading.catch(() => {
-      if (this.#module === loading) this.#module = undefined;
+    worker.addEventListener('message', (event: MessageEvent<Argon2ModuleMessage>) => {
+      if (event.data.type === 'module' && event.data.module instanceof WebAssembly.Module) this.#module = event.data.module;
     });
-    const post = (module?: WebAssembly.Module): void => worker.postMessage({ type: 'load', memoryKiB, module } satisfies Argon2LoadRequest);
-    return { worker, ready: loading.then(post, () => post()) };
+    if (this.#module || memoryKiB) worker.postMessage({ type: 'load', module: this.#module, memoryKiB } satisfies Argon2LoadRequest);
+    return worker;
   }
 
   #stopWorker(): void {
     clearTimeout(this.#idleTimer);
-    this.#worker?.worker.terminate();
+    this.#worker?.terminate();
     this.#worker = undefined;
   }
 
