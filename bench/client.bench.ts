@@ -148,7 +148,13 @@ async function main(): Promise<void> {
   log(`Argon2id native: median ${ms(median(native.runsMs))} (process start-up alone ${ms(median(native.startUpMs))})`);
   const ratio = median(app.runsMs) / median(native.runsMs);
   const speed = await measureArgon2Speed(
-    { argon2Series: (...args) => inPage(page, 'argon2Series', ...args), argon2FirstCalls: (...args) => inPage(page, 'argon2FirstCalls', ...args) },
+    {
+      argon2Open: (...args) => inPage(page, 'argon2Open', ...args),
+      argon2Once: (...args) => inPage(page, 'argon2Once', ...args),
+      argon2Close: (...args) => inPage(page, 'argon2Close', ...args),
+      argon2Series: (...args) => inPage(page, 'argon2Series', ...args),
+      argon2FirstCalls: (...args) => inPage(page, 'argon2FirstCalls', ...args),
+    },
     assets,
     job,
     log,

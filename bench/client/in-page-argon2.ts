@@ -27,7 +27,7 @@ export interface Argon2AppCode {
 }
 const browser = globalThis as unknown as {
   Worker: new (url: string, options?: { type?: 'module'; name?: string }) => BrowserWorker;
-  WebAssembly: { compileStreaming(source: Promise<unknown>): Promise<CompiledModule> };
+  WebAssembly: { compile(bytes: ArrayBuffer): Promise<CompiledModule> };
   fetch(url: string): Promise<unknown>;
 };
 
@@ -54,7 +54,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createArgon2BenchApi(app: Argon2AppCode) {
   const createWorker = (assets: Argon2Assets) => () => new browser.Worker(assets.workerUrl, { type: 'module', name: 'argon2' });
-  const compile = (url: string) => browser.WebAssembly.compileStreaming(browser.fetch(url));
+  // As worker/argon2-module.ts compiles it: from the bytes, not streamed (it says why).
+  const compile = async (url: string) => browser.WebAssembly.compile(await ((await browser.fetch(url)) as { arrayBuffer(): Promise<ArrayBuffer> }).arrayBuffer());
 
   async function timed(client: Argon2ClientLike, job: Argon2Job): Promise<{ ms: number; tagHex: string }> {
     const start = performance.now();
@@ -62,7 +63,29 @@ export function createArgon2BenchApi(app: Argon2AppCode) {
     return { ms: performance.now() - start, tagHex: hex(tag) };
   }
 
+  /** Clients kept between calls by `argon2Open`, for measurements the Node side interleaves with the native command. */
+  const open = new Map<number, Argon2ClientLike>();
+  let nextHandle = 1;
+
   return {
+    /** A client whose workers get the module compiled from `wasm`, kept until `argon2Close`; returns its handle. */
+    async argon2Open(assets: Argon2Assets, wasm: 'simd' | 'plain'): Promise<number> {
+      const module = await compile(wasm === 'simd' ? assets.simdWasmUrl : assets.plainWasmUrl);
+      const handle = nextHandle++;
+      open.set(handle, new app.Argon2Client({ createWorker: createWorker(assets), module }));
+      return handle;
+    },
+
+    /** One hash on an open client: milliseconds and the tag. */
+    async argon2Once(handle: number, job: Argon2Job): Promise<{ ms: number; tagHex: string }> {
+      return timed(open.get(handle)!, job);
+    },
+
+    argon2Close(handle: number): void {
+      open.get(handle)?.terminate();
+      open.delete(handle);
+    },
+
     /**
      * One warm-up call, then `job.runs` calls on one client whose workers get the module compiled
      * from `wasm` ('simd' as the app picks on this engine, or 'plain', the fallback build).
