@@ -46,6 +46,8 @@ export interface FirstCallFigures {
   coldKeptModuleMs: number[];
   /** `prewarm()` first (the PIN field's focus), the hash once the worker had time to load. */
   afterPrewarmMs: number[];
+  /** Every distinct tag these calls gave: one, the native command's, when all is well. */
+  tagsHex: string[];
 }
 
 const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -105,10 +107,16 @@ export function createArgon2BenchApi(app: Argon2AppCode) {
 
     /** `times` first calls of each kind in FirstCallFigures; `prewarmWaitMs` is how long a prewarm gets. */
     async argon2FirstCalls(assets: Argon2Assets, job: Argon2Job, times: number, prewarmWaitMs: number): Promise<FirstCallFigures> {
-      const figures: FirstCallFigures = { coldSelfLoadMs: [], coldKeptModuleMs: [], afterPrewarmMs: [] };
+      const figures: FirstCallFigures = { coldSelfLoadMs: [], coldKeptModuleMs: [], afterPrewarmMs: [], tagsHex: [] };
+      const tags = new Set<string>();
+      const first = async (client: Argon2ClientLike): Promise<number> => {
+        const call = await timed(client, job);
+        tags.add(call.tagHex);
+        return call.ms;
+      };
       for (let i = 0; i < times; i++) {
         const selfLoading = new app.Argon2Client({ createWorker: createWorker(assets) });
-        figures.coldSelfLoadMs.push((await timed(selfLoading, job)).ms);
+        figures.coldSelfLoadMs.push(await first(selfLoading));
         selfLoading.terminate();
       }
       const keeping = new app.Argon2Client({ createWorker: createWorker(assets) });
@@ -117,18 +125,18 @@ export function createArgon2BenchApi(app: Argon2AppCode) {
         await timed(keeping, job);
         for (let i = 0; i < times; i++) {
           keeping.terminate();
-          figures.coldKeptModuleMs.push((await timed(keeping, job)).ms);
+          figures.coldKeptModuleMs.push(await first(keeping));
         }
         for (let i = 0; i < times; i++) {
           keeping.terminate();
           keeping.prewarm();
           await sleep(prewarmWaitMs);
-          figures.afterPrewarmMs.push((await timed(keeping, job)).ms);
+          figures.afterPrewarmMs.push(await first(keeping));
         }
       } finally {
         keeping.terminate();
       }
-      return figures;
+      return { ...figures, tagsHex: [...tags] };
     },
   };
 }
