@@ -26,7 +26,9 @@ import {
 import type { Argon2Params } from '../worker/argon2-protocol';
 import { buildApp, buildPageBundle } from './client/builds';
 import { loadE2eBrowserHelpers } from './client/e2e-helpers';
+import { measureArgon2Speed } from './client/argon2-speed';
 import type { Argon2Job, BenchApi, UnbundledArgon2 } from './client/in-page';
+import type { Argon2Assets, Argon2BenchApi } from './client/in-page-argon2';
 import { checkLazyLoading } from './client/lazy-load';
 import { NATIVE_ARGON2, nativeArgon2Series, nativeArgon2Version } from './client/native-argon2';
 import { median, ms, printReport, renderSection, TARGETS, writeSection, type ClientReport } from './client/report';
@@ -80,12 +82,25 @@ const cleanUp = () => cleanups.run();
 
 const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 
+/** What the page bundle installs: in-page.ts's functions and in-page-argon2.ts's. */
+type PageApi = BenchApi & Argon2BenchApi;
+
 /** Calls one of in-page.ts's functions in the page; the arrow is serialised, so it names nothing from here. */
-function inPage<K extends keyof BenchApi>(page: Page, name: K, ...args: Parameters<BenchApi[K]>): Promise<Awaited<ReturnType<BenchApi[K]>>> {
+function inPage<K extends keyof PageApi>(page: Page, name: K, ...args: Parameters<PageApi[K]>): Promise<Awaited<ReturnType<PageApi[K]>>> {
   return page.evaluate(
     ([fn, fnArgs]) => (globalThis as unknown as { __khBench: Record<string, (...a: unknown[]) => unknown> }).__khBench[fn]!(...fnArgs),
     [name, args] as const,
-  ) as Promise<Awaited<ReturnType<BenchApi[K]>>>;
+  ) as Promise<Awaited<ReturnType<PageApi[K]>>>;
+}
+
+/** The built worker chunk and .wasm assets, as the server serves them from dist/. */
+function argon2Assets(workerFile: string, wasmFiles: readonly (string | undefined)[]): Argon2Assets {
+  const find = (simd: boolean) => {
+    const file = wasmFiles.find((f) => f !== undefined && /simd/.test(f) === simd);
+    if (!file) throw new Error(`the worker chunk names no ${simd ? 'SIMD' : 'plain'} Argon2 .wasm asset`);
+    return `/${file}`;
+  };
+  return { workerUrl: `/${workerFile}`, simdWasmUrl: find(true), plainWasmUrl: find(false) };
 }
 
 /** argon2-browser's unbundled loader, glue and a .wasm of its dist/, for the diagnostic harness. */
@@ -128,14 +143,26 @@ async function main(): Promise<void> {
   page.on('pageerror', (error) => pageErrors.push(error.message));
   await page.goto('/');
   await page.evaluate(pageBundle);
-  const workerUrl = `/${sizes.worker.file}`;
+  const assets = argon2Assets(sizes.worker.file, sizes.wasm.map((w) => w.file));
 
   const job: Argon2Job = { pin: PIN, salt: SALT, params: PARAMS, runs: opts.runs };
-  const app = await inPage(page, 'argon2AppWorker', workerUrl, job);
+  const app = await inPage(page, 'argon2Series', assets, 'simd', job);
   log(`Argon2id app worker: median ${ms(median(app.runsMs))} (first call ${ms(app.firstCallMs)})`);
   const native = await nativeArgon2Series(job);
   log(`Argon2id native: median ${ms(median(native.runsMs))} (process start-up alone ${ms(median(native.startUpMs))})`);
   const ratio = median(app.runsMs) / median(native.runsMs);
+  const speed = await measureArgon2Speed(
+    {
+      argon2Open: (...args) => inPage(page, 'argon2Open', ...args),
+      argon2Once: (...args) => inPage(page, 'argon2Once', ...args),
+      argon2Close: (...args) => inPage(page, 'argon2Close', ...args),
+      argon2Series: (...args) => inPage(page, 'argon2Series', ...args),
+      argon2FirstCalls: (...args) => inPage(page, 'argon2FirstCalls', ...args),
+    },
+    assets,
+    job,
+    log,
+  );
 
   let diagnostic: ClientReport['argon2']['diagnostic'];
   if (opts.diagnostic && ratio > TARGETS.argon2MaxRatio) {
@@ -173,6 +200,7 @@ async function main(): Promise<void> {
       nativeTool: `Debian argon2 ${nativeArgon2Version() ?? '(version unknown)'}`,
       ...(diagnostic ? { diagnostic } : {}),
       tagsAgree: app.tagHex === native.tagHex,
+      speed,
     },
     unlock,
     records,

@@ -54,8 +54,9 @@ export const PRF_SALT_BYTES = 32;
 /**
  * Argon2id cost floor the client enforces whatever a server offers (downgrade protection):
  * m = 64 MiB and t = 3 as in RFC 9106 §4's second recommended option. That option has p = 4;
- * p = 1 here because argon2-browser's WASM runs one thread, where more lanes cost the user time
- * without costing a parallel attacker more. The tag is one 256-bit HKDF input.
+ * p = 1 here because the app's WASM build runs one thread (docs/architecture.md, "Argon2id in the
+ * browser"), where more lanes buy the user nothing and cost a parallel attacker no more. The tag is
+ * one 256-bit HKDF input.
  */
 export const ARGON2_MIN_MEMORY_KIB = 64 * 1024;
 export const ARGON2_MIN_ITERATIONS = 3;

@@ -24,6 +24,30 @@ export interface Argon2Request {
   readonly params: Argon2Params;
 }
 
+/**
+ * Asks the worker to get its WASM ready before a hash arrives (Argon2Client.prewarm, or a new
+ * worker when the main thread kept a compiled module). `module` is a compiled build an earlier
+ * worker sent back; without it the worker fetches and compiles one itself.
+ */
+export interface Argon2LoadRequest {
+  readonly type: 'load';
+  readonly module?: WebAssembly.Module;
+  /**
+   * The memory cost of the hash expected next (m, KiB): the worker grows and touches that much
+   * WASM memory while the user types, instead of during the hash.
+   */
+  readonly memoryKiB?: number;
+}
+
+/**
+ * The worker's compiled WASM, sent to the main thread once after the worker compiled it itself,
+ * so that later workers can be handed it (a `WebAssembly.Module` is code, no secret).
+ */
+export interface Argon2ModuleMessage {
+  readonly type: 'module';
+  readonly module: WebAssembly.Module;
+}
+
 /** A failure names no input: the password is never echoed back, not even in a message. */
 export type Argon2Response =
   | { readonly id: number; readonly ok: true; readonly hash: Uint8Array }
@@ -41,4 +65,9 @@ export function isArgon2Request(value: unknown): value is Argon2Request {
   if (typeof params !== 'object' || params === null) return false;
   const { memoryKiB, iterations, parallelism, hashLength } = params as Record<string, unknown>;
   return [memoryKiB, iterations, parallelism, hashLength].every(isPositiveInteger);
+}
+
+/** True for a load request; a `module` that is not a compiled module is ignored by the worker. */
+export function isArgon2LoadRequest(value: unknown): value is Argon2LoadRequest {
+  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'load';
 }

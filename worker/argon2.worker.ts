@@ -1,44 +1,27 @@
 /**
  * Runs Argon2id off the main thread: one hash of 64 MiB or more takes long enough to freeze the
- * UI. The WASM is argon2-browser's SIMD build where the engine runs WASM SIMD (about 15 % faster
- * at our cost, see BENCHMARKS.md), its plain build otherwise. Both are separate hashed assets that
- * the service worker precaches, so this works offline; only the one needed is fetched, once per
- * worker, when the main thread first starts this worker (see src/vault/argon2-client.ts).
+ * UI. The WASM is our build of the Argon2 reference (worker/wasm/, `npm run build:argon2`), with
+ * SIMD where the engine runs WASM SIMD. The first worker fetches and compiles it
+ * (worker/argon2-module.ts) and sends the compiled module to the main thread, which hands it to
+ * every later worker in a load request (src/vault/platform/argon2-client.ts), so a worker started
+ * after the idle shutdown does not compile again.
  */
-import simdWasmUrl from 'argon2-browser/dist/argon2-simd.wasm?url';
-import plainWasmUrl from 'argon2-browser/dist/argon2.wasm?url';
-import { isArgon2Request, type Argon2Request, type Argon2Response } from './argon2-protocol';
-import { instantiateArgon2, supportsWasmSimd, type Argon2Wasm } from './argon2-wasm';
+import { compileArgon2Module } from './argon2-module';
+import { isArgon2LoadRequest, isArgon2Request, type Argon2ModuleMessage, type Argon2Request, type Argon2Response } from './argon2-protocol';
+import { instantiateArgon2, type Argon2Wasm } from './argon2-wasm';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-async function fetchWasm(url: string): Promise<WebAssembly.Module> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`Argon2 WASM: HTTP ${response.status}`);
-  return WebAssembly.compile(await response.arrayBuffer());
-}
-
-/** Compiles the SIMD build when the engine validates the SIMD probe; the plain build if not, or if that fails. */
-async function compileArgon2(): Promise<WebAssembly.Module> {
-  if (supportsWasmSimd()) {
-    try {
-      return await fetchWasm(simdWasmUrl);
-    } catch {
-      // An engine whose SIMD differs from what the probe shows still gets a working hash.
-    }
-  }
-  return fetchWasm(plainWasmUrl);
-}
-
 // This worker's own singletons: the compiled module lives as long as the worker; the instance
-// (and the memory holding the last Argon2 blocks) is replaced after any failure, since a trap
-// can leave libargon2's allocator in an unknown state.
+// (and the memory that held the last Argon2 blocks, which libargon2 wipes before freeing) is
+// replaced after any failure, since a trap can leave the allocator in an unknown state.
 let compiled: Promise<WebAssembly.Module> | undefined;
 let instance: Promise<Argon2Wasm> | undefined;
 
-function loadArgon2(): Promise<Argon2Wasm> {
+/** Uses `given` (a module from the main thread) unless one is compiled or compiling already. */
+function loadArgon2(given?: WebAssembly.Module): Promise<Argon2Wasm> {
   if (!compiled) {
-    const compiling = compileArgon2();
+    const compiling = given ? Promise.resolve(given) : compileArgon2Module().then(sendBack);
     // A failed fetch or compile is not kept: the next request tries again.
     compiling.catch(() => {
       if (compiled === compiling) compiled = undefined;
@@ -47,6 +30,12 @@ function loadArgon2(): Promise<Argon2Wasm> {
   }
   instance ??= compiled.then(instantiateArgon2);
   return instance;
+}
+
+/** Gives the main thread the module this worker compiled, so the next worker need not compile it. */
+function sendBack(module: WebAssembly.Module): WebAssembly.Module {
+  self.postMessage({ type: 'module', module } satisfies Argon2ModuleMessage);
+  return module;
 }
 
 function describeFailure(failure: unknown): string {
@@ -77,6 +66,20 @@ self.addEventListener('message', (event: MessageEvent<unknown>) => {
   const request = event.data;
   if (isArgon2Request(request)) {
     void hashPassword(request);
+    return;
+  }
+  if (isArgon2LoadRequest(request)) {
+    const module = request.module instanceof WebAssembly.Module ? request.module : undefined;
+    const { memoryKiB } = request;
+    // Nobody waits for this: a failure here is retried, and reported, by the next hash.
+    loadArgon2(module).then(
+      (argon2) => {
+        if (typeof memoryKiB === 'number' && Number.isSafeInteger(memoryKiB) && memoryKiB > 0) argon2.reserve(memoryKiB);
+      },
+      () => {
+        instance = undefined;
+      },
+    );
     return;
   }
   const id = (request as { id?: unknown } | null)?.id;

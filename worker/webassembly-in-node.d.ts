@@ -9,7 +9,21 @@ declare namespace WebAssembly {
   type Imports = Record<string, Record<string, ImportValue>>;
 
   interface Module {}
-  var Module: { prototype: Module; new (bytes: ArrayBuffer | ArrayBufferView): Module };
+  interface ModuleImportDescriptor {
+    module: string;
+    name: string;
+    kind: string;
+  }
+  interface ModuleExportDescriptor {
+    name: string;
+    kind: string;
+  }
+  var Module: {
+    prototype: Module;
+    new (bytes: ArrayBuffer | ArrayBufferView): Module;
+    imports(module: Module): ModuleImportDescriptor[];
+    exports(module: Module): ModuleExportDescriptor[];
+  };
 
   interface Memory {
     readonly buffer: ArrayBuffer;

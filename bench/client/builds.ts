@@ -69,7 +69,8 @@ export async function buildPageBundle(root: string, outDir: string): Promise<str
       "import { decryptRecord, encryptRecord } from '/src/vault/crypto/records.ts';",
       "import { createLocalVault } from '/src/vault/crypto/local/local-vault.ts';",
       "import { createBenchApi } from '/bench/client/in-page.ts';",
-      '(globalThis as any).__khBench = createBenchApi({ Argon2Client, createLocalVault, decryptRecord, encryptRecord, unlockWithPin } as any);',
+      "import { createArgon2BenchApi } from '/bench/client/in-page-argon2.ts';",
+      '(globalThis as any).__khBench = { ...createBenchApi({ Argon2Client, createLocalVault, decryptRecord, encryptRecord, unlockWithPin } as any), ...createArgon2BenchApi({ Argon2Client } as any) };',
       '',
     ].join('\n'),
   );

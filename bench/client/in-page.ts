@@ -147,19 +147,6 @@ export function createBenchApi(app: AppCode) {
 
   return {
     /**
-     * Argon2id through the app's own bridge (src/vault/platform/argon2-client.ts) and its built worker
-     * chunk, created as main.ts creates it; the first call starts the worker and compiles the WASM.
-     */
-    async argon2AppWorker(workerUrl: string, job: Argon2Job): Promise<Argon2Series> {
-      const client = new app.Argon2Client({ createWorker: () => new browser.Worker(workerUrl, { type: 'module', name: 'argon2' }) });
-      try {
-        return await timeSeries((password, salt) => client.hash(password, salt, job.params), job);
-      } finally {
-        client.terminate();
-      }
-    },
-
-    /**
      * Diagnostic, not the app's code: argon2-browser's unbundled loader with a chosen .wasm
      * (its SIMD build, or the plain one as a control) in a classic worker made from blob: URLs.
      */

@@ -28,6 +28,12 @@ export function nativeArguments(salt: string, params: Argon2Params): string[] {
   return [salt, '-id', '-t', String(params.iterations), ...memory, '-p', String(params.parallelism), '-l', String(params.hashLength), '-r'];
 }
 
+/** One hash by the native command, as `Argon2Page.argon2Once` gives the app's: milliseconds and the tag. */
+export async function nativeArgon2Once(job: Argon2Job): Promise<{ ms: number; tagHex: string }> {
+  const { wallMs, tagHex } = await hashOnce(job);
+  return { ms: wallMs, tagHex };
+}
+
 /** One process, one hash: wall time from spawn to exit, and the tag. */
 function hashOnce(job: Argon2Job): Promise<{ wallMs: number; tagHex: string }> {
   return new Promise((resolve, reject) => {

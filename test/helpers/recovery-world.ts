@@ -1,15 +1,14 @@
 /// <reference types="node" />
 /**
  * TESTS ONLY (imported by src/vault/recovery/*.test.ts, never by the app). The real Argon2id the
- * worker runs (argon2-browser's bundled build, loaded in Node as worker/argon2.test.ts loads it)
+ * worker runs (our WASM build from worker/wasm/, loaded in Node as worker/argon2.test.ts loads it)
  * and a KeyServer wired to an in-process key server with a same-origin browser's cookie jar.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import vm from 'node:vm';
 import { ORIGIN, type TestServer } from './harness';
 import type { DeriveArgon2 } from '../../src/vault/crypto';
 import { KeyServer } from '../../src/vault/platform/key-server';
+import { instantiateArgon2, type Argon2Wasm } from '../../worker/argon2-wasm';
 
 // test/global-setup.ts declares this for the server's tsconfig; this program does not include it.
 declare module 'vitest' {
@@ -18,22 +17,12 @@ declare module 'vitest' {
   }
 }
 
-interface BundledArgon2 {
-  ArgonType: { Argon2id: number };
-  hash(options: { pass: Uint8Array; salt: Uint8Array; time: number; mem: number; parallelism: number; hashLen: number; type: number }): Promise<{ hash: Uint8Array }>;
-}
+let loaded: Promise<Argon2Wasm> | undefined;
 
-let bundled: BundledArgon2 | undefined;
-
-/** argon2-browser's bundled build in a worker-like V8 context (see worker/argon2.test.ts for why). Loaded once. */
-function loadBundledArgon2(): BundledArgon2 {
-  if (bundled) return bundled;
-  const bundlePath = createRequire(import.meta.url).resolve('argon2-browser/dist/argon2-bundled.min.js');
-  const workerLikeGlobal = vm.createContext({ atob, TextEncoder, TextDecoder, console });
-  workerLikeGlobal.self = workerLikeGlobal;
-  vm.runInContext(readFileSync(bundlePath, 'utf8'), workerLikeGlobal, { filename: bundlePath });
-  bundled = workerLikeGlobal.argon2 as BundledArgon2;
-  return bundled;
+/** Our SIMD build (worker/wasm/), as worker/argon2.test.ts loads it. Loaded once. */
+function loadArgon2(): Promise<Argon2Wasm> {
+  loaded ??= instantiateArgon2(new WebAssembly.Module(readFileSync(new URL('../../worker/wasm/argon2-simd.wasm', import.meta.url))));
+  return loaded;
 }
 
 /** The real Argon2id with DeriveArgon2's shape, and a count of runs (each costs about a second at 64 MiB). */
@@ -42,17 +31,7 @@ export function realArgon2(): DeriveArgon2 & { runs: number } {
     async (password: Uint8Array, salt: Uint8Array, params: Parameters<DeriveArgon2>[2], signal?: AbortSignal) => {
       signal?.throwIfAborted();
       derive.runs += 1;
-      const argon2 = loadBundledArgon2();
-      const { hash } = await argon2.hash({
-        pass: password,
-        salt,
-        time: params.iterations,
-        mem: params.memoryKiB,
-        parallelism: params.parallelism,
-        hashLen: params.hashLength,
-        type: argon2.ArgonType.Argon2id,
-      });
-      return Uint8Array.from(hash); // the tag lives in the other V8 context's memory: copy it into ours
+      return (await loadArgon2()).hashArgon2id({ password, salt, params });
     },
     { runs: 0 },
   );

@@ -1,4 +1,5 @@
-import type { Argon2Params, Argon2Request, Argon2Response } from '../../../worker/argon2-protocol';
+import { ARGON2_DEFAULT_MEMORY_KIB } from '../../../protocol/constants';
+import type { Argon2LoadRequest, Argon2ModuleMessage, Argon2Params, Argon2Request, Argon2Response } from '../../../worker/argon2-protocol';
 import { VaultCryptoError } from '../errors';
 
 export interface Argon2ClientOptions {
@@ -12,6 +13,11 @@ export interface Argon2ClientOptions {
    * last password and 64 MiB or more of Argon2 memory.
    */
   readonly idleTimeoutMs?: number;
+  /**
+   * A compiled Argon2 WASM to hand to every worker from the start (the bench uses it to pick a
+   * build). Without it the first worker fetches and compiles the WASM and sends the module back.
+   */
+  readonly module?: WebAssembly.Module;
 }
 
 /** Settles the call the worker is computing now; `fail` is used on abort or worker death. */
@@ -28,6 +34,12 @@ interface InFlight {
 export class Argon2Client {
   readonly #createWorker: () => Worker;
   readonly #idleTimeoutMs: number;
+  /**
+   * The compiled WASM (code, no secret) a worker sent back, kept for the client's lifetime and
+   * handed to each later worker, so one started after the idle shutdown does not fetch or
+   * compile again.
+   */
+  #module: WebAssembly.Module | undefined;
   #worker: Worker | undefined;
   #inFlight: InFlight | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -36,9 +48,10 @@ export class Argon2Client {
   #pendingCalls = 0;
   #nextRequestId = 1;
 
-  constructor({ createWorker, idleTimeoutMs = 10_000 }: Argon2ClientOptions) {
+  constructor({ createWorker, idleTimeoutMs = 10_000, module }: Argon2ClientOptions) {
     this.#createWorker = createWorker;
     this.#idleTimeoutMs = idleTimeoutMs;
+    this.#module = module;
   }
 
   /**
@@ -69,12 +82,14 @@ export class Argon2Client {
   }
 
   /**
-   * Starts the worker ahead of a hash (e.g. when the PIN field gets focus) so its WASM is ready
-   * when the PIN arrives. A no-op while a call is queued or running; the idle timer still applies.
+   * Starts the worker ahead of a hash (e.g. when the PIN field gets focus) and has it fetch,
+   * compile and instantiate its WASM and grow its memory to `memoryKiB` (the cost of the hash
+   * expected next) right away, so a hash that follows pays only for hashing. A no-op while a
+   * call is queued or running; with a worker already up it only restarts the idle timer.
    */
-  prewarm(): void {
+  prewarm(memoryKiB: number = ARGON2_DEFAULT_MEMORY_KIB): void {
     if (this.#pendingCalls > 0) return;
-    this.#worker ??= this.#createWorker();
+    this.#worker ??= this.#startWorker(memoryKiB);
     this.#scheduleIdleTermination();
   }
 
@@ -86,7 +101,7 @@ export class Argon2Client {
 
   #compute(request: Argon2Request, signal: AbortSignal | undefined): Promise<Uint8Array> {
     clearTimeout(this.#idleTimer);
-    const worker = (this.#worker ??= this.#createWorker());
+    const worker = (this.#worker ??= this.#startWorker());
     return new Promise<Uint8Array>((resolve, reject) => {
       const settle = (): void => {
         this.#inFlight = undefined;
@@ -122,6 +137,20 @@ export class Argon2Client {
       signal?.addEventListener('abort', onAbort, { once: true });
       worker.postMessage(request);
     });
+  }
+
+  /**
+   * Creates a worker, keeps the module it sends back once it compiled one, and posts it a load
+   * request first when there is something to say: the kept module, or (prewarm) the memory to
+   * reserve, which also makes it load the WASM now.
+   */
+  #startWorker(memoryKiB?: number): Worker {
+    const worker = this.#createWorker();
+    worker.addEventListener('message', (event: MessageEvent<Argon2ModuleMessage>) => {
+      if (event.data.type === 'module' && event.data.module instanceof WebAssembly.Module) this.#module = event.data.module;
+    });
+    if (this.#module || memoryKiB) worker.postMessage({ type: 'load', module: this.#module, memoryKiB } satisfies Argon2LoadRequest);
+    return worker;
   }
 
   #stopWorker(): void {

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { decodeBase64Url, encodeBase64Url } from '../../../protocol/base64url';
 import { ARGON2_MAX_MEMORY_KIB, ARGON2_MIN_ITERATIONS, ARGON2_MIN_MEMORY_KIB } from '../../../protocol/constants';
@@ -10,12 +9,12 @@ import type { RecordContent } from '../state';
 import { openBackup, parseBackupFile, sealBackup, type KeyholdBackupFile } from './backup-file';
 import { readImportFile } from './import-formats';
 
-/** The real Argon2id: argon2-browser's SIMD build, the one the worker runs, compiled by Node's V8. */
+/** The real Argon2id: our SIMD build (worker/wasm/), the one the worker runs, compiled by Node's V8. */
 let wasm: Promise<Argon2Wasm> | undefined;
 const realArgon2: DeriveArgon2 & { runs: number } = Object.assign(
   async (password: Uint8Array, salt: Uint8Array, params: Argon2Params) => {
     realArgon2.runs += 1;
-    wasm ??= instantiateArgon2(new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve('argon2-browser/dist/argon2-simd.wasm'))));
+    wasm ??= instantiateArgon2(new WebAssembly.Module(readFileSync(new URL('../../../worker/wasm/argon2-simd.wasm', import.meta.url))));
     return (await wasm).hashArgon2id({ password, salt, params });
   },
   { runs: 0 },
