@@ -277,3 +277,13 @@ export const ACCOUNT_LOG_COSE_KEY_MAX_BYTES = 1024;
 export const ACCOUNT_LOG_CREDENTIAL_ID_MAX_CHARS = 128;
 /** Appends one account may make per minute (a sync run appends at most a few). */
 export const ACCOUNT_LOG_APPENDS_PER_MINUTE = 60;
+/** An app id (issue 17): a short lowercase slug; also what the account log's `device.add` carries. */
+export const APP_ID_PATTERN = /^[a-z0-9][a-z0-9.-]{0,63}$/;
+/** The app registered from ORIGIN when APPS is not set: this PWA. */
+export const DEFAULT_APP_ID = ACCOUNT_LOG_APP_ID;
+/** Longest display name of a registered app. */
+export const APP_NAME_MAX_CHARS = 64;
+/** How old a server's snapshot of the registered apps may get before a request reloads it. */
+export const APPS_SNAPSHOT_MAX_AGE_MS = 30_000;
+/** An Origin no app lists reloads the snapshot at most this often (a stream of foreign origins costs no queries). */
+export const APPS_MISS_RELOAD_MS = 5_000;

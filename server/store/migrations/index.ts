@@ -7,6 +7,7 @@ import * as m005 from './005_recovery_kit';
 import * as m006 from './006_device_approvals';
 import { accountLogMigration, type AccountLogMigrationDeps } from './007_account_log';
 import * as m008 from './008_lock_slots';
+import * as m010 from './010_apps';
 
 export type MigrationDeps = AccountLogMigrationDeps;
 
@@ -24,6 +25,8 @@ export function migrations(deps: MigrationDeps): Record<string, Migration> {
     '006_device_approvals': m006,
     '007_account_log': accountLogMigration(deps),
     '008_lock_slots': m008,
+    // 009 is taken by work on another branch; Kysely orders by name, so the gap is harmless.
+    '010_apps': m010,
   };
 }
 
