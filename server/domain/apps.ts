@@ -4,7 +4,7 @@ import { APP_ID_PATTERN, APP_NAME_MAX_CHARS } from '../../protocol/constants';
 export interface RegisteredApp {
   id: string;
   name: string;
-  /** scheme://host[:port] exactly as browsers send the Origin header, in registration order. */
+  /** scheme://host[:port] exactly as browsers send the Origin header. */
   origins: string[];
 }
 

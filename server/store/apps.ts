@@ -6,7 +6,7 @@ export interface StoredApp extends RegisteredApp {
   createdAt: number;
 }
 
-/** Every registered app with its origins, apps in id order, origins in insertion order. */
+/** Every registered app with its origins, apps in id order, each app's origins in alphabetical order. */
 export async function listApps(store: Store): Promise<StoredApp[]> {
   const apps = await store.db.selectFrom('apps').selectAll().orderBy('id').execute();
   const origins = await store.db.selectFrom('app_origins').select(['origin', 'app_id']).orderBy('origin').execute();
