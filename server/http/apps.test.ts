@@ -76,6 +76,12 @@ describe.each(DIALECTS)('apps and cross-origin requests (%s)', (dialect) => {
     expect((await user.client.get('/api/session')).status).toBe(200);
   });
 
+  it('treats an OPTIONS that asks for no method as no preflight: a JSON not_found', async () => {
+    const res = await server.app.request('/api/health', { method: 'OPTIONS', headers: { origin: NOTES } });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
+  });
+
   it('leaves same-origin requests as they were: no CORS headers on a GET without Origin', async () => {
     const user = await createAccount(server, `home${++names}`);
     user.client.origin = '';

@@ -35,14 +35,17 @@ export function appOrigins(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const origin = c.req.header('origin');
     const app = origin === undefined ? undefined : await deps.apps.appOfOrigin(origin);
-    if (app) {
+    // Fetch standard, CORS-preflight fetch: a preflight is an OPTIONS naming the method it asks for; any other OPTIONS is an
+    // ordinary request (the API routes none: 404).
+    const preflight = c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined;
+    if (app && (preflight || c.req.method !== 'OPTIONS')) {
       c.set('app', app);
       return allowRegistered(c, next);
     }
     c.header('Vary', 'Origin');
     if (!SAFE_METHODS.has(c.req.method)) return errorResponse(c, new KeyholdError('bad_origin', 'This request must come from a registered app.'));
-    if (c.req.method === 'OPTIONS') return c.body(null, 204);
-    c.set('app', origin === undefined ? deps.apps.defaultApp : undefined);
+    if (preflight) return c.body(null, 204);
+    c.set('app', origin === undefined ? deps.apps.defaultApp : app);
     await next();
   };
 }
