@@ -32,7 +32,7 @@ export interface ServerConfig {
   databasePool: DatabasePoolSettings;
   rpId: string;
   rpName: string;
-  /** The key server's own PWA's origin: the default app's first origin. */
+  /** The origin of the PWA this server serves: ORIGIN, or with APPS unless ORIGIN is set, the default app's first origin. */
   origin: string;
   /**
    * The apps registered at start (APPS, or ORIGIN as the app `keyhold`); the first is the default
@@ -176,7 +176,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     throw new ConfigError(`invalid configuration: ${issue.path.join('.') || 'environment'} ${issue.message}`);
   }
   const e = parsed.data;
-  const { origin, apps } = configuredApps(e.APPS, cleaned.ORIGIN === undefined ? undefined : new URL(e.ORIGIN).origin, e.RP_NAME);
+  const { origin, apps } = configuredApps(e.APPS, new URL(e.ORIGIN).origin, cleaned.ORIGIN !== undefined, e.RP_NAME);
   const host = new URL(origin).hostname;
   // WebAuthn §5.1.4: the RP ID must equal the origin's host or be a registrable suffix of it.
   // (Other apps' origins may be on other domains: Related Origin Requests, /.well-known/webauthn.)
@@ -236,11 +236,8 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
  * `keyhold` on ORIGIN. With APPS: its apps, the first being the default app, whose first origin is
  * the server's origin unless ORIGIN names another of its origins. The default app is named RP_NAME.
  */
-function configuredApps(appsSetting: string | undefined, explicitOrigin: string | undefined, rpName: string): { origin: string; apps: RegisteredApp[] } {
-  if (appsSetting === undefined) {
-    const origin = explicitOrigin ?? 'http://localhost:8080';
-    return { origin, apps: [{ id: DEFAULT_APP_ID, name: rpName, origins: [origin] }] };
-  }
+function configuredApps(appsSetting: string | undefined, origin: string, originIsSet: boolean, rpName: string): { origin: string; apps: RegisteredApp[] } {
+  if (appsSetting === undefined) return { origin, apps: [{ id: DEFAULT_APP_ID, name: rpName, origins: [origin] }] };
   let apps: RegisteredApp[];
   try {
     apps = parseAppsSetting(appsSetting);
@@ -249,8 +246,8 @@ function configuredApps(appsSetting: string | undefined, explicitOrigin: string 
     throw error;
   }
   const [first, ...rest] = apps as [RegisteredApp, ...RegisteredApp[]];
-  if (explicitOrigin !== undefined && !first.origins.includes(explicitOrigin)) {
+  if (originIsSet && !first.origins.includes(origin)) {
     throw new ConfigError(`invalid configuration: ORIGIN must be one of the origins of the first app in APPS ("${first.id}")`);
   }
-  return { origin: explicitOrigin ?? first.origins[0]!, apps: [{ ...first, name: rpName }, ...rest] };
+  return { origin: originIsSet ? origin : first.origins[0]!, apps: [{ ...first, name: rpName }, ...rest] };
 }

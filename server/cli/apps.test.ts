@@ -64,6 +64,14 @@ describe.each(DIALECTS)('npm run apps (%s)', (dialect) => {
     expect((await run(['remove', 'field-notes'])).stdout).toBe('removed field-notes\n');
   });
 
+  it('refuses to run when a configured origin is registered for another app, and registers nothing', async () => {
+    await run(['add', 'notes', 'Notes', NOTES]);
+    const before = await storedApps();
+    await expect(run(['list'], { APPS: `keyhold=${ORIGIN};field-notes=${NOTES}` })).rejects.toThrow(`origin ${NOTES} of configured app "field-notes" is registered for app "notes"`);
+    expect(await storedApps()).toEqual(before);
+    await run(['remove', 'notes']);
+  });
+
   it('runs as an operator runs it: exit 0 with its report, exit 2 with one line on stderr', async () => {
     const added = await runCliProcess('apps', settings(), ['add', 'field-notes', 'Field notes', NOTES]);
     expect(added).toEqual({ code: 0, stdout: `added field-notes (Field notes): ${NOTES}\n`, stderr: '' });

@@ -44,12 +44,15 @@ export async function unregisterApp(store: Store, id: string, configured: readon
  * registered for another app, which the operator must resolve.
  */
 export async function seedConfiguredApps(store: Store, configured: readonly RegisteredApp[], now: number): Promise<void> {
-  for (const app of configured) {
-    await insertAppIfAbsent(store, app, now);
-    for (const origin of app.origins) {
-      if (await addAppOrigin(store, app.id, origin)) continue;
-      const owner = await findAppOfOrigin(store, origin);
-      if (owner !== app.id) throw new AppRuleError(`origin ${origin} of configured app "${app.id}" is registered for app "${owner}"`);
+  // One transaction: a conflict leaves no half-registered app behind.
+  await inTransaction(store, async (tx) => {
+    for (const app of configured) {
+      await insertAppIfAbsent(tx, app, now);
+      for (const origin of app.origins) {
+        if (await addAppOrigin(tx, app.id, origin)) continue;
+        const owner = await findAppOfOrigin(tx, origin);
+        if (owner !== app.id) throw new AppRuleError(`origin ${origin} of configured app "${app.id}" is registered for app "${owner}"`);
+      }
     }
-  }
+  });
 }
