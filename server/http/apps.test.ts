@@ -105,7 +105,7 @@ describe.each(DIALECTS)('apps and cross-origin requests (%s)', (dialect) => {
     for (const res of [await preflight(NOTES), await preflight(FOREIGN)]) expect(res.headers.get('vary')).toMatch(/\bOrigin\b/);
   });
 
-  it('serves an app the operator adds on its first request, at most one reload per interval for origins it does not know', async () => {
+  it('serves an app the operator adds once an unknown origin reloads the list, at most one reload per interval', async () => {
     const later = 'http://localhost:5175';
     const client = Object.assign(new ApiClient(server), { origin: later });
     // An unknown origin reloads the snapshot once; the next unknown one, in the same interval, does not.
