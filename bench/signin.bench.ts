@@ -75,8 +75,8 @@ async function keyServer(dialect: Dialect, postgresUrl?: string): Promise<TestSe
   const limits = { SIGNIN_LIMIT_PER_ACCOUNT: '1000000000', SIGNIN_LIMIT_PER_ADDRESS: '1000000000' };
   const config = loadConfig({ DATA_DIR: dir, ORIGIN, RP_ID, STATIC_DIR: '', LOG_REQUESTS: 'false', ...limits });
   const clock = { now: Date.now() };
-  const { app } = buildApp({ store: database.store, config, pepper: PEPPER, log: silentLogger, version: 'bench', now: () => clock.now });
-  return { dialect, databaseUrl: postgresUrl, store: database.store, config, clock, app, close: () => database.close() };
+  const { app, apps } = buildApp({ store: database.store, config, pepper: PEPPER, log: silentLogger, version: 'bench', now: () => clock.now });
+  return { dialect, databaseUrl: postgresUrl, store: database.store, config, clock, app, apps, close: () => database.close() };
 }
 
 interface Account {

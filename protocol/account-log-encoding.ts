@@ -2,6 +2,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { decodeBase64Url, encodeBase64Url } from './base64url';
 import {
+  APP_ID_PATTERN,
   ACCOUNT_LOG_COSE_KEY_MAX_BYTES,
   ACCOUNT_LOG_CREDENTIAL_ID_MAX_CHARS,
   ACCOUNT_LOG_HASH_CONTEXT,
@@ -196,7 +197,7 @@ export function isCanonicalBase64Url(value: unknown, minBytes: number, maxBytes:
   }
 }
 
-const APP_ID = /^[a-z0-9][a-z0-9.-]{0,63}$/;
+const APP_ID = APP_ID_PATTERN;
 const isDigest = (v: unknown) => isCanonicalBase64Url(v, 32, 32);
 const isDeviceKey = (v: unknown) => isCanonicalBase64Url(v, 65, 65) && decodeBase64Url(v)[0] === 4;
 const isCredentialId = (v: unknown) => typeof v === 'string' && v.length <= ACCOUNT_LOG_CREDENTIAL_ID_MAX_CHARS && isCanonicalBase64Url(v, 1, ACCOUNT_LOG_CREDENTIAL_ID_MAX_CHARS);

@@ -284,3 +284,14 @@ export const ACCOUNT_LOG_APPENDS_PER_MINUTE = 60;
  * locked account) add one audit entry per this window, carrying how many times it happened.
  */
 export const AUDIT_REPEAT_WINDOW_MS = 60 * 60_000;
+
+/** An app id (issue 17): a short lowercase slug; also what the account log's `device.add` carries. */
+export const APP_ID_PATTERN = /^[a-z0-9][a-z0-9.-]{0,63}$/;
+/** The app registered from ORIGIN when APPS is not set: this PWA. */
+export const DEFAULT_APP_ID = ACCOUNT_LOG_APP_ID;
+/** Longest display name of a registered app. */
+export const APP_NAME_MAX_CHARS = 64;
+/** How old a server's snapshot of the registered apps may get before a request reloads it. */
+export const APPS_SNAPSHOT_MAX_AGE_MS = 30_000;
+/** An Origin no app lists reloads the snapshot at most this often (a stream of foreign origins costs no queries). */
+export const APPS_MISS_RELOAD_MS = 5_000;

@@ -7,7 +7,7 @@ export const ERROR_CODES = [
   'malformed_json', // body is not JSON
   'payload_too_large',
   'unsupported_media_type',
-  'bad_origin', // state-changing request without the configured Origin
+  'bad_origin', // state-changing request without the Origin of a registered app
   'not_found',
   'method_not_allowed',
   'unauthenticated', // no valid session

@@ -3,11 +3,14 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { KeyholdError } from './errors';
 import { handleError, errorResponse } from './http/errors';
-import type { AppDeps, AppEnv } from './http/context';
-import { requestLog, requireSameOrigin } from './http/middleware';
+import { AppRegistry } from './domain/app-registry';
+import { appOrigins } from './http/apps';
+import type { AppDeps, AppEnv, ServerDeps } from './http/context';
+import { requestLog } from './http/middleware';
 import { securityHeaders } from './http/security-headers';
 import { serveBuiltApp } from './http/static';
 import { accountRoutes } from './routes/account';
+import { appRoutes, mountRelatedOrigins } from './routes/apps';
 import { accountLogRoutes } from './routes/account-log';
 import { backupRoutes } from './routes/backup';
 import { deviceApprovalRoutes } from './routes/device-approvals';
@@ -22,7 +25,8 @@ import { recoveryStatusRoutes } from './routes/recovery-status';
 import { totpRecoveryRoutes } from './routes/recovery-totp';
 
 /** Builds the key server: the JSON API under /api, its OpenAPI document, and the built PWA. */
-export function buildApp(deps: AppDeps) {
+export function buildApp(serverDeps: ServerDeps) {
+  const deps: AppDeps = { ...serverDeps, apps: serverDeps.apps ?? new AppRegistry(serverDeps.store, serverDeps.config.apps, serverDeps.now) };
   const app = new OpenAPIHono<AppEnv>();
   app.onError(handleError(deps.log));
   app.use('*', requestLog(deps), securityHeaders(deps));
@@ -32,6 +36,8 @@ export function buildApp(deps: AppDeps) {
     c.header('Cache-Control', 'no-store');
     await next();
   });
+  // Before the body limit: a preflight is answered, and a foreign write refused, without reading a body.
+  api.use('*', appOrigins(deps));
   const limitBody = bodyLimit({
     maxSize: deps.config.bodyLimitBytes,
     // The rest of the body is never read: `Connection: close` tells the client not to send its
@@ -44,7 +50,6 @@ export function buildApp(deps: AppDeps) {
   });
   // GET and HEAD carry no body the API reads; wrapping them would only cost a request copy.
   api.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
-  api.use('*', requireSameOrigin(deps));
 
   const routes = api
     .route('/', healthRoutes(deps))
@@ -59,7 +64,8 @@ export function buildApp(deps: AppDeps) {
     .route('/recovery', recoveryStatusRoutes(deps))
     .route('/', accountRoutes(deps))
     .route('/account', lockEverywhereRoutes(deps))
-    .route('/account', accountLogRoutes(deps));
+    .route('/account', accountLogRoutes(deps))
+    .route('/apps', appRoutes());
 
   api.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -72,8 +78,9 @@ export function buildApp(deps: AppDeps) {
     c.req.path.startsWith('/api/') ? errorResponse(c, new KeyholdError('not_found', 'No such API route.')) : c.text('Not found', 404),
   );
 
+  mountRelatedOrigins(app, deps);
   if (deps.config.staticDir && existsSync(deps.config.staticDir)) app.use('*', serveBuiltApp(deps.config.staticDir));
-  return { app, routes };
+  return { app, routes, apps: deps.apps };
 }
 
 export type AppType = ReturnType<typeof buildApp>['routes'];

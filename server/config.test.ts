@@ -81,6 +81,41 @@ describe('configuration', () => {
   it('accepts an RP ID that is a parent domain of the origin', () => {
     expect(loadConfig({ ORIGIN: 'https://vault.example.com', RP_ID: 'example.com' }).rpId).toBe('example.com');
   });
+
+  it('registers ORIGIN as the default app keyhold, named RP_NAME, when APPS is not set', () => {
+    expect(loadConfig({ ORIGIN: 'https://vault.example.com', RP_ID: 'example.com', RP_NAME: 'Vault' }).apps).toEqual([
+      { id: 'keyhold', name: 'Vault', origins: ['https://vault.example.com'] },
+    ]);
+  });
+
+  it('reads APPS as id=origin,…;… with the first app the default one, whose first origin is ORIGIN when ORIGIN is unset', () => {
+    const config = loadConfig({ RP_ID: 'example.com', APPS: ' keyhold=https://vault.example.com ; field-notes=https://notes.example.com,https://NOTES.example.org:443' });
+    expect(config.origin).toBe('https://vault.example.com');
+    expect(config.apps).toEqual([
+      { id: 'keyhold', name: 'Keyhold', origins: ['https://vault.example.com'] },
+      { id: 'field-notes', name: 'field-notes', origins: ['https://notes.example.com', 'https://notes.example.org'] },
+    ]);
+    expect(loadConfig({ RP_ID: 'example.com', ORIGIN: 'https://b.example.com', APPS: 'keyhold=https://a.example.com,https://b.example.com' }).origin).toBe('https://b.example.com');
+  });
+
+  it.each([
+    ['an entry without =', 'https://a.example.com', 'APPS entry "https://a.example.com" must be id=origin[,origin…]'],
+    ['an id that is not a slug', 'Notes=https://a.example.com', 'APPS app id "Notes" must be lowercase'],
+    ['an origin with a path', 'keyhold=https://a.example.com/app', 'APPS origin "https://a.example.com/app" must be scheme://host[:port] with nothing after it'],
+    ['an origin of another scheme', 'keyhold=ftp://a.example.com', 'APPS origin "ftp://a.example.com" must be http:// or https://'],
+    ['an app without origins', 'keyhold=', 'APPS app "keyhold" needs at least one origin'],
+    ['an id twice', 'keyhold=https://a.example.com;keyhold=https://b.example.com', 'APPS app id "keyhold" is listed twice'],
+    ['an origin for two apps', 'keyhold=https://a.example.com;notes=https://a.example.com', 'APPS origin https://a.example.com is listed for both "keyhold" and "notes"'],
+  ])('refuses APPS with %s, in one line', (_, value, message) => {
+    expect(() => loadConfig({ RP_ID: 'example.com', APPS: value })).toThrow(`invalid configuration: ${message}`);
+  });
+
+  it('refuses an ORIGIN that the default app of APPS does not list, and an RP ID that does not cover the default app', () => {
+    expect(() => loadConfig({ RP_ID: 'example.com', ORIGIN: 'https://c.example.com', APPS: 'keyhold=https://a.example.com' })).toThrow(
+      'invalid configuration: ORIGIN must be one of the origins of the first app in APPS ("keyhold")',
+    );
+    expect(() => loadConfig({ RP_ID: 'example.com', APPS: 'keyhold=https://a.example.net' })).toThrow('invalid configuration: RP_ID must be a.example.net or a parent domain of it');
+  });
 });
 
 describe('start-up', () => {

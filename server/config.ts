@@ -18,7 +18,9 @@ import {
   SESSION_IDLE_MS,
   SIGNIN_LIMIT_PER_ACCOUNT,
   SIGNIN_LIMIT_PER_ADDRESS,
+  DEFAULT_APP_ID,
 } from '../protocol/constants';
+import { AppRuleError, parseAppsSetting, type RegisteredApp } from './domain/apps';
 
 /** Everything the server reads from its environment, validated once at start-up. */
 export interface ServerConfig {
@@ -31,7 +33,13 @@ export interface ServerConfig {
   databasePool: DatabasePoolSettings;
   rpId: string;
   rpName: string;
+  /** The origin of the PWA this server serves: ORIGIN, or with APPS unless ORIGIN is set, the default app's first origin. */
   origin: string;
+  /**
+   * The apps registered at start (APPS, or ORIGIN as the app `keyhold`); the first is the default
+   * app. `npm run apps` may register more in the database.
+   */
+  apps: RegisteredApp[];
   /** Base64url pepper from the environment; `undefined` → read or create `${dataDir}/pepper`. */
   pepper: string | undefined;
   /** The pepper being retired during a rotation (opens, never seals); `undefined` → `${dataDir}/pepper.previous` if present. */
@@ -117,6 +125,7 @@ const envSchema = z
     RP_ID: z.string().min(1).default('localhost'),
     RP_NAME: z.string().min(1).default('Keyhold'),
     ORIGIN: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
+    APPS: z.string().optional(),
     PEPPER: pepperValue,
     PEPPER_PREVIOUS: pepperValue,
     PEPPER_DECOYS: pepperValue,
@@ -150,11 +159,6 @@ const envSchema = z
     SHED_MAX_LAG_MS: positiveInt(50),
   })
   .superRefine((env, ctx) => {
-    const host = new URL(env.ORIGIN).hostname;
-    // WebAuthn §5.1.4: the RP ID must equal the origin's host or be a registrable suffix of it.
-    if (host !== env.RP_ID && !host.endsWith(`.${env.RP_ID}`)) {
-      ctx.addIssue({ code: 'custom', path: ['RP_ID'], message: `must be ${host} or a parent domain of it (ORIGIN is ${env.ORIGIN})` });
-    }
     if (new URL(env.ORIGIN).pathname !== '/') {
       ctx.addIssue({ code: 'custom', path: ['ORIGIN'], message: 'must be scheme://host[:port] with no path' });
     }
@@ -177,6 +181,13 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     throw new ConfigError(`invalid configuration: ${issue.path.join('.') || 'environment'} ${issue.message}`);
   }
   const e = parsed.data;
+  const { origin, apps } = configuredApps(e.APPS, new URL(e.ORIGIN).origin, cleaned.ORIGIN !== undefined, e.RP_NAME);
+  const host = new URL(origin).hostname;
+  // WebAuthn §5.1.4: the RP ID must equal the origin's host or be a registrable suffix of it.
+  // (Other apps' origins may be on other domains: Related Origin Requests, /.well-known/webauthn.)
+  if (host !== e.RP_ID && !host.endsWith(`.${e.RP_ID}`)) {
+    throw new ConfigError(`invalid configuration: RP_ID must be ${host} or a parent domain of it (ORIGIN is ${origin})`);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -189,7 +200,8 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     },
     rpId: e.RP_ID,
     rpName: e.RP_NAME,
-    origin: new URL(e.ORIGIN).origin,
+    origin,
+    apps,
     pepper: e.PEPPER,
     pepperPrevious: e.PEPPER_PREVIOUS,
     pepperDecoys: e.PEPPER_DECOYS,
@@ -223,4 +235,25 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     auditRetentionMs: e.AUDIT_RETENTION_DAYS * 86_400_000,
     loadShed: { maxInFlight: e.SHED_MAX_IN_FLIGHT, maxLagMs: e.SHED_MAX_LAG_MS },
   };
+}
+
+/**
+ * The apps the configuration registers and the server's own origin. Without APPS: the app
+ * `keyhold` on ORIGIN. With APPS: its apps, the first being the default app, whose first origin is
+ * the server's origin unless ORIGIN names another of its origins. The default app is named RP_NAME.
+ */
+function configuredApps(appsSetting: string | undefined, origin: string, originIsSet: boolean, rpName: string): { origin: string; apps: RegisteredApp[] } {
+  if (appsSetting === undefined) return { origin, apps: [{ id: DEFAULT_APP_ID, name: rpName, origins: [origin] }] };
+  let apps: RegisteredApp[];
+  try {
+    apps = parseAppsSetting(appsSetting);
+  } catch (error) {
+    if (error instanceof AppRuleError) throw new ConfigError(`invalid configuration: APPS ${error.message}`);
+    throw error;
+  }
+  const [first, ...rest] = apps as [RegisteredApp, ...RegisteredApp[]];
+  if (originIsSet && !first.origins.includes(origin)) {
+    throw new ConfigError(`invalid configuration: ORIGIN must be one of the origins of the first app in APPS ("${first.id}")`);
+  }
+  return { origin: originIsSet ? origin : first.origins[0]!, apps: [{ ...first, name: rpName }, ...rest] };
 }

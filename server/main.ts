@@ -33,7 +33,9 @@ async function main(): Promise<void> {
   await migrateWithPepper(database.db, pepper);
   const { store } = database;
   const oprf = startOprfWorkers(config);
-  const { app } = buildApp({ store, config, pepper, log, version: packageVersion(), now: Date.now, oprf });
+  const { app, apps } = buildApp({ store, config, pepper, log, version: packageVersion(), now: Date.now, oprf });
+  // Registers the configured apps (APPS or ORIGIN) now, so a conflict stops the start, not a request.
+  await apps.refresh();
   const loopLag = watchEventLoopLag();
 
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;

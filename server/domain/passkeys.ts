@@ -23,9 +23,11 @@ import type { Pepper } from './pepper';
 
 /** The relying party as configured: WebAuthn checks every response against these. */
 export interface RelyingParty {
+  /** One RP ID for the whole ecosystem of apps. */
   id: string;
   name: string;
-  origin: string;
+  /** Every registered app's origins: a ceremony run on any of them verifies. */
+  origins: string[];
 }
 
 // ES256 everywhere passkeys exist; RS256 for Windows Hello.
@@ -97,7 +99,7 @@ export async function finishRegistration(
     verified = await verifyRegistrationResponse({
       response,
       expectedChallenge: issued.challenge,
-      expectedOrigin: rp.origin,
+      expectedOrigin: rp.origins,
       expectedRPID: rp.id,
       requireUserVerification: true,
       supportedAlgorithmIDs: ALGORITHMS,
@@ -212,7 +214,7 @@ export async function finishSignIn(
     result = await verifyAuthenticationResponse({
       response,
       expectedChallenge: issued.challenge,
-      expectedOrigin: rp.origin,
+      expectedOrigin: rp.origins,
       expectedRPID: rp.id,
       requireUserVerification: true,
       // The counter is checked below, after the signature, so a forged response cannot pass as a

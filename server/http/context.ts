@@ -1,5 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { ServerConfig } from '../config';
+import type { AppRegistry } from '../domain/app-registry';
+import type { RegisteredApp } from '../domain/apps';
 import type { OprfEvaluator } from '../domain/oprf-pool';
 import type { Pepper } from '../domain/pepper';
 import { KeyholdError } from '../errors';
@@ -17,12 +19,23 @@ export interface AppDeps {
   now: () => number;
   /** Where PIN-recovery OPRF evaluations run: the server's worker-thread pool; on the event loop when absent (an app built in process). */
   oprf?: OprfEvaluator;
+  /** The registered apps (domain/app-registry.ts): which Origins may call the API. */
+  apps: AppRegistry;
 }
+
+/** What `buildApp` is given: the app registry is made from the store and configuration when absent. */
+export type ServerDeps = Omit<AppDeps, 'apps'> & { apps?: AppRegistry };
 
 export interface AppEnv {
   Variables: {
     session: Session;
     requestId: string;
+    /**
+     * The app the request comes from (http/apps.ts): the one listing its Origin, or the default
+     * app for a safe request with no Origin (a same-origin GET); undefined for a safe request from
+     * an origin no app lists. Per-app scoping reads it from here.
+     */
+    app: RegisteredApp | undefined;
   };
 }
 

@@ -11,8 +11,6 @@ import type { SessionScope } from '../store/schema';
 import type { Store } from '../store/store';
 import type { AppDeps, AppEnv } from './context';
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
 /** One JSON line per request: method, path (no query), status, duration. Never headers or bodies. */
 export function requestLog(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -23,19 +21,6 @@ export function requestLog(deps: AppDeps): MiddlewareHandler<AppEnv> {
     if (deps.config.logRequests) {
       deps.log.info('request', { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 });
     }
-  };
-}
-
-/**
- * Every state-changing API request must come from our own origin (CSRF defence on top of
- * SameSite=Strict cookies; also what a browser sends on fetch from the PWA).
- */
-export function requireSameOrigin(deps: AppDeps): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    if (!SAFE_METHODS.has(c.req.method) && c.req.header('origin') !== deps.config.origin) {
-      throw new KeyholdError('bad_origin', 'This request must come from the Keyhold app itself.');
-    }
-    await next();
   };
 }
 

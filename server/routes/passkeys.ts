@@ -32,7 +32,8 @@ import { describePasskey, openSession } from '../http/sessions';
 
 /** Passkey accounts: create, sign in, add and remove passkeys (WebAuthn via @simplewebauthn/server). */
 export function passkeyRoutes(deps: AppDeps) {
-  const rp: RelyingParty = { id: deps.config.rpId, name: deps.config.rpName, origin: deps.config.origin };
+  // Read per ceremony: an app registered since start-up may run one.
+  const relyingParty = async (): Promise<RelyingParty> => ({ id: deps.config.rpId, name: deps.config.rpName, origins: await deps.apps.origins() });
   const freshPasskey = requireFreshPasskey(deps);
   // A recovery session may add a passkey for the new device, so it can unlock and sign in with one.
   const passkeyOrRecovery = requireSession(deps, ['passkey', 'recovery']);
@@ -50,7 +51,7 @@ export function passkeyRoutes(deps: AppDeps) {
         await limitSignIn(c, deps, `register:${username}`);
         if (await findUserByName(deps.store, username)) throw new KeyholdError('username_taken', 'That username is taken.');
         const userId = encodeBase64Url(randomBytes(16));
-        return c.json(await startRegistration(deps.store, rp, { userId, username, existing: [] }, 'register', deps.now()), 200);
+        return c.json(await startRegistration(deps.store, await relyingParty(), { userId, username, existing: [] }, 'register', deps.now()), 200);
       },
     )
     .openapi(
@@ -61,7 +62,7 @@ export function passkeyRoutes(deps: AppDeps) {
       }),
       async (c) => {
         const { response, passkeyName } = c.req.valid('json');
-        const created = await finishRegistration(deps.store, rp, response as never, 'register', { passkeyName, now: deps.now(), pepper: deps.pepper });
+        const created = await finishRegistration(deps.store, await relyingParty(), response as never, 'register', { passkeyName, now: deps.now(), pepper: deps.pepper });
         const session = await openSession(c, deps, { userId: created.userId, scope: 'passkey', credentialId: created.credential.id });
         return c.json({ session, passkey: describePasskey(created.credential, false) }, 200);
       },
@@ -75,7 +76,7 @@ export function passkeyRoutes(deps: AppDeps) {
       async (c) => {
         const { username } = c.req.valid('json');
         await limitSignIn(c, deps, username);
-        return c.json(await startSignIn(deps.store, rp, deps.pepper, username, deps.now()), 200);
+        return c.json(await startSignIn(deps.store, await relyingParty(), deps.pepper, username, deps.now()), 200);
       },
     )
     .openapi(
@@ -88,7 +89,7 @@ export function passkeyRoutes(deps: AppDeps) {
         const { response, deviceId } = c.req.valid('json');
         const now = deps.now();
         const address = clientAddress(c, deps);
-        const { userId, credential } = await finishSignIn(deps.store, rp, response as never, {
+        const { userId, credential } = await finishSignIn(deps.store, await relyingParty(), response as never, {
           now,
           address,
           onUser: async (id) => {
@@ -132,7 +133,7 @@ export function passkeyRoutes(deps: AppDeps) {
         const user = await findUserById(deps.store, userId);
         if (!user) throw new KeyholdError('unauthenticated', 'Sign in first.');
         const existing = await listCredentials(deps.store, userId);
-        return c.json(await startRegistration(deps.store, rp, { userId, username: user.username, existing }, 'add_passkey', deps.now()), 200);
+        return c.json(await startRegistration(deps.store, await relyingParty(), { userId, username: user.username, existing }, 'add_passkey', deps.now()), 200);
       },
     )
     .openapi(
@@ -144,7 +145,7 @@ export function passkeyRoutes(deps: AppDeps) {
       }),
       async (c) => {
         const { response, passkeyName } = c.req.valid('json');
-        const added = await finishRegistration(deps.store, rp, response as never, 'add_passkey', { passkeyName, sessionUserId: sessionOf(c).userId, now: deps.now(), pepper: deps.pepper });
+        const added = await finishRegistration(deps.store, await relyingParty(), response as never, 'add_passkey', { passkeyName, sessionUserId: sessionOf(c).userId, now: deps.now(), pepper: deps.pepper });
         return c.json({ passkey: describePasskey(added.credential, false) }, 200);
       },
     )

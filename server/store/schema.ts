@@ -234,6 +234,19 @@ export interface LockSlotsTable {
   slot: number;
 }
 
+/** A registered app of the ecosystem (migration 010). */
+export interface AppsTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+/** One origin an app's pages run on; an origin belongs to at most one app (primary key). */
+export interface AppOriginsTable {
+  origin: string;
+  app_id: string;
+}
+
 export interface KeyholdDatabase {
   users: UsersTable;
   credentials: CredentialsTable;
@@ -254,6 +267,8 @@ export interface KeyholdDatabase {
   account_log: AccountLogTable;
   account_log_heads: AccountLogHeadsTable;
   lock_slots: LockSlotsTable;
+  apps: AppsTable;
+  app_origins: AppOriginsTable;
 }
 
 export type Db = Kysely<KeyholdDatabase>;

@@ -146,6 +146,8 @@ export const CONTRACTS: Record<string, Contract> = {
   'GET /account/log': { kind: 'read' },
   'POST /account/log': { kind: 'ceremony', body: AppendAccountLogRequest },
   'PUT /records/{id}': { kind: 'write', body: RecordWriteRequest, compareAndSet: true, clientChosenId: true },
+  // The app the request's Origin names (the default app with no Origin): nothing stored changes.
+  'GET /apps/current': { kind: 'read' },
 };
 
 export interface Operation {

@@ -36,6 +36,8 @@ export interface TestServer {
   /** A clock the test can move: every route reads time from it. */
   clock: { now: number };
   app: ReturnType<typeof buildApp>['app'];
+  /** The server's registered apps; `refresh()` picks up what `npm run apps` changed, without waiting. */
+  apps: ReturnType<typeof buildApp>['apps'];
   close(): Promise<void>;
 }
 
@@ -51,7 +53,8 @@ export async function startTestServer(dialect: Dialect, env: Record<string, stri
   const { store } = database;
   const config = loadConfig({ DATA_DIR: dir, ORIGIN, RP_ID, STATIC_DIR: '', LOG_REQUESTS: 'false', ...env });
   const clock = { now: Date.now() };
-  const { app } = buildApp({ store, config, pepper: testPepper(), log: opts.log ?? silentLogger, version: 'test', now: () => clock.now });
+  const { app, apps } = buildApp({ store, config, pepper: testPepper(), log: opts.log ?? silentLogger, version: 'test', now: () => clock.now });
+  await apps.refresh();
   return {
     dialect,
     databaseUrl,
@@ -59,6 +62,7 @@ export async function startTestServer(dialect: Dialect, env: Record<string, stri
     config,
     clock,
     app,
+    apps,
     async close() {
       await database.close();
       rmSync(dir, { recursive: true, force: true });

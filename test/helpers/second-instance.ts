@@ -19,7 +19,7 @@ export function startSecondInstance(server: TestServer): TestServer {
   const { store } = database;
   // The same pepper as test/helpers/harness.ts, so decoys agree across instances as they would in production.
   const pepper = createPepper(new Uint8Array(32).fill(7));
-  const { app } = buildApp({ store, config: server.config, pepper, log: silentLogger, version: 'test', now: () => server.clock.now });
-  return { dialect: server.dialect, databaseUrl: server.databaseUrl, store, config: server.config, clock: server.clock, app, close: () => database.close() };
+  const { app, apps } = buildApp({ store, config: server.config, pepper, log: silentLogger, version: 'test', now: () => server.clock.now });
+  return { dialect: server.dialect, databaseUrl: server.databaseUrl, store, config: server.config, clock: server.clock, app, apps, close: () => database.close() };
 }
 

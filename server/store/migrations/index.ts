@@ -8,6 +8,7 @@ import * as m006 from './006_device_approvals';
 import { accountLogMigration, type AccountLogMigrationDeps } from './007_account_log';
 import * as m008 from './008_lock_slots';
 import * as m009 from './009_audit_repeats';
+import * as m010 from './010_apps';
 
 export type MigrationDeps = AccountLogMigrationDeps;
 
@@ -26,6 +27,7 @@ export function migrations(deps: MigrationDeps): Record<string, Migration> {
     '007_account_log': accountLogMigration(deps),
     '008_lock_slots': m008,
     '009_audit_repeats': m009,
+    '010_apps': m010,
   };
 }
 

@@ -1,0 +1,51 @@
+import type { MiddlewareHandler } from 'hono';
+import { cors } from 'hono/cors';
+import { KeyholdError } from '../errors';
+import type { AppDeps, AppEnv } from './context';
+import { errorResponse } from './errors';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const API_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+/** How long a browser may reuse a preflight answer (Chromium caps it at 2 hours). */
+const PREFLIGHT_MAX_AGE_SECONDS = 600;
+
+/**
+ * Names the app of every API request by its Origin header and answers CORS for it:
+ * - an Origin a registered app lists: the app goes on `c.var.app`, and the reply (preflights too)
+ *   carries credentialed CORS headers echoing that exact origin, so the app's pages on another
+ *   origin of the same site can call the API with the session cookie;
+ * - a state-changing request from any other Origin, or with none: 403 `bad_origin` (CSRF defence
+ *   on top of SameSite=Strict cookies); nothing runs;
+ * - a safe request from another Origin runs with no CORS headers, so the browser keeps the answer
+ *   from the page; a preflight gets an empty 204 with none, so the browser sends nothing after it;
+ * - a safe request with no Origin (a same-origin GET, which browsers send without one) belongs to
+ *   the default app, as it did before apps existed.
+ * Every reply varies by Origin, so no cache hands one app's answer to another.
+ */
+export function appOrigins(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  const allowRegistered = cors({
+    // Echo only the origin the resolved app lists (never '*': credentials are included).
+    origin: (origin, c) => (c.get('app')?.origins.includes(origin) ? origin : null),
+    credentials: true,
+    allowMethods: API_METHODS,
+    allowHeaders: ['Content-Type'],
+    exposeHeaders: ['Retry-After'],
+    maxAge: PREFLIGHT_MAX_AGE_SECONDS,
+  });
+  return async (c, next) => {
+    const origin = c.req.header('origin');
+    const app = origin === undefined ? undefined : await deps.apps.appOfOrigin(origin);
+    // Fetch standard, CORS-preflight fetch: a preflight is an OPTIONS naming the method it asks for; any other OPTIONS is an
+    // ordinary request (the API routes none: 404).
+    const preflight = c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined;
+    if (app && (preflight || c.req.method !== 'OPTIONS')) {
+      c.set('app', app);
+      return allowRegistered(c, next);
+    }
+    c.header('Vary', 'Origin');
+    if (!SAFE_METHODS.has(c.req.method)) return errorResponse(c, new KeyholdError('bad_origin', 'This request must come from a registered app.'));
+    if (preflight) return c.body(null, 204);
+    c.set('app', origin === undefined ? deps.apps.defaultApp : app);
+    await next();
+  };
+}
