@@ -21,7 +21,7 @@ export interface SessionPolicy {
 }
 
 /** Only the digest of a token is stored, so the sessions table cannot be replayed as cookies. */
-function digestToken(token: string): string {
+export function digestToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
@@ -54,6 +54,14 @@ const findSessionRow = preparedQuery((db, a: { idHash: string }) => db.selectFro
 export async function resumeSession(store: Store, token: string, policy: SessionPolicy, now = Date.now()): Promise<Session | 'expired' | null> {
   const idHash = digestToken(token);
   const [row] = await findSessionRow(store, { idHash });
+  return settleSession(store, idHash, row, policy, now);
+}
+
+/**
+ * `resumeSession` for a lookup the caller ran itself, with `digestToken(token)` as the id and the
+ * session's row (or none) it read: for a route that reads its own rows in the same statement.
+ */
+export async function settleSession(store: Store, idHash: string, row: SessionsTable | undefined, policy: SessionPolicy, now: number): Promise<Session | 'expired' | null> {
   if (!row) return null;
   if (row.expires_at <= now || row.last_seen_at + policy.idleMs <= now) {
     await store.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
