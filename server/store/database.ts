@@ -6,7 +6,8 @@ import pg from 'pg';
 import { migrationProvider } from './migrations/index';
 import type { AccountLogHeadsTable } from './schema';
 import type { Db, KeyholdDatabase } from './schema';
-import { databaseStore, type Dialect, type Store } from './store';
+import { namingHotStatements } from './pg-named-statements';
+import { databaseStore, PreparedQueries, type Dialect, type Store } from './store';
 
 export interface Database {
   db: Db;
@@ -47,8 +48,9 @@ export function openDatabase(
     connectionTimeoutMillis: target.connectionTimeoutMs ?? 10_000,
     types: pgTypes,
   });
-  const db = new Kysely<KeyholdDatabase>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', store: databaseStore(db, 'postgres'), close: () => db.destroy() };
+  const prepared = new PreparedQueries();
+  const db = new Kysely<KeyholdDatabase>({ dialect: new PostgresDialect({ pool: namingHotStatements(pool, prepared.names) }) });
+  return { db, dialect: 'postgres', store: databaseStore(db, 'postgres', prepared), close: () => db.destroy() };
 }
 
 /** Distinct SQL texts kept prepared; the server runs a few dozen, so only unusual ones are ever evicted. */

@@ -5,8 +5,19 @@ import { lockAccountRow, lockSubjectRow } from './locks';
 
 export type Dialect = 'sqlite' | 'postgres';
 
-/** Compiled hot queries of one database, kept on its store (see `databaseStore`) and shared with its transactions; filled by `preparedQuery`. */
-export type PreparedQueries = Map<object, CompiledQuery>;
+/**
+ * Compiled hot queries of one database, kept on its store (see `databaseStore`) and shared with its
+ * transactions; filled by `preparedQuery`. `names` gives each one's SQL text a statement name, which
+ * a PostgreSQL database runs it under (store/pg-named-statements.ts).
+ */
+export class PreparedQueries extends Map<object, CompiledQuery> {
+  readonly names = new Map<string, string>();
+
+  override set(key: object, compiled: CompiledQuery): this {
+    if (!this.names.has(compiled.sql)) this.names.set(compiled.sql, `kh_hot_${this.names.size + 1}`);
+    return super.set(key, compiled);
+  }
+}
 
 /** A database handle (or a transaction on it) and its dialect, passed to every repository function. */
 export interface Store {
@@ -25,8 +36,7 @@ export interface Store {
  * carries the database's group committer: a second one on the same connection would interleave
  * its BEGINs with the first's.
  */
-export function databaseStore(db: Db, dialect: Dialect): Store {
-  const prepared: PreparedQueries = new Map();
+export function databaseStore(db: Db, dialect: Dialect, prepared = new PreparedQueries()): Store {
   return dialect === 'sqlite' ? { db, dialect, prepared, groupCommit: new GroupCommit(db, prepared) } : { db, dialect, prepared };
 }
 
