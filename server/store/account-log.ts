@@ -1,4 +1,4 @@
-import { preparedQuery } from './prepared';
+import { everyColumn, preparedQuery } from './prepared';
 import type { AccountLogHeadsTable, AccountLogTable } from './schema';
 import type { Store } from './store';
 
@@ -6,8 +6,9 @@ import type { Store } from './store';
 export type AccountLogRow = AccountLogTable;
 export type AccountLogHeadRow = AccountLogHeadsTable;
 
+const HEAD_COLUMNS = everyColumn<AccountLogHeadsTable>({ user_id: true, status: true, seq: true, hash: true, state: true, mac: true, updated_at: true });
 // Every sign-in and recovery of an account reads its head and its last entry: compiled once (prepared.ts).
-const selectHead = preparedQuery((db, a: { userId: string }) => db.selectFrom('account_log_heads').selectAll().where('user_id', '=', a.userId));
+const selectHead = preparedQuery((db, a: { userId: string }) => db.selectFrom('account_log_heads').select(HEAD_COLUMNS).where('user_id', '=', a.userId));
 const selectLastEntry = preparedQuery((db, a: { userId: string }) =>
   db.selectFrom('account_log').select(['seq', 'hash']).where('user_id', '=', a.userId).orderBy('seq', 'desc').limit(1),
 );

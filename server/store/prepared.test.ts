@@ -56,6 +56,19 @@ describe.each(DIALECTS)('prepared queries (%s)', (dialect) => {
     expect(statements.some((s) => s.includes('pg_prepared_statements'))).toBe(false);
   });
 
+  it.runIf(dialect === 'postgres')('keeps answering a `*` query after a migration adds a column (as during a rolling restart)', async () => {
+    const find = preparedQuery((db, a: { challenge: string }) => db.selectFrom('challenges').selectAll().where('challenge', '=', a.challenge));
+    await save('p-star', 'device', 9_000);
+    const rolledBack = new Error('roll the added column back');
+    const seen = inTransaction(server.store, async (tx) => {
+      await find(tx, { challenge: 'p-star' });
+      await sql`alter table challenges add column added_later integer`.execute(tx.db);
+      expect(await find(tx, { challenge: 'p-star' })).toEqual([expect.objectContaining({ challenge: 'p-star', added_later: null })]);
+      throw rolledBack;
+    });
+    await expect(seen).rejects.toBe(rolledBack);
+  });
+
   it('still runs on a store without a cache of its own, compiling each time', async () => {
     const find = preparedQuery((db, a: { challenge: string }) => db.selectFrom('challenges').select('challenge').where('challenge', '=', a.challenge));
     await save('p-bare', 'device', 9_000);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { encodeBase64Url } from '../../protocol/base64url';
-import { preparedQuery } from './prepared';
+import { everyColumn, preparedQuery } from './prepared';
 import type { SessionScope, SessionsTable } from './schema';
 import type { Store } from './store';
 
@@ -45,7 +45,7 @@ const insertSession = preparedQuery((db, r: SessionsTable) =>
 );
 
 /** Every authenticated request runs this lookup. */
-const findSessionRow = preparedQuery((db, a: { idHash: string }) => db.selectFrom('sessions').selectAll().where('id_hash', '=', a.idHash));
+const findSessionRow = preparedQuery((db, a: { idHash: string }) => db.selectFrom('sessions').select(everyColumn<SessionsTable>({ id_hash: true, user_id: true, scope: true, device_id: true, credential_id: true, created_at: true, last_seen_at: true, expires_at: true })).where('id_hash', '=', a.idHash));
 
 /**
  * Finds the live session for a cookie token and marks it used. Returns `expired` (and deletes the
