@@ -24,6 +24,28 @@ export async function findLastLogEntry(store: Store, userId: string): Promise<{ 
   return row;
 }
 
+const selectHeadAndLastEntry = preparedQuery((db, a: { userId: string }) =>
+  db
+    .selectFrom('account_log_heads as h')
+    .select(HEAD_COLUMNS.map((column) => `h.${column}` as const))
+    .select((eb) => {
+      const newest = eb.selectFrom('account_log as e').whereRef('e.user_id', '=', 'h.user_id').orderBy('e.seq', 'desc').limit(1);
+      return [newest.select('e.seq').as('last_seq'), newest.select('e.hash').as('last_hash')];
+    })
+    .where('h.user_id', '=', a.userId),
+);
+
+/**
+ * `findLogHead` and `findLastLogEntry` in one statement (a sign-in's check of the head reads
+ * both): the head, or undefined, and the newest entry, or undefined for an empty log.
+ */
+export async function findLogHeadAndLastEntry(store: Store, userId: string): Promise<{ head: AccountLogHeadRow; last: { seq: number; hash: string } | undefined } | undefined> {
+  const [row] = await selectHeadAndLastEntry(store, { userId });
+  if (!row) return undefined;
+  const { last_seq, last_hash, ...head } = row;
+  return { head, last: last_seq === null || last_hash === null ? undefined : { seq: last_seq, hash: last_hash } };
+}
+
 export async function insertLogHead(store: Store, head: AccountLogHeadRow): Promise<void> {
   await store.db.insertInto('account_log_heads').values(head).execute();
 }
