@@ -3,7 +3,7 @@ import { EMPTY_LOG_STATE, LOG_GENESIS_PREV, deviceKeyToLogKey, parseLogState, se
 import { decodeBase64Url } from '../../protocol/base64url';
 import { ACCOUNT_LOG_APP_ID, ACCOUNT_LOG_HEAD_MAC_CONTEXT } from '../../protocol/constants';
 import { KeyholdError } from '../errors';
-import { findLastLogEntry, findLogHead, type AccountLogHeadRow } from '../store/account-log';
+import { findLogHeadAndLastEntry, type AccountLogHeadRow } from '../store/account-log';
 import { appendAuditEvent } from '../store/audit';
 import type { DeviceRow } from '../store/devices';
 import { migrateToLatest } from '../store/database';
@@ -71,10 +71,11 @@ export function migrateWithPepper(db: Db, pepper: Pepper): Promise<void> {
 
 /** Reads and checks an account's head (lookup + MAC + agreement with the last entry); a problem is tampering. */
 export async function readLogHead(store: Store, pepper: Pepper, userId: string): Promise<VerifiedHead | { problem: HeadProblem }> {
-  const row = await findLogHead(store, userId);
-  if (!row) return { problem: 'missing' };
+  const found = await findLogHeadAndLastEntry(store, userId);
+  if (!found) return { problem: 'missing' };
+  const row = found.head;
   if (!pepper.verifyMac(ACCOUNT_LOG_HEAD_MAC_CONTEXT, headMacInput(row), row.mac)) return { problem: 'mac' };
-  const last = (await findLastLogEntry(store, userId)) ?? { seq: 0, hash: LOG_GENESIS_PREV };
+  const last = found.last ?? { seq: 0, hash: LOG_GENESIS_PREV };
   if (last.seq !== row.seq || last.hash !== row.hash) return { problem: 'rows' };
   let state: AccountLogState;
   try {

@@ -6,7 +6,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { freshPasskeyIsBound, isFreshPasskeySession } from '../domain/account-log';
 import { KeyholdError } from '../errors';
 import { countHits } from '../store/rate-limits';
-import { resumeSession, type Session } from '../store/sessions';
+import { resumeSession, type Session, type SessionPolicy } from '../store/sessions';
 import type { SessionScope } from '../store/schema';
 import type { Store } from '../store/store';
 import type { AppDeps, AppEnv } from './context';
@@ -46,22 +46,39 @@ export function clearSessionCookie(c: Context, deps: AppDeps): void {
 /** Reads the session cookie; `requireSession` rejects requests without a live session of the allowed scopes. */
 export function requireSession(deps: AppDeps, scopes: readonly SessionScope[] = ['passkey', 'device']): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const { name, prefix } = cookieSettings(deps);
-    const token = prefix ? getCookie(c, name, prefix) : getCookie(c, name);
-    if (!token) throw new KeyholdError('unauthenticated', 'Sign in first.');
-    const policy = { idleMs: deps.config.sessionIdleMs, absoluteMs: deps.config.sessionAbsoluteMs };
-    const session = await resumeSession(deps.store, token, policy, deps.now());
-    if (session === null) throw new KeyholdError('unauthenticated', 'Sign in first.');
-    if (session === 'expired') {
-      clearSessionCookie(c, deps);
-      throw new KeyholdError('session_expired', 'Your session expired; sign in again.');
-    }
-    if (!scopes.includes(session.scope)) {
-      throw new KeyholdError('forbidden_scope', 'This needs a passkey sign-in.');
-    }
-    c.set('session', session);
+    const token = sessionToken(c, deps);
+    c.set('session', admitSession(c, deps, await resumeSession(deps.store, token, sessionPolicy(deps), deps.now()), scopes));
     await next();
   };
+}
+
+/** The request's session cookie token (a secret: never logged); `unauthenticated` without one. */
+export function sessionToken(c: Context, deps: AppDeps): string {
+  const { name, prefix } = cookieSettings(deps);
+  const token = prefix ? getCookie(c, name, prefix) : getCookie(c, name);
+  if (!token) throw new KeyholdError('unauthenticated', 'Sign in first.');
+  return token;
+}
+
+export function sessionPolicy(deps: AppDeps): SessionPolicy {
+  return { idleMs: deps.config.sessionIdleMs, absoluteMs: deps.config.sessionAbsoluteMs };
+}
+
+/**
+ * `requireSession`'s verdict on a session looked up by the caller (for a route that reads its own
+ * rows in the same statement, store/session-backup.ts): returns it when live and of one of
+ * `scopes`, else throws the same errors (and clears the cookie of an expired one).
+ */
+export function admitSession<S extends { scope: SessionScope }>(c: Context, deps: AppDeps, session: S | 'expired' | null, scopes: readonly SessionScope[]): S {
+  if (session === null) throw new KeyholdError('unauthenticated', 'Sign in first.');
+  if (session === 'expired') {
+    clearSessionCookie(c, deps);
+    throw new KeyholdError('session_expired', 'Your session expired; sign in again.');
+  }
+  if (!scopes.includes(session.scope)) {
+    throw new KeyholdError('forbidden_scope', 'This needs a passkey sign-in.');
+  }
+  return session;
 }
 
 /**

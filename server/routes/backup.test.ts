@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { BODY_LIMIT_BYTES, KEY_BUNDLE_MAX_CHARS, WRAP_MAX_CHARS } from '../../protocol/constants';
-import { addPasskey, createAccount, deviceSignIn, readAuditLog, registerDevice, type TestUser } from '../../test/helpers/accounts';
+import { addPasskey, createAccount, deviceSignIn, readAuditLog, registerDevice, signInWithPasskey, type TestUser } from '../../test/helpers/accounts';
 import { ApiClient, DIALECTS, startTestServer, type TestServer } from '../../test/helpers/harness';
 
 /** An opaque ciphertext as the app uploads it: random bytes in base64url. */
@@ -198,6 +198,28 @@ describe.each(DIALECTS)('backup (%s)', (dialect) => {
         expect(reply.status).toBe(401);
         expect(reply.body.error.code).toBe('unauthenticated');
       }
+    });
+
+    // The fetch reads its session in the same statement as the backup (store/session-backup.ts).
+    it('refuses a fetch on an ended or idle-expired session, without the blob', async () => {
+      const user = await newUser();
+      const blob = ciphertext();
+      await putBundle(user.client, blob, 0);
+      const other = new ApiClient(server);
+      await signInWithPasskey(user, other);
+      const ended = new ApiClient(server);
+      ended.cookie = user.client.cookie;
+      expect((await user.client.post('/api/session/signout')).status).toBe(200);
+      const afterSignOut = await ended.get('/api/backup');
+      expect([afterSignOut.status, afterSignOut.body.error.code]).toEqual([401, 'unauthenticated']);
+      expect(JSON.stringify(afterSignOut.body)).not.toContain(blob);
+
+      expect((await other.get('/api/backup')).body.keyBundle).toMatchObject({ blob, version: 1 });
+      server.clock.now += 30 * 60_000;
+      const idle = await other.get('/api/backup');
+      expect([idle.status, idle.body.error.code]).toEqual([401, 'session_expired']);
+      expect(idle.headers.get('set-cookie')).toMatch(/kh_session=;.*Max-Age=0/i);
+      expect(JSON.stringify(idle.body)).not.toContain(blob);
     });
 
     it('shows each user only their own bundle', async () => {

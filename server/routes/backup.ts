@@ -4,11 +4,15 @@ import { BackupSnapshot, Id, PutKeyBundleRequest, PutWrapPrfRequest, WriteResult
 import { KeyholdError } from '../errors';
 import { findCredential } from '../store/accounts';
 import { appendAuditEvent } from '../store/audit';
-import { readBackup, writeSecret } from '../store/secrets';
+import { writeSecret } from '../store/secrets';
+import { resumeSessionWithBackup } from '../store/session-backup';
 import { inUserTransaction } from '../domain/user-transaction';
 import { createRouter, type AppDeps } from '../http/context';
-import { requireSession, sessionOf } from '../http/middleware';
+import { admitSession, requireSession, sessionOf, sessionPolicy, sessionToken } from '../http/middleware';
 import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
+
+/** A recovered device fetches the backup and stores the wrap_prf of a passkey it just added. */
+const RECOVERED_OR_SIGNED_IN = ['passkey', 'device', 'recovery'] as const;
 
 /**
  * The secret backup: the key bundle ciphertext and each PRF passkey's wrap of S, as opaque
@@ -17,19 +21,18 @@ import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/o
 export function backupRoutes(deps: AppDeps) {
   const tags = ['backup'];
   const signedIn = requireSession(deps);
-  // A recovered device fetches the backup and stores the wrap_prf of a passkey it just added.
-  const orRecovery = requireSession(deps, ['passkey', 'device', 'recovery']);
+  const orRecovery = requireSession(deps, RECOVERED_OR_SIGNED_IN);
 
   return createRouter()
     .openapi(
       createRoute({
         method: 'get', path: '/', tags, summary: 'Fetch the key bundle and every wrap_prf', security: sessionCookie,
-        middleware: [orRecovery] as const,
         responses: { 200: jsonResponse(BackupSnapshot, 'Current blobs and versions'), ...errorResponses },
       }),
       async (c) => {
-        const { userId } = sessionOf(c);
-        const { keyBundle, wrapPrf } = await readBackup(deps.store, userId);
+        // requireSession's checks, on a session row read in the same statement as the backup.
+        const found = await resumeSessionWithBackup(deps.store, sessionToken(c, deps), sessionPolicy(deps), deps.now());
+        const { backup: { keyBundle, wrapPrf } } = admitSession(c, deps, found, RECOVERED_OR_SIGNED_IN);
         return c.json({ keyBundle: keyBundle ?? null, wrapPrf: wrapPrf.map(({ ref, ...blob }) => ({ credentialId: ref, ...blob })) }, 200);
       },
     )

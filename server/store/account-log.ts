@@ -1,4 +1,4 @@
-import { preparedQuery } from './prepared';
+import { everyColumn, preparedQuery } from './prepared';
 import type { AccountLogHeadsTable, AccountLogTable } from './schema';
 import type { Store } from './store';
 
@@ -6,8 +6,9 @@ import type { Store } from './store';
 export type AccountLogRow = AccountLogTable;
 export type AccountLogHeadRow = AccountLogHeadsTable;
 
+const HEAD_COLUMNS = everyColumn<AccountLogHeadsTable>({ user_id: true, status: true, seq: true, hash: true, state: true, mac: true, updated_at: true });
 // Every sign-in and recovery of an account reads its head and its last entry: compiled once (prepared.ts).
-const selectHead = preparedQuery((db, a: { userId: string }) => db.selectFrom('account_log_heads').selectAll().where('user_id', '=', a.userId));
+const selectHead = preparedQuery((db, a: { userId: string }) => db.selectFrom('account_log_heads').select(HEAD_COLUMNS).where('user_id', '=', a.userId));
 const selectLastEntry = preparedQuery((db, a: { userId: string }) =>
   db.selectFrom('account_log').select(['seq', 'hash']).where('user_id', '=', a.userId).orderBy('seq', 'desc').limit(1),
 );
@@ -21,6 +22,28 @@ export async function findLogHead(store: Store, userId: string): Promise<Account
 export async function findLastLogEntry(store: Store, userId: string): Promise<{ seq: number; hash: string } | undefined> {
   const [row] = await selectLastEntry(store, { userId });
   return row;
+}
+
+const selectHeadAndLastEntry = preparedQuery((db, a: { userId: string }) =>
+  db
+    .selectFrom('account_log_heads as h')
+    .select(HEAD_COLUMNS.map((column) => `h.${column}` as const))
+    .select((eb) => {
+      const newest = eb.selectFrom('account_log as e').whereRef('e.user_id', '=', 'h.user_id').orderBy('e.seq', 'desc').limit(1);
+      return [newest.select('e.seq').as('last_seq'), newest.select('e.hash').as('last_hash')];
+    })
+    .where('h.user_id', '=', a.userId),
+);
+
+/**
+ * `findLogHead` and `findLastLogEntry` in one statement (a sign-in's check of the head reads
+ * both): the head, or undefined, and the newest entry, or undefined for an empty log.
+ */
+export async function findLogHeadAndLastEntry(store: Store, userId: string): Promise<{ head: AccountLogHeadRow; last: { seq: number; hash: string } | undefined } | undefined> {
+  const [row] = await selectHeadAndLastEntry(store, { userId });
+  if (!row) return undefined;
+  const { last_seq, last_hash, ...head } = row;
+  return { head, last: last_seq === null || last_hash === null ? undefined : { seq: last_seq, hash: last_hash } };
 }
 
 export async function insertLogHead(store: Store, head: AccountLogHeadRow): Promise<void> {

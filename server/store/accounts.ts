@@ -1,4 +1,4 @@
-import { preparedQuery } from './prepared';
+import { everyColumn, preparedQuery } from './prepared';
 import type { Store } from './store';
 import type { CredentialsTable, UsersTable } from './schema';
 
@@ -10,7 +10,7 @@ export async function findUserByName(store: Store, username: string): Promise<Us
 }
 
 // Every session opened reads it: compiled once (prepared.ts).
-const selectUser = preparedQuery((db, a: { id: string }) => db.selectFrom('users').selectAll().where('id', '=', a.id));
+const selectUser = preparedQuery((db, a: { id: string }) => db.selectFrom('users').select(everyColumn<UsersTable>({ id: true, username: true, created_at: true })).where('id', '=', a.id));
 
 const selectUserId = preparedQuery((db, a: { id: string }) => db.selectFrom('users').select('id').where('id', '=', a.id));
 

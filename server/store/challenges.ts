@@ -1,6 +1,6 @@
 import { KeyholdError } from '../errors';
-import { preparedQuery } from './prepared';
-import type { ChallengePurpose } from './schema';
+import { everyColumn, preparedQuery } from './prepared';
+import type { ChallengePurpose, ChallengesTable } from './schema';
 import type { Store } from './store';
 
 export interface IssuedChallenge {
@@ -15,7 +15,7 @@ export interface IssuedChallenge {
 const insertChallenge = preparedQuery((db, c: IssuedChallenge) =>
   db.insertInto('challenges').values({ challenge: c.challenge, purpose: c.purpose, user_id: c.userId, data: c.data, expires_at: c.expiresAt }),
 );
-const takeChallenge = preparedQuery((db, a: { challenge: string }) => db.deleteFrom('challenges').where('challenge', '=', a.challenge).returningAll());
+const takeChallenge = preparedQuery((db, a: { challenge: string }) => db.deleteFrom('challenges').where('challenge', '=', a.challenge).returning(everyColumn<ChallengesTable>({ challenge: true, purpose: true, user_id: true, data: true, expires_at: true })));
 
 export async function saveChallenge(store: Store, c: IssuedChallenge): Promise<void> {
   await insertChallenge(store, { challenge: c.challenge, purpose: c.purpose, userId: c.userId, data: c.data, expiresAt: c.expiresAt });

@@ -6,7 +6,8 @@ import pg from 'pg';
 import { migrationProvider } from './migrations/index';
 import type { AccountLogHeadsTable } from './schema';
 import type { Db, KeyholdDatabase } from './schema';
-import { databaseStore, type Dialect, type Store } from './store';
+import { namingHotStatements } from './pg-named-statements';
+import { databaseStore, PreparedQueries, type Dialect, type Store } from './store';
 
 export interface Database {
   db: Db;
@@ -54,8 +55,9 @@ export function openDatabase(
   // and the pool drops it on release. New connections are opened on demand once the database is back.
   pool.on('error', (error) => target.onConnectionLost?.(error));
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<KeyholdDatabase>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', store: databaseStore(db, 'postgres'), close: () => db.destroy() };
+  const prepared = new PreparedQueries();
+  const db = new Kysely<KeyholdDatabase>({ dialect: new PostgresDialect({ pool: namingHotStatements(pool, prepared.names) }) });
+  return { db, dialect: 'postgres', store: databaseStore(db, 'postgres', prepared), close: () => db.destroy() };
 }
 
 /** node's codes for a connection refused, reset or unreachable. */

@@ -1,4 +1,4 @@
-import { preparedQuery } from './prepared';
+import { everyColumn, preparedQuery } from './prepared';
 import type { DevicesTable } from './schema';
 import type { Store } from './store';
 
@@ -8,8 +8,9 @@ export async function insertDevice(store: Store, device: DeviceRow): Promise<voi
   await store.db.insertInto('devices').values(device).execute();
 }
 
+const DEVICE_COLUMNS = everyColumn<DevicesTable>({ id: true, user_id: true, name: true, public_key_jwk: true, created_at: true, last_seen_at: true, revoked_at: true });
 // Device sign-in runs these two (and a syncing device signs in often): compiled once (prepared.ts).
-const selectDevice = preparedQuery((db, a: { id: string }) => db.selectFrom('devices').selectAll().where('id', '=', a.id));
+const selectDevice = preparedQuery((db, a: { id: string }) => db.selectFrom('devices').select(DEVICE_COLUMNS).where('id', '=', a.id));
 const touchDevice = preparedQuery((db, a: { id: string; now: number }) =>
   db.updateTable('devices').set({ last_seen_at: a.now }).where('id', '=', a.id).where('revoked_at', 'is', null).returning('id'),
 );

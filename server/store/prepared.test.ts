@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, startTestServer, type TestServer } from '../../test/helpers/harness';
 import { saveChallenge } from './challenges';
@@ -39,6 +40,33 @@ describe.each(DIALECTS)('prepared queries (%s)', (dialect) => {
       return find(tx, { challenge: 'p-in-tx' });
     });
     expect(seen).toEqual([{ challenge: 'p-in-tx' }]);
+  });
+
+  it.runIf(dialect === 'postgres')('runs on PostgreSQL as a named statement the connection keeps prepared, other statements unnamed', async () => {
+    const find = preparedQuery((db, a: { challenge: string }) => db.selectFrom('challenges').select(['challenge', 'purpose']).where('challenge', '=', a.challenge));
+    await save('p-named', 'device', 9_000);
+    const prepared = await inTransaction(server.store, async (tx) => {
+      expect(await find(tx, { challenge: 'p-named' })).toEqual([{ challenge: 'p-named', purpose: 'device' }]);
+      expect(await find(tx, { challenge: 'p-unknown' })).toEqual([]);
+      // pg_prepared_statements lists the statements of this connection (the transaction's).
+      return sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(tx.db);
+    });
+    const statements = prepared.rows.map((r) => r.statement);
+    expect(statements.filter((s) => s.includes('"purpose" from "challenges"'))).toHaveLength(1);
+    expect(statements.some((s) => s.includes('pg_prepared_statements'))).toBe(false);
+  });
+
+  it.runIf(dialect === 'postgres')('keeps answering a `*` query after a migration adds a column (as during a rolling restart)', async () => {
+    const find = preparedQuery((db, a: { challenge: string }) => db.selectFrom('challenges').selectAll().where('challenge', '=', a.challenge));
+    await save('p-star', 'device', 9_000);
+    const rolledBack = new Error('roll the added column back');
+    const seen = inTransaction(server.store, async (tx) => {
+      await find(tx, { challenge: 'p-star' });
+      await sql`alter table challenges add column added_later integer`.execute(tx.db);
+      expect(await find(tx, { challenge: 'p-star' })).toEqual([expect.objectContaining({ challenge: 'p-star', added_later: null })]);
+      throw rolledBack;
+    });
+    await expect(seen).rejects.toBe(rolledBack);
   });
 
   it('still runs on a store without a cache of its own, compiling each time', async () => {

@@ -51,3 +51,12 @@ function compileWithSlots<A extends object, R>(db: Db, build: (db: Db, args: A) 
   if (lost.length > 0 || bound.size === 0 || compiled.sql.includes(SLOT)) throw new Error(`prepared query: ${lost.join(', ') || 'an argument'} is not a plain parameter of ${compiled.sql}`);
   return compiled;
 }
+
+/**
+ * Every column of a table, named (the record must list each one, so the compiler says when a
+ * migration adds one): for a prepared query where `selectAll()` would write `*`, which PostgreSQL
+ * does not run as a named statement (see `PreparedQueries`).
+ */
+export function everyColumn<T>(columns: Record<keyof T & string, true>): Array<keyof T & string> {
+  return Object.keys(columns) as Array<keyof T & string>;
+}

@@ -46,13 +46,23 @@ const selectBackup = preparedQuery((db, a: { userId: string }) =>
  * statement instead of `readSecret` + `listSecrets`: the snapshot is the hottest read there is
  * (every sync), and on one SQLite connection the two reads would only queue behind each other.
  */
-export async function readBackup(store: Store, userId: string): Promise<{ keyBundle: VersionedBlob | undefined; wrapPrf: Array<VersionedBlob & { ref: string }> }> {
-  const rows = await selectBackup(store, { userId });
+export async function readBackup(store: Store, userId: string): Promise<Backup> {
+  return backupOfRows(await selectBackup(store, { userId }));
+}
+
+/** The backup's shape, as `readBackup` returns it. */
+export interface Backup {
+  keyBundle: VersionedBlob | undefined;
+  wrapPrf: Array<VersionedBlob & { ref: string }>;
+}
+
+/** A backup from its secret_blobs rows (in `ref` order); rows of other kinds, or of none (an outer join's), are skipped. */
+export function backupOfRows(rows: Iterable<{ kind: SecretKind | null; ref: string | null; blob: string | null; version: number | null; updated_at: number | null }>): Backup {
   let keyBundle: VersionedBlob | undefined;
   const wrapPrf: Array<VersionedBlob & { ref: string }> = [];
   for (const r of rows) {
-    if (r.kind === 'key_bundle' && r.ref === '') keyBundle = { blob: r.blob, version: r.version, updatedAt: r.updated_at };
-    else if (r.kind === 'wrap_prf') wrapPrf.push({ ref: r.ref, blob: r.blob, version: r.version, updatedAt: r.updated_at });
+    if (r.kind === 'key_bundle' && r.ref === '') keyBundle = { blob: r.blob!, version: r.version!, updatedAt: r.updated_at! };
+    else if (r.kind === 'wrap_prf') wrapPrf.push({ ref: r.ref!, blob: r.blob!, version: r.version!, updatedAt: r.updated_at! });
   }
   return { keyBundle, wrapPrf };
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { encodeBase64Url } from '../../protocol/base64url';
-import { preparedQuery } from './prepared';
+import { everyColumn, preparedQuery } from './prepared';
 import type { SessionScope, SessionsTable } from './schema';
 import type { Store } from './store';
 
@@ -21,7 +21,7 @@ export interface SessionPolicy {
 }
 
 /** Only the digest of a token is stored, so the sessions table cannot be replayed as cookies. */
-function digestToken(token: string): string {
+export function digestToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
@@ -45,7 +45,7 @@ const insertSession = preparedQuery((db, r: SessionsTable) =>
 );
 
 /** Every authenticated request runs this lookup. */
-const findSessionRow = preparedQuery((db, a: { idHash: string }) => db.selectFrom('sessions').selectAll().where('id_hash', '=', a.idHash));
+const findSessionRow = preparedQuery((db, a: { idHash: string }) => db.selectFrom('sessions').select(everyColumn<SessionsTable>({ id_hash: true, user_id: true, scope: true, device_id: true, credential_id: true, created_at: true, last_seen_at: true, expires_at: true })).where('id_hash', '=', a.idHash));
 
 /**
  * Finds the live session for a cookie token and marks it used. Returns `expired` (and deletes the
@@ -54,6 +54,14 @@ const findSessionRow = preparedQuery((db, a: { idHash: string }) => db.selectFro
 export async function resumeSession(store: Store, token: string, policy: SessionPolicy, now = Date.now()): Promise<Session | 'expired' | null> {
   const idHash = digestToken(token);
   const [row] = await findSessionRow(store, { idHash });
+  return settleSession(store, idHash, row, policy, now);
+}
+
+/**
+ * `resumeSession` for a lookup the caller ran itself, with `digestToken(token)` as the id and the
+ * session's row (or none) it read: for a route that reads its own rows in the same statement.
+ */
+export async function settleSession(store: Store, idHash: string, row: SessionsTable | undefined, policy: SessionPolicy, now: number): Promise<Session | 'expired' | null> {
   if (!row) return null;
   if (row.expires_at <= now || row.last_seen_at + policy.idleMs <= now) {
     await store.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();

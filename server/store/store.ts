@@ -5,8 +5,26 @@ import { lockAccountRow, lockSubjectRow } from './locks';
 
 export type Dialect = 'sqlite' | 'postgres';
 
-/** Compiled hot queries of one database, kept on its store (see `databaseStore`) and shared with its transactions; filled by `preparedQuery`. */
-export type PreparedQueries = Map<object, CompiledQuery>;
+/**
+ * Compiled hot queries of one database, kept on its store (see `databaseStore`) and shared with its
+ * transactions; filled by `preparedQuery`. `names` gives each one's SQL text a statement name, which
+ * a PostgreSQL database runs it under (store/pg-named-statements.ts).
+ *
+ * Not a query whose columns are `*`: a named statement keeps the columns `*` had when it was
+ * prepared, and PostgreSQL refuses to run it ("cached plan must not change result type") once a
+ * migration adds a column, as one run by an upgraded process does during a rolling restart.
+ */
+export class PreparedQueries extends Map<object, CompiledQuery> {
+  readonly names = new Map<string, string>();
+
+  override set(key: object, compiled: CompiledQuery): this {
+    if (!this.names.has(compiled.sql) && !STAR_COLUMNS.test(compiled.sql)) this.names.set(compiled.sql, `kh_hot_${this.names.size + 1}`);
+    return super.set(key, compiled);
+  }
+}
+
+/** `select *`, `select "t".*`, `returning *`: columns PostgreSQL expands when it plans the statement. */
+const STAR_COLUMNS = /(?:select|returning|,)\s+(?:"\w+"\.)?\*/i;
 
 /** A database handle (or a transaction on it) and its dialect, passed to every repository function. */
 export interface Store {
@@ -25,8 +43,7 @@ export interface Store {
  * carries the database's group committer: a second one on the same connection would interleave
  * its BEGINs with the first's.
  */
-export function databaseStore(db: Db, dialect: Dialect): Store {
-  const prepared: PreparedQueries = new Map();
+export function databaseStore(db: Db, dialect: Dialect, prepared = new PreparedQueries()): Store {
   return dialect === 'sqlite' ? { db, dialect, prepared, groupCommit: new GroupCommit(db, prepared) } : { db, dialect, prepared };
 }
 
