@@ -33,6 +33,8 @@ describe('describeAuditEvent', () => {
   it('names account log entries and the sign-ins the log refused', () => {
     expect(describeAuditEvent('account_log.appended', { seq: 4, changes: 'device.add passkey.add device.add' })).toBe('Account log signed: device added, passkey added');
     expect(describeAuditEvent('account_log.appended', { seq: 5, changes: 'future.op' })).toBe('Account log signed: other change');
+    expect(describeAuditEvent('account_log.appended', { seq: 1, changes: 'identity passkey.add' })).toBe('Account log signed: account key created, passkey added');
+    expect(describeAuditEvent('account_log.appended', { seq: 9, changes: 'identity' })).toBe('Account log signed: account key replaced');
     expect(describeAuditEvent('signin.refused_unbound', { kind: 'passkey' })).toBe('Sign-in refused: a passkey not added by you');
     expect(describeAuditEvent('signin.refused_unbound', { kind: 'device' })).toBe('Sign-in refused: a device not added by you');
     expect(describeAuditEvent('account_log.invalid', { problem: 'mac', kind: 'device' })).toBe('Sign-in refused: the account log on the server was tampered with');

@@ -22,10 +22,11 @@ const LOG_CHANGES: Record<string, string> = {
   'pin-recovery.remove': 'PIN recovery turned off',
 };
 
-/** `changes` is the ops of one log entry, space-separated (server/domain/account-log.ts). */
-function describeLogChanges(changes: unknown): string {
+/** `changes` is the ops of one log entry, space-separated (server/domain/account-log.ts); entry 1 is the genesis. */
+function describeLogChanges(changes: unknown, seq: unknown): string {
   if (typeof changes !== 'string' || changes === '') return 'Account log updated';
-  const named = [...new Set(changes.split(' ').map((op) => LOG_CHANGES[op] ?? 'other change'))];
+  const name = (op: string) => (op === 'identity' && seq === 1 ? 'account key created' : (LOG_CHANGES[op] ?? 'other change'));
+  const named = [...new Set(changes.split(' ').map(name))];
   return `Account log signed: ${named.join(', ')}`;
 }
 
@@ -77,7 +78,7 @@ const LABELS: Record<string, (data: Data) => string> = {
   'device_approval.approved': () => 'A new device was approved from another device',
   'device_approval.denied': () => 'A new device was refused',
   'device_approval.collected': () => 'An approved device joined',
-  'account_log.appended': (d) => describeLogChanges(d.changes),
+  'account_log.appended': (d) => describeLogChanges(d.changes, d.seq),
   'signin.refused_unbound': (d) => `Sign-in refused: ${CREDENTIAL_KINDS[String(d.kind)] ?? 'a credential'} not added by you`,
   'account_log.invalid': () => 'Sign-in refused: the account log on the server was tampered with',
 };
