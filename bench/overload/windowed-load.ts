@@ -49,7 +49,7 @@ export function runOverload(run: OverloadRun & { keepBodies?: string }): Promise
   return new Promise((resolve, reject) => {
     const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
     const entry = JSON.stringify(new URL('./windowed-worker.ts', import.meta.url).href);
-    const worker = new Worker(`import(${tsx}).then(({ register }) => { register(); return import(${entry}); })`, { eval: true, workerData: run });
+    const worker = new Worker(`import(${tsx}).then(({ register }) => { register(); return import(${entry}); })`, { eval: true, workerData: run, resourceLimits: { maxOldGenerationSizeMb: 8192 } });
     worker.once('message', (results: OfferResult[]) => resolve(results));
     worker.once('error', reject);
     worker.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`overload worker exited with code ${code}`))));
@@ -81,7 +81,15 @@ async function runOffer(origin: string, offer: Offer, runStart: number, keepBodi
   const total = Math.max(1, Math.round(offer.rate * offer.durationS));
   const intervalMs = 1000 / offer.rate;
   const start = runStart + offer.startS * 1000;
-  const inFlight: Array<Promise<void>> = [];
+  // A count, not the promises: at twice capacity for 60 s that is millions of requests.
+  let outstanding = 0;
+  let allSent = false;
+  let drained = () => {};
+  const settled = new Promise<void>((resolve) => (drained = resolve));
+  const done = () => {
+    outstanding--;
+    if (allSent && outstanding === 0) drained();
+  };
 
   const fire = (i: number, due: number) =>
     new Promise<void>((resolve) => {
@@ -123,13 +131,17 @@ async function runOffer(origin: string, offer: Offer, runStart: number, keepBodi
     let next = 0;
     const tick = () => {
       const now = performance.now();
-      for (; next < total && start + next * intervalMs <= now; next++) inFlight.push(fire(next, start + next * intervalMs));
+      for (; next < total && start + next * intervalMs <= now; next++) {
+        outstanding++;
+        void fire(next, start + next * intervalMs).then(done);
+      }
       if (next >= total) return resolve();
       setTimeout(tick, Math.max(0, start + next * intervalMs - performance.now()));
     };
     setTimeout(tick, Math.max(0, start - performance.now()));
   });
-  await Promise.all(inFlight);
+  allSent = true;
+  if (outstanding > 0) await settled;
   await pool.close();
 
   const ms = (h: hdr.Histogram, p: number) => (h.totalCount === 0 ? Number.NaN : Math.round(h.getValueAtPercentile(p) / 100) / 10);
