@@ -8,8 +8,7 @@
  * there, to read what an audit found), --no-write (print only; figures belong in BENCHMARKS.md
  * only from a quiet machine).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launch } from 'chrome-launcher';
@@ -17,7 +16,7 @@ import lighthouse, { type Result } from 'lighthouse';
 import { buildApp } from './client/builds';
 import { loadE2eBrowserHelpers } from './client/e2e-helpers';
 import { Cleanups, runBench, writeBenchmarkSection } from './lib/benchmarks-file';
-import { freePort, startServer } from './lib/children';
+import { startKeyServerProcess } from './lib/children';
 import { describeMachine } from './lib/machine';
 import { CATEGORIES, LIGHTHOUSE_HEADING, printLighthouseReport, renderLighthouseSection, type LighthouseRun } from './lighthouse/report';
 
@@ -82,19 +81,7 @@ async function main(opts: Options): Promise<void> {
     log('building the app (vite build, production)…');
     await buildApp(ROOT);
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'kh-bench-lighthouse-'));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const port = await freePort();
-  const origin = `http://localhost:${port}`;
-  const server = await startServer({
-    name: 'key server',
-    script: 'server/main.ts',
-    port,
-    cwd: ROOT,
-    readyPath: '/api/health',
-    env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ORIGIN: origin, RP_ID: 'localhost', STATIC_DIR: join(ROOT, 'dist'), LOG_REQUESTS: 'false' },
-  });
-  cleanups.push(() => server.stop());
+  const { origin } = await startKeyServerProcess({ cleanups, cwd: ROOT, prefix: 'kh-bench-lighthouse-', env: { STATIC_DIR: join(ROOT, 'dist') } });
   if (opts.json) mkdirSync(opts.json, { recursive: true });
 
   const { CHROMIUM, CHROMIUM_FLAGS } = await loadE2eBrowserHelpers();

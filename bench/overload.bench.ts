@@ -15,14 +15,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { encodeBase64Url } from '../protocol/base64url';
 import { Cleanups, runBench, writeBenchmarkSection } from './lib/benchmarks-file';
-import { freePort, startServer, type RunningServer } from './lib/children';
+import { startKeyServerProcess, type RunningServer } from './lib/children';
 import { runLoad } from './lib/load';
 import { describeMachine } from './lib/machine';
 import type { PacedRequest } from './lib/paced-load';
@@ -75,24 +73,14 @@ const log = (message: string) => console.log(`[${new Date().toISOString().slice(
 const pinTo = (cpu: number, pid: number) => execFileSync('taskset', ['-a', '-pc', String(cpu), String(pid)], { stdio: 'ignore' });
 
 async function startKeyServer(env: Record<string, string>, opts: Options): Promise<{ server: RunningServer; origin: string; dataDir: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'kh-overload-'));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const port = await freePort();
-  const origin = `http://localhost:${port}`;
-  const server = await startServer({
-    name: 'key server',
-    script: 'server/main.ts',
-    port,
+  const started = await startKeyServerProcess({
+    cleanups,
     cwd: ROOT,
-    readyPath: '/api/health',
-    env: {
-      PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, STATIC_DIR: '', LOG_REQUESTS: 'false', ORIGIN: origin, RP_ID: 'localhost',
-      PEPPER: encodeBase64Url(randomBytes(32)), SIGNIN_LIMIT_PER_ACCOUNT: UNLIMITED, SIGNIN_LIMIT_PER_ADDRESS: UNLIMITED, ...env,
-    },
+    prefix: 'kh-overload-',
+    env: { STATIC_DIR: '', PEPPER: encodeBase64Url(randomBytes(32)), SIGNIN_LIMIT_PER_ACCOUNT: UNLIMITED, SIGNIN_LIMIT_PER_ADDRESS: UNLIMITED, ...env },
   });
-  cleanups.push(() => server.stop());
-  if (opts.pin) pinTo(0, server.pid);
-  return { server, origin, dataDir };
+  if (opts.pin) pinTo(0, started.server.pid);
+  return started;
 }
 
 /** One variant: measure the maximum, the light probe's normal p99, then twice the maximum followed by the probe. */

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A server child process listening on loopback. */
 export interface RunningServer {
@@ -93,4 +95,32 @@ async function stopChild(child: ChildProcess, exited: Promise<number | null>): P
   const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
   await exited;
   clearTimeout(killer);
+}
+
+/**
+ * A key server process (`server/main.ts`) on a free port of localhost with its own temporary data
+ * directory, both removed by `cleanups`: what a benchmark drives as a deployment would run it.
+ * `env` adds to or overrides the defaults (no request log, the origin on that port).
+ */
+export async function startKeyServerProcess(opts: {
+  cleanups: { push(step: () => Promise<void> | void): void };
+  cwd: string;
+  /** The temporary directory's name prefix. */
+  prefix: string;
+  env?: Record<string, string>;
+}): Promise<{ server: RunningServer; origin: string; dataDir: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), opts.prefix));
+  opts.cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const port = await freePort();
+  const origin = `http://localhost:${port}`;
+  const server = await startServer({
+    name: 'key server',
+    script: 'server/main.ts',
+    port,
+    cwd: opts.cwd,
+    readyPath: '/api/health',
+    env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ORIGIN: origin, RP_ID: 'localhost', LOG_REQUESTS: 'false', ...opts.env },
+  });
+  opts.cleanups.push(() => server.stop());
+  return { server, origin, dataDir };
 }
