@@ -1,4 +1,5 @@
 import { css, html } from 'lit';
+import { badgeStyles } from './row-styles';
 
 /** "6 Dec 2026": when a device or passkey was added. */
 export function formatDay(ms: number): string {
@@ -55,14 +56,7 @@ export const accountListStyles = css`
     font-weight: 600;
     overflow-wrap: anywhere;
   }
-  .badge {
-    padding: 0.125rem 0.5rem;
-    border: 1px solid var(--kh-accent, #fbbf24);
-    border-radius: 999px;
-    color: var(--kh-accent, #fbbf24);
-    font-size: 0.8125rem;
-    white-space: nowrap;
-  }
+  ${badgeStyles}
   .badge.removed {
     border-color: var(--kh-border);
     color: var(--kh-muted, #94a3b8);

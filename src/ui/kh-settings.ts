@@ -17,6 +17,7 @@ import './kh-reprompt-settings';
 import './kh-server-data';
 import './kh-storage-settings';
 import './kh-totp-setup';
+import { rowButtonBox } from './row-styles';
 import { OPEN_SETTINGS_SECTION, SETTINGS_SECTIONS, type OpenSettingsSection, type SettingsSection } from './settings-sections';
 import { sharedStyles } from './shared-styles';
 
@@ -50,15 +51,7 @@ export class KhSettings extends LitElement {
         gap: 0.5rem;
       }
       .entry {
-        display: grid;
-        grid-template-columns: 1fr auto;
-        align-items: center;
-        gap: 0.125rem 0.75rem;
-        width: 100%;
-        min-height: 3.5rem;
-        padding: 0.625rem 1rem;
-        border-color: transparent;
-        background: var(--kh-surface-raised, #1e293b);
+        ${rowButtonBox}
         text-align: left;
       }
       .entry:hover {

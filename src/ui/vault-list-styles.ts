@@ -1,4 +1,5 @@
 import { css } from 'lit';
+import { badgeStyles, rowButtonBox } from './row-styles';
 
 /** The unlocked vault's list screen: its toolbar, the records as rows with badges, the conflict line. */
 export const vaultListStyles = css`
@@ -36,15 +37,7 @@ export const vaultListStyles = css`
     gap: 0.5rem;
   }
   .record {
-    display: grid;
-    grid-template-columns: 1fr auto;
-    align-items: center;
-    gap: 0.125rem 0.75rem;
-    width: 100%;
-    min-height: 3.5rem;
-    padding: 0.625rem 1rem;
-    border-color: transparent;
-    background: var(--kh-surface-raised, #1e293b);
+    ${rowButtonBox}
     font-weight: 400;
     text-align: left;
   }
@@ -69,14 +62,7 @@ export const vaultListStyles = css`
     align-items: flex-end;
     gap: 0.25rem;
   }
-  .badge {
-    padding: 0.125rem 0.5rem;
-    border: 1px solid var(--kh-accent, #fbbf24);
-    border-radius: 999px;
-    color: var(--kh-accent, #fbbf24);
-    font-size: 0.8125rem;
-    white-space: nowrap;
-  }
+  ${badgeStyles}
   .badge.conflict {
     border-color: var(--kh-error);
     color: var(--kh-error);
