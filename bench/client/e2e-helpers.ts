@@ -21,6 +21,8 @@ export interface E2eBrowserHelpers {
   /** A 390×844 phone context whose console errors and CSP violations land in `problems`. */
   openPhone(browser: Browser, origin: string): Promise<{ context: BrowserContext; page: Page; problems: string[] }>;
   addVirtualAuthenticator(page: Page, opts?: { prf?: boolean }): Promise<unknown>;
+  /** Onboarding as a person does it (username, passkey, the PIN twice); resolves when the vault is open. */
+  onboardInPage(page: Page, username: string, pin: string): Promise<void>;
   /** Network off or on for the context's pages and service worker (context and CDP alike). */
   setOffline(context: BrowserContext, offline: boolean): Promise<void>;
 }

@@ -94,13 +94,7 @@ export async function measureUnlockLatency(helpers: E2eBrowserHelpers, browser: 
   try {
     await helpers.addVirtualAuthenticator(page, { prf: true });
     const hook = (name: string) => page.locator(`[data-test="${name}"]`);
-    await page.goto('/');
-    await hook('username').fill('benchlatency');
-    await hook('create-passkey').click();
-    await hook('pin').fill(pin);
-    await hook('pin-confirm').fill(pin);
-    await hook('save-pin').click();
-    await hook('new-login').waitFor({ timeout: 30_000 });
+    await helpers.onboardInPage(page, 'benchlatency', pin);
     // Precached and in control from the next load on, as on a phone that opened the app before.
     await page.evaluate(() => (globalThis as unknown as { navigator: { serviceWorker: { ready: Promise<unknown> } } }).navigator.serviceWorker.ready.then(() => true));
     // The first unlocks register PIN recovery in the background (one more Argon2id in the same
