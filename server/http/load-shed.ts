@@ -86,6 +86,19 @@ export function watchEventLoopLag(clocks: LagClocks = processClocks, schedule: (
   };
 }
 
+/** The fixed reply to a shed request: `503 overloaded` with `Retry-After` and the JSON error body. */
+export function shedReply(): { status: 503; body: Buffer; headers: Record<string, string> } {
+  const body = Buffer.from(JSON.stringify({ error: { code: 'overloaded', message: 'The server is busy. Try again in a moment.', retryAfterSeconds: SHED_RETRY_AFTER_SECONDS } } satisfies ErrorBody));
+  const headers = {
+    'content-type': 'application/json',
+    'content-length': String(body.length),
+    'retry-after': String(SHED_RETRY_AFTER_SECONDS),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  };
+  return { status: 503, body, headers };
+}
+
 /** A node request listener, as `@hono/node-server` hands one to the server it creates. */
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => unknown;
 
@@ -108,14 +121,7 @@ export function shedLoad(listener: RequestListener, settings: LoadShedSettings, 
   let inFlight = 0;
   let shedSinceLog = 0;
   let lastLog = 0;
-  const body = Buffer.from(JSON.stringify({ error: { code: 'overloaded', message: 'The server is busy. Try again in a moment.', retryAfterSeconds: SHED_RETRY_AFTER_SECONDS } } satisfies ErrorBody));
-  const headers = {
-    'content-type': 'application/json',
-    'content-length': String(body.length),
-    'retry-after': String(SHED_RETRY_AFTER_SECONDS),
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-  };
+  const { body, headers } = shedReply();
   const release = () => {
     inFlight--;
   };

@@ -35,6 +35,7 @@ const MESSAGES: Record<FailureCode, string> = {
   name_invalid: 'Use 1 to 64 characters, without line breaks or tabs.',
   offline: 'Keyhold cannot reach its server. Check your connection and try again.',
   server_error: 'The server had a problem. Try again in a moment.',
+  server_busy: 'The server is busy right now, so nothing was changed. Try again in a moment.',
   forbidden_scope: 'This needs a sign-in with your passkey first.',
   not_found: 'This item no longer exists.',
   locked: 'The vault locked before this was done. Unlock it and try again.',
@@ -98,6 +99,7 @@ const SYNC_MESSAGES: Record<SyncFailureCode, string> = {
   record_quota_exceeded: 'Your account holds as many items as the server allows; new items stay on this device only. Delete some you no longer need to sync again.',
   device_revoked: 'This device was removed from your account, so it no longer syncs. Everything on it stays here, and your PIN still opens it.',
   server_error: 'Sync stopped: the server had a problem. Your changes are safe on this device; Keyhold will try again.',
+  server_busy: 'The server is busy, so sync is paused. Your changes are safe on this device; Keyhold will try again shortly.',
   storage_failed: 'Sync stopped: this device’s storage did not answer. Reload Keyhold; your saved changes are kept.',
 };
 

@@ -13,6 +13,7 @@ const status = (changes: Partial<SyncStatus> = {}): SyncStatus => ({
   waitingForUnlock: 0,
   rolledBack: 0,
   failure: null,
+  retryAt: null,
   ...changes,
 });
 
@@ -70,6 +71,14 @@ describe('describeSync', () => {
     // A failure the engine did not name still reads as a sentence, never as a code.
     expect(read(status({ phase: 'error', failure: null }))).toMatch(/server had a problem/);
     expect(describeSync(status({ phase: 'error', failure: 'server_error' }), NOW).tone).toBe('problem');
+  });
+
+  it('reads a busy server as a wait that resolves by itself, with the work kept', () => {
+    const busy = describeSync(status({ phase: 'error', failure: 'server_busy', pending: 3, retryAt: NOW + 2_000 }), NOW);
+    expect(`${busy.headline} · ${busy.detail}`).toBe(
+      'The server is busy, so sync is paused. Your changes are safe on this device; Keyhold will try again shortly. · 3 changes waiting · last synced 2 min ago',
+    );
+    expect(busy.tone).toBe('waiting');
   });
 
   it('counts edits not yet sent between runs, and says so before the first sync', () => {

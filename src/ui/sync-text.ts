@@ -65,7 +65,8 @@ export function describeSync(status: SyncStatus, now: number): SyncLine {
       // Unlocked, the engine signs the device in itself: still signed out means the server refused.
       return line('Sync could not sign this device in. Try again in a moment.', 'problem', waitingDetail(status.pending, lastSynced));
     case 'error':
-      return line(describeSyncFailure(status.failure ?? 'server_error'), 'problem', waitingDetail(status.pending, lastSynced));
+      // A busy server is a wait, not a fault: the vault tries again by itself (status.retryAt).
+      return line(describeSyncFailure(status.failure ?? 'server_error'), status.failure === 'server_busy' ? 'waiting' : 'problem', waitingDetail(status.pending, lastSynced));
     case 'idle':
       if (status.pending > 0) return line(`${changes(status.pending)} not yet synced`, 'waiting', lastSynced);
       if (status.lastSyncAt === null) return line('Not synced yet', 'waiting');

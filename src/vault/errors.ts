@@ -45,6 +45,11 @@ export type VaultFailureCode =
   | 'forbidden_scope'
   /** The key server answered with a failure the SDK has no better word for. */
   | 'server_error'
+  /**
+   * The key server is shedding load or its database is briefly unreachable (503 `overloaded` or
+   * `database_unavailable`): the call was not carried out, nothing changed. Try again shortly.
+   */
+  | 'server_busy'
   | 'not_found'
   /** A call that needs the vault open while it is locked, or one the vault locked under. */
   | 'locked'
@@ -184,7 +189,7 @@ export type KeyServerErrorDetails = ErrorDetails;
  */
 export class KeyServerError extends VaultError {
   override readonly name = 'KeyServerError';
-  declare readonly code: 'offline' | 'server_error';
+  declare readonly code: 'offline' | 'server_error' | 'server_busy';
 
   constructor(
     readonly serverCode: ErrorCode | 'network' | 'bad_response',
@@ -192,8 +197,21 @@ export class KeyServerError extends VaultError {
     message: string,
     readonly details: KeyServerErrorDetails = {},
   ) {
-    super(serverCode === 'network' ? 'offline' : 'server_error', message);
+    super(serverCode === 'network' ? 'offline' : isBusy(serverCode, status) ? 'server_busy' : 'server_error', message);
   }
+
+  /** Seconds the server asked to wait before trying again (`Retry-After`), when it said. */
+  get retryAfterSeconds(): number | undefined {
+    return this.details.retryAfterSeconds;
+  }
+}
+
+/**
+ * "Not now, nothing done": the server's load shedding and a database that is not answering, and a
+ * 503 without the server's error body (a proxy in front of it while the server restarts).
+ */
+function isBusy(code: string, status: number): boolean {
+  return code === 'overloaded' || code === 'database_unavailable' || (code === 'bad_response' && status === 503);
 }
 
 /** Rethrows the abort reason when `signal` aborted (or the error is an AbortError); returns otherwise. */
@@ -212,6 +230,7 @@ export function failureFromServer(error: unknown, signal?: AbortSignal, override
   if (!(error instanceof KeyServerError)) return error;
   const mapped = overrides[error.serverCode];
   if (mapped) return new VaultError(mapped, undefined, { cause: error });
+  if (error.code === 'server_busy') return new VaultError('server_busy', undefined, { cause: error });
   switch (error.serverCode) {
     case 'network':
       return new VaultError('offline', undefined, { cause: error });

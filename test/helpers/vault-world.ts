@@ -10,6 +10,7 @@
  * The node reference is needed because the harness and the soft authenticator run on Node.
  */
 import type { Dialect } from '../../server/store/store';
+import { shedReply } from '../../server/http/load-shed';
 import { ORIGIN, startTestServer, type TestServer } from './harness';
 import { SoftAuthenticator } from './soft-authenticator';
 import { fakeArgon2ForHierarchyTests } from './fake-argon2';
@@ -78,6 +79,8 @@ export interface Network {
   failing: RegExp | null;
   /** Requests never answer (a network that hangs). */
   hang: boolean;
+  /** Requests matching this are turned away by the server's load shedding (its own 503 reply), never reaching the app. */
+  shedding?: RegExp | null;
   /** Requests matching this reach the server, but the answer is lost on the way back. */
   losingAnswers?: RegExp | null;
   /** Runs before each request reaches the server ("METHOD /path"): a test's chance to race it. */
@@ -100,6 +103,10 @@ function browserFetch(server: TestServer, network: Network): typeof fetch {
     if (network.cookie) headers.set('cookie', network.cookie);
     if (typeof init?.body === 'string') network.bodies.push(init.body);
     network.requests.push(`${init?.method ?? 'GET'} ${path}`);
+    if (network.shedding?.test(`${init?.method ?? 'GET'} ${path}`)) {
+      const shed = shedReply();
+      return new Response(new Uint8Array(shed.body), { status: shed.status, headers: shed.headers });
+    }
     const response = await server.app.request(path, { method: init?.method, headers, body: init?.body });
     if (network.losingAnswers?.test(`${init?.method ?? 'GET'} ${path}`)) throw new TypeError('fetch failed');
     const setCookie = response.headers.get('set-cookie');

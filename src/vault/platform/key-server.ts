@@ -66,9 +66,10 @@ export class KeyServer {
     if (response.ok) return response;
     const parsed = (await response.json().catch(() => undefined)) as unknown;
     const error = (parsed as Partial<ErrorBody> | undefined)?.error;
-    if (!error) throw new KeyServerError('bad_response', response.status, `The key server answered HTTP ${response.status}.`);
+    const retryAfter = retryAfterHeader(response);
+    if (!error) throw new KeyServerError('bad_response', response.status, `The key server answered HTTP ${response.status}.`, retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter });
     const { code, message, ...details } = error;
-    throw new KeyServerError(code, response.status, message, details);
+    throw new KeyServerError(code, response.status, message, details.retryAfterSeconds === undefined && retryAfter !== undefined ? { ...details, retryAfterSeconds: retryAfter } : details);
   }
 
   registerOptions(username: string) {
@@ -180,4 +181,11 @@ export class KeyServer {
   recordChanges(after: number, limit?: number, signal?: AbortSignal) {
     return this.request<RecordChangesT>('GET', `/records/changes?after=${after}${limit ? `&limit=${limit}` : ''}`, undefined, signal);
   }
+}
+
+/** `Retry-After` in seconds (RFC 9110 §10.2.3: delay-seconds; an HTTP date is not used by the key server and is ignored). */
+function retryAfterHeader(response: Response): number | undefined {
+  const value = response.headers.get('retry-after');
+  if (value === null || !/^\d{1,6}$/.test(value.trim())) return undefined;
+  return Number(value.trim());
 }

@@ -11,7 +11,7 @@
  * takes the server's version. A deletion that lost against a remote edit yields to the edit.
  */
 import type { RecordChangesT, RecordEnvelopeT } from '../../../protocol/api';
-import { RECORD_CHANGES_PAGE_MAX } from '../../../protocol/constants';
+import { RECORD_CHANGES_PAGE_MAX, SYNC_INTERVAL_MS } from '../../../protocol/constants';
 import { type KeyServer } from '../platform/key-server';
 import { bindsServerVersion } from '../crypto';
 import { KeyServerError } from '../errors';
@@ -59,9 +59,24 @@ class RunStopped extends Error {
   constructor(
     readonly phase: SyncPhase,
     readonly failure: SyncFailureCode | null = null,
+    /** `server_busy`: the seconds the server asked to wait, when it said. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(phase);
   }
+}
+
+/** The first wait after a busy answer that named none. */
+const BUSY_FIRST_WAIT_MS = 2_000;
+
+/**
+ * How long to wait after the `busyRuns`-th busy run in a row: what the server asked (or 2 s),
+ * doubled for each earlier busy run, never more than the open vault's sync interval. Doubling
+ * spreads out the devices a shedding server turned away at the same moment.
+ */
+export function busyRetryDelayMs(busyRuns: number, retryAfterSeconds: number | undefined): number {
+  const asked = retryAfterSeconds === undefined ? BUSY_FIRST_WAIT_MS : Math.max(1, retryAfterSeconds) * 1000;
+  return Math.min(SYNC_INTERVAL_MS, asked * 2 ** Math.min(busyRuns - 1, 16));
 }
 
 export class SyncEngine {
@@ -72,7 +87,9 @@ export class SyncEngine {
   /** Edits (`id@updatedAt`) already sent once while offline: the service worker queued them. */
   readonly #handedOver = new Set<string>();
   #again = false;
-  #status: SyncStatus = { phase: 'idle', pending: 0, lastSyncAt: null, progress: null, waitingForUnlock: 0, rolledBack: 0, failure: null };
+  /** Runs in a row that ended `server_busy`: each doubles the wait before the next (busyRetryDelayMs). */
+  #busyRuns = 0;
+  #status: SyncStatus = { phase: 'idle', pending: 0, lastSyncAt: null, progress: null, waitingForUnlock: 0, rolledBack: 0, failure: null, retryAt: null };
 
   constructor(deps: SyncEngineDeps) {
     this.#deps = deps;
@@ -129,8 +146,9 @@ export class SyncEngine {
       this.#set({ phase: 'offline' });
       return;
     }
-    this.#set({ phase: 'syncing', failure: null });
+    this.#set({ phase: 'syncing', failure: null, retryAt: null });
     let outcome: { phase: SyncPhase; failure: SyncFailureCode | null } = { phase: 'idle', failure: null };
+    let retryAfterSeconds: number | undefined;
     let lastSyncAt = this.#status.lastSyncAt;
     try {
       // The service worker alone sends what it queued; the pull settles what landed, the push the rest.
@@ -147,9 +165,12 @@ export class SyncEngine {
       await this.#deps.afterRun?.().catch(() => {});
     } catch (error) {
       outcome = error instanceof RunStopped ? { phase: error.phase, failure: error.failure } : { phase: 'error', failure: 'server_error' };
+      if (error instanceof RunStopped) retryAfterSeconds = error.retryAfterSeconds;
     }
+    this.#busyRuns = outcome.failure === 'server_busy' ? this.#busyRuns + 1 : 0;
+    const retryAt = this.#busyRuns > 0 ? this.#deps.now() + busyRetryDelayMs(this.#busyRuns, retryAfterSeconds) : null;
     const [pending, rolledBack] = await Promise.all([this.#store.pendingCount(), this.#store.rolledBackCount()]);
-    this.#set({ ...outcome, pending, rolledBack, lastSyncAt, progress: null });
+    this.#set({ ...outcome, pending, rolledBack, lastSyncAt, progress: null, retryAt });
   }
 
   /** Runs `step`; on a missing or wrong-scope session opens a device session once and runs it again. */
@@ -177,6 +198,7 @@ export class SyncEngine {
     if (error instanceof KeyServerError) {
       if (error.serverCode === 'network') return new RunStopped('offline');
       if (error.serverCode === 'device_revoked' || error.serverCode === 'signin_failed') return new RunStopped('error', 'device_revoked');
+      if (error.code === 'server_busy') return new RunStopped('error', 'server_busy', error.retryAfterSeconds);
       return new RunStopped('error', 'server_error');
     }
     return error;

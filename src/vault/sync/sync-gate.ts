@@ -7,7 +7,7 @@
 import type { SyncStatus, UnlockedSyncPorts } from './sync-engine';
 import type { SyncSchedule, SyncScheduleDeps } from './sync-schedule';
 
-const NOT_LOADED: SyncStatus = { phase: 'idle', pending: 0, lastSyncAt: null, progress: null, waitingForUnlock: 0, rolledBack: 0, failure: null };
+const NOT_LOADED: SyncStatus = { phase: 'idle', pending: 0, lastSyncAt: null, progress: null, waitingForUnlock: 0, rolledBack: 0, failure: null, retryAt: null };
 
 /** What an app sees of sync (`vault.sync`). */
 export interface VaultSync {

@@ -31,6 +31,8 @@ export class SyncSchedule {
   readonly #engine: SyncEngine;
   readonly #deps: SyncScheduleDeps;
   #timer: unknown = null;
+  /** The run after a `server_busy` answer, at the status's `retryAt`; open vault or not. */
+  #retryTimer: unknown = null;
   #open = false;
 
   constructor(deps: SyncScheduleDeps) {
@@ -41,7 +43,10 @@ export class SyncSchedule {
       now: deps.now,
       isOnline: deps.isOnline,
       background: deps.background !== undefined ? deps.background : browserBackgroundQueue(deps),
-      onStatus: deps.onStatus,
+      onStatus: (status) => {
+        this.#retryWhenBusy(status);
+        deps.onStatus(status);
+      },
       onRecordsChanged: deps.onRecordsChanged,
       ...(deps.afterRun ? { afterRun: deps.afterRun } : {}),
       ...(deps.pageSize ? { pageSize: deps.pageSize } : {}),
@@ -77,6 +82,21 @@ export class SyncSchedule {
   /** A local edit or the network came back: sync now. Resolves when that run ended. */
   sync(): Promise<void> {
     return this.#engine.sync();
+  }
+
+  /** A run the server turned away (`server_busy`) is tried again at `retryAt`, not at the next minute's run. */
+  #retryWhenBusy(status: SyncStatus): void {
+    if (status.phase === 'syncing') return;
+    if (this.#retryTimer !== null) this.#deps.clearTimer(this.#retryTimer);
+    this.#retryTimer = null;
+    if (status.retryAt === null) return;
+    this.#retryTimer = this.#deps.setTimer(
+      () => {
+        this.#retryTimer = null;
+        void this.#engine.sync();
+      },
+      Math.max(0, status.retryAt - this.#deps.now()),
+    );
   }
 
   #arm(): void {

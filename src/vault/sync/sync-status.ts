@@ -7,7 +7,7 @@ import type { LiveRecordRow } from '../platform/local-store';
 export type SyncPhase = 'idle' | 'syncing' | 'offline' | 'signed-out' | 'error';
 
 /** Why the last run did not finish; the UI explains each. */
-export type SyncFailureCode = 'record_too_large' | 'record_quota_exceeded' | 'device_revoked' | 'server_error' | 'storage_failed';
+export type SyncFailureCode = 'record_too_large' | 'record_quota_exceeded' | 'device_revoked' | 'server_error' | 'server_busy' | 'storage_failed';
 
 export interface SyncStatus {
   readonly phase: SyncPhase;
@@ -26,6 +26,11 @@ export interface SyncStatus {
    */
   readonly rolledBack: number;
   readonly failure: SyncFailureCode | null;
+  /**
+   * After `server_busy`: epoch ms when the vault tries again by itself (the server's Retry-After,
+   * doubled for each busy run in a row, at most SYNC_INTERVAL_MS); null otherwise.
+   */
+  readonly retryAt: number | null;
 }
 
 

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Vault } from '../vault';
 import { RECORDS_CHANGED, SYNC_CHANGED, type LoginContent, type NoteContent } from '../state';
-import { PIN, dumpServerDb, onboard, startVaultWorld, type OtherDevice, type VaultWorld } from '../../../test/helpers/vault-world';
+import { PIN, dumpServerDb, failureOf, onboard, startVaultWorld, type OtherDevice, type VaultWorld } from '../../../test/helpers/vault-world';
 
 const mail: LoginContent = { kind: 'login', title: 'Zephyrmail', username: 'alice', password: 'Tr0ub4dor&3-horse', url: 'https://mail.zephyr.example', notes: '' };
 const wifi: NoteContent = { kind: 'note', title: 'Attic wifi', body: 'ssid Skywalker, passphrase correct-horse-staple' };
@@ -47,6 +47,35 @@ describe('Vault: sync between two devices', () => {
     expect(records).toHaveLength(1);
     expect(JSON.stringify(records) + dump).not.toContain('Tr0ub4dor');
     expect(JSON.stringify(records)).not.toContain('Zephyrmail');
+  });
+
+  it('a server shedding load pauses sync as a wait, backs off, and sends everything once it answers again', async () => {
+    world.network.shedding = /\/api\/records/;
+    const id = await phone.records.save(null, mail);
+    await phone.sync.now(); // the run after the edit, then this one: two busy answers in a row
+    // The server's own 503 reply (Retry-After: 1 s), doubled for the second busy run: the edit waits here.
+    expect(phone.sync.status).toMatchObject({ phase: 'error', failure: 'server_busy', pending: 1, retryAt: world.clock.now + 2_000 });
+    expect(await world.server.store.db.selectFrom('records').select('id').execute()).toEqual([]);
+
+    // Still busy at the retry: the next wait doubles again instead of hammering the server every second.
+    const sentBefore = world.network.requests.length;
+    world.clock.advance(2_000);
+    await expect.poll(() => phone.sync.status.retryAt).toBe(world.clock.now + 4_000);
+    expect(world.network.requests.length).toBeGreaterThan(sentBefore);
+    expect(phone.sync.status).toMatchObject({ phase: 'error', failure: 'server_busy', pending: 1 });
+
+    // The server answers again: the retry that falls due sends the edit, with no action from the person.
+    world.network.shedding = null;
+    world.clock.advance(4_000);
+    await expect.poll(() => phone.sync.status).toMatchObject({ phase: 'idle', failure: null, pending: 0, retryAt: null });
+    expect((await world.server.store.db.selectFrom('records').select('id').execute()).map((r) => r.id)).toEqual([id]);
+  });
+
+  it('a call made while the server sheds load fails as server_busy, changing nothing', async () => {
+    world.network.shedding = /\/api\/devices/;
+    await expect(failureOf(phone.devices.list())).resolves.toMatchObject({ code: 'server_busy' });
+    world.network.shedding = null;
+    await expect(phone.devices.list()).resolves.toHaveLength(1);
   });
 
   it('a recovered device downloads and opens the whole vault, with progress', async () => {
