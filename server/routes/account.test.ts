@@ -118,8 +118,8 @@ describe.each(DIALECTS)('account (%s)', (dialect) => {
       expect(body).toMatchObject({ format: 'keyhold-export/v1', user: { id: user.userId, username: user.username } });
       expect(body.backup.keyBundle).toMatchObject({ blob: keyBundle, version: 1 });
       expect(body.backup.wrapPrf).toEqual([expect.objectContaining({ credentialId: user.credentialId, blob: wrap, version: 1 })]);
-      expect(body.records).toEqual([{ ...record, version: 1, seq: 1, updatedAt: server.clock.now }]);
-      expect(body.devices).toEqual([expect.objectContaining({ id: device.deviceId, name: 'Laptop', publicKey: expect.objectContaining({ kty: 'EC', crv: 'P-256' }) })]);
+      expect(body.records).toEqual([{ app: 'keyhold', ...record, version: 1, seq: 1, updatedAt: server.clock.now }]);
+      expect(body.devices).toEqual([expect.objectContaining({ id: device.deviceId, app: 'keyhold', name: 'Laptop', publicKey: expect.objectContaining({ kty: 'EC', crv: 'P-256' }) })]);
       expect(body.passkeys.map((p: { id: string }) => p.id).sort()).toEqual([user.credentialId, secondPasskey].sort());
 
       const stored = (await rowsOf(user.userId)).audit_log as Array<{ seq: number; hash: string; type: string }>;
