@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Migrator } from 'kysely';
+import { Migrator, type Kysely } from 'kysely';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { DIALECTS, testPepper } from '../../test/helpers/harness';
 import { createTestDatabase } from '../../test/helpers/postgres';
@@ -9,7 +9,16 @@ import { migrateWithPepper, unloggedHead } from '../domain/account-log-head';
 import { openDatabase, type Database } from './database';
 import { migrationProvider } from './migrations/index';
 import { findRecord, listRecordsAfter, readRecordCounters, saveRecord, saveRecordCounters } from './records';
+import type { DevicesTable, KeyholdDatabase, RecordCountersTable, RecordsTable, SessionsTable } from './schema';
 import type { Dialect } from './store';
+
+/** The tables 011 changes, as they were before it. */
+type Before011 = Omit<KeyholdDatabase, 'devices' | 'sessions' | 'records' | 'record_counters'> & {
+  devices: Omit<DevicesTable, 'app_id'>;
+  sessions: Omit<SessionsTable, 'app_id'>;
+  records: Omit<RecordsTable, 'app_id'>;
+  record_counters: Omit<RecordCountersTable, 'app_id'>;
+};
 
 /**
  * Migration 011 on a database Keyhold has been using (docs/operations.md "Upgrading"): every
@@ -37,7 +46,7 @@ describe.each(DIALECTS)('migration 011_app_scoping on existing data (%s)', (dial
     const provider = migrationProvider({ dialect, sealUnloggedHead: (userId, now) => unloggedHead(pepper, userId, now) });
     const { error } = await new Migrator({ db: database.db, provider }).migrateTo('010_apps');
     if (error) throw error;
-    const db = database.db as unknown as Database['db'] & { insertInto(table: string): { values(v: unknown): { execute(): Promise<unknown> } } };
+    const db = database.db as unknown as Kysely<Before011>;
     await db.insertInto('users').values({ id: USER, username: 'old-user', created_at: 1 }).execute();
     await db.insertInto('account_log_heads').values(unloggedHead(pepper, USER, 1)).execute();
     await db.insertInto('devices').values({ id: 'dev-1', user_id: USER, name: 'Phone', public_key_jwk: '{}', created_at: 1, last_seen_at: null, revoked_at: null }).execute();
