@@ -108,7 +108,8 @@ async function checkDeviceApps(tx: Store, userId: string, changes: readonly LogC
   const registered = new Map((await listDevices(tx, userId)).filter((d) => d.revoked_at === null).map((d) => [logKeyOf(d), d.app_id]));
   for (const add of adds) {
     const expected = registered.get(add.key) ?? appId;
-    if (add.app !== expected) throw new KeyholdError('app_mismatch', `A device.add names the app "${add.app}" for a key of the app "${expected}".`);
+    // The message names only what the server decided (never the client's value).
+    if (add.app !== expected) throw new KeyholdError('app_mismatch', `A device.add must name the app its key belongs to ("${expected}").`);
   }
 }
 

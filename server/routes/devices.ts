@@ -33,8 +33,7 @@ function describeDevice(d: DeviceRow, session: Session, app: AppRefT): DeviceSum
 async function checkLoggedApp(tx: Store, pepper: Pepper, userId: string, key: string, appId: string): Promise<void> {
   const head = await readLogHead(tx, pepper, userId);
   if ('problem' in head || !Object.hasOwn(head.state.devices, key)) return;
-  const logged = head.state.devices[key]!.app;
-  if (logged !== appId) throw new KeyholdError('app_mismatch', `This device key is in the account log for the app "${logged}", not for "${appId}".`);
+  if (head.state.devices[key]!.app !== appId) throw new KeyholdError('app_mismatch', 'This device key is in the account log for another app.');
 }
 
 /** Devices: each holds an ECDSA P-256 key and signs a server challenge to open a sync session without a passkey prompt. */
