@@ -46,8 +46,8 @@ const insertSession = preparedQuery((db, r: SessionsTable) =>
   }),
 );
 
-/** Every column of a session row, named for the prepared lookups (here and store/session-backup.ts). */
-export const SESSION_COLUMNS = everyColumn<SessionsTable>({ id_hash: true, user_id: true, app_id: true, scope: true, device_id: true, credential_id: true, created_at: true, last_seen_at: true, expires_at: true });
+/** Every column of a session row, named for the prepared lookup. */
+const SESSION_COLUMNS = everyColumn<SessionsTable>({ id_hash: true, user_id: true, app_id: true, scope: true, device_id: true, credential_id: true, created_at: true, last_seen_at: true, expires_at: true });
 
 /**
  * Every authenticated request runs this lookup. A session of another app is not found: the
