@@ -6,8 +6,9 @@
 import { webcrypto } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64Url } from '../../protocol/base64url';
+import { withoutPrfOutput } from '../../protocol/webauthn';
 import { deviceSignInMessage, lockEverywhereMessage } from '../../protocol/device-signin';
-import { createAccount, deviceSignIn, readAuditLog, registerDevice, signInWithPasskey, type TestUser } from '../../test/helpers/accounts';
+import { answerSignIn, createAccount, deviceSignIn, readAuditLog, registerDevice, signInWithPasskey, type TestUser } from '../../test/helpers/accounts';
 import { addNotesApp, ApiClient, DIALECTS, NOTES_ORIGIN, ORIGIN, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
 import { newRecordId, putRecord } from '../../test/helpers/records';
 import { registerApp, unregisterApp } from '../domain/app-registration';
@@ -104,6 +105,15 @@ describe.each(DIALECTS)('per-app device keys and sessions (%s)', (dialect) => {
     expect(crossed.map((a) => a.reply.body)).toEqual([unknown.reply.body, unknown.reply.body]);
     // Only the two successful sign-ins were written down: a refusal as "unknown" leaves no trace in the account.
     expect((await readAuditLog(user.client)).slice(before).map((e) => e.type)).toEqual(['signin.device.success', 'signin.device.success']);
+  });
+
+  it('binds a passkey sign-in only to a device of its own app', async () => {
+    const user = await newUser();
+    const keyholdDevice = await registerDevice(user, 'Phone');
+    const notes = browserOn(NOTES_ORIGIN);
+    const { response } = await answerSignIn(notes, user.username, user.authenticator, { origin: NOTES_ORIGIN });
+    expectError(await notes.post('/api/passkeys/signin/verify', { response: withoutPrfOutput(response), deviceId: keyholdDevice.deviceId }), 404, 'not_found');
+    expect(notes.cookie).toBeUndefined();
   });
 
   it('binds a device sign-in to the request\'s origin: a signature made for another origin opens nothing', async () => {
