@@ -14,6 +14,8 @@ export const EXPORT_PAGE_ROWS = 200;
 /** An audit entry as the API shows it: its data parsed back from the stored JSON. */
 export const toEvent = (e: { seq: number; at: number; type: string; data: string; hash: string; count?: number }) => ({
   seq: e.seq, at: e.at, type: e.type, data: JSON.parse(e.data) as Record<string, unknown>, hash: e.hash, ...(e.count === undefined ? {} : { count: e.count }),
+  // Until audit entries record their app (per-app scoping, issue 17), none names one.
+  app: null,
 });
 
 const toExportedEvent = (e: StoredAuditEntry) => ({ ...toEvent(e), prevHash: e.prevHash });

@@ -18,8 +18,8 @@ import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/o
 import { openSession } from '../http/sessions';
 
 /** A device as its owner sees it; `current` is the device the asking session is bound to. */
-function describeDevice(d: DeviceRow, session: Session): DeviceSummaryT {
-  return { id: d.id, name: d.name, createdAt: d.created_at, lastSeenAt: d.last_seen_at, revokedAt: d.revoked_at, current: d.id === session.deviceId, publicKey: logKeyOf(d) };
+function describeDevice(d: DeviceRow, session: Session, app: DeviceSummaryT['app']): DeviceSummaryT {
+  return { id: d.id, name: d.name, createdAt: d.created_at, lastSeenAt: d.last_seen_at, revokedAt: d.revoked_at, current: d.id === session.deviceId, publicKey: logKeyOf(d), app };
 }
 
 /** Devices: each holds an ECDSA P-256 key and signs a server challenge to open a sync session without a passkey prompt. */
@@ -30,6 +30,8 @@ export function deviceRoutes(deps: AppDeps) {
   const passkeyOrRecovery = requireSession(deps, ['passkey', 'recovery']);
   // Per app, not per module: a second app on the same process (tests) keeps its own.
   const deviceKeys = createDeviceKeyCache();
+  // Until devices record their app (per-app scoping, issue 17), every device is the default app's.
+  const deviceApp = (): DeviceSummaryT['app'] => ({ id: deps.apps.defaultApp.id, name: deps.apps.defaultApp.name });
 
   return createRouter()
     .openapi(
@@ -52,7 +54,7 @@ export function deviceRoutes(deps: AppDeps) {
           // this device's from now on: removing the device must end it too, not leave it syncing.
           return bindSessionToDevice(tx, idHash, id);
         });
-        return c.json({ id, name, createdAt: now, lastSeenAt: null, revokedAt: null, current: bound, publicKey: deviceKeyToLogKey(publicKey) }, 200);
+        return c.json({ id, name, createdAt: now, lastSeenAt: null, revokedAt: null, current: bound, publicKey: deviceKeyToLogKey(publicKey), app: deviceApp() }, 200);
       },
     )
     .openapi(
@@ -64,7 +66,7 @@ export function deviceRoutes(deps: AppDeps) {
       async (c) => {
         const session = sessionOf(c);
         const rows = await listDevices(deps.store, session.userId);
-        return c.json({ devices: rows.map((d) => describeDevice(d, session)) }, 200);
+        return c.json({ devices: rows.map((d) => describeDevice(d, session, deviceApp())) }, 200);
       },
     )
     .openapi(
@@ -84,7 +86,7 @@ export function deviceRoutes(deps: AppDeps) {
           await appendAuditEvent(tx, session.userId, 'device.renamed', { deviceId: id, name }, deps.now());
           return row;
         });
-        return c.json(describeDevice(renamed, session), 200);
+        return c.json(describeDevice(renamed, session, deviceApp()), 200);
       },
     )
     .openapi(
