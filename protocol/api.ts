@@ -236,8 +236,6 @@ export const DeviceSummary = z.object({
   current: z.boolean(),
   /** The device's signing key as the account log names it (raw P-256 point 0x04‖x‖y, base64url): what its `device.add` must name. */
   publicKey: z.string(),
-  /** The app the device's key belongs to; `name` is null once that app is no longer registered. */
-  app: z.object({ id: z.string(), name: z.string().nullable() }),
 });
 export const DeviceChallengeRequest = z.object({ deviceId: Id });
 export const DeviceChallenge = z.object({ challenge: z.string(), expiresAt: z.number().int() });
@@ -263,8 +261,6 @@ export const AuditEvent = z.object({
   seq: z.number().int(), at: z.number().int(), type: z.string(), data: z.record(z.string(), z.unknown()), hash: z.string(),
   /** How many times the event happened when repeats were coalesced into this entry (refusals an attacker can repeat); absent: once. Not part of the hashed entry. */
   count: z.number().int().min(1).optional(),
-  /** The app the event happened in (device registration, sign-in, revocation, passkey sign-in), null for other events and older entries. */
-  app: z.object({ id: z.string(), name: z.string().nullable() }).nullable(),
 });
 export const AuditPage = z.object({ events: z.array(AuditEvent), nextBefore: z.number().int().nullable() });
 
