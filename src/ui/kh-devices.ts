@@ -47,8 +47,13 @@ export class KhDevices extends LitElement {
     sharedStyles,
     accountListStyles,
     css`
+      /* An app's name over its devices: set apart from the device names in the list. */
       h4.app-name {
-        margin: 1.25rem 0 0;
+        margin: 1.5rem 0 0;
+        font-size: 0.875rem;
+        letter-spacing: 0.06em;
+        text-transform: uppercase;
+        color: var(--kh-muted, #94a3b8);
       }
     `,
   ];
