@@ -5,7 +5,7 @@
  * non-extractable CryptoKeys; locking drops that one reference. Opening makes no network call:
  * the vault opens offline, and a device sign-in follows in the background when the network is there.
  */
-import { DEFAULT_APP_ID } from '../../protocol/constants';
+import { APP_ID_PATTERN, DEFAULT_APP_ID } from '../../protocol/constants';
 import { openDeviceSession } from './account/device-session';
 import { PinRecoveryUpkeep } from './account/pin-recovery-upkeep';
 import type { VaultAccountLog } from './account-log/vault-account-log';
@@ -60,6 +60,8 @@ export class VaultCore {
   #confirmedAt: number | undefined;
 
   constructor(deps: VaultDeps, emit: (type: string) => void) {
+    // Bound into the account log and every record's AAD: a typo would strand the app's data.
+    if (deps.appId !== undefined && !APP_ID_PATTERN.test(deps.appId)) throw new TypeError('VaultDeps.appId is not an app id (a lowercase slug: APP_ID_PATTERN)');
     this.deps = deps;
     this.#emit = emit;
     this.now = deps.now ?? Date.now;
