@@ -26,8 +26,10 @@ async function registerFieldNotes(server: LiveServer): Promise<void> {
 const activityLine = (page: Page, text: string) => page.locator('[data-test="activity-event"]').filter({ hasText: text }).first();
 
 describe('the devices of several apps, on a phone', { timeout: 150_000 }, () => {
-  let removeFakeIndexedDb: (() => void) | undefined;
-  afterEach(() => removeFakeIndexedDb?.());
+  const cleanUp: Array<() => void> = [];
+  afterEach(() => {
+    for (const step of cleanUp.splice(0).reverse()) step();
+  });
 
   it('lists a Field notes device under its app; removing it from Keyhold stops Field notes syncing', async ({ phone }) => {
     const { page } = await phone();
@@ -36,8 +38,9 @@ describe('the devices of several apps, on a phone', { timeout: 150_000 }, () => 
 
     // Field notes joins the same account on another device (the SDK with appId 'fieldnotes', from its own origin).
     await registerFieldNotes(rig.server);
-    removeFakeIndexedDb = withFakeIndexedDb();
-    const notes = otherAppVault({ appId: NOTES_APP.id, origin: NOTES_ORIGIN, keyServer: rig.server.origin, deviceName: 'Field phone' });
+    cleanUp.push(withFakeIndexedDb());
+    const { vault: notes, close } = otherAppVault({ appId: NOTES_APP.id, origin: NOTES_ORIGIN, keyServer: rig.server.origin, deviceName: 'Field phone' });
+    cleanUp.push(close);
     await notes.start();
     await notes.recovery.withPin('erin', PIN);
     await notes.records.save(null, { kind: 'note', title: 'Trailhead', body: 'cairn by the footbridge', location: { latitude: 46.786, longitude: -121.735 } });

@@ -11,12 +11,14 @@ import { instantiateArgon2, type Argon2Wasm } from '../../worker/argon2-wasm';
 import { KeyServer, LocalStore, Vault, type PasskeyPort } from '../../src/vault';
 import type { DeriveArgon2 } from '../../src/vault/crypto';
 
-let wasm: Promise<Argon2Wasm> | undefined;
-/** Argon2id as the worker computes it: the same SIMD build, compiled by Node's V8. */
-const argon2: DeriveArgon2 = async (password, salt, params) => {
-  wasm ??= instantiateArgon2(new WebAssembly.Module(readFileSync(new URL('../../worker/wasm/argon2-simd.wasm', import.meta.url))));
-  return (await wasm).hashArgon2id({ password, salt, params });
-};
+/** Argon2id as the worker computes it: the same SIMD build, compiled by Node's V8; its memory goes with the vault that holds it. */
+function nodeArgon2(): DeriveArgon2 {
+  let wasm: Promise<Argon2Wasm> | undefined;
+  return async (password, salt, params) => {
+    wasm ??= instantiateArgon2(new WebAssembly.Module(readFileSync(new URL('../../worker/wasm/argon2-simd.wasm', import.meta.url))));
+    return (await wasm).hashArgon2id({ password, salt, params });
+  };
+}
 
 /** This device has no passkey of its own: it joins by PIN recovery, which needs none. */
 const noPasskeys: PasskeyPort = {
@@ -42,8 +44,6 @@ function fetchFrom(origin: string): typeof fetch {
   };
 }
 
-let stores = 0;
-
 const IDB_GLOBALS = ['IDBCursor', 'IDBCursorWithValue', 'IDBDatabase', 'IDBFactory', 'IDBIndex', 'IDBKeyRange', 'IDBObjectStore', 'IDBOpenDBRequest', 'IDBRequest', 'IDBTransaction', 'IDBVersionChangeEvent'] as const;
 
 /**
@@ -62,17 +62,28 @@ export function withFakeIndexedDb(): () => void {
   };
 }
 
-/** A vault of app `appId` on `origin`, talking to the key server at `keyServer`; `start()` it, then join an account. */
-export function otherAppVault({ appId, origin, keyServer, deviceName }: { appId: string; origin: string; keyServer: string; deviceName: string }): Vault {
-  return new Vault({
+/**
+ * A vault of app `appId` on `origin`, talking to the key server at `keyServer`; `start()` it, then
+ * join an account. `close()` locks it (its sync stops) and closes its database: call it after the test.
+ */
+export function otherAppVault({ appId, origin, keyServer, deviceName }: { appId: string; origin: string; keyServer: string; deviceName: string }): { vault: Vault; close(): void } {
+  const store = new LocalStore(`other-app-${crypto.randomUUID()}`, { indexedDB: new fakeIndexedDb.IDBFactory(), IDBKeyRange: fakeIndexedDb.IDBKeyRange });
+  const vault = new Vault({
     appId,
     origin,
     deviceName,
-    argon2,
+    argon2: nodeArgon2(),
     server: new KeyServer(keyServer, fetchFrom(origin)),
-    store: new LocalStore(`other-app-${process.pid}-${++stores}`, { indexedDB: new fakeIndexedDb.IDBFactory(), IDBKeyRange: fakeIndexedDb.IDBKeyRange }),
+    store,
     passkeys: noPasskeys,
     isOnline: () => true,
     storage: null,
   });
+  return {
+    vault,
+    close() {
+      vault.lock('button');
+      store.close();
+    },
+  };
 }
