@@ -95,8 +95,6 @@ export const sharedStyles = css`
   summary {
     cursor: pointer;
     font-weight: 600;
-    min-height: 2.75rem;
-    display: flex;
-    align-items: center;
+    padding: 0.6rem 0;
   }
 `;
