@@ -77,4 +77,24 @@ describe('npm run build:sdk', () => {
     expect([...packages].sort()).toEqual(['idb', 'workbox-background-sync', 'workbox-routing', 'workbox-strategies']);
     expect(seen.has('index.js')).toBe(false);
   });
+
+  it('builds Field notes against it, its worker beside the WASM that worker loads', () => {
+    const app = join(out, 'field-notes');
+    execFileSync(bin('vite'), ['build', '-c', 'examples/field-notes/vite.config.ts', '--outDir', app, '--emptyOutDir', '--logLevel', 'error'], {
+      cwd: root,
+      env: { ...process.env, NODE_ENV: 'production', KEYHOLD_SDK_DIR: out, KEY_SERVER_ORIGIN: 'https://keys.example.com' },
+    });
+    const assets = readdirSync(join(app, 'assets'));
+    // The built SDK's worker, copied (its name gains a second hash), not one built again from the sources.
+    const sdkWorker = readdirSync(join(out, 'assets')).find((file) => file.endsWith('.js'))!.replace(/\.js$/, '');
+    const worker = assets.find((file) => file.startsWith(`${sdkWorker}-`) && file.endsWith('.js'));
+    expect(worker).toBeDefined();
+    const workerCode = readFileSync(join(app, 'assets', worker!), 'utf8');
+    const wasmNames = [...workerCode.matchAll(/new URL\("([^"]+\.wasm)", import\.meta\.url\)/g)].map((match) => match[1]!);
+    expect(wasmNames).toHaveLength(2);
+    for (const wasm of wasmNames) expect(assets).toContain(wasm);
+    const bundle = assets.filter((file) => file.endsWith('.js')).map((file) => readFileSync(join(app, 'assets', file), 'utf8')).join('\n');
+    expect(bundle).toContain('https://keys.example.com');
+    expect(readFileSync(join(app, 'sw.js'), 'utf8')).toContain('keyhold-record-writes');
+  });
 });
