@@ -32,7 +32,9 @@ async function ensureRegistered(): Promise<void> {
   if (!registered) {
     await apps(['add', APP_ID, APP_NAME, origin], process.env, () => undefined);
     say(`registered the app ${APP_ID} (${APP_NAME}) on ${origin} with the key server's database (npm run apps -- list shows it)`);
-  } else if (!registered.split('\t')[2]?.split(' ').includes(origin)) {
+  } else if (registered.split('\t')[2]?.split(' ').includes(origin)) {
+    say(`the key server's database lists ${APP_ID} on ${origin}`);
+  } else {
     say(`the app ${APP_ID} is registered with other origins (${registered.split('\t')[2]}): npm run apps -- remove ${APP_ID}, or set EXAMPLE_PORT`);
   }
 }

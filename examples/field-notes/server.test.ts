@@ -14,7 +14,8 @@ describe("Field notes' static server", () => {
     writeFileSync(join(dir, 'sw.js'), 'self.addEventListener("fetch", () => {});');
     writeFileSync(join(dir, 'assets', 'argon2-abc.wasm'), new Uint8Array([0, 97, 115, 109]));
     writeFileSync(join(dir, '..', 'secret.txt'), 'outside');
-    server = await serveFieldNotes({ dir, port: 0, host: '127.0.0.1', keyServerOrigin: 'https://keys.example.com/ignored/path' });
+    // A folder given with its trailing slash, as a URL makes it.
+    server = await serveFieldNotes({ dir: `${dir}/`, port: 0, host: '127.0.0.1', keyServerOrigin: 'https://keys.example.com/ignored/path' });
   });
   afterAll(async () => {
     await server.close();

@@ -7,7 +7,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 
 /** Field notes' Content-Security-Policy: its own files, and the key server for the API. */
 export function fieldNotesCsp(keyServerOrigin: string): string {
@@ -48,7 +48,7 @@ export interface FieldNotesServer {
 
 /** Starts serving `dir` on `port` (0: any free port) of `host`; resolves once it listens. */
 export function serveFieldNotes({ dir, port, host = 'localhost', keyServerOrigin }: { dir: string; port: number; host?: string; keyServerOrigin: string }): Promise<FieldNotesServer> {
-  const root = normalize(dir);
+  const root = resolve(dir);
   const csp = fieldNotesCsp(keyServerOrigin);
   const server: Server = createServer((request, response) => {
     response.setHeader('Content-Security-Policy', csp);
