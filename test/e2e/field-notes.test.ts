@@ -141,6 +141,9 @@ describe('Field notes beside Keyhold', () => {
 
     // Field notes: its PIN still opens the notes on this device, but its sync has stopped.
     await page.goto(notes.origin);
+    await page.getByLabel('Your Field notes PIN').waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshot(page, 'field-notes-locked');
     await page.getByLabel('Your Field notes PIN').fill(NOTES_PIN);
     await page.getByRole('button', { name: 'Unlock' }).click();
     await page.getByRole('heading', { name: 'This device was removed' }).waitFor({ timeout: 30_000 });
