@@ -45,7 +45,8 @@ export class FnNotes extends LitElement {
       .revoked {
         border: 2px solid var(--danger);
         border-radius: 0.5rem;
-        padding: 0.75rem;
+        padding: 0 0.75rem;
+        margin-bottom: 1rem;
       }
     `,
   ];
@@ -103,7 +104,9 @@ export class FnNotes extends LitElement {
         : html`<p role="status">${describeSync(status)}</p>`}
       <div class="row">
         <button type="button" @click=${() => (this._editing = 'new')}>New note</button>
-        <button type="button" class="secondary" ?disabled=${status.phase === 'syncing'} @click=${() => void vault.sync.now()}>Sync now</button>
+        ${status.failure === 'device_revoked'
+          ? ''
+          : html`<button type="button" class="secondary" ?disabled=${status.phase === 'syncing'} @click=${() => void vault.sync.now()}>Sync now</button>`}
       </div>
       <h2>Your notes</h2>
       ${this._notes.length === 0
