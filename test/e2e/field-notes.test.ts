@@ -66,6 +66,7 @@ async function fieldNotesJourney(context: BrowserContext, page: Page): Promise<v
   await hook(page, 'record-title').fill('Door code');
   await hook(page, 'record-body').fill('4711');
   await hook(page, 'record-save').click();
+  await expect.poll(() => hook(page, 'record').count()).toBe(1);
   await expect.poll(() => hook(page, 'unsynced').count()).toBe(0);
   const keyholdChanges = await apiFrom(page, keyServer, 'GET', '/records/changes?after=0');
   expect(keyholdChanges.body.changes).toHaveLength(1);
