@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { controlledByServiceWorker } from './background-sync';
-import { addVirtualAuthenticator, axeViolations, onboardInPage, openPhone, openSettings, setOffline } from './browser';
+import { addVirtualAuthenticator, axeViolations, onboardInPage, openPhone, openSettings, pinRecoveryActive, setOffline } from './browser';
 import { startFieldNotes } from './field-notes-rig';
 import { screenshot, startJourneyRig } from './journeys';
 
@@ -166,6 +166,40 @@ describe('Field notes beside Keyhold', () => {
       // Besides the refusals the journey asks for, the one write sent offline (then queued by the
       // service worker) is logged as a failed load; anything else is a problem.
       expect(problems.filter((p) => !/status of 4\d\d|Failed to load resource: net::ERR_FAILED/.test(p))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('without a PRF passkey, gets in with the Keyhold PIN and keeps it as its own', { timeout: 120_000 }, async () => {
+    const { context, page, problems } = await openPhone(rig.browser, rig.server.origin);
+    try {
+      await addVirtualAuthenticator(page, { prf: false });
+      await onboardInPage(page, 'tomas', PIN);
+      await expect.poll(() => pinRecoveryActive(page), { timeout: 30_000 }).toBe(true);
+
+      await page.goto(notes.origin);
+      await page.getByLabel('Keyhold username').fill('tomas');
+      await page.getByLabel('Choose a PIN for Field notes').fill(NOTES_PIN);
+      await page.getByLabel('Enter that PIN again').fill(NOTES_PIN);
+      await page.getByRole('button', { name: 'Sign in with your passkey' }).click();
+      await page.getByRole('alert').getByText('This passkey cannot open your vault.', { exact: false }).waitFor({ timeout: 30_000 });
+
+      // The other ways in: the Keyhold PIN, kept on this device when no Field notes PIN is typed.
+      await page.getByLabel('Choose a PIN for Field notes').fill('');
+      await page.getByLabel('Enter that PIN again').fill('');
+      await page.getByText('No passkey that opens your vault?').click();
+      expect(await axeViolations(page)).toEqual([]);
+      await screenshot(page, 'field-notes-sign-in-without-prf');
+      await page.getByLabel('Your Keyhold PIN').fill(PIN);
+      await page.getByRole('button', { name: 'Sign in with my Keyhold PIN' }).click();
+      await page.getByRole('button', { name: 'New note' }).waitFor({ timeout: 60_000 });
+
+      await page.getByRole('button', { name: 'Lock' }).click();
+      await page.getByLabel('Your Field notes PIN').fill(PIN);
+      await page.getByRole('button', { name: 'Unlock' }).click();
+      await page.getByRole('button', { name: 'New note' }).waitFor({ timeout: 30_000 });
+      expect(problems.filter((p) => !/status of 4\d\d/.test(p))).toEqual([]);
     } finally {
       await context.close();
     }
