@@ -61,7 +61,10 @@ export class FnSignIn extends LitElement {
       ${this._error ? html`<p class="error" role="alert">${this._error}</p>` : ''}
       <details>
         <summary>No passkey that opens your vault?</summary>
-        <p class="hint">Use a way in your Keyhold account has turned on, with the username above. Leave the Field notes PIN empty to keep your Keyhold PIN on this device.</p>
+        <p class="hint">
+          Use a way in your Keyhold account has turned on, with the username above. With your Keyhold PIN, leave the Field notes PIN empty to keep the Keyhold PIN on
+          this device; a code needs the Field notes PIN chosen above.
+        </p>
         <form @submit=${this._onKeyholdPin}>
           <label>Your Keyhold PIN <input type="password" inputmode="numeric" autocomplete="current-password" required .value=${this._keyholdPin} @input=${this._bind('_keyholdPin')} /></label>
           <button type="submit" class="secondary" ?disabled=${busy}>${this._busy === 'pin' ? 'Signing in…' : 'Sign in with my Keyhold PIN'}</button>

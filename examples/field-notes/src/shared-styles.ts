@@ -92,6 +92,9 @@ export const sharedStyles = css`
   details {
     margin-top: 1.5rem;
   }
+  details form + form {
+    margin-top: 1.5rem;
+  }
   summary {
     cursor: pointer;
     font-weight: 600;
