@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { controlledByServiceWorker } from './background-sync';
+import { controlledByServiceWorker, queuedWrites } from './background-sync';
 import { addVirtualAuthenticator, axeViolations, onboardInPage, openPhone, openSettings, pinRecoveryActive, setOffline } from './browser';
 import { startFieldNotes } from './field-notes-rig';
 import { screenshot, startJourneyRig } from './journeys';
@@ -105,12 +105,17 @@ async function fieldNotesJourney(context: BrowserContext, page: Page): Promise<v
   await screenshot(page, 'field-notes-editor');
   await page.getByRole('button', { name: 'Save note' }).click();
   await page.getByRole('button', { name: /^Marmot burrow .* not synced yet$/ }).waitFor();
+  await expect.poll(() => queuedWrites(page)).toBe(1);
   await expect.poll(() => page.getByRole('status').textContent()).toBe('Offline: 1 note waits to sync.');
   await screenshot(page, 'field-notes-offline');
 
   // Back online it syncs, into Field notes' records only.
   await setOffline(context, false);
+  // The emulated network comes back in steps (the page's sessions, the service worker), and the
+  // page may hear `online` while its own requests still fail: say it again once all are back.
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
   await expect.poll(() => page.getByRole('status').textContent()).toBe('All notes synced.');
+  await expect.poll(() => queuedWrites(page)).toBe(0);
   const notesChanges = await apiFrom(page, keyServer, 'GET', '/records/changes?after=0');
   expect(notesChanges.status).toBe(200);
   const noteIds = (notesChanges.body.changes as Array<{ id: string }>).map((change) => change.id);
