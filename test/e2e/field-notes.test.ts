@@ -38,11 +38,11 @@ function apiFrom(page: Page, keyServer: string, method: string, path: string, bo
   );
 }
 
-/** The app a record row belongs to in the key server's database (null: no such record). */
-function appOfRecord(databaseFile: string, id: string): string | null {
+/** The rows of record `id` in the key server's database: the app each belongs to, and whether it is a deletion. */
+function recordRows(databaseFile: string, id: string): Array<{ app_id: string; deleted: number }> {
   const db = new BetterSqlite3(databaseFile, { readonly: true, fileMustExist: true });
   try {
-    return (db.prepare('SELECT app_id FROM records WHERE id = ?').get(id) as { app_id: string } | undefined)?.app_id ?? null;
+    return db.prepare('SELECT app_id, deleted FROM records WHERE id = ?').all(id) as Array<{ app_id: string; deleted: number }>;
   } finally {
     db.close();
   }
@@ -121,7 +121,8 @@ async function fieldNotesJourney(context: BrowserContext, page: Page): Promise<v
   const noteIds = (notesChanges.body.changes as Array<{ id: string }>).map((change) => change.id);
   expect(noteIds).toHaveLength(1);
   expect(noteIds).not.toContain(keyholdRecord.id);
-  expect(appOfRecord(rig.server.databaseFile, noteIds[0]!)).toBe('fieldnotes');
+  const noteId = noteIds[0]!;
+  expect(recordRows(rig.server.databaseFile, noteId)).toEqual([{ app_id: 'fieldnotes', deleted: 0 }]);
   await page.getByRole('button', { name: /^Marmot burrow/ }).click();
   await expect.poll(() => page.getByText('46.51970, 6.63230 (± 12 m)').count()).toBe(1);
   await page.getByRole('button', { name: 'Back to notes' }).click();
@@ -138,6 +139,9 @@ async function fieldNotesJourney(context: BrowserContext, page: Page): Promise<v
   await hook(page, 'new-note').waitFor({ timeout: 30_000 });
   const keyholdAfter = await apiFrom(page, keyServer, 'GET', '/records/changes?after=0');
   expect(keyholdAfter.body.changes).toEqual([expect.objectContaining({ id: keyholdRecord.id, version: keyholdRecord.version, deleted: false })]);
+  const noteOverwrite = await apiFrom(page, keyServer, 'PUT', `/records/${noteId}`, { expectedVersion: 1, deleted: true, v: 1, wrappedDek: null, ciphertext: null });
+  expect(noteOverwrite).toMatchObject({ status: 409, body: { error: { code: 'stale_version', current: null } } });
+  expect(recordRows(rig.server.databaseFile, noteId)).toEqual([{ app_id: 'fieldnotes', deleted: 0 }]);
   await openSettings(page, 'Devices & passkeys');
   await page.getByText('Field notes', { exact: true }).first().waitFor();
   await screenshot(page, 'keyhold-devices-with-field-notes');
