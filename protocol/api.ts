@@ -227,6 +227,8 @@ export const DevicePublicKey = z.strictObject({
 });
 
 export const RegisterDeviceRequest = z.object({ name: DisplayName, publicKey: DevicePublicKey });
+/** An app of the ecosystem as an account's devices and activity name it: `name` is null once the app is no longer registered. */
+export const AppRef = z.object({ id: z.string(), name: z.string().nullable() });
 export const DeviceSummary = z.object({
   id: z.string(),
   name: z.string(),
@@ -236,6 +238,8 @@ export const DeviceSummary = z.object({
   current: z.boolean(),
   /** The device's signing key as the account log names it (raw P-256 point 0x04‖x‖y, base64url): what its `device.add` must name. */
   publicKey: z.string(),
+  /** The app the device key belongs to (the app whose request registered it). */
+  app: AppRef,
 });
 export const DeviceChallengeRequest = z.object({ deviceId: Id });
 export const DeviceChallenge = z.object({ challenge: z.string(), expiresAt: z.number().int() });
@@ -261,6 +265,8 @@ export const AuditEvent = z.object({
   seq: z.number().int(), at: z.number().int(), type: z.string(), data: z.record(z.string(), z.unknown()), hash: z.string(),
   /** How many times the event happened when repeats were coalesced into this entry (refusals an attacker can repeat); absent: once. Not part of the hashed entry. */
   count: z.number().int().min(1).optional(),
+  /** The app the event came from (device registration, device or passkey sign-in, device removal); null for events that name none. Not part of the hashed entry. */
+  app: AppRef.nullable(),
 });
 export const AuditPage = z.object({ events: z.array(AuditEvent), nextBefore: z.number().int().nullable() });
 
@@ -425,6 +431,7 @@ export type ApiErrorBody = z.infer<typeof ErrorResponse>;
 export type SessionInfoT = z.infer<typeof SessionInfo>;
 export type PasskeySummaryT = z.infer<typeof PasskeySummary>;
 export type DeviceSummaryT = z.infer<typeof DeviceSummary>;
+export type AppRefT = z.infer<typeof AppRef>;
 export type BackupSnapshotT = z.infer<typeof BackupSnapshot>;
 export type AuditPageT = z.infer<typeof AuditPage>;
 export type DevicePublicKeyT = z.infer<typeof DevicePublicKey>;

@@ -42,6 +42,7 @@ export const ERROR_CODES = [
   'log_entry_invalid', // an entry that does not verify: body carries reason (AccountLogError reason) and index
   'log_entry_required', // lock everywhere on a logged account without its log entry
   'log_full', // the account log holds ACCOUNT_LOG_MAX_ENTRIES entries
+  'app_mismatch', // a device key named for one app used by a request of another (its device.add, its registration)
   'internal_error',
   'unavailable',
   'overloaded', // 503: the server is shedding load and did not start this request; Retry-After says when to try again

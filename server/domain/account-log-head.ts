@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { EMPTY_LOG_STATE, LOG_GENESIS_PREV, deviceKeyToLogKey, parseLogState, serializeLogState, type AccountLogState } from '../../protocol/account-log';
 import { decodeBase64Url } from '../../protocol/base64url';
-import { ACCOUNT_LOG_APP_ID, ACCOUNT_LOG_HEAD_MAC_CONTEXT } from '../../protocol/constants';
+import { ACCOUNT_LOG_HEAD_MAC_CONTEXT } from '../../protocol/constants';
 import { KeyholdError } from '../errors';
 import { findLogHeadAndLastEntry, type AccountLogHeadRow } from '../store/account-log';
 import { appendAuditEvent } from '../store/audit';
@@ -92,7 +92,8 @@ export const logInvalid = () => new KeyholdError('account_log_invalid', 'This ac
 /** A credential as the account log names it, for the check at sign-in and recovery. */
 export type LoggedCredential =
   | { kind: 'passkey'; id: string; publicKey: string }
-  | { kind: 'device'; key: string }
+  /** `app`: the app the device key must belong to (the request's: a key logged for another app does not sign in here). */
+  | { kind: 'device'; key: string; app: string }
   | { kind: 'totp'; id: string }
   | { kind: 'kit'; digest: string }
   | { kind: 'pin-recovery'; digest: string };
@@ -124,7 +125,7 @@ export function isBound(state: AccountLogState, credential: LoggedCredential): b
     case 'passkey':
       return Object.hasOwn(state.passkeys, credential.id) && sameBytes(state.passkeys[credential.id]!.key, credential.publicKey);
     case 'device':
-      return Object.hasOwn(state.devices, credential.key) && state.devices[credential.key]!.app === ACCOUNT_LOG_APP_ID;
+      return Object.hasOwn(state.devices, credential.key) && state.devices[credential.key]!.app === credential.app;
     case 'totp':
       return sameBytes(state.totp, credential.id);
     case 'kit':

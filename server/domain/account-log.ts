@@ -22,6 +22,8 @@ import type { Pepper } from './pepper';
  *   3. at most ACCOUNT_LOG_MAX_ENTRIES entries per account (`log_full`);
  *   4. `applyLogEntries` from the head's state: seq, link, signature by the identity key in force,
  *      the rules of each change — any failure is 400 `log_entry_invalid` with its reason;
+ *   4b. each `device.add` names the app the key belongs to: a registered live device's own app, else
+ *      the request's (the device registers from it next) — otherwise 400 `app_mismatch`;
  *   5. removing something, or rotating the identity key, needs a fresh passkey session (a passkey
  *      sign-in of the last FRESH_PASSKEY_SECONDS whose passkey the log holds) — unless everything
  *      removed is already gone from the server's tables: the signed entry then only catches the log
@@ -99,9 +101,23 @@ async function removalsAlreadyMade(tx: Store, userId: string, changes: readonly 
   return true;
 }
 
+/** Step 4b: `app_mismatch` unless every `device.add` names the app its key belongs to. */
+async function checkDeviceApps(tx: Store, userId: string, changes: readonly LogChange[], appId: string): Promise<void> {
+  const adds = changes.filter((c): c is Extract<LogChange, { op: 'device.add' }> => c.op === 'device.add');
+  if (adds.length === 0) return;
+  const registered = new Map((await listDevices(tx, userId)).filter((d) => d.revoked_at === null).map((d) => [logKeyOf(d), d.app_id]));
+  for (const add of adds) {
+    const expected = registered.get(add.key) ?? appId;
+    // The message names only what the server decided (never the client's value).
+    if (add.app !== expected) throw new KeyholdError('app_mismatch', `A device.add must name the app its key belongs to ("${expected}").`);
+  }
+}
+
 export interface AppendContext {
   readonly pepper: Pepper;
   readonly now: number;
+  /** The request's app: what a `device.add` of a key no live device holds must name. */
+  readonly appId: string;
   /**
    * Whether the caller may remove and rotate without the catch-up exception: a fresh passkey
    * session whose passkey the log holds (`undefined`: check `session`), or `true` where the route
@@ -130,6 +146,7 @@ export async function appendInTransaction(tx: Store, userId: string, entries: re
     throw new KeyholdError('log_entry_invalid', 'A log entry does not verify.', { reason: error.reason, ...(error.index === undefined ? {} : { index: error.index }) }, { cause: error });
   }
   const changes = entries.flatMap((e) => e.changes);
+  await checkDeviceApps(tx, userId, changes, ctx.appId);
   const rotates = entries.some((e) => e.seq > 1 && e.changes.some((c) => c.op === 'identity'));
   const removes = changes.some((c) => c.op.endsWith('.remove'));
   if ((rotates || removes) && !ctx.freshPasskey) {

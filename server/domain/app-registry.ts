@@ -6,6 +6,7 @@ import type { RegisteredApp } from './apps';
 
 interface Snapshot {
   byOrigin: Map<string, RegisteredApp>;
+  byId: Map<string, RegisteredApp>;
   origins: string[];
   loadedAt: number;
 }
@@ -54,6 +55,14 @@ export class AppRegistry {
     return (await this.refresh()).byOrigin.get(origin);
   }
 
+  /**
+   * How the account's devices and activity name app `id`: its display name, or null once it is no
+   * longer registered (its devices and records outlive the registration).
+   */
+  async describe(id: string): Promise<{ id: string; name: string | null }> {
+    return { id, name: (await this.#current()).byId.get(id)?.name ?? null };
+  }
+
   /** Every registered origin: WebAuthn's expected origins, and /.well-known/webauthn. */
   async origins(): Promise<string[]> {
     return (await this.#current()).origins;
@@ -73,7 +82,8 @@ export class AppRegistry {
     const apps = await listApps(this.store);
     const byOrigin = new Map<string, RegisteredApp>();
     for (const { id, name, origins } of apps) for (const origin of origins) byOrigin.set(origin, { id, name, origins });
-    const snapshot = { byOrigin, origins: apps.flatMap((a) => a.origins), loadedAt: this.now() };
+    const byId = new Map(apps.map(({ id, name, origins }) => [id, { id, name, origins }]));
+    const snapshot = { byOrigin, byId, origins: apps.flatMap((a) => a.origins), loadedAt: this.now() };
     this.#snapshot = snapshot;
     return snapshot;
   }

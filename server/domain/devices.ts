@@ -70,12 +70,22 @@ export function createDeviceKeyCache(capacity = 10_000): DeviceKeyCache {
 }
 
 /**
- * Issues a single-use challenge for a device to sign, after counting the attempt (`countAttempt`,
- * committed with the challenge). Answered the same way for an unknown device id, so the endpoint
- * does not confirm which devices exist.
+ * The device `id` if it belongs to app `appId`. A device of another app is, to this app's
+ * requests, exactly an unknown device: refused the same way, audited nowhere, so the answers tell
+ * no one which ids exist in other apps.
  */
-export async function issueDeviceChallenge(store: Store, deviceId: string, now: number, countAttempt: CountAttempt): Promise<{ challenge: string; expiresAt: number }> {
-  const device = await findDevice(store, deviceId);
+export async function findAppDevice(store: Store, id: string, appId: string): Promise<DeviceRow | undefined> {
+  const device = await findDevice(store, id);
+  return device?.app_id === appId ? device : undefined;
+}
+
+/**
+ * Issues a single-use challenge for a device of app `appId` to sign, after counting the attempt
+ * (`countAttempt`, committed with the challenge). Answered the same way for an unknown device id
+ * (or another app's), so the endpoint does not confirm which devices exist.
+ */
+export async function issueDeviceChallenge(store: Store, deviceId: string, appId: string, now: number, countAttempt: CountAttempt): Promise<{ challenge: string; expiresAt: number }> {
+  const device = await findAppDevice(store, deviceId, appId);
   const challenge = encodeBase64Url(randomBytes(32));
   const expiresAt = now + CHALLENGE_TTL_MS;
   return settle(
@@ -90,8 +100,10 @@ export async function issueDeviceChallenge(store: Store, deviceId: string, now: 
 
 /**
  * Checks a device's signature over its challenge (ECDSA P-256 / SHA-256, P1363 encoding) and
- * returns what `onVerified` opens for the device's user. Revoked devices and bad signatures are
- * refused and audited.
+ * returns what `onVerified` opens for the device's user. Only a device of the request's app
+ * (`ctx.appId`) signs in; `origin` is the request's, which the device signed. Revoked devices and
+ * bad signatures are refused and audited (with the app); another app's device is refused as an
+ * unknown one is.
  *
  * One transaction, one commit, whatever the outcome: the attempt counted against the rate limits
  * (`countAttempt`), the challenge spent (single use, even when the signature is bad), then either
@@ -103,17 +115,17 @@ export async function verifyDeviceSignIn<T>(
   store: Store,
   origin: string,
   req: { deviceId: string; challenge: string; signature: string },
-  ctx: { now: number; address: string; keys: DeviceKeyCache; countAttempt: CountAttempt; bindingRefusal: BindingCheck },
+  ctx: { now: number; address: string; appId: string; keys: DeviceKeyCache; countAttempt: CountAttempt; bindingRefusal: BindingCheck },
   onVerified: (tx: Store, userId: string) => Promise<T>,
 ): Promise<T> {
-  const device = await findDevice(store, req.deviceId);
+  const device = await findAppDevice(store, req.deviceId, ctx.appId);
   const signed = device !== undefined && signatureIsValid(ctx.keys, device, deviceSignInMessage(origin, req.challenge), req.signature);
 
   const decide = async (tx: Store): Promise<Decision<T>> => {
     const limited = await ctx.countAttempt(tx);
     if (limited) return refuse(limited);
     const audit = (type: 'signin.device.failure' | 'challenge.failure', reason: string) =>
-      device ? appendAuditEvent(tx, device.user_id, type, { deviceId: device.id, reason, address: ctx.address }, ctx.now) : Promise.resolve();
+      device ? appendAuditEvent(tx, device.user_id, type, { deviceId: device.id, reason, address: ctx.address, app: ctx.appId }, ctx.now) : Promise.resolve();
     let issued;
     try {
       issued = await consumeChallenge(tx, req.challenge, 'device', ctx.now);
@@ -139,7 +151,7 @@ export async function verifyDeviceSignIn<T>(
     // The device's key must be one the account's signed log holds (once it has one); audited there.
     const unbound = await ctx.bindingRefusal(tx, device);
     if (unbound) return refuse(unbound);
-    await appendAuditEvent(tx, device.user_id, 'signin.device.success', { deviceId: device.id, address: ctx.address }, ctx.now);
+    await appendAuditEvent(tx, device.user_id, 'signin.device.success', { deviceId: device.id, address: ctx.address, app: ctx.appId }, ctx.now);
     return { ok: true, value: await onVerified(tx, device.user_id) };
   };
   // A device's user is locked first (and must still exist) like every writer of a user's rows;

@@ -33,7 +33,8 @@ import { inUserTransaction } from './user-transaction';
  *      TOTP keeps its secret under a new escrow, PIN recovery is registered from the pending
  *      registration or, with none sent, turned off (its wrap opened the old S); the recovery kit
  *      is deleted (its wrap opened the old S, and only its holder can make a new one);
- *   5. every other device is revoked and every other session (passkey, device, recovery) ends;
+ *   5. every other device (of every app) is revoked and every other session (passkey, device,
+ *      recovery; of every app) ends;
  *   6. a logged account's signed log entry (required then: `log_entry_required`) is appended, and
  *      the kept device must be one its log holds (`credential_unbound`).
  *
@@ -44,8 +45,10 @@ export interface LockEverywhereContext {
   readonly userId: string;
   /** The calling session: the one session that survives. */
   readonly sessionIdHash: string;
-  /** The origin the device proof is bound to (this server's). */
+  /** The origin the device proof is bound to: the request's (http/apps.ts `signedOrigin`). */
   readonly origin: string;
+  /** The request's app: the kept device must be one of its devices. */
+  readonly appId: string;
   readonly pepper: Pepper;
   readonly keys: DeviceKeyCache;
   readonly allowance: number;
@@ -55,7 +58,8 @@ export interface LockEverywhereContext {
 /** Checks the kept device's proof in `tx` (the challenge is spent with the rest of the transaction). */
 async function proveKeptDevice(tx: Store, req: LockEverywhereRequestT, ctx: LockEverywhereContext): Promise<DeviceRow> {
   const device = await findDevice(tx, req.keepDeviceId);
-  if (!device || device.user_id !== ctx.userId) throw new KeyholdError('not_found', 'No such device.');
+  // Another app's device is this app's no more than another account's is.
+  if (!device || device.user_id !== ctx.userId || device.app_id !== ctx.appId) throw new KeyholdError('not_found', 'No such device.');
   const issued = await consumeChallenge(tx, req.deviceProof.challenge, 'device', ctx.now);
   if ((JSON.parse(issued.data) as { deviceId: string }).deviceId !== device.id) {
     throw new KeyholdError('challenge_invalid', 'The challenge was issued to another device.');
@@ -78,7 +82,7 @@ async function checkLogPart(tx: Store, req: LockEverywhereRequestT, ctx: LockEve
   if ('problem' in head) throw logInvalid();
   if (head.status === 'unlogged') return req.logEntry !== undefined;
   if (!req.logEntry) throw new KeyholdError('log_entry_required', 'This account keeps a signed log: lock everywhere needs its signed entry.');
-  if (!isBound(head.state, { kind: 'device', key: logKeyOf(keptDevice) })) {
+  if (!isBound(head.state, { kind: 'device', key: logKeyOf(keptDevice), app: keptDevice.app_id })) {
     throw new KeyholdError('credential_unbound', 'The device to keep is not in the account\'s signed log.');
   }
   return true;
@@ -112,13 +116,13 @@ export function lockEverywhere(store: Store, req: LockEverywhereRequestT, ctx: L
     const devicesRevoked = await revokeDevicesExcept(tx, userId, req.keepDeviceId, now);
     const sessionsEnded = await endSessionsExcept(tx, userId, ctx.sessionIdHash);
     // Last, so its catch-up rules see every removal above; its removals need nothing more (the route demanded a fresh passkey).
-    if (appendsToLog) await appendInTransaction(tx, userId, [req.logEntry!], { pepper: ctx.pepper, now, freshPasskey: true });
+    if (appendsToLog) await appendInTransaction(tx, userId, [req.logEntry!], { pepper: ctx.pepper, now, appId: ctx.appId, freshPasskey: true });
     const totp = req.totp ? 'rotated' : 'off';
     await appendAuditEvent(
       tx,
       userId,
       'account.locked_everywhere',
-      { devicesRevoked, sessionsEnded, keptDeviceId: req.keepDeviceId, keyBundleVersion, prfWrapsDropped: wraps.dropped.length, pinRecovery, totp, kitRemoved },
+      { devicesRevoked, sessionsEnded, keptDeviceId: req.keepDeviceId, app: ctx.appId, keyBundleVersion, prfWrapsDropped: wraps.dropped.length, pinRecovery, totp, kitRemoved },
       now,
     );
     return {

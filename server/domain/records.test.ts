@@ -4,12 +4,12 @@ import { KeyholdError } from '../errors';
 import { NO_RECORD_COUNTERS, type RecordRow } from '../store/records';
 import { pageOfChanges, planRecordWrite } from './records';
 
-const target = { userId: 'u1', id: 'r1' };
+const target = { userId: 'u1', appId: 'keyhold', id: 'r1' };
 const policy = { maxCiphertextChars: 16, maxPerUser: 2 };
 const live = (expectedVersion: number, ciphertext = 'AAAA'): RecordWriteRequestT => ({ expectedVersion, deleted: false, v: 1, wrappedDek: 'BBBB', ciphertext });
 const deletion = (expectedVersion: number): RecordWriteRequestT => ({ expectedVersion, deleted: true, v: 1, wrappedDek: null, ciphertext: null });
 const row = (over: Partial<RecordRow> = {}): RecordRow => ({
-  user_id: 'u1', id: 'r1', version: 1, seq: 1, deleted: 0, v: 1, wrapped_dek: 'BBBB', ciphertext: 'AAAA', size: 8, updated_at: 5, ...over,
+  user_id: 'u1', app_id: 'keyhold', id: 'r1', version: 1, seq: 1, deleted: 0, v: 1, wrapped_dek: 'BBBB', ciphertext: 'AAAA', size: 8, updated_at: 5, ...over,
 });
 function errorOf(work: () => unknown): KeyholdError | undefined {
   try {

@@ -4,20 +4,23 @@ import { KeyholdError } from '../errors';
 import {
   deleteTombstonesBefore,
   findRecord,
-  listAccountsWithTombstonesBefore,
   listRecordsAfter,
+  listSpacesWithTombstonesBefore,
   readRecordCounters,
   saveRecord,
   saveRecordCounters,
   type RecordCounters,
   type RecordRow,
+  type RecordSpace,
 } from '../store/records';
 import type { Store } from '../store/store';
 import { inUserTransaction } from './user-transaction';
 
 /**
- * Encrypted record sync, the rules: compare-and-set writes that each take the account's
- * next seq, a change feed that pages by seq, limits, and the retention of tombstones.
+ * Encrypted record sync, the rules: compare-and-set writes that each take the space's next seq,
+ * a change feed that pages by seq, limits, and the retention of tombstones. A space is an
+ * account's records of one app (store/records.ts `RecordSpace`): the same id in two apps is two
+ * records, each app's feed, seqs and quota are its own, and no route reads across two.
  *
  * No audit entry is written per record: a vault syncing thousands of records would flood the
  * user's hash chain (and the activity log the app shows) with entries that say nothing the
@@ -50,7 +53,7 @@ export function toEnvelope(row: RecordRow): RecordEnvelopeT {
  *   replacing or deleting never does, so a lowered quota never blocks an edit.
  */
 export function planRecordWrite(
-  target: { userId: string; id: string },
+  target: RecordSpace & { id: string },
   write: RecordWriteRequestT,
   stored: RecordRow | undefined,
   counters: RecordCounters,
@@ -73,6 +76,7 @@ export function planRecordWrite(
   const seq = counters.seq + 1;
   const row: RecordRow = {
     user_id: target.userId,
+    app_id: target.appId,
     id: target.id,
     version: storedVersion + 1,
     seq,
@@ -100,18 +104,18 @@ export function checkRecordSize(write: RecordWriteRequestT, policy: Pick<RecordP
  */
 export async function writeRecord(
   store: Store,
-  target: { userId: string; id: string },
+  target: RecordSpace & { id: string },
   write: RecordWriteRequestT,
   policy: RecordPolicy,
   now: number,
 ): Promise<RecordWrittenT> {
   checkRecordSize(write, policy);
   return inUserTransaction(store, target.userId, async (tx) => {
-    const stored = await findRecord(tx, target.userId, target.id);
-    const counters = await readRecordCounters(tx, target.userId);
+    const stored = await findRecord(tx, target, target.id);
+    const counters = await readRecordCounters(tx, target);
     const next = planRecordWrite(target, write, stored, counters, policy, now);
     await saveRecord(tx, next.row, stored?.version ?? 0);
-    await saveRecordCounters(tx, target.userId, next.counters);
+    await saveRecordCounters(tx, target, next.counters);
     return { version: next.row.version, seq: next.row.seq, updatedAt: next.row.updated_at };
   });
 }
@@ -132,39 +136,40 @@ export function pageOfChanges(after: number, limit: number, rows: RecordRow[], c
   return { changes: page.map(toEnvelope), cursor: page.at(-1)?.seq ?? after, more: rows.length > limit, reset: false, total };
 }
 
-/** Reads one page of changes (see `pageOfChanges`); `limit` + 1 rows tell whether more wait. */
-export async function readRecordChanges(store: Store, userId: string, after: number, limit: number): Promise<RecordChangesT> {
-  const rows = await listRecordsAfter(store, userId, after, limit + 1);
+/** Reads one page of the space's changes (see `pageOfChanges`); `limit` + 1 rows tell whether more wait. */
+export async function readRecordChanges(store: Store, space: RecordSpace, after: number, limit: number): Promise<RecordChangesT> {
+  const rows = await listRecordsAfter(store, space, after, limit + 1);
   // The counters are read after the rows, not before: a purge committing in between then shows
   // in the watermark (a needless reset at worst), never as a deletion silently skipped.
-  const counters = await readRecordCounters(store, userId);
+  const counters = await readRecordCounters(store, space);
   return pageOfChanges(after, limit, rows, counters);
 }
 
 /**
- * Deletes every tombstone last written before `cutoff`, account by account under each user's
- * lock, raising the account's `purged_seq` so a device whose cursor is older resyncs.
+ * Deletes every tombstone last written before `cutoff`, space by space under each user's lock,
+ * raising the space's `purged_seq` so a device whose cursor is older resyncs. `accounts` counts
+ * the accounts that lost at least one.
  */
 export async function purgeTombstones(store: Store, cutoff: number): Promise<{ tombstones: number; accounts: number }> {
   let tombstones = 0;
-  let accounts = 0;
-  for (const userId of await listAccountsWithTombstonesBefore(store, cutoff)) {
+  const accounts = new Set<string>();
+  for (const space of await listSpacesWithTombstonesBefore(store, cutoff)) {
     try {
-      const purged = await inUserTransaction(store, userId, async (tx) => {
-        const removed = await deleteTombstonesBefore(tx, userId, cutoff);
+      const purged = await inUserTransaction(store, space.userId, async (tx) => {
+        const removed = await deleteTombstonesBefore(tx, space, cutoff);
         if (removed.count > 0) {
-          const counters = await readRecordCounters(tx, userId);
-          await saveRecordCounters(tx, userId, { ...counters, purged_seq: Math.max(counters.purged_seq, removed.maxSeq) });
+          const counters = await readRecordCounters(tx, space);
+          await saveRecordCounters(tx, space, { ...counters, purged_seq: Math.max(counters.purged_seq, removed.maxSeq) });
         }
         return removed.count;
       });
       tombstones += purged;
-      if (purged > 0) accounts++;
+      if (purged > 0) accounts.add(space.userId);
     } catch (error) {
       // Erased since it was listed: its records went with it.
       if (error instanceof KeyholdError && error.code === 'unauthenticated') continue;
       throw error;
     }
   }
-  return { tombstones, accounts };
+  return { tombstones, accounts: accounts.size };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPS_MISS_RELOAD_MS, APPS_SNAPSHOT_MAX_AGE_MS } from '../../protocol/constants';
-import { createAccount } from '../../test/helpers/accounts';
+import { createAccount, signInWithPasskey } from '../../test/helpers/accounts';
 import { databaseOf, runCliInProcess } from '../../test/helpers/cli';
 import { ApiClient, DIALECTS, ORIGIN, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
 import { apps as appsCommand } from '../cli/apps';
@@ -36,7 +36,9 @@ describe.each(DIALECTS)('apps and cross-origin requests (%s)', (dialect) => {
 
   it('serves a signed-in user on the second app\'s origin, with its session cookie, and lets that page read every reply', async () => {
     const user = await createAccount(server, `notes${++names}`);
+    // The second app's own passkey sign-in: Keyhold's session is not the second app's (server/routes/app-scoping.test.ts).
     user.client.origin = NOTES;
+    expect((await signInWithPasskey(user)).status).toBe(200);
     const session = await user.client.get('/api/session');
     expect(session.status).toBe(200);
     expect(session.body.userId).toBe(user.userId);

@@ -1,4 +1,5 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { RegisteredApp } from '../domain/apps';
 import { cors } from 'hono/cors';
 import { KeyholdError } from '../errors';
 import type { AppDeps, AppEnv } from './context';
@@ -48,4 +49,23 @@ export function appOrigins(deps: AppDeps): MiddlewareHandler<AppEnv> {
     c.set('app', origin === undefined ? deps.apps.defaultApp : app);
     await next();
   };
+}
+
+/** The request's app (`appOrigins`); `bad_origin` for a request no app claims (only safe requests get past `appOrigins` without one). */
+export function appOf(c: Context<AppEnv>): RegisteredApp {
+  const app = c.get('app');
+  if (!app) throw new KeyholdError('bad_origin', 'This request must come from a registered app.');
+  return app;
+}
+
+/**
+ * The origin a device's signature binds (protocol/device-signin.ts): the request's Origin header,
+ * which `appOrigins` has checked is one its app lists. The page signs its own `location.origin`,
+ * so a signature made for one app (or one key server) opens nothing on another.
+ */
+export function signedOrigin(c: Context<AppEnv>): string {
+  const origin = c.req.header('origin');
+  const app = appOf(c);
+  if (origin === undefined || !app.origins.includes(origin)) throw new KeyholdError('bad_origin', 'This request must come from a registered app.');
+  return origin;
 }

@@ -50,6 +50,7 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   log_entry_invalid: 400,
   log_entry_required: 400,
   log_full: 409,
+  app_mismatch: 400,
   internal_error: 500,
   unavailable: 503,
   overloaded: 503,

@@ -9,6 +9,7 @@ import { countHits } from '../store/rate-limits';
 import { resumeSession, type Session, type SessionPolicy } from '../store/sessions';
 import type { SessionScope } from '../store/schema';
 import type { Store } from '../store/store';
+import { appOf } from './apps';
 import type { AppDeps, AppEnv } from './context';
 
 /** One JSON line per request: method, path (no query), status, duration. Never headers or bodies. */
@@ -24,40 +25,59 @@ export function requestLog(deps: AppDeps): MiddlewareHandler<AppEnv> {
   };
 }
 
-export function cookieSettings(deps: AppDeps) {
+/**
+ * The session cookie of app `appId`. One per app, because every app's credentialed request to
+ * the key server's host carries all of that host's cookies: under one name, signing in to one app
+ * would replace (sign out) the other's session. The default app keeps `kh_session`, so sessions
+ * from before apps existed live on; another app's is `kh_session-<appId>` (app ids are cookie-name
+ * safe: APP_ID_PATTERN). `__Host-` over HTTPS: host-only, Secure, Path=/.
+ */
+export function cookieSettings(deps: AppDeps, appId: string) {
   const secure = deps.config.origin.startsWith('https:');
   return {
-    name: 'kh_session',
+    name: appId === deps.apps.defaultApp.id ? 'kh_session' : `kh_session-${appId}`,
     prefix: secure ? ('host' as const) : undefined,
     options: { httpOnly: true, sameSite: 'Strict' as const, path: '/', secure },
   };
 }
 
-export function setSessionCookie(c: Context, deps: AppDeps, token: string, expiresAt: number): void {
-  const { name, prefix, options } = cookieSettings(deps);
+export function setSessionCookie(c: Context<AppEnv>, deps: AppDeps, token: string, expiresAt: number): void {
+  const { name, prefix, options } = cookieSettings(deps, appOf(c).id);
   setCookie(c, name, token, { ...options, expires: new Date(expiresAt), ...(prefix ? { prefix } : {}) });
 }
 
-export function clearSessionCookie(c: Context, deps: AppDeps): void {
-  const { name, prefix, options } = cookieSettings(deps);
+export function clearSessionCookie(c: Context<AppEnv>, deps: AppDeps): void {
+  const app = c.get('app');
+  if (!app) return;
+  const { name, prefix, options } = cookieSettings(deps, app.id);
   deleteCookie(c, name, { ...options, ...(prefix ? { prefix } : {}) });
 }
 
-/** Reads the session cookie; `requireSession` rejects requests without a live session of the allowed scopes. */
+/**
+ * Reads the request's app's session cookie; `requireSession` rejects requests without a live
+ * session of that app and of the allowed scopes. Another app's cookie is never read, and a
+ * session row of another app is not found (store/sessions.ts): either way, the existing 401.
+ */
 export function requireSession(deps: AppDeps, scopes: readonly SessionScope[] = ['passkey', 'device']): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const token = sessionToken(c, deps);
-    c.set('session', admitSession(c, deps, await resumeSession(deps.store, token, sessionPolicy(deps), deps.now()), scopes));
+    const { token, appId } = sessionToken(c, deps);
+    c.set('session', admitSession(c, deps, await resumeSession(deps.store, token, appId, sessionPolicy(deps), deps.now()), scopes));
     await next();
   };
 }
 
-/** The request's session cookie token (a secret: never logged); `unauthenticated` without one. */
-export function sessionToken(c: Context, deps: AppDeps): string {
-  const { name, prefix } = cookieSettings(deps);
+/**
+ * The request's session cookie token (a secret: never logged) and the app it is for;
+ * `unauthenticated` without one, or for a request no app claims (a safe request from an
+ * unregistered origin has no session).
+ */
+export function sessionToken(c: Context<AppEnv>, deps: AppDeps): { token: string; appId: string } {
+  const app = c.get('app');
+  if (!app) throw new KeyholdError('unauthenticated', 'Sign in first.');
+  const { name, prefix } = cookieSettings(deps, app.id);
   const token = prefix ? getCookie(c, name, prefix) : getCookie(c, name);
   if (!token) throw new KeyholdError('unauthenticated', 'Sign in first.');
-  return token;
+  return { token, appId: app.id };
 }
 
 export function sessionPolicy(deps: AppDeps): SessionPolicy {
@@ -69,7 +89,7 @@ export function sessionPolicy(deps: AppDeps): SessionPolicy {
  * rows in the same statement, store/session-backup.ts): returns it when live and of one of
  * `scopes`, else throws the same errors (and clears the cookie of an expired one).
  */
-export function admitSession<S extends { scope: SessionScope }>(c: Context, deps: AppDeps, session: S | 'expired' | null, scopes: readonly SessionScope[]): S {
+export function admitSession<S extends { scope: SessionScope }>(c: Context<AppEnv>, deps: AppDeps, session: S | 'expired' | null, scopes: readonly SessionScope[]): S {
   if (session === null) throw new KeyholdError('unauthenticated', 'Sign in first.');
   if (session === 'expired') {
     clearSessionCookie(c, deps);

@@ -216,4 +216,29 @@ describe.each(DIALECTS)('sessions with configured limits (%s)', (dialect) => {
       await server.close();
     }
   });
+
+  it('gives every other app its own __Host- cookie, named after the app, beside the default app\'s', async () => {
+    const notesOrigin = 'https://notes.example.com';
+    const server = await startTestServer(dialect, { ...UNLIMITED, ORIGIN: 'https://vault.example.com', APPS: `keyhold=https://vault.example.com;fieldnotes=${notesOrigin}`, RP_ID: 'example.com' });
+    try {
+      const user = await createAccountOn(server, 'two-apps');
+      user.client.origin = notesOrigin;
+      const signedIn = await signInWithPasskey(user);
+      expect(signedIn.status).toBe(200);
+      const cookie = parseSetCookie(signedIn.headers.get('set-cookie'));
+      expect(cookie.name).toBe('__Host-kh_session-fieldnotes');
+      expect([...cookie.attributes.keys()].sort()).toEqual(['expires', 'httponly', 'path', 'samesite', 'secure']);
+      expect(user.client.cookie?.split('; ').map((c) => c.slice(0, c.indexOf('='))).sort()).toEqual(['__Host-kh_session', '__Host-kh_session-fieldnotes']);
+      expect((await user.client.get('/api/session')).status).toBe(200);
+
+      const tossed = Object.assign(new ApiClient(server), { origin: notesOrigin, cookie: `kh_session-fieldnotes=${cookie.value}` });
+      await expectRefused(await tossed.get('/api/session'), 401, 'unauthenticated');
+      const out = await user.client.post('/api/session/signout');
+      expect(parseSetCookie(out.headers.get('set-cookie'))).toMatchObject({ name: '__Host-kh_session-fieldnotes', value: '' });
+      user.client.origin = server.config.origin;
+      expect((await user.client.get('/api/session')).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -5,15 +5,16 @@ import { findUserById, type CredentialRow } from '../store/accounts';
 import { createSession, type Session } from '../store/sessions';
 import type { SessionScope } from '../store/schema';
 import type { Store } from '../store/store';
-import type { AppDeps } from './context';
+import type { AppDeps, AppEnv } from './context';
+import { appOf } from './apps';
 import { setSessionCookie } from './middleware';
 
 /**
- * Opens a session row (in `tx` when the caller's transaction should commit it with its other
- * writes), sets its cookie and returns what the client may know about it.
+ * Opens a session of the request's app (in `tx` when the caller's transaction should commit it
+ * with its other writes), sets that app's cookie and returns what the client may know about it.
  */
 export async function openSession(
-  c: Context,
+  c: Context<AppEnv>,
   deps: AppDeps,
   s: { userId: string; scope: SessionScope; deviceId?: string; credentialId?: string },
   tx: Store = deps.store,
@@ -21,7 +22,7 @@ export async function openSession(
   // A recovery session only sets the new device up: it ends after RECOVERY_SESSION_MINUTES whatever happens.
   const absoluteMs = s.scope === 'recovery' ? Math.min(deps.config.recoverySessionMs, deps.config.sessionAbsoluteMs) : deps.config.sessionAbsoluteMs;
   const policy = { idleMs: deps.config.sessionIdleMs, absoluteMs };
-  const { token, expiresAt } = await createSession(tx, s, policy, deps.now());
+  const { token, expiresAt } = await createSession(tx, { ...s, appId: appOf(c).id }, policy, deps.now());
   setSessionCookie(c, deps, token, expiresAt);
   const user = await findUserById(tx, s.userId);
   return { userId: s.userId, username: user?.username ?? '', scope: s.scope, deviceId: s.deviceId ?? null, expiresAt };

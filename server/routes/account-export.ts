@@ -1,7 +1,7 @@
 import type { StoredAuditEntry } from '../store/audit-chain';
 import { toEnvelope } from '../domain/records';
 import { listAuditEvents } from '../store/audit';
-import { listRecordsAfter } from '../store/records';
+import { listAccountRecordsAfter, type RecordRow } from '../store/records';
 import type { Store } from '../store/store';
 
 /**
@@ -18,9 +18,13 @@ export const toEvent = (e: { seq: number; at: number; type: string; data: string
 
 const toExportedEvent = (e: StoredAuditEntry) => ({ ...toEvent(e), prevHash: e.prevHash });
 
+/** A record as the export lists it: its envelope and the app whose space holds it. */
+const toExportedRecord = (row: RecordRow) => ({ app: row.app_id, ...toEnvelope(row) });
+
 /**
  * The export as a stream of JSON text: `head` (the small parts, already gathered) followed by
- * `records` — every record envelope, tombstones included, in change-feed order — and `audit`,
+ * `records` — every record envelope of every app (`app` says whose), tombstones included, app by
+ * app in change-feed order — and `audit`,
  * every entry of the user's chain, newest first. Pages are read only when the reader asks for more
  * (no read-ahead), so a slow download holds one page and not the account.
  *
@@ -50,24 +54,24 @@ export function exportStream(store: Store, userId: string, head: Record<string, 
 async function* exportChunks(store: Store, userId: string, head: Record<string, unknown>, pageRows: number): AsyncGenerator<string, void, undefined> {
   const headJson = JSON.stringify(head);
   yield `${headJson.slice(0, -1)}${headJson === '{}' ? '' : ','}"records":[`;
-  yield* jsonPages((afterSeq = 0) => listRecordsAfter(store, userId, afterSeq, pageRows), pageRows, toEnvelope);
+  yield* jsonPages((last?: RecordRow) => listAccountRecordsAfter(store, userId, last && { appId: last.app_id, seq: last.seq }, pageRows), pageRows, toExportedRecord);
   yield '],"audit":[';
-  yield* jsonPages((beforeSeq) => listAuditEvents(store, userId, pageRows, beforeSeq), pageRows, toExportedEvent);
+  yield* jsonPages((last?: StoredAuditEntry) => listAuditEvents(store, userId, pageRows, last?.seq), pageRows, toExportedEvent);
   yield ']}';
 }
 
 /**
  * The rows of every page as JSON array items (comma-separated, no brackets), one chunk a page:
- * `page` gets the last row's seq (undefined at first) and returns up to `pageRows` rows after it.
+ * `page` gets the previous page's last row (undefined at first) and returns up to `pageRows` rows after it.
  */
-async function* jsonPages<R extends { seq: number }>(page: (seq: number | undefined) => Promise<R[]>, pageRows: number, toJson: (row: R) => unknown): AsyncGenerator<string, void, undefined> {
+async function* jsonPages<R>(page: (last: R | undefined) => Promise<R[]>, pageRows: number, toJson: (row: R) => unknown): AsyncGenerator<string, void, undefined> {
   let separator = '';
-  for (let seq: number | undefined; ; ) {
-    const rows = await page(seq);
+  for (let last: R | undefined; ; ) {
+    const rows = await page(last);
     if (rows.length > 0) {
       yield separator + rows.map((row) => JSON.stringify(toJson(row))).join(',');
       separator = ',';
-      seq = rows.at(-1)!.seq;
+      last = rows.at(-1)!;
     }
     if (rows.length < pageRows) break;
   }

@@ -88,7 +88,7 @@ describe.each(DIALECTS)('a database writer against the account log (%s)', (diale
     const attacker = await newDeviceKey();
     await db()
       .insertInto('devices')
-      .values({ id: 'aW5zZXJ0ZWQtZGV2aWNl', user_id: user.userId, name: 'Phone', public_key_jwk: JSON.stringify(attacker.publicKey), created_at: server.clock.now, last_seen_at: null, revoked_at: null })
+      .values({ id: 'aW5zZXJ0ZWQtZGV2aWNl', user_id: user.userId, app_id: 'keyhold', name: 'Phone', public_key_jwk: JSON.stringify(attacker.publicKey), created_at: server.clock.now, last_seen_at: null, revoked_at: null })
       .execute();
     expectError((await deviceSignIn(server, 'aW5zZXJ0ZWQtZGV2aWNl', attacker.privateKey)).reply, 401, 'credential_unbound');
   });

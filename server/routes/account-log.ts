@@ -45,7 +45,7 @@ export function accountLogRoutes(deps: AppDeps) {
           throw new KeyholdError('rate_limited', 'Too many changes to the account log; wait a moment.', { retryAfterSeconds: Math.ceil((MINUTE_MS - (now % MINUTE_MS)) / 1000) });
         }
         const head = await inUserTransaction(deps.store, session.userId, (tx) =>
-          appendInTransaction(tx, session.userId, entries, { pepper: deps.pepper, now, session }),
+          appendInTransaction(tx, session.userId, entries, { pepper: deps.pepper, now, appId: session.appId, session }),
         );
         return c.json(head, 200);
       },

@@ -118,8 +118,8 @@ describe.each(DIALECTS)('account (%s)', (dialect) => {
       expect(body).toMatchObject({ format: 'keyhold-export/v1', user: { id: user.userId, username: user.username } });
       expect(body.backup.keyBundle).toMatchObject({ blob: keyBundle, version: 1 });
       expect(body.backup.wrapPrf).toEqual([expect.objectContaining({ credentialId: user.credentialId, blob: wrap, version: 1 })]);
-      expect(body.records).toEqual([{ ...record, version: 1, seq: 1, updatedAt: server.clock.now }]);
-      expect(body.devices).toEqual([expect.objectContaining({ id: device.deviceId, name: 'Laptop', publicKey: expect.objectContaining({ kty: 'EC', crv: 'P-256' }) })]);
+      expect(body.records).toEqual([{ app: 'keyhold', ...record, version: 1, seq: 1, updatedAt: server.clock.now }]);
+      expect(body.devices).toEqual([expect.objectContaining({ id: device.deviceId, app: 'keyhold', name: 'Laptop', publicKey: expect.objectContaining({ kty: 'EC', crv: 'P-256' }) })]);
       expect(body.passkeys.map((p: { id: string }) => p.id).sort()).toEqual([user.credentialId, secondPasskey].sort());
 
       const stored = (await rowsOf(user.userId)).audit_log as Array<{ seq: number; hash: string; type: string }>;
@@ -133,7 +133,7 @@ describe.each(DIALECTS)('account (%s)', (dialect) => {
       const user = await newUser();
       const ids = Array.from({ length: count }, () => encodeBase64Url(new Uint8Array(randomBytes(16))));
       const write = () => ({ expectedVersion: 0, v: 1, deleted: false, wrappedDek: ciphertext(60), ciphertext: ciphertext(64) });
-      await Promise.all(ids.map((id) => writeRecord(server.store, { userId: user.userId, id }, write(), server.config.records, server.clock.now)));
+      await Promise.all(ids.map((id) => writeRecord(server.store, { userId: user.userId, appId: 'keyhold', id }, write(), server.config.records, server.clock.now)));
       await inTransaction(server.store, async (tx) => {
         for (let i = 0; i < count; i++) await appendAuditEvent(tx, user.userId, 'backup.key_bundle.changed', { version: i + 1 }, server.clock.now);
       });
@@ -174,7 +174,7 @@ describe.each(DIALECTS)('account (%s)', (dialect) => {
       // The first record's page has gone out; it changes before the download goes on.
       const changed = first[0]!.id;
       const newCiphertext = ciphertext(64);
-      await writeRecord(server.store, { userId: user.userId, id: changed }, { expectedVersion: 1, v: 1, deleted: false, wrappedDek: ciphertext(60), ciphertext: newCiphertext }, server.config.records, server.clock.now);
+      await writeRecord(server.store, { userId: user.userId, appId: 'keyhold', id: changed }, { expectedVersion: 1, v: 1, deleted: false, wrappedDek: ciphertext(60), ciphertext: newCiphertext }, server.config.records, server.clock.now);
       while (await readChunk());
 
       const body = JSON.parse(text) as { records: Array<{ id: string; version: number; ciphertext: string }> };

@@ -71,7 +71,13 @@ export function accountRoutes(deps: AppDeps) {
         // oldest entry kept is not seq 1, so the seq alone cannot say).
         const rows = await listAuditEvents(deps.store, sessionOf(c).userId, limit + 1, before);
         const page = rows.slice(0, limit);
-        return c.json({ events: page.map(toEvent), nextBefore: rows.length > limit ? page.at(-1)!.seq : null }, 200);
+        const events = await Promise.all(page.map(async (row) => {
+          const event = toEvent(row);
+          // Entries written since issue 17 name the app that caused them (store/audit-chain.ts); older ones name none.
+          const appId = event.data.app;
+          return { ...event, app: typeof appId === 'string' ? await deps.apps.describe(appId) : null };
+        }));
+        return c.json({ events, nextBefore: rows.length > limit ? page.at(-1)!.seq : null }, 200);
       },
     )
     .openapi(
@@ -105,7 +111,7 @@ export function accountRoutes(deps: AppDeps) {
           exportedAt: now,
           user: { id: user.id, username: user.username, createdAt: user.created_at },
           passkeys: passkeys.map((p) => ({ ...describePasskey(p, wraps.some((w) => w.ref === p.id)), counter: p.counter })),
-          devices: devices.map((d) => ({ id: d.id, name: d.name, publicKey: JSON.parse(d.public_key_jwk) as unknown, createdAt: d.created_at, revokedAt: d.revoked_at })),
+          devices: devices.map((d) => ({ id: d.id, app: d.app_id, name: d.name, publicKey: JSON.parse(d.public_key_jwk) as unknown, createdAt: d.created_at, revokedAt: d.revoked_at })),
           backup: { keyBundle: keyBundle ?? null, wrapPrf: wraps.map(({ ref, ...b }) => ({ credentialId: ref, ...b })) },
           // The user's ciphertexts and counters; what is sealed under the pepper (k_u, the TOTP secret, R) stays on the server.
           recovery: {

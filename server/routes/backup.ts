@@ -31,7 +31,8 @@ export function backupRoutes(deps: AppDeps) {
       }),
       async (c) => {
         // requireSession's checks, on a session row read in the same statement as the backup.
-        const found = await resumeSessionWithBackup(deps.store, sessionToken(c, deps), sessionPolicy(deps), deps.now());
+        const { token, appId } = sessionToken(c, deps);
+        const found = await resumeSessionWithBackup(deps.store, token, appId, sessionPolicy(deps), deps.now());
         const { backup: { keyBundle, wrapPrf } } = admitSession(c, deps, found, RECOVERED_OR_SIGNED_IN);
         return c.json({ keyBundle: keyBundle ?? null, wrapPrf: wrapPrf.map(({ ref, ...blob }) => ({ credentialId: ref, ...blob })) }, 200);
       },

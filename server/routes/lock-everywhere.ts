@@ -2,6 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { LockEverywhereRequest, LockEverywhereResult } from '../../protocol/api';
 import { createDeviceKeyCache } from '../domain/devices';
 import { lockEverywhere } from '../domain/lock-everywhere';
+import { appOf, signedOrigin } from '../http/apps';
 import { createRouter, type AppDeps } from '../http/context';
 import { requireFreshPasskey, sessionOf } from '../http/middleware';
 import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
@@ -26,7 +27,8 @@ export function lockEverywhereRoutes(deps: AppDeps) {
       const result = await lockEverywhere(deps.store, body, {
         userId: session.userId,
         sessionIdHash: session.idHash,
-        origin: deps.config.origin,
+        origin: signedOrigin(c),
+        appId: appOf(c).id,
         pepper: deps.pepper,
         keys: deviceKeys,
         allowance: deps.config.pinRecoveryGuesses,

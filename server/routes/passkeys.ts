@@ -25,6 +25,7 @@ import { credentialsWithWrap, deleteSecret } from '../store/secrets';
 import { releaseTotpLock } from '../domain/totp';
 import { inUserTransaction } from '../domain/user-transaction';
 import type { Store } from '../store/store';
+import { appOf } from '../http/apps';
 import { createRouter, type AppDeps } from '../http/context';
 import { clientAddress, limitSignIn, requireFreshPasskey, requireSession, sessionOf } from '../http/middleware';
 import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
@@ -89,6 +90,7 @@ export function passkeyRoutes(deps: AppDeps) {
         const { response, deviceId } = c.req.valid('json');
         const now = deps.now();
         const address = clientAddress(c, deps);
+        const appId = appOf(c).id;
         const { userId, credential } = await finishSignIn(deps.store, await relyingParty(), response as never, {
           now,
           address,
@@ -100,8 +102,8 @@ export function passkeyRoutes(deps: AppDeps) {
         // The passkey must be one the account's signed log holds (once it has one): else 401 credential_unbound, audited.
         const bound = { kind: 'passkey' as const, id: credential.id, publicKey: credential.public_key };
         const session = await withBoundCredential(deps.store, deps.pepper, userId, bound, { now, address }, async (tx) => {
-          if (deviceId !== undefined) await bindToLiveDevice(tx, userId, deviceId, now);
-          await appendAuditEvent(tx, userId, 'signin.passkey.success', { credentialId: credential.id, address, ...(deviceId === undefined ? {} : { deviceId }) }, now);
+          if (deviceId !== undefined) await bindToLiveDevice(tx, userId, appId, deviceId, now);
+          await appendAuditEvent(tx, userId, 'signin.passkey.success', { credentialId: credential.id, address, app: appId, ...(deviceId === undefined ? {} : { deviceId }) }, now);
           // The owner proved themselves: a TOTP route locked by wrong codes opens again.
           await releaseTotpLock(tx, userId, now);
           return openSession(c, deps, { userId, scope: 'passkey', credentialId: credential.id, ...(deviceId === undefined ? {} : { deviceId }) }, tx);
@@ -197,11 +199,13 @@ export function passkeyRoutes(deps: AppDeps) {
 /**
  * Binds a passkey sign-in to the device it happens on, so that removing the device ends this
  * session too (a removed device must stop syncing at once) and the device counts as seen. The
- * device must be one of the account's; a removed one is refused, as its device sign-in is.
+ * device must be one of the account's, of the request's app; a removed one is refused, as its
+ * device sign-in is.
  */
-async function bindToLiveDevice(tx: Store, userId: string, deviceId: string, now: number): Promise<void> {
+async function bindToLiveDevice(tx: Store, userId: string, appId: string, deviceId: string, now: number): Promise<void> {
   const device = await findDevice(tx, deviceId);
-  if (!device || device.user_id !== userId) throw new KeyholdError('not_found', 'No such device.');
+  // The session is the request's app's: it may name only one of that app's devices.
+  if (!device || device.user_id !== userId || device.app_id !== appId) throw new KeyholdError('not_found', 'No such device.');
   if (!(await touchLiveDevice(tx, deviceId, now))) {
     throw new KeyholdError('device_revoked', 'This device was removed from the account; recover or sign in with a passkey.');
   }

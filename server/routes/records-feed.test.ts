@@ -116,7 +116,7 @@ describe.each(DIALECTS)('record change feed (%s)', (dialect) => {
     const plan = await inTransaction(server.store, async (tx) => {
       // PostgreSQL would rightly scan a table this small: forbid that to see which index it would take.
       if (dialect === 'postgres') await sql`set local enable_seqscan = off`.execute(tx.db);
-      const query = recordsAfterQuery(tx, 'some-user', 10, 501).compile();
+      const query = recordsAfterQuery(tx, { userId: 'some-user', appId: 'keyhold' }, 10, 501).compile();
       const explain = dialect === 'postgres' ? 'explain' : 'explain query plan';
       return JSON.stringify((await tx.db.executeQuery(CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]))).rows);
     });

@@ -33,7 +33,7 @@ describe.each(DIALECTS)('records (%s)', (dialect) => {
       expect(last).toMatchObject({ total: 1, cursor: 4, more: false, reset: false });
       const { records, counters } = await storedRecords(server, user.userId);
       expect(records.find((r) => r.id === id)).toMatchObject({ deleted: 1, size: 0, ciphertext: null, wrapped_dek: null });
-      expect(counters).toEqual([{ user_id: user.userId, seq: 4, live: 1, purged_seq: 0 }]);
+      expect(counters).toEqual([{ user_id: user.userId, app_id: 'keyhold', seq: 4, live: 1, purged_seq: 0 }]);
     });
 
     it('refuses a stale write with the stored record in error.current and stores nothing', async () => {
@@ -219,7 +219,7 @@ describe.each(DIALECTS)('records (%s)', (dialect) => {
   });
 
   describe('export and erasure', () => {
-    it('exports every record envelope, tombstones included, in feed order', async () => {
+    it('exports every record envelope, tombstones included, in feed order, each naming its app', async () => {
       const user = await newUser();
       const [a, b] = [newRecordId(), newRecordId()];
       await putRecord(user.client, a, 0);
@@ -227,7 +227,7 @@ describe.each(DIALECTS)('records (%s)', (dialect) => {
       await putRecord(user.client, a, 1, tombstoneWrite());
       const reply = await user.client.get('/api/account/export');
       expect(reply.status).toBe(200);
-      expect(reply.body.records).toEqual((await pullChanges(user.client)).changes);
+      expect(reply.body.records).toEqual((await pullChanges(user.client)).changes.map((c) => ({ app: 'keyhold', ...c })));
       expect(reply.body.records.map((r: { id: string; deleted: boolean }) => [r.id, r.deleted])).toEqual([[b, false], [a, true]]);
     });
 

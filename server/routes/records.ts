@@ -10,8 +10,9 @@ const errorEntry = (description: string) => ({ content: { 'application/json': { 
 
 /**
  * Encrypted records (docs/architecture.md "Records and sync"): a compare-and-set write per record
- * and the account's change feed. Record ids are the client's and belong to the account: the same id
- * in two accounts names two records, and a session only ever reaches its own account's.
+ * and the change feed, in the space of the session's account and app. Record ids are the client's
+ * and belong to that space: the same id in two accounts, or in two apps of one account, names two
+ * records, and a session (valid only on its own app's requests) only ever reaches its own space.
  */
 export function recordRoutes(deps: AppDeps) {
   const tags = ['records'];
@@ -30,7 +31,8 @@ export function recordRoutes(deps: AppDeps) {
       }),
       async (c) => {
         const { after, limit } = c.req.valid('query');
-        return c.json(await readRecordChanges(deps.store, sessionOf(c).userId, after, limit), 200);
+        const { userId, appId } = sessionOf(c);
+        return c.json(await readRecordChanges(deps.store, { userId, appId }, after, limit), 200);
       },
     )
     .openapi(
@@ -50,7 +52,8 @@ export function recordRoutes(deps: AppDeps) {
       async (c) => {
         const { id } = c.req.valid('param');
         const write = c.req.valid('json');
-        const written = await writeRecord(deps.store, { userId: sessionOf(c).userId, id }, write, deps.config.records, deps.now());
+        const { userId, appId } = sessionOf(c);
+        const written = await writeRecord(deps.store, { userId, appId, id }, write, deps.config.records, deps.now());
         return c.json(written, 200);
       },
     );

@@ -8,7 +8,7 @@ export async function insertDevice(store: Store, device: DeviceRow): Promise<voi
   await store.db.insertInto('devices').values(device).execute();
 }
 
-const DEVICE_COLUMNS = everyColumn<DevicesTable>({ id: true, user_id: true, name: true, public_key_jwk: true, created_at: true, last_seen_at: true, revoked_at: true });
+const DEVICE_COLUMNS = everyColumn<DevicesTable>({ id: true, user_id: true, app_id: true, name: true, public_key_jwk: true, created_at: true, last_seen_at: true, revoked_at: true });
 // Device sign-in runs these two (and a syncing device signs in often): compiled once (prepared.ts).
 const selectDevice = preparedQuery((db, a: { id: string }) => db.selectFrom('devices').select(DEVICE_COLUMNS).where('id', '=', a.id));
 const touchDevice = preparedQuery((db, a: { id: string; now: number }) =>
@@ -24,16 +24,20 @@ export async function listDevices(store: Store, userId: string): Promise<DeviceR
   return store.db.selectFrom('devices').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
 }
 
-/** Marks a device revoked (kept for the user's history); returns false if it was not the user's or already revoked. */
-export async function revokeDevice(store: Store, userId: string, id: string, now = Date.now()): Promise<boolean> {
-  const result = await store.db
+/**
+ * Marks a device revoked (kept for the user's history); returns its app, or undefined if it was
+ * not the user's or already revoked.
+ */
+export async function revokeDevice(store: Store, userId: string, id: string, now = Date.now()): Promise<string | undefined> {
+  const row = await store.db
     .updateTable('devices')
     .set({ revoked_at: now })
     .where('id', '=', id)
     .where('user_id', '=', userId)
     .where('revoked_at', 'is', null)
+    .returning('app_id')
     .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+  return row?.app_id;
 }
 
 /** Gives one of the user's devices a new name; returns the row as renamed, or undefined if it is not the user's. */

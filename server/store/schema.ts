@@ -28,6 +28,8 @@ export interface CredentialsTable {
 export interface DevicesTable {
   id: string;
   user_id: string;
+  /** The app whose request registered the device key (migration 011): it signs in to that app only. */
+  app_id: string;
   name: string;
   /** ECDSA P-256 public key as a JSON Web Key string. */
   public_key_jwk: string;
@@ -56,6 +58,8 @@ export interface SessionsTable {
   /** SHA-256 of the cookie token: a stolen database holds no usable session. */
   id_hash: string;
   user_id: string;
+  /** The app whose request opened the session (migration 011): valid only on that app's requests. */
+  app_id: string;
   scope: SessionScope;
   device_id: string | null;
   /** The passkey whose sign-in opened a `passkey` session (null for other scopes and for sessions older than migration 007). */
@@ -178,7 +182,9 @@ export interface DeviceApprovalsTable {
  */
 export interface RecordsTable {
   user_id: string;
-  /** Chosen by the client (base64url); unique per account only. */
+  /** The app whose namespace holds the record (migration 011): each (user, app) has its own records and feed. */
+  app_id: string;
+  /** Chosen by the client (base64url); unique per (account, app) only. */
   id: string;
   version: number;
   seq: number;
@@ -192,9 +198,10 @@ export interface RecordsTable {
   updated_at: number;
 }
 
-/** Per-account counters of the change feed; created by an account's first record write. */
+/** Per-(account, app) counters of the change feed; created by the namespace's first record write. */
 export interface RecordCountersTable {
   user_id: string;
+  app_id: string;
   /** The last seq handed out: every write takes the next one. */
   seq: number;
   /** Records that are not tombstones, for the quota and the feed's `total`. */

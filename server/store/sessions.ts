@@ -7,6 +7,8 @@ import type { Store } from './store';
 export interface Session {
   idHash: string;
   userId: string;
+  /** The app whose request opened it: the session exists only on that app's requests. */
+  appId: string;
   scope: SessionScope;
   deviceId: string | null;
   /** The passkey whose sign-in opened a `passkey` session (null otherwise, and for sessions older than migration 007). */
@@ -28,32 +30,39 @@ export function digestToken(token: string): string {
 /** Returns the new session's cookie token (256 random bits); the token must never be logged. */
 export async function createSession(
   store: Store,
-  s: { userId: string; scope: SessionScope; deviceId?: string | null; credentialId?: string | null },
+  s: { userId: string; appId: string; scope: SessionScope; deviceId?: string | null; credentialId?: string | null },
   policy: SessionPolicy,
   now = Date.now(),
 ): Promise<{ token: string; expiresAt: number }> {
   const token = encodeBase64Url(randomBytes(32));
   const expiresAt = now + policy.absoluteMs;
-  await insertSession(store, { id_hash: digestToken(token), user_id: s.userId, scope: s.scope, device_id: s.deviceId ?? null, credential_id: s.credentialId ?? null, created_at: now, last_seen_at: now, expires_at: expiresAt });
+  await insertSession(store, { id_hash: digestToken(token), user_id: s.userId, app_id: s.appId, scope: s.scope, device_id: s.deviceId ?? null, credential_id: s.credentialId ?? null, created_at: now, last_seen_at: now, expires_at: expiresAt });
   return { token, expiresAt };
 }
 
 const insertSession = preparedQuery((db, r: SessionsTable) =>
   db.insertInto('sessions').values({
-    id_hash: r.id_hash, user_id: r.user_id, scope: r.scope, device_id: r.device_id, credential_id: r.credential_id, created_at: r.created_at, last_seen_at: r.last_seen_at, expires_at: r.expires_at,
+    id_hash: r.id_hash, user_id: r.user_id, app_id: r.app_id, scope: r.scope, device_id: r.device_id, credential_id: r.credential_id, created_at: r.created_at, last_seen_at: r.last_seen_at, expires_at: r.expires_at,
   }),
 );
 
-/** Every authenticated request runs this lookup. */
-const findSessionRow = preparedQuery((db, a: { idHash: string }) => db.selectFrom('sessions').select(everyColumn<SessionsTable>({ id_hash: true, user_id: true, scope: true, device_id: true, credential_id: true, created_at: true, last_seen_at: true, expires_at: true })).where('id_hash', '=', a.idHash));
+/** Every column of a session row, named for the prepared lookup. */
+const SESSION_COLUMNS = everyColumn<SessionsTable>({ id_hash: true, user_id: true, app_id: true, scope: true, device_id: true, credential_id: true, created_at: true, last_seen_at: true, expires_at: true });
 
 /**
- * Finds the live session for a cookie token and marks it used. Returns `expired` (and deletes the
- * row) past the idle or absolute limit, `null` for an unknown token.
+ * Every authenticated request runs this lookup. A session of another app is not found: the
+ * request is answered as if it carried no session at all.
  */
-export async function resumeSession(store: Store, token: string, policy: SessionPolicy, now = Date.now()): Promise<Session | 'expired' | null> {
+const findSessionRow = preparedQuery((db, a: { idHash: string; appId: string }) => db.selectFrom('sessions').select(SESSION_COLUMNS).where('id_hash', '=', a.idHash).where('app_id', '=', a.appId));
+
+/**
+ * Finds the live session of app `appId` for a cookie token and marks it used. Returns `expired`
+ * (and deletes the row) past the idle or absolute limit, `null` for an unknown token or a session
+ * of another app.
+ */
+export async function resumeSession(store: Store, token: string, appId: string, policy: SessionPolicy, now = Date.now()): Promise<Session | 'expired' | null> {
   const idHash = digestToken(token);
-  const [row] = await findSessionRow(store, { idHash });
+  const [row] = await findSessionRow(store, { idHash, appId });
   return settleSession(store, idHash, row, policy, now);
 }
 
@@ -72,7 +81,7 @@ export async function settleSession(store: Store, idHash: string, row: SessionsT
   if (now - row.last_seen_at > Math.min(60_000, policy.idleMs / 10)) {
     await store.db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
   }
-  return { idHash, userId: row.user_id, scope: row.scope, deviceId: row.device_id, credentialId: row.credential_id, createdAt: row.created_at, expiresAt: row.expires_at };
+  return { idHash, userId: row.user_id, appId: row.app_id, scope: row.scope, deviceId: row.device_id, credentialId: row.credential_id, createdAt: row.created_at, expiresAt: row.expires_at };
 }
 
 /**

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { z } from 'zod';
-import { ORIGIN, type TestServer } from '../helpers/harness';
+import { NOTES_ORIGIN, ORIGIN, type TestServer } from '../helpers/harness';
 import { randomBody, SIMPLE_CONTENT_TYPES, type FuzzBody } from './bodies';
 import { base64urlString, marker } from './schema-values';
 import { fillPath, type Operation } from './operations';
@@ -93,8 +93,10 @@ export function brokenParts(req: FuzzRequest, world: FuzzWorld): string[] {
   const { op } = req;
   const parts: string[] = [];
   if (sizeOf(req.body) > world.bodyLimit) parts.push('oversized body');
-  if (op.method !== 'GET' && req.origin !== ORIGIN) parts.push('foreign origin');
+  if (op.method !== 'GET' && req.origin !== ORIGIN && req.origin !== NOTES_ORIGIN) parts.push('foreign origin');
   if (op.needsSession && (req.session === 'none' || req.session === 'forged')) parts.push('no session');
+  // The world's sessions are Keyhold's: on Field notes' requests they are no session at all.
+  if (op.needsSession && req.origin === NOTES_ORIGIN) parts.push('another app\'s session');
   const unknownParams = op.pathParams.filter((name) => !world.realIds.includes(req.params[name]!));
   if (!op.contract?.clientChosenId) for (const name of unknownParams) parts.push(`unknown ${name}`);
   if (op.contract?.body) {
@@ -158,7 +160,7 @@ function queryString(op: Operation): fc.Arbitrary<string> {
 const forgedCookie = fc.oneof(
   base64urlString(43, 43).map((t) => `kh_session=${t}`),
   fc.string({ unit: 'grapheme-ascii', maxLength: 60 }).map((s) => `kh_session=${s}`),
-  fc.constantFrom('kh_session=', 'kh_session', '=;=;', 'kh_session="x', 'kh_session=%E0%A4%A', '__Host-kh_session=abc', 'other=1; kh_session=%00'),
+  fc.constantFrom('kh_session=', 'kh_session', '=;=;', 'kh_session="x', 'kh_session=%E0%A4%A', '__Host-kh_session=abc', 'other=1; kh_session=%00', 'kh_session-fieldnotes=abc', 'kh_session-=abc'),
 );
 
 const foreignOrigin = fc.constantFrom('null', 'http://localhost:8081', 'https://localhost:8080', 'http://evil.example', `${ORIGIN}/`, ORIGIN.toUpperCase());
@@ -168,8 +170,8 @@ export function requestArbitrary(op: Operation, world: FuzzWorld): fc.Arbitrary<
   const isGet = op.method === 'GET';
   const sessions: SessionKind[] = op.contract?.auditsWhenSignedIn ? ['forged', 'none'] : ['passkey', 'device', 'forged', 'none'];
   const origin = isGet
-    ? fc.constantFrom(ORIGIN, undefined)
-    : fc.oneof({ weight: 8, arbitrary: fc.constant(ORIGIN) }, { weight: 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: foreignOrigin });
+    ? fc.constantFrom(ORIGIN, undefined, NOTES_ORIGIN)
+    : fc.oneof({ weight: 8, arbitrary: fc.constant(ORIGIN) }, { weight: 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: foreignOrigin }, { weight: 1, arbitrary: fc.constant(NOTES_ORIGIN) });
   return fc
     .record({
       params: fc.record(Object.fromEntries(op.pathParams.map((name) => [name, pathParam(world)]))),

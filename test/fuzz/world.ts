@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { encodeBase64Url } from '../../protocol/base64url';
 import type { Store } from '../../server/store/store';
 import { createLoggedAccount } from '../helpers/account-log';
-import { deviceSignIn, registerDevice } from '../helpers/accounts';
-import type { TestServer } from '../helpers/harness';
+import { deviceSignIn, registerDevice, signInWithPasskey } from '../helpers/accounts';
+import { addNotesApp, ApiClient, NOTES_ORIGIN, type TestServer } from '../helpers/harness';
 import { enrollTotp, pinInput, registerPinRecovery } from '../helpers/recovery';
 
 /** What the fuzzer knows about the data it is trying to damage. */
@@ -25,7 +25,8 @@ async function expectOk(what: string, reply: Promise<{ status: number; body: unk
 
 /**
  * A user with a passkey, a live and a revoked device, a signed account log, a device session, a key bundle, a PRF wrap,
- * PIN recovery, TOTP, a recovery kit and records: every guarded table holds rows a broken request could damage.
+ * PIN recovery, TOTP, a recovery kit and records, and the same account's session, device and records in a second
+ * app: every guarded table holds rows a broken request could damage.
  */
 export async function seedWorld(server: TestServer): Promise<FuzzWorld> {
   // A logged account (its genesis vouches for the passkey and the phone), so the account log's
@@ -48,6 +49,16 @@ export async function seedWorld(server: TestServer): Promise<FuzzWorld> {
   for (const [i, id] of Object.values(ids).entries()) {
     const write = i < 3 ? { deleted: false, wrappedDek: 'd3JhcHBlZC1kZWs', ciphertext: `cmVjb3JkLWNpcGhlcnRleHQ${i}` } : { deleted: true, wrappedDek: null, ciphertext: null };
     await expectOk(`record ${i}`, owner.client.put(`/api/records/${id}`, { expectedVersion: 0, v: 1, ...write }));
+  }
+  // The same account in a second app (Field notes): its session, its device and its own records
+  // under the same ids, which no request made with Keyhold's sessions (or from Field notes'
+  // origin without its session) may reach.
+  await addNotesApp(server);
+  const notes = Object.assign(new ApiClient(server), { origin: NOTES_ORIGIN });
+  await expectOk('Field notes sign-in', signInWithPasskey(owner, notes));
+  await registerDevice(owner, 'Field phone', notes);
+  for (const [i, id] of Object.values(ids).entries()) {
+    await expectOk(`Field notes record ${i}`, notes.put(`/api/records/${id}`, { expectedVersion: 0, v: 1, deleted: false, wrappedDek: 'd3JhcHBlZC1kZWs', ciphertext: `bm90ZXMtcmVjb3JkLWNpcGhlcnRleHQ${i}` }));
   }
   return {
     cookies: { passkey: owner.client.cookie, device: deviceClient.cookie },

@@ -27,11 +27,11 @@ export async function createAccount(server: TestServer, username: string, opts: 
   return { username, userId: verified.body.session.userId, credentialId: verified.body.passkey.id, client, authenticator };
 }
 
-/** Signs in with the user's passkey through the real assertion ceremony. */
+/** Signs in with the user's passkey through the real assertion ceremony, on the client's origin (its app). */
 export async function signInWithPasskey(user: TestUser, client = user.client) {
   const options = await client.post('/api/passkeys/signin/options', { username: user.username });
   if (options.status !== 200) return options;
-  const response = await user.authenticator.authenticate(options.body, { origin: ORIGIN });
+  const response = await user.authenticator.authenticate(options.body, { origin: client.origin });
   return client.post('/api/passkeys/signin/verify', { response: withoutPrfOutput(response) });
 }
 
@@ -48,19 +48,19 @@ export async function signDeviceChallenge(privateKey: webcrypto.CryptoKey, chall
   return encodeBase64Url(new Uint8Array(signature));
 }
 
-/** Registers a device under the user's passkey session and returns its id and private key. */
-export async function registerDevice(user: TestUser, name = 'Test phone') {
+/** Registers a device under the user's passkey session (of the client's app) and returns its id and private key. */
+export async function registerDevice(user: TestUser, name = 'Test phone', client = user.client) {
   const key = await newDeviceKey();
-  const reply = await user.client.post('/api/devices', { name, publicKey: key.publicKey });
+  const reply = await client.post('/api/devices', { name, publicKey: key.publicKey });
   if (reply.status !== 200) throw new Error(`devices ${reply.status} ${JSON.stringify(reply.body)}`);
   return { deviceId: reply.body.id as string, privateKey: key.privateKey };
 }
 
-/** Opens a device session on a fresh client (no passkey involved). */
+/** Opens a device session on a fresh client (no passkey involved), signing the client's origin as its page would. */
 export async function deviceSignIn(server: TestServer, deviceId: string, privateKey: webcrypto.CryptoKey, client = new ApiClient(server)) {
   const challenge = await client.post('/api/devices/challenge', { deviceId });
   if (challenge.status !== 200) return { client, reply: challenge };
-  const signature = await signDeviceChallenge(privateKey, challenge.body.challenge);
+  const signature = await signDeviceChallenge(privateKey, challenge.body.challenge, client.origin);
   const reply = await client.post('/api/devices/signin', { deviceId, challenge: challenge.body.challenge, signature });
   return { client, reply };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { buildApp } from '../../server/app';
 import { loadConfig, type ServerConfig } from '../../server/config';
+import { registerApp } from '../../server/domain/app-registration';
 import { createPepper, type Pepper } from '../../server/domain/pepper';
 import { silentLogger, type Logger } from '../../server/http/logger';
 import { migrateToLatest, openDatabase } from '../../server/store/database';
@@ -20,6 +21,9 @@ declare module 'vitest' {
 
 export const ORIGIN = 'http://localhost:8080';
 export const RP_ID = 'localhost';
+/** The ecosystem's second app in tests (issue 17): Field notes, on another port of localhost (one site, as two subdomains are). */
+export const NOTES_APP = { id: 'fieldnotes', name: 'Field notes', origins: ['http://localhost:5174'] };
+export const NOTES_ORIGIN = NOTES_APP.origins[0]!;
 
 /** The pepper every test server holds: tests that write sealed values as the server would (an account log head) make it again. */
 export const testPepper = (): Pepper => createPepper(new Uint8Array(32).fill(7));
@@ -70,6 +74,12 @@ export async function startTestServer(dialect: Dialect, env: Record<string, stri
   };
 }
 
+/** Registers Field notes on `server` as `npm run apps -- add` does, and has the server see it at once. */
+export async function addNotesApp(server: TestServer): Promise<void> {
+  await registerApp(server.store, NOTES_APP, server.clock.now);
+  await server.apps.refresh();
+}
+
 export interface ApiReply<T = any> {
   status: number;
   body: T;
@@ -77,10 +87,12 @@ export interface ApiReply<T = any> {
 }
 
 /**
- * A browser-like client for one user agent: sends the app's Origin, keeps the session cookie it
- * is given (HttpOnly cookies are still sent by a browser), and parses JSON replies.
+ * A browser-like client for one user agent: sends the app's Origin, keeps the cookies it is given
+ * (HttpOnly cookies are still sent by a browser) and sends them all back, as a browser sends every
+ * cookie of the key server's host whichever app's page calls it; parses JSON replies.
  */
 export class ApiClient {
+  /** The Cookie header it sends: `name=value` pairs joined by `; ` (set it to replay or steal one). */
   cookie: string | undefined;
   origin: string = ORIGIN;
   address: string | undefined;
@@ -99,10 +111,7 @@ export class ApiClient {
     }
     const res = await this.server.app.request(path, { method, headers, body: payload });
     const setCookie = res.headers.get('set-cookie');
-    if (setCookie) {
-      const [pair] = setCookie.split(';');
-      this.cookie = /=$/.test(pair!) || /Max-Age=0/i.test(setCookie) ? undefined : pair;
-    }
+    if (setCookie) this.#keepCookie(setCookie);
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -111,6 +120,15 @@ export class ApiClient {
       // leave as text
     }
     return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  /** Replaces (or, when emptied or expired, drops) the cookie of that name; other cookies stay. */
+  #keepCookie(setCookie: string): void {
+    const pair = setCookie.split(';')[0]!;
+    const name = pair.slice(0, pair.indexOf('='));
+    const others = (this.cookie?.split('; ') ?? []).filter((c) => !c.startsWith(`${name}=`));
+    const kept = /=$/.test(pair) || /Max-Age=0/i.test(setCookie) ? others : [...others, pair];
+    this.cookie = kept.length > 0 ? kept.join('; ') : undefined;
   }
 
   get<T = any>(path: string) {

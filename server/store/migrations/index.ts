@@ -9,6 +9,7 @@ import { accountLogMigration, type AccountLogMigrationDeps } from './007_account
 import * as m008 from './008_lock_slots';
 import * as m009 from './009_audit_repeats';
 import * as m010 from './010_apps';
+import { appScopingMigration } from './011_app_scoping';
 
 export type MigrationDeps = AccountLogMigrationDeps;
 
@@ -28,6 +29,7 @@ export function migrations(deps: MigrationDeps): Record<string, Migration> {
     '008_lock_slots': m008,
     '009_audit_repeats': m009,
     '010_apps': m010,
+    '011_app_scoping': appScopingMigration(deps),
   };
 }
 

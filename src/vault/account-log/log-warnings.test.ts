@@ -101,7 +101,7 @@ describe('Vault: account log warnings', () => {
     const { x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey);
     await world.server.store.db
       .insertInto('devices')
-      .values({ id: 'forged-device', user_id: userId, name: 'Desk PC', public_key_jwk: JSON.stringify({ kty: 'EC', crv: 'P-256', x, y }), created_at: world.server.clock.now, last_seen_at: null, revoked_at: null })
+      .values({ id: 'forged-device', user_id: userId, app_id: 'keyhold', name: 'Desk PC', public_key_jwk: JSON.stringify({ kty: 'EC', crv: 'P-256', x, y }), created_at: world.server.clock.now, last_seen_at: null, revoked_at: null })
       .execute();
     const warning = { kind: 'unlisted-device', name: 'Desk PC', fingerprint: logKeyFingerprint(deviceKeyToLogKey({ x: x!, y: y! })) };
 
