@@ -52,6 +52,13 @@ export class AccountListController<T> implements ReactiveController {
 
   /** The list under the heading `headingId`, each entry rendered by `entry`. */
   render(headingId: string, entries: (items: readonly T[]) => unknown): unknown {
+    return this.renderLoaded((items) => html`<ul class="entries" aria-labelledby=${headingId}>
+      ${entries(items)}
+    </ul>`);
+  }
+
+  /** `content` of the loaded items (several lists, say); the loading line, or the failure and "Try again", until then. */
+  renderLoaded(content: (items: readonly T[]) => unknown): unknown {
     const failure = this.#load.failure;
     if (failure) {
       return html`<p class="error msg" role="alert">${describeFailure(failure)}</p>
@@ -59,8 +66,6 @@ export class AccountListController<T> implements ReactiveController {
     }
     const items = this.#load.value;
     if (!items) return html`<p role="status">Loading…</p>`;
-    return html`<ul class="entries" aria-labelledby=${headingId}>
-      ${entries(items)}
-    </ul>`;
+    return content(items);
   }
 }

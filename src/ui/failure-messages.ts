@@ -71,6 +71,8 @@ const MESSAGES: Record<FailureCode, string> = {
   account_log_invalid: 'The server’s record of your account failed its integrity check, so it refuses every sign-in for now. Tell whoever runs your Keyhold server.',
   account_log_unverified:
     'This change could not be signed into your account’s history on this device, so the server will not use it yet. Open Settings → Devices & passkeys to see why.',
+  app_mismatch:
+    'The server took this device for another app than the one it joined as, so it refused it. Reload and try again; if it happens again, tell whoever runs your Keyhold server.',
   // The key hierarchy's own failures: rare, and none of them is the user's doing.
   decrypt_failed: UNEXPECTED,
   malformed_blob: UNEXPECTED,

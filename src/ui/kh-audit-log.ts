@@ -1,5 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { AuditPage, Vault } from '../vault';
+import { appLabel } from './app-groups';
 import { describeAuditEvent } from './audit-labels';
 import { describeFailure } from './failure-messages';
 import './kh-passkey-signin';
@@ -11,7 +12,8 @@ type AuditEvent = AuditPage['events'][number];
 
 /**
  * Settings → Data → "Activity": the account's audit log from the key server, newest first, one
- * line per event with its local time, and "Load older" following the server's `nextBefore`.
+ * line per event with the app it happened in (where the entry names one: device and passkey
+ * sign-ins, device registrations and removals) and its local time, and "Load older" following the server's `nextBefore`.
  * Online only. Where the server wants a passkey sign-in first, that is offered instead of
  * "Try again", which could never help.
  */
@@ -34,6 +36,7 @@ export class KhAuditLog extends LitElement {
         padding: 0.5rem 0;
         border-bottom: 1px solid var(--kh-border);
       }
+      .app,
       time {
         display: block;
         font-size: 0.875rem;
@@ -76,6 +79,7 @@ export class KhAuditLog extends LitElement {
               ${this._events.map(
                 (event) => html`<li data-test="activity-event" data-type=${event.type}>
                   ${describeAuditEvent(event.type, event.data, event.count)}
+                  ${event.app ? html`<span class="app">${appLabel(event.app)}</span>` : nothing}
                   <time datetime=${new Date(event.at).toISOString()}>${new Date(event.at).toLocaleString()}</time>
                 </li>`,
               )}

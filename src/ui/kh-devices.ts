@@ -1,6 +1,7 @@
-import { LitElement, html, nothing } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import type { DeviceInfo, Vault } from '../vault';
 import { accountListStyles, formatDay, formatMoment, renderFingerprint, splitByLog } from './account-list';
+import { appLabel, groupByApp } from './app-groups';
 import { AccountListController } from './account-list-controller';
 import { AccountLogController } from './account-log-controller';
 import { describeFailure } from './failure-messages';
@@ -30,6 +31,10 @@ function byRelevance(a: DeviceInfo, b: DeviceInfo): number {
  * added are listed as the account's; an active device the server lists beside them goes in a
  * "Not added by you" group with the warning, offering nothing but its removal (renaming it would
  * treat it as the account's). The account log's warnings about its history show above the list.
+ *
+ * One key server serves several apps (issue 17), each with its own device keys: when the account's
+ * devices belong to more than one app, they are listed under each app's name (this app first), and
+ * a device of another app is renamed and removed like any other (removing it stops that app's sync).
  */
 export class KhDevices extends LitElement {
   static override properties = {
@@ -38,7 +43,20 @@ export class KhDevices extends LitElement {
     _removed: { state: true },
   };
 
-  static override styles = [sharedStyles, accountListStyles];
+  static override styles = [
+    sharedStyles,
+    accountListStyles,
+    css`
+      /* An app's name over its devices: set apart from the device names in the list. */
+      h4.app-name {
+        margin: 1.5rem 0 0;
+        font-size: 0.875rem;
+        letter-spacing: 0.06em;
+        text-transform: uppercase;
+        color: var(--kh-muted, #94a3b8);
+      }
+    `,
+  ];
 
   declare vault: Vault | undefined;
   /** The id of the device whose name is being edited. */
@@ -79,14 +97,30 @@ export class KhDevices extends LitElement {
           </div>`
         : nothing}
       ${this.#list.online
-        ? html`${this.#list.render('devices-heading', (devices) =>
-            splitByLog(devices, this.#log.logged).own.sort(byRelevance).map((device) => this.#renderDevice(device, false)),
-          )}
+        ? html`${this.#renderOwn()}
           ${this.#renderUnlisted()}`
         : html`<p class="hint" role="status">The list of devices needs the Keyhold server. Connect to the internet first.</p>`}
       <p role="status" class="ok msg">${this._removed ? `${this._removed} was removed. It no longer syncs or signs in.` : nothing}</p>
       <p role="alert" class="error msg">${this.#remove.failure ? describeFailure(this.#remove.failure) : nothing}</p>
     `;
+  }
+
+  /** The account's devices: one list, or one per app when they belong to several. */
+  #renderOwn(): unknown {
+    return this.#list.renderLoaded((devices) => {
+      const groups = groupByApp(splitByLog(devices, this.#log.logged).own);
+      if (groups.length <= 1) {
+        return html`<ul class="entries" aria-labelledby="devices-heading">
+          ${groups.flatMap(({ items }) => items.sort(byRelevance).map((device) => this.#renderDevice(device, false)))}
+        </ul>`;
+      }
+      return groups.map(
+        ({ app, label, items }) => html`<h4 id="devices-app-${app.id}" class="app-name">${label}</h4>
+          <ul class="entries" aria-labelledby="devices-app-${app.id}">
+            ${items.sort(byRelevance).map((device) => this.#renderDevice(device, false))}
+          </ul>`,
+      );
+    });
   }
 
   #renderUnlisted(): unknown {
@@ -110,6 +144,7 @@ export class KhDevices extends LitElement {
         ${removed ? html`<span class="badge removed">Removed</span>` : nothing}
       </div>
       ${renderFingerprint(device.fingerprint)}
+      ${unlisted ? html`<p class="meta">App: ${appLabel(device.app)}</p>` : nothing}
       <p class="meta">Added ${formatDay(device.createdAt)}</p>
       <p class="meta">
         ${device.revokedAt !== null

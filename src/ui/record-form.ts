@@ -33,8 +33,8 @@ export function normalizeUrl(url: string): string | null {
  */
 export function validateRecord(content: RecordContent): { errors: RecordErrors; cleaned: RecordContent } {
   const errors: RecordErrors = {};
-  for (const [field, value] of Object.entries(content) as Array<[RecordField | 'kind' | 'conflictOf', string]>) {
-    if (field !== 'kind' && field !== 'conflictOf' && value.length > RECORD_FIELD_MAX_CHARS) {
+  for (const [field, value] of Object.entries(content) as Array<[RecordField | 'kind' | 'conflictOf' | 'location', unknown]>) {
+    if (field !== 'kind' && field !== 'conflictOf' && field !== 'location' && typeof value === 'string' && value.length > RECORD_FIELD_MAX_CHARS) {
       errors[field] = `Keep this under ${RECORD_FIELD_MAX_CHARS.toLocaleString('en')} characters.`;
     }
   }

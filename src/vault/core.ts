@@ -5,6 +5,7 @@
  * non-extractable CryptoKeys; locking drops that one reference. Opening makes no network call:
  * the vault opens offline, and a device sign-in follows in the background when the network is there.
  */
+import { APP_ID_PATTERN, DEFAULT_APP_ID } from '../../protocol/constants';
 import { openDeviceSession } from './account/device-session';
 import { PinRecoveryUpkeep } from './account/pin-recovery-upkeep';
 import type { VaultAccountLog } from './account-log/vault-account-log';
@@ -59,6 +60,8 @@ export class VaultCore {
   #confirmedAt: number | undefined;
 
   constructor(deps: VaultDeps, emit: (type: string) => void) {
+    // Bound into the account log and every record's AAD: a typo would strand the app's data.
+    if (deps.appId !== undefined && !APP_ID_PATTERN.test(deps.appId)) throw new TypeError('VaultDeps.appId is not an app id (a lowercase slug: APP_ID_PATTERN)');
     this.deps = deps;
     this.#emit = emit;
     this.now = deps.now ?? Date.now;
@@ -74,6 +77,7 @@ export class VaultCore {
     this.pinRecovery = new PinRecoveryUpkeep(deps.server, deps.argon2, () => this.argon2Params, (logId) => this.#markPinRecoveryRegistered(logId));
     this.quick = new QuickViewGate({
       store: deps.store,
+      appId: deps.appId ?? DEFAULT_APP_ID,
       now: this.now,
       onChanged: () => this.#emit(QUICK_VIEW_CHANGED),
       isOpen: (vault) => this.session?.unlocked === vault,
@@ -97,6 +101,11 @@ export class VaultCore {
   afterSyncRun: (() => Promise<void>) | undefined;
   /** vault.accountLog, for the parts that sign changes into the account log (set by vault.ts). */
   accountLog!: VaultAccountLog;
+
+  /** The app this vault runs in (`deps.appId`, default the key server's default app, Keyhold). */
+  get appId(): string {
+    return this.deps.appId ?? DEFAULT_APP_ID;
+  }
 
   get argon2Params(): Argon2Params {
     return this.deps.argon2Params ?? DEFAULT_ARGON2_PARAMS;
@@ -221,7 +230,7 @@ export class VaultCore {
   open(unlocked: UnlockedVault, { signInDevice = true } = {}): Promise<unknown> {
     const vault = this.requireVault();
     if (this.session) return Promise.resolve();
-    const records = loadUnlockedRecords().then(({ UnlockedRecords }) => new UnlockedRecords(this.deps.store, unlocked, this.now));
+    const records = loadUnlockedRecords().then(({ UnlockedRecords }) => new UnlockedRecords(this.deps.store, unlocked, this.now, this.appId));
     records.catch(() => {}); // a failed load is reported by each record call that awaits it
     this.session = { unlocked, records, identity: unlocked.identity, adopted: !signInDevice };
     this.#confirmedAt = this.now(); // every way in (PIN, passkey, a new or recovered vault) proves the owner is here

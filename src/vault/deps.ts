@@ -24,6 +24,12 @@ export interface VaultDeps {
   readonly clearTimer?: (handle: unknown) => void;
   /** Default `navigator.onLine`. */
   readonly isOnline?: () => boolean;
+  /**
+   * The id of the app this vault runs in, as the key server registered it (issue 17). Default
+   * DEFAULT_APP_ID ('keyhold'). Its device keys are logged under it (`device.add`), and records of
+   * any other app bind it into their AAD, so the server cannot hand one app's records to another.
+   */
+  readonly appId?: string;
   /** This app's origin, bound into device sign-in signatures. Default `location.origin`. */
   readonly origin?: string;
   /** The name this device registers under. Default from `navigator.userAgent`. */

@@ -107,7 +107,9 @@ export type VaultFailureCode =
   /** The key server's sealed record of the account log failed its check: it refuses every sign-in and recovery of the account until its operator repairs it. */
   | 'account_log_invalid'
   /** This device cannot sign the change into the account log: the log the server shows does not verify here, or this device holds no identity key for it (`vault.accountLog.status` says which). Where the server already made the change, it refuses to act on it until it is signed. */
-  | 'account_log_unverified';
+  | 'account_log_unverified'
+  /** The key server took this request for another app than the one this device's key was signed into the account log for (`device.add`). */
+  | 'app_mismatch';
 
 /** Failures of the key hierarchy and the Argon2 bridge (crypto/, platform/argon2-client.ts). */
 export type VaultCryptoErrorCode =
@@ -235,6 +237,7 @@ export function failureFromServer(error: unknown, signal?: AbortSignal, override
       return new VaultError('approval_expired', undefined, { cause: error });
     case 'credential_unbound':
     case 'account_log_invalid':
+    case 'app_mismatch':
       return new VaultError(error.serverCode, undefined, { cause: error });
     case 'webauthn_failed':
     case 'challenge_invalid':

@@ -32,6 +32,7 @@ export {
   type LockReason,
   type LoginContent,
   type NoteContent,
+  type NoteLocation,
   type QuickViewItem,
   type RecordContent,
   type RecordKind,

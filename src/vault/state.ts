@@ -18,10 +18,19 @@ export interface LoginContent {
   conflictOf?: string;
 }
 
+/** Where a note was written (WGS 84 degrees, as the Geolocation API gives them); `accuracyMeters` ≥ 0 when known. */
+export interface NoteLocation {
+  latitude: number;
+  longitude: number;
+  accuracyMeters?: number;
+}
+
 export interface NoteContent {
   kind: 'note';
   title: string;
   body: string;
+  /** Where it was written, when the app that wrote it knew (Field notes); encrypted with the rest. */
+  location?: NoteLocation;
   conflictOf?: string;
 }
 

@@ -88,15 +88,15 @@ export interface Network {
   readonly bodies: string[];
 }
 
-/** A same-origin browser fetch onto `server.app.request`: adds Origin, keeps the session cookie. */
-function browserFetch(server: TestServer, network: Network): typeof fetch {
+/** A browser fetch from a page on `origin` (by default the key server's own) onto `server.app.request`: adds Origin, keeps the session cookie. */
+function browserFetch(server: TestServer, network: Network, origin = ORIGIN): typeof fetch {
   return async (input, init) => {
     const path = typeof input === 'string' ? input : input instanceof URL ? `${input.pathname}${input.search}` : input.url;
     if (network.offline || network.failing?.test(`${init?.method ?? 'GET'} ${path}`)) throw new TypeError('fetch failed');
     if (network.hang) return new Promise<Response>(() => {});
     await network.beforeRequest?.(`${init?.method ?? 'GET'} ${path}`);
     const headers = new Headers(init?.headers);
-    headers.set('origin', ORIGIN);
+    headers.set('origin', origin);
     if (network.cookie) headers.set('cookie', network.cookie);
     if (typeof init?.body === 'string') network.bodies.push(init.body);
     network.requests.push(`${init?.method ?? 'GET'} ${path}`);
@@ -132,8 +132,12 @@ export interface VaultWorld {
   /** A second handle on the world's database, as a reloaded page would open it. */
   reopenStore(): LocalStore;
   readonly store: LocalStore;
-  /** A second device (its own storage and cookies) on the same server, clock and authenticator. */
-  otherDevice(name?: string): OtherDevice;
+  /**
+   * A second device (its own storage and cookies) on the same server, clock and authenticator.
+   * `origin`: the origin its pages run on, another app's (register it with APPS); its vault signs
+   * that origin into device sign-ins.
+   */
+  otherDevice(name?: string, options?: { readonly origin?: string }): OtherDevice;
   close(): Promise<void>;
 }
 
@@ -185,12 +189,12 @@ export async function startVaultWorld(env: Record<string, string> = {}, dialect:
     store,
     reopenStore: open,
     vault: (onStore = store, overrides = {}) => new Vault(deps(onStore, network, keyServer, 'Test phone', overrides)),
-    otherDevice(deviceName = 'Test tablet') {
+    otherDevice(deviceName = 'Test tablet', { origin = ORIGIN } = {}) {
       const net: Network = { offline: false, failing: null, hang: false, cookie: undefined, requests: [], bodies: [] };
-      const keys = new KeyServer('', browserFetch(server, net));
+      const keys = new KeyServer('', browserFetch(server, net, origin));
       const own = new LocalStore(`${name}-${++databases}`);
       stores.push(own);
-      return { network: net, store: own, vault: (overrides = {}) => new Vault(deps(own, net, keys, deviceName, overrides)) };
+      return { network: net, store: own, vault: (overrides = {}) => new Vault(deps(own, net, keys, deviceName, { origin, ...overrides })) };
     },
     async close() {
       for (const s of stores) s.close();

@@ -10,7 +10,6 @@
  * slipped a credential in before the migration is caught only if the person does not recognise it).
  */
 import type { LogChange } from '../../../protocol/account-log';
-import { ACCOUNT_LOG_APP_ID } from '../../../protocol/constants';
 import type { Session, VaultCore } from '../core';
 import { openKeyBundle, parseGcmBlob, VaultCryptoError, type Ciphertext } from '../crypto';
 import { KeyServerError, VaultError } from '../errors';
@@ -25,7 +24,8 @@ import type { LogContext } from './pull-log';
 interface PlanDetails {
   readonly userId: string;
   readonly passkeys: ReadonlyMap<string, string>;
-  readonly devices: ReadonlyMap<string, string>;
+  /** Each kept device's key and the app it belongs to (its `device.add` names that app). */
+  readonly devices: ReadonlyMap<string, { readonly key: string; readonly app: string }>;
   readonly routes: readonly LogChange[];
 }
 
@@ -42,10 +42,10 @@ export async function planMigration(core: VaultCore, ctx: LogContext, signal?: A
     ctx.call(() => server.recoveryStatus()),
   ]);
   const item = (id: string, name: string, createdAt: number, key: string): LogMigrationItem => Object.freeze({ id, name, createdAt, fingerprint: fingerprintOf(key) });
-  const deviceKeys = new Map(devices.filter((d) => d.revokedAt === null).map((d) => [d.id, d.publicKey] as const));
+  const deviceKeys = new Map(devices.filter((d) => d.revokedAt === null).map((d) => [d.id, { key: d.publicKey, app: d.app.id }] as const));
   const plan: LogMigrationPlan = Object.freeze({
     passkeys: Object.freeze(passkeys.map((p) => item(p.id, p.name, p.createdAt, p.publicKey))),
-    devices: Object.freeze(devices.filter((d) => deviceKeys.has(d.id)).map((d) => item(d.id, d.name, d.createdAt, deviceKeys.get(d.id)!))),
+    devices: Object.freeze(devices.filter((d) => deviceKeys.has(d.id)).map((d) => item(d.id, d.name, d.createdAt, deviceKeys.get(d.id)!.key))),
     currentDeviceId: core.requireVault().deviceId,
     totp: routes.totp.enrolled,
     kit: routes.kit.active,
@@ -115,7 +115,7 @@ export async function confirmMigration(core: VaultCore, ctx: LogContext, plan: L
   const keptDevices = new Set([...choice.keep.devices, plan.currentDeviceId]);
   const changes: LogChange[] = [
     ...choice.keep.passkeys.flatMap((id): LogChange[] => (details.passkeys.has(id) ? [{ op: 'passkey.add', id, key: details.passkeys.get(id)! }] : [])),
-    ...[...details.devices].filter(([id]) => keptDevices.has(id)).map(([, key]): LogChange => ({ op: 'device.add', key, app: ACCOUNT_LOG_APP_ID })),
+    ...[...details.devices].filter(([id]) => keptDevices.has(id)).map(([, { key, app }]): LogChange => ({ op: 'device.add', key, app })),
     ...details.routes,
   ];
   await appendToLog(ctx, changes, { genesis: true });

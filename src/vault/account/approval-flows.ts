@@ -4,7 +4,6 @@
  */
 import { deviceKeyToLogKey } from '../../../protocol/account-log';
 import type { PendingApprovalT } from '../../../protocol/api';
-import { ACCOUNT_LOG_APP_ID } from '../../../protocol/constants';
 import type { VaultCore } from '../core';
 import { sealRootSecretForDevice } from '../crypto/device-approval';
 import { approvalPhrase } from '../recovery/approval-phrase';
@@ -42,7 +41,7 @@ export async function listRequests(core: VaultCore): Promise<ListedRequest[]> {
 export async function approveRequest(core: VaultCore, request: ListedRequest): Promise<void> {
   const session = core.requireSession();
   const { userId } = core.requireVault();
-  if (request.deviceKey) await core.accountLog.append([{ op: 'device.add', key: request.deviceKey, app: ACCOUNT_LOG_APP_ID }]);
+  if (request.deviceKey) await core.accountLog.append([{ op: 'device.add', key: request.deviceKey, app: core.appId }]);
   const sealed = await useRootSecret(session.unlocked.rootSecretAccess, (rootSecret) => sealRootSecretForDevice(rootSecret, request.publicKey, { userId, requestId: request.id }));
   core.stillOpen(session, undefined);
   await withSession(recoverySettingsContext(core), () => approveDevice(core.deps.server, request.id, { publicKey: sealed.publicKey, ciphertext: sealed.ciphertext }));

@@ -7,6 +7,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeBase64Url } from '../../../protocol/base64url';
+import { DEFAULT_APP_ID } from '../../../protocol/constants';
 import { fakeArgon2ForHierarchyTests as argon2 } from '../../../test/helpers/fake-argon2';
 import { currentCode } from '../../../test/helpers/recovery';
 import { PIN, dumpIndexedDb, onboard, startVaultWorld, type VaultWorld } from '../../../test/helpers/vault-world';
@@ -73,7 +74,7 @@ async function whatOpens(dump: Awaited<ReturnType<typeof dumpServer>>, held: Awa
   const opened: string[] = [];
   for (const row of dump.records) {
     const record = parseEncryptedRecord({ wrappedDek: row.wrapped_dek, ciphertext: row.ciphertext });
-    if ((await codeOf(decryptRecord(record, readableVaultKeys(vault), storedRecordContext(userId, { id: row.id, v: row.v, sealedFor: row.version })))) === 'opened') opened.push(`record ${row.id}`);
+    if ((await codeOf(decryptRecord(record, readableVaultKeys(vault), storedRecordContext(userId, DEFAULT_APP_ID, { id: row.id, v: row.v, sealedFor: row.version })))) === 'opened') opened.push(`record ${row.id}`);
   }
   const bundle = dump.blobs.find((b) => b.kind === 'key_bundle')!;
   for (const keysKey of [vault.keysKey, await deriveKeysKey(rootSecret)]) {

@@ -32,6 +32,11 @@ export interface DeviceInfo {
    * False for every device while the account has no log (status `unlogged` or `needs-confirmation`).
    */
   readonly inLog: boolean;
+  /**
+   * The app the device's key belongs to, as the key server registered it (issue 17): a device of
+   * Keyhold or of another app using the same account; `name` is null once that app is no longer registered.
+   */
+  readonly app: { readonly id: string; readonly name: string | null };
 }
 
 /** The name as the server will store it (trimmed), or `name_invalid`: empty, over NAME_MAX_CHARS, or with control characters. */
@@ -43,7 +48,7 @@ export function checkName(raw: string): string {
 
 /** `current` is decided here, by this device's id: a passkey session opened elsewhere may name no device. */
 function describe(d: DeviceSummaryT, thisDevice: string, bound: LogBinding): DeviceInfo {
-  return { id: d.id, name: d.name, current: d.id === thisDevice, createdAt: d.createdAt, lastSeenAt: d.lastSeenAt, revokedAt: d.revokedAt, ...bound };
+  return { id: d.id, name: d.name, current: d.id === thisDevice, createdAt: d.createdAt, lastSeenAt: d.lastSeenAt, revokedAt: d.revokedAt, app: { id: d.app.id, name: d.app.name }, ...bound };
 }
 
 async function fetchDevices(core: VaultCore, signal?: AbortSignal): Promise<DeviceSummaryT[]> {

@@ -6,7 +6,7 @@
  * signing key.
  */
 import { deviceKeyToLogKey } from '../../../protocol/account-log';
-import { ACCOUNT_LOG_APP_ID, PRF_OUTPUT_BYTES, USERNAME_PATTERN } from '../../../protocol/constants';
+import { PRF_OUTPUT_BYTES, USERNAME_PATTERN } from '../../../protocol/constants';
 import { appendToLog } from '../account-log/append-log';
 import { credentialPublicKey } from '../account-log/cose-key';
 import { createIdentityKey } from '../account-log/identity-key';
@@ -126,6 +126,8 @@ export interface PublishInput {
   readonly record: LocalVaultRecord;
   readonly unlocked: UnlockedVault;
   readonly deviceName: string;
+  /** The app this device's key is registered for (its `device.add` names it). */
+  readonly appId: string;
   readonly now: number;
   readonly signal?: AbortSignal;
 }
@@ -198,7 +200,7 @@ async function startAccountLog(input: PublishInput, withSession: <T>(call: () =>
     ctx,
     [
       { op: 'passkey.add', id: pending.passkey.credentialId, key: pending.passkeyPublicKey },
-      { op: 'device.add', key: deviceKeyToLogKey(input.unlocked.deviceKey.publicJwk), app: ACCOUNT_LOG_APP_ID },
+      { op: 'device.add', key: deviceKeyToLogKey(input.unlocked.deviceKey.publicJwk), app: input.appId },
     ],
     { genesis: true },
   );

@@ -57,6 +57,7 @@ export class VaultOnboarding {
       params: core.argon2Params,
       argon2: withProgress(core.deps.argon2, onProgress),
       deviceName: core.env.deviceName,
+      appId: core.appId,
       now: core.now(),
       signal,
     });

@@ -58,7 +58,7 @@ export { parseLocalVaultRecord, type LocalVaultRecord, type PrfWrap } from './lo
 export type { PinRefusal, PinVerdict } from './pin/pin-policy';
 // records.ts (encrypting and opening records) is imported where used, never through here: it loads
 // with the unlocked vault, not with the first load.
-export { bindsServerVersion, parseEncryptedRecord, type EncryptedRecord, type RecordContext } from './record-format';
+export { bindsServerVersion, parseEncryptedRecord, recordApp, type EncryptedRecord, type RecordContext } from './record-format';
 // local/local-vault.ts and local/adopt-root-secret.ts (making a new or recovered vault) are imported
 // where used, never through here: onboarding and recovery load them, the first load does not.
 export { addPrfWrap, changePin } from './local/rewrap';

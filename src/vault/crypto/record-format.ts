@@ -3,20 +3,30 @@
  * it): what IndexedDB and the sync engine need without any key, kept apart so the first load does
  * not carry the record encryption.
  */
+import { DEFAULT_APP_ID } from '../../../protocol/constants';
 import { parseGcmBlob } from './primitives/aead';
 import { VaultCryptoError } from '../errors';
 import type { Ciphertext, WrappedKey } from './keys';
 
 /**
  * Where a record belongs; every field is bound into both AADs. `v`: the record's format version;
- * `serverVersion`: the server version this ciphertext is (or will be) stored as, required from format 2 on.
+ * `serverVersion`: the server version this ciphertext is (or will be) stored as, required from format 2 on;
+ * `app`: the app whose namespace it is in, absent for Keyhold's (see `recordApp`).
  */
 export interface RecordContext {
   readonly userId: string;
   readonly recordId: string;
   readonly v: number;
   readonly serverVersion?: number;
+  readonly app?: string;
 }
+
+/**
+ * The `app` part of a record context for the vault of app `appId`: none for Keyhold (the default
+ * app), whose records were sealed before apps existed and keep their exact AAD bytes; the app id
+ * for any other app, so a record the server hands to the wrong app does not open there.
+ */
+export const recordApp = (appId: string): { app?: string } => (appId === DEFAULT_APP_ID ? {} : { app: appId });
 
 /** The first format that binds the server version. */
 const BOUND_FORMAT = 2;

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VaultCryptoError } from '../errors';
 import type { VaultKey } from './keys';
-import { decryptRecord, encryptRecord, recordMatchesContext, unwrapDek } from './records';
+import { DEFAULT_APP_ID } from '../../../protocol/constants';
+import { decryptRecord, encryptRecord, recordMatchesContext, storedRecordContext, unwrapDek } from './records';
 import { parseEncryptedRecord, type RecordContext } from './record-format';
 
 const codeOf = (promise: Promise<unknown>): Promise<unknown> =>
@@ -95,5 +96,52 @@ describe('record format 2: bound to the server version it is stored as', () => {
 
   it('refuses a format 2 context without its server version with invalid_context', async () => {
     expect(await codeOf(encryptRecord(note, vaultKey, { ...at5, serverVersion: undefined }))).toBe('invalid_context');
+  });
+});
+
+describe('records of an app other than Keyhold (issue 17)', () => {
+  /**
+   * A record sealed by the code before apps existed (format 2, sealed for server version 3) under the
+   * vault key 01 02 … 20: Keyhold must still open it, so its record and DEK contexts kept their bytes.
+   */
+  const sealedBeforeApps = {
+    wrappedDek: 'AXPcBMID6cz5OQ_qoyBZqUp77lAaElxZ4CmgraKdigr1bo4-iQHEBIGKgrzsinMHKIpmUd9iwMFWCC72Mw',
+    ciphertext:
+      'Aefzl--59G0ZbxnZ96MWDdEaF2RsBZlyeFJfr9rdk3Waa-OoRRmSETxjY_jC2gtH87NmDxykgz5VpvlKAo6Elp2zF-7LfVxJxePOfG6KYDzOEOn1jdG1KqgDiQTFD33eu2A',
+  };
+  const row = { id: 'rec-17', v: 2, sealedFor: 3 };
+  let knownKey: VaultKey;
+  let vaultKey: VaultKey;
+  beforeAll(async () => {
+    const raw = new Uint8Array(32).map((_, i) => i + 1);
+    knownKey = (await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['wrapKey', 'unwrapKey'])) as VaultKey;
+    vaultKey = (await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['wrapKey', 'unwrapKey'])) as VaultKey;
+  });
+
+  it("opens Keyhold's record sealed before apps existed (known answer), and refuses it as another app's", async () => {
+    const sealed = parseEncryptedRecord(sealedBeforeApps);
+    expect(await decryptRecord(sealed, knownKey, storedRecordContext('u-17', DEFAULT_APP_ID, row))).toEqual({
+      kind: 'note',
+      title: 'Known answer',
+      notes: 'made before issue 17',
+    });
+    expect(await codeOf(decryptRecord(sealed, knownKey, storedRecordContext('u-17', 'fieldnotes', row)))).toBe('decrypt_failed');
+  });
+
+  it("refuses an app's record opened as Keyhold's or as a third app's, and its DEK moved there", async () => {
+    const fieldNotes = storedRecordContext('alice', 'fieldnotes', row);
+    const encrypted = await encryptRecord(note, vaultKey, fieldNotes);
+    expect(await decryptRecord(encrypted, vaultKey, fieldNotes)).toEqual(note);
+    for (const appId of [DEFAULT_APP_ID, 'tasks']) {
+      const other = storedRecordContext('alice', appId, row);
+      expect(await codeOf(decryptRecord(encrypted, vaultKey, other))).toBe('decrypt_failed');
+      expect(await recordMatchesContext(encrypted, vaultKey, other)).toBe(false);
+    }
+  });
+
+  it("refuses Keyhold's record opened as an app's", async () => {
+    const keyhold = storedRecordContext('alice', DEFAULT_APP_ID, row);
+    const encrypted = await encryptRecord(note, vaultKey, keyhold);
+    expect(await codeOf(decryptRecord(encrypted, vaultKey, storedRecordContext('alice', 'fieldnotes', row)))).toBe('decrypt_failed');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * docs/architecture.md "The key hierarchy", lower half: VK wraps a fresh DEK per record version, the DEK
- * encrypts the record. Both layers are AES-256-GCM bound to (userId, kind, recordId, v) and, from
+ * encrypts the record. Both layers are AES-256-GCM bound to (userId, kind, recordId, v), to the app
+ * for an app other than Keyhold (record-format.ts `recordApp`) and, from
  * format 2 on, to the key server's version the ciphertext is stored as (`serverVersion`: a write
  * with expectedVersion n is stored as n + 1), so an older ciphertext handed out under a newer
  * version number does not open (docs/architecture.md "Rollback detection"). Format 1 stays readable.
@@ -19,14 +20,18 @@ import { open, seal, unwrapKeyGcm, wrapKeyGcm, type AeadContext } from './primit
 import { utf8, wipe } from './primitives/bytes';
 import { VaultCryptoError } from '../errors';
 import type { Dek, VaultKey, WrappedKey } from './keys';
-import { bindsServerVersion, type EncryptedRecord, type RecordContext } from './record-format';
+import { bindsServerVersion, recordApp, type EncryptedRecord, type RecordContext } from './record-format';
 
 /**
- * The context of a stored record: `sealedFor` is the server version its AAD binds (for a synced
- * copy, the version the server stated), used only from format 2 on.
+ * The context of a stored record of app `appId`: `sealedFor` is the server version its AAD binds
+ * (for a synced copy, the version the server stated), used only from format 2 on.
  */
-export function storedRecordContext(userId: string, row: { readonly id: string; readonly v: number; readonly sealedFor?: number }): RecordContext {
-  return { userId, recordId: row.id, v: row.v, ...(bindsServerVersion(row.v) && { serverVersion: row.sealedFor }) };
+export function storedRecordContext(
+  userId: string,
+  appId: string,
+  row: { readonly id: string; readonly v: number; readonly sealedFor?: number },
+): RecordContext {
+  return { userId, recordId: row.id, v: row.v, ...(bindsServerVersion(row.v) && { serverVersion: row.sealedFor }), ...recordApp(appId) };
 }
 
 /** The server version part of a context: required from format 2 on, absent before (format 1 never bound it). */
@@ -36,8 +41,11 @@ function boundVersion({ v, serverVersion }: RecordContext): { serverVersion?: nu
   return { serverVersion };
 }
 
-const dekContext = (ctx: RecordContext): AeadContext<'dek'> => ({ userId: ctx.userId, kind: 'dek', id: ctx.recordId, v: ctx.v, ...boundVersion(ctx) });
-const recordContext = (ctx: RecordContext): AeadContext<'record'> => ({ userId: ctx.userId, kind: 'record', id: ctx.recordId, v: ctx.v, ...boundVersion(ctx) });
+/** The app part of both AADs: bound only when the context names one (never Keyhold's: recordApp). */
+const boundApp = ({ app }: RecordContext): { app?: string } => (app === undefined ? {} : { app });
+
+const dekContext = (ctx: RecordContext): AeadContext<'dek'> => ({ userId: ctx.userId, kind: 'dek', id: ctx.recordId, v: ctx.v, ...boundVersion(ctx), ...boundApp(ctx) });
+const recordContext = (ctx: RecordContext): AeadContext<'record'> => ({ userId: ctx.userId, kind: 'record', id: ctx.recordId, v: ctx.v, ...boundVersion(ctx), ...boundApp(ctx) });
 
 /** Returns a fresh DEK, extractable so VK can wrap it; never log or export it otherwise. */
 export async function createDek(): Promise<Dek> {

@@ -20,18 +20,23 @@ import type {
 } from '../../../protocol/api';
 import type { ErrorBody } from '../../../protocol/errors';
 import { KeyServerError } from '../errors';
+import { fetchServerHealth, type ServerHealth } from './server-health';
 
 type Json = Record<string, unknown>;
 
 /**
- * The key server's API as the app uses it. Cookies carry the session (same origin, HttpOnly);
- * the browser adds the Origin header the server checks. Bodies never include PRF output or
- * plaintext: callers pass ciphertext blobs and WebAuthn responses already stripped.
+ * The key server's API as the app uses it. Cookies carry the session (HttpOnly, one per app);
+ * the browser adds the Origin header by which the server knows the app. Bodies never include PRF
+ * output or plaintext: callers pass ciphertext blobs and WebAuthn responses already stripped.
  */
 export class KeyServer {
   /**
-   * `base`: prefix of `/api/...` ('' = this origin). `fetchImpl`: the global fetch unless given
-   * (tests route requests to an in-process server); looked up per call, never captured early.
+   * `base`: the key server's origin, prefix of `/api/...` ('' = this page's origin, as for
+   * Keyhold itself; an app on another origin passes e.g. 'https://keys.example.com'). Every request
+   * sends credentials ('include'), so the session cookie goes along to a key server on another
+   * origin of the same site; the server answers such an origin only if it registered it (CORS).
+   * `fetchImpl`: the global fetch unless given (tests route requests to an in-process server);
+   * looked up per call, never captured early.
    */
   constructor(
     private readonly base = '',
@@ -47,14 +52,26 @@ export class KeyServer {
     return (await response.json().catch(() => undefined)) as T;
   }
 
+  /**
+   * The raw answer to `/api{path}` on this key server, whatever its status, with credentials sent
+   * and no HTTP cache; rejects as fetch does (no answer at all). For callers that read statuses
+   * themselves (the health check); everything else uses `request`.
+   */
+  fetch(path: string, init: Omit<RequestInit, 'credentials' | 'cache'> = {}): Promise<Response> {
+    return this.fetchImpl(`${this.base}/api${path}`, { ...init, credentials: 'include', cache: 'no-store' });
+  }
+
+  /** How the key server is doing (`GET /api/health`); never rejects but with `signal`'s reason. */
+  health(signal?: AbortSignal): Promise<ServerHealth> {
+    return fetchServerHealth(signal, this);
+  }
+
   /** The answer of a request that succeeded (2xx); a failure rejects with a KeyServerError. */
   async response(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     let response: Response;
     try {
-      response = await this.fetchImpl(`${this.base}/api${path}`, {
+      response = await this.fetch(path, {
         method,
-        credentials: 'same-origin',
-        cache: 'no-store',
         headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,

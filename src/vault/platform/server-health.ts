@@ -16,15 +16,26 @@ function readHealthBody(body: unknown): { status: string; version: string | unde
   };
 }
 
+/** The one call of KeyServer the health check makes (its `fetch`: the server's base, credentials, no HTTP cache). */
+export interface HealthTarget {
+  fetch(path: string, init?: Omit<RequestInit, 'credentials' | 'cache'>): Promise<Response>;
+}
+
+/** This page's own origin, for a check made without a KeyServer (Keyhold served by its key server). */
+const sameOrigin: HealthTarget = {
+  fetch: (path, init) => fetch(`/api${path}`, { ...init, credentials: 'include', cache: 'no-store' }),
+};
+
 /**
- * Asks `GET /api/health`. Resolves `offline` when the request cannot be made at all, `error`
- * for an unusable answer; rejects only with the abort reason when `signal` aborts.
+ * Asks `GET /api/health` of `server` (its base: another origin for an app not served by the key
+ * server; by default this page's origin). Resolves `offline` when the request cannot be made at
+ * all, `error` for an unusable answer; rejects only with the abort reason when `signal` aborts.
  */
-export async function fetchServerHealth(signal?: AbortSignal): Promise<ServerHealth> {
+export async function fetchServerHealth(signal?: AbortSignal, server: HealthTarget = sameOrigin): Promise<ServerHealth> {
   let response: Response;
   try {
-    // no-store: a health answer from any HTTP cache would claim a server we cannot reach.
-    response = await fetch('/api/health', { cache: 'no-store', headers: { accept: 'application/json' }, signal });
+    // no-store (KeyServer.fetch): a health answer from any HTTP cache would claim a server we cannot reach.
+    response = await server.fetch('/health', { headers: { accept: 'application/json' }, signal });
   } catch {
     if (signal?.aborted) throw signal.reason;
     // fetch rejects (TypeError) only when no answer came back: no network, or no server.

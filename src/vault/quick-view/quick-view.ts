@@ -33,9 +33,9 @@ import type { QuickViewItem, RecordContent } from '../state';
 import { createQuickViewKey, openQuickCopy, readQuickViewKey, sealQuickCopy, type QuickViewKey } from './quick-copy';
 
 /** The record's decrypted content under the open vault; throws `not_found` when it does not open. Never log it. */
-async function readRecordContent(row: LiveRecordRow, vault: UnlockedVault): Promise<RecordContent> {
+async function readRecordContent(row: LiveRecordRow, vault: UnlockedVault, appId: string): Promise<RecordContent> {
   try {
-    return parseRecordContent(await decryptRecord(row, readableVaultKeys(vault), storedRecordContext(vault.userId, row)));
+    return parseRecordContent(await decryptRecord(row, readableVaultKeys(vault), storedRecordContext(vault.userId, appId, row)));
   } catch (cause) {
     if (cause instanceof VaultError && !(cause instanceof VaultCryptoError)) throw cause; // a copy that does not decrypt is not found
     throw new VaultError('not_found', 'This item cannot be read.', { cause });
@@ -49,6 +49,8 @@ function readMarkedIds(value: unknown): string[] {
 
 export interface QuickViewDeps {
   readonly store: LocalStore;
+  /** The app the records belong to (bound into their AAD unless it is Keyhold). */
+  readonly appId: string;
   readonly now: () => number;
   /** Called after the marked set or a copy changed. */
   readonly onChanged?: () => void;
@@ -89,7 +91,7 @@ export class QuickView {
     return this.#serial(async () => {
       const row = await this.#deps.store.readRecord(id);
       if (!row || row.deleted === 1) throw new VaultError('not_found');
-      const content = await readRecordContent(row, vault);
+      const content = await readRecordContent(row, vault, this.#deps.appId);
       const copy = await sealQuickCopy(await this.#ensureKey(), id, { source: row.wrappedDek, sealedAt: this.#deps.now(), content });
       await this.#db.transaction('rw', this.#db.meta, this.#db.quick, async () => {
         const marked = await this.#readMarked();
@@ -183,7 +185,7 @@ export class QuickView {
     const copy = key && stored ? await openQuickCopy(key, stored).catch(() => null) : null;
     if (copy?.source === row.wrappedDek) return false;
     if (!vault || this.#deps.isOpen?.(vault) === false) return false; // behind until the next unlock; the lock screen says so
-    const content = await readRecordContent(row, vault);
+    const content = await readRecordContent(row, vault, this.#deps.appId);
     const fresh = await sealQuickCopy(key ?? (await this.#ensureKey()), id, { source: row.wrappedDek, sealedAt: this.#deps.now(), content });
     return this.#db.transaction('rw', this.#db.meta, this.#db.quick, async () => {
       if (!(await this.#readMarked()).includes(id)) return false;

@@ -41,6 +41,34 @@ describe('record content', () => {
     expect(parseRecordContent({ kind: 'note', title: 'x', body: 'y' })).toEqual({ kind: 'note', title: 'x', body: 'y' });
   });
 
+  it('keeps a note’s location, with its known fields only, through saving and reading', () => {
+    const note = { kind: 'note' as const, title: 'Trailhead', body: 'cairn by the bridge', location: { latitude: 46.5581, longitude: -121.9842, accuracyMeters: 12.5 } };
+    expect(validateRecordContent({ ...note, location: { ...note.location, altitude: 900 } })).toEqual(note);
+    expect(parseRecordContent(note)).toEqual(note);
+    const { accuracyMeters: _unknown, ...bare } = note.location;
+    expect(parseRecordContent({ ...note, location: bare })).toEqual({ ...note, location: bare });
+    expect(parseRecordContent({ ...note, location: { latitude: -90, longitude: 180, accuracyMeters: 0 } }).kind).toBe('note');
+  });
+
+  it.each([
+    ['a latitude over 90', { latitude: 90.5, longitude: 0 }],
+    ['a longitude under −180', { latitude: 0, longitude: -180.01 }],
+    ['a negative accuracy', { latitude: 0, longitude: 0, accuracyMeters: -1 }],
+    ['a latitude that is not finite', { latitude: Number.NaN, longitude: 0 }],
+    ['an infinite accuracy', { latitude: 0, longitude: 0, accuracyMeters: Number.POSITIVE_INFINITY }],
+    ['a latitude as text', { latitude: '46.5', longitude: 0 }],
+    ['no longitude', { latitude: 1 }],
+    ['a location that is not an object', 'Paradise'],
+  ])('refuses a note whose location has %s (record_invalid), and does not read one back', (_, location) => {
+    const note = { kind: 'note', title: 'Trailhead', body: '', location };
+    expect(() => validateRecordContent(note)).toThrow(expect.objectContaining({ code: 'record_invalid' }));
+    expect(() => parseRecordContent(note)).toThrow(expect.objectContaining({ code: 'not_found' }));
+  });
+
+  it('keeps no location on a login', () => {
+    expect(validateRecordContent({ ...login({}), location: { latitude: 1, longitude: 2 } })).toEqual(login({}));
+  });
+
   it('names a device after its platform only', () => {
     expect(deviceNameFor('Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)')).toBe('iPhone');
     expect(deviceNameFor('Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36')).toBe('Android phone');

@@ -4,7 +4,7 @@
  * the ciphertext (crypto/records.ts):
  *
  *   { "kind": "login", "title", "username", "password", "url", "notes" }   every field a string
- *   { "kind": "note",  "title", "body" }
+ *   { "kind": "note",  "title", "body", "location"? }                      location: { "latitude", "longitude", "accuracyMeters"? }
  *
  * Either kind may carry `"conflictOf": "<record id>"`: the sync engine made this record from a
  * local edit that lost a race with another device's edit of that record (sync/sync-engine.ts).
@@ -12,7 +12,7 @@
  */
 import { RECORD_FIELD_MAX_CHARS, RECORD_TITLE_MAX_CHARS } from '../../../protocol/constants';
 import { VaultError } from '../errors';
-import type { RecordContent, RecordSummary } from '../state';
+import type { NoteLocation, RecordContent, RecordSummary } from '../state';
 
 const LOGIN_FIELDS = ['title', 'username', 'password', 'url', 'notes'] as const;
 const NOTE_FIELDS = ['title', 'body'] as const;
@@ -21,7 +21,22 @@ function invalid(message: string): VaultError {
   return new VaultError('record_invalid', message);
 }
 
-/** The string fields of `value` for its kind, or null when the shape is wrong. */
+const isFiniteIn = (value: unknown, min: number, max: number): value is number => typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
+
+/**
+ * A note's location with only its known fields, `undefined` when there is none, or null when it is
+ * not one: latitude −90..90, longitude −180..180, accuracy ≥ 0, every one a finite number.
+ */
+export function readLocation(value: unknown): NoteLocation | undefined | null {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) return null;
+  const { latitude, longitude, accuracyMeters } = value as Record<string, unknown>;
+  if (!isFiniteIn(latitude, -90, 90) || !isFiniteIn(longitude, -180, 180)) return null;
+  if (accuracyMeters === undefined) return { latitude, longitude };
+  return isFiniteIn(accuracyMeters, 0, Number.MAX_VALUE) ? { latitude, longitude, accuracyMeters } : null;
+}
+
+/** The string fields of `value` for its kind (and a note's location), or null when the shape is wrong. */
 function readFields(value: unknown): RecordContent | null {
   if (typeof value !== 'object' || value === null) return null;
   const source = value as Record<string, unknown>;
@@ -30,6 +45,11 @@ function readFields(value: unknown): RecordContent | null {
   if (source.conflictOf !== undefined && (typeof source.conflictOf !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(source.conflictOf))) return null;
   // Only the known fields are copied: nothing else a caller put on the object is ever stored.
   const entries = [['kind', source.kind], ...fields.map((name) => [name, source[name]])];
+  if (source.kind === 'note') {
+    const location = readLocation(source.location);
+    if (location === null) return null;
+    if (location) entries.push(['location', location]);
+  }
   if (typeof source.conflictOf === 'string') entries.push(['conflictOf', source.conflictOf]);
   return Object.fromEntries(entries) as unknown as RecordContent;
 }
@@ -40,12 +60,12 @@ function readFields(value: unknown): RecordContent | null {
  */
 export function validateRecordContent(content: unknown): RecordContent {
   const record = readFields(content);
-  if (!record) throw invalid('An item is a login or a note, and every field is text.');
+  if (!record) throw invalid('An item is a login or a note, every field is text, and a note’s location is a latitude and longitude in degrees.');
   const title = record.title.trim();
   if (title.length === 0) throw invalid('Give the item a title.');
   if (title.length > RECORD_TITLE_MAX_CHARS) throw invalid(`A title has at most ${RECORD_TITLE_MAX_CHARS} characters.`);
   for (const [name, value] of Object.entries(record)) {
-    if (name !== 'kind' && value.length > RECORD_FIELD_MAX_CHARS) throw invalid(`Each field has at most ${RECORD_FIELD_MAX_CHARS} characters.`);
+    if (name !== 'kind' && typeof value === 'string' && value.length > RECORD_FIELD_MAX_CHARS) throw invalid(`Each field has at most ${RECORD_FIELD_MAX_CHARS} characters.`);
   }
   return { ...record, title };
 }

@@ -6,7 +6,7 @@
  */
 import { encodeBase64Url } from '../../../protocol/base64url';
 import { RECORD_FORMAT_VERSION } from '../../../protocol/constants';
-import { parseEncryptedRecord, readableVaultKeys, type EncryptedRecord, type UnlockedVault } from '../crypto';
+import { parseEncryptedRecord, readableVaultKeys, recordApp, type EncryptedRecord, type UnlockedVault } from '../crypto';
 import { decryptRecord, encryptRecord, recordMatchesContext, storedRecordContext } from '../crypto/records';
 import type { LiveRecordRow, LocalStore } from '../platform/local-store';
 import { parseRecordContent, searchableText, summarize, validateRecordContent } from './record-content';
@@ -29,14 +29,17 @@ export class UnlockedRecords {
   readonly #store: LocalStore;
   readonly #vault: UnlockedVault;
   readonly #now: () => number;
+  /** The app's part of every record context (none for Keyhold: crypto/record-format.ts `recordApp`). */
+  readonly #appId: string;
   #cache = new Map<string, CachedSummary>();
   /** The server version of each record when it was last read here: the version an edit of it replaces. */
   readonly #readVersions = new Map<string, number>();
 
-  constructor(store: LocalStore, vault: UnlockedVault, now: () => number) {
+  constructor(store: LocalStore, vault: UnlockedVault, now: () => number, appId: string) {
     this.#store = store;
     this.#vault = vault;
     this.#now = now;
+    this.#appId = appId;
   }
 
   /** Decrypted summaries, newest first, of the records whose title, username, URL or notes contain `query` (any case). */
@@ -186,7 +189,7 @@ export class UnlockedRecords {
           } catch {
             return false;
           }
-          return recordMatchesContext(sealed, keys, { userId: this.#vault.userId, recordId: copy.id, v: copy.v, serverVersion: copy.version });
+          return recordMatchesContext(sealed, keys, { userId: this.#vault.userId, recordId: copy.id, v: copy.v, serverVersion: copy.version, ...recordApp(this.#appId) });
         }),
       );
       slice.forEach((copy, i) => {
@@ -222,14 +225,14 @@ export class UnlockedRecords {
 
   /** A new record's context: the current format, sealed for `serverVersion`. */
   #context(recordId: string, serverVersion: number) {
-    return { userId: this.#vault.userId, recordId, v: RECORD_FORMAT_VERSION, serverVersion };
+    return { userId: this.#vault.userId, recordId, v: RECORD_FORMAT_VERSION, serverVersion, ...recordApp(this.#appId) };
   }
 
   async #open(row: LiveRecordRow): Promise<RecordContent> {
     let plaintext: unknown;
     try {
       // A synced format 2 row is bound to the version the server said it is; an unsent one to the version it was sealed for.
-      plaintext = await decryptRecord(row, readableVaultKeys(this.#vault), storedRecordContext(this.#vault.userId, row));
+      plaintext = await decryptRecord(row, readableVaultKeys(this.#vault), storedRecordContext(this.#vault.userId, this.#appId, row));
     } catch (cause) {
       // A record that does not open is damaged or was swapped (its AAD names another record).
       throw new VaultError('not_found', 'This item cannot be read.', { cause });

@@ -5,7 +5,7 @@
  * and registers it with the recovery session the route opened.
  */
 import { deviceKeyToLogKey } from '../../../protocol/account-log';
-import { ACCOUNT_LOG_APP_ID, PRF_OUTPUT_BYTES } from '../../../protocol/constants';
+import { PRF_OUTPUT_BYTES } from '../../../protocol/constants';
 import { appendToLog } from '../account-log/append-log';
 import { memoryMirror } from '../account-log/log-mirror';
 import {
@@ -52,6 +52,8 @@ export interface JoinInput {
   /** This device's PIN. Never log it. */
   readonly pin: string;
   readonly deviceName: string;
+  /** The app this device's key is registered for (its `device.add` names it). */
+  readonly appId: string;
   readonly now: number;
   /** True when `pin` is the PIN the server's PIN recovery already answers to. */
   readonly pinRecoveryCurrent: boolean;
@@ -84,7 +86,7 @@ export async function joinRecoveredAccount(input: JoinInput): Promise<{ vault: S
     throw error;
   }
   try {
-    await signDeviceIntoLog(input.server, recovered.userId, adopted.unlocked, input.now);
+    await signDeviceIntoLog(input, adopted.unlocked);
     const device = await input.server.registerDevice(input.deviceName, adopted.unlocked.deviceKey.publicJwk);
     const vault: StoredVault = {
       username: recovered.username,
@@ -111,7 +113,7 @@ export async function joinRecoveredAccount(input: JoinInput): Promise<{ vault: S
  * from its genesis first, and must be signed by that key. Nothing when a device of the account
  * already did (an approval) or the account has no log yet. Throws `account_log_unverified`, `offline`.
  */
-async function signDeviceIntoLog(server: KeyServer, userId: string, unlocked: UnlockedVault, now: number): Promise<void> {
+async function signDeviceIntoLog({ server, recovered: { userId }, appId, now }: JoinInput, unlocked: UnlockedVault): Promise<void> {
   const { identity } = unlocked;
   const ctx = {
     server,
@@ -123,7 +125,7 @@ async function signDeviceIntoLog(server: KeyServer, userId: string, unlocked: Un
     // The recovery session the route opened: this device has no key of its own on the server yet.
     call: <T>(request: () => Promise<T>) => request(),
   };
-  await appendToLog(ctx, [{ op: 'device.add', key: deviceKeyToLogKey(unlocked.deviceKey.publicJwk), app: ACCOUNT_LOG_APP_ID }]);
+  await appendToLog(ctx, [{ op: 'device.add', key: deviceKeyToLogKey(unlocked.deviceKey.publicJwk), app: appId }]);
 }
 
 /**

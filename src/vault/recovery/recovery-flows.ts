@@ -19,6 +19,8 @@ import type { ApprovalRecoverOptions, RecoverOptions } from '../state';
 export interface RecoveryHost {
   readonly deps: VaultDeps;
   readonly deviceName: string;
+  /** The app the recovered device joins as (VaultDeps.appId). */
+  readonly appId: string;
   readonly argon2Params: Argon2Params;
   now(): number;
   /** Resolves after `ms` on the vault's clock; rejects with the abort reason when `signal` aborts first. */
@@ -103,6 +105,7 @@ async function adopt(host: RecoveryHost, recovered: RecoveredAccount, localPin: 
       recovered,
       pin: localPin,
       deviceName: host.deviceName,
+      appId: host.appId,
       now: host.now(),
       pinRecoveryCurrent,
       signal,

@@ -59,6 +59,7 @@ export class VaultRecovery {
     return {
       deps: core.deps,
       deviceName: core.env.deviceName,
+      appId: core.appId,
       argon2Params: core.argon2Params,
       now: core.now,
       sleep: (ms, signal) => core.sleep(ms, signal),

@@ -25,6 +25,7 @@ const NOW = Date.UTC(2026, 11, 6, 9, 30);
 const ITEMS: RecordContent[] = [
   { kind: 'login', title: 'Mail', username: 'ada@example.com', password: 'correct-horse-battery-staple', url: 'https://mail.example.com', notes: 'π and emoji 🗝️' },
   { kind: 'note', title: 'Wi-Fi', body: 'SSID: fakenet\nKey: not-a-real-key', conflictOf: 'rec_123' },
+  { kind: 'note', title: 'Trailhead', body: 'cairn by the bridge', location: { latitude: 46.5581, longitude: -121.9842, accuracyMeters: 12 } },
 ];
 
 async function rejection(promise: Promise<unknown>): Promise<VaultError> {
@@ -80,9 +81,9 @@ describe('Keyhold backup file, with the real Argon2id', () => {
     for (const secret of ['correct-horse', 'fakenet', 'Mail', PASSPHRASE, 'marble']) expect(text).not.toContain(secret);
   });
 
-  it('opens with the passphrase into the same items (a conflict copy’s link dropped), typed in another Unicode form too', async () => {
+  it('opens with the passphrase into the same items (a conflict copy’s link dropped, a note’s location kept), typed in another Unicode form too', async () => {
     const file = readBackup(await sealed);
-    const expected = [ITEMS[0], { kind: 'note', title: 'Wi-Fi', body: 'SSID: fakenet\nKey: not-a-real-key' }];
+    const expected = [ITEMS[0], { kind: 'note', title: 'Wi-Fi', body: 'SSID: fakenet\nKey: not-a-real-key' }, ITEMS[2]];
     expect(await openBackup(file, PASSPHRASE, realArgon2)).toEqual({ format: 'keyhold-backup', items: expected, converted: 0, skipped: [] });
     // NFKC: full-width digits from an East Asian keyboard are the same passphrase.
     expect((await openBackup(file, 'marble orchard kettle ４２', realArgon2)).items).toEqual(expected);

@@ -26,6 +26,7 @@ import { VaultCryptoError, VaultError } from '../errors';
 import type { RecordContent } from '../state';
 import { ImportCollector, type ParsedImport } from './import-items';
 import { plainRecord } from './plain-export';
+import { readLocation } from '../records/record-content';
 
 export const BACKUP_FORMAT = 'keyhold-backup';
 export const BACKUP_VERSION = 1;
@@ -175,7 +176,11 @@ export async function openBackup(file: KeyholdBackupFile, passphrase: string, ar
 export function addKeyholdItem(collector: ImportCollector, row: number, item: unknown): void {
   if (!isObject(item)) return collector.skip(row, 'This item is not an object.');
   const field = (name: string): string => (typeof item[name] === 'string' ? (item[name] as string) : '');
-  if (item.kind === 'note') return collector.note(row, { title: field('title'), body: field('body') });
+  if (item.kind === 'note') {
+    const location = readLocation(item.location);
+    if (location === null) return collector.skip(row, 'The location is not a latitude and longitude in degrees.');
+    return collector.note(row, { title: field('title'), body: field('body'), ...(location && { location }) });
+  }
   if (item.kind !== 'login') return collector.skip(row, 'The kind is neither login nor note.');
   collector.login(row, { title: field('title'), username: field('username'), password: field('password'), url: field('url'), notes: field('notes') });
 }

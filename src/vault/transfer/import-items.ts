@@ -98,7 +98,7 @@ export class ImportCollector {
 
   /** Adds a note; `converted` when the source item was of a kind Keyhold keeps as a note (a card, an identity, …). */
   note(row: number, draft: NoteDraft, converted = false): void {
-    this.add(row, { kind: 'note', title: draft.title.trim() || 'Untitled', body: draft.body }, converted);
+    this.add(row, { kind: 'note', title: draft.title.trim() || 'Untitled', body: draft.body, ...(draft.location && { location: draft.location }) }, converted);
   }
 
   skip(row: number, reason: string): void {

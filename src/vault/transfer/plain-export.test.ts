@@ -83,6 +83,13 @@ describe('plain JSON export', () => {
     expect(parsed).toEqual({ format: 'keyhold-json', items: [...ITEMS, { kind: 'note', title: 'Copy', body: 'b' }], converted: 0, skipped: [] });
   });
 
+  it('keeps a note’s location through export and import, and skips a note whose location is out of range', () => {
+    const trailhead: RecordContent = { kind: 'note', title: 'Trailhead', body: 'cairn', location: { latitude: -33.87, longitude: 151.21, accuracyMeters: 5 } };
+    expect(reimport('keyhold-export.json', toExportJson([trailhead], NOW)).items).toEqual([trailhead]);
+    const text = JSON.stringify({ format: 'keyhold-export', version: 1, exportedAt: NOW, items: [{ ...trailhead, location: { latitude: 91, longitude: 0 } }] });
+    expect(reimport('x.json', text)).toMatchObject({ items: [], skipped: [{ row: 1, reason: 'The location is not a latitude and longitude in degrees.' }] });
+  });
+
   it('reads an item of an unknown kind as a skip, and a later version as unsupported', () => {
     const text = JSON.stringify({ format: 'keyhold-export', version: 1, exportedAt: NOW, items: [{ kind: 'card', title: 'x' }, ITEMS[0]] });
     expect(reimport('x.json', text)).toMatchObject({ items: [ITEMS[0]], skipped: [{ row: 1, reason: 'The kind is neither login nor note.' }] });

@@ -17,11 +17,14 @@ export const PLAIN_EXPORT_VERSION = 1;
 /** The columns of Keyhold's CSV, in order. */
 export const KEYHOLD_CSV_COLUMNS = ['kind', 'title', 'username', 'password', 'url', 'notes', 'body'] as const;
 
-/** The item as another vault should get it: its fields only (a conflict copy's link to a record of this vault is dropped). */
+/**
+ * The item as another vault should get it: its fields only (a conflict copy's link to a record of
+ * this vault is dropped), a note's location included. The CSV has no column for a location.
+ */
 export function plainRecord(item: RecordContent): RecordContent {
   return item.kind === 'login'
     ? { kind: 'login', title: item.title, username: item.username, password: item.password, url: item.url, notes: item.notes }
-    : { kind: 'note', title: item.title, body: item.body };
+    : { kind: 'note', title: item.title, body: item.body, ...(item.location && { location: item.location }) };
 }
 
 /** The JSON export's text. Holds every secret in the clear: never log it. */

@@ -117,10 +117,36 @@ describe('AAD encoding', () => {
     expect(new Set([unbound, at1, at2]).size).toBe(3);
   });
 
+  it('appends lp(app) to a context with an app, and leaves one without it byte for byte (known answer)', () => {
+    const bound = { userId: 'u', kind: 'record' as const, id: 'r', v: 2, serverVersion: 0x01_0000_0102 };
+    // The known answer above, then lp("fieldnotes").
+    expect(encodeBase64Url(encodeAad({ ...bound, app: 'fieldnotes' }))).toBe(
+      'AAAADmtleWhvbGQvYWFkL3YyAAAABnJlY29yZAAAAAF1AAAAAXIAAAACAAAAAQAAAQIAAAAKZmllbGRub3Rlcw',
+    );
+    expect(encodeBase64Url(encodeAad(bound))).toBe('AAAADmtleWhvbGQvYWFkL3YyAAAABnJlY29yZAAAAAF1AAAAAXIAAAACAAAAAQAAAQI');
+  });
+
+  it('never gives a context with an app the bytes of one without, nor of another app', () => {
+    const forms = [{}, { app: 'keyhold' }, { app: 'fieldnotes' }].flatMap((app) => [
+      encodeBase64Url(encodeAad({ ...ctx, ...app })),
+      encodeBase64Url(encodeAad({ ...ctx, v: 2, serverVersion: 1, ...app })),
+    ]);
+    expect(new Set(forms).size).toBe(6);
+  });
+
+  it('refuses a blob sealed for one app when opened for another app or for none, as decrypt_failed', async () => {
+    const key = await newKey();
+    const blob = await seal(key, utf8.encode('x'), { ...ctx, app: 'fieldnotes' });
+    await expectCode(open(key, blob, { ...ctx, app: 'keyhold' }), 'decrypt_failed');
+    await expectCode(open(key, blob, ctx), 'decrypt_failed');
+    expect(utf8.decode(await open(key, blob, { ...ctx, app: 'fieldnotes' }))).toBe('x');
+  });
+
   it.each([
     ['a server version 0', { ...ctx, serverVersion: 0 }],
     ['a fractional server version', { ...ctx, serverVersion: 1.5 }],
     ['an empty user id', { ...ctx, userId: '' }],
+    ['an empty app', { ...ctx, app: '' }],
     ['a lone surrogate', { ...ctx, id: 'a\uD800b' }],
     ['a negative version', { ...ctx, v: -1 }],
     ['a fractional version', { ...ctx, v: 1.5 }],

@@ -16,6 +16,14 @@
  * Binding the server version lets a client refuse an older ciphertext presented under a newer
  * version number (a rollback: docs/architecture.md "Rollback detection").
  *
+ * A context with an `app` (records of an app other than Keyhold: issue 17) appends lp(UTF-8 app)
+ * after the fixed-length fields of its domain, so a context without one keeps its exact bytes:
+ *
+ *   AAD   = (either form above) || lp(UTF-8 app)
+ *
+ * Unambiguous because the domain fixes how many bytes precede the app, and lp(app) is at least
+ * five bytes: a context with an app never shares bytes with one without, nor with another app.
+ *
  * Length prefixes make the split unambiguous ("ab"+"c" ≠ "a"+"bc"); strings must be well-formed
  * UTF-16, since a lone surrogate would encode as U+FFFD and collide with a real U+FFFD.
  */
@@ -47,6 +55,8 @@ export interface AeadContext<Kind extends ObjectKind = ObjectKind> {
   readonly v: number;
   /** The key server's version this ciphertext is stored as (1, 2, …); absent in formats that do not bind it. */
   readonly serverVersion?: number;
+  /** The app whose namespace the object lives in (a record of that app); absent for Keyhold's own objects and account-wide ones. */
+  readonly app?: string;
 }
 
 /** Format version of AES-GCM blobs (leading byte). */
@@ -89,6 +99,7 @@ export function encodeAad(ctx: AeadContext): Uint8Array<ArrayBuffer> {
     lengthPrefixed('id', ctx.id),
     u32be(ctx.v),
     ...(versioned ? [u64be(ctx.serverVersion!)] : []),
+    ...(ctx.app !== undefined ? [lengthPrefixed('app', ctx.app)] : []),
   );
 }
 
