@@ -1,11 +1,8 @@
 import { LitElement, html } from 'lit';
-import type { NoteContent, Vault } from 'keyhold-sdk';
+import type { NoteContent, NoteLocation, Vault } from 'keyhold-sdk';
 import { failureMessage } from './messages';
-import { currentLocation, describeLocation, type NoteLocation } from './note-location';
+import { currentLocation, describeLocation } from './note-location';
 import { sharedStyles } from './shared-styles';
-
-/** A field note: the SDK's note record, with where it was written. */
-export type FieldNote = NoteContent & { location?: NoteLocation };
 
 /**
  * Writes or edits one note: title, text, and the device's position when the person asks for it.
@@ -58,10 +55,10 @@ export class FnEditor extends LitElement {
 
   async #load(vault: Vault, id: string): Promise<void> {
     try {
-      const note = (await vault.records.read(id)) as FieldNote;
-      this._title = note.title;
-      this._body = note.kind === 'note' ? note.body : '';
-      this._location = note.location;
+      const record = await vault.records.read(id);
+      this._title = record.title;
+      this._body = record.kind === 'note' ? record.body : '';
+      this._location = record.kind === 'note' ? record.location : undefined;
     } catch (error) {
       this._error = failureMessage(error);
     }
@@ -107,7 +104,7 @@ export class FnEditor extends LitElement {
     event.preventDefault();
     const vault = this.vault;
     if (!vault || this._busy) return;
-    const note: FieldNote = { kind: 'note', title: this._title.trim(), body: this._body, ...(this._location ? { location: this._location } : {}) };
+    const note: NoteContent = { kind: 'note', title: this._title.trim(), body: this._body, ...(this._location ? { location: this._location } : {}) };
     await this.#change(() => vault.records.save(this.noteId, note));
   }
 

@@ -4,7 +4,7 @@
  * keys, PINs and sync comes from the Keyhold SDK (`keyhold-sdk`), nothing else of Keyhold.
  */
 import { argon2WorkerUrl } from 'keyhold-sdk/argon2-worker';
-import { Argon2Client, KeyServer, LocalStore, RECORDS_REPLAYED_MESSAGE, Vault, createBrowserPasskeys } from 'keyhold-sdk';
+import { Argon2Client, KeyServer, LocalStore, RECORDS_REPLAYED_MESSAGE, Vault, createBrowserPasskeys, type VaultDeps } from 'keyhold-sdk';
 import './fn-app';
 
 /** The app id the key server registered this origin under (`npm run apps`). */
@@ -29,7 +29,7 @@ const toScriptUrl = (url: string): string => (policy ? (policy.createScriptURL(u
 
 const argon2 = new Argon2Client({ createWorker: () => new Worker(toScriptUrl(argon2WorkerUrl), { type: 'module', name: 'argon2' }) });
 
-const deps = {
+const deps: VaultDeps = {
   appId: APP_ID,
   argon2: argon2.hash.bind(argon2),
   prewarmArgon2: argon2.prewarm.bind(argon2),

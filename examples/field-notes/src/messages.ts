@@ -20,6 +20,7 @@ const WORDS: Partial<Record<VaultErrorCode, string>> = {
   passkey_failed: 'The passkey did not sign in. Check the username and try again.',
   device_revoked: 'This device was removed from your account.',
   record_invalid: 'This note cannot be saved: check its title and location.',
+  app_mismatch: 'Your account lists this device for another app: sign in again from a fresh start of Field notes.',
 };
 
 /** What to tell the person about `error`. */

@@ -1,9 +1,5 @@
-/** Where a note was written: what the SDK keeps in a note's `location` (contract item 11). */
-export interface NoteLocation {
-  readonly latitude: number;
-  readonly longitude: number;
-  readonly accuracyMeters?: number;
-}
+/** The device's position for a note, through the Geolocation API. */
+import type { NoteLocation } from 'keyhold-sdk';
 
 /** The device's position, once (the browser asks the person first). Rejects with the GeolocationPositionError. */
 export function currentLocation(): Promise<NoteLocation> {
