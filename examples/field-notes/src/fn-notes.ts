@@ -26,6 +26,9 @@ export class FnNotes extends LitElement {
         align-items: center;
         gap: 0.5rem;
       }
+      h2 {
+        margin-top: 1.5rem;
+      }
       ul {
         list-style: none;
         padding: 0;
