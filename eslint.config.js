@@ -25,7 +25,7 @@ const restrictImports = (files, patterns, ignores = []) => ({
 });
 
 export default defineConfig(
-  { ignores: ['dist/', 'coverage/', 'data/', 'public/'] },
+  { ignores: ['dist/', 'dist-sdk/', 'examples/*/dist/', 'coverage/', 'data/', 'public/'] },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.recommended],
@@ -59,4 +59,7 @@ export default defineConfig(
   restrictImports(['server/**/*.ts'], [NOT_SRC]),
   restrictImports(['protocol/**/*.ts'], [{ regex: '^\\.\\./', message: 'protocol/ is the shared contract: it imports only packages and protocol/.' }]),
   restrictImports(['worker/**/*.ts'], [{ regex: '^\\.\\./(?!protocol/)', message: 'A worker imports only worker/, protocol/ and packages.' }]),
+  // An example app stands for an app outside this repository: the SDK as `keyhold-sdk`, packages,
+  // and its own files only (two levels up from its files is the repository).
+  restrictImports(['examples/**/*.ts'], [{ regex: '(^|/)\\.\\./\\.\\./', message: 'An example imports only `keyhold-sdk`, packages and its own files.' }]),
 );

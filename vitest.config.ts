@@ -39,7 +39,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'protocol/**/*.test.ts', 'worker/**/*.test.ts', 'server/domain/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'protocol/**/*.test.ts', 'worker/**/*.test.ts', 'server/domain/**/*.test.ts', 'scripts/**/*.test.ts', 'examples/*/*.test.ts'],
           exclude: [...configDefaults.exclude, ...integrationTests],
         },
       },

@@ -5,8 +5,8 @@
  * only the one needed is fetched, by the first Argon2 worker; it sends the compiled module back
  * to the main thread for the workers after it.
  */
-import simdWasmUrl from './wasm/argon2-simd.wasm?url';
-import plainWasmUrl from './wasm/argon2.wasm?url';
+import simdWasmUrl from './wasm/argon2-simd.wasm?url&no-inline';
+import plainWasmUrl from './wasm/argon2.wasm?url&no-inline';
 import { supportsWasmSimd } from './wasm-simd';
 
 async function compileFrom(url: string): Promise<WebAssembly.Module> {

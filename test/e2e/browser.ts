@@ -7,6 +7,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { buildApp } from '../../server/app';
 import { loadConfig } from '../../server/config';
+import { registerApp } from '../../server/domain/app-registration';
+import type { RegisteredApp } from '../../server/domain/apps';
 import { createPepper } from '../../server/domain/pepper';
 import { silentLogger } from '../../server/http/logger';
 import { migrateToLatest, openDatabase } from '../../server/store/database';
@@ -45,6 +47,8 @@ export interface LiveServer {
    * sent the request: the array grows as answers go out.
    */
   answersTo(matches: (request: Request, status: number) => boolean): readonly number[];
+  /** Registers another app of the ecosystem (as `npm run apps -- add` does); it works from the next request. */
+  registerApp(app: RegisteredApp): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -72,11 +76,11 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
     return response;
   };
   // Bind first to learn the port, then build the app with an ORIGIN naming it.
-  const holder: { app?: ReturnType<typeof buildApp>['app'] } = {};
+  const holder: { app?: ReturnType<typeof buildApp>['app']; apps?: ReturnType<typeof buildApp>['apps'] } = {};
   const port = await new Promise<number>((resolve) => {
     server = serve({ fetch: answer, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
       const config = loadConfig({ DATA_DIR: dir, ORIGIN: `http://localhost:${info.port}`, RP_ID: 'localhost', STATIC_DIR: 'dist', LOG_REQUESTS: 'false', ...env });
-      holder.app = buildApp({ store: database.store, config, pepper: createPepper(E2E_PEPPER_BYTES), log: silentLogger, version: 'e2e', now: Date.now }).app;
+      ({ app: holder.app, apps: holder.apps } = buildApp({ store: database.store, config, pepper: createPepper(E2E_PEPPER_BYTES), log: silentLogger, version: 'e2e', now: Date.now }));
       resolve(info.port);
     });
   });
@@ -90,6 +94,10 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
       const statuses: number[] = [];
       recording.add({ matches, statuses });
       return statuses;
+    },
+    async registerApp(app) {
+      await registerApp(database.store, app, Date.now());
+      await holder.apps!.refresh();
     },
     async close() {
       await new Promise<void>((resolve) => server!.close(() => resolve()));

@@ -1,0 +1,30 @@
+import { VaultError, type VaultErrorCode } from 'keyhold-sdk';
+
+/**
+ * Field notes' words for what the SDK throws, keyed by the error's stable `code` (the SDK's
+ * messages are for developers). Never shows an error's message or cause.
+ */
+const WORDS: Partial<Record<VaultErrorCode, string>> = {
+  wrong_pin: 'That PIN is not right.',
+  pin_mismatch: 'The two PINs are not the same.',
+  pin_rejected: 'Choose a harder PIN: at least 6 digits that are not a simple pattern.',
+  prf_unavailable: 'This passkey cannot open your vault. Use your Keyhold PIN or your authenticator app below.',
+  recovery_pin_wrong: 'That is not your Keyhold PIN.',
+  recovery_pin_locked: 'Too many wrong PINs: PIN sign-in is locked for this account.',
+  recovery_unavailable: 'This way in is not turned on for this account.',
+  totp_invalid: 'That code is not right, or it has expired.',
+  totp_locked: 'Too many wrong codes: try again later.',
+  offline: 'You are offline. Signing in needs the network once.',
+  throttled: 'Too many wrong PINs: wait a moment before the next try.',
+  passkey_cancelled: 'The passkey prompt was closed. Try again when you are ready.',
+  passkey_failed: 'The passkey did not sign in. Check the username and try again.',
+  device_revoked: 'This device was removed from your account.',
+  record_invalid: 'This note cannot be saved: check its title and location.',
+  app_mismatch: 'Your account lists this device for another app: sign in again from a fresh start of Field notes.',
+};
+
+/** What to tell the person about `error`. */
+export function failureMessage(error: unknown): string {
+  if (error instanceof VaultError) return WORDS[error.code] ?? 'That did not work. Please try again.';
+  return 'Something went wrong. Please try again.';
+}

@@ -1,0 +1,237 @@
+import BetterSqlite3 from 'better-sqlite3';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { controlledByServiceWorker, queuedWrites } from './background-sync';
+import { addVirtualAuthenticator, axeViolations, onboardInPage, openPhone, openSettings, pinRecoveryActive, setOffline } from './browser';
+import { startFieldNotes } from './field-notes-rig';
+import { screenshot, startJourneyRig } from './journeys';
+
+/**
+ * Issue 17's two-origin journey: Keyhold (the key server's own origin) and the Field notes example
+ * (another port of localhost: the same site, as two subdomains would be) share one account and one
+ * passkey, each with its own device key, session and records.
+ */
+const PIN = '482915';
+const NOTES_PIN = '730461';
+const USERNAME = 'mara';
+
+const hook = (page: Page, name: string) => page.locator(`[data-test="${name}"]`);
+
+interface ApiAnswer {
+  readonly status: number;
+  readonly body: any;
+}
+
+/** A credentialed request from `page`'s origin to the key server, as a script of that page makes it. */
+function apiFrom(page: Page, keyServer: string, method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+  return page.evaluate(
+    async ({ url, method, body }) => {
+      const response = await fetch(url, {
+        method,
+        credentials: 'include',
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json().catch(() => null) };
+    },
+    { url: `${keyServer}/api${path}`, method, body },
+  );
+}
+
+/** The rows of record `id` in the key server's database: the app each belongs to, and whether it is a deletion. */
+function recordRows(databaseFile: string, id: string): Array<{ app_id: string; deleted: number }> {
+  const db = new BetterSqlite3(databaseFile, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT app_id, deleted FROM records WHERE id = ?').all(id) as Array<{ app_id: string; deleted: number }>;
+  } finally {
+    db.close();
+  }
+}
+
+const rig = startJourneyRig();
+const notes = startFieldNotes(rig);
+
+/**
+ * The journey, in one phone (one tab, one virtual PRF authenticator): Keyhold makes the account,
+ * Field notes gets in with its passkey, writes a note offline and syncs it, neither app reaches the
+ * other's records, and Keyhold removes Field notes' device.
+ */
+async function fieldNotesJourney(context: BrowserContext, page: Page): Promise<void> {
+  const keyServer = rig.server.origin;
+  const authenticator = await addVirtualAuthenticator(page, { prf: true });
+
+  // Keyhold: an account, a passkey with PRF, and one record.
+  await onboardInPage(page, USERNAME, PIN);
+  await hook(page, 'new-note').click();
+  await hook(page, 'record-title').fill('Door code');
+  await hook(page, 'record-body').fill('4711');
+  await hook(page, 'record-save').click();
+  await expect.poll(() => hook(page, 'record').count()).toBe(1);
+  await expect.poll(() => hook(page, 'unsynced').count()).toBe(0);
+  const keyholdChanges = await apiFrom(page, keyServer, 'GET', '/records/changes?after=0');
+  expect(keyholdChanges.body.changes).toHaveLength(1);
+  const keyholdRecord = keyholdChanges.body.changes[0] as { id: string; version: number };
+
+  // Field notes in the same tab: the browser sends Keyhold's session cookie along, but it is not Field notes' session.
+  await page.goto(notes.origin);
+  await page.getByRole('heading', { level: 1, name: 'Field notes' }).waitFor();
+  expect(await apiFrom(page, keyServer, 'GET', '/records/changes?after=0')).toMatchObject({ status: 401, body: { error: { code: expect.any(String) } } });
+  expect(await axeViolations(page)).toEqual([]);
+  await screenshot(page, 'field-notes-sign-in');
+
+  let passkeyTaps = 0;
+  authenticator.cdp.on('WebAuthn.credentialAsserted', () => passkeyTaps++);
+  await page.getByLabel('Keyhold username').fill(USERNAME);
+  await page.getByLabel('Choose a PIN for Field notes').fill(NOTES_PIN);
+  await page.getByLabel('Enter that PIN again').fill(NOTES_PIN);
+  await page.getByRole('button', { name: 'Sign in with your passkey' }).click();
+  await page.getByRole('button', { name: 'New note' }).waitFor({ timeout: 60_000 });
+  expect(passkeyTaps).toBe(1);
+  await expect.poll(() => page.getByRole('status').textContent()).toBe('All notes synced.');
+  expect(await axeViolations(page)).toEqual([]);
+  await screenshot(page, 'field-notes-list');
+
+  // A note written offline, with the place it was written.
+  await controlledByServiceWorker(page);
+  await context.grantPermissions(['geolocation'], { origin: notes.origin });
+  await context.setGeolocation({ latitude: 46.5197, longitude: 6.6323, accuracy: 12 });
+  await setOffline(context, true);
+  await page.getByRole('button', { name: 'New note' }).click();
+  await page.getByLabel('Title').fill('Marmot burrow');
+  await page.getByLabel('Note').fill('Three entrances under the larch, facing south.');
+  await page.getByRole('button', { name: 'Add my location' }).click();
+  await page.getByText('46.51970, 6.63230 (± 12 m)').waitFor();
+  expect(await axeViolations(page)).toEqual([]);
+  await screenshot(page, 'field-notes-editor');
+  await page.getByRole('button', { name: 'Save note' }).click();
+  await page.getByRole('button', { name: /^Marmot burrow .* not synced yet$/ }).waitFor();
+  await expect.poll(() => queuedWrites(page)).toBe(1);
+  await expect.poll(() => page.getByRole('status').textContent()).toBe('Offline: 1 note waits to sync.');
+  await screenshot(page, 'field-notes-offline');
+
+  // Back online it syncs, into Field notes' records only.
+  await setOffline(context, false);
+  // The emulated network comes back in steps (the page's sessions, the service worker), and the
+  // page may hear `online` while its own requests still fail: say it again once all are back.
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await expect.poll(() => page.getByRole('status').textContent()).toBe('All notes synced.');
+  await expect.poll(() => queuedWrites(page)).toBe(0);
+  const notesChanges = await apiFrom(page, keyServer, 'GET', '/records/changes?after=0');
+  expect(notesChanges.status).toBe(200);
+  const noteIds = (notesChanges.body.changes as Array<{ id: string }>).map((change) => change.id);
+  expect(noteIds).toHaveLength(1);
+  expect(noteIds).not.toContain(keyholdRecord.id);
+  const noteId = noteIds[0]!;
+  expect(recordRows(rig.server.databaseFile, noteId)).toEqual([{ app_id: 'fieldnotes', deleted: 0 }]);
+  await page.getByRole('button', { name: /^Marmot burrow/ }).click();
+  await expect.poll(() => page.getByText('46.51970, 6.63230 (± 12 m)').count()).toBe(1);
+  await page.getByRole('button', { name: 'Back to notes' }).click();
+
+  // Field notes cannot overwrite Keyhold's record: in its own records that id does not exist.
+  const overwrite = await apiFrom(page, keyServer, 'PUT', `/records/${keyholdRecord.id}`, { expectedVersion: keyholdRecord.version, deleted: true, v: 1, wrappedDek: null, ciphertext: null });
+  expect(overwrite.status).toBe(409);
+  expect(overwrite.body).toMatchObject({ error: { code: 'stale_version', current: null } });
+
+  // Keyhold: its record untouched, Field notes' note out of its sight, Field notes among the devices.
+  await page.goto(keyServer);
+  await hook(page, 'pin').fill(PIN);
+  await hook(page, 'unlock').click();
+  await hook(page, 'new-note').waitFor({ timeout: 30_000 });
+  const keyholdAfter = await apiFrom(page, keyServer, 'GET', '/records/changes?after=0');
+  expect(keyholdAfter.body.changes).toEqual([expect.objectContaining({ id: keyholdRecord.id, version: keyholdRecord.version, deleted: false })]);
+  const noteOverwrite = await apiFrom(page, keyServer, 'PUT', `/records/${noteId}`, { expectedVersion: 1, deleted: true, v: 1, wrappedDek: null, ciphertext: null });
+  expect(noteOverwrite).toMatchObject({ status: 409, body: { error: { code: 'stale_version', current: null } } });
+  expect(recordRows(rig.server.databaseFile, noteId)).toEqual([{ app_id: 'fieldnotes', deleted: 0 }]);
+  await openSettings(page, 'Devices & passkeys');
+  await page.getByText('Field notes', { exact: true }).first().waitFor();
+  await screenshot(page, 'keyhold-devices-with-field-notes');
+  const removeNotes = page.getByRole('button', { name: /^Remove Field notes on / });
+  const deviceName = ((await removeNotes.getAttribute('aria-label')) ?? '').replace(/^Remove /, '');
+  await removeNotes.click();
+  await page.getByRole('dialog', { name: `Remove ${deviceName}?` }).getByRole('button', { name: `Remove ${deviceName}` }).click();
+  await page.getByRole('listitem').filter({ hasText: deviceName }).getByText('Removed', { exact: true }).waitFor();
+
+  // Field notes: its PIN still opens the notes on this device, but its sync has stopped.
+  await page.goto(notes.origin);
+  await page.getByLabel('Your Field notes PIN').waitFor();
+  expect(await axeViolations(page)).toEqual([]);
+  await screenshot(page, 'field-notes-locked');
+  await page.getByLabel('Your Field notes PIN').fill(NOTES_PIN);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await page.getByRole('heading', { name: 'This device was removed' }).waitFor({ timeout: 30_000 });
+  expect(await page.getByRole('button', { name: 'Sync now' }).count()).toBe(0);
+  await expect.poll(() => page.getByRole('button', { name: /^Marmot burrow/ }).count()).toBe(1);
+  expect(await apiFrom(page, keyServer, 'GET', '/records/changes?after=0')).toMatchObject({ status: 401 });
+  expect(await axeViolations(page)).toEqual([]);
+  await screenshot(page, 'field-notes-revoked');
+}
+
+describe('Field notes beside Keyhold', () => {
+  // One journey, as a person goes through it: each step needs the one before (a long test on a busy machine).
+  it('gets in with the Keyhold passkey in one tap, works offline, syncs into its own records, and stops when Keyhold removes it', { timeout: 240_000 }, async () => {
+    const { context, page, problems } = await openPhone(rig.browser, rig.server.origin);
+    try {
+      await fieldNotesJourney(context, page);
+      // Besides the refusals the journey asks for, the one write sent offline (then queued by the
+      // service worker) is logged as a failed load; anything else is a problem.
+      expect(problems.filter((p) => !/status of 4\d\d|Failed to load resource: net::ERR_FAILED/.test(p))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('without a PRF passkey, gets in with the Keyhold PIN and keeps it as its own', { timeout: 120_000 }, async () => {
+    const { context, page, problems } = await openPhone(rig.browser, rig.server.origin);
+    try {
+      await addVirtualAuthenticator(page, { prf: false });
+      await onboardInPage(page, 'tomas', PIN);
+      await expect.poll(() => pinRecoveryActive(page), { timeout: 30_000 }).toBe(true);
+
+      await page.goto(notes.origin);
+      await page.getByLabel('Keyhold username').fill('tomas');
+      await page.getByLabel('Choose a PIN for Field notes').fill(NOTES_PIN);
+      await page.getByLabel('Enter that PIN again').fill(NOTES_PIN);
+      await page.getByRole('button', { name: 'Sign in with your passkey' }).click();
+      await page.getByRole('alert').getByText('This passkey cannot open your vault.', { exact: false }).waitFor({ timeout: 30_000 });
+
+      // The other ways in: the Keyhold PIN, kept on this device when no Field notes PIN is typed.
+      await page.getByLabel('Choose a PIN for Field notes').fill('');
+      await page.getByLabel('Enter that PIN again').fill('');
+      await page.getByText('No passkey that opens your vault?').click();
+      expect(await axeViolations(page)).toEqual([]);
+      await screenshot(page, 'field-notes-sign-in-without-prf');
+      await page.getByLabel('Your Keyhold PIN').fill(PIN);
+      await page.getByRole('button', { name: 'Sign in with my Keyhold PIN' }).click();
+      await page.getByRole('button', { name: 'New note' }).waitFor({ timeout: 60_000 });
+
+      await page.getByRole('button', { name: 'Lock' }).click();
+      await page.getByLabel('Your Field notes PIN').fill(PIN);
+      await page.getByRole('button', { name: 'Unlock' }).click();
+      await page.getByRole('button', { name: 'New note' }).waitFor({ timeout: 30_000 });
+      expect(problems.filter((p) => !/status of 4\d\d/.test(p))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('gives an origin the key server does not list no CORS headers, and refuses its writes', async () => {
+    const keyServer = rig.server.origin;
+    const foreign = 'http://localhost:9';
+    const preflight = await fetch(`${keyServer}/api/records/abc`, {
+      method: 'OPTIONS',
+      headers: { Origin: foreign, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type' },
+    });
+    expect([...preflight.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
+    const write = await fetch(`${keyServer}/api/records/abc`, { method: 'PUT', headers: { Origin: foreign, 'content-type': 'application/json' }, body: '{}' });
+    expect(write.status).toBe(403);
+    expect(write.headers.get('access-control-allow-origin')).toBeNull();
+    expect(await write.json()).toMatchObject({ error: { code: 'bad_origin' } });
+    // The registered example's origin gets its preflight answered, credentials allowed.
+    const allowed = await fetch(`${keyServer}/api/records/abc`, {
+      method: 'OPTIONS',
+      headers: { Origin: notes.origin, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type' },
+    });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(notes.origin);
+    expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+  });
+});
