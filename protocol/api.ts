@@ -407,6 +407,8 @@ export const PendingApproval = z.object({
   deviceName: z.string(),
   /** The new device's signing key as it sent it (null: an older client that sent none). */
   deviceKey: DevicePublicKey.nullable(),
+  /** The app the request came from: the app its device key is signed into the log for. */
+  app: AppRef,
   createdAt: z.number().int(),
   expiresAt: z.number().int(),
 });

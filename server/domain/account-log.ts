@@ -5,6 +5,7 @@ import { KeyholdError } from '../errors';
 import { findCredential, listCredentials } from '../store/accounts';
 import { findLastLogEntry, insertLogEntries, listLogEntries, replaceLogHead } from '../store/account-log';
 import { appendAuditEvent } from '../store/audit';
+import { listPendingApprovals } from '../store/device-approvals';
 import { listDevices } from '../store/devices';
 import { findPinRecovery } from '../store/pin-recovery';
 import { findRecoveryKit } from '../store/recovery-kits';
@@ -23,7 +24,8 @@ import type { Pepper } from './pepper';
  *   4. `applyLogEntries` from the head's state: seq, link, signature by the identity key in force,
  *      the rules of each change — any failure is 400 `log_entry_invalid` with its reason;
  *   4b. each `device.add` names the app the key belongs to: a registered live device's own app, else
- *      the request's (the device registers from it next) — otherwise 400 `app_mismatch`;
+ *      the app of a live request to join naming the key (device approval), else the request's (the
+ *      device registers from it next) — otherwise 400 `app_mismatch`;
  *   5. removing something, or rotating the identity key, needs a fresh passkey session (a passkey
  *      sign-in of the last FRESH_PASSKEY_SECONDS whose passkey the log holds) — unless everything
  *      removed is already gone from the server's tables: the signed entry then only catches the log
@@ -101,22 +103,45 @@ async function removalsAlreadyMade(tx: Store, userId: string, changes: readonly 
   return true;
 }
 
-/** Step 4b: `app_mismatch` unless every `device.add` names the app its key belongs to. */
-async function checkDeviceApps(tx: Store, userId: string, changes: readonly LogChange[], appId: string): Promise<void> {
+/**
+ * The apps live requests to join (pending, unexpired) ask for, by the device key each will register.
+ * Rows the server stored from each request's Origin: an approver cannot choose them.
+ */
+async function requestedApps(tx: Store, userId: string, now: number): Promise<Map<string, Set<string>>> {
+  const apps = new Map<string, Set<string>>();
+  for (const request of await listPendingApprovals(tx, userId, now)) {
+    if (request.device_key === null) continue;
+    const key = logKeyOf({ public_key_jwk: request.device_key });
+    if (key === '') continue;
+    apps.set(key, (apps.get(key) ?? new Set()).add(request.app_id));
+  }
+  return apps;
+}
+
+/**
+ * Step 4b: `app_mismatch` unless every `device.add` names the app its key belongs to: a live
+ * device's own app; else the app of a live request to join that names the key (the approver signs
+ * the new device's key from another app); else the appending request's app.
+ */
+async function checkDeviceApps(tx: Store, userId: string, changes: readonly LogChange[], appId: string, now: number): Promise<void> {
   const adds = changes.filter((c): c is Extract<LogChange, { op: 'device.add' }> => c.op === 'device.add');
   if (adds.length === 0) return;
   const registered = new Map((await listDevices(tx, userId)).filter((d) => d.revoked_at === null).map((d) => [logKeyOf(d), d.app_id]));
+  const requested = adds.some((add) => !registered.has(add.key)) ? await requestedApps(tx, userId, now) : new Map<string, Set<string>>();
   for (const add of adds) {
-    const expected = registered.get(add.key) ?? appId;
+    const device = registered.get(add.key);
+    // Two live requests may name one key (only its holder can then register it, from its own app):
+    // any of their apps will do, and the one that does not match that device's app refuses its registration.
+    const expected = device !== undefined ? [device] : [...(requested.get(add.key) ?? [appId])];
     // The message names only what the server decided (never the client's value).
-    if (add.app !== expected) throw new KeyholdError('app_mismatch', `A device.add must name the app its key belongs to ("${expected}").`);
+    if (!expected.includes(add.app)) throw new KeyholdError('app_mismatch', `A device.add must name the app its key belongs to ("${expected.join('" or "')}").`);
   }
 }
 
 export interface AppendContext {
   readonly pepper: Pepper;
   readonly now: number;
-  /** The request's app: what a `device.add` of a key no live device holds must name. */
+  /** The request's app: what a `device.add` of a key no live device or request to join holds must name. */
   readonly appId: string;
   /**
    * Whether the caller may remove and rotate without the catch-up exception: a fresh passkey
@@ -146,7 +171,7 @@ export async function appendInTransaction(tx: Store, userId: string, entries: re
     throw new KeyholdError('log_entry_invalid', 'A log entry does not verify.', { reason: error.reason, ...(error.index === undefined ? {} : { index: error.index }) }, { cause: error });
   }
   const changes = entries.flatMap((e) => e.changes);
-  await checkDeviceApps(tx, userId, changes, ctx.appId);
+  await checkDeviceApps(tx, userId, changes, ctx.appId, ctx.now);
   const rotates = entries.some((e) => e.seq > 1 && e.changes.some((c) => c.op === 'identity'));
   const removes = changes.some((c) => c.op.endsWith('.remove'));
   if ((rotates || removes) && !ctx.freshPasskey) {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DEVICE_APPROVAL_MAX_PENDING, DEVICE_APPROVAL_SECRET_BYTES, DEVICE_APPROVAL_TTL_MS } from '../../protocol/constants';
-import type { DeviceApprovalRequestedT, DevicePublicKeyT, PendingApprovalT, SealedApprovalT } from '../../protocol/api';
+import type { AppRefT, DeviceApprovalRequestedT, DevicePublicKeyT, PendingApprovalT, SealedApprovalT } from '../../protocol/api';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { KeyholdError } from '../errors';
 import { findUserByName } from '../store/accounts';
@@ -53,7 +53,7 @@ export async function requestDeviceApproval(
   store: Store,
   pepper: Pepper,
   req: { username: string; publicKey: string; deviceName: string; deviceKey?: DevicePublicKeyT | undefined },
-  ctx: { now: number; address: string },
+  ctx: { now: number; address: string; appId: string },
 ): Promise<DeviceApprovalRequestedT> {
   const user = await findUserByName(store, req.username);
   const userId = user?.id ?? null;
@@ -74,6 +74,8 @@ export async function requestDeviceApproval(
     approver_device_id: null,
     // Only the fields a device key has (as devices.public_key_jwk keeps them): what the approver signs `device.add` for.
     device_key: req.deviceKey ? JSON.stringify({ kty: 'EC', crv: 'P-256', x: req.deviceKey.x, y: req.deviceKey.y }) : null,
+    // The app the new device asks from: its key is logged and registered for this app, whoever approves.
+    app_id: ctx.appId,
   };
   await inSubjectTransaction(store, row, async (tx) => {
     if ((await countWaitingApprovals(tx, subject, ctx.now)) >= DEVICE_APPROVAL_MAX_PENDING) {
@@ -87,12 +89,16 @@ export async function requestDeviceApproval(
   return { id: row.id, secret: encodeBase64Url(secret), expiresAt: row.expires_at };
 }
 
-/** The account's unanswered, unexpired requests, for its signed-in devices to show. */
-export async function pendingDeviceApprovals(store: Store, userId: string, now: number): Promise<PendingApprovalT[]> {
+/**
+ * The account's unanswered, unexpired requests, for its signed-in devices to show, each with the
+ * app it asks for (`describeApp`: its display name, null once unregistered).
+ */
+export async function pendingDeviceApprovals(store: Store, userId: string, now: number, describeApp: (id: string) => Promise<AppRefT>): Promise<PendingApprovalT[]> {
   const rows = await listPendingApprovals(store, userId, now);
-  return rows.map((r) => ({ id: r.id, publicKey: r.public_key, deviceName: r.device_name,
+  return Promise.all(rows.map(async (r) => ({ id: r.id, publicKey: r.public_key, deviceName: r.device_name,
     deviceKey: r.device_key === null ? null : (JSON.parse(r.device_key) as DevicePublicKeyT),
-    createdAt: r.created_at, expiresAt: r.expires_at }));
+    app: await describeApp(r.app_id),
+    createdAt: r.created_at, expiresAt: r.expires_at })));
 }
 
 /** A request of this account still waiting for an answer, or the error a client should see. */

@@ -45,7 +45,7 @@ describe.each(DIALECTS)('device approvals (%s)', (dialect) => {
     expect((await poll(newDevice, asked.body.id, asked.body.secret)).body).toEqual({ state: 'pending' });
 
     const pending = await user.device.get('/api/device-approvals/pending');
-    expect(pending.body.requests).toEqual([{ id: asked.body.id, publicKey: key, deviceName: 'New phone', deviceKey: null, createdAt: server.clock.now, expiresAt: asked.body.expiresAt }]);
+    expect(pending.body.requests).toEqual([{ id: asked.body.id, publicKey: key, deviceName: 'New phone', deviceKey: null, app: { id: 'keyhold', name: 'Keyhold' }, createdAt: server.clock.now, expiresAt: asked.body.expiresAt }]);
     const answer = sealed();
     expect((await user.device.post(`/api/device-approvals/${asked.body.id}/approve`, { sealed: answer })).body).toEqual({ ok: true });
     expect((await user.device.get('/api/device-approvals/pending')).body.requests).toEqual([]);

@@ -4,6 +4,7 @@ import { ApprovalPolled, ApproveDeviceRequest, DeviceApprovalRequest, DeviceAppr
 import { approveDevice, denyDevice, pendingDeviceApprovals, pollDeviceApproval, requestDeviceApproval } from '../domain/device-approvals';
 import { readSecret } from '../store/secrets';
 import { importDeviceKey } from '../domain/devices';
+import { appOf } from '../http/apps';
 import { createRouter, type AppDeps } from '../http/context';
 import { clientAddress, limitSignIn, requireSession, sessionOf } from '../http/middleware';
 import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
@@ -33,16 +34,16 @@ export function deviceApprovalRoutes(deps: AppDeps) {
         const body = c.req.valid('json');
         await limitSignIn(c, deps, `device-approval:${body.username}`);
         if (body.deviceKey) await importDeviceKey(body.deviceKey); // invalid_request unless a P-256 point
-        return c.json(await requestDeviceApproval(deps.store, deps.pepper, body, { now: deps.now(), address: clientAddress(c, deps) }), 200);
+        return c.json(await requestDeviceApproval(deps.store, deps.pepper, body, { now: deps.now(), address: clientAddress(c, deps), appId: appOf(c).id }), 200);
       },
     )
     .openapi(
       createRoute({
-        method: 'get', path: '/pending', tags, summary: 'The account\'s unanswered, unexpired requests to join', security: sessionCookie,
+        method: 'get', path: '/pending', tags, summary: 'The account\'s unanswered, unexpired requests to join, each naming the app it asks for', security: sessionCookie,
         middleware: [anySession] as const,
         responses: { 200: jsonResponse(PendingApprovals, 'Waiting requests, oldest first'), ...errorResponses },
       }),
-      async (c) => c.json({ requests: await pendingDeviceApprovals(deps.store, sessionOf(c).userId, deps.now()) }, 200),
+      async (c) => c.json({ requests: await pendingDeviceApprovals(deps.store, sessionOf(c).userId, deps.now(), (id) => deps.apps.describe(id)) }, 200),
     )
     .openapi(
       createRoute({

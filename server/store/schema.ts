@@ -173,6 +173,8 @@ export interface DeviceApprovalsTable {
   approver_device_id: string | null;
   /** The new device's signing key (DevicePublicKey JWK as JSON) it will register, or null (older clients). */
   device_key: string | null;
+  /** The app of the request that asked (migration 012): the app the new device's key is logged and registered for. */
+  app_id: string;
 }
 
 /**

@@ -17,7 +17,7 @@ describe.each(DIALECTS)('storage (%s)', (dialect) => {
   it('applies migrations once and is idempotent on a second start', async () => {
     await migrateToLatest(server.store.db);
     const applied = await server.store.db.selectFrom('kysely_migration' as never).selectAll().execute();
-    expect(applied.map((m) => (m as { name: string }).name)).toEqual(['001_initial', '002_recovery', '003_records', '004_audit_anchors', '005_recovery_kit', '006_device_approvals', '007_account_log', '008_lock_slots', '009_audit_repeats', '010_apps', '011_app_scoping']);
+    expect(applied.map((m) => (m as { name: string }).name)).toEqual(['001_initial', '002_recovery', '003_records', '004_audit_anchors', '005_recovery_kit', '006_device_approvals', '007_account_log', '008_lock_slots', '009_audit_repeats', '010_apps', '011_app_scoping', '012_approval_app']);
   });
 
   it('hands a challenge to exactly one of many concurrent consumers', async () => {

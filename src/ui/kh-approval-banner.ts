@@ -1,14 +1,19 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { APPROVALS_CHANGED, type ApprovalRequest, type Vault } from '../vault';
+import { appLabel } from './app-groups';
 import { approvalPhraseStyles } from './approval-phrase-styles';
 import { describeFailure } from './failure-messages';
 import { ensureReprompt } from './reprompt';
 import { sharedStyles } from './shared-styles';
 import { VaultTask } from './vault-task';
 
+/** Who asks, as the owner should read it: the app the request came from on the device it names ("Field notes on Pixel 8"). */
+const joining = (request: ApprovalRequest): string => `${appLabel(request.app)} on ${request.deviceName}`;
+
 /**
  * In the open vault: a new device asked to join this account (`vault.approvals`, found on opening
- * the app and by each minute's sync). Shows its name and the 5 words its request carries, and asks
+ * the app and by each minute's sync). Shows the app it asks from (Keyhold or another app of the
+ * account, which its key is then signed in for), its name and the 5 words its request carries, and asks
  * the owner to compare them with the new device's screen; Approve (after the PIN re-prompt when
  * the unlock is old) sends the vault's root secret sealed to that device, Deny refuses it.
  * One request at a time, oldest first.
@@ -80,7 +85,7 @@ export class KhApprovalBanner extends LitElement {
     const pending = this.#answer.pending;
     const failure = this.#answer.failure;
     return html`<section class="card" aria-labelledby="approval-title">
-      <h3 id="approval-title">A new device wants to join: ${request.deviceName}</h3>
+      <h3 id="approval-title">A new device wants to join: ${joining(request)}</h3>
       <p>Approve only if the new device shows these same words:</p>
       <ol class="phrase" aria-label="Words the new device must show">
         ${request.phrase.map((word) => html`<li>${word}</li>`)}
@@ -99,7 +104,7 @@ export class KhApprovalBanner extends LitElement {
     if (!vault || !(await ensureReprompt(vault, button, 'let this device in'))) return;
     this._done = undefined;
     await this.#answer.run(() => vault.approvals.approve(request.id));
-    if (this.#answer.status === 'done') this._done = `Approved. ${request.deviceName} can now open your vault.`;
+    if (this.#answer.status === 'done') this._done = `Approved. ${joining(request)} can now open your vault.`;
   }
 
   private async _onDeny(request: ApprovalRequest): Promise<void> {
@@ -107,7 +112,7 @@ export class KhApprovalBanner extends LitElement {
     if (!vault) return;
     this._done = undefined;
     await this.#answer.run(() => vault.approvals.deny(request.id));
-    if (this.#answer.status === 'done') this._done = `Denied. ${request.deviceName} was not let in.`;
+    if (this.#answer.status === 'done') this._done = `Denied. ${joining(request)} was not let in.`;
   }
 }
 

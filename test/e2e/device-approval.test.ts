@@ -1,7 +1,9 @@
-import { describe, expect } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
+import { NOTES_APP, NOTES_ORIGIN } from '../helpers/harness';
 import { axeViolations, onboardInPage, openSettings } from './browser';
 import { screenshot, startJourneyRig, testWithPhones } from './journeys';
+import { otherAppVault, registerFieldNotes, withFakeIndexedDb } from './other-app-device';
 
 const PIN = '482915';
 const NEW_PIN = '615093';
@@ -9,7 +11,8 @@ const NEW_PIN = '615093';
 let accounts = 0;
 
 /** Each journey opens its own phones, all closed after it. */
-const it = testWithPhones(startJourneyRig());
+const rig = startJourneyRig();
+const it = testWithPhones(rig);
 
 const shot = (page: Page, name: string) => screenshot(page, `approval-${name}`);
 const words = async (list: Locator) => (await list.getByRole('listitem').allTextContents()).map((w) => w.trim());
@@ -123,5 +126,51 @@ describe('approving a new device from one already in the account', { timeout: 12
     expect(await axeViolations(b)).toEqual([]);
     await shot(b, 'denied');
     expect(await b.evaluate(async () => (await fetch('/api/session')).status)).toBe(401);
+  });
+
+  const cleanUp: Array<() => void> = [];
+  afterEach(() => {
+    for (const step of cleanUp.splice(0).reverse()) step();
+  });
+
+  it('A approves a Field notes device: the card names Field notes, and that device joins under its own app and syncs its notes', async ({ phone }) => {
+    const username = `approve-notes${++accounts}`;
+    const { page: a } = await phone();
+    await firstPhoneWithNote(a, username);
+
+    // Field notes on another device (the SDK with appId 'fieldnotes', from its own origin) asks to join.
+    await registerFieldNotes(rig.server);
+    cleanUp.push(withFakeIndexedDb());
+    const { vault: notes, close } = otherAppVault({ appId: NOTES_APP.id, origin: NOTES_ORIGIN, keyServer: rig.server.origin, deviceName: 'Field phone' });
+    cleanUp.push(close);
+    await notes.start();
+    let shown!: (words: string[]) => void;
+    const phrase = new Promise<string[]>((resolve) => (shown = resolve));
+    const joined = notes.recovery.withApproval(username, NEW_PIN, NEW_PIN, { onPhrase: shown });
+    joined.catch(() => {});
+    // Its words are shown once the key server holds the request: A's next sync run finds it.
+    const asked = await phrase;
+
+    await reopen(a);
+    await approvingPhrase(a).waitFor({ timeout: 20_000 });
+    expect(await words(approvingPhrase(a))).toEqual(asked);
+    await a.getByRole('heading', { name: 'A new device wants to join: Field notes on Field phone' }).waitFor();
+    expect(await axeViolations(a)).toEqual([]);
+    await shot(a, 'request-fieldnotes');
+    await a.getByRole('button', { name: 'Approve' }).click();
+    await a.getByRole('status').filter({ hasText: 'Approved. Field notes on Field phone can now open your vault.' }).waitFor();
+
+    await joined;
+    await notes.records.save(null, { kind: 'note', title: 'Trailhead', body: 'cairn by the footbridge', location: { latitude: 46.786, longitude: -121.735 } });
+    await notes.sync.now();
+    expect(notes.sync.status).toMatchObject({ failure: null, pending: 0 });
+
+    // Keyhold lists it under Field notes, added through the account log (nothing "Not added by you").
+    await openSettings(a, 'Devices & passkeys');
+    const fieldNotes = a.getByRole('list', { name: 'Field notes', exact: true }).getByRole('listitem');
+    await fieldNotes.getByText('Field phone').waitFor();
+    await fieldNotes.getByText('Key fingerprint').waitFor();
+    expect(await a.getByRole('heading', { name: 'Not added by you' }).count()).toBe(0);
+    expect(await axeViolations(a)).toEqual([]);
   });
 });

@@ -1,26 +1,14 @@
 import { afterEach, describe, expect } from 'vitest';
 import type { Page } from 'playwright-core';
-import { registerApp } from '../../server/domain/app-registration';
-import { openDatabase } from '../../server/store/database';
 import { NOTES_APP, NOTES_ORIGIN } from '../helpers/harness';
-import { axeViolations, onboardInPage, openSettings, pinRecoveryActive, settingsEntry, type LiveServer } from './browser';
+import { axeViolations, onboardInPage, openSettings, pinRecoveryActive, settingsEntry } from './browser';
 import { screenshot, startJourneyRig, testWithPhones } from './journeys';
-import { otherAppVault, withFakeIndexedDb } from './other-app-device';
+import { otherAppVault, registerFieldNotes, withFakeIndexedDb } from './other-app-device';
 
 const PIN = '482915';
 
 const rig = startJourneyRig();
 const it = testWithPhones(rig);
-
-/** Registers Field notes on the journey's key server, as `npm run apps -- add` does (the server reads it at its first request). */
-async function registerFieldNotes(server: LiveServer): Promise<void> {
-  const database = openDatabase({ sqliteFile: server.databaseFile });
-  try {
-    await registerApp(database.store, NOTES_APP, Date.now());
-  } finally {
-    await database.close();
-  }
-}
 
 /** Settings → Data → Activity on `page`: the line of the newest entry that contains `text`. */
 const activityLine = (page: Page, text: string) => page.locator('[data-test="activity-event"]').filter({ hasText: text }).first();

@@ -7,6 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import * as fakeIndexedDb from 'fake-indexeddb';
+import { registerApp } from '../../server/domain/app-registration';
+import { openDatabase } from '../../server/store/database';
+import { listApps } from '../../server/store/apps';
+import { NOTES_APP } from '../helpers/harness';
+import type { LiveServer } from './browser';
 import { instantiateArgon2, type Argon2Wasm } from '../../worker/argon2-wasm';
 import { KeyServer, LocalStore, Vault, type PasskeyPort } from '../../src/vault';
 import type { DeriveArgon2 } from '../../src/vault/crypto';
@@ -86,4 +91,18 @@ export function otherAppVault({ appId, origin, keyServer, deviceName }: { appId:
       store.close();
     },
   };
+}
+
+/**
+ * Registers Field notes on a journey's key server, as `npm run apps -- add` does (the server reads
+ * it at its first request from that origin); already registered by an earlier journey of the file: nothing to do.
+ */
+export async function registerFieldNotes(server: LiveServer): Promise<void> {
+  const database = openDatabase({ sqliteFile: server.databaseFile });
+  try {
+    if ((await listApps(database.store)).some((app) => app.id === NOTES_APP.id)) return;
+    await registerApp(database.store, NOTES_APP, Date.now());
+  } finally {
+    await database.close();
+  }
 }

@@ -10,6 +10,7 @@ import * as m008 from './008_lock_slots';
 import * as m009 from './009_audit_repeats';
 import * as m010 from './010_apps';
 import { appScopingMigration } from './011_app_scoping';
+import { approvalAppMigration } from './012_approval_app';
 
 export type MigrationDeps = AccountLogMigrationDeps;
 
@@ -30,6 +31,7 @@ export function migrations(deps: MigrationDeps): Record<string, Migration> {
     '009_audit_repeats': m009,
     '010_apps': m010,
     '011_app_scoping': appScopingMigration(deps),
+    '012_approval_app': approvalAppMigration(deps),
   };
 }
 

@@ -29,19 +29,22 @@ export async function listRequests(core: VaultCore): Promise<ListedRequest[]> {
     requests.map(async (r) => {
       const deviceKey = logKeyOf(r.deviceKey);
       const phrase = Object.freeze(await approvalPhrase(r.publicKey, deviceKey ?? undefined));
-      return { id: r.id, publicKey: r.publicKey, deviceKey, deviceName: r.deviceName, phrase, createdAt: r.createdAt, expiresAt: r.expiresAt };
+      const app = Object.freeze({ id: r.app.id, name: r.app.name });
+      return { id: r.id, publicKey: r.publicKey, deviceKey, deviceName: r.deviceName, phrase, app, createdAt: r.createdAt, expiresAt: r.expiresAt };
     }),
   );
 }
 
 /**
- * Signs the new device's key into the account log (the key whose phrase was shown with A), then
- * seals S to the request's public key (the one its phrase came from) and sends it. Never log S.
+ * Signs the new device's key into the account log (the key whose phrase was shown with A) for the
+ * app the request came from — the key server refuses any other (`app_mismatch`), so a Field notes
+ * device approved from Keyhold registers from Field notes —, then seals S to the request's public
+ * key (the one its phrase came from) and sends it. Never log S.
  */
 export async function approveRequest(core: VaultCore, request: ListedRequest): Promise<void> {
   const session = core.requireSession();
   const { userId } = core.requireVault();
-  if (request.deviceKey) await core.accountLog.append([{ op: 'device.add', key: request.deviceKey, app: core.appId }]);
+  if (request.deviceKey) await core.accountLog.append([{ op: 'device.add', key: request.deviceKey, app: request.app.id }]);
   const sealed = await useRootSecret(session.unlocked.rootSecretAccess, (rootSecret) => sealRootSecretForDevice(rootSecret, request.publicKey, { userId, requestId: request.id }));
   core.stillOpen(session, undefined);
   await withSession(recoverySettingsContext(core), () => approveDevice(core.deps.server, request.id, { publicKey: sealed.publicKey, ciphertext: sealed.ciphertext }));

@@ -20,6 +20,12 @@ export interface ApprovalRequest {
   readonly deviceName: string;
   /** 5 words from its keys: the new device must show the same words. */
   readonly phrase: readonly string[];
+  /**
+   * The app the new device asks from (issue 17), as the key server stored it from the request's
+   * origin: approving signs its key into the account log for this app, whichever app approves.
+   * `name` is null once the app is no longer registered.
+   */
+  readonly app: { readonly id: string; readonly name: string | null };
   readonly createdAt: number;
   readonly expiresAt: number;
 }
@@ -53,7 +59,7 @@ export class VaultApprovals {
 
   /**
    * Approves a request listed by the last `pending()` (or sync): signs the new device's key into the
-   * account log, seals S to the public key whose phrase was shown, and sends it through the key
+   * account log for the request's app, seals S to the public key whose phrase was shown, and sends it through the key
    * server. Needs a recent unlock or re-prompt. Throws `reprompt_required`, `locked`, `not_found`
    * (not listed, or answered meanwhile), `approval_expired`, `account_log_unverified`, `offline`,
    * `server_error`.
