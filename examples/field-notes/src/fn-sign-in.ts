@@ -22,6 +22,7 @@ export class FnSignIn extends LitElement {
     _code: { state: true },
     _busy: { state: true },
     _error: { state: true },
+    _errorRoute: { state: true },
   };
 
   declare vault: Vault | undefined;
@@ -33,6 +34,8 @@ export class FnSignIn extends LitElement {
   declare private _code: string;
   declare private _busy: Route | null;
   declare private _error: string;
+  /** The way in that failed: its alert shows beside its own button, where the person is looking. */
+  declare private _errorRoute: Route;
 
   constructor() {
     super();
@@ -44,6 +47,7 @@ export class FnSignIn extends LitElement {
     this._code = '';
     this._busy = null;
     this._error = '';
+    this._errorRoute = 'passkey';
   }
 
   override render() {
@@ -58,7 +62,7 @@ export class FnSignIn extends LitElement {
         <p class="hint">It can be the PIN you use in Keyhold, or another one: your choice.</p>
         <button type="submit" ?disabled=${busy}>${this._busy === 'passkey' ? 'Signing in…' : 'Sign in with your passkey'}</button>
       </form>
-      ${this._error ? html`<p class="error" role="alert">${this._error}</p>` : ''}
+      ${this._alert('passkey')}
       <details>
         <summary>No passkey that opens your vault?</summary>
         <p class="hint">
@@ -69,12 +73,18 @@ export class FnSignIn extends LitElement {
           <label>Your Keyhold PIN <input type="password" inputmode="numeric" autocomplete="current-password" required .value=${this._keyholdPin} @input=${this._bind('_keyholdPin')} /></label>
           <button type="submit" class="secondary" ?disabled=${busy}>${this._busy === 'pin' ? 'Signing in…' : 'Sign in with my Keyhold PIN'}</button>
         </form>
+        ${this._alert('pin')}
         <form @submit=${this._onCode}>
           <label>Code from your authenticator app <input inputmode="numeric" autocomplete="one-time-code" required .value=${this._code} @input=${this._bind('_code')} /></label>
           <button type="submit" class="secondary" ?disabled=${busy}>${this._busy === 'code' ? 'Signing in…' : 'Sign in with a code'}</button>
         </form>
+        ${this._alert('code')}
       </details>
     </main>`;
+  }
+
+  private _alert(route: Route) {
+    return this._error && this._errorRoute === route ? html`<p class="error" role="alert">${this._error}</p>` : '';
   }
 
   private _bind(field: '_username' | '_pin' | '_confirm' | '_keyholdPin' | '_code') {
@@ -91,6 +101,7 @@ export class FnSignIn extends LitElement {
     // A Field notes PIN typed above replaces the Keyhold PIN on this device; the SDK checks both entries match.
     const keepKeyholdPin = this._pin === '' && this._confirm === '';
     if (!keepKeyholdPin && this._pin !== this._confirm) {
+      this._errorRoute = 'pin';
       this._error = 'The two Field notes PINs are not the same.';
       return;
     }
@@ -105,6 +116,7 @@ export class FnSignIn extends LitElement {
   async #run(route: Route, signIn: (vault: Vault, username: string) => Promise<void>): Promise<void> {
     const vault = this.vault;
     if (!vault || this._busy) return;
+    this._errorRoute = route;
     const username = this._username.trim();
     if (username === '') {
       this._error = 'Enter your Keyhold username first.';

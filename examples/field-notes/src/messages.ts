@@ -12,7 +12,7 @@ const WORDS: Partial<Record<VaultErrorCode, string>> = {
   recovery_pin_wrong: 'That is not your Keyhold PIN.',
   recovery_pin_locked: 'Too many wrong PINs: PIN sign-in is locked for this account.',
   recovery_unavailable: 'This way in is not turned on for this account.',
-  totp_invalid: 'That code is not right, or it has expired.',
+  totp_invalid: 'That code is not right, or it was used already: wait for the next one.',
   totp_locked: 'Too many wrong codes: try again later.',
   offline: 'You are offline. Signing in needs the network once.',
   throttled: 'Too many wrong PINs: wait a moment before the next try.',
