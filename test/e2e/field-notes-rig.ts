@@ -1,4 +1,6 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { rmSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll } from 'vitest';
 import { serveFieldNotes, type FieldNotesServer } from '../../examples/field-notes/server';
@@ -53,4 +55,36 @@ export function startFieldNotes(rig: JourneyRig): FieldNotesRig {
       return server.origin;
     },
   };
+}
+
+/** What a request from a page got back: its status and its JSON body (null when it had none). */
+export interface ApiAnswer {
+  readonly status: number;
+  readonly body: any;
+}
+
+/** A credentialed request from `page`'s origin to the key server, as a script of that page makes it. */
+export function apiFrom(page: Page, keyServer: string, method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+  return page.evaluate(
+    async ({ url, method, body }) => {
+      const response = await fetch(url, {
+        method,
+        credentials: 'include',
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json().catch(() => null) };
+    },
+    { url: `${keyServer}/api${path}`, method, body },
+  );
+}
+
+/** The rows of record `id` in the key server's database: the app each belongs to, and whether it is a deletion. */
+export function recordRows(databaseFile: string, id: string): Array<{ app_id: string; deleted: number }> {
+  const db = new BetterSqlite3(databaseFile, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT app_id, deleted FROM records WHERE id = ?').all(id) as Array<{ app_id: string; deleted: number }>;
+  } finally {
+    db.close();
+  }
 }

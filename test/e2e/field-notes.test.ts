@@ -1,9 +1,9 @@
-import BetterSqlite3 from 'better-sqlite3';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { controlledByServiceWorker, queuedWrites } from './background-sync';
 import { addVirtualAuthenticator, axeViolations, onboardInPage, openPhone, openSettings, pinRecoveryActive, setOffline } from './browser';
-import { startFieldNotes } from './field-notes-rig';
+import { enrolAuthenticatorApp, totpCode } from './authenticator-app';
+import { apiFrom, recordRows, startFieldNotes } from './field-notes-rig';
 import { screenshot, startJourneyRig } from './journeys';
 
 /**
@@ -16,37 +16,6 @@ const NOTES_PIN = '730461';
 const USERNAME = 'mara';
 
 const hook = (page: Page, name: string) => page.locator(`[data-test="${name}"]`);
-
-interface ApiAnswer {
-  readonly status: number;
-  readonly body: any;
-}
-
-/** A credentialed request from `page`'s origin to the key server, as a script of that page makes it. */
-function apiFrom(page: Page, keyServer: string, method: string, path: string, body?: unknown): Promise<ApiAnswer> {
-  return page.evaluate(
-    async ({ url, method, body }) => {
-      const response = await fetch(url, {
-        method,
-        credentials: 'include',
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: response.status, body: await response.json().catch(() => null) };
-    },
-    { url: `${keyServer}/api${path}`, method, body },
-  );
-}
-
-/** The rows of record `id` in the key server's database: the app each belongs to, and whether it is a deletion. */
-function recordRows(databaseFile: string, id: string): Array<{ app_id: string; deleted: number }> {
-  const db = new BetterSqlite3(databaseFile, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare('SELECT app_id, deleted FROM records WHERE id = ?').all(id) as Array<{ app_id: string; deleted: number }>;
-  } finally {
-    db.close();
-  }
-}
 
 const rig = startJourneyRig();
 const notes = startFieldNotes(rig);
@@ -208,6 +177,55 @@ describe('Field notes beside Keyhold', () => {
       await page.getByLabel('Your Field notes PIN').fill(PIN);
       await page.getByRole('button', { name: 'Unlock' }).click();
       await page.getByRole('button', { name: 'New note' }).waitFor({ timeout: 30_000 });
+      expect(problems.filter((p) => !/status of 4\d\d/.test(p))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('without a PRF passkey, gets in with an authenticator code and its own PIN, and syncs a note into its own records', { timeout: 120_000 }, async () => {
+    const { context, page, problems } = await openPhone(rig.browser, rig.server.origin);
+    try {
+      await addVirtualAuthenticator(page, { prf: false });
+      await onboardInPage(page, 'ines', PIN);
+      const { secret, usedCode } = await enrolAuthenticatorApp(page);
+
+      await page.goto(notes.origin);
+      await page.getByLabel('Keyhold username').fill('ines');
+      await page.getByLabel('Choose a PIN for Field notes').fill(NOTES_PIN);
+      await page.getByLabel('Enter that PIN again').fill(NOTES_PIN);
+      await page.getByText('No passkey that opens your vault?').click();
+      // The code Keyhold's enrolment spent: refused, in Field notes' own words.
+      await page.getByLabel('Code from your authenticator app').fill(usedCode);
+      await page.getByRole('button', { name: 'Sign in with a code' }).click();
+      const refusal = page.getByRole('alert').getByText('That code is not right, or it was used already: wait for the next one.');
+      await refusal.waitFor({ timeout: 30_000 });
+      // Said under the button just pressed, at the foot of the form, not up by the passkey button.
+      const codeButton = await page.getByRole('button', { name: 'Sign in with a code' }).boundingBox();
+      expect((await refusal.boundingBox())!.y).toBeGreaterThan(codeButton!.y);
+      expect(await axeViolations(page)).toEqual([]);
+      await screenshot(page, 'field-notes-sign-in-code');
+
+      // The next time step's code: Field notes gets the vault, with the PIN chosen above.
+      await page.getByLabel('Code from your authenticator app').fill(await totpCode(secret, 30));
+      await page.getByRole('button', { name: 'Sign in with a code' }).click();
+      await page.getByRole('button', { name: 'New note' }).click({ timeout: 60_000 });
+      await page.getByLabel('Title').fill('Heron nest');
+      await page.getByLabel('Note').fill('Two chicks, upper fork of the dead alder.');
+      await page.getByRole('button', { name: 'Save note' }).click();
+      await page.getByRole('button', { name: /^Heron nest/ }).waitFor();
+      await expect.poll(() => page.getByRole('button', { name: /not synced yet$/ }).count()).toBe(0);
+      const changes = await apiFrom(page, rig.server.origin, 'GET', '/records/changes?after=0');
+      expect(changes.status).toBe(200);
+      const noteIds = (changes.body.changes as Array<{ id: string }>).map((change) => change.id);
+      expect(noteIds).toHaveLength(1);
+      expect(recordRows(rig.server.databaseFile, noteIds[0]!)).toEqual([{ app_id: 'fieldnotes', deleted: 0 }]);
+
+      await page.getByRole('button', { name: 'Lock' }).click();
+      await page.getByLabel('Your Field notes PIN').fill(NOTES_PIN);
+      await page.getByRole('button', { name: 'Unlock' }).click();
+      await page.getByRole('button', { name: /^Heron nest/ }).waitFor({ timeout: 30_000 });
+      // The refused code is an HTTP error Chromium logs as a failed load; nothing else may appear.
       expect(problems.filter((p) => !/status of 4\d\d/.test(p))).toEqual([]);
     } finally {
       await context.close();
