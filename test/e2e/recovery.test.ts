@@ -1,15 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generate } from 'otplib';
 import type { Page } from 'playwright-core';
+import { totpCode } from './authenticator-app';
 import { addVirtualAuthenticator, axeViolations, openPhone, openSettings, settingsEntry } from './browser';
 import { startJourneyRig } from './journeys';
 
 const PIN = '482915';
 const WRONG_PIN = '730264';
 const NEW_PIN = '615093';
-/** The code an authenticator app shows `offsetSeconds` from now (SHA-1, 6 digits, 30 s: the server's defaults). */
-const totpCode = (secret: string, offsetSeconds = 0) =>
-  generate({ secret, algorithm: 'sha1', digits: 6, period: 30, epoch: Math.floor(Date.now() / 1000) + offsetSeconds, t0: 0 });
 
 /**
  * A second device joins an existing vault by the PIN route: device A onboards (which registers

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { generate } from 'otplib';
+import { enrolAuthenticatorApp } from './authenticator-app';
 import type { Page } from 'playwright-core';
 import { axeViolations, onboardInPage, openSettings, pinRecoveryActive, recoverInPage, settingsEntry, withPhones } from './browser';
 import { screenshot, startJourneyRig } from './journeys';
@@ -119,13 +119,7 @@ describe('settings in sections, on a phone', { timeout: 120_000 }, () => {
   it('finding 3: on a later visit the authenticator app card says it is set up, as the Recovery list does', async ({ phone }) => {
     const page = await phone();
     await onboard(page);
-    await openSettings(page, 'Recovery');
-    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
-    const secret = (await page.locator('[data-test="totp-secret"]').textContent({ timeout: 20_000 }))!.trim();
-    const code = await generate({ secret, algorithm: 'sha1', digits: 6, period: 30, t0: 0 });
-    await page.getByLabel(/digit code the app shows/).fill(code);
-    await page.getByRole('button', { name: 'Confirm' }).click();
-    await page.getByText('Your authenticator app is set up for recovery.').waitFor();
+    await enrolAuthenticatorApp(page);
 
     // A later visit: leave Settings, come back.
     await page.getByRole('button', { name: 'Back to settings' }).click();
