@@ -4,27 +4,17 @@
  * scripts/make-icons.ts draws Keyhold's. Run once after changing the artwork (`npm run icons`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { drawIcon } from './icon-raster';
 import { encodePng } from './png';
 
 const BACKGROUND = { r: 0x14, g: 0x53, b: 0x2d }; // green-900, the example's theme colour
 const PIN = { r: 0xfe, g: 0xf3, b: 0xc7 }; // amber-100: paper
-
-/** Supersampling per axis, as scripts/make-icons.ts. */
-const SAMPLES = 4;
 
 const ICONS = [
   { file: 'icon-192.png', size: 192, maskable: false },
   { file: 'icon-512.png', size: 512, maskable: false },
   { file: 'icon-512-maskable.png', size: 512, maskable: true },
 ] as const;
-
-function insideBackground(x: number, y: number, maskable: boolean): boolean {
-  if (maskable) return true;
-  const radius = 0.2;
-  const cx = Math.min(Math.max(x, radius), 1 - radius);
-  const cy = Math.min(Math.max(y, radius), 1 - radius);
-  return (x - cx) ** 2 + (y - cy) ** 2 <= radius ** 2;
-}
 
 /** A map pin: a ring (a circle with a hole) over a point; smaller in maskable icons (safe zone). */
 function insidePin(x: number, y: number, maskable: boolean): boolean {
@@ -39,33 +29,6 @@ function insidePin(x: number, y: number, maskable: boolean): boolean {
   return Math.abs(u - 0.5) <= 0.17 * ((0.82 - v) / (0.82 - 0.48));
 }
 
-function drawIcon(size: number, maskable: boolean): Uint8Array {
-  const pixels = new Uint8Array(size * size * 4);
-  const total = SAMPLES * SAMPLES;
-  for (let py = 0; py < size; py++) {
-    for (let px = 0; px < size; px++) {
-      let background = 0;
-      let pin = 0;
-      for (let sy = 0; sy < SAMPLES; sy++) {
-        for (let sx = 0; sx < SAMPLES; sx++) {
-          const x = (px + (sx + 0.5) / SAMPLES) / size;
-          const y = (py + (sy + 0.5) / SAMPLES) / size;
-          if (!insideBackground(x, y, maskable)) continue;
-          background++;
-          if (insidePin(x, y, maskable)) pin++;
-        }
-      }
-      const k = background === 0 ? 0 : pin / background;
-      const offset = (py * size + px) * 4;
-      pixels[offset] = Math.round(PIN.r * k + BACKGROUND.r * (1 - k));
-      pixels[offset + 1] = Math.round(PIN.g * k + BACKGROUND.g * (1 - k));
-      pixels[offset + 2] = Math.round(PIN.b * k + BACKGROUND.b * (1 - k));
-      pixels[offset + 3] = Math.round((255 * background) / total);
-    }
-  }
-  return pixels;
-}
-
 const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">
   <rect width="100" height="100" rx="20" fill="#14532d"/>
   <path d="M50 20a20 20 0 0 1 17 30.5L50 82 33 50.5A20 20 0 0 1 50 20zm0 12.5a7.5 7.5 0 1 0 0 15 7.5 7.5 0 0 0 0-15z" fill="#fef3c7"/>
@@ -74,6 +37,6 @@ const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 10
 
 const publicDir = new URL('../examples/field-notes/public/', import.meta.url);
 mkdirSync(new URL('icons/', publicDir), { recursive: true });
-for (const icon of ICONS) writeFileSync(new URL(`icons/${icon.file}`, publicDir), encodePng(icon.size, drawIcon(icon.size, icon.maskable)));
+for (const icon of ICONS) writeFileSync(new URL(`icons/${icon.file}`, publicDir), encodePng(icon.size, drawIcon(icon.size, icon.maskable, insidePin, { background: BACKGROUND, fill: PIN })));
 writeFileSync(new URL('favicon.svg', publicDir), FAVICON_SVG);
 console.log(`wrote the Field notes icons (${ICONS.map((icon) => icon.file).join(', ')}) and favicon.svg`);

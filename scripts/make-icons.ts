@@ -7,13 +7,11 @@
  * Only node:zlib is used (scripts/png.ts), so the icons need no image toolchain and are reproducible byte for byte.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { drawIcon } from './icon-raster';
 import { encodePng } from './png';
 
 const BACKGROUND = { r: 0x0f, g: 0x17, b: 0x2a }; // slate-900, the manifest's theme and background colour
 const KEYHOLE = { r: 0xfb, g: 0xbf, b: 0x24 }; // amber-400, the app's accent colour
-
-/** Supersampling per axis: 4×4 samples per pixel give smooth edges without a rasteriser. */
-const SAMPLES = 4;
 
 interface IconSpec {
   readonly file: string;
@@ -27,15 +25,6 @@ const ICONS: readonly IconSpec[] = [
   { file: 'icon-512.png', size: 512, maskable: false },
   { file: 'icon-512-maskable.png', size: 512, maskable: true },
 ];
-
-/** The rounded square behind the keyhole, in unit coordinates (0..1). */
-function insideBackground(x: number, y: number, maskable: boolean): boolean {
-  if (maskable) return true;
-  const radius = 0.2;
-  const cx = Math.min(Math.max(x, radius), 1 - radius);
-  const cy = Math.min(Math.max(y, radius), 1 - radius);
-  return (x - cx) ** 2 + (y - cy) ** 2 <= radius ** 2;
-}
 
 /**
  * The keyhole: a circle over a flared stem. Maskable icons shrink it about the centre so it sits
@@ -53,34 +42,6 @@ function insideKeyhole(x: number, y: number, maskable: boolean): boolean {
   return inCircle || Math.abs(u - 0.5) <= halfWidth;
 }
 
-/** Returns straight-alpha RGBA pixels, row by row. */
-function drawIcon({ size, maskable }: IconSpec): Uint8Array {
-  const pixels = new Uint8Array(size * size * 4);
-  const total = SAMPLES * SAMPLES;
-  for (let py = 0; py < size; py++) {
-    for (let px = 0; px < size; px++) {
-      let background = 0;
-      let keyhole = 0;
-      for (let sy = 0; sy < SAMPLES; sy++) {
-        for (let sx = 0; sx < SAMPLES; sx++) {
-          const x = (px + (sx + 0.5) / SAMPLES) / size;
-          const y = (py + (sy + 0.5) / SAMPLES) / size;
-          if (!insideBackground(x, y, maskable)) continue;
-          background++;
-          if (insideKeyhole(x, y, maskable)) keyhole++;
-        }
-      }
-      const k = background === 0 ? 0 : keyhole / background;
-      const offset = (py * size + px) * 4;
-      pixels[offset] = Math.round(KEYHOLE.r * k + BACKGROUND.r * (1 - k));
-      pixels[offset + 1] = Math.round(KEYHOLE.g * k + BACKGROUND.g * (1 - k));
-      pixels[offset + 2] = Math.round(KEYHOLE.b * k + BACKGROUND.b * (1 - k));
-      pixels[offset + 3] = Math.round((255 * background) / total);
-    }
-  }
-  return pixels;
-}
-
 /** The same keyhole as a vector, for browser tabs. */
 const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">
   <rect width="100" height="100" rx="20" fill="#0f172a"/>
@@ -92,7 +53,7 @@ const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 10
 const iconsDir = new URL('../public/icons/', import.meta.url);
 mkdirSync(iconsDir, { recursive: true });
 for (const icon of ICONS) {
-  writeFileSync(new URL(icon.file, iconsDir), encodePng(icon.size, drawIcon(icon)));
+  writeFileSync(new URL(icon.file, iconsDir), encodePng(icon.size, drawIcon(icon.size, icon.maskable, insideKeyhole, { background: BACKGROUND, fill: KEYHOLE })));
 }
 writeFileSync(new URL('../public/favicon.svg', import.meta.url), FAVICON_SVG);
 console.log(`wrote ${ICONS.map((icon) => icon.file).join(', ')} and favicon.svg`);

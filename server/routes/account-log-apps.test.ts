@@ -6,15 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceKeyToLogKey, type LogChange } from '../../protocol/account-log';
 import { deviceSignIn, newDeviceKey, registerDevice, signInWithPasskey } from '../../test/helpers/accounts';
 import { createLoggedAccount, type LoggedUser } from '../../test/helpers/account-log';
-import { addNotesApp, ApiClient, DIALECTS, NOTES_ORIGIN, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
+import { addNotesApp, ApiClient, DIALECTS, expectError, NOTES_ORIGIN, startTestServer, type TestServer } from '../../test/helpers/harness';
 
 const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 const add = (publicKey: { x: string; y: string }, app: string): LogChange => ({ op: 'device.add', key: deviceKeyToLogKey(publicKey), app });
-
-function expectError(reply: ApiReply, status: number, code: string) {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  expect(reply.body.error.code).toBe(code);
-}
 
 describe.each(DIALECTS)('account log entries across apps (%s)', (dialect) => {
   let server: TestServer;

@@ -6,7 +6,7 @@ import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { lockEverywhereMessage } from '../../protocol/device-signin';
 import { addPasskeyWithKey, createLoggedAccount, deviceAdd, deviceRemove, type LoggedUser } from '../../test/helpers/account-log';
 import { auditEvents, deviceSignIn, newDeviceKey, signInWithPasskey } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, ORIGIN, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, expectError, ORIGIN, startTestServer, type TestServer } from '../../test/helpers/harness';
 import { ARGON2, blindPin, currentCode, enrollTotp, pinInput, recoverPin, registerPinRecovery } from '../../test/helpers/recovery';
 
 /**
@@ -17,11 +17,6 @@ import { ARGON2, blindPin, currentCode, enrollTotp, pinInput, recoverPin, regist
  */
 const TOTP_STEP_MS = 30_000;
 const sha256 = (bytes: Uint8Array) => encodeBase64Url(createHash('sha256').update(bytes).digest());
-
-function expectError(reply: ApiReply, status: number, code: string) {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  expect(reply.body.error.code).toBe(code);
-}
 
 describe.each(DIALECTS)('sign-in and recovery hold to the account log (%s)', (dialect) => {
   let server: TestServer;

@@ -5,7 +5,7 @@ import { decodeBase32 } from '../../protocol/base32';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { addPasskeyWithKey, coseKeyOf, createLoggedAccount, deviceAdd, deviceRemove, type LoggedUser } from '../../test/helpers/account-log';
 import { auditEvents, createAccount, deviceSignIn, newDeviceKey, signInWithPasskey } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, ORIGIN, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, expectError, ORIGIN, startTestServer, type TestServer } from '../../test/helpers/harness';
 import { blindPin, currentCode, enrollTotp, pinInput, recoverPin, registerPinRecovery } from '../../test/helpers/recovery';
 import { SoftAuthenticator } from '../../test/helpers/soft-authenticator';
 
@@ -18,11 +18,6 @@ import { SoftAuthenticator } from '../../test/helpers/soft-authenticator';
  */
 const TOTP_STEP_MS = 30_000;
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest();
-
-function expectError(reply: ApiReply, status: number, code: string) {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  expect(reply.body.error.code).toBe(code);
-}
 
 describe.each(DIALECTS)('a database writer against the account log (%s)', (dialect) => {
   let server: TestServer;

@@ -4,7 +4,7 @@ import { EMPTY_LOG_STATE, LOG_GENESIS_PREV, applyLogEntries, logEntryHash, type 
 import { encodeBase64Url } from '../../protocol/base64url';
 import { addPasskeyWithKey, createLoggedAccount, deviceAdd, deviceRemove, LogSigner } from '../../test/helpers/account-log';
 import { auditEvents, createAccount, deviceSignIn, newDeviceKey, signInWithPasskey } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, expectError, startTestServer, type TestServer } from '../../test/helpers/harness';
 import { canonicalEntryJson } from '../domain/account-log';
 import { sealLogHead } from '../domain/account-log-head';
 import { createPepper } from '../domain/pepper';
@@ -13,11 +13,6 @@ import { insertLogEntries, replaceLogHead, findLogHead } from '../store/account-
 const MINUTE = 60_000;
 /** The pepper test/helpers/harness.ts starts every test server with. */
 const TEST_PEPPER = createPepper(new Uint8Array(32).fill(7));
-
-function expectError(reply: ApiReply, status: number, code: string) {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  expect(reply.body.error.code).toBe(code);
-}
 
 describe.each(DIALECTS)('the account log API (%s)', (dialect) => {
   let server: TestServer;

@@ -9,16 +9,11 @@ import { encodeBase64Url } from '../../protocol/base64url';
 import { withoutPrfOutput } from '../../protocol/webauthn';
 import { deviceSignInMessage, lockEverywhereMessage } from '../../protocol/device-signin';
 import { answerSignIn, createAccount, deviceSignIn, readAuditLog, registerDevice, signInWithPasskey, type TestUser } from '../../test/helpers/accounts';
-import { addNotesApp, ApiClient, DIALECTS, NOTES_ORIGIN, ORIGIN, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
+import { addNotesApp, ApiClient, DIALECTS, expectError, NOTES_ORIGIN, ORIGIN, startTestServer, type TestServer } from '../../test/helpers/harness';
 import { newRecordId, putRecord } from '../../test/helpers/records';
 import { registerApp, unregisterApp } from '../domain/app-registration';
 
 const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
-
-function expectError(reply: ApiReply, status: number, code: string) {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  expect(reply.body.error.code).toBe(code);
-}
 
 describe.each(DIALECTS)('per-app device keys and sessions (%s)', (dialect) => {
   let server: TestServer;

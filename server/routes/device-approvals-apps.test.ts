@@ -9,7 +9,7 @@ import { deviceKeyToLogKey, type LogChange } from '../../protocol/account-log';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { deviceSignIn, newDeviceKey, signInWithPasskey } from '../../test/helpers/accounts';
 import { createLoggedAccount, type LoggedUser } from '../../test/helpers/account-log';
-import { addNotesApp, ApiClient, DIALECTS, NOTES_APP, NOTES_ORIGIN, ORIGIN, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
+import { addNotesApp, ApiClient, DIALECTS, expectError, NOTES_APP, NOTES_ORIGIN, ORIGIN, startTestServer, type TestServer } from '../../test/helpers/harness';
 
 const MINUTE = 60_000;
 const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
@@ -17,11 +17,6 @@ const add = (publicKey: { x: string; y: string }, app: string): LogChange => ({ 
 /** A well-formed ephemeral public key (an uncompressed point's shape; the server never opens it). */
 const ephemeralKey = () => encodeBase64Url(Uint8Array.of(4, ...randomBytes(64)));
 const sealed = () => ({ publicKey: ephemeralKey(), ciphertext: encodeBase64Url(randomBytes(61)) });
-
-function expectError(reply: ApiReply, status: number, code: string) {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  expect(reply.body.error.code).toBe(code);
-}
 
 describe.each(DIALECTS)('device approvals across apps (%s)', (dialect) => {
   let server: TestServer;

@@ -2,15 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { auditEvents, createAccount, deviceSignIn, newDeviceKey, registerDevice, type TestUser } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, expectError, startTestServer, type TestServer } from '../../test/helpers/harness';
 import { purgeDeviceApprovals } from '../store/device-approvals';
 
 const MINUTE = 60_000;
-
-function expectError(reply: ApiReply, status: number, code: string) {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  expect(reply.body.error.code).toBe(code);
-}
 
 /** A well-formed ephemeral public key (an uncompressed point's shape; the server never opens it). */
 const publicKey = () => encodeBase64Url(Uint8Array.of(4, ...randomBytes(64)));

@@ -4,17 +4,12 @@ import { encodeBase64Url } from '../../protocol/base64url';
 import { FRESH_PASSKEY_SECONDS } from '../../protocol/constants';
 import { deviceSignInMessage, lockEverywhereMessage } from '../../protocol/device-signin';
 import { addPasskey, auditEvents, createAccount, deviceSignIn, newDeviceKey, registerDevice, signInWithPasskey, type TestUser } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, ORIGIN, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, expectError, ORIGIN, startTestServer, type TestServer } from '../../test/helpers/harness';
 import { ARGON2, blindPin, currentCode, enrollTotp, pinInput, recoverPin, registerPinRecovery } from '../../test/helpers/recovery';
 
 const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 const TOTP_STEP_MS = 30_000;
 const blob = (bytes = 96) => encodeBase64Url(new Uint8Array(randomBytes(bytes)));
-
-function expectError(reply: ApiReply, status: number, code: string) {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  expect(reply.body.error.code).toBe(code);
-}
 
 type Device = Awaited<ReturnType<typeof registerDevice>>;
 

@@ -3,15 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { HKDF_INFO_KIT_AUTH } from '../../protocol/constants';
 import { auditEvents, createAccount, deviceSignIn, newDeviceKey, registerDevice, signInWithPasskey, type TestUser } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, expectError, startTestServer, type TestServer } from '../../test/helpers/harness';
 import { dumpDatabase, encodingsOf } from '../../test/helpers/recovery';
 
 const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
-
-function expectError(reply: ApiReply, status: number, code: string) {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  expect(reply.body.error.code).toBe(code);
-}
 
 /**
  * A kit as the client makes it, without the words: 16 entropy bytes, kitAuth = HKDF(entropy,

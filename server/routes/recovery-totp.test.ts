@@ -2,17 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { auditEvents, createAccount, deviceSignIn, registerDevice, signInWithPasskey, type TestUser } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, expectError, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
 import { currentCode, decodeBase32, dumpDatabase, encodingsOf, enrollTotp, pinInput, registerPinRecovery } from '../../test/helpers/recovery';
 
 const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 const STEP = 30_000;
 const MINUTE = 60_000;
-
-function expectError(reply: ApiReply, status: number, code: string) {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  expect(reply.body.error.code).toBe(code);
-}
 
 /** A code that is not the current one (nor one of the steps either side). */
 async function wrongCode(server: TestServer, secret: string): Promise<string> {

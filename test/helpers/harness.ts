@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { buildApp } from '../../server/app';
 import { loadConfig, type ServerConfig } from '../../server/config';
 import { registerApp } from '../../server/domain/app-registration';
@@ -84,6 +84,12 @@ export interface ApiReply<T = any> {
   status: number;
   body: T;
   headers: Headers;
+}
+
+/** Asserts a JSON error reply: its status and its stable error code (the body is shown when the status differs). */
+export function expectError(reply: ApiReply, status: number, code: string): void {
+  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
+  expect(reply.body.error.code).toBe(code);
 }
 
 /**
