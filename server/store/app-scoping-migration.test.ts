@@ -1,13 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Migrator, type Kysely } from 'kysely';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, testPepper } from '../../test/helpers/harness';
-import { createTestDatabase } from '../../test/helpers/postgres';
+import { databaseAtMigration, type DatabaseAtMigration } from '../../test/helpers/migrated-database';
 import { migrateWithPepper, unloggedHead } from '../domain/account-log-head';
-import { openDatabase, type Database } from './database';
-import { migrationProvider } from './migrations/index';
+import type { Database } from './database';
 import { findRecord, listRecordsAfter, readRecordCounters, saveRecord, saveRecordCounters } from './records';
 import type { DevicesTable, KeyholdDatabase, RecordCountersTable, RecordsTable, SessionsTable } from './schema';
 import type { Dialect } from './store';
@@ -26,12 +21,8 @@ type Before011 = Omit<KeyholdDatabase, 'devices' | 'sessions' | 'records' | 'rec
  * afterwards another app of the same account has a space of its own.
  */
 describe.each(DIALECTS)('migration 011_app_scoping on existing data (%s)', (dialect: Dialect) => {
-  let database: Database | undefined;
-  let dir: string | undefined;
-  afterEach(async () => {
-    await database?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  let scratch: DatabaseAtMigration<Before011> | undefined;
+  afterEach(() => scratch?.close());
 
   const USER = 'user-0001';
   const record = (id: string, seq: number, deleted = 0) => ({
@@ -40,20 +31,15 @@ describe.each(DIALECTS)('migration 011_app_scoping on existing data (%s)', (dial
 
   /** A database as a server before 011 left it: one account with a device, a session, two records and a tombstone. */
   async function databaseBefore011(): Promise<Database> {
-    dir = mkdtempSync(join(tmpdir(), 'kh-migrate-'));
-    database = dialect === 'postgres' ? openDatabase({ postgresUrl: await createTestDatabase(inject('pgUrl')), poolSize: 2 }) : openDatabase({ sqliteFile: join(dir, 'keyhold.sqlite') });
-    const pepper = testPepper();
-    const provider = migrationProvider({ dialect, sealUnloggedHead: (userId, now) => unloggedHead(pepper, userId, now) });
-    const { error } = await new Migrator({ db: database.db, provider }).migrateTo('010_apps');
-    if (error) throw error;
-    const db = database.db as unknown as Kysely<Before011>;
+    scratch = await databaseAtMigration<Before011>(dialect, '010_apps');
+    const { db, pepper } = scratch;
     await db.insertInto('users').values({ id: USER, username: 'old-user', created_at: 1 }).execute();
     await db.insertInto('account_log_heads').values(unloggedHead(pepper, USER, 1)).execute();
     await db.insertInto('devices').values({ id: 'dev-1', user_id: USER, name: 'Phone', public_key_jwk: '{}', created_at: 1, last_seen_at: null, revoked_at: null }).execute();
     await db.insertInto('sessions').values({ id_hash: 'hash-1', user_id: USER, scope: 'device', device_id: 'dev-1', credential_id: null, created_at: 1, last_seen_at: 1, expires_at: 9e12 }).execute();
     await db.insertInto('records').values([record('rec-a', 1), record('rec-b', 2), record('rec-c', 3, 1)]).execute();
     await db.insertInto('record_counters').values({ user_id: USER, seq: 3, live: 2, purged_seq: 0 }).execute();
-    return database;
+    return scratch.database;
   }
 
   it('makes every existing device, session, record and counter Keyhold\'s, with nothing else changed', async () => {

@@ -1,14 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Migrator, type Kysely } from 'kysely';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { Kysely } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, testPepper } from '../../test/helpers/harness';
-import { createTestDatabase } from '../../test/helpers/postgres';
+import { databaseAtMigration, type DatabaseAtMigration } from '../../test/helpers/migrated-database';
 import { migrateWithPepper, unloggedHead } from '../domain/account-log-head';
-import { openDatabase, type Database } from './database';
+import type { Database } from './database';
 import { listPendingApprovals } from './device-approvals';
-import { migrationProvider } from './migrations/index';
 import type { DeviceApprovalsTable, KeyholdDatabase } from './schema';
 import type { Dialect } from './store';
 
@@ -20,12 +16,8 @@ type Before012 = Omit<KeyholdDatabase, 'device_approvals'> & { device_approvals:
  * from Keyhold and stays Keyhold's, with nothing else changed.
  */
 describe.each(DIALECTS)('migration 012_approval_app on existing data (%s)', (dialect: Dialect) => {
-  let database: Database | undefined;
-  let dir: string | undefined;
-  afterEach(async () => {
-    await database?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  let scratch: DatabaseAtMigration<Before012> | undefined;
+  afterEach(() => scratch?.close());
 
   const USER = 'user-0001';
   const request: Omit<DeviceApprovalsTable, 'app_id'> = {
@@ -35,17 +27,12 @@ describe.each(DIALECTS)('migration 012_approval_app on existing data (%s)', (dia
 
   /** A database as a server before 012 left it: one account with a waiting request to join. */
   async function databaseBefore012(): Promise<Database> {
-    dir = mkdtempSync(join(tmpdir(), 'kh-migrate-'));
-    database = dialect === 'postgres' ? openDatabase({ postgresUrl: await createTestDatabase(inject('pgUrl')), poolSize: 2 }) : openDatabase({ sqliteFile: join(dir, 'keyhold.sqlite') });
-    const pepper = testPepper();
-    const provider = migrationProvider({ dialect, sealUnloggedHead: (userId, now) => unloggedHead(pepper, userId, now) });
-    const { error } = await new Migrator({ db: database.db, provider }).migrateTo('011_app_scoping');
-    if (error) throw error;
-    const db = database.db as unknown as Kysely<Before012>;
+    scratch = await databaseAtMigration<Before012>(dialect, '011_app_scoping');
+    const { db, pepper } = scratch;
     await db.insertInto('users').values({ id: USER, username: 'old-user', created_at: 1 }).execute();
     await db.insertInto('account_log_heads').values(unloggedHead(pepper, USER, 1)).execute();
     await db.insertInto('device_approvals').values(request).execute();
-    return database;
+    return scratch.database;
   }
 
   it('makes every existing request to join Keyhold\'s, with nothing else changed', async () => {
