@@ -206,7 +206,7 @@ export class VaultCore {
   forget(accountDeleted?: AccountDeleted): void {
     this.session = undefined;
     this.#confirmedAt = undefined;
-    this.sync.locked();
+    this.sync.stop();
     this.autoLock.disarm();
     this.stored = undefined;
     this.setState({ kind: 'welcome', online: this.env.isOnline(), ...(accountDeleted ? { accountDeleted } : {}) });

@@ -74,7 +74,7 @@ const BUSY_FIRST_WAIT_MS = 2_000;
  * doubled for each earlier busy run, never more than the open vault's sync interval. Doubling
  * spreads out the devices a shedding server turned away at the same moment.
  */
-export function busyRetryDelayMs(busyRuns: number, retryAfterSeconds: number | undefined): number {
+function busyRetryDelayMs(busyRuns: number, retryAfterSeconds: number | undefined): number {
   const asked = retryAfterSeconds === undefined ? BUSY_FIRST_WAIT_MS : Math.max(1, retryAfterSeconds) * 1000;
   return Math.min(SYNC_INTERVAL_MS, asked * 2 ** Math.min(busyRuns - 1, 16));
 }
@@ -111,7 +111,7 @@ export class SyncEngine {
       const [pending, meta, rolledBack] = await Promise.all([this.#store.pendingCount(), this.#store.readMeta(), this.#store.rolledBackCount()]);
       this.#set({ pending, lastSyncAt: meta.lastSyncAt, rolledBack });
     } catch {
-      this.#set({ phase: 'error', failure: 'storage_failed' });
+      this.#set({ phase: 'error', failure: 'storage_failed', retryAt: null });
     }
   }
 
@@ -129,7 +129,7 @@ export class SyncEngine {
         } catch {
           // IndexedDB itself failed (closed by another tab's upgrade, quota, private mode…): the
           // outbox is whatever the store still holds, and the next run tries again.
-          this.#set({ phase: 'error', failure: 'storage_failed', progress: null });
+          this.#set({ phase: 'error', failure: 'storage_failed', progress: null, retryAt: null });
         }
       } while (this.#again);
     })().finally(() => {
@@ -143,7 +143,9 @@ export class SyncEngine {
     if (!this.#deps.isOnline()) {
       await this.#handOver();
       await this.refresh();
-      this.#set({ phase: 'offline' });
+      // Offline says nothing about the server's load: the next run goes when the network is back.
+      this.#busyRuns = 0;
+      this.#set({ phase: 'offline', retryAt: null });
       return;
     }
     this.#set({ phase: 'syncing', failure: null, retryAt: null });

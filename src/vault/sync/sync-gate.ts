@@ -52,6 +52,12 @@ export class SyncGate implements VaultSync {
     this.#loaded?.locked();
   }
 
+  /** The vault is gone from this device: every timed run stops (a busy retry included). */
+  stop(): void {
+    this.#generation++;
+    this.#loaded?.stop();
+  }
+
   async now(): Promise<void> {
     await (await this.#load()).sync();
   }

@@ -33,6 +33,8 @@ export class SyncSchedule {
   #timer: unknown = null;
   /** The run after a `server_busy` answer, at the status's `retryAt`; open vault or not. */
   #retryTimer: unknown = null;
+  /** The `retryAt` that timer was armed for. */
+  #retryFor: number | null = null;
   #open = false;
 
   constructor(deps: SyncScheduleDeps) {
@@ -84,12 +86,22 @@ export class SyncSchedule {
     return this.#engine.sync();
   }
 
-  /** A run the server turned away (`server_busy`) is tried again at `retryAt`, not at the next minute's run. */
+  /** The vault is gone from this device (account deleted, storage cleared): no run is due any more. */
+  stop(): void {
+    this.locked();
+    this.#cancelRetry();
+  }
+
+  /**
+   * A run the server turned away (`server_busy`) is tried again at `retryAt`, not at the next
+   * minute's run; once per `retryAt` (a status change that keeps it, such as a pending count, does
+   * not arm it again).
+   */
   #retryWhenBusy(status: SyncStatus): void {
-    if (status.phase === 'syncing') return;
-    if (this.#retryTimer !== null) this.#deps.clearTimer(this.#retryTimer);
-    this.#retryTimer = null;
+    if (status.phase === 'syncing' || status.retryAt === this.#retryFor) return;
+    this.#cancelRetry();
     if (status.retryAt === null) return;
+    this.#retryFor = status.retryAt;
     this.#retryTimer = this.#deps.setTimer(
       () => {
         this.#retryTimer = null;
@@ -97,6 +109,12 @@ export class SyncSchedule {
       },
       Math.max(0, status.retryAt - this.#deps.now()),
     );
+  }
+
+  #cancelRetry(): void {
+    if (this.#retryTimer !== null) this.#deps.clearTimer(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#retryFor = null;
   }
 
   #arm(): void {

@@ -71,6 +71,22 @@ describe('Vault: sync between two devices', () => {
     expect((await world.server.store.db.selectFrom('records').select('id').execute()).map((r) => r.id)).toEqual([id]);
   });
 
+  it('a busy retry that finds the network gone waits for the network, not for another retry', async () => {
+    world.network.shedding = /\/api\/records/;
+    await phone.records.save(null, mail);
+    await phone.sync.now();
+    expect(phone.sync.status).toMatchObject({ failure: 'server_busy', pending: 1 });
+    const retryAt = phone.sync.status.retryAt!;
+    world.network.offline = true;
+    world.clock.advance(retryAt - world.clock.now);
+    await expect.poll(() => phone.sync.status).toMatchObject({ phase: 'offline', pending: 1, retryAt: null });
+    // Nothing is due before the minute's run: a stale retryAt would have re-armed at once, every turn.
+    const timersWhileOffline = world.clock.pendingTimers;
+    world.clock.advance(30_000);
+    expect(world.clock.pendingTimers).toBe(timersWhileOffline);
+    expect(phone.sync.status).toMatchObject({ phase: 'offline', pending: 1, retryAt: null });
+  });
+
   it('a call made while the server sheds load fails as server_busy, changing nothing', async () => {
     world.network.shedding = /\/api\/devices/;
     await expect(failureOf(phone.devices.list())).resolves.toMatchObject({ code: 'server_busy' });
