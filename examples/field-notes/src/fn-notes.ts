@@ -8,6 +8,7 @@ function describeSync(status: SyncStatus): string {
   const waiting = status.pending === 1 ? '1 note waits to sync' : `${status.pending} notes wait to sync`;
   if (status.phase === 'offline') return status.pending > 0 ? `Offline: ${waiting}.` : 'Offline: your notes are on this device.';
   if (status.phase === 'syncing') return 'Syncing…';
+  if (status.failure === 'server_busy') return status.pending > 0 ? `The server is busy: ${waiting}. It will try again shortly.` : 'The server is busy. It will try again shortly.';
   if (status.failure) return status.pending > 0 ? `Sync failed: ${waiting}. It will try again.` : 'Sync failed. It will try again.';
   if (status.pending > 0) return `${waiting}.`;
   return status.lastSyncAt === null ? 'Not synced yet.' : 'All notes synced.';

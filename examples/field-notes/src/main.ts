@@ -36,7 +36,6 @@ const deps: VaultDeps = {
   server: new KeyServer(KEY_SERVER_ORIGIN),
   store: new LocalStore(),
   passkeys: createBrowserPasskeys(),
-  deviceName: `Field notes on ${/Android|iPhone|iPad|Mac|Windows|Linux/.exec(navigator.userAgent)?.[0] ?? 'this device'}`,
 };
 const vault = new Vault(deps);
 

@@ -15,6 +15,7 @@ const WORDS: Partial<Record<VaultErrorCode, string>> = {
   totp_invalid: 'That code is not right, or it was used already: wait for the next one.',
   totp_locked: 'Too many wrong codes: try again later.',
   offline: 'You are offline. Signing in needs the network once.',
+  server_busy: 'The Keyhold server is busy right now: nothing was changed. Try again in a moment.',
   throttled: 'Too many wrong PINs: wait a moment before the next try.',
   passkey_cancelled: 'The passkey prompt was closed. Try again when you are ready.',
   passkey_failed: 'The passkey did not sign in. Check the username and try again.',

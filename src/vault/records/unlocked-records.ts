@@ -189,7 +189,7 @@ export class UnlockedRecords {
           } catch {
             return false;
           }
-          return recordMatchesContext(sealed, keys, { userId: this.#vault.userId, recordId: copy.id, v: copy.v, serverVersion: copy.version, ...recordApp(this.#appId) });
+          return recordMatchesContext(sealed, keys, storedRecordContext(this.#vault.userId, this.#appId, { id: copy.id, v: copy.v, sealedFor: copy.version }));
         }),
       );
       slice.forEach((copy, i) => {
