@@ -136,20 +136,22 @@ export async function denyDevice(store: Store, userId: string, id: string, now: 
  * The requester asks where its request stands, proving it is the requester with the polling
  * secret (compared by digest, in constant time). An approved answer is handed out exactly once:
  * the request becomes `collected` and `onCollect` (which opens the recovery session) runs in the
- * same transaction. Throws `not_found` (unknown id or wrong secret: one answer for both) or
- * `approval_expired`.
+ * same transaction. Throws `not_found` (unknown id, wrong secret, or a poll from another app than
+ * the one that asked: one answer for all) or `approval_expired`.
  */
 export async function pollDeviceApproval<S>(
   store: Store,
   req: { id: string; secret: string },
-  ctx: { now: number; address: string },
+  ctx: { now: number; address: string; appId: string },
   onCollect: (tx: Store, userId: string) => Promise<S>,
 ): Promise<{ state: 'pending' | 'denied' | 'collected' } | { state: 'approved'; sealed: SealedApprovalT; result: S }> {
   const presented = digestOf(decodeBase64Url(req.secret));
   const row = await findDeviceApproval(store, req.id);
   const stored = row ? decodeBase64Url(row.secret_hash) : digestOf(presented);
   const matches = stored.length === presented.length && timingSafeEqual(stored, presented);
-  if (!row || !matches) throw notFound();
+  // Only the app that asked collects: its answer opens a session of the polling request's app, and
+  // the approver signed the new device in for the app the request was stored with.
+  if (!row || !matches || row.app_id !== ctx.appId) throw notFound();
   if (row.state === 'denied' || row.state === 'collected') return { state: row.state };
   if (row.expires_at <= ctx.now) throw expired();
   if (row.state === 'pending' || row.user_id === null) return { state: 'pending' };

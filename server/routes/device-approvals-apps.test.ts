@@ -51,6 +51,10 @@ describe.each(DIALECTS)('device approvals across apps (%s)', (dialect) => {
     expect((await user.signer.append(user.client, [add(request.key.publicKey, NOTES_APP.id)])).status).toBe(200);
     expect((await user.client.post(`/api/device-approvals/${request.id}/approve`, { sealed: sealed() })).status).toBe(200);
 
+    // Collected from Keyhold's origin, the answer (and a Keyhold recovery session) is not handed out.
+    const fromKeyhold = browserOn(ORIGIN);
+    expectError(await fromKeyhold.post(`/api/device-approvals/${request.id}/poll`, { secret: request.secret }), 404, 'not_found');
+    expect(fromKeyhold.cookie).toBeUndefined();
     const collected = await request.newDevice.post(`/api/device-approvals/${request.id}/poll`, { secret: request.secret });
     expect(collected.body).toMatchObject({ state: 'approved', session: { scope: 'recovery' } });
     const registered = await request.newDevice.post('/api/devices', { name: 'Field phone', publicKey: request.key.publicKey });

@@ -77,7 +77,7 @@ export function deviceApprovalRoutes(deps: AppDeps) {
         responses: { 200: jsonResponse(ApprovalPolled, 'Where the request stands'), ...errorResponses },
       }),
       async (c) => {
-        const ctx = { now: deps.now(), address: clientAddress(c, deps) };
+        const ctx = { now: deps.now(), address: clientAddress(c, deps), appId: appOf(c).id };
         const polled = await pollDeviceApproval(deps.store, { id: c.req.valid('param').id, secret: c.req.valid('json').secret }, ctx, async (tx, userId) => ({
           session: await openSession(c, deps, { userId, scope: 'recovery' }, tx),
           keyBundle: (await readSecret(tx, userId, 'key_bundle')) ?? null,
