@@ -26,7 +26,7 @@ export interface RelyingParty {
   /** One RP ID for the whole ecosystem of apps. */
   id: string;
   name: string;
-  /** Every registered app's origins: a ceremony run on any of them verifies. */
+  /** The origins of the app whose request runs the ceremony: its client data must name one of them. */
   origins: string[];
 }
 

@@ -111,6 +111,18 @@ describe.each(DIALECTS)('per-app device keys and sessions (%s)', (dialect) => {
     expect(notes.cookie).toBeUndefined();
   });
 
+  it('opens a passkey session only for the app whose page made the assertion: one made on Keyhold\'s page, sent with Field notes\' Origin, opens nothing', async () => {
+    const user = await newUser();
+    const notes = browserOn(NOTES_ORIGIN);
+    // The client data says Keyhold's origin; the request says Field notes' (a client that forges Origin).
+    const { response } = await answerSignIn(notes, user.username, user.authenticator, { origin: ORIGIN });
+    const reply = await notes.post('/api/passkeys/signin/verify', { response: withoutPrfOutput(response) });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(401);
+    expect(notes.cookie).toBeUndefined();
+    // The same passkey on Field notes' own page opens Field notes' session.
+    expect((await signInWithPasskey(user, notes)).status).toBe(200);
+  });
+
   it('binds a device sign-in to the request\'s origin: a signature made for another origin opens nothing', async () => {
     const user = await newUser();
     const device = await registerDevice(user, 'Field phone', await notesSession(user));

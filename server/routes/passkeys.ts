@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import {
   AddPasskeyVerifyRequest,
@@ -26,15 +27,17 @@ import { releaseTotpLock } from '../domain/totp';
 import { inUserTransaction } from '../domain/user-transaction';
 import type { Store } from '../store/store';
 import { appOf } from '../http/apps';
-import { createRouter, type AppDeps } from '../http/context';
+import { createRouter, type AppDeps, type AppEnv } from '../http/context';
 import { clientAddress, limitSignIn, requireFreshPasskey, requireSession, sessionOf } from '../http/middleware';
 import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
 import { describePasskey, openSession } from '../http/sessions';
 
 /** Passkey accounts: create, sign in, add and remove passkeys (WebAuthn via @simplewebauthn/server). */
 export function passkeyRoutes(deps: AppDeps) {
-  // Read per ceremony: an app registered since start-up may run one.
-  const relyingParty = async (): Promise<RelyingParty> => ({ id: deps.config.rpId, name: deps.config.rpName, origins: await deps.apps.origins() });
+  // One RP ID for the ecosystem, but a ceremony verifies only for the origins of the app whose
+  // request carries it: the session it opens is that app's, so an assertion made on one app's page
+  // (replayed by a client that forges Origin) must not open another app's session.
+  const relyingParty = (c: Context<AppEnv>): RelyingParty => ({ id: deps.config.rpId, name: deps.config.rpName, origins: appOf(c).origins });
   const freshPasskey = requireFreshPasskey(deps);
   // A recovery session may add a passkey for the new device, so it can unlock and sign in with one.
   const passkeyOrRecovery = requireSession(deps, ['passkey', 'recovery']);
@@ -52,7 +55,7 @@ export function passkeyRoutes(deps: AppDeps) {
         await limitSignIn(c, deps, `register:${username}`);
         if (await findUserByName(deps.store, username)) throw new KeyholdError('username_taken', 'That username is taken.');
         const userId = encodeBase64Url(randomBytes(16));
-        return c.json(await startRegistration(deps.store, await relyingParty(), { userId, username, existing: [] }, 'register', deps.now()), 200);
+        return c.json(await startRegistration(deps.store, relyingParty(c), { userId, username, existing: [] }, 'register', deps.now()), 200);
       },
     )
     .openapi(
@@ -63,7 +66,7 @@ export function passkeyRoutes(deps: AppDeps) {
       }),
       async (c) => {
         const { response, passkeyName } = c.req.valid('json');
-        const created = await finishRegistration(deps.store, await relyingParty(), response as never, 'register', { passkeyName, now: deps.now(), pepper: deps.pepper });
+        const created = await finishRegistration(deps.store, relyingParty(c), response as never, 'register', { passkeyName, now: deps.now(), pepper: deps.pepper });
         const session = await openSession(c, deps, { userId: created.userId, scope: 'passkey', credentialId: created.credential.id });
         return c.json({ session, passkey: describePasskey(created.credential, false) }, 200);
       },
@@ -77,7 +80,7 @@ export function passkeyRoutes(deps: AppDeps) {
       async (c) => {
         const { username } = c.req.valid('json');
         await limitSignIn(c, deps, username);
-        return c.json(await startSignIn(deps.store, await relyingParty(), deps.pepper, username, deps.now()), 200);
+        return c.json(await startSignIn(deps.store, relyingParty(c), deps.pepper, username, deps.now()), 200);
       },
     )
     .openapi(
@@ -91,7 +94,7 @@ export function passkeyRoutes(deps: AppDeps) {
         const now = deps.now();
         const address = clientAddress(c, deps);
         const appId = appOf(c).id;
-        const { userId, credential } = await finishSignIn(deps.store, await relyingParty(), response as never, {
+        const { userId, credential } = await finishSignIn(deps.store, relyingParty(c), response as never, {
           now,
           address,
           onUser: async (id) => {
@@ -135,7 +138,7 @@ export function passkeyRoutes(deps: AppDeps) {
         const user = await findUserById(deps.store, userId);
         if (!user) throw new KeyholdError('unauthenticated', 'Sign in first.');
         const existing = await listCredentials(deps.store, userId);
-        return c.json(await startRegistration(deps.store, await relyingParty(), { userId, username: user.username, existing }, 'add_passkey', deps.now()), 200);
+        return c.json(await startRegistration(deps.store, relyingParty(c), { userId, username: user.username, existing }, 'add_passkey', deps.now()), 200);
       },
     )
     .openapi(
@@ -147,7 +150,7 @@ export function passkeyRoutes(deps: AppDeps) {
       }),
       async (c) => {
         const { response, passkeyName } = c.req.valid('json');
-        const added = await finishRegistration(deps.store, await relyingParty(), response as never, 'add_passkey', { passkeyName, sessionUserId: sessionOf(c).userId, now: deps.now(), pepper: deps.pepper });
+        const added = await finishRegistration(deps.store, relyingParty(c), response as never, 'add_passkey', { passkeyName, sessionUserId: sessionOf(c).userId, now: deps.now(), pepper: deps.pepper });
         return c.json({ passkey: describePasskey(added.credential, false) }, 200);
       },
     )
