@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { withoutPrfOutput } from '../../protocol/webauthn';
 import { deviceSignInMessage, lockEverywhereMessage } from '../../protocol/device-signin';
-import { answerSignIn, createAccount, deviceSignIn, readAuditLog, registerDevice, signInWithPasskey, type TestUser } from '../../test/helpers/accounts';
+import { answerSignIn, createAccount, deviceSignIn, newDeviceKey, readAuditLog, registerDevice, signInWithPasskey, type TestUser } from '../../test/helpers/accounts';
 import { addNotesApp, ApiClient, DIALECTS, expectError, NOTES_ORIGIN, ORIGIN, startTestServer, type TestServer } from '../../test/helpers/harness';
 import { newRecordId, putRecord } from '../../test/helpers/records';
 import { registerApp, unregisterApp } from '../domain/app-registration';
@@ -121,6 +121,16 @@ describe.each(DIALECTS)('per-app device keys and sessions (%s)', (dialect) => {
     expect(notes.cookie).toBeUndefined();
     // The same passkey on Field notes' own page opens Field notes' session.
     expect((await signInWithPasskey(user, notes)).status).toBe(200);
+  });
+
+  it('refuses to register a device key that a live device of another app holds, even on an account without a log', async () => {
+    const user = await newUser();
+    const key = await newDeviceKey();
+    expect((await user.client.post('/api/devices', { name: 'Phone', publicKey: key.publicKey })).status).toBe(200);
+    const notes = await notesSession(user);
+    expectError(await notes.post('/api/devices', { name: 'Field phone', publicKey: key.publicKey }), 400, 'app_mismatch');
+    const devices = await user.client.get('/api/devices');
+    expect(devices.body.devices.map((d: { app: { id: string } }) => d.app.id)).toEqual(['keyhold']);
   });
 
   it('binds a device sign-in to the request\'s origin: a signature made for another origin opens nothing', async () => {

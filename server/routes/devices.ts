@@ -25,12 +25,15 @@ function describeDevice(d: DeviceRow, session: Session, app: AppRefT): DeviceSum
 }
 
 /**
- * `app_mismatch` when the account's verified log names `key` for an app other than `appId`: a
- * device key vouched for one app does not register from another. Nothing to check on an unlogged
- * account, a key the log does not hold yet (sign-in checks that), or a head that does not verify
- * (sign-in refuses the account then).
+ * `app_mismatch` when `key` belongs to an app other than `appId`: a live device of another app
+ * holds it (on an unlogged account nothing else would say which app a key is for), or the
+ * account's verified log names it for another app (a device key vouched for one app does not
+ * register from another). Nothing more to check on an unlogged account, a key the log does not
+ * hold yet (sign-in checks that), or a head that does not verify (sign-in refuses the account then).
  */
-async function checkLoggedApp(tx: Store, pepper: Pepper, userId: string, key: string, appId: string): Promise<void> {
+async function checkKeyApp(tx: Store, pepper: Pepper, userId: string, key: string, appId: string): Promise<void> {
+  const live = (await listDevices(tx, userId)).filter((d) => d.revoked_at === null && d.app_id !== appId);
+  if (live.some((d) => logKeyOf(d) === key)) throw new KeyholdError('app_mismatch', 'This device key belongs to a device of another app.');
   const head = await readLogHead(tx, pepper, userId);
   if ('problem' in head || !Object.hasOwn(head.state.devices, key)) return;
   if (head.state.devices[key]!.app !== appId) throw new KeyholdError('app_mismatch', 'This device key is in the account log for another app.');
@@ -63,7 +66,7 @@ export function deviceRoutes(deps: AppDeps) {
         const id = encodeBase64Url(randomBytes(16));
         const logKey = deviceKeyToLogKey(publicKey);
         const bound = await inUserTransaction(deps.store, userId, async (tx) => {
-          await checkLoggedApp(tx, deps.pepper, userId, logKey, app.id);
+          await checkKeyApp(tx, deps.pepper, userId, logKey, app.id);
           await insertDevice(tx, { id, user_id: userId, app_id: app.id, name, public_key_jwk: JSON.stringify({ kty: 'EC', crv: 'P-256', x: publicKey.x, y: publicKey.y }), created_at: now, last_seen_at: null, revoked_at: null });
           await appendAuditEvent(tx, userId, 'device.registered', { deviceId: id, name, app: app.id }, now);
           // The session that set this device up (onboarding's passkey session, a recovery session) is
