@@ -270,8 +270,6 @@ export const ACCOUNT_LOG_APPEND_MAX_ENTRIES = 16;
 export const ACCOUNT_LOG_PAGE_MAX = 500;
 /** Entries one account's log may hold: past this an append is `log_full`. */
 export const ACCOUNT_LOG_MAX_ENTRIES = 10_000;
-/** The app id of this PWA's device keys in `device.add` (one key server serves several apps: issue 17). */
-export const ACCOUNT_LOG_APP_ID = 'keyhold';
 /** Largest COSE public key a `passkey.add` may carry (an RSA-4096 COSE key is ~550 bytes). */
 export const ACCOUNT_LOG_COSE_KEY_MAX_BYTES = 1024;
 /** Longest WebAuthn credential id in a `passkey.add`/`passkey.remove`, in base64url characters (the API's `Id`). */
@@ -287,8 +285,11 @@ export const AUDIT_REPEAT_WINDOW_MS = 60 * 60_000;
 
 /** An app id (issue 17): a short lowercase slug; also what the account log's `device.add` carries. */
 export const APP_ID_PATTERN = /^[a-z0-9][a-z0-9.-]{0,63}$/;
-/** The app registered from ORIGIN when APPS is not set: this PWA. */
-export const DEFAULT_APP_ID = ACCOUNT_LOG_APP_ID;
+/**
+ * Keyhold's own app id: the default app (registered from ORIGIN when APPS is not set, and required
+ * first in APPS), the SDK's default `appId`, and the app of every row that predates apps.
+ */
+export const DEFAULT_APP_ID = 'keyhold';
 /** Longest display name of a registered app. */
 export const APP_NAME_MAX_CHARS = 64;
 /** How old a server's snapshot of the registered apps may get before a request reloads it. */

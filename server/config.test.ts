@@ -106,6 +106,7 @@ describe('configuration', () => {
     ['an app without origins', 'keyhold=', 'APPS app "keyhold" needs at least one origin'],
     ['an id twice', 'keyhold=https://a.example.com;keyhold=https://b.example.com', 'APPS app id "keyhold" is listed twice'],
     ['an origin for two apps', 'keyhold=https://a.example.com;notes=https://a.example.com', 'APPS origin https://a.example.com is listed for both "keyhold" and "notes"'],
+    ['another default app than keyhold', 'notes=https://a.example.com;keyhold=https://b.example.com', 'the first app in APPS is the default app and must be "keyhold" (it is "notes")'],
   ])('refuses APPS with %s, in one line', (_, value, message) => {
     expect(() => loadConfig({ RP_ID: 'example.com', APPS: value })).toThrow(`invalid configuration: ${message}`);
   });

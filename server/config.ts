@@ -252,6 +252,9 @@ function configuredApps(appsSetting: string | undefined, origin: string, originI
     throw error;
   }
   const [first, ...rest] = apps as [RegisteredApp, ...RegisteredApp[]];
+  // The default app is Keyhold itself: its cookie, the SDK's default app id and the rows that
+  // predate apps (migrations 011 and 012) are all `keyhold`'s.
+  if (first.id !== DEFAULT_APP_ID) throw new ConfigError(`invalid configuration: the first app in APPS is the default app and must be "${DEFAULT_APP_ID}" (it is "${first.id}")`);
   if (originIsSet && !first.origins.includes(origin)) {
     throw new ConfigError(`invalid configuration: ORIGIN must be one of the origins of the first app in APPS ("${first.id}")`);
   }
