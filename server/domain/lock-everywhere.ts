@@ -4,7 +4,8 @@ import { KeyholdError } from '../errors';
 import { listCredentials } from '../store/accounts';
 import { appendAuditEvent } from '../store/audit';
 import { consumeChallenge } from '../store/challenges';
-import { findDevice, revokeDevicesExcept, type DeviceRow } from '../store/devices';
+import { revokeDevicesExcept, type DeviceRow } from '../store/devices';
+import { findAppDevice } from './devices';
 import { deletePinRecovery } from '../store/pin-recovery';
 import { replaceWrapPrfSet, writeSecret } from '../store/secrets';
 import { endSessionsExcept } from '../store/sessions';
@@ -57,9 +58,9 @@ export interface LockEverywhereContext {
 
 /** Checks the kept device's proof in `tx` (the challenge is spent with the rest of the transaction). */
 async function proveKeptDevice(tx: Store, req: LockEverywhereRequestT, ctx: LockEverywhereContext): Promise<DeviceRow> {
-  const device = await findDevice(tx, req.keepDeviceId);
   // Another app's device is this app's no more than another account's is.
-  if (!device || device.user_id !== ctx.userId || device.app_id !== ctx.appId) throw new KeyholdError('not_found', 'No such device.');
+  const device = await findAppDevice(tx, req.keepDeviceId, ctx.appId);
+  if (!device || device.user_id !== ctx.userId) throw new KeyholdError('not_found', 'No such device.');
   const issued = await consumeChallenge(tx, req.deviceProof.challenge, 'device', ctx.now);
   if ((JSON.parse(issued.data) as { deviceId: string }).deviceId !== device.id) {
     throw new KeyholdError('challenge_invalid', 'The challenge was issued to another device.');

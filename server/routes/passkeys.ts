@@ -21,7 +21,8 @@ import { withBoundCredential } from '../domain/account-log-head';
 import { finishRegistration, finishSignIn, startRegistration, startSignIn, type RelyingParty } from '../domain/passkeys';
 import { appendAuditEvent } from '../store/audit';
 import { deleteCredential, findUserById, findUserByName, listCredentials, renameCredential } from '../store/accounts';
-import { findDevice, touchLiveDevice } from '../store/devices';
+import { touchLiveDevice } from '../store/devices';
+import { findAppDevice } from '../domain/devices';
 import { credentialsWithWrap, deleteSecret } from '../store/secrets';
 import { releaseTotpLock } from '../domain/totp';
 import { inUserTransaction } from '../domain/user-transaction';
@@ -206,9 +207,9 @@ export function passkeyRoutes(deps: AppDeps) {
  * device sign-in is.
  */
 async function bindToLiveDevice(tx: Store, userId: string, appId: string, deviceId: string, now: number): Promise<void> {
-  const device = await findDevice(tx, deviceId);
   // The session is the request's app's: it may name only one of that app's devices.
-  if (!device || device.user_id !== userId || device.app_id !== appId) throw new KeyholdError('not_found', 'No such device.');
+  const device = await findAppDevice(tx, deviceId, appId);
+  if (!device || device.user_id !== userId) throw new KeyholdError('not_found', 'No such device.');
   if (!(await touchLiveDevice(tx, deviceId, now))) {
     throw new KeyholdError('device_revoked', 'This device was removed from the account; recover or sign in with a passkey.');
   }
