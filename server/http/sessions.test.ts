@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { withoutPrfOutput } from '../../protocol/webauthn';
 import { signInWithPasskey, type TestUser } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, expectError, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
 import { SoftAuthenticator } from '../../test/helpers/soft-authenticator';
 
 const MINUTE = 60_000;
@@ -29,11 +29,6 @@ function parseSetCookie(header: string | null) {
   const at = pair!.indexOf('=');
   const attributes = new Map(parts.map((p) => (p.includes('=') ? [p.slice(0, p.indexOf('=')).toLowerCase(), p.slice(p.indexOf('=') + 1)] : [p.toLowerCase(), ''])));
   return { name: pair!.slice(0, at), value: pair!.slice(at + 1), attributes };
-}
-
-async function expectRefused(reply: ApiReply, status: number, code: string) {
-  expect(reply.status).toBe(status);
-  expect(reply.body.error.code).toBe(code);
 }
 
 describe.each(DIALECTS)('sessions (%s)', (dialect) => {
@@ -78,7 +73,7 @@ describe.each(DIALECTS)('sessions (%s)', (dialect) => {
       for (const cookie of [undefined, `kh_session=${encodeBase64Url(randomBytes(32))}`, `kh_session=${flipped}`, 'kh_session=', 'kh_session=%00']) {
         const client = new ApiClient(server);
         client.cookie = cookie;
-        await expectRefused(await client.get('/api/session'), 401, 'unauthenticated');
+        await expectError(await client.get('/api/session'), 401, 'unauthenticated');
       }
     });
 
@@ -91,7 +86,7 @@ describe.each(DIALECTS)('sessions (%s)', (dialect) => {
       const row = rows.find((r) => r.user_id === user.userId)!;
       const thief = new ApiClient(server);
       thief.cookie = `kh_session=${row.id_hash}`;
-      await expectRefused(await thief.get('/api/session'), 401, 'unauthenticated');
+      await expectError(await thief.get('/api/session'), 401, 'unauthenticated');
     });
   });
 
@@ -102,18 +97,18 @@ describe.each(DIALECTS)('sessions (%s)', (dialect) => {
       expect((await sessionAfter(fresh, 30 * MINUTE - 1)).status).toBe(200);
       const stale = idle.client.cookie;
       const expired = await sessionAfter(idle, 1);
-      await expectRefused(expired, 401, 'session_expired');
+      await expectError(expired, 401, 'session_expired');
       expect(parseSetCookie(expired.headers.get('set-cookie')).attributes.get('max-age')).toBe('0');
       const replay = new ApiClient(server);
       replay.cookie = stale;
-      await expectRefused(await replay.get('/api/session'), 401, 'unauthenticated');
+      await expectError(await replay.get('/api/session'), 401, 'unauthenticated');
     });
 
     it('keeps a used session alive: used at 20 minutes, still valid at 40', async () => {
       const user = await newUser();
       expect((await sessionAfter(user, 20 * MINUTE)).status).toBe(200);
       expect((await sessionAfter(user, 20 * MINUTE)).status).toBe(200);
-      await expectRefused(await sessionAfter(user, 30 * MINUTE), 401, 'session_expired');
+      await expectError(await sessionAfter(user, 30 * MINUTE), 401, 'session_expired');
     });
 
     it('ends a session 12 hours after sign-in even while it is in use', async () => {
@@ -124,7 +119,7 @@ describe.each(DIALECTS)('sessions (%s)', (dialect) => {
         expect((await sessionAfter(user, 20 * MINUTE)).status).toBe(200);
       }
       server.clock.now = start + 12 * HOUR;
-      await expectRefused(await user.client.get('/api/session'), 401, 'session_expired');
+      await expectError(await user.client.get('/api/session'), 401, 'session_expired');
     });
   });
 
@@ -141,8 +136,8 @@ describe.each(DIALECTS)('sessions (%s)', (dialect) => {
       expect(parseSetCookie(out.headers.get('set-cookie')).attributes.get('max-age')).toBe('0');
       const replay = new ApiClient(server);
       replay.cookie = old;
-      await expectRefused(await replay.get('/api/session'), 401, 'unauthenticated');
-      await expectRefused(await replay.post('/api/session/signout'), 401, 'unauthenticated');
+      await expectError(await replay.get('/api/session'), 401, 'unauthenticated');
+      await expectError(await replay.post('/api/session/signout'), 401, 'unauthenticated');
       // Only that session ended: the user's other browser is still signed in, and the log says so.
       const audit = await other.get('/api/audit');
       expect(audit.status).toBe(200);
@@ -162,13 +157,13 @@ describe.each(DIALECTS)('sessions with configured limits (%s)', (dialect) => {
       server.clock.now = start + 4 * MINUTE;
       expect((await busy.client.get('/api/session')).status).toBe(200);
       server.clock.now = start + 5 * MINUTE;
-      await expectRefused(await idle.client.get('/api/session'), 401, 'session_expired');
+      await expectError(await idle.client.get('/api/session'), 401, 'session_expired');
       for (let at = 8; at < 60; at += 4) {
         server.clock.now = start + at * MINUTE;
         expect((await busy.client.get('/api/session')).status).toBe(200);
       }
       server.clock.now = start + HOUR;
-      await expectRefused(await busy.client.get('/api/session'), 401, 'session_expired');
+      await expectError(await busy.client.get('/api/session'), 401, 'session_expired');
     } finally {
       await server.close();
     }
@@ -183,7 +178,7 @@ describe.each(DIALECTS)('sessions with configured limits (%s)', (dialect) => {
         expect((await user.client.get('/api/session')).status).toBe(200);
       }
       server.clock.now += MINUTE;
-      await expectRefused(await user.client.get('/api/session'), 401, 'session_expired');
+      await expectError(await user.client.get('/api/session'), 401, 'session_expired');
     } finally {
       await server.close();
     }
@@ -203,7 +198,7 @@ describe.each(DIALECTS)('sessions with configured limits (%s)', (dialect) => {
       // The unprefixed name (settable from a sibling subdomain) is not read.
       const tossed = new ApiClient(server);
       tossed.cookie = `kh_session=${cookie.value}`;
-      await expectRefused(await tossed.get('/api/session'), 401, 'unauthenticated');
+      await expectError(await tossed.get('/api/session'), 401, 'unauthenticated');
 
       // A browser drops a __Host- deletion unless it is Secure with Path=/, so the sign-out must send both.
       const out = await user.client.post('/api/session/signout');
@@ -232,7 +227,7 @@ describe.each(DIALECTS)('sessions with configured limits (%s)', (dialect) => {
       expect((await user.client.get('/api/session')).status).toBe(200);
 
       const tossed = Object.assign(new ApiClient(server), { origin: notesOrigin, cookie: `kh_session-fieldnotes=${cookie.value}` });
-      await expectRefused(await tossed.get('/api/session'), 401, 'unauthenticated');
+      await expectError(await tossed.get('/api/session'), 401, 'unauthenticated');
       const out = await user.client.post('/api/session/signout');
       expect(parseSetCookie(out.headers.get('set-cookie'))).toMatchObject({ name: '__Host-kh_session-fieldnotes', value: '' });
       user.client.origin = server.config.origin;

@@ -2,17 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { addPasskey, auditEvents, createAccount, deviceSignIn, newDeviceKey, registerDevice, type TestUser } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, expectError, startTestServer, type TestServer } from '../../test/helpers/harness';
 import { ARGON2, blindPin, currentCode, enrollTotp, pinInput, recoverPin, registerPinRecovery, startPinRecovery } from '../../test/helpers/recovery';
 
 const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 const RIGHT = pinInput('the right PIN');
 const WRONG = pinInput('a wrong PIN');
-
-function expectError(reply: ApiReply | undefined, status: number, code: string, extra: Record<string, unknown> = {}) {
-  expect(reply?.status, JSON.stringify(reply?.body)).toBe(status);
-  expect(reply?.body.error).toMatchObject({ code, ...extra });
-}
 
 describe.each(DIALECTS)('PIN recovery (%s)', (dialect) => {
   let server: TestServer;

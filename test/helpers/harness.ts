@@ -86,10 +86,13 @@ export interface ApiReply<T = any> {
   headers: Headers;
 }
 
-/** Asserts a JSON error reply: its status and its stable error code (the body is shown when the status differs). */
-export function expectError(reply: ApiReply, status: number, code: string): void {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(status);
-  expect(reply.body.error.code).toBe(code);
+/**
+ * Asserts a JSON error reply: its status, its stable error code and any `extra` fields of the error
+ * (guesses left, a retry time); the body is shown when the status differs.
+ */
+export function expectError(reply: ApiReply | undefined, status: number, code: string, extra: Record<string, unknown> = {}): void {
+  expect(reply?.status, JSON.stringify(reply?.body)).toBe(status);
+  expect(reply?.body.error).toMatchObject({ code, ...extra });
 }
 
 /**
