@@ -114,11 +114,14 @@ async function fieldNotesJourney(context: BrowserContext, page: Page): Promise<v
   await openSettings(page, 'Devices & passkeys');
   await page.getByText('Field notes', { exact: true }).first().waitFor();
   await screenshot(page, 'keyhold-devices-with-field-notes');
-  const removeNotes = page.getByRole('button', { name: /^Remove Field notes on / });
+  // Field notes' device is listed under its app's name (its own name is the browser's, as Keyhold's is).
+  const notesDevices = page.getByRole('list', { name: 'Field notes' });
+  const removeNotes = notesDevices.getByRole('button', { name: /^Remove / });
   const deviceName = ((await removeNotes.getAttribute('aria-label')) ?? '').replace(/^Remove /, '');
   await removeNotes.click();
   await page.getByRole('dialog', { name: `Remove ${deviceName}?` }).getByRole('button', { name: `Remove ${deviceName}` }).click();
-  await page.getByRole('listitem').filter({ hasText: deviceName }).getByText('Removed', { exact: true }).waitFor();
+  await notesDevices.getByRole('listitem').filter({ hasText: deviceName }).getByText('Removed', { exact: true }).waitFor();
+  expect(await page.getByRole('list', { name: 'Keyhold' }).getByText('Removed', { exact: true }).count()).toBe(0);
 
   // Field notes: its PIN still opens the notes on this device, but its sync has stopped.
   await page.goto(notes.origin);
