@@ -26,7 +26,7 @@ import { describeMachine } from './lib/machine';
 import { evaluateOnEventLoop, startOprfPool } from '../server/domain/oprf-pool';
 import { measureEvaluations, pinRecoveryStarts } from './lib/oprf-load';
 import { runPaced, type PacedRequest } from './lib/paced-load';
-import { printReport, renderSection, TARGETS, writeSection, type DatabaseResult, type OprfResult, type RunReport } from './lib/report';
+import { printReport, renderSection, TARGETS, writeSection, type BackupRungs, type DatabaseResult, type OprfResult, type RunReport } from './lib/report';
 import { seedAccount } from './lib/seed-account';
 import { measureSignInReference } from './lib/signin-reference';
 
@@ -154,19 +154,39 @@ function keyServerEnv(port: number, extra: Record<string, string>): { env: Recor
   return { env, origin };
 }
 
-async function startKeyServer(name: string, opts: Options, extra: Record<string, string>): Promise<{ server: RunningServer; origin: string }> {
+async function startKeyServer(name: string, opts: Options, extra: Record<string, string>): Promise<{ server: RunningServer; origin: string; dataDir: string }> {
   const dataDir = tempDir('kh-bench-');
   const port = await freePort();
   const { env, origin } = keyServerEnv(port, { DATA_DIR: dataDir, ...extra });
   // One directory per server: every thread (the main one, the loader's, each worker) writes its own profile.
   const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(opts.cpuProfDir, `${name.replace(/\W+/g, '-')}-${Date.now()}`)}`] : [];
   const server = await start(startServer({ name, script: 'server/main.ts', port, env, readyPath: '/api/health', cwd: ROOT, stdoutFile: join(dataDir, 'requests.log'), nodeArgs }));
-  return { server, origin };
+  return { server, origin, dataDir };
+}
+
+/**
+ * The rungs between the reference and the backup fetch (bench/lib/backup-rungs.ts), on the key
+ * server's database once that server has stopped, so the two never share the cores.
+ */
+async function benchBackupRungs(database: { dataDir: string; databaseUrl: string | undefined }, cookie: string, timing: Timing): Promise<BackupRungs> {
+  const token = cookie.slice(cookie.indexOf('=') + 1).split(';')[0]!;
+  const port = await freePort();
+  const where: Record<string, string> = database.databaseUrl ? { KEYHOLD_STORE_URL: database.databaseUrl } : { KEYHOLD_STORE_FILE: join(database.dataDir, 'keyhold.sqlite') };
+  const server = await start(startServer({ name: 'backup rungs', script: 'bench/bare-server.ts', port, env: { PORT: String(port), HOST: '127.0.0.1', KEYHOLD_SESSION_TOKEN: token, ...where }, readyPath: '/bare', cwd: ROOT }));
+  const rungs: BackupRungs = {};
+  if (!database.databaseUrl) {
+    rungs.read = await measureMaxThroughput({ url: `${server.url}/bare/reply-read` }, timing);
+    log(`reference + the backup fetch's statement, read directly: ${brief(rungs.read)}`);
+  }
+  rungs.store = await measureMaxThroughput({ url: `${server.url}/bare/reply-store` }, timing);
+  log(`reference + the backup fetch's store call: ${brief(rungs.store)}`);
+  await server.stop();
+  return rungs;
 }
 
 async function benchKeyServer(database: string, notes: string, databaseUrl: string | undefined, opts: Options): Promise<DatabaseResult> {
   const { timing } = opts;
-  const { server, origin } = await startKeyServer(`key server (${database})`, opts, databaseUrl ? { DATABASE_URL: databaseUrl } : {});
+  const { server, origin, dataDir } = await startKeyServer(`key server (${database})`, opts, databaseUrl ? { DATABASE_URL: databaseUrl } : {});
   const accounts = [];
   for (let i = 0; i < BENCH_ACCOUNTS; i++) accounts.push(await seedAccount(server.url, origin, `bench-user-${i}`, DEVICES_PER_ACCOUNT));
   log(`${database}: ${BENCH_ACCOUNTS} accounts with a key bundle and ${DEVICES_PER_ACCOUNT} devices each ready`);
@@ -181,6 +201,7 @@ async function benchKeyServer(database: string, notes: string, databaseUrl: stri
   }
   if (opts.only.has('signin')) result.signIn = await benchDeviceSignIn({ url: server.url, origin, devices: accounts.flatMap((a) => a.devices) }, timing);
   await server.stop(); // also on the clean-up list: stopping twice is harmless
+  if (result.backup) result.backup.rungs = await benchBackupRungs({ dataDir, databaseUrl }, accounts[0]!.deviceCookie, timing);
   return result;
 }
 

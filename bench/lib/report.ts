@@ -18,11 +18,17 @@ export const TARGETS = {
   oprfSpeedup: 2,
 } as const;
 
+/** The rungs between the reference and the backup fetch (bench/lib/backup-rungs.ts); `read` on SQLite only. */
+export interface BackupRungs {
+  read?: LoadFigures;
+  store?: LoadFigures;
+}
+
 export interface DatabaseResult {
   database: string;
   /** Durability settings and anything else a reader needs to compare the figures. */
   notes: string;
-  backup?: { max: LoadFigures; paced: LoadFigures };
+  backup?: { max: LoadFigures; paced: LoadFigures; rungs?: BackupRungs };
   signIn?: { max: LoadFigures; paced: LoadFigures; challengeIssue: LoadFigures; caveat?: string };
 }
 
@@ -111,6 +117,9 @@ function databaseRows(r: RunReport, db: DatabaseResult): string[][] {
     rows.push(['bare route (context)', fmt(r.reference.bare.rps), pct(r.reference.bare.rps / ref), ms(r.reference.bare.p99), ...dash]);
     rows.push(['reference: the backup fetch\'s reply, no session or database', fmt(ref), '100 %', ms(r.reference.reply.p99), ...dash]);
     const b = db.backup;
+    const rung = (label: string, f: LoadFigures | undefined) => f && rows.push([label, fmt(f.rps), pct(f.rps / ref), ms(f.p99), ...dash]);
+    rung('reference + the statement, read directly (floor of any backup fetch)', b.rungs?.read);
+    rung('reference + the route\'s store call', b.rungs?.store);
     rows.push(['backup fetch `GET /api/backup`', fmt(b.max.rps), pct(b.max.rps / ref), ms(b.max.p99), `${fmt(TARGETS.backupRate)}/s`, ms(b.paced.p50), ms(b.paced.p99), errorsOf(b.max) === '0' ? errorsOf(b.paced) : `${errorsOf(b.max)} closed loop`]);
   }
   if (db.signIn) {
@@ -173,7 +182,7 @@ export function renderSection(r: RunReport): string {
     `- Method: every server is its own process on 127.0.0.1, the load generator beside it on the same machine, ${r.timing.connections} keep-alive connections. ` +
       `**Closed loop**: autocannon for ${r.timing.durationS} s after ${r.timing.warmupS} s of warm-up. ` +
       `**Fixed rate**: ${pacedS} s open loop, evenly paced from a worker thread (\`bench/lib/paced-load.ts\`); a latency runs from the request's scheduled time, so a stall counts against every request due during it. ` +
-      '**Reference** for the backup fetch: the same framework sending the same reply and headers with no session or database (`bench/bare-server.ts`); the bare route is context only. ' +
+      '**Reference** for the backup fetch: the same framework sending the same reply and headers with no session or database (`bench/bare-server.ts`); the bare route is context only. Between the two, measured on the key server\'s database once that server has stopped (`bench/lib/backup-rungs.ts`): the reference plus the backup fetch\'s one statement run through better-sqlite3 directly, its reply built from the rows (SQLite only: the floor of any backup fetch that reads the database), and the reference plus the route\'s store call (`resumeSessionWithBackup`). ' +
       `**Device sign-in**: distinct challenges issued and signed before the run, from ${r.population.accounts} accounts × ${r.population.devicesPerAccount} devices, each device from its own address; its same-work reference is one ECDSA verify plus one grouped durable commit, no HTTP (\`bench/lib/signin-reference.ts\`). ` +
       '**PIN-recovery evaluation** (SQLite): the evaluation alone in the bench process (no HTTP or database), then `POST /api/recovery/pin/start` for unknown usernames (decoy records: a guess spent, then the OPRF), closed loop, with the OPRF on the event loop (`OPRF_THREADS=0`) and in the worker pool; then the backup fetch at the fixed rate beside a closed-loop burst of starts. ' +
       'Limits and the guess allowance are set high enough never to refuse; every attempt is still counted. Request logging on, as shipped.',

@@ -1,13 +1,14 @@
 import { preparedQuery } from './prepared';
 import { backupOfRows, type Backup } from './secrets';
 import { digestToken, settleSession, type Session, type SessionPolicy } from './sessions';
+import type { Db } from './schema';
 import type { Store } from './store';
 
 /**
  * The session row of a token and its user's backup rows, in one statement: one row per blob, or
  * one row with no blob columns when the user has no backup yet, or no row for an unknown token.
  */
-const selectSessionAndBackup = preparedQuery((db, a: { idHash: string; appId: string }) =>
+export const sessionAndBackupQuery = (db: Db, a: { idHash: string; appId: string }) =>
   db
     .selectFrom('sessions as s')
     .leftJoin('secret_blobs as b', (join) => join.onRef('b.user_id', '=', 's.user_id').on('b.kind', 'in', ['key_bundle', 'wrap_prf']))
@@ -16,8 +17,8 @@ const selectSessionAndBackup = preparedQuery((db, a: { idHash: string; appId: st
     .where('s.id_hash', '=', a.idHash)
     .where('s.app_id', '=', a.appId)
     .orderBy('b.kind')
-    .orderBy('b.ref'),
-);
+    .orderBy('b.ref');
+const selectSessionAndBackup = preparedQuery(sessionAndBackupQuery);
 
 /**
  * `resumeSession` and `readBackup` of the session's user in one statement (the session of app
