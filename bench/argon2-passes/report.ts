@@ -60,6 +60,7 @@ export function decompose(all: readonly VariantRuns[], low: number, high: number
   };
 }
 
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 const ms = (n: number) => `${n.toFixed(n < 10 && n > -10 ? 2 : 1)} ms`;
 
 /** How a build's tags compare: with the shipped WASM build's and the native build's (which must agree). */
@@ -114,15 +115,16 @@ export const SECTION_HEADING = '## Argon2id per pass, decomposed (`npm run bench
 /** The BENCHMARKS.md section. */
 export function renderSection(d: PassDecomposition, info: RunInfo): string {
   const { machine: m } = info;
-  const shipped = info.shippedBytesEqual ? 'has worker/wasm/argon2-simd.wasm\'s bytes' : 'differs from worker/wasm/argon2-simd.wasm (another clang): same source and flags';
+  const shipped = info.shippedBytesEqual ? 'has worker/wasm/argon2-simd.wasm\'s bytes' : 'differs from worker/wasm/argon2-simd.wasm\'s bytes (another clang, or worker/wasm/ not rebuilt)';
   return [
     SECTION_HEADING,
     '',
     `- Date: ${info.date.toISOString().slice(0, 19)}Z`,
     `- Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpuModel}, ${m.ramGiB} GiB RAM, Node ${m.node}, ${info.clang}; 1-minute load average ${m.loadAverage} at the start`,
-    `- Method: why the app's cost per pass (Argon2id, m = ${info.memoryKiB / 1024} MiB, p = 1) trails native's. Five builds of the same reference sources with the shipped SIMD build's flags (scripts/argon2/build.ts), a variant differing only by a header forced in with \`-include\` that redefines \`_mm_mul_epu32\`, BlaMka's 32×32→64 multiply; native is host clang -O3, opt.c's SSE2 path. ` +
-      `Each build runs in its own process (WASM in Node through worker/argon2-wasm.ts), one warm-up then ${info.pairs} pairs of t = ${info.low} and t = ${info.high} a round, the builds interleaved round by round, ${info.rounds} rounds; per pass = (median at t = ${info.high} − median at t = ${info.low}) / ${info.high - info.low}. ` +
-      `The "→ and" builds do all the other work but compute wrong tags: diagnostics, not hashes. The shipped build made here ${shipped}.`,
+    `- Method: five builds of the same reference sources with the shipped SIMD build's flags (scripts/argon2/build.ts; the shipped one made here ${shipped}), each variant differing only by a header forced in with \`-include\` that redefines \`_mm_mul_epu32\`, BlaMka's 32×32→64 multiply; native is host clang -O3, opt.c's SSE2 path. ` +
+      `Each build runs in its own process (WASM in Node through worker/argon2-wasm.ts), a round being one warm-up then ${plural(info.pairs, 'pair')} of t = ${info.low} and t = ${info.high} (m = ${info.memoryKiB / 1024} MiB, p = 1), the builds interleaved round by round for ${plural(info.rounds, 'round')}. ` +
+      `Per pass = (median at t = ${info.high} − median at t = ${info.low}) / ${info.high - info.low}. ` +
+      'The "→ and" builds do all the other work but compute wrong tags: diagnostics, not hashes.',
     '',
     renderTable(d, info.low, info.high),
     '',
