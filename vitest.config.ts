@@ -5,7 +5,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // One project per kind of test, each with only the setup it needs (a project's globalSetup runs
 // only when one of its files runs). `npm test` runs them all; `npm run test:<name>` one of them.
 //   unit         pure tests: browser code in Node, protocol/, worker/, the server's rules, and
-//                scripts/ (the Argon2 WASM rebuild, skipped without clang for wasm32).
+//                scripts/ (the Argon2 WASM rebuild, skipped without clang for wasm32), and
+//                bench/argon2-passes/'s builds (their tags, not their speed).
 //                No PostgreSQL, no build, no key server.
 //   integration  tests in src/ that drive the real key server in process on SQLite (through
 //                test/helpers/harness.ts, vault-world.ts or recovery-world.ts). No PostgreSQL, no build.
@@ -39,7 +40,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'protocol/**/*.test.ts', 'worker/**/*.test.ts', 'server/domain/**/*.test.ts', 'scripts/**/*.test.ts', 'examples/*/*.test.ts'],
+          include: ['src/**/*.test.ts', 'protocol/**/*.test.ts', 'worker/**/*.test.ts', 'server/domain/**/*.test.ts', 'scripts/**/*.test.ts', 'examples/*/*.test.ts', 'bench/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...integrationTests],
         },
       },

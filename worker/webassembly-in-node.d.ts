@@ -1,7 +1,8 @@
 /**
  * The WebAssembly JS API for tsconfig.node.json, which checks the Node-side tests of worker/
- * (and the worker code they import): TypeScript types it only in lib.dom and lib.webworker, and
- * @types/node 20 not at all. Only what worker/argon2-wasm.ts and its test use, declared as
+ * (and the worker code they import), and for tsconfig.server.json (bench/argon2-passes/ runs
+ * that code in Node): TypeScript types it only in lib.dom and lib.webworker, and @types/node 20
+ * not at all. Only what worker/argon2-wasm.ts and its test use, declared as
  * lib.webworker declares it. tsconfig.worker.json excludes this file: there lib.webworker applies.
  */
 declare namespace WebAssembly {

@@ -28,7 +28,8 @@ export const WASM_TOOLCHAIN_PACKAGES = ['clang', 'lld', 'wasi-libc', 'libclang-r
 /** The compiler the committed builds came from: another version may emit other (equally valid) bytes. */
 export const PINNED_CLANG = 'Debian clang version 14.0.6';
 
-const CLANG = process.env.CLANG ?? 'clang';
+/** The clang that compiles every build (the `CLANG` environment variable, else `clang` on the PATH). */
+export const CLANG = process.env.CLANG ?? 'clang';
 const HEADER_DIR = dirname(fileURLToPath(import.meta.url));
 
 /** The two builds: file name in worker/wasm/, the Argon2 core file, and the flags that differ. */
@@ -42,12 +43,18 @@ export type Argon2BuildName = keyof typeof ARGON2_BUILDS;
 /** Sources common to both builds; encoding.c (the PHC string form) and thread.c are left out. */
 const COMMON_SOURCES = ['argon2.c', 'blake2/blake2b.c', 'core.c'];
 
-const COMPILE_FLAGS = [
-  '--target=wasm32-wasi',
-  '-O3',
-  '-std=c89',
-  '-DARGON2_NO_THREADS',
-];
+/**
+ * The flags of every build that do not depend on the target, so a native build of the same
+ * sources (bench/argon2-passes/) compiles the reference the way the WASM builds do.
+ */
+export const REFERENCE_COMPILE_FLAGS = ['-O3', '-std=c89', '-DARGON2_NO_THREADS'] as const;
+
+const COMPILE_FLAGS = ['--target=wasm32-wasi', ...REFERENCE_COMPILE_FLAGS];
+
+/** The reference's .c files (relative to its src/) that build `name` compiles, in the order it compiles them. */
+export function referenceSources(name: Argon2BuildName): string[] {
+  return [...COMMON_SOURCES, ARGON2_BUILDS[name].core].sort();
+}
 
 /**
  * The exports worker/argon2-wasm.ts uses: argon2_ctx (RFC 9106's inputs P, S, K, X in one
@@ -95,16 +102,19 @@ export function clangVersion(): string {
   return run(['--version']).split('\n')[0]!.trim();
 }
 
-/** Builds one variant into `outDir` and returns the path of the .wasm. */
-export function buildArgon2Wasm(name: Argon2BuildName, outDir: string): string {
+/**
+ * Builds one variant into `outDir` and returns the path of the .wasm. `extraCompileFlags` come
+ * after the build's own (bench/argon2-passes/ passes an `-include` there); the committed builds
+ * have none.
+ */
+export function buildArgon2Wasm(name: Argon2BuildName, outDir: string, extraCompileFlags: readonly string[] = []): string {
   const build = ARGON2_BUILDS[name];
   const source = referenceSourceDir();
   const objects = mkdtempSync(join(tmpdir(), `kh-argon2-${name}-`));
   try {
-    const sources = [...COMMON_SOURCES, build.core].sort();
-    const objectFiles = sources.map((file, index) => {
+    const objectFiles = referenceSources(name).map((file, index) => {
       const object = join(objects, `${index}-${basename(file, '.c')}.o`);
-      run([...COMPILE_FLAGS, ...build.flags, `-I${join(source, 'include')}`, '-c', join(source, 'src', file), '-o', object]);
+      run([...COMPILE_FLAGS, ...build.flags, ...extraCompileFlags, `-I${join(source, 'include')}`, '-c', join(source, 'src', file), '-o', object]);
       return object;
     });
     mkdirSync(outDir, { recursive: true });
