@@ -42,6 +42,32 @@ describe.each(DIALECTS)('prepared queries (%s)', (dialect) => {
     expect(seen).toEqual([{ challenge: 'p-in-tx' }]);
   });
 
+  it('run on the database while a transaction is open, sees none of its rows, nor writes into it', async () => {
+    const find = preparedQuery((db, a: { challenge: string }) => db.selectFrom('challenges').select('challenge').where('challenge', '=', a.challenge));
+    const insert = preparedQuery((db, a: { challenge: string }) =>
+      db.insertInto('challenges').values({ challenge: a.challenge, purpose: 'device', user_id: null, data: '{}', expires_at: 9_000 }),
+    );
+    await find(server.store, { challenge: 'warm' });
+    let readDuring: Promise<unknown> | undefined;
+    let writeDuring: Promise<unknown> | undefined;
+    const undone = new Error('undo the transaction');
+    const transaction = inTransaction(server.store, async (tx) => {
+      await saveChallenge(tx, { challenge: 'p-uncommitted', purpose: 'device', userId: null, data: '{}', expiresAt: 9_000 });
+      // Another request's statements, on the database's own store, while this transaction is open.
+      readDuring = find(server.store, { challenge: 'p-uncommitted' });
+      writeDuring = insert(server.store, { challenge: 'p-beside' });
+      // A turn of the event loop with the transaction still open, as when its work awaits I/O.
+      await new Promise((resolve) => setImmediate(resolve));
+      throw undone;
+    });
+    await expect(transaction).rejects.toBe(undone);
+    expect(await readDuring).toEqual([]);
+    await writeDuring;
+    // The write beside the transaction is its own: the transaction's rollback did not take it along.
+    expect(await find(server.store, { challenge: 'p-beside' })).toEqual([{ challenge: 'p-beside' }]);
+    expect(await find(server.store, { challenge: 'p-uncommitted' })).toEqual([]);
+  });
+
   it.runIf(dialect === 'postgres')('runs on PostgreSQL as a named statement the connection keeps prepared, other statements unnamed', async () => {
     const find = preparedQuery((db, a: { challenge: string }) => db.selectFrom('challenges').select(['challenge', 'purpose']).where('challenge', '=', a.challenge));
     await save('p-named', 'device', 9_000);
