@@ -37,9 +37,8 @@ export function openDatabase(
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const statements = withStatementCache(sqlite);
-    const db = new Kysely<KeyholdDatabase>({ dialect: new SqliteDialect({ database: statements }) });
-    return { db, dialect: 'sqlite', store: databaseStore(db, 'sqlite', new PreparedQueries(), statements), close: () => db.destroy() };
+    const db = new Kysely<KeyholdDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    return { db, dialect: 'sqlite', store: databaseStore(db, 'sqlite'), close: () => db.destroy() };
   }
   const pool = new pg.Pool({
     connectionString: target.postgresUrl,

@@ -1,6 +1,6 @@
 import type { Compilable, CompiledQuery } from 'kysely';
 import type { Db } from './schema';
-import { directStatements, type Store } from './store';
+import type { Store } from './store';
 
 /** Marks where an argument goes in a compiled query's parameters; never sent to the database. */
 const SLOT = '\u0000keyhold-slot:';
@@ -13,9 +13,6 @@ const SLOT = '\u0000keyhold-slot:';
  * Building a query is cheap alone, but on the busiest routes the builder's immutable nodes and
  * the compiler cost more than the statement: measured on the bench machine, compiling the session
  * lookup and the backup read once raised `GET /api/backup` from ~8,400 to ~11,300 requests/s.
- *
- * On SQLite the compiled statement runs on better-sqlite3 directly when `directStatements` allows
- * (store.ts says when), skipping Kysely's driver; otherwise, and on PostgreSQL, through Kysely.
  *
  * `build` places each argument (`args.x`) where a value goes and must not look at it: it runs once
  * with placeholders, so a branch on an argument would freeze the first branch taken. Arguments
@@ -32,14 +29,6 @@ export function preparedQuery<A extends object, R>(build: (db: Db, args: A) => C
     }
     const values = args as Record<string, unknown>;
     const parameters = compiled.parameters.map((p) => (typeof p === 'string' && p.startsWith(SLOT) ? values[p.slice(SLOT.length)] : p));
-    const direct = directStatements(store);
-    if (direct) {
-      // What Kysely's SQLite driver does with the statement, without the driver around it.
-      const statement = direct.prepare(compiled.sql);
-      if (statement.reader) return statement.all(parameters) as R[];
-      statement.run(parameters);
-      return [];
-    }
     const { rows } = await store.db.executeQuery<R>({ ...compiled, parameters });
     return rows;
   };

@@ -1,4 +1,4 @@
-import { sql, type CompiledQuery, type SqliteDatabase } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
 import type { Db } from './schema';
 import { userExists } from './accounts';
 import { lockAccountRow, lockSubjectRow } from './locks';
@@ -36,29 +36,6 @@ export interface Store {
   groupCommit?: GroupCommit;
   /** The database's compiled hot queries (see `preparedQuery`), shared by its transactions. */
   prepared?: PreparedQueries;
-  /**
-   * SQLite: the connection's prepared statements, on which `preparedQuery` runs its statement
-   * itself rather than through Kysely's driver (see `directStatements`).
-   */
-  sqlite?: SqliteStatements;
-}
-
-/** A SQLite connection's statement cache (database.ts), as Kysely's driver also prepares through it. */
-export type SqliteStatements = Pick<SqliteDatabase, 'prepare'>;
-
-/**
- * The statements a `preparedQuery` on `store` may run directly, synchronously, or undefined when it
- * must go through Kysely. A transaction's store runs in its own turn on the connection, so its
- * statements always may. The database's own store may only while no group transaction is open on
- * the connection: a statement run then would run inside that transaction (one connection), see
- * its uncommitted rows and share its fate, where through Kysely it waits for the connection.
- *
- * Why at all: better-sqlite3 answers on the spot, but Kysely's driver path around it (connection
- * mutex, executor, result transform: a dozen promises per statement) cost more than the statement
- * in the server (bench:server's backup fetch rungs), and a device sign-in runs about ten of them.
- */
-export function directStatements(store: Store): SqliteStatements | undefined {
-  return store.sqlite && !store.groupCommit?.transactionOpen ? store.sqlite : undefined;
 }
 
 /**
@@ -66,8 +43,8 @@ export function directStatements(store: Store): SqliteStatements | undefined {
  * carries the database's group committer: a second one on the same connection would interleave
  * its BEGINs with the first's.
  */
-export function databaseStore(db: Db, dialect: Dialect, prepared = new PreparedQueries(), sqlite?: SqliteStatements): Store {
-  return dialect === 'sqlite' ? { db, dialect, prepared, groupCommit: new GroupCommit(db, prepared, sqlite), sqlite } : { db, dialect, prepared };
+export function databaseStore(db: Db, dialect: Dialect, prepared = new PreparedQueries()): Store {
+  return dialect === 'sqlite' ? { db, dialect, prepared, groupCommit: new GroupCommit(db, prepared) } : { db, dialect, prepared };
 }
 
 /**
@@ -87,8 +64,6 @@ export function inTransaction<T>(store: Store, work: (tx: Store) => Promise<T>):
 
 /** Most transactions one SQLite commit carries: bounds how long a group holds the write lock. */
 const MAX_GROUP = 64;
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 interface Queued {
   work: (tx: Store) => Promise<unknown>;
@@ -111,20 +86,12 @@ interface Queued {
 export class GroupCommit {
   readonly #db: Db;
   readonly #prepared: PreparedQueries;
-  readonly #sqlite: SqliteStatements | undefined;
   #queue: Queued[] = [];
   #draining = false;
-  #open = false;
 
-  constructor(db: Db, prepared: PreparedQueries, sqlite?: SqliteStatements) {
+  constructor(db: Db, prepared: PreparedQueries) {
     this.#db = db;
     this.#prepared = prepared;
-    this.#sqlite = sqlite;
-  }
-
-  /** True from a group's BEGIN until its COMMIT or ROLLBACK has run (see `directStatements`). */
-  get transactionOpen(): boolean {
-    return this.#open;
   }
 
   run<T>(work: (tx: Store) => Promise<T>): Promise<T> {
@@ -151,15 +118,40 @@ export class GroupCommit {
 
   /** Runs one group and settles each of its transactions; never rejects. */
   async #commit(group: Queued[]): Promise<void> {
-    const outcomes: Outcome[] = [];
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       await this.#db.connection().execute(async (connection) => {
-        const tx: Store = { db: connection, dialect: 'sqlite', prepared: this.#prepared, sqlite: this.#sqlite };
-        this.#open = true;
+        const tx: Store = { db: connection, dialect: 'sqlite', prepared: this.#prepared };
+        await sql`begin immediate`.execute(connection);
         try {
-          await this.#transaction(connection, group, tx, outcomes);
-        } finally {
-          this.#open = false;
+          if (group.length === 1) {
+            outcomes.push({ ok: true, value: await group[0]!.work(tx) });
+          } else {
+            for (const queued of group) {
+              await sql`savepoint grouped`.execute(connection);
+              try {
+                outcomes.push({ ok: true, value: await queued.work(tx) });
+              } catch (error) {
+                outcomes.push({ ok: false, error });
+                // If SQLite already rolled the whole transaction back (disk full, I/O error), this
+                // fails and the group ends below with the transaction's own error.
+                await sql`rollback to grouped`.execute(connection).catch(() => Promise.reject(error));
+              }
+              await sql`release grouped`.execute(connection);
+            }
+          }
+        } catch (error) {
+          // A lone transaction's own error, or a savepoint statement failing because SQLite
+          // already rolled everything back (disk full, I/O error): nothing of the group stays.
+          await sql`rollback`.execute(connection).catch(() => undefined);
+          throw error;
+        }
+        try {
+          await sql`commit`.execute(connection);
+        } catch (error) {
+          // A failed COMMIT can leave the transaction open; the next group must start clean.
+          await sql`rollback`.execute(connection).catch(() => undefined);
+          throw error;
         }
       });
     } catch (error) {
@@ -175,41 +167,6 @@ export class GroupCommit {
       if (outcome.ok) queued.resolve(outcome.value);
       else queued.reject(outcome.error);
     });
-  }
-
-  /** BEGIN, the group's transactions (each in a savepoint when there are several), COMMIT; ROLLBACK and throw on failure. */
-  async #transaction(connection: Db, group: Queued[], tx: Store, outcomes: Outcome[]): Promise<void> {
-    await sql`begin immediate`.execute(connection);
-    try {
-      if (group.length === 1) {
-        outcomes.push({ ok: true, value: await group[0]!.work(tx) });
-      } else {
-        for (const queued of group) {
-          await sql`savepoint grouped`.execute(connection);
-          try {
-            outcomes.push({ ok: true, value: await queued.work(tx) });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-            // If SQLite already rolled the whole transaction back (disk full, I/O error), this
-            // fails and the group ends below with the transaction's own error.
-            await sql`rollback to grouped`.execute(connection).catch(() => Promise.reject(error));
-          }
-          await sql`release grouped`.execute(connection);
-        }
-      }
-    } catch (error) {
-      // A lone transaction's own error, or a savepoint statement failing because SQLite
-      // already rolled everything back (disk full, I/O error): nothing of the group stays.
-      await sql`rollback`.execute(connection).catch(() => undefined);
-      throw error;
-    }
-    try {
-      await sql`commit`.execute(connection);
-    } catch (error) {
-      // A failed COMMIT can leave the transaction open; the next group must start clean.
-      await sql`rollback`.execute(connection).catch(() => undefined);
-      throw error;
-    }
   }
 }
 
