@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingToolchain } from '../../scripts/argon2/build';
 import { instantiateArgon2 } from '../../worker/argon2-wasm';
-import { buildVariant, runTimer, VARIANTS, type TimerJob, type VariantName } from './variants';
+import { buildVariant, missingNativeToolchain, runTimer, VARIANTS, type TimerJob, type VariantName } from './variants';
 
 /** RFC 9106 §5.3: the Argon2id test vector, with secret K and associated data X (m = 32 KiB: instant). */
 const RFC_9106_ARGON2ID = {
@@ -18,12 +18,15 @@ const RFC_9106_ARGON2ID = {
   tag: '0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659',
 };
 
-const skipReason = missingToolchain() ?? (process.arch === 'x64' ? undefined : 'the native builds are x64 only');
+const skipReason = missingToolchain() ?? missingNativeToolchain();
 if (skipReason) console.warn(`bench/argon2-passes/variants.test.ts skipped: ${skipReason}`);
 
 // The bench's builds, checked for what each row claims (no timing): cheap costs, about a second of clang per build.
 describe.skipIf(skipReason !== undefined)('npm run bench:argon2-passes builds', () => {
-  const work = mkdtempSync(join(tmpdir(), 'kh-argon2-passes-test-'));
+  let work = '';
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'kh-argon2-passes-test-'));
+  });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
   const variant = (name: VariantName) => VARIANTS.find((v) => v.name === name)!;
   const rfcTagOf = async (name: VariantName) => {
@@ -39,7 +42,7 @@ describe.skipIf(skipReason !== undefined)('npm run bench:argon2-passes builds', 
     expect(await rfcTagOf('wasmNoMultiply')).not.toBe(RFC_9106_ARGON2ID.tag);
   });
 
-  it('the native timer hashes what the shipped WASM build hashes, and reports its tags', async () => {
+  it('the native timer hashes what the WASM SIMD build made here hashes, and reports its tags', async () => {
     const job: TimerJob = { pairs: 1, low: 1, high: 2, memoryKiB: 64, parallelism: 1, hashLength: 32, password: '482915', salt: 'kh-bench-salt-01' };
     const native = await runTimer(variant('native'), buildVariant(variant('native'), work), job);
     const argon2 = await instantiateArgon2(new WebAssembly.Module(readFileSync(buildVariant(variant('wasm'), work))));

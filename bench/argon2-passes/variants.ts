@@ -5,7 +5,8 @@
  * redefines `_mm_mul_epu32` (BlaMka's multiply) — the reference sources are never edited.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildArgon2Wasm, CLANG, REFERENCE_COMPILE_FLAGS, referenceSourceDir, referenceSources } from '../../scripts/argon2/build';
@@ -55,11 +56,29 @@ export interface TimerOutput {
   highTag: string;
 }
 
+/**
+ * Why the native builds cannot be made here (the host C toolchain: clang for x64 with libc's
+ * headers and a linker), or undefined. `missingToolchain` probes only the WASM side.
+ */
+export function missingNativeToolchain(): string | undefined {
+  if (process.arch !== 'x64') return 'the native builds are x64 only';
+  const work = mkdtempSync(join(tmpdir(), 'kh-native-probe-'));
+  try {
+    const source = join(work, 'probe.c');
+    writeFileSync(source, '#include <time.h>\n#include <emmintrin.h>\nint main(void) { return (int)clock(); }\n');
+    const result = spawnSync(CLANG, ['-O3', source, '-o', join(work, 'probe')], { encoding: 'utf8' });
+    if (result.error || result.status !== 0) return `${CLANG} cannot build a host executable (${result.error?.message ?? result.stderr.trim().split('\n')[0]}): apt-get install -y clang libc6-dev`;
+    return undefined;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 const forceInclude = (variant: Variant): string[] => (variant.forcedHeader ? ['-include', join(HERE, variant.forcedHeader)] : []);
 
 /**
  * Native: the host clang with the reference's own flags (-O3 -std=c89 -DARGON2_NO_THREADS), no
- * -march, so x86-64's baseline SSE2 path of opt.c, as a distribution's `argon2` is built. An
+ * -march, so x86-64's baseline SSE2 path of opt.c. An
  * executable must resolve argon2.c's calls into encoding.c (the PHC string form, never called
  * here), which a WASM build's linker leaves out.
  */

@@ -117,7 +117,7 @@ function databaseRows(r: RunReport, db: DatabaseResult): string[][] {
     rows.push(['bare route (context)', fmt(r.reference.bare.rps), pct(r.reference.bare.rps / ref), ms(r.reference.bare.p99), ...dash]);
     rows.push(['reference: the backup fetch\'s reply, no session or database', fmt(ref), '100 %', ms(r.reference.reply.p99), ...dash]);
     const b = db.backup;
-    const rung = (label: string, f: LoadFigures | undefined) => f && rows.push([label, fmt(f.rps), pct(f.rps / ref), ms(f.p99), ...dash]);
+    const rung = (label: string, f: LoadFigures | undefined) => f && rows.push([label, fmt(f.rps), pct(f.rps / ref), ms(f.p99), '–', '–', '–', errorsOf(f)]);
     rung('reference + the statement, read directly (floor of any backup fetch)', b.rungs?.read);
     rung('reference + the route\'s store call', b.rungs?.store);
     rows.push(['backup fetch `GET /api/backup`', fmt(b.max.rps), pct(b.max.rps / ref), ms(b.max.p99), `${fmt(TARGETS.backupRate)}/s`, ms(b.paced.p50), ms(b.paced.p99), errorsOf(b.max) === '0' ? errorsOf(b.paced) : `${errorsOf(b.max)} closed loop`]);
