@@ -1,18 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withoutPrfOutput } from '../../protocol/webauthn';
 import { addPasskey, answerSignIn, createAccount, newDeviceKey, verifySignIn } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, ORIGIN, startTestServer, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, ORIGIN, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 import { SoftAuthenticator } from '../../test/helpers/soft-authenticator';
 
 // Every request here comes from one address; the limits have their own suite (rate-limits.test.ts).
-const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 const TABLES = ['users', 'credentials', 'devices', 'challenges', 'sessions', 'secret_blobs', 'audit_log', 'rate_limits'] as const;
 
 describe.each(DIALECTS)('Origin check (%s)', (dialect) => {
   let server: TestServer;
   let names = 0;
   beforeAll(async () => {
-    server = await startTestServer(dialect, UNLIMITED);
+    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
   });
   afterAll(() => server.close());
 

@@ -3,13 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { withoutPrfOutput } from '../../protocol/webauthn';
 import { signInWithPasskey, type TestUser } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, expectError, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, type ApiReply, DIALECTS, expectError, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 import { SoftAuthenticator } from '../../test/helpers/soft-authenticator';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 // Every request here comes from one address; the limits have their own suite (rate-limits.test.ts).
-const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 
 /** Creates an account on a server with any ORIGIN/RP_ID: browser and authenticator both use the server's origin. */
 async function createAccountOn(server: TestServer, username: string): Promise<TestUser & { reply: ApiReply }> {
@@ -35,7 +34,7 @@ describe.each(DIALECTS)('sessions (%s)', (dialect) => {
   let server: TestServer;
   let names = 0;
   beforeAll(async () => {
-    server = await startTestServer(dialect, UNLIMITED);
+    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
   });
   afterAll(() => server.close());
 
@@ -148,7 +147,7 @@ describe.each(DIALECTS)('sessions (%s)', (dialect) => {
 
 describe.each(DIALECTS)('sessions with configured limits (%s)', (dialect) => {
   it('follows SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS', async () => {
-    const server = await startTestServer(dialect, { ...UNLIMITED, SESSION_IDLE_MINUTES: '5', SESSION_ABSOLUTE_HOURS: '1' });
+    const server = await startTestServer(dialect, { ...UNLIMITED_SIGNINS, SESSION_IDLE_MINUTES: '5', SESSION_ABSOLUTE_HOURS: '1' });
     try {
       const idle = await createAccountOn(server, 'idle');
       const busy = await createAccountOn(server, 'busy');
@@ -170,7 +169,7 @@ describe.each(DIALECTS)('sessions with configured limits (%s)', (dialect) => {
   });
 
   it('keeps a one-minute idle session alive while it is used every 45 seconds', async () => {
-    const server = await startTestServer(dialect, { ...UNLIMITED, SESSION_IDLE_MINUTES: '1' });
+    const server = await startTestServer(dialect, { ...UNLIMITED_SIGNINS, SESSION_IDLE_MINUTES: '1' });
     try {
       const user = await createAccountOn(server, 'brisk');
       for (let i = 0; i < 4; i++) {
@@ -185,7 +184,7 @@ describe.each(DIALECTS)('sessions with configured limits (%s)', (dialect) => {
   });
 
   it('uses a __Host- cookie with Secure over https, and clears it on sign-out', async () => {
-    const server = await startTestServer(dialect, { ...UNLIMITED, ORIGIN: 'https://vault.example.com', RP_ID: 'vault.example.com' });
+    const server = await startTestServer(dialect, { ...UNLIMITED_SIGNINS, ORIGIN: 'https://vault.example.com', RP_ID: 'vault.example.com' });
     try {
       const user = await createAccountOn(server, 'secure');
       const cookie = parseSetCookie(user.reply.headers.get('set-cookie'));
@@ -214,7 +213,7 @@ describe.each(DIALECTS)('sessions with configured limits (%s)', (dialect) => {
 
   it('gives every other app its own __Host- cookie, named after the app, beside the default app\'s', async () => {
     const notesOrigin = 'https://notes.example.com';
-    const server = await startTestServer(dialect, { ...UNLIMITED, ORIGIN: 'https://vault.example.com', APPS: `keyhold=https://vault.example.com;fieldnotes=${notesOrigin}`, RP_ID: 'example.com' });
+    const server = await startTestServer(dialect, { ...UNLIMITED_SIGNINS, ORIGIN: 'https://vault.example.com', APPS: `keyhold=https://vault.example.com;fieldnotes=${notesOrigin}`, RP_ID: 'example.com' });
     try {
       const user = await createAccountOn(server, 'two-apps');
       user.client.origin = notesOrigin;

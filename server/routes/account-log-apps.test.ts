@@ -6,16 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceKeyToLogKey, type LogChange } from '../../protocol/account-log';
 import { deviceSignIn, newDeviceKey, registerDevice, signInWithPasskey } from '../../test/helpers/accounts';
 import { createLoggedAccount, type LoggedUser } from '../../test/helpers/account-log';
-import { addNotesApp, ApiClient, DIALECTS, expectError, NOTES_ORIGIN, startTestServer, type TestServer } from '../../test/helpers/harness';
+import { addNotesApp, ApiClient, DIALECTS, expectError, NOTES_ORIGIN, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 
-const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 const add = (publicKey: { x: string; y: string }, app: string): LogChange => ({ op: 'device.add', key: deviceKeyToLogKey(publicKey), app });
 
 describe.each(DIALECTS)('account log entries across apps (%s)', (dialect) => {
   let server: TestServer;
   let names = 0;
   beforeAll(async () => {
-    server = await startTestServer(dialect, UNLIMITED);
+    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
     await addNotesApp(server);
   });
   afterAll(() => server.close());

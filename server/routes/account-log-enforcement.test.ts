@@ -6,7 +6,7 @@ import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { lockEverywhereMessage } from '../../protocol/device-signin';
 import { addPasskeyWithKey, createLoggedAccount, deviceAdd, deviceRemove, type LoggedUser } from '../../test/helpers/account-log';
 import { auditEvents, deviceSignIn, newDeviceKey, signInWithPasskey } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, expectError, ORIGIN, startTestServer, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, expectError, ORIGIN, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 import { ARGON2, blindPin, currentCode, enrollTotp, pinInput, recoverPin, registerPinRecovery } from '../../test/helpers/recovery';
 
 /**
@@ -22,7 +22,7 @@ describe.each(DIALECTS)('sign-in and recovery hold to the account log (%s)', (di
   let server: TestServer;
   let names = 0;
   beforeAll(async () => {
-    server = await startTestServer(dialect, { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' });
+    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
   });
   afterAll(() => server.close());
   const account = () => createLoggedAccount(server, `bound${++names}`);

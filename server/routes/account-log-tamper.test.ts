@@ -5,7 +5,7 @@ import { decodeBase32 } from '../../protocol/base32';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { addPasskeyWithKey, coseKeyOf, createLoggedAccount, deviceAdd, deviceRemove, type LoggedUser } from '../../test/helpers/account-log';
 import { auditEvents, createAccount, deviceSignIn, newDeviceKey, signInWithPasskey } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, expectError, ORIGIN, startTestServer, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, expectError, ORIGIN, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 import { blindPin, currentCode, enrollTotp, pinInput, recoverPin, registerPinRecovery } from '../../test/helpers/recovery';
 import { SoftAuthenticator } from '../../test/helpers/soft-authenticator';
 
@@ -23,7 +23,7 @@ describe.each(DIALECTS)('a database writer against the account log (%s)', (diale
   let server: TestServer;
   let names = 0;
   beforeAll(async () => {
-    server = await startTestServer(dialect, { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' });
+    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
   });
   afterAll(() => server.close());
   const victim = () => createLoggedAccount(server, `victim${++names}`);

@@ -4,7 +4,7 @@ import { EMPTY_LOG_STATE, LOG_GENESIS_PREV, applyLogEntries, logEntryHash, type 
 import { encodeBase64Url } from '../../protocol/base64url';
 import { addPasskeyWithKey, createLoggedAccount, deviceAdd, deviceRemove, LogSigner } from '../../test/helpers/account-log';
 import { auditEvents, createAccount, deviceSignIn, newDeviceKey, signInWithPasskey } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, expectError, startTestServer, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, expectError, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 import { canonicalEntryJson } from '../domain/account-log';
 import { sealLogHead } from '../domain/account-log-head';
 import { createPepper } from '../domain/pepper';
@@ -18,7 +18,7 @@ describe.each(DIALECTS)('the account log API (%s)', (dialect) => {
   let server: TestServer;
   let names = 0;
   beforeAll(async () => {
-    server = await startTestServer(dialect, { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' });
+    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
   });
   afterAll(() => server.close());
   const name = () => `logger${++names}`;

@@ -1,20 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withoutPrfOutput } from '../../protocol/webauthn';
 import { answerSignIn, createAccount, verifySignIn } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, ORIGIN, startTestServer, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, ORIGIN, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 import { SoftAuthenticator } from '../../test/helpers/soft-authenticator';
 
 const NOTES = 'http://localhost:5174';
 const OTHER_SITE = 'https://notes.example.org';
 const APPS = `keyhold=${ORIGIN};field-notes=${NOTES},${OTHER_SITE}`;
-const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 
 describe.each(DIALECTS)('registered apps through the API (%s)', (dialect) => {
   let server: TestServer;
   let names = 0;
   const from = (origin: string) => Object.assign(new ApiClient(server), { origin });
   beforeAll(async () => {
-    server = await startTestServer(dialect, { APPS, ...UNLIMITED });
+    server = await startTestServer(dialect, { APPS, ...UNLIMITED_SIGNINS });
   });
   afterAll(() => server.close());
 

@@ -9,10 +9,9 @@ import { deviceKeyToLogKey, type LogChange } from '../../protocol/account-log';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { deviceSignIn, newDeviceKey, signInWithPasskey } from '../../test/helpers/accounts';
 import { createLoggedAccount, type LoggedUser } from '../../test/helpers/account-log';
-import { addNotesApp, ApiClient, DIALECTS, expectError, NOTES_APP, NOTES_ORIGIN, ORIGIN, startTestServer, type TestServer } from '../../test/helpers/harness';
+import { addNotesApp, ApiClient, DIALECTS, expectError, NOTES_APP, NOTES_ORIGIN, ORIGIN, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 
 const MINUTE = 60_000;
-const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 const add = (publicKey: { x: string; y: string }, app: string): LogChange => ({ op: 'device.add', key: deviceKeyToLogKey(publicKey), app });
 /** A well-formed ephemeral public key (an uncompressed point's shape; the server never opens it). */
 const ephemeralKey = () => encodeBase64Url(Uint8Array.of(4, ...randomBytes(64)));
@@ -22,7 +21,7 @@ describe.each(DIALECTS)('device approvals across apps (%s)', (dialect) => {
   let server: TestServer;
   let names = 0;
   beforeAll(async () => {
-    server = await startTestServer(dialect, UNLIMITED);
+    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
     await addNotesApp(server);
   });
   afterAll(() => server.close());

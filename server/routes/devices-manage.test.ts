@@ -5,17 +5,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withoutPrfOutput } from '../../protocol/webauthn';
 import { answerSignIn, auditEvents, createAccount, deviceSignIn, newDeviceKey, registerDevice, type TestUser } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, startTestServer, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 import { pinInput, recoverPin, registerPinRecovery } from '../../test/helpers/recovery';
 
-const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 
 describe.each(DIALECTS)('managing devices (%s)', (dialect) => {
   let server: TestServer;
   let n = 0;
   const newUser = (): Promise<TestUser> => createAccount(server, `manage-${++n}`);
   beforeAll(async () => {
-    server = await startTestServer(dialect, UNLIMITED);
+    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
   });
   afterAll(() => server.close());
 

@@ -7,17 +7,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRESH_PASSKEY_SECONDS } from '../../protocol/constants';
 import { addPasskey, createAccount, deviceSignIn, registerDevice, signInWithPasskey, type TestUser } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, type ApiReply, DIALECTS, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 import { pinInput, recoverPin, registerPinRecovery } from '../../test/helpers/recovery';
 
-const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 const FRESH_MS = FRESH_PASSKEY_SECONDS * 1000;
 
 describe.each(DIALECTS)('removals need a fresh passkey sign-in (%s)', (dialect) => {
   let server: TestServer;
   let n = 0;
   beforeAll(async () => {
-    server = await startTestServer(dialect, UNLIMITED);
+    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
   });
   afterAll(() => server.close());
 

@@ -4,10 +4,9 @@ import { encodeBase64Url } from '../../protocol/base64url';
 import { FRESH_PASSKEY_SECONDS } from '../../protocol/constants';
 import { deviceSignInMessage, lockEverywhereMessage } from '../../protocol/device-signin';
 import { addPasskey, auditEvents, createAccount, deviceSignIn, newDeviceKey, registerDevice, signInWithPasskey, type TestUser } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, expectError, ORIGIN, startTestServer, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, expectError, ORIGIN, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 import { ARGON2, blindPin, currentCode, enrollTotp, pinInput, recoverPin, registerPinRecovery } from '../../test/helpers/recovery';
 
-const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 const TOTP_STEP_MS = 30_000;
 const blob = (bytes = 96) => encodeBase64Url(new Uint8Array(randomBytes(bytes)));
 
@@ -17,7 +16,7 @@ describe.each(DIALECTS)('lock everywhere (%s)', (dialect) => {
   let server: TestServer;
   let names = 0;
   beforeAll(async () => {
-    server = await startTestServer(dialect, UNLIMITED);
+    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
   });
   afterAll(() => server.close());
 

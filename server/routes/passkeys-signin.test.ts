@@ -1,17 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { answerSignIn, auditEvents, createAccount, verifySignIn, type TestUser } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, ORIGIN, startTestServer, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, ORIGIN, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 import { SoftAuthenticator, type AuthenticateContext } from '../../test/helpers/soft-authenticator';
 
 // Every request here comes from one address; the limits have their own suite (server/http/rate-limits.test.ts).
-const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 
 describe.each(DIALECTS)('passkey sign-in (%s)', (dialect) => {
   let server: TestServer;
   let names = 0;
   beforeAll(async () => {
-    server = await startTestServer(dialect, UNLIMITED);
+    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
   });
   afterAll(() => server.close());
 

@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withoutPrfOutput } from '../../protocol/webauthn';
 import { createAccount, reanswerRegistration, signInWithPasskey } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, ORIGIN, startTestServer, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, ORIGIN, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 import { SoftAuthenticator, type RegisterContext } from '../../test/helpers/soft-authenticator';
 
 // Every request here comes from one address; the limits have their own suite (server/http/rate-limits.test.ts).
-const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 
 describe.each(DIALECTS)('passkey registration (%s)', (dialect) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(dialect, UNLIMITED);
+    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
   });
   afterAll(() => server.close());
 

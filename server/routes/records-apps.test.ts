@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount, signInWithPasskey, type TestUser } from '../../test/helpers/accounts';
-import { addNotesApp, ApiClient, DIALECTS, NOTES_ORIGIN, startTestServer, type TestServer } from '../../test/helpers/harness';
+import { addNotesApp, ApiClient, DIALECTS, NOTES_ORIGIN, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 import { newRecordId, pullChanges, putRecord, sealedRecord, tombstoneWrite } from '../../test/helpers/records';
 import { purgeTombstones } from '../domain/records';
 
@@ -16,7 +16,7 @@ describe.each(DIALECTS)('records per app (%s)', (dialect) => {
   let server: TestServer;
   let names = 0;
   beforeAll(async () => {
-    server = await startTestServer(dialect, { RECORDS_MAX_PER_USER: String(QUOTA), SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' });
+    server = await startTestServer(dialect, { RECORDS_MAX_PER_USER: String(QUOTA), ...UNLIMITED_SIGNINS });
     await addNotesApp(server);
   });
   afterAll(() => server.close());

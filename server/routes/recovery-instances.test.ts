@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../../test/helpers/accounts';
-import { ApiClient, startTestServer, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 import { currentCode, enrollTotp, pinInput, registerPinRecovery, startPinRecovery } from '../../test/helpers/recovery';
 import { startSecondInstance } from '../../test/helpers/second-instance';
 
-const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 
 /**
  * Two key servers on one database, as behind a load balancer: the limits live in the database.
@@ -17,7 +16,7 @@ describe.each(['postgres'] as const)('recovery limits across two instances (%s)'
   let server: TestServer;
   let other: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(dialect, UNLIMITED);
+    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
     other = startSecondInstance(server);
   });
   afterAll(async () => {

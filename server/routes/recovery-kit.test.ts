@@ -3,10 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { HKDF_INFO_KIT_AUTH } from '../../protocol/constants';
 import { auditEvents, createAccount, deviceSignIn, newDeviceKey, registerDevice, signInWithPasskey, type TestUser } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, expectError, startTestServer, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, expectError, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 import { dumpDatabase, encodingsOf } from '../../test/helpers/recovery';
 
-const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 
 /**
  * A kit as the client makes it, without the words: 16 entropy bytes, kitAuth = HKDF(entropy,
@@ -28,7 +27,7 @@ describe.each(DIALECTS)('recovery kit (%s)', (dialect) => {
   let server: TestServer;
   let names = 0;
   beforeAll(async () => {
-    server = await startTestServer(dialect, UNLIMITED);
+    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
   });
   afterAll(() => server.close());
 

@@ -2,11 +2,10 @@ import { ristretto255_oprf } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { createAccount } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, type ApiReply, DIALECTS, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 import { dumpDatabase, encodingsOf, pinInput, recoverPin, registerPinRecovery, startPinRecovery } from '../../test/helpers/recovery';
 import { createPepper } from '../domain/pepper';
 
-const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 /** The pepper startTestServer gives every server (test/helpers/harness.ts). */
 const TEST_PEPPER = createPepper(new Uint8Array(32).fill(7));
 
@@ -21,7 +20,7 @@ const observed = (reply: ApiReply | undefined) => ({ status: reply?.status, shap
 describe.each(DIALECTS)('PIN recovery privacy (%s)', (dialect) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer(dialect, UNLIMITED);
+    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
   });
   afterAll(() => server.close());
 

@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { auditEvents, createAccount, deviceSignIn, registerDevice, signInWithPasskey, type TestUser } from '../../test/helpers/accounts';
-import { ApiClient, DIALECTS, expectError, startTestServer, type ApiReply, type TestServer } from '../../test/helpers/harness';
+import { ApiClient, type ApiReply, DIALECTS, expectError, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 import { currentCode, decodeBase32, dumpDatabase, encodingsOf, enrollTotp, pinInput, registerPinRecovery } from '../../test/helpers/recovery';
 
-const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 const STEP = 30_000;
 const MINUTE = 60_000;
 
@@ -22,7 +21,7 @@ describe.each(DIALECTS)('TOTP recovery (%s)', (dialect) => {
   let server: TestServer;
   let names = 0;
   beforeAll(async () => {
-    server = await startTestServer(dialect, UNLIMITED);
+    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
   });
   afterAll(() => server.close());
 

@@ -49,6 +49,9 @@ export interface TestServer {
  * A real key server on a real database: a fresh SQLite file in a scratch dir, or a fresh database
  * on the suite's PostgreSQL server. Requests go through `app.request()` (no sockets).
  */
+/** Sign-in limits no test file's many sign-ins reach, for files that are not testing the limits. */
+export const UNLIMITED_SIGNINS = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
+
 export async function startTestServer(dialect: Dialect, env: Record<string, string> = {}, opts: { log?: Logger } = {}): Promise<TestServer> {
   const dir = scratchDir('kh-test-');
   const databaseUrl = dialect === 'postgres' ? await createTestDatabase(inject('pgUrl'), { template: inject('pgTemplate') }) : undefined;

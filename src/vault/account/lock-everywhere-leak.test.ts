@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeBase64Url } from '../../../protocol/base64url';
 import { DEFAULT_APP_ID } from '../../../protocol/constants';
 import { fakeArgon2ForHierarchyTests as argon2 } from '../../../test/helpers/fake-argon2';
+import { UNLIMITED_SIGNINS } from '../../../test/helpers/harness';
 import { currentCode } from '../../../test/helpers/recovery';
 import { PIN, dumpIndexedDb, onboard, startVaultWorld, type VaultWorld } from '../../../test/helpers/vault-world';
 import {
@@ -98,7 +99,7 @@ async function whatOpens(dump: Awaited<ReturnType<typeof dumpServer>>, held: Awa
 describe('Vault: what lock everywhere protects', () => {
   let world: VaultWorld;
   beforeEach(async () => {
-    world = await startVaultWorld({ SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' });
+    world = await startVaultWorld(UNLIMITED_SIGNINS);
   });
   afterEach(() => world.close());
 

@@ -4,7 +4,7 @@ import { encodeBase64Url } from '../../../protocol/base64url';
 import { withoutPrfOutput } from '../../../protocol/webauthn';
 import { answerSignIn, verifySignIn } from '../../../test/helpers/accounts';
 import { fakeArgon2ForHierarchyTests as argon2 } from '../../../test/helpers/fake-argon2';
-import { ApiClient, ORIGIN } from '../../../test/helpers/harness';
+import { ApiClient, ORIGIN, UNLIMITED_SIGNINS } from '../../../test/helpers/harness';
 import { currentCode } from '../../../test/helpers/recovery';
 import { SoftAuthenticator } from '../../../test/helpers/soft-authenticator';
 import { OTHER_PIN, PIN, dumpIndexedDb, failureOf, onboard, startVaultWorld, type VaultWorld } from '../../../test/helpers/vault-world';
@@ -16,7 +16,7 @@ const TOTP_STEP_MS = 30_000;
 describe('Vault: lock everywhere', () => {
   let world: VaultWorld;
   beforeEach(async () => {
-    world = await startVaultWorld({ SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' });
+    world = await startVaultWorld(UNLIMITED_SIGNINS);
   });
   afterEach(() => world.close());
 

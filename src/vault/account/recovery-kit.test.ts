@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import { hkdfSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeBase64Url } from '../../../protocol/base64url';
+import { UNLIMITED_SIGNINS } from '../../../test/helpers/harness';
 import { encodingsOf } from '../../../test/helpers/recovery';
 import { OTHER_PIN, PIN, dumpServerDb, failureOf, onboard, startVaultWorld, type VaultWorld } from '../../../test/helpers/vault-world';
 import { recoveryCodeEntropy } from '../recovery/recovery-code';
@@ -14,7 +15,7 @@ const THIRD_PIN = '905173';
 describe('Vault: recovery kit', () => {
   let world: VaultWorld;
   beforeEach(async () => {
-    world = await startVaultWorld({ SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' });
+    world = await startVaultWorld(UNLIMITED_SIGNINS);
   });
   afterEach(() => world.close());
 

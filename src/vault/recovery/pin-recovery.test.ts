@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64Url } from '../../../protocol/base64url';
 import { createAccount } from '../../../test/helpers/accounts';
-import { startTestServer, type TestServer } from '../../../test/helpers/harness';
+import { startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../../test/helpers/harness';
 import { currentCode } from '../../../test/helpers/recovery';
 import { withRootSecret, type DeriveArgon2 } from '../crypto';
 import { createLocalVault } from '../crypto/local/local-vault';
@@ -13,7 +13,6 @@ import { finishTotpEnrollment, recoverWithTotp, startTotpEnrollment } from './to
 
 const PIN = '583920';
 const WRONG_PIN = '274615';
-const UNLIMITED = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 
 const failureOf = (promise: Promise<unknown>) => promise.then(() => expect.unreachable('it should have failed'), (error: unknown) => error);
 
@@ -28,7 +27,7 @@ describe('PIN recovery through the SDK, against a real key server', () => {
   let server: TestServer;
   let names = 0;
   beforeAll(async () => {
-    server = await startTestServer('sqlite', UNLIMITED);
+    server = await startTestServer('sqlite', UNLIMITED_SIGNINS);
   });
   afterAll(() => server.close());
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64Url } from '../../../protocol/base64url';
 import { createAccount } from '../../../test/helpers/accounts';
-import { startTestServer, type TestServer } from '../../../test/helpers/harness';
+import { startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../../test/helpers/harness';
 import { currentCode } from '../../../test/helpers/recovery';
 import type { RootSecret } from '../crypto';
 import { hex } from '../../../test/helpers/fake-argon2';
@@ -30,7 +30,7 @@ describe('TOTP escrow of S', () => {
 describe('TOTP recovery through the SDK, against a real key server', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer('sqlite', { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' });
+    server = await startTestServer('sqlite', UNLIMITED_SIGNINS);
   });
   afterAll(() => server.close());
 
