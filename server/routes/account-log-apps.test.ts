@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceKeyToLogKey, type LogChange } from '../../protocol/account-log';
 import { deviceSignIn, newDeviceKey, registerDevice, signInWithPasskey } from '../../test/helpers/accounts';
 import { createLoggedAccount, type LoggedUser } from '../../test/helpers/account-log';
-import { addNotesApp, ApiClient, DIALECTS, expectError, NOTES_ORIGIN, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, expectError, NOTES_ORIGIN, startTwoAppServer, type TestServer } from '../../test/helpers/harness';
 
 const add = (publicKey: { x: string; y: string }, app: string): LogChange => ({ op: 'device.add', key: deviceKeyToLogKey(publicKey), app });
 
@@ -14,8 +14,7 @@ describe.each(DIALECTS)('account log entries across apps (%s)', (dialect) => {
   let server: TestServer;
   let names = 0;
   beforeAll(async () => {
-    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
-    await addNotesApp(server);
+    server = await startTwoAppServer(dialect);
   });
   afterAll(() => server.close());
 

@@ -9,7 +9,7 @@ import { encodeBase64Url } from '../../protocol/base64url';
 import { withoutPrfOutput } from '../../protocol/webauthn';
 import { deviceSignInMessage, lockEverywhereMessage } from '../../protocol/device-signin';
 import { answerSignIn, createAccount, deviceSignIn, newDeviceKey, readAuditLog, registerDevice, signInWithPasskey, type TestUser } from '../../test/helpers/accounts';
-import { addNotesApp, ApiClient, DIALECTS, expectError, NOTES_ORIGIN, ORIGIN, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, expectError, NOTES_ORIGIN, ORIGIN, startTwoAppServer, type TestServer } from '../../test/helpers/harness';
 import { newRecordId, putRecord } from '../../test/helpers/records';
 import { registerApp, unregisterApp } from '../domain/app-registration';
 
@@ -18,8 +18,7 @@ describe.each(DIALECTS)('per-app device keys and sessions (%s)', (dialect) => {
   let server: TestServer;
   let names = 0;
   beforeAll(async () => {
-    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
-    await addNotesApp(server);
+    server = await startTwoAppServer(dialect);
   });
   afterAll(() => server.close());
 

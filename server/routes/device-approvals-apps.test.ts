@@ -9,7 +9,7 @@ import { deviceKeyToLogKey, type LogChange } from '../../protocol/account-log';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { deviceSignIn, newDeviceKey, signInWithPasskey } from '../../test/helpers/accounts';
 import { createLoggedAccount, type LoggedUser } from '../../test/helpers/account-log';
-import { addNotesApp, ApiClient, DIALECTS, expectError, NOTES_APP, NOTES_ORIGIN, ORIGIN, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
+import { ApiClient, DIALECTS, expectError, NOTES_APP, NOTES_ORIGIN, ORIGIN, startTwoAppServer, type TestServer } from '../../test/helpers/harness';
 
 const MINUTE = 60_000;
 const add = (publicKey: { x: string; y: string }, app: string): LogChange => ({ op: 'device.add', key: deviceKeyToLogKey(publicKey), app });
@@ -21,8 +21,7 @@ describe.each(DIALECTS)('device approvals across apps (%s)', (dialect) => {
   let server: TestServer;
   let names = 0;
   beforeAll(async () => {
-    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
-    await addNotesApp(server);
+    server = await startTwoAppServer(dialect);
   });
   afterAll(() => server.close());
 

@@ -83,6 +83,13 @@ export async function addNotesApp(server: TestServer): Promise<void> {
   await server.apps.refresh();
 }
 
+/** A test server with Field notes registered beside Keyhold and sign-in limits no test reaches: the setup of the cross-app route tests. */
+export async function startTwoAppServer(dialect: Dialect): Promise<TestServer> {
+  const server = await startTestServer(dialect, UNLIMITED_SIGNINS);
+  await addNotesApp(server);
+  return server;
+}
+
 export interface ApiReply<T = any> {
   status: number;
   body: T;
