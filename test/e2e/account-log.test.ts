@@ -209,7 +209,8 @@ describe('the signed account log, in Chromium', { timeout: 120_000 }, () => {
     await expect.poll(() => unlistedDevices(page).count()).toBe(1);
     expect(await accountDevices(page).getByText(FINGERPRINT).count()).toBe(1);
     const passkeyFingerprints = page.getByRole('list', { name: 'Passkeys', exact: true }).getByText(FINGERPRINT);
-    expect(await passkeyFingerprints.count()).toBe(1);
+    // The passkeys list loads on its own, beside the devices list.
+    await expect.poll(() => passkeyFingerprints.count()).toBe(1);
     await shot(page, 'migration-devices');
     const removeLost = unlistedDevices(page).first().getByRole('button', { name: /^Remove / });
     await removeDevice(page, (await removeLost.getAttribute('aria-label'))!.slice('Remove '.length));
