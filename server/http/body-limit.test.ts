@@ -54,4 +54,18 @@ describe.each(DIALECTS)('an oversized body on %s', (dialect) => {
       await agent.close();
     }
   });
+
+  // Under the limit, a body is read whether its length came first or it streamed in chunks.
+  it.each([
+    ['with a Content-Length', (json: string) => json],
+    ['sent chunked', (json: string) => Readable.from([json.slice(0, 5), json.slice(5)])],
+  ] as Array<[string, (json: string) => string | Readable]>)('a small JSON body %s is read', async (_how, body) => {
+    const reply = await request(`${url}/api/recovery/pin/params`, {
+      method: 'POST',
+      headers: { origin: ORIGIN, 'content-type': 'application/json' },
+      body: body(JSON.stringify({ username: 'nobody-in-particular' })),
+    });
+    expect(reply.statusCode).toBe(200);
+    expect(Object.keys((await reply.body.json()) as object).sort()).toEqual(['argon2', 'guessesLeft', 'salt']);
+  });
 });
