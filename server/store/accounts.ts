@@ -1,5 +1,5 @@
 import { everyColumn, preparedQuery } from './prepared';
-import type { Store } from './store';
+import { singleWrite, type Store } from './store';
 import type { CredentialsTable, UsersTable } from './schema';
 
 export type User = UsersTable;
@@ -45,12 +45,9 @@ export async function findCredential(store: Store, id: string): Promise<Credenti
  * so two concurrent assertions with the same counter cannot both succeed. Returns false if lost.
  */
 export async function advanceCounter(store: Store, id: string, seen: number, next: number, now = Date.now()): Promise<boolean> {
-  const result = await store.db
-    .updateTable('credentials')
-    .set({ counter: next, last_used_at: now })
-    .where('id', '=', id)
-    .where('counter', '=', seen)
-    .executeTakeFirst();
+  const result = await singleWrite(store, (tx) =>
+    tx.db.updateTable('credentials').set({ counter: next, last_used_at: now }).where('id', '=', id).where('counter', '=', seen).executeTakeFirst(),
+  );
   return result.numUpdatedRows === 1n;
 }
 

@@ -1,7 +1,7 @@
 import { KeyholdError } from '../errors';
 import { everyColumn, preparedQuery } from './prepared';
 import type { ChallengePurpose, ChallengesTable } from './schema';
-import type { Store } from './store';
+import { singleWrite, type Store } from './store';
 
 export interface IssuedChallenge {
   challenge: string;
@@ -18,7 +18,7 @@ const insertChallenge = preparedQuery((db, c: IssuedChallenge) =>
 const takeChallenge = preparedQuery((db, a: { challenge: string }) => db.deleteFrom('challenges').where('challenge', '=', a.challenge).returning(everyColumn<ChallengesTable>({ challenge: true, purpose: true, user_id: true, data: true, expires_at: true })));
 
 export async function saveChallenge(store: Store, c: IssuedChallenge): Promise<void> {
-  await insertChallenge(store, { challenge: c.challenge, purpose: c.purpose, userId: c.userId, data: c.data, expiresAt: c.expiresAt });
+  await singleWrite(store, (tx) => insertChallenge(tx, { challenge: c.challenge, purpose: c.purpose, userId: c.userId, data: c.data, expiresAt: c.expiresAt }));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { preparedQuery } from './prepared';
 import type { Db } from './schema';
-import type { Store } from './store';
+import { singleWrite, type Store } from './store';
 
 /** One upsert for all `keys`: a new window starts at 1, the current one counts up. */
 function upsertHits(db: Db, keys: readonly string[], windowStart: number) {
@@ -22,17 +22,18 @@ const upsertOneHit = preparedQuery((db, a: { key: string; windowStart: number })
 const upsertTwoHits = preparedQuery((db, a: { first: string; second: string; windowStart: number }) => upsertHits(db, [a.first, a.second], a.windowStart));
 
 /**
- * Counts one hit against each key in one statement (one commit) and returns the counts in the
- * order of `keys`. Same semantics as `countHit`.
+ * Counts one hit against each key in one statement (one commit, shared with a group on SQLite:
+ * `singleWrite`) and returns the counts in the order of `keys`. Same semantics as `countHit`.
  */
 export async function countHits(store: Store, keys: readonly string[], windowMs: number, now = Date.now()): Promise<number[]> {
   const windowStart = Math.floor(now / windowMs) * windowMs;
-  const rows =
+  const rows = await singleWrite(store, (tx) =>
     keys.length === 1
-      ? await upsertOneHit(store, { key: keys[0]!, windowStart })
+      ? upsertOneHit(tx, { key: keys[0]!, windowStart })
       : keys.length === 2
-        ? await upsertTwoHits(store, { first: keys[0]!, second: keys[1]!, windowStart })
-        : await upsertHits(store.db, keys, windowStart).execute();
+        ? upsertTwoHits(tx, { first: keys[0]!, second: keys[1]!, windowStart })
+        : upsertHits(tx.db, keys, windowStart).execute(),
+  );
   const byKey = new Map(rows.map((r) => [r.key, r.count]));
   return keys.map((key) => byKey.get(key) ?? 0);
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { encodeBase64Url } from '../../protocol/base64url';
 import { everyColumn, preparedQuery } from './prepared';
 import type { SessionScope, SessionsTable } from './schema';
-import type { Store } from './store';
+import { singleWrite, type Store } from './store';
 
 export interface Session {
   idHash: string;
@@ -36,7 +36,8 @@ export async function createSession(
 ): Promise<{ token: string; expiresAt: number }> {
   const token = encodeBase64Url(randomBytes(32));
   const expiresAt = now + policy.absoluteMs;
-  await insertSession(store, { id_hash: digestToken(token), user_id: s.userId, app_id: s.appId, scope: s.scope, device_id: s.deviceId ?? null, credential_id: s.credentialId ?? null, created_at: now, last_seen_at: now, expires_at: expiresAt });
+  const row = { id_hash: digestToken(token), user_id: s.userId, app_id: s.appId, scope: s.scope, device_id: s.deviceId ?? null, credential_id: s.credentialId ?? null, created_at: now, last_seen_at: now, expires_at: expiresAt };
+  await singleWrite(store, (tx) => insertSession(tx, row));
   return { token, expiresAt };
 }
 
@@ -73,13 +74,13 @@ export async function resumeSession(store: Store, token: string, appId: string, 
 export async function settleSession(store: Store, idHash: string, row: SessionsTable | undefined, policy: SessionPolicy, now: number): Promise<Session | 'expired' | null> {
   if (!row) return null;
   if (row.expires_at <= now || row.last_seen_at + policy.idleMs <= now) {
-    await store.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+    await singleWrite(store, (tx) => tx.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute());
     return 'expired';
   }
   // Touch at most once a minute (reads stay reads), or every tenth of a shorter idle limit: at
   // SESSION_IDLE_MINUTES=1 a one-minute grain would let the session die however busy it is.
   if (now - row.last_seen_at > Math.min(60_000, policy.idleMs / 10)) {
-    await store.db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
+    await singleWrite(store, (tx) => tx.db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute());
   }
   return { idHash, userId: row.user_id, appId: row.app_id, scope: row.scope, deviceId: row.device_id, credentialId: row.credential_id, createdAt: row.created_at, expiresAt: row.expires_at };
 }
@@ -94,7 +95,7 @@ export async function bindSessionToDevice(store: Store, idHash: string, deviceId
 }
 
 export async function endSession(store: Store, idHash: string): Promise<void> {
-  await store.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+  await singleWrite(store, (tx) => tx.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute());
 }
 
 export async function endDeviceSessions(store: Store, deviceId: string): Promise<void> {
