@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { encodeBase64Url } from '../../protocol/base64url';
-import { blindEvaluate } from './oprf';
+import { evaluateRecoveryStart } from './oprf';
 import type { OprfTask } from './oprf-worker';
 
 /**
@@ -10,15 +10,19 @@ import type { OprfTask } from './oprf-worker';
  * by a test may evaluate on the event loop (`evaluateOnEventLoop`): same answers, no threads.
  */
 export interface OprfEvaluator {
-  /** Returns k·B as base64url (safe to send). `key` is k_u: the caller zeroes it after; never log it. */
-  blindEvaluate(key: Uint8Array, blinded: Uint8Array): Promise<string>;
+  /**
+   * Returns k·B as base64url (safe to send): k is `key` (k_u), or when it is null the decoy key
+   * `decoySeed` derives; given a seed, that derivation runs either way (oprf.ts
+   * `evaluateRecoveryStart`). The caller zeroes `key` and `decoySeed` after; never log them.
+   */
+  blindEvaluate(key: Uint8Array | null, blinded: Uint8Array, decoySeed?: Uint8Array): Promise<string>;
   /** Ends the worker threads once their tasks are done; the evaluator is unusable afterwards. */
   close(): Promise<void>;
 }
 
 /** Evaluates on the calling thread, as before the pool: for apps built in process by tests and tools. */
 export const evaluateOnEventLoop: OprfEvaluator = {
-  blindEvaluate: (key, blinded) => Promise.resolve(blindEvaluate(key, blinded)),
+  blindEvaluate: (key, blinded, decoySeed) => Promise.resolve(encodeBase64Url(evaluateRecoveryStart(key, blinded, decoySeed))),
   close: () => Promise.resolve(),
 };
 
@@ -29,9 +33,10 @@ export const OPRF_THREAD_NICE = 10;
  * Starts `threads` worker threads (default: one per core the process may use) that evaluate in
  * parallel, off the event loop, so a burst of PIN recoveries does not hold up other requests.
  *
- * k_u goes to a worker by structured clone, inside the process (never a file, an environment
- * variable or a log); the worker zeroes its copy after use. The pepper stays on the main thread:
- * a worker only ever sees the one key it evaluates with. Errors carry no input.
+ * k_u and a start's decoy seed go to a worker by structured clone, inside the process (never a
+ * file, an environment variable or a log); the worker zeroes its copies after use. The pepper
+ * stays on the main thread: a worker only ever sees the key it evaluates with and the seed of the
+ * name's decoy key. Errors carry no input.
  */
 export function startOprfPool(threads = availableParallelism()): OprfEvaluator {
   const pool = new Piscina<OprfTask, Uint8Array>({
@@ -50,9 +55,9 @@ export function startOprfPool(threads = availableParallelism()): OprfEvaluator {
   // Piscina starts threads again for work that arrives after close(): refuse it instead.
   let closed = false;
   return {
-    async blindEvaluate(key, blinded) {
+    async blindEvaluate(key, blinded, decoySeed) {
       if (closed) throw new Error('the OPRF pool is closed');
-      return encodeBase64Url(await pool.run({ key: key.slice(), blinded }));
+      return encodeBase64Url(await pool.run({ key: key?.slice() ?? null, blinded, ...(decoySeed ? { decoySeed: decoySeed.slice() } : {}) }));
     },
     close() {
       closed = true;

@@ -1,20 +1,24 @@
 /**
  * The PIN-recovery evaluation in a worker thread of the OPRF pool (oprf-pool.ts): RFC 9497 §3.3.1
- * BlindEvaluate, k·B, about 2 ms of JavaScript that would otherwise hold the event loop.
- * Gets k_u (already opened from its seal by the main thread) and a validated blinded element;
- * returns the evaluated element. Zeroes its copy of the key; never logs either input.
+ * BlindEvaluate, k·B, about 1–2 ms of JavaScript that would otherwise hold the event loop, and for
+ * a start the decoy key's derivation (`evaluateRecoveryStart`), real record or not.
+ * Gets k_u (already opened from its seal by the main thread) or null, a validated blinded element
+ * and the decoy seed; returns the evaluated element. Zeroes its copies of the key and the seed;
+ * never logs any input.
  */
-import { ristretto255_oprf } from '@noble/curves/ed25519.js';
+import { evaluateRecoveryStart } from './oprf';
 
 export interface OprfTask {
-  key: Uint8Array;
+  key: Uint8Array | null;
   blinded: Uint8Array;
+  decoySeed?: Uint8Array;
 }
 
-export default function evaluate({ key, blinded }: OprfTask): Uint8Array {
+export default function evaluate({ key, blinded, decoySeed }: OprfTask): Uint8Array {
   try {
-    return ristretto255_oprf.oprf.blindEvaluate(key, blinded);
+    return evaluateRecoveryStart(key, blinded, decoySeed);
   } finally {
-    key.fill(0);
+    key?.fill(0);
+    decoySeed?.fill(0);
   }
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { KeyholdError } from '../errors';
 import { createPepper } from './pepper';
-import { blindEvaluate, decoyOprfKey, newOprfKey, parseBlindedElement } from './oprf';
+import { blindEvaluate, decoyKeySeed, decoyOprfKey, evaluateRecoveryStart, newOprfKey, parseBlindedElement } from './oprf';
 import { startOprfPool, type OprfEvaluator } from './oprf-pool';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -83,6 +83,15 @@ describe('the server side of the OPRF', () => {
     expect(hex(decoyOprfKey(pepper, 'nobody'))).not.toBe(hex(decoyOprfKey(createPepper(new Uint8Array(32).fill(8)), 'nobody')));
   });
 
+  it('evaluates a start with k_u, or with the decoy key its seed derives when there is none', () => {
+    const key = newOprfKey();
+    const { blinded } = oprf.blind(new TextEncoder().encode('pin'));
+    const seed = decoyKeySeed(pepper, 'nobody');
+    expect(hex(evaluateRecoveryStart(key, blinded, seed))).toBe(hex(decodeBase64Url(blindEvaluate(key, blinded))));
+    expect(hex(evaluateRecoveryStart(null, blinded, seed))).toBe(hex(decodeBase64Url(blindEvaluate(decoyOprfKey(pepper, 'nobody'), blinded))));
+    expect(() => evaluateRecoveryStart(null, blinded)).toThrow();
+  });
+
   it('gives the client the same output whoever blinds: the blind cancels out (RFC 9497 §3.3.1)', () => {
     const key = newOprfKey();
     const input = new TextEncoder().encode('argon2 output of a PIN');
@@ -111,6 +120,16 @@ describe('the OPRF worker-thread pool (what the server process evaluates with)',
     const tasks = Array.from({ length: 24 }, () => ({ key: newOprfKey(), blinded: oprf.blind(new TextEncoder().encode('pin')).blinded }));
     const pooled = await Promise.all(tasks.map((t) => pool.blindEvaluate(t.key, t.blinded)));
     expect(pooled).toEqual(tasks.map((t) => blindEvaluate(t.key, t.blinded)));
+  });
+
+  it('evaluates a start\'s decoy the way the event loop does, and leaves the caller\'s seed alone', async () => {
+    const pepper = createPepper(new Uint8Array(32).fill(5));
+    const { blinded } = oprf.blind(new TextEncoder().encode('pin'));
+    const seed = decoyKeySeed(pepper, 'ghost');
+    const key = newOprfKey();
+    expect(await pool.blindEvaluate(null, blinded, seed)).toBe(blindEvaluate(decoyOprfKey(pepper, 'ghost'), blinded));
+    expect(await pool.blindEvaluate(key, blinded, seed)).toBe(blindEvaluate(key, blinded));
+    expect(hex(seed)).toBe(hex(decoyKeySeed(pepper, 'ghost')));
   });
 
   it('lets evaluations in flight finish when closed (a graceful stop closes it after the last request)', async () => {

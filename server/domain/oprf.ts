@@ -23,7 +23,34 @@ const DECOY_KEY_INFO = new TextEncoder().encode('keyhold/decoy-oprf-key/v1');
  * Returns a secret key; never log it.
  */
 export function decoyOprfKey(pepper: Pepper, username: string): Uint8Array {
-  return oprf.deriveKeyPair(pepper.derive('decoy-oprf-key', username), DECOY_KEY_INFO).secretKey;
+  return decoyKeyFromSeed(decoyKeySeed(pepper, username));
+}
+
+/** The seed `decoyOprfKey` derives a username's decoy key from: as secret as the key; never log it. */
+export function decoyKeySeed(pepper: Pepper, username: string): Uint8Array {
+  return pepper.derive('decoy-oprf-key', username);
+}
+
+/** DeriveKeyPair's secret key from a `decoyKeySeed` (about 0.35 ms of JavaScript: it computes the public key too). */
+export function decoyKeyFromSeed(seed: Uint8Array): Uint8Array {
+  return oprf.deriveKeyPair(seed, DECOY_KEY_INFO).secretKey;
+}
+
+/**
+ * BlindEvaluate (RFC 9497 §3.3.1) of a PIN-recovery start: with `key` (k_u), or when it is null
+ * with the decoy key `decoySeed` derives. Given a seed, the decoy key is derived whether or not it
+ * is used, so a real record and a decoy cost the same here, and their answers take the same time.
+ * Zeroes the derived key; the caller owns `key` and `decoySeed`.
+ */
+export function evaluateRecoveryStart(key: Uint8Array | null, blinded: Uint8Array, decoySeed?: Uint8Array): Uint8Array {
+  const decoy = decoySeed ? decoyKeyFromSeed(decoySeed) : undefined;
+  try {
+    const k = key ?? decoy;
+    if (!k) throw new Error('an OPRF evaluation needs a key or a decoy seed');
+    return oprf.blindEvaluate(k, blinded);
+  } finally {
+    decoy?.fill(0);
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { ARGON2_DEFAULT_ITERATIONS, ARGON2_DEFAULT_MEMORY_KIB, ARGON2_DEFAULT_PA
 import { findUserByName } from '../store/accounts';
 import { findPinRecoveryRows, type PinRecoveryRow } from '../store/pin-recovery';
 import type { Store } from '../store/store';
-import { decoyOprfKey } from './oprf';
+import { decoyKeySeed, decoyOprfKey } from './oprf';
 import type { Pepper } from './pepper';
 import { decoySubject, sharedDecoySubject, type RecoverySubject } from './recovery-subject';
 
@@ -80,7 +80,19 @@ export function sharedDecoyRecord(pepper: Pepper, view: PinRecoveryView): PinRec
   return { ...view.row, sealed_key: pepper.seal(decoyOprfKey(pepper, view.who.subject), pinRecoveryKeyContext(view.who.subject)) };
 }
 
-/** The OPRF key that evaluates for this record: the sealed k_u of a real one, the name's derived key for a decoy. Never log it. */
-export function evaluationKey(pepper: Pepper, view: PinRecoveryView, stored: PinRecoveryRow): Uint8Array {
-  return view.who.userId === null ? decoyOprfKey(pepper, view.who.username) : pepper.open(stored.sealed_key, pinRecoveryKeyContext(view.who.subject));
+/**
+ * What evaluates for this record: the sealed k_u of a real one (`key`), or for a decoy (`key` null)
+ * the name's derived key, from `decoySeed`. The same work either way: every stored record, a
+ * decoy's too, holds a sealed key, opened here; and the seed is made, and the key derived from it
+ * by the evaluator (oprf.ts `evaluateRecoveryStart`), for a real record too. Never log either.
+ */
+export function evaluationKey(pepper: Pepper, view: PinRecoveryView, stored: PinRecoveryRow): { key: Uint8Array | null; decoySeed: Uint8Array } {
+  const open = () => pepper.open(stored.sealed_key, pinRecoveryKeyContext(view.who.subject));
+  if (view.who.userId !== null) return { key: open(), decoySeed: decoyKeySeed(pepper, view.who.username) };
+  try {
+    open().fill(0);
+  } catch {
+    // A decoy's sealed key is never used: one that does not open (a hand-made row) costs nothing.
+  }
+  return { key: null, decoySeed: decoyKeySeed(pepper, view.who.username) };
 }

@@ -66,12 +66,13 @@ export async function startPinRegistration(store: Store, pepper: Pepper, oprf: O
   return { registrationId, evaluatedElement: await evaluateWith(oprf, key, blinded), expiresAt };
 }
 
-/** Evaluates B with k_u and zeroes k_u, whatever happens. */
-async function evaluateWith(oprf: OprfEvaluator, key: Uint8Array, blinded: Uint8Array): Promise<string> {
+/** Evaluates B with k_u (or, when null, the decoy key `decoySeed` derives) and zeroes both, whatever happens. */
+async function evaluateWith(oprf: OprfEvaluator, key: Uint8Array | null, blinded: Uint8Array, decoySeed?: Uint8Array): Promise<string> {
   try {
-    return await oprf.blindEvaluate(key, blinded);
+    return await oprf.blindEvaluate(key, blinded, decoySeed);
   } finally {
-    key.fill(0);
+    key?.fill(0);
+    decoySeed?.fill(0);
   }
 }
 
@@ -174,7 +175,8 @@ export async function startPinRecovery(
   });
   if (!started) throw locked();
   const { row, ...attempt } = started;
-  return { ...attempt, evaluatedElement: await evaluateWith(oprf, evaluationKey(pepper, view, row), blinded) };
+  const { key, decoySeed } = evaluationKey(pepper, view, row);
+  return { ...attempt, evaluatedElement: await evaluateWith(oprf, key, blinded, decoySeed) };
 }
 
 /**

@@ -4,6 +4,7 @@ import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { createAccount } from '../../test/helpers/accounts';
 import { ApiClient, type ApiReply, DIALECTS, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
 import { dumpDatabase, encodingsOf, pinInput, recoverPin, registerPinRecovery, startPinRecovery } from '../../test/helpers/recovery';
+import { evaluateOnEventLoop, type OprfEvaluator } from '../domain/oprf-pool';
 import { createPepper } from '../domain/pepper';
 
 /** The pepper startTestServer gives every server (test/helpers/harness.ts). */
@@ -19,8 +20,17 @@ const observed = (reply: ApiReply | undefined) => ({ status: reply?.status, shap
 
 describe.each(DIALECTS)('PIN recovery privacy (%s)', (dialect) => {
   let server: TestServer;
+  /** What each evaluation was given (evaluateOnEventLoop does the work): a key, a decoy seed. */
+  const evaluations: Array<{ key: boolean; decoySeed: boolean }> = [];
+  const recording: OprfEvaluator = {
+    blindEvaluate(key, blinded, decoySeed) {
+      evaluations.push({ key: key !== null, decoySeed: decoySeed !== undefined });
+      return evaluateOnEventLoop.blindEvaluate(key, blinded, decoySeed);
+    },
+    close: () => Promise.resolve(),
+  };
   beforeAll(async () => {
-    server = await startTestServer(dialect, UNLIMITED_SIGNINS);
+    server = await startTestServer(dialect, UNLIMITED_SIGNINS, { oprf: recording });
   });
   afterAll(() => server.close());
 
@@ -49,6 +59,19 @@ describe.each(DIALECTS)('PIN recovery privacy (%s)', (dialect) => {
     }
     expect(transcripts.get('nosuchperson')).toEqual(transcripts.get('realperson'));
     expect(transcripts.get('nopinperson')).toEqual(transcripts.get('realperson'));
+  });
+
+  it('derives a decoy key for a real record\'s start too, so the two take the same work and time', async () => {
+    const real = await createAccount(server, 'samework');
+    await registerPinRecovery(real.client, pinInput('real'));
+    const attacker = new ApiClient(server);
+    evaluations.length = 0;
+    for (const name of ['samework', 'nosuchsamework']) expect((await startPinRecovery(attacker, name, pinInput('guess'))).start.status).toBe(200);
+    // The real record evaluates with its k_u, the unknown name with its decoy key; both derive the decoy key (oprf.ts evaluateRecoveryStart).
+    expect(evaluations).toEqual([
+      { key: true, decoySeed: true },
+      { key: false, decoySeed: true },
+    ]);
   });
 
   it('evaluates an unknown username\'s blinded element with one stable decoy key, as a real k_u would be', async () => {

@@ -6,6 +6,7 @@ import { loadConfig, type ServerConfig } from '../../server/config';
 import { registerApp } from '../../server/domain/app-registration';
 import { createPepper, type Pepper } from '../../server/domain/pepper';
 import { silentLogger, type Logger } from '../../server/http/logger';
+import type { OprfEvaluator } from '../../server/domain/oprf-pool';
 import { migrateToLatest, openDatabase } from '../../server/store/database';
 import type { Dialect, Store } from '../../server/store/store';
 import { createTestDatabase } from './postgres';
@@ -52,7 +53,7 @@ export interface TestServer {
 /** Sign-in limits no test file's many sign-ins reach, for files that are not testing the limits. */
 export const UNLIMITED_SIGNINS = { SIGNIN_LIMIT_PER_ACCOUNT: '10000', SIGNIN_LIMIT_PER_ADDRESS: '10000' };
 
-export async function startTestServer(dialect: Dialect, env: Record<string, string> = {}, opts: { log?: Logger } = {}): Promise<TestServer> {
+export async function startTestServer(dialect: Dialect, env: Record<string, string> = {}, opts: { log?: Logger; oprf?: OprfEvaluator } = {}): Promise<TestServer> {
   const dir = scratchDir('kh-test-');
   const databaseUrl = dialect === 'postgres' ? await createTestDatabase(inject('pgUrl'), { template: inject('pgTemplate') }) : undefined;
   const database = databaseUrl ? openDatabase({ postgresUrl: databaseUrl, poolSize: 5 }) : openDatabase({ sqliteFile: join(dir, 'keyhold.sqlite') });
@@ -60,7 +61,7 @@ export async function startTestServer(dialect: Dialect, env: Record<string, stri
   const { store } = database;
   const config = loadConfig({ DATA_DIR: dir, ORIGIN, RP_ID, STATIC_DIR: '', LOG_REQUESTS: 'false', ...env });
   const clock = { now: Date.now() };
-  const { app, apps } = buildApp({ store, config, pepper: testPepper(), log: opts.log ?? silentLogger, version: 'test', now: () => clock.now });
+  const { app, apps } = buildApp({ store, config, pepper: testPepper(), log: opts.log ?? silentLogger, version: 'test', now: () => clock.now, ...(opts.oprf ? { oprf: opts.oprf } : {}) });
   await apps.refresh();
   return {
     dialect,
