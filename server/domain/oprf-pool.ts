@@ -57,7 +57,10 @@ export function startOprfPool(threads = availableParallelism()): OprfEvaluator {
   return {
     async blindEvaluate(key, blinded, decoySeed) {
       if (closed) throw new Error('the OPRF pool is closed');
-      return encodeBase64Url(await pool.run({ key: key?.slice() ?? null, blinded, ...(decoySeed ? { decoySeed: decoySeed.slice() } : {}) }));
+      // Copies moved (not cloned) to the worker, which zeroes them: no copy stays behind on this thread.
+      const task: OprfTask = { key: key?.slice() ?? null, blinded, ...(decoySeed ? { decoySeed: decoySeed.slice() } : {}) };
+      const transferList = [task.key?.buffer, task.decoySeed?.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+      return encodeBase64Url(await pool.run(task, { transferList }));
     },
     close() {
       closed = true;

@@ -90,6 +90,8 @@ describe('the server side of the OPRF', () => {
     expect(hex(evaluateRecoveryStart(key, blinded, seed))).toBe(hex(decodeBase64Url(blindEvaluate(key, blinded))));
     expect(hex(evaluateRecoveryStart(null, blinded, seed))).toBe(hex(decodeBase64Url(blindEvaluate(decoyOprfKey(pepper, 'nobody'), blinded))));
     expect(() => evaluateRecoveryStart(null, blinded)).toThrow();
+    // The decoy key is derived even when k_u evaluates: a seed DeriveKeyPair refuses fails either way.
+    expect(() => evaluateRecoveryStart(key, blinded, new Uint8Array(31))).toThrow();
   });
 
   it('gives the client the same output whoever blinds: the blind cancels out (RFC 9497 §3.3.1)', () => {

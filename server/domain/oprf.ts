@@ -23,7 +23,12 @@ const DECOY_KEY_INFO = new TextEncoder().encode('keyhold/decoy-oprf-key/v1');
  * Returns a secret key; never log it.
  */
 export function decoyOprfKey(pepper: Pepper, username: string): Uint8Array {
-  return decoyKeyFromSeed(decoyKeySeed(pepper, username));
+  const seed = decoyKeySeed(pepper, username);
+  try {
+    return decoyKeyFromSeed(seed);
+  } finally {
+    seed.fill(0);
+  }
 }
 
 /** The seed `decoyOprfKey` derives a username's decoy key from: as secret as the key; never log it. */

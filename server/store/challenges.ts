@@ -27,7 +27,7 @@ export async function saveChallenge(store: Store, c: IssuedChallenge): Promise<v
  * and `challenge_expired` past its lifetime.
  */
 export async function consumeChallenge(store: Store, challenge: string, purpose: ChallengePurpose, now = Date.now()): Promise<IssuedChallenge> {
-  const [row] = await takeChallenge(store, { challenge });
+  const [row] = await singleWrite(store, (tx) => takeChallenge(tx, { challenge }));
   if (!row || row.purpose !== purpose) throw new KeyholdError('challenge_invalid', 'The challenge is unknown or was already used.');
   if (row.expires_at <= now) throw new KeyholdError('challenge_expired', 'The challenge expired; start again.');
   return { challenge: row.challenge, purpose: row.purpose, userId: row.user_id, data: row.data, expiresAt: row.expires_at };

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { PinRecoveryTable } from './schema';
-import type { Store } from './store';
+import { singleWrite, type Store } from './store';
 
 export type PinRecoveryRow = PinRecoveryTable;
 
@@ -43,7 +43,7 @@ export async function replacePinRecovery(store: Store, row: Omit<PinRecoveryRow,
 
 /** Creates a decoy record unless one exists (concurrent callers: one insert wins, the rest do nothing). */
 export async function ensurePinRecoveryDecoy(store: Store, row: PinRecoveryRow): Promise<void> {
-  await store.db.insertInto('pin_recovery').values(row).onConflict((oc) => oc.column('subject').doNothing()).execute();
+  await singleWrite(store, (tx) => tx.db.insertInto('pin_recovery').values(row).onConflict((oc) => oc.column('subject').doNothing()).execute());
 }
 
 /**

@@ -90,7 +90,7 @@ export async function settleSession(store: Store, idHash: string, row: SessionsT
  * it ends when that device is removed. Returns false when the session already names a device.
  */
 export async function bindSessionToDevice(store: Store, idHash: string, deviceId: string): Promise<boolean> {
-  const result = await store.db.updateTable('sessions').set({ device_id: deviceId }).where('id_hash', '=', idHash).where('device_id', 'is', null).executeTakeFirst();
+  const result = await singleWrite(store, (tx) => tx.db.updateTable('sessions').set({ device_id: deviceId }).where('id_hash', '=', idHash).where('device_id', 'is', null).executeTakeFirst());
   return result.numUpdatedRows === 1n;
 }
 
@@ -99,7 +99,7 @@ export async function endSession(store: Store, idHash: string): Promise<void> {
 }
 
 export async function endDeviceSessions(store: Store, deviceId: string): Promise<void> {
-  await store.db.deleteFrom('sessions').where('device_id', '=', deviceId).execute();
+  await singleWrite(store, (tx) => tx.db.deleteFrom('sessions').where('device_id', '=', deviceId).execute());
 }
 
 /** Ends every session of the user except `keepIdHash` (lock everywhere); returns how many ended. */
