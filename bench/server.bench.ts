@@ -22,7 +22,7 @@ import { Cleanups, runBench } from './lib/benchmarks-file';
 import { freePort, startServer, type RunningServer } from './lib/children';
 import { issueChallenges, pacedSignIns, presignChallenges, replayPresigned, type DeviceTarget } from './lib/device-signin-load';
 import { measureMaxThroughput, runLoad, type LoadFigures, type Timing } from './lib/load';
-import { describeMachine } from './lib/machine';
+import { describeMachine, processCpuMs } from './lib/machine';
 import { evaluateOnEventLoop, startOprfPool } from '../server/domain/oprf-pool';
 import { measureEvaluations, pinRecoveryStarts } from './lib/oprf-load';
 import { runPaced, type PacedRequest } from './lib/paced-load';
@@ -111,7 +111,7 @@ function paced(url: string, rate: number, requests: PacedRequest[], warmup: Pace
 }
 
 /** Device sign-in alone, closed loop and then paced at TARGETS.signInRate: every request carries a distinct challenge issued and signed before the run. */
-async function benchDeviceSignIn(t: DeviceTarget, timing: Timing): Promise<DatabaseResult['signIn']> {
+async function benchDeviceSignIn(t: DeviceTarget, timing: Timing, serverPid: number): Promise<DatabaseResult['signIn']> {
   const { connections, warmupS, durationS } = timing;
   const pool = async (count: number) => presignChallenges(t, (await issueChallenges(t, Math.max(count, connections), connections)).challenges);
   const probe = await issueChallenges(t, 1000 + connections, connections);
@@ -125,13 +125,17 @@ async function benchDeviceSignIn(t: DeviceTarget, timing: Timing): Promise<Datab
     estimate = Math.max(warm.rps, warm.peakRps) * WARM_UP_GAIN;
   }
   const bodies = await pool(Math.ceil(estimate * durationS * POOL_MARGIN));
+  const cpuBefore = processCpuMs(serverPid);
   const max = await runLoad(replayPresigned(t, bodies), { connections, durationS });
+  const cpuAfter = processCpuMs(serverPid);
+  const requests = max.ok + max.errors;
+  const cpuPerSignInUs = cpuBefore !== undefined && cpuAfter !== undefined && requests > 0 ? (1000 * (cpuAfter - cpuBefore)) / requests : undefined;
   const spent = max.ok + max.errors >= bodies.length;
   log(`device sign-in: ${brief(max)} (pool ${bodies.length}${spent ? ', spent before the end' : ''})`);
   const pacedBodies = await pool(Math.ceil(TARGETS.signInRate * (timing.pacedS ?? durationS)) + 1);
   const atRate = await paced(t.url, TARGETS.signInRate, pacedSignIns(t, pacedBodies), { method: 'GET', path: '/api/health' }, timing);
   log(`device sign-in @${TARGETS.signInRate}/s: ${brief(atRate)}`);
-  return { max, paced: atRate, challengeIssue, ...(spent ? { caveat: `the pre-signed pool (${bodies.length}) ran out before the end of the run: the rps is understated` } : {}) };
+  return { max, paced: atRate, challengeIssue, ...(cpuPerSignInUs !== undefined ? { cpuPerSignInUs } : {}), ...(spent ? { caveat: `the pre-signed pool (${bodies.length}) ran out before the end of the run: the rps is understated` } : {}) };
 }
 
 function keyServerEnv(port: number, extra: Record<string, string>): { env: Record<string, string>; origin: string } {
@@ -199,7 +203,7 @@ async function benchKeyServer(database: string, notes: string, databaseUrl: stri
     log(`backup fetch @${TARGETS.backupRate}/s: ${brief(atRate)}`);
     result.backup = { max, paced: atRate };
   }
-  if (opts.only.has('signin')) result.signIn = await benchDeviceSignIn({ url: server.url, origin, devices: accounts.flatMap((a) => a.devices) }, timing);
+  if (opts.only.has('signin')) result.signIn = await benchDeviceSignIn({ url: server.url, origin, devices: accounts.flatMap((a) => a.devices) }, timing, server.pid);
   await server.stop(); // also on the clean-up list: stopping twice is harmless
   if (result.backup) result.backup.rungs = await benchBackupRungs({ dataDir, databaseUrl }, accounts[0]!.deviceCookie, timing);
   return result;

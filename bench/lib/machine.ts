@@ -30,3 +30,17 @@ export function describeMachine(): Machine {
     loadAverage: Math.round(os.loadavg()[0]! * 100) / 100,
   };
 }
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat's CPU times (100 on every mainstream architecture). */
+const CLOCK_TICKS_PER_S = 100;
+
+/** CPU time (user + system) process `pid` has used so far, in ms, from /proc; undefined where there is none. */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    // After the command name's closing parenthesis: field 3 (state) first, so utime (14) and stime (15) are 11 and 12.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return undefined;
+  }
+}

@@ -29,7 +29,8 @@ export interface DatabaseResult {
   /** Durability settings and anything else a reader needs to compare the figures. */
   notes: string;
   backup?: { max: LoadFigures; paced: LoadFigures; rungs?: BackupRungs };
-  signIn?: { max: LoadFigures; paced: LoadFigures; challengeIssue: LoadFigures; caveat?: string };
+  /** `cpuPerSignInUs`: the key server's CPU time (user + system, /proc) over the closed-loop run, per request. */
+  signIn?: { max: LoadFigures; paced: LoadFigures; challengeIssue: LoadFigures; cpuPerSignInUs?: number; caveat?: string };
 }
 
 /** One server configuration of the OPRF scenario. */
@@ -150,6 +151,9 @@ function plainTable(headers: string[], rows: string[][]): string {
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+const cpuLine = (us: number) =>
+  `Key server CPU per device sign-in in the closed-loop run: ${fmt(us)} µs (user + system time from /proc, per request; on a shared machine it moves less than requests per second do).`;
+
 const signInReferenceLine = (x: SignInReference) =>
   `Same-work reference of a device sign-in (one ECDSA P-256 verify + one durable SQLite commit, grouped as the server groups them, no HTTP; ${x.concurrency} in flight, in the bench process): ${fmt(x.perS)}/s.`;
 
@@ -158,6 +162,7 @@ export function printReport(r: RunReport): void {
   for (const db of r.databases) {
     console.log(`\n${db.database} — ${db.notes}\n`);
     console.log(plainTable(HEADERS, databaseRows(r, db)));
+    if (db.signIn?.cpuPerSignInUs !== undefined) console.log(`  ${cpuLine(db.signIn.cpuPerSignInUs)}`);
     if (db.signIn?.caveat) console.log(`  note: ${db.signIn.caveat}`);
     for (const v of verdicts(r, db)) console.log(`  ${v.pass ? 'PASS' : 'FAIL'}  ${v.target} — ${v.measured}`);
   }
@@ -191,6 +196,7 @@ export function renderSection(r: RunReport): string {
   ];
   for (const db of r.databases) {
     lines.push(`### ${db.database}`, '', db.notes, '', markdownTable(HEADERS, databaseRows(r, db)), '');
+    if (db.signIn?.cpuPerSignInUs !== undefined) lines.push(cpuLine(db.signIn.cpuPerSignInUs), '');
     if (db.signIn?.caveat) lines.push(`Note: ${db.signIn.caveat}.`, '');
     for (const v of verdicts(r, db)) lines.push(`- **${v.pass ? 'PASS' : 'FAIL'}** ${v.target} — ${v.measured}`);
     lines.push('');
