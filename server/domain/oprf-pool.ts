@@ -57,8 +57,10 @@ export function startOprfPool(threads = availableParallelism()): OprfEvaluator {
   return {
     async blindEvaluate(key, blinded, decoySeed) {
       if (closed) throw new Error('the OPRF pool is closed');
-      // Copies moved (not cloned) to the worker, which zeroes them: no copy stays behind on this thread.
-      const task: OprfTask = { key: key?.slice() ?? null, blinded, ...(decoySeed ? { decoySeed: decoySeed.slice() } : {}) };
+      // Copies, each on an ArrayBuffer of its own, moved (not cloned) to the worker, which zeroes
+      // them: no copy stays behind on this thread. Not `.slice()`: on a Buffer that is a view of
+      // the same memory (often Node's shared Buffer pool), and moving it would detach that.
+      const task: OprfTask = { key: key ? new Uint8Array(key) : null, blinded, ...(decoySeed ? { decoySeed: new Uint8Array(decoySeed) } : {}) };
       const transferList = [task.key?.buffer, task.decoySeed?.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
       return encodeBase64Url(await pool.run(task, { transferList }));
     },

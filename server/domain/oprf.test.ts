@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ristretto255_oprf } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
@@ -132,6 +133,18 @@ describe('the OPRF worker-thread pool (what the server process evaluates with)',
     expect(await pool.blindEvaluate(null, blinded, seed)).toBe(blindEvaluate(decoyOprfKey(pepper, 'ghost'), blinded));
     expect(await pool.blindEvaluate(key, blinded, seed)).toBe(blindEvaluate(key, blinded));
     expect(hex(seed)).toBe(hex(decoyKeySeed(pepper, 'ghost')));
+  });
+
+  it('leaves the caller\'s Buffers whole: their memory is copied for the worker, never moved', async () => {
+    const { blinded } = oprf.blind(new TextEncoder().encode('pin'));
+    // A Buffer's slice() is a view of the same memory: moving that to a worker would empty the caller's key or seed.
+    const key = Buffer.from(newOprfKey()); // on Node's shared pool, beside other Buffers
+    const seed = randomBytes(32); // an ArrayBuffer of its own
+    const [keyHex, seedHex] = [hex(key), hex(seed)];
+    for (let round = 0; round < 2; round++) {
+      expect(await pool.blindEvaluate(key, blinded, seed)).toBe(blindEvaluate(new Uint8Array(key), blinded));
+      expect([hex(key), hex(seed)]).toEqual([keyHex, seedHex]);
+    }
   });
 
   it('lets evaluations in flight finish when closed (a graceful stop closes it after the last request)', async () => {
