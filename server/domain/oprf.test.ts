@@ -3,13 +3,15 @@ import { ristretto255_oprf } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { KeyholdError } from '../errors';
-import { createPepper } from './pepper';
-import { blindEvaluate, decoyKeySeed, decoyOprfKey, evaluateRecoveryStart, newOprfKey, parseBlindedElement } from './oprf';
+import { createPepper, type Pepper } from './pepper';
+import { blindEvaluate, decoyKeyFromSeed, decoyKeySeed, evaluateRecoveryStart, newOprfKey, parseBlindedElement } from './oprf';
 import { startOprfPool, type OprfEvaluator } from './oprf-pool';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const fromHex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
 const { oprf } = ristretto255_oprf;
+/** A username's decoy key, as a start derives it. */
+const decoyOprfKey = (pepper: Pepper, username: string) => decoyKeyFromSeed(decoyKeySeed(pepper, username));
 
 /**
  * RFC 9497 Appendix A.1.1, OPRF(ristretto255, SHA-512), base mode (mode 0x00). The key is derived

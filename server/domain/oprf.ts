@@ -18,25 +18,15 @@ export function newOprfKey(): Uint8Array {
 const DECOY_KEY_INFO = new TextEncoder().encode('keyhold/decoy-oprf-key/v1');
 
 /**
- * The key an unknown username is answered with: RFC 9497 §3.2.1 DeriveKeyPair from a seed only the
- * pepper can make, so the same username always gets the same evaluation, as a real account would.
- * Returns a secret key; never log it.
+ * The seed an unknown username's decoy key derives from (`decoyKeyFromSeed`): only the pepper can
+ * make it, so the same username always gets the same evaluation, as a real account would. As
+ * secret as the key; never log it.
  */
-export function decoyOprfKey(pepper: Pepper, username: string): Uint8Array {
-  const seed = decoyKeySeed(pepper, username);
-  try {
-    return decoyKeyFromSeed(seed);
-  } finally {
-    seed.fill(0);
-  }
-}
-
-/** The seed `decoyOprfKey` derives a username's decoy key from: as secret as the key; never log it. */
 export function decoyKeySeed(pepper: Pepper, username: string): Uint8Array {
   return pepper.derive('decoy-oprf-key', username);
 }
 
-/** DeriveKeyPair's secret key from a `decoyKeySeed` (about 0.35 ms of JavaScript: it computes the public key too). */
+/** RFC 9497 §3.2.1 DeriveKeyPair's secret key from a `decoyKeySeed` (about 0.35 ms of JavaScript: it computes the public key too). */
 export function decoyKeyFromSeed(seed: Uint8Array): Uint8Array {
   return oprf.deriveKeyPair(seed, DECOY_KEY_INFO).secretKey;
 }

@@ -12,7 +12,7 @@ import { decodeBase64Url, encodeBase64Url, isBase64Url } from '../../protocol/ba
  *   key id, so during a rotation a process holding two peppers opens each value with the right one,
  *   seals only under the current one, and `npm run pepper:rotate` finds what is left to re-seal.
  * - **deriving decoys** for usernames with no account or no recovery record (recovery-subject.ts,
- *   oprf.ts `decoyOprfKey`, the passkey sign-in decoys). These must NOT change when the sealing
+ *   oprf.ts `decoyKeySeed`, the passkey sign-in decoys). These must NOT change when the sealing
  *   pepper does: a prober who asked about a username before and after a rotation would see a
  *   decoy's salt, OPRF answer, guess counter and credential id change while a real account's stay
  *   put, and so learn which usernames are not accounts. Decoys therefore come from the "decoy
