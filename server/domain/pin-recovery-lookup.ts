@@ -95,11 +95,12 @@ export function sharedDecoyRecord(pepper: Pepper, view: PinRecoveryView): PinRec
  */
 export function evaluationKey(pepper: Pepper, view: PinRecoveryView, stored: PinRecoveryRow): { key: Uint8Array | null; decoySeed: Uint8Array } {
   const open = () => pepper.open(stored.sealed_key, pinRecoveryKeyContext(view.who.subject));
-  if (view.who.userId !== null) return { key: open(), decoySeed: decoyKeySeed(pepper, view.who.username) };
+  const decoySeed = decoyKeySeed(pepper, view.who.username);
+  if (view.who.userId !== null) return { key: open(), decoySeed };
   try {
     open().fill(0);
   } catch {
     // A decoy's sealed key is never used: one that does not open (a hand-made row) costs nothing.
   }
-  return { key: null, decoySeed: decoyKeySeed(pepper, view.who.username) };
+  return { key: null, decoySeed };
 }
