@@ -4,7 +4,7 @@ import { ARGON2_DEFAULT_ITERATIONS, ARGON2_DEFAULT_MEMORY_KIB, ARGON2_DEFAULT_PA
 import { findUserByName } from '../store/accounts';
 import { findPinRecoveryRows, type PinRecoveryRow } from '../store/pin-recovery';
 import type { Store } from '../store/store';
-import { decoyKeySeed } from './oprf';
+import { decoyKeyFromSeed, decoyKeySeed } from './oprf';
 import type { Pepper } from './pepper';
 import { decoySubject, sharedDecoySubject, type RecoverySubject } from './recovery-subject';
 
@@ -88,19 +88,30 @@ export function sharedDecoyRecord(pepper: Pepper, view: PinRecoveryView): PinRec
 }
 
 /**
- * What evaluates for this record: the sealed k_u of a real one (`key`), or for a decoy (`key` null)
- * the name's derived key, from `decoySeed`. The same work either way: every stored record, a
- * decoy's too, holds a sealed key, opened here; and the seed is made, and the key derived from it
- * by the evaluator (oprf.ts `evaluateRecoveryStart`), for a real record too. Never log either.
+ * The key this record evaluates with: the sealed k_u of a real one, or for a decoy the name's
+ * derived key (oprf.ts `decoyKeyFromSeed`). The same work either way, so a real record and a
+ * decoy answer in the same time: every stored record, a decoy's too, holds a sealed key, opened
+ * here, and the name's decoy key is derived for a real record too. The caller zeroes the key; never log it.
  */
-export function evaluationKey(pepper: Pepper, view: PinRecoveryView, stored: PinRecoveryRow): { key: Uint8Array | null; decoySeed: Uint8Array } {
-  const open = () => pepper.open(stored.sealed_key, pinRecoveryKeyContext(view.who.subject));
-  const decoySeed = decoyKeySeed(pepper, view.who.username);
-  if (view.who.userId !== null) return { key: open(), decoySeed };
+export function evaluationKey(pepper: Pepper, view: PinRecoveryView, stored: PinRecoveryRow): Uint8Array {
+  const seed = decoyKeySeed(pepper, view.who.username);
+  const decoy = decoyKeyFromSeed(seed);
+  seed.fill(0);
+  const real = view.who.userId !== null;
+  let opened: Uint8Array | undefined;
   try {
-    open().fill(0);
-  } catch {
+    opened = pepper.open(stored.sealed_key, pinRecoveryKeyContext(view.who.subject));
+  } catch (error) {
     // A decoy's sealed key is never used: one that does not open (a hand-made row) costs nothing.
+    if (real) {
+      decoy.fill(0);
+      throw error;
+    }
   }
-  return { key: null, decoySeed };
+  if (real) {
+    decoy.fill(0);
+    return opened!;
+  }
+  opened?.fill(0);
+  return decoy;
 }

@@ -57,7 +57,7 @@ const digestOfTag = (tag: Uint8Array) => createHash('sha256').update(tag).digest
 
 /** Step 1 of registration: a fresh k_u, kept sealed with a pending registration, evaluates B. */
 export async function startPinRegistration(store: Store, pepper: Pepper, oprf: OprfEvaluator, userId: string, blindedElement: string, now: number): Promise<PinRegisterStartedT> {
-  const blinded = parseBlindedElement(blindedElement);
+  const blinded = await parseBlindedElement(blindedElement);
   const key = newOprfKey();
   const registrationId = newTicket();
   const expiresAt = now + CHALLENGE_TTL_MS;
@@ -66,13 +66,12 @@ export async function startPinRegistration(store: Store, pepper: Pepper, oprf: O
   return { registrationId, evaluatedElement: await evaluateWith(oprf, key, blinded), expiresAt };
 }
 
-/** Evaluates B with k_u (or, when null, the decoy key `decoySeed` derives) and zeroes both, whatever happens. */
-async function evaluateWith(oprf: OprfEvaluator, key: Uint8Array | null, blinded: Uint8Array, decoySeed?: Uint8Array): Promise<string> {
+/** Evaluates B with k (k_u or a decoy key) and zeroes k, whatever happens. */
+async function evaluateWith(oprf: OprfEvaluator, key: Uint8Array, blinded: Uint8Array): Promise<string> {
   try {
-    return await oprf.blindEvaluate(key, blinded, decoySeed);
+    return await oprf.blindEvaluate(key, blinded);
   } finally {
-    key?.fill(0);
-    decoySeed?.fill(0);
+    key.fill(0);
   }
 }
 
@@ -150,7 +149,7 @@ export async function startPinRecovery(
   req: { username: string; blindedElement: string },
   ctx: { now: number; address: string; allowance: number },
 ): Promise<PinRecoveryStartedT> {
-  const blinded = parseBlindedElement(req.blindedElement);
+  const blinded = await parseBlindedElement(req.blindedElement);
   const view = await lookUpPinRecovery(store, pepper, req.username, ctx);
   const { who } = view;
   if (!view.stored) await ensurePinRecoveryDecoy(store, sharedDecoyRecord(pepper, view));
@@ -175,8 +174,7 @@ export async function startPinRecovery(
   });
   if (!started) throw locked();
   const { row, ...attempt } = started;
-  const { key, decoySeed } = evaluationKey(pepper, view, row);
-  return { ...attempt, evaluatedElement: await evaluateWith(oprf, key, blinded, decoySeed) };
+  return { ...attempt, evaluatedElement: await evaluateWith(oprf, evaluationKey(pepper, view, row), blinded) };
 }
 
 /**
