@@ -23,8 +23,9 @@ import { freePort, startServer, type RunningServer } from './lib/children';
 import { issueChallenges, pacedSignIns, presignChallenges, replayPresigned, type DeviceTarget } from './lib/device-signin-load';
 import { measureMaxThroughput, runLoad, type LoadFigures, type Timing } from './lib/load';
 import { describeMachine, processCpuMs } from './lib/machine';
+import { oprfReady } from '../server/domain/oprf';
 import { evaluateOnEventLoop, startOprfPool } from '../server/domain/oprf-pool';
-import { measureEvaluations, pinRecoveryStarts } from './lib/oprf-load';
+import { measureEvaluations, nobleOnEventLoop, pinRecoveryStarts } from './lib/oprf-load';
 import { runPaced, type PacedRequest } from './lib/paced-load';
 import { printReport, renderSection, TARGETS, writeSection, type BackupRungs, type DatabaseResult, type OprfResult, type RunReport } from './lib/report';
 import { seedAccount } from './lib/seed-account';
@@ -158,13 +159,13 @@ function keyServerEnv(port: number, extra: Record<string, string>): { env: Recor
   return { env, origin };
 }
 
-async function startKeyServer(name: string, opts: Options, extra: Record<string, string>): Promise<{ server: RunningServer; origin: string; dataDir: string }> {
+async function startKeyServer(name: string, opts: Options, extra: Record<string, string>, script = 'server/main.ts'): Promise<{ server: RunningServer; origin: string; dataDir: string }> {
   const dataDir = tempDir('kh-bench-');
   const port = await freePort();
   const { env, origin } = keyServerEnv(port, { DATA_DIR: dataDir, ...extra });
   // One directory per server: every thread (the main one, the loader's, each worker) writes its own profile.
   const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(opts.cpuProfDir, `${name.replace(/\W+/g, '-')}-${Date.now()}`)}`] : [];
-  const server = await start(startServer({ name, script: 'server/main.ts', port, env, readyPath: '/api/health', cwd: ROOT, stdoutFile: join(dataDir, 'requests.log'), nodeArgs }));
+  const server = await start(startServer({ name, script, port, env, readyPath: '/api/health', cwd: ROOT, stdoutFile: join(dataDir, 'requests.log'), nodeArgs }));
   return { server, origin, dataDir };
 }
 
@@ -210,13 +211,14 @@ async function benchKeyServer(database: string, notes: string, databaseUrl: stri
 }
 
 /**
- * PIN-recovery evaluations (SQLite): their closed-loop rate with the OPRF on the event loop
- * (OPRF_THREADS=0, the reference) and in the worker-thread pool (as shipped), and in each the
+ * PIN-recovery evaluations (SQLite): their closed-loop rate with the evaluation as issue 16 found
+ * it (@noble/curves on the event loop, bench/noble-oprf-server.ts: the reference), on libsodium on
+ * the event loop (OPRF_THREADS=0) and in the worker-thread pool (as shipped), and in each the
  * backup fetch paced at TARGETS.backupRate while a closed-loop burst of evaluations runs beside it.
  */
 async function benchOprf(opts: Options): Promise<OprfResult> {
-  const run = async (label: string, extra: Record<string, string>) => {
-    const { server, origin } = await startKeyServer(`key server (${label})`, opts, extra);
+  const run = async (label: string, extra: Record<string, string>, script?: string) => {
+    const { server, origin } = await startKeyServer(`key server (${label})`, opts, extra, script);
     const account = await seedAccount(server.url, origin, 'oprf-bench-owner', 1);
     const starts = pinRecoveryStarts(server.url, origin);
     const max = await measureMaxThroughput(starts, opts.timing);
@@ -234,10 +236,20 @@ async function benchOprf(opts: Options): Promise<OprfResult> {
   };
   // The evaluation alone, in this process, while no server runs.
   const measure = { concurrency: opts.timing.connections, durationS: opts.timing.durationS, warmupS: opts.timing.warmupS };
+  await oprfReady();
   const pool = startOprfPool();
-  const alone = { eventLoop: await measureEvaluations(evaluateOnEventLoop, measure), pool: await measureEvaluations(pool, measure).finally(() => pool.close()) };
-  log(`OPRF evaluations alone: ${Math.round(alone.eventLoop)}/s on the event loop, ${Math.round(alone.pool)}/s in the pool`);
-  return { alone, eventLoop: await run('OPRF on the event loop', { OPRF_THREADS: '0' }), pool: await run('OPRF in the worker pool', {}) };
+  const alone = {
+    asFiled: await measureEvaluations(nobleOnEventLoop, measure),
+    eventLoop: await measureEvaluations(evaluateOnEventLoop, measure),
+    pool: await measureEvaluations(pool, measure).finally(() => pool.close()),
+  };
+  log(`OPRF evaluations alone: ${Math.round(alone.asFiled)}/s as filed (noble), ${Math.round(alone.eventLoop)}/s on the event loop, ${Math.round(alone.pool)}/s in the pool`);
+  return {
+    alone,
+    asFiled: await run('OPRF as filed: noble on the event loop', {}, 'bench/noble-oprf-server.ts'),
+    eventLoop: await run('OPRF on the event loop', { OPRF_THREADS: '0' }),
+    pool: await run('OPRF in the worker pool', {}),
+  };
 }
 
 async function postgresVersion(url: string): Promise<string> {

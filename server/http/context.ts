@@ -9,7 +9,7 @@ import type { Session } from '../store/sessions';
 import type { Store } from '../store/store';
 import type { Logger } from './logger';
 
-/** What every route needs, built once in main.ts (or a test) and passed down explicitly. */
+/** What every route needs, built once in key-server.ts (or a test) and passed down explicitly. */
 export interface AppDeps {
   store: Store;
   config: ServerConfig;

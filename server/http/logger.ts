@@ -32,7 +32,7 @@ const MAX_PENDING_CHARS = 64 * 1024;
  * a write per request line cost about a tenth of a backup fetch's CPU on the bench machine
  * (stdout to a file or a pipe is a synchronous system call in Node). A warning or an error goes
  * out at once, with every line before it, and so does text past `maxPendingChars`. `flush` writes
- * what is pending: main.ts calls it on exit, so only a process killed outright (SIGKILL, a crash
+ * what is pending: key-server.ts calls it on exit, so only a process killed outright (SIGKILL, a crash
  * of Node itself) can lose lines, those of the turn it was in.
  */
 export function batchLines(out: (chunk: string) => void, maxPendingChars = MAX_PENDING_CHARS): { write: LineSink; flush: () => void } {

@@ -56,7 +56,7 @@ export async function advanceApproval(
   return result.numUpdatedRows === 1n;
 }
 
-/** Drops requests that expired before `before` (the housekeeping sweep in main.ts). */
+/** Drops requests that expired before `before` (the housekeeping sweep in key-server.ts). */
 export async function purgeDeviceApprovals(store: Store, before: number): Promise<void> {
   await store.db.deleteFrom('device_approvals').where('expires_at', '<', before).execute();
 }
