@@ -116,6 +116,22 @@ describe('pepper', () => {
     expect(old.macKeyId('nonsense')).toBeNull();
   });
 
+  it('leaves no copy of an opened value in Node\'s shared Buffer pool, opened or refused', () => {
+    const pepper = createPepper(randomBytes(32));
+    // The pool slab small Buffers are cut from now: where a copy made while opening would sit.
+    const slab = () => Buffer.from(Buffer.allocUnsafe(1).buffer);
+    for (const context of ['right', 'wrong']) {
+      const secret = randomBytes(32); // its own ArrayBuffer, not the pool
+      const sealed = pepper.seal(secret, 'right');
+      try {
+        pepper.open(sealed, context).fill(0);
+      } catch {
+        // refused: wrong context
+      }
+      expect(slab().indexOf(secret)).toBe(-1);
+    }
+  });
+
   it('refuses a previous pepper equal to the current one', () => {
     expect(() => createPepper(key(1), { previous: key(1) })).toThrow(/same pepper/);
   });

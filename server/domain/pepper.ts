@@ -85,13 +85,27 @@ function sealingKey(pepper: Uint8Array): SealingKey {
 }
 
 function openWith(key: Buffer, iv: Buffer, body: Buffer, tag: Buffer, aad: Buffer): Uint8Array | null {
+  // The cipher's own output Buffers (small ones are slices of Node's shared pool) are copied into
+  // the value returned, which the caller zeroes, and wiped here: no plaintext stays behind in
+  // them, nor when the tag does not verify.
+  const parts: Buffer[] = [];
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, iv);
     decipher.setAAD(aad);
     decipher.setAuthTag(tag);
-    return new Uint8Array(Buffer.concat([decipher.update(body), decipher.final()]));
+    parts.push(decipher.update(body));
+    parts.push(decipher.final());
+    const opened = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const part of parts) {
+      opened.set(part, at);
+      at += part.length;
+    }
+    return opened;
   } catch {
     return null;
+  } finally {
+    for (const part of parts) part.fill(0);
   }
 }
 
