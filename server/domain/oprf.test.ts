@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ristretto255_oprf } from '@noble/curves/ed25519.js';
+import sodium from 'libsodium-wrappers-sumo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { KeyholdError } from '../errors';
@@ -12,6 +13,12 @@ const fromHex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
 const { oprf } = ristretto255_oprf;
 // libsodium's WebAssembly module, which evaluations need in this thread (the server awaits it in every path).
 beforeAll(() => oprfReady());
+
+/**
+ * p − s for s the encoding of ristretto255's base point (RFC 9496 §4.3.1): canonical, but a
+ * negative field element, which only the sign check refuses.
+ */
+const NEGATED_BASE = fromHex('0b0d51f59543b18e577b569e3affaea0a71cf4955a7d22724959a6ba1f72d209');
 
 /** A username's decoy key, as a start derives it. */
 const decoyOprfKey = (pepper: Pepper, username: string) => decoyKeyFromSeed(decoyKeySeed(pepper, username));
@@ -70,7 +77,7 @@ describe('the server side of the OPRF', () => {
   const pepper = createPepper(new Uint8Array(32).fill(9));
 
   it('refuses the identity, a non-canonical or negative encoding and a wrong length before any evaluation', async () => {
-    for (const bad of [new Uint8Array(32), new Uint8Array(32).fill(0xff), Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 1 : 0)), new Uint8Array(31).fill(1), new Uint8Array(0)]) {
+    for (const bad of [new Uint8Array(32), new Uint8Array(32).fill(0xff), NEGATED_BASE, new Uint8Array(31).fill(1), new Uint8Array(0)]) {
       const error = await parseBlindedElement(encodeBase64Url(bad)).then(
         () => undefined,
         (e: unknown) => e,
@@ -102,6 +109,16 @@ describe('the server side of the OPRF', () => {
     expect(hex(decoyOprfKey(pepper, 'nobody'))).toBe(hex(decoyOprfKey(pepper, 'nobody')));
     expect(hex(decoyOprfKey(pepper, 'nobody'))).not.toBe(hex(decoyOprfKey(pepper, 'nobody2')));
     expect(hex(decoyOprfKey(pepper, 'nobody'))).not.toBe(hex(decoyOprfKey(createPepper(new Uint8Array(32).fill(8)), 'nobody')));
+  });
+
+  it('leaves no copy of the key in libsodium\'s memory after an evaluation', () => {
+    const memory = () => Buffer.from((sodium as unknown as { libsodium: { HEAPU8: Uint8Array } }).libsodium.HEAPU8.buffer);
+    for (let i = 0; i < 4; i++) {
+      const key = Buffer.from(newOprfKey());
+      blindEvaluate(key, oprf.blind(randomBytes(32)).blinded);
+      // The allocator writes over a freed block's first bytes: look for the rest of the key.
+      expect(memory().indexOf(key.subarray(8))).toBe(-1);
+    }
   });
 
   it('refuses a decoy seed of the wrong length rather than deriving from it', () => {

@@ -84,9 +84,43 @@ export function decoyKeyFromSeed(seed: Uint8Array): Uint8Array {
   return deriveOprfSecretKey(seed, DECOY_KEY_INFO);
 }
 
-/** RFC 9497 §3.3.1 BlindEvaluate, k·B on libsodium, as bytes; `blinded` must have passed `parseBlindedElement`. */
+/**
+ * The WebAssembly module under libsodium.js's wrappers (`sodium.libsodium`, untyped there). The
+ * wrapper of crypto_scalarmult_ristretto255 copies the key into this module's memory and frees it
+ * unwiped, so `evaluateBlinded` calls the function itself and wipes the key's copy.
+ */
+interface LibsodiumModule {
+  HEAPU8: Uint8Array;
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+  _crypto_scalarmult_ristretto255(q: number, n: number, p: number): number;
+}
+
+/**
+ * RFC 9497 §3.3.1 BlindEvaluate, k·B on libsodium, as bytes; `blinded` must have passed
+ * `parseBlindedElement`. No copy of the key stays in libsodium's memory afterwards (what the
+ * multiplication leaves on libsodium's own stack is overwritten by later calls, not wiped).
+ */
 export function evaluateBlinded(key: Uint8Array, blinded: Uint8Array): Uint8Array {
-  return libsodium().crypto_scalarmult_ristretto255(key, blinded);
+  const raw = (libsodium() as unknown as { libsodium: LibsodiumModule }).libsodium;
+  const size = sodium.crypto_scalarmult_ristretto255_BYTES;
+  if (key.length !== sodium.crypto_scalarmult_ristretto255_SCALARBYTES || blinded.length !== size) throw new Error('an OPRF key and element are 32 bytes');
+  const k = raw._malloc(key.length);
+  const b = raw._malloc(size);
+  const q = raw._malloc(size);
+  try {
+    // HEAPU8 is read after the allocations: growing the memory replaces the view.
+    raw.HEAPU8.set(key, k);
+    raw.HEAPU8.set(blinded, b);
+    // Non-zero only for an invalid element or an identity result, which a parsed element and a non-zero key never give.
+    if (raw._crypto_scalarmult_ristretto255(q, k, b) !== 0) throw new Error('the OPRF evaluation failed');
+    return raw.HEAPU8.slice(q, q + size);
+  } finally {
+    raw.HEAPU8.fill(0, k, k + key.length);
+    raw._free(k);
+    raw._free(b);
+    raw._free(q);
+  }
 }
 
 /**
