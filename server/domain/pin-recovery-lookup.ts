@@ -76,7 +76,7 @@ function decoyView(pepper: Pepper, username: string, ctx: { now: number; allowan
  * bytes, never used to evaluate (a decoy evaluates with its name's key, see `evaluationKey`), but
  * opened by every start like a real record's and stored so every row of the table opens and
  * re-seals alike (`npm run pepper:rotate`). Random rather than derived: a derivation here would
- * cost the first start of a bucket 0.35 ms on the event loop that a real record's start does not.
+ * cost the first start of a bucket work on the event loop that a real record's start does not.
  */
 export function sharedDecoyRecord(pepper: Pepper, view: PinRecoveryView): PinRecoveryRow {
   const unused = randomBytes(32);
