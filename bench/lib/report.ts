@@ -14,7 +14,7 @@ export const TARGETS = {
   backupRate: 1000,
   /** p99 ceiling at those rates, and for a backup fetch beside a burst of PIN-recovery evaluations. */
   p99Ms: 25,
-  /** PIN-recovery evaluations per second in the worker pool ≥ this × on the event loop. */
+  /** PIN-recovery starts per second as shipped ≥ this × with @noble/curves' BlindEvaluate on the event loop (as issue 16 found it). */
   oprfSpeedup: 2,
 } as const;
 
@@ -102,9 +102,15 @@ export function verdicts(r: RunReport, db: DatabaseResult): Verdict[] {
 /** The PIN-recovery evaluation's targets. */
 export function oprfVerdicts(o: OprfResult): Verdict[] {
   const speedup = o.pool.max.rps / o.asFiled.max.rps;
+  // A reference that answered errors would count fewer starts and flatter the ratio: no pass then.
+  const referenceErrors = o.asFiled.max.errors;
   const errors = [o.pool.max, o.pool.backupDuringBurst, o.pool.burst].reduce((n, f) => n + f.errors, 0);
   return [
-    { target: `PIN-recovery starts as shipped ≥ ${TARGETS.oprfSpeedup}× the evaluation as filed (noble on the event loop)`, pass: speedup >= TARGETS.oprfSpeedup, measured: times(speedup) },
+    {
+      target: `PIN-recovery starts as shipped ≥ ${TARGETS.oprfSpeedup}× with @noble/curves' BlindEvaluate on the event loop (as issue 16 found it)`,
+      pass: speedup >= TARGETS.oprfSpeedup && referenceErrors === 0,
+      measured: referenceErrors === 0 ? times(speedup) : `${times(speedup)}, but the reference answered ${fmt(referenceErrors)} errors`,
+    },
     { target: `backup fetch p99 < ${TARGETS.p99Ms} ms at ${fmt(TARGETS.backupRate)}/s beside a burst of evaluations`, pass: o.pool.backupDuringBurst.p99 < TARGETS.p99Ms, measured: ms(o.pool.backupDuringBurst.p99) },
     { target: 'no errors in the pool runs', pass: errors === 0, measured: fmt(errors) },
   ];
@@ -140,7 +146,7 @@ const OPRF_HEADERS = ['OPRF evaluation', 'evaluations/s alone', 'PIN-recovery st
 function oprfRows(o: OprfResult): string[][] {
   const row = (label: string, alone: number, x: OprfRun) => [label, fmt(alone), fmt(x.max.rps), ms(x.backupDuringBurst.p50), ms(x.backupDuringBurst.p99), fmt(x.burst.rps)];
   return [
-    row('as filed: @noble/curves on the event loop (reference)', o.alone.asFiled, o.asFiled),
+    row('@noble/curves BlindEvaluate on the event loop (reference)', o.alone.asFiled, o.asFiled),
     row('libsodium on the event loop (`OPRF_THREADS=0`)', o.alone.eventLoop, o.eventLoop),
     row('libsodium in the worker-thread pool (as shipped)', o.alone.pool, o.pool),
   ];
@@ -195,9 +201,9 @@ export function renderSection(r: RunReport): string {
       `**Fixed rate**: ${pacedS} s open loop, evenly paced from a worker thread (\`bench/lib/paced-load.ts\`); a latency runs from the request's scheduled time, so a stall counts against every request due during it. ` +
       '**Reference** for the backup fetch: the same framework sending the same reply and headers with no session or database (`bench/bare-server.ts`); the bare route is context only. Between the two, measured on the key server\'s database once that server has stopped (`bench/lib/backup-rungs.ts`): the reference plus the backup fetch\'s one statement run through better-sqlite3 directly, its reply built from the rows (SQLite only: the floor of any backup fetch that reads the database), and the reference plus the route\'s store call (`resumeSessionWithBackup`). ' +
       `**Device sign-in**: distinct challenges issued and signed before the run, from ${r.population.accounts} accounts × ${r.population.devicesPerAccount} devices, each device from its own address; its same-work reference is one ECDSA verify plus one grouped durable commit, no HTTP (\`bench/lib/signin-reference.ts\`). ` +
-      '**PIN-recovery evaluation** (SQLite): the evaluation k·B alone in the bench process (no HTTP or database), then `POST /api/recovery/pin/start` for unknown usernames (decoy records: a guess spent, the decoy key derived, then the OPRF), closed loop; then the backup fetch at the fixed rate beside a closed-loop burst of starts. Each with the evaluation as issue 16 found it (the reference: @noble/curves on the event loop, `bench/noble-oprf-server.ts`), on libsodium on the event loop (`OPRF_THREADS=0`), and on libsodium in the worker pool (as shipped). ' +
+      '**PIN-recovery evaluation** (SQLite): the evaluation k·B alone in the bench process (no HTTP or database), then `POST /api/recovery/pin/start` for unknown usernames (decoy records: a guess spent, the decoy key derived, then the OPRF), closed loop; then the backup fetch at the fixed rate beside a closed-loop burst of starts. Each with the evaluation as issue 16 found it (the reference: @noble/curves\' BlindEvaluate on the event loop, `bench/noble-oprf-server.ts`; the rest of the route is today\'s), on libsodium on the event loop (`OPRF_THREADS=0`), and on libsodium in the worker pool (as shipped). ' +
       'Limits and the guess allowance are set high enough never to refuse; every attempt is still counted. Request logging on, as shipped.',
-    `- Targets: backup fetch ≥ ${pct(TARGETS.backupShareOfReference)} of the reference; device sign-in ≥ ${fmt(TARGETS.signInPerSecondSqlite)}/s on SQLite (also shown against its same-work reference); p99 < ${TARGETS.p99Ms} ms at ${fmt(TARGETS.signInRate)} sign-ins/s and ${fmt(TARGETS.backupRate)} backup fetches/s on both databases; PIN-recovery starts as shipped ≥ ${TARGETS.oprfSpeedup}× those with the evaluation as filed, and a burst of them keeps the backup fetch's p99 < ${TARGETS.p99Ms} ms.`,
+    `- Targets: backup fetch ≥ ${pct(TARGETS.backupShareOfReference)} of the reference; device sign-in ≥ ${fmt(TARGETS.signInPerSecondSqlite)}/s on SQLite (also shown against its same-work reference); p99 < ${TARGETS.p99Ms} ms at ${fmt(TARGETS.signInRate)} sign-ins/s and ${fmt(TARGETS.backupRate)} backup fetches/s on both databases; PIN-recovery starts as shipped ≥ ${TARGETS.oprfSpeedup}× those with @noble/curves' BlindEvaluate on the event loop (as issue 16 found it), and a burst of them keeps the backup fetch's p99 < ${TARGETS.p99Ms} ms.`,
     '',
   ];
   for (const db of r.databases) {
