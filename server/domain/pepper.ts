@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { concatBytes } from '@noble/hashes/utils.js';
 import { decodeBase64Url, encodeBase64Url, isBase64Url } from '../../protocol/base64url';
 
 /**
@@ -95,13 +96,7 @@ function openWith(key: Buffer, iv: Buffer, body: Buffer, tag: Buffer, aad: Buffe
     decipher.setAuthTag(tag);
     parts.push(decipher.update(body));
     parts.push(decipher.final());
-    const opened = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      opened.set(part, at);
-      at += part.length;
-    }
-    return opened;
+    return concatBytes(...parts);
   } catch {
     return null;
   } finally {
