@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { KeyholdError } from '../errors';
 import { createPepper, type Pepper } from './pepper';
-import { blindEvaluate, decoyKeyFromSeed, decoyKeySeed, deriveOprfSecretKey, newOprfKey, oprfReady, parseBlindedElement } from './oprf';
+import { decoyKeyFromSeed, decoyKeySeed, deriveOprfSecretKey, evaluateBlinded, newOprfKey, oprfReady, parseBlindedElement } from './oprf';
 import { startOprfPool, type OprfEvaluator } from './oprf-pool';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -19,6 +19,9 @@ beforeAll(() => oprfReady());
  * negative field element, which only the sign check refuses.
  */
 const NEGATED_BASE = fromHex('0b0d51f59543b18e577b569e3affaea0a71cf4955a7d22724959a6ba1f72d209');
+
+/** BlindEvaluate as the evaluators answer it: base64url. */
+const blindEvaluate = (key: Uint8Array, blinded: Uint8Array) => encodeBase64Url(evaluateBlinded(key, blinded));
 
 /** A username's decoy key, as a start derives it. */
 const decoyOprfKey = (pepper: Pepper, username: string) => decoyKeyFromSeed(decoyKeySeed(pepper, username));

@@ -1,6 +1,7 @@
 import { ristretto255_hasher, ristretto255_oprf } from '@noble/curves/ed25519.js';
+import { concatBytes } from '@noble/hashes/utils.js';
 import sodium from 'libsodium-wrappers-sumo';
-import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
+import { decodeBase64Url } from '../../protocol/base64url';
 import { KeyholdError } from '../errors';
 import type { Pepper } from './pepper';
 
@@ -25,7 +26,7 @@ const readying = sodium.ready.then(() => {
   ready = true;
 });
 
-/** Resolves once this thread can evaluate: `evaluateBlinded` and `blindEvaluate` need it first. */
+/** Resolves once this thread can evaluate: `evaluateBlinded` needs it first. */
 export function oprfReady(): Promise<void> {
   return readying;
 }
@@ -53,11 +54,7 @@ const DERIVE_KEY_PAIR_DST = new TextEncoder().encode('DeriveKeyPairOPRFV1-\u0000
 export function deriveOprfSecretKey(seed: Uint8Array, info: Uint8Array): Uint8Array {
   if (seed.length !== 32) throw new Error('an OPRF key seed is 32 bytes');
   if (info.length > 0xffff) throw new Error('OPRF key info too long');
-  const message = new Uint8Array(seed.length + 2 + info.length + 1);
-  message.set(seed);
-  message[seed.length] = info.length >> 8;
-  message[seed.length + 1] = info.length & 0xff;
-  message.set(info, seed.length + 2);
+  const message = concatBytes(seed, Uint8Array.of(info.length >> 8, info.length & 0xff), info, Uint8Array.of(0));
   try {
     for (let counter = 0; counter <= 255; counter++) {
       message[message.length - 1] = counter;
@@ -137,9 +134,4 @@ export async function parseBlindedElement(text: string): Promise<Uint8Array> {
     // reported below
   }
   throw new KeyholdError('invalid_request', 'blindedElement: not a ristretto255 element');
-}
-
-/** RFC 9497 §3.3.1 BlindEvaluate: returns the evaluated element (base64url); safe to send. */
-export function blindEvaluate(key: Uint8Array, blinded: Uint8Array): string {
-  return encodeBase64Url(evaluateBlinded(key, blinded));
 }
