@@ -8,7 +8,8 @@
  * --only=backup,signin,oprf (some scenarios only; implies --no-write), --duration=<s> (closed-loop
  * runs, default 10), --paced-duration=<s> (fixed-rate runs, default 30), --warmup=<s> (default 2),
  * --connections=<n> (default 16), --cpu-prof=<dir> (the key servers write V8 CPU profiles there),
- * --no-write (leave BENCHMARKS.md alone).
+ * --postgres-socket (connect to PostgreSQL over its Unix-domain socket rather than TCP; implies
+ * --no-write), --no-write (leave BENCHMARKS.md alone).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -54,16 +55,21 @@ interface Options {
   write: boolean;
   only: Set<Scenario>;
   cpuProfDir: string | undefined;
+  postgresSocket: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-  const opts: Options = { postgres: 'auto', timing: { connections: 16, warmupS: 2, durationS: 10, pacedS: 30 }, write: true, only: new Set(SCENARIOS), cpuProfDir: undefined };
+  const opts: Options = { postgres: 'auto', timing: { connections: 16, warmupS: 2, durationS: 10, pacedS: 30 }, write: true, only: new Set(SCENARIOS), cpuProfDir: undefined, postgresSocket: false };
   for (const arg of argv) {
     const [flag, value = ''] = arg.split('=');
     const number = Number(value);
     if (flag === '--postgres') opts.postgres = 'require';
     else if (flag === '--no-postgres') opts.postgres = 'skip';
     else if (flag === '--no-write') opts.write = false;
+    else if (flag === '--postgres-socket') {
+      opts.postgresSocket = true;
+      opts.write = false; // BENCHMARKS.md records the TCP figures
+    }
     else if (flag === '--duration' && number > 0) opts.timing.durationS = number;
     else if (flag === '--paced-duration' && number > 0) opts.timing.pacedS = number;
     else if (flag === '--warmup' && number >= 0) opts.timing.warmupS = number;
@@ -288,8 +294,9 @@ async function main(): Promise<void> {
     }
     if (postgres) {
       const version = await postgresVersion(postgres.url);
-      const notes = `PostgreSQL ${version}, a local cluster (test/helpers/postgres.ts, \`durable\`: \`fsync\`, \`synchronous_commit\` and \`full_page_writes\` on, as deployed), over TCP on 127.0.0.1; the server's pool of 10 connections.`;
-      databases.push(await benchKeyServer('PostgreSQL', notes, await createTestDatabase(postgres.url), opts));
+      const transport = opts.postgresSocket ? 'over its Unix-domain socket' : 'over TCP on 127.0.0.1';
+      const notes = `PostgreSQL ${version}, a local cluster (test/helpers/postgres.ts, \`durable\`: \`fsync\`, \`synchronous_commit\` and \`full_page_writes\` on, as deployed), ${transport}; the server's pool of 10 connections.`;
+      databases.push(await benchKeyServer('PostgreSQL', notes, await createTestDatabase(opts.postgresSocket ? postgres.socketUrl : postgres.url), opts));
     }
   }
   const oprf = opts.only.has('oprf') ? await benchOprf(opts) : undefined;

@@ -19,6 +19,8 @@ const execFile = promisify(execFileCb);
 export interface RunningPostgres {
   /** Superuser URL of the `postgres` database, e.g. postgres://postgres@127.0.0.1:PORT/postgres */
   url: string;
+  /** The same database over the cluster's Unix-domain socket (in its temp dir) rather than TCP. */
+  socketUrl: string;
   /** Stops the server (immediate mode) and deletes its temp dir. Safe to call twice. */
   stop: () => Promise<void>;
   /** `pg_ctl stop -m fast`, as an operator or a failover does: connections are terminated; the data stays. */
@@ -216,7 +218,8 @@ export async function startPostgres(opts: { durable?: boolean } = {}): Promise<R
     const resume = async (): Promise<void> => {
       await runPg(asPostgresUser, pgCtl, ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', serverOpts, 'start'], baseDir);
     };
-    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop: cleanup, halt, resume };
+    const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    return { url, socketUrl: `${url}?host=${encodeURIComponent(baseDir)}`, stop: cleanup, halt, resume };
   } catch (err) {
     await cleanup().catch(() => {});
     throw err;
