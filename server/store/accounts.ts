@@ -19,7 +19,10 @@ export async function userExists(store: Store, id: string): Promise<boolean> {
   return (await selectUserId(store, { id })).length > 0;
 }
 
+/** In a PostgreSQL transaction that holds the account's lock, the row that lock read: no round trip. */
 export async function findUserById(store: Store, id: string): Promise<User | undefined> {
+  const locked = store.lockedUsers?.get(id);
+  if (locked) return locked;
   const [user] = await selectUser(store, { id });
   return user;
 }
@@ -72,4 +75,5 @@ export async function deleteUserRows(store: Store, userId: string): Promise<void
     await store.db.deleteFrom(table).where('subject', '=', userId).execute();
   }
   await store.db.deleteFrom('users').where('id', '=', userId).execute();
+  if (store.lockedUsers?.has(userId)) store.lockedUsers.set(userId, null); // still locked, no longer there
 }

@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/helpers/harness';
 import { inUserTransaction } from '../domain/user-transaction';
 import { KeyholdError } from '../errors';
+import { deleteUserRows, findUserById } from './accounts';
 import { LOCK_SLOTS } from './migrations/008_lock_slots';
 import { lockSlotOf } from './locks';
-import { inTransaction, lockUser, type Store } from './store';
+import { inTransaction, lockAccount, lockUser, type Store } from './store';
 
 /**
  * The per-subject lock on PostgreSQL is a row lock (store/locks.ts). On SQLite every writer is
@@ -103,5 +104,19 @@ describe('per-subject row locks (postgres)', () => {
     const outcome = await late;
     expect(outcome).toBeInstanceOf(KeyholdError);
     expect(outcome).toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it('answers reads of a locked account row from the lock, and no row once the transaction erased it', async () => {
+    const userId = await newAccount();
+    await inTransaction(server.store, async (tx) => {
+      expect(await lockAccount(tx, userId)).toBe(true);
+      // Nothing in the server updates a users row; this does, only to show the read below runs no statement.
+      await tx.db.updateTable('users').set({ username: 'changed-behind-the-lock' }).where('id', '=', userId).execute();
+      expect(await findUserById(tx, userId)).toMatchObject({ id: userId, username: userId });
+      await deleteUserRows(tx, userId);
+      expect(await findUserById(tx, userId)).toBeUndefined();
+      expect(await lockAccount(tx, userId)).toBe(false);
+    });
+    expect(await findUserById(server.store, userId)).toBeUndefined();
   });
 });

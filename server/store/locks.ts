@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LOCK_SLOTS } from './migrations/008_lock_slots';
-import { preparedQuery } from './prepared';
+import { everyColumn, preparedQuery } from './prepared';
+import type { UsersTable } from './schema';
 import type { Store } from './store';
 
 /*
@@ -22,7 +23,9 @@ import type { Store } from './store';
  * refuses with `unauthenticated`: nothing is written after the tombstone.
  */
 
-const selectAccountForLock = preparedQuery((db, a: { id: string }) => db.selectFrom('users').select('id').where('id', '=', a.id).forNoKeyUpdate());
+// The whole row, which nothing updates: the transaction can answer later reads of it from here (store.ts `lockedUsers`).
+const selectAccountForLock = preparedQuery((db, a: { id: string }) =>
+  db.selectFrom('users').select(everyColumn<UsersTable>({ id: true, username: true, created_at: true })).where('id', '=', a.id).forNoKeyUpdate());
 const selectSlotForLock = preparedQuery((db, a: { slot: number }) => db.selectFrom('lock_slots').select('slot').where('slot', '=', a.slot).forNoKeyUpdate());
 
 const DECOY_PREFIX = 'decoy:';
@@ -32,13 +35,15 @@ export function lockSlotOf(subject: string): number {
   return createHash('sha256').update(subject).digest().readUInt32BE(0) % LOCK_SLOTS;
 }
 
-/** Locks the account's row; returns false (and locks nothing) when the account does not exist. */
-export async function lockAccountRow(tx: Store, userId: string): Promise<boolean> {
-  return (await selectAccountForLock(tx, { id: userId })).length > 0;
+/** Locks the account's row and returns it; undefined (and nothing locked) when the account does not exist. */
+export async function lockAccountRow(tx: Store, userId: string): Promise<UsersTable | undefined> {
+  const [row] = await selectAccountForLock(tx, { id: userId });
+  return row;
 }
 
-/** Locks the subject's account row, or its slot when it has none. */
-export async function lockSubjectRow(tx: Store, subject: string): Promise<void> {
-  if (!subject.startsWith(DECOY_PREFIX) && (await lockAccountRow(tx, subject))) return;
-  await selectSlotForLock(tx, { slot: lockSlotOf(subject) });
+/** Locks the subject's account row, or its slot when it has none; returns the account row it locked, if any. */
+export async function lockSubjectRow(tx: Store, subject: string): Promise<UsersTable | undefined> {
+  const row = subject.startsWith(DECOY_PREFIX) ? undefined : await lockAccountRow(tx, subject);
+  if (!row) await selectSlotForLock(tx, { slot: lockSlotOf(subject) });
+  return row;
 }

@@ -1,5 +1,5 @@
 import { sql, type CompiledQuery } from 'kysely';
-import type { Db } from './schema';
+import type { Db, UsersTable } from './schema';
 import { userExists } from './accounts';
 import { lockAccountRow, lockSubjectRow } from './locks';
 
@@ -30,8 +30,13 @@ const STAR_COLUMNS = /(?:select|returning|,)\s+(?:"\w+"\.)?\*/i;
 export interface Store {
   db: Db;
   dialect: Dialect;
-  /** In a PostgreSQL transaction: the users whose lock it already holds (see `lockUser`). */
-  lockedUsers?: Set<string>;
+  /**
+   * In a PostgreSQL transaction: the subjects whose lock it already holds (see `lockUser`), each
+   * with the account row that lock read, or null (a subject without one, or an account this
+   * transaction erased). No statement updates a `users` row and the lock keeps others from
+   * deleting it, so the row stays what the lock read until the transaction ends.
+   */
+  lockedUsers?: Map<string, UsersTable | null>;
   /** A SQLite database's own store (not a transaction's): the group committer all its transactions go through. */
   groupCommit?: GroupCommit;
   /** The database's compiled hot queries (see `preparedQuery`), shared by its transactions. */
@@ -57,7 +62,7 @@ export function databaseStore(db: Db, dialect: Dialect, prepared = new PreparedQ
  * the same outcome as running them one after another, with one fsync for the group.
  */
 export function inTransaction<T>(store: Store, work: (tx: Store) => Promise<T>): Promise<T> {
-  if (store.dialect === 'postgres') return store.db.transaction().execute((trx) => work({ db: trx, dialect: store.dialect, lockedUsers: new Set(), prepared: store.prepared }));
+  if (store.dialect === 'postgres') return store.db.transaction().execute((trx) => work({ db: trx, dialect: store.dialect, lockedUsers: new Map(), prepared: store.prepared }));
   if (!store.groupCommit) return Promise.reject(new Error('a SQLite transaction starts from its database\'s store (openDatabase().store), never inside another transaction'));
   return store.groupCommit.run(work);
 }
@@ -188,11 +193,11 @@ export class GroupCommit {
  */
 export async function lockUser(tx: Store, subject: string): Promise<void> {
   if (tx.dialect !== 'postgres' || tx.lockedUsers?.has(subject)) return;
-  await lockSubjectRow(tx, subject);
+  const row = await lockSubjectRow(tx, subject);
   // Held to the end of the transaction, so taking it again (the user transaction, then each audit
   // entry) would only cost a round trip. Valid while no savepoint on PostgreSQL is rolled back:
   // that would release a lock taken after it, and none is used there.
-  tx.lockedUsers?.add(subject);
+  tx.lockedUsers?.set(subject, row ?? null);
 }
 
 /**
@@ -201,9 +206,11 @@ export async function lockUser(tx: Store, subject: string): Promise<void> {
  */
 export async function lockAccount(tx: Store, userId: string): Promise<boolean> {
   if (tx.dialect !== 'postgres') return userExists(tx, userId);
+  if (tx.lockedUsers?.get(userId)) return true;
   if (tx.lockedUsers?.has(userId)) return userExists(tx, userId);
-  if (!(await lockAccountRow(tx, userId))) return false;
-  tx.lockedUsers?.add(userId);
+  const row = await lockAccountRow(tx, userId);
+  if (!row) return false;
+  tx.lockedUsers?.set(userId, row);
   return true;
 }
 
