@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, startPostgres, type RunningPostgres } from '../test/helpers/postgres';
 import { newRecordId, sealedRecord } from '../test/helpers/records';
@@ -11,7 +12,8 @@ import { createAccountOver, ProcessClient, startServerProcess, type ServerProces
  * terminates every connection, idle ones included. The server process must live through it,
  * answer at once with 503 `database_unavailable` (never a hang, never a 500), report it in
  * /api/health, and serve again once the database is back, without a restart and without losing
- * what it acknowledged before. A PostgreSQL server of its own, since it is stopped mid-test.
+ * what it acknowledged before. A PostgreSQL server of its own, since it is stopped mid-test; the
+ * last test also uses it, once it is back, to reach it the other way a server on its machine can.
  */
 describe('a key server process while its PostgreSQL stops and starts again', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kh-outage-'));
@@ -65,5 +67,30 @@ describe('a key server process while its PostgreSQL stops and starts again', () 
     expect(changes.status).toBe(200);
     expect(changes.body.changes.map((c: { id: string }) => c.id).sort()).toEqual([before, during].sort());
     expect(exited).toBeUndefined();
+  });
+
+  it('reaches a PostgreSQL on the same machine through its Unix-domain socket (DATABASE_URL ?host=<directory>)', async () => {
+    const socketUrl = await createTestDatabase(postgres.socketUrl);
+    expect(new URL(socketUrl).searchParams.get('host')).toMatch(/^\//);
+    const overSocket = await startServerProcess({ DATA_DIR: mkdtempSync(join(dir, 'socket-')), DATABASE_URL: socketUrl });
+    try {
+      await createAccountOver(client, overSocket.url, 'socket-user');
+      const id = newRecordId();
+      expect((await client.call(overSocket.url, 'PUT', `/api/records/${id}`, { expectedVersion: 0, ...sealedRecord() })).status).toBe(200);
+      const changes = await client.get(overSocket.url, '/api/records/changes?after=0');
+      expect(changes.body.changes.map((c: { id: string }) => c.id)).toEqual([id]);
+      // Its pooled connections are socket ones: PostgreSQL reports client_port -1 for those, a port for TCP.
+      const observer = new pg.Client({ connectionString: postgres.url });
+      await observer.connect();
+      try {
+        const { rows } = await observer.query<{ client_port: number }>('select client_port from pg_stat_activity where datname = $1', [new URL(socketUrl).pathname.slice(1)]);
+        expect(rows.length).toBeGreaterThan(0);
+        expect(rows.every((row) => row.client_port === -1)).toBe(true);
+      } finally {
+        await observer.end();
+      }
+    } finally {
+      await overSocket.stop();
+    }
   });
 });
