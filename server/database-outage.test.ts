@@ -69,7 +69,7 @@ describe('a key server process while its PostgreSQL stops and starts again', () 
     expect(exited).toBeUndefined();
   });
 
-  it('reaches a PostgreSQL on the same machine through its Unix-domain socket (DATABASE_URL ?host=<directory>)', async () => {
+  it('reaches a PostgreSQL on the same machine through its Unix-domain socket (DATABASE_URL ?host=<directory>), and answers 503 while it is stopped', async () => {
     const socketUrl = await createTestDatabase(postgres.socketUrl);
     expect(new URL(socketUrl).searchParams.get('host')).toMatch(/^\//);
     const overSocket = await startServerProcess({ DATA_DIR: mkdtempSync(join(dir, 'socket-')), DATABASE_URL: socketUrl });
@@ -83,12 +83,22 @@ describe('a key server process while its PostgreSQL stops and starts again', () 
       const observer = new pg.Client({ connectionString: postgres.url });
       await observer.connect();
       try {
-        const { rows } = await observer.query<{ client_port: number }>('select client_port from pg_stat_activity where datname = $1', [new URL(socketUrl).pathname.slice(1)]);
+        const { rows } = await observer.query<{ client_port: number }>("select client_port from pg_stat_activity where datname = $1 and backend_type = 'client backend'", [new URL(socketUrl).pathname.slice(1)]);
         expect(rows.length).toBeGreaterThan(0);
         expect(rows.every((row) => row.client_port === -1)).toBe(true);
       } finally {
         await observer.end();
       }
+
+      // Stopped, PostgreSQL removes its socket file: a new connection fails with ENOENT, not a refusal.
+      await postgres.halt();
+      for (let i = 0; i < 3; i++) {
+        const refused = await client.get(overSocket.url, '/api/records/changes?after=0');
+        expect(refused.status).toBe(503);
+        expect(refused.body.error.code).toBe('database_unavailable');
+      }
+      await postgres.resume();
+      await expect.poll(async () => (await client.get(overSocket.url, '/api/health')).status, { timeout: 5_000, interval: 100 }).toBe(200);
     } finally {
       await overSocket.stop();
     }

@@ -67,12 +67,15 @@ const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIME
  * True when `error` (or one of its causes) says the database could not be reached or went away,
  * rather than that the statement was wrong: PostgreSQL SQLSTATE class 08 (connection exception),
  * 57P01–57P03 (shut down by the administrator, crash shutdown, cannot connect now), a refused or
- * reset socket, or node-postgres's own "connection terminated" and pool connect timeout.
+ * reset socket, a Unix-domain socket file that is gone, or node-postgres's own "connection
+ * terminated" and pool connect timeout.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || CONNECTION_ERRNOS.has(code))) return true;
+    // Over a Unix-domain socket, a stopped PostgreSQL has removed its socket file.
+    if (code === 'ENOENT' && (e as { syscall?: unknown }).syscall === 'connect') return true;
     if (/^Connection terminated|^timeout exceeded when trying to connect|^Client has encountered a connection error/.test(e.message)) return true;
   }
   return false;
