@@ -119,4 +119,13 @@ describe('per-subject row locks (postgres)', () => {
     });
     expect(await findUserById(server.store, userId)).toBeUndefined();
   });
+
+  it('answers from the row lockUser read as well', async () => {
+    const userId = await newAccount();
+    await inTransaction(server.store, async (tx) => {
+      await lockUser(tx, userId);
+      await tx.db.updateTable('users').set({ username: 'changed-behind-the-lock' }).where('id', '=', userId).execute();
+      expect(await findUserById(tx, userId)).toMatchObject({ id: userId, username: userId });
+    });
+  });
 });
