@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page, type Request as PageRequest } from 'playwright-core';
+import { expect, onTestFailed } from 'vitest';
 import { buildApp } from '../../server/app';
 import { loadConfig } from '../../server/config';
 import { registerApp } from '../../server/domain/app-registration';
@@ -127,7 +128,34 @@ export async function openPhone(browser: Browser, origin: string): Promise<{ con
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
   });
+  traceForFailure(page, problems);
   return { context, page, problems };
+}
+
+/**
+ * When the journey that opened `page` fails, prints what the page saw: its errors, the answers it
+ * was refused and the requests still waiting for one. A wait that timed out says only what did
+ * not appear; this says why, and the context is closed by then, so it is gathered as it happens.
+ * Paths only: no query, no body.
+ */
+function traceForFailure(page: Page, problems: string[]): void {
+  if (expect.getState().currentTestName === undefined) return; // opened in a beforeAll: no one test to report to
+  const pending = new Set<PageRequest>();
+  const seen: string[] = [];
+  const at = (request: PageRequest) => `${request.method()} ${new URL(request.url()).pathname}`;
+  page.on('request', (request) => pending.add(request));
+  page.on('requestfinished', (request) => pending.delete(request));
+  page.on('requestfailed', (request) => {
+    pending.delete(request);
+    seen.push(`failed: ${at(request)} (${request.failure()?.errorText ?? 'no reason'})`);
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400) seen.push(`${response.status()}: ${at(response.request())}`);
+  });
+  onTestFailed(() => {
+    const lines = [...problems, ...seen, ...[...pending].map((request) => `no answer yet: ${at(request)}`)];
+    console.error(`What the page saw before the failure (${page.url()}):\n${lines.map((line) => `  ${line}`).join('\n') || '  nothing unusual'}`);
+  });
 }
 
 /**
