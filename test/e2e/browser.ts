@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page, type Request as PageRequest } from 'playwright-core';
-import { expect, onTestFailed } from 'vitest';
+import { onTestFailed } from 'vitest';
+import { getCurrentTest } from 'vitest/suite';
 import { buildApp } from '../../server/app';
 import { loadConfig } from '../../server/config';
 import { registerApp } from '../../server/domain/app-registration';
@@ -139,7 +140,7 @@ export async function openPhone(browser: Browser, origin: string): Promise<{ con
  * Paths only: no query, no body.
  */
 function traceForFailure(page: Page, problems: string[]): void {
-  if (expect.getState().currentTestName === undefined) return; // opened in a beforeAll: no one test to report to
+  if (!getCurrentTest()) return; // opened in a beforeAll: no one test to report to
   const pending = new Set<PageRequest>();
   const seen: string[] = [];
   const at = (request: PageRequest) => `${request.method()} ${new URL(request.url()).pathname}`;
