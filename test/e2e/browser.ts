@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page, type Request as PageRequest } from 'playwright-core';
-import { onTestFailed } from 'vitest';
-import { getCurrentTest } from 'vitest/suite';
+import { onTestFailed, TestRunner } from 'vitest';
 import { buildApp } from '../../server/app';
 import { loadConfig } from '../../server/config';
 import { registerApp } from '../../server/domain/app-registration';
@@ -134,30 +133,61 @@ export async function openPhone(browser: Browser, origin: string): Promise<{ con
 }
 
 /**
- * When the journey that opened `page` fails, prints what the page saw: its errors, the answers it
- * was refused and the requests still waiting for one. A wait that timed out says only what did
- * not appear; this says why, and the context is closed by then, so it is gathered as it happens.
+ * When the journey that opened `page` fails, puts what the page saw into the failure's message
+ * (the summary at the end of a run, the part of a CI log one reads): its errors, the key server's
+ * last answers and any refused request, the requests still waiting for an answer, and what was on
+ * its screen when the journey closed it. A wait that timed out says only what did not appear; this says why. The
+ * context is closed by the time the failure is known, so all of it is gathered as it happens.
  * Paths only: no query, no body.
  */
 function traceForFailure(page: Page, problems: string[]): void {
-  if (!getCurrentTest()) return; // opened in a beforeAll: no one test to report to
-  const pending = new Set<PageRequest>();
-  const seen: string[] = [];
+  if (!TestRunner.getCurrentTest()) return; // opened in a beforeAll: no one test to report to
+  const opened = performance.now();
+  /** Each request still without an answer, and when it was asked. */
+  const pending = new Map<PageRequest, number>();
+  const requests: string[] = [];
   const at = (request: PageRequest) => `${request.method()} ${new URL(request.url()).pathname}`;
-  page.on('request', (request) => pending.add(request));
+  const note = (line: string) => {
+    requests.push(`${since(performance.now())} ${line}`);
+    if (requests.length > TRACE_REQUESTS) requests.shift();
+  };
+  const since = (time: number) => `+${((time - opened) / 1000).toFixed(1)} s`;
+  page.on('request', (request) => pending.set(request, performance.now()));
   page.on('requestfinished', (request) => pending.delete(request));
   page.on('requestfailed', (request) => {
     pending.delete(request);
-    seen.push(`failed: ${at(request)} (${request.failure()?.errorText ?? 'no reason'})`);
+    note(`${at(request)} failed (${request.failure()?.errorText ?? 'no reason'})`);
   });
   page.on('response', (response) => {
-    if (response.status() >= 400) seen.push(`${response.status()}: ${at(response.request())}`);
+    // The app's own files are many and dull when they load: only the key server's answers, and refusals.
+    if (response.ok() && !new URL(response.url()).pathname.startsWith('/api/')) return;
+    note(`${at(response.request())} ${response.status()}`);
   });
-  onTestFailed(() => {
-    const lines = [...problems, ...seen, ...[...pending].map((request) => `no answer yet: ${at(request)}`)];
-    console.error(`What the page saw before the failure (${page.url()}):\n${lines.map((line) => `  ${line}`).join('\n') || '  nothing unusual'}`);
+  // What a person would have seen when the journey gave up: the accessibility tree, as the journeys find things.
+  let screen = '(the page was closed before its context)';
+  const context = page.context();
+  const close = context.close.bind(context);
+  context.close = async (options) => {
+    if (!page.isClosed()) screen = await page.locator('body').ariaSnapshot({ timeout: 5_000 }).catch((error: Error) => `(no snapshot: ${error.message.split('\n')[0]})`);
+    return close(options);
+  };
+  onTestFailed(({ task }) => {
+    const indent = (lines: readonly string[]) => lines.map((line) => `    ${line}`).join('\n') || '    none';
+    const trace = [
+      `What the page saw (${page.url()}):`,
+      `  Errors:\n${indent(problems)}`,
+      `  The last ${TRACE_REQUESTS} answers from the key server, and refusals:\n${indent(requests)}`,
+      `  Still waiting for an answer:\n${indent([...pending].map(([request, asked]) => `${since(asked)} ${at(request)}`))}`,
+      `  On screen at the end:\n${indent(screen.split('\n'))}`,
+    ].join('\n');
+    const error = task.result?.errors?.[0];
+    if (error) error.message = `${error.message}\n\n${trace}`;
+    else console.error(trace);
   });
 }
+
+/** How many of a page's last answers a failure reports. */
+const TRACE_REQUESTS = 20;
 
 /**
  * Chromium's virtual authenticator (CDP WebAuthn domain): a platform passkey with user verification
