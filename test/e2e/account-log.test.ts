@@ -9,7 +9,7 @@ import {
   leaveSettings,
   onboardInPage,
   openSettings,
-  pinRecoveryActive,
+  pinRecoveryReady,
   startLiveServer,
   withPhones,
   type LiveServer,
@@ -132,7 +132,7 @@ describe('the signed account log, in Chromium', { timeout: 120_000 }, () => {
     const username = `rolledback${++accounts}`;
     const { page } = await phone();
     await onboardInPage(page, username, PIN);
-    await expect.poll(() => pinRecoveryActive(page)).toBe(true);
+    await expect.poll(() => pinRecoveryReady(page)).toBe(true);
     // Someone with the pepper (or a restored backup from before 007) makes the account look unlogged:
     // a phone that verified its log must not take that as an account to migrate.
     unlogAccount(server.databaseFile, username);
@@ -156,7 +156,7 @@ describe('the signed account log, in Chromium', { timeout: 120_000 }, () => {
     const username = `premigration${++accounts}`;
     const { page } = await phone();
     await onboardInPage(page, username, PIN);
-    await expect.poll(() => pinRecoveryActive(page)).toBe(true);
+    await expect.poll(() => pinRecoveryReady(page)).toBe(true);
     // The server as migration 007 left an account made before the log; this phone's own copy is
     // wiped (it would rightly call the server's empty log a rollback), and the vault comes back by
     // PIN recovery as on a new phone. The first device's row stays, lost with the wiped storage.

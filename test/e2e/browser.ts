@@ -329,9 +329,35 @@ export async function onboardInPage(page: Page, username: string, pin: string): 
   await hook('new-login').waitFor({ timeout: 30_000 });
 }
 
-/** Whether the key server holds PIN recovery for the account signed in on `page` (registered in the background after onboarding). */
-export function pinRecoveryActive(page: Page): Promise<boolean> {
-  return page.evaluate(async () => ((await (await fetch('/api/recovery/status')).json()) as { pin?: { active?: boolean } }).pin?.active === true);
+/**
+ * Whether PIN recovery works for the account signed in on `page`: the key server holds a
+ * registration and the account's signed log names it. The app registers in the background after
+ * onboarding and signs the registration into the log just after; until that entry lands the
+ * server refuses the PIN (`credential_unbound`), so a journey that leaves the page in between
+ * (another origin, a closed phone) must wait for both.
+ */
+export function pinRecoveryReady(page: Page): Promise<boolean> {
+  return page.evaluate(async () => {
+    const status = (await (await fetch('/api/recovery/status')).json()) as { pin?: { active?: boolean }; logIds?: { pin?: string | null } };
+    const registration = status.logIds?.pin;
+    if (status.pin?.active !== true || !registration) return false;
+    let named: string | null = null;
+    for (let after = 0; ; ) {
+      const log = (await (await fetch(`/api/account/log?after=${after}`)).json()) as {
+        status: 'logged' | 'unlogged';
+        entries: Array<{ seq: number; changes: Array<{ op: string; id?: string }> }>;
+        more: boolean;
+      };
+      if (log.status === 'unlogged') return true; // an account without a log: the server answers any registration
+      for (const change of log.entries.flatMap((entry) => entry.changes)) {
+        if (change.op === 'pin-recovery.set') named = change.id ?? null;
+        if (change.op === 'pin-recovery.remove') named = null;
+      }
+      const last = log.entries.at(-1);
+      if (!log.more || !last) return named === registration;
+      after = last.seq;
+    }
+  });
 }
 
 export type SettingsSectionName = 'Security' | 'Recovery' | 'Devices & passkeys' | 'Data' | 'About';

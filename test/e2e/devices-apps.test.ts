@@ -1,7 +1,7 @@
 import { afterEach, describe, expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import { NOTES_APP, NOTES_ORIGIN } from '../helpers/harness';
-import { axeViolations, onboardInPage, openSettings, pinRecoveryActive, settingsEntry } from './browser';
+import { axeViolations, onboardInPage, openSettings, pinRecoveryReady, settingsEntry } from './browser';
 import { screenshot, startJourneyRig, testWithPhones } from './journeys';
 import { otherAppVault, registerFieldNotes, withFakeIndexedDb } from './other-app-device';
 
@@ -22,7 +22,7 @@ describe('the devices of several apps, on a phone', { timeout: 150_000 }, () => 
   it('lists a Field notes device under its app; removing it from Keyhold stops Field notes syncing', async ({ phone }) => {
     const { page } = await phone();
     await onboardInPage(page, 'erin', PIN);
-    await expect.poll(() => pinRecoveryActive(page), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => pinRecoveryReady(page), { timeout: 30_000 }).toBe(true);
 
     // Field notes joins the same account on another device (the SDK with appId 'fieldnotes', from its own origin).
     await registerFieldNotes(rig.server);

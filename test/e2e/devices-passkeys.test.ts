@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, leaveSettings, onboardInPage, openSettings, pinRecoveryActive, recoverInPage, type OpenedPhone } from './browser';
+import { addVirtualAuthenticator, axeViolations, leaveSettings, onboardInPage, openSettings, pinRecoveryReady, recoverInPage, type OpenedPhone } from './browser';
 import { screenshot, startJourneyRig, testWithPhones } from './journeys';
 
 const PIN = '482915';
@@ -18,7 +18,7 @@ async function twoDevices(phone: () => Promise<Phone>): Promise<{ first: Page; s
   const { page: first } = await phone();
   const username = `dana${++accounts}`;
   await onboardInPage(first, username, PIN);
-  await expect.poll(() => pinRecoveryActive(first), { timeout: 30_000 }).toBe(true);
+  await expect.poll(() => pinRecoveryReady(first), { timeout: 30_000 }).toBe(true);
   const { page: second } = await phone();
   await recoverInPage(second, username, PIN);
   return { first, second };

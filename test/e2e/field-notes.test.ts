@@ -1,7 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { controlledByServiceWorker, queuedWrites } from './background-sync';
-import { addVirtualAuthenticator, axeViolations, onboardInPage, openPhone, openSettings, pinRecoveryActive, setOffline } from './browser';
+import { addVirtualAuthenticator, axeViolations, onboardInPage, openPhone, openSettings, pinRecoveryReady, setOffline } from './browser';
 import { enrolAuthenticatorApp, totpCode } from './authenticator-app';
 import { apiFrom, recordRows, startFieldNotes } from './field-notes-rig';
 import { screenshot, startJourneyRig } from './journeys';
@@ -158,7 +158,7 @@ describe('Field notes beside Keyhold', () => {
     try {
       await addVirtualAuthenticator(page, { prf: false });
       await onboardInPage(page, 'tomas', PIN);
-      await expect.poll(() => pinRecoveryActive(page), { timeout: 30_000 }).toBe(true);
+      await expect.poll(() => pinRecoveryReady(page), { timeout: 30_000 }).toBe(true);
 
       await page.goto(notes.origin);
       await page.getByLabel('Keyhold username').fill('tomas');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { axeViolations, clearSiteData, launchChromium, onboardInPage, pinRecoveryActive, setOffline, withPhones } from './browser';
+import { axeViolations, clearSiteData, launchChromium, onboardInPage, pinRecoveryReady, setOffline, withPhones } from './browser';
 import { screenshot, startJourneyRig } from './journeys';
 import { pngOfDataUrl, writeQrVideo } from './kit-qr-media';
 
@@ -33,7 +33,7 @@ async function onboardWithNote(page: Page, username: string): Promise<void> {
   await hook(page, 'record-save').click();
   await expect.poll(() => hook(page, 'record').count()).toBe(1);
   await expect.poll(() => hook(page, 'unsynced').count()).toBe(0);
-  await expect.poll(() => pinRecoveryActive(page), { timeout: 30_000 }).toBe(true);
+  await expect.poll(() => pinRecoveryReady(page), { timeout: 30_000 }).toBe(true);
 }
 
 /**

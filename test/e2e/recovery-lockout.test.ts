@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, onboardInPage, openPhone, pinRecoveryActive } from './browser';
+import { addVirtualAuthenticator, axeViolations, onboardInPage, openPhone, pinRecoveryReady } from './browser';
 import { startJourneyRig } from './journeys';
 
 const PIN = '482915';
@@ -25,7 +25,7 @@ describe('PIN recovery lock-out in Chromium', { timeout: 120_000 }, () => {
     const { page: owner } = await openPhone(rig.browser, rig.server.origin);
     await addVirtualAuthenticator(owner, { prf: true });
     await onboardInPage(owner, 'carol', PIN);
-    const pinActive = () => pinRecoveryActive(owner);
+    const pinActive = () => pinRecoveryReady(owner);
     await expect.poll(pinActive, { timeout: 30_000 }).toBe(true);
     // A fresh profile: its own context, no vault, no cookies.
     ({ page, problems } = await openPhone(rig.browser, rig.server.origin));

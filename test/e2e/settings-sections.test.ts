@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { enrolAuthenticatorApp } from './authenticator-app';
 import type { Page } from 'playwright-core';
-import { axeViolations, onboardInPage, openSettings, pinRecoveryActive, recoverInPage, settingsEntry, withPhones } from './browser';
+import { axeViolations, onboardInPage, openSettings, pinRecoveryReady, recoverInPage, settingsEntry, withPhones } from './browser';
 import { screenshot, startJourneyRig } from './journeys';
 
 const PIN = '482915';
@@ -26,7 +26,7 @@ async function onboard(page: Page): Promise<string> {
 async function recoveredPhone(phone: () => Promise<Page>): Promise<{ first: Page; recovered: Page }> {
   const first = await phone();
   const username = await onboard(first);
-  await expect.poll(() => pinRecoveryActive(first), { timeout: 30_000 }).toBe(true);
+  await expect.poll(() => pinRecoveryReady(first), { timeout: 30_000 }).toBe(true);
   const recovered = await phone();
   await recoverInPage(recovered, username, PIN);
   return { first, recovered };

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { controlledByServiceWorker, lastReplay, queuedWrites } from './background-sync';
-import { addVirtualAuthenticator, onboardInPage, openPhone, pinRecoveryActive, setOffline } from './browser';
+import { addVirtualAuthenticator, onboardInPage, openPhone, pinRecoveryReady, setOffline } from './browser';
 import { startJourneyRig } from './journeys';
 
 const PIN = '482915';
@@ -78,7 +78,7 @@ async function deviceAWithNote({ pageA, username }: Devices): Promise<void> {
   await hook(pageA, 'record-save').click();
   await expect.poll(() => hook(pageA, 'record').count()).toBe(1);
   await expect.poll(() => hook(pageA, 'unsynced').count()).toBe(0);
-  await expect.poll(() => pinRecoveryActive(pageA), { timeout: 30_000 }).toBe(true);
+  await expect.poll(() => pinRecoveryReady(pageA), { timeout: 30_000 }).toBe(true);
   await pageA.evaluate(() => navigator.serviceWorker.ready.then(() => true));
 }
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { addVirtualAuthenticator, axeViolations, onboardInPage, openPhone, pinRecoveryActive, recoverInPage } from './browser';
+import { addVirtualAuthenticator, axeViolations, onboardInPage, openPhone, pinRecoveryReady, recoverInPage } from './browser';
 import { startJourneyRig } from './journeys';
 
 const PIN = '482915';
@@ -38,7 +38,7 @@ describe('the sync line and conflict copies, in Chromium', { timeout: 90_000 }, 
    */
   async function editElsewhere(id: string): Promise<void> {
     if (!tablet) {
-      await expect.poll(() => pinRecoveryActive(page), { timeout: 30_000 }).toBe(true);
+      await expect.poll(() => pinRecoveryReady(page), { timeout: 30_000 }).toBe(true);
       tablet = (await openPhone(rig.browser, rig.server.origin)).page;
       await recoverInPage(tablet, 'alice', PIN);
     }
