@@ -1,4 +1,4 @@
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page, Route } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { controlledByServiceWorker, queuedWrites } from './background-sync';
 import { addVirtualAuthenticator, axeViolations, onboardInPage, openPhone, openSettings, pinRecoveryReady, setOffline } from './browser';
@@ -182,6 +182,45 @@ describe('Field notes beside Keyhold', () => {
       await page.getByRole('button', { name: 'Unlock' }).click();
       await page.getByRole('button', { name: 'New note' }).waitFor({ timeout: 30_000 });
       expect(problems.filter((p) => !/status of 4\d\d/.test(p))).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('refuses a PIN recovery Keyhold registered but did not sign into the log, says what to do, and takes the PIN once Keyhold has', { timeout: 120_000 }, async () => {
+    const { context, page, problems } = await openPhone(rig.browser, rig.server.origin);
+    try {
+      await addVirtualAuthenticator(page, { prf: false });
+      // Keyhold closed between registering PIN recovery and signing it into the account log: here, the signed entry never arrives.
+      const unsigned = (route: Route) => (route.request().method() === 'POST' && route.request().postData()?.includes('"pin-recovery.set"') ? route.abort() : route.fallback());
+      await page.route('**/api/account/log', unsigned);
+      await onboardInPage(page, 'ada', PIN);
+      await expect.poll(() => page.evaluate(async () => ((await (await fetch('/api/recovery/status')).json()) as { pin: { active: boolean } }).pin.active)).toBe(true);
+      expect(await pinRecoveryReady(page)).toBe(false);
+
+      await page.goto(notes.origin);
+      await page.getByLabel('Keyhold username').fill('ada');
+      await page.getByText('No passkey that opens your vault?').click();
+      await page.getByLabel('Your Keyhold PIN').fill(PIN);
+      await page.getByRole('button', { name: 'Sign in with my Keyhold PIN' }).click();
+      await page.getByRole('alert').getByText('unlock Keyhold on that device once more, then try again', { exact: false }).waitFor({ timeout: 60_000 });
+      expect(await axeViolations(page)).toEqual([]);
+      await screenshot(page, 'field-notes-pin-unsigned');
+
+      // Keyhold's next unlock registers PIN recovery again and signs it; then the same PIN gets Field notes in.
+      await page.unroute('**/api/account/log', unsigned);
+      await page.goto(rig.server.origin);
+      await hook(page, 'pin').fill(PIN);
+      await hook(page, 'unlock').click();
+      await expect.poll(() => pinRecoveryReady(page), { timeout: 30_000 }).toBe(true);
+      await page.goto(notes.origin);
+      await page.getByLabel('Keyhold username').fill('ada');
+      await page.getByText('No passkey that opens your vault?').click();
+      await page.getByLabel('Your Keyhold PIN').fill(PIN);
+      await page.getByRole('button', { name: 'Sign in with my Keyhold PIN' }).click();
+      await page.getByRole('button', { name: 'New note' }).waitFor({ timeout: 60_000 });
+      // The aborted entry is a failed load, the refused PIN a 401: nothing else may appear.
+      expect(problems.filter((p) => !/status of 4\d\d|Failed to load resource: net::ERR_FAILED/.test(p))).toEqual([]);
     } finally {
       await context.close();
     }

@@ -22,6 +22,9 @@ const WORDS: Partial<Record<VaultErrorCode, string>> = {
   device_revoked: 'This device was removed from your account.',
   record_invalid: 'This note cannot be saved: check its title and location.',
   app_mismatch: 'Your account lists this device for another app: sign in again from a fresh start of Field notes.',
+  credential_unbound:
+    'Your Keyhold account’s signed history does not list this way in, so the server refused it. If you set it up in Keyhold just now and closed it straight after, unlock Keyhold on that device once more, then try again.',
+  account_log_invalid: 'The Keyhold server’s record of your account failed its check, so it refuses every sign-in for now. Tell whoever runs your Keyhold server.',
 };
 
 /** What to tell the person about `error`. */
