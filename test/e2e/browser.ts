@@ -134,9 +134,9 @@ export async function openPhone(browser: Browser, origin: string): Promise<{ con
 
 /**
  * When the journey that opened `page` fails, puts what the page saw into the failure's message
- * (the summary at the end of a run, the part of a CI log one reads): its errors, the key server's
- * last answers and any refused request, the requests still waiting for an answer, and what was on
- * its screen when the journey closed it. A wait that timed out says only what did not appear; this says why. The
+ * (the summary at the end of a run, the part of a CI log one reads): its errors, its last API
+ * answers and failed loads, the requests still waiting for an answer, and what was on its screen
+ * at the end. A wait that timed out says only what did not appear; this says why. The
  * context is closed by the time the failure is known, so all of it is gathered as it happens.
  * Paths only: no query, no body.
  */
@@ -159,24 +159,27 @@ function traceForFailure(page: Page, problems: string[]): void {
     note(`${at(request)} failed (${request.failure()?.errorText ?? 'no reason'})`);
   });
   page.on('response', (response) => {
-    // The app's own files are many and dull when they load: only the key server's answers, and refusals.
+    // The app's own files are many and dull when they load: only API answers, and what failed to load.
     if (response.ok() && !new URL(response.url()).pathname.startsWith('/api/')) return;
     note(`${at(response.request())} ${response.status()}`);
   });
-  // What a person would have seen when the journey gave up: the accessibility tree, as the journeys find things.
-  let screen = '(the page was closed before its context)';
+  // What a person would have seen when the journey gave up: the accessibility tree, as the journeys
+  // find things. Taken as the journey closes the context, or at the failure if the page is still open.
+  const snapshot = () => page.locator('body').ariaSnapshot({ timeout: 5_000 }).catch((error: Error) => `(no snapshot: ${error.message.split('\n')[0]})`);
+  let screen: string | undefined;
   const context = page.context();
   const close = context.close.bind(context);
   context.close = async (options) => {
-    if (!page.isClosed()) screen = await page.locator('body').ariaSnapshot({ timeout: 5_000 }).catch((error: Error) => `(no snapshot: ${error.message.split('\n')[0]})`);
+    if (!page.isClosed()) screen = await snapshot();
     return close(options);
   };
-  onTestFailed(({ task }) => {
+  onTestFailed(async ({ task }) => {
+    screen ??= page.isClosed() ? '(the page was closed before its context)' : await snapshot();
     const indent = (lines: readonly string[]) => lines.map((line) => `    ${line}`).join('\n') || '    none';
     const trace = [
       `What the page saw (${page.url()}):`,
       `  Errors:\n${indent(problems)}`,
-      `  The last ${TRACE_REQUESTS} answers from the key server, and refusals:\n${indent(requests)}`,
+      `  The last ${TRACE_REQUESTS} API answers and failed loads:\n${indent(requests)}`,
       `  Still waiting for an answer:\n${indent([...pending].map(([request, asked]) => `${since(asked)} ${at(request)}`))}`,
       `  On screen at the end:\n${indent(screen.split('\n'))}`,
     ].join('\n');
@@ -186,7 +189,7 @@ function traceForFailure(page: Page, problems: string[]): void {
   });
 }
 
-/** How many of a page's last answers a failure reports. */
+/** How many of a page's last API answers and failed loads a failure reports. */
 const TRACE_REQUESTS = 20;
 
 /**
