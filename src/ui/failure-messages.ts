@@ -68,7 +68,7 @@ const MESSAGES: Record<FailureCode, string> = {
   username_mismatch: 'That is not this account’s username, so nothing was deleted. Type it exactly as shown.',
   wipe_incomplete: 'Your account is deleted from the server, but some of its data is still on this device. Close Keyhold’s other tabs, then erase this device’s data again.',
   credential_unbound:
-    'Your account’s signed history does not list this way in (a passkey, device, recovery kit, authenticator app or PIN recovery), so the server refused it. If you set it up just now and closed Keyhold straight after, unlock Keyhold on that device once more, then try again. If you did not set it up, tell whoever runs your Keyhold server.',
+    'Your account’s signed history does not list this way in (a passkey, device, recovery kit, authenticator app or PIN recovery), so the server refused it. A way in is listed once the device that set it up has signed it; if Keyhold was closed or offline just then, set it up again there. If you did not set it up, tell whoever runs your Keyhold server.',
   account_log_invalid: 'The server’s record of your account failed its integrity check, so it refuses every sign-in for now. Tell whoever runs your Keyhold server.',
   account_log_unverified:
     'This change could not be signed into your account’s history on this device, so the server will not use it yet. Open Settings → Devices & passkeys to see why.',

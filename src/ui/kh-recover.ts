@@ -13,9 +13,16 @@ export type RecoveryRoute = 'pin' | 'passkey' | 'totp' | 'kit' | 'device';
 
 const NO_PRF = 'This passkey can sign you in but cannot open the vault on this device. Use your PIN or an authenticator app code.';
 const OFFLINE = 'Recovering a vault needs the Keyhold server, which cannot be reached now. Check your connection and try again.';
+/**
+ * PIN recovery the server holds but the account log does not name: registered, and the device that
+ * registered it was closed or offline before it signed the entry. That device's next online PIN
+ * unlock registers and signs again (vault.ts), so that is what to do.
+ */
+const PIN_UNSIGNED =
+  'PIN recovery for this account is not finished: your account’s signed history does not list it yet, so the server refused it. Unlock Keyhold with your PIN on the device where you set it up, while online, then try again here. If you did not set up PIN recovery, tell whoever runs your Keyhold server.';
 
-function failureText(failure: UiFailure): string {
-  const message = describeFailure(failure, { offline: OFFLINE, prf_unavailable: NO_PRF });
+function failureText(failure: UiFailure, route?: 'pin'): string {
+  const message = describeFailure(failure, { offline: OFFLINE, prf_unavailable: NO_PRF, ...(route === 'pin' && { credential_unbound: PIN_UNSIGNED }) });
   if (failure.code !== 'recovery_pin_wrong' || failure.guessesLeft === undefined) return message;
   return `${message} ${failure.guessesLeft === 1 ? '1 guess left' : `${failure.guessesLeft} guesses left`} before PIN recovery locks.`;
 }
@@ -146,7 +153,7 @@ export class KhRecover extends LitElement {
         </button>
       </div>
       <p id="recover-error" class="error msg" role="alert" data-test="recover-error">
-        ${failure ? failureText(failure) : nothing}
+        ${failure ? failureText(failure, 'pin') : nothing}
       </p>
       ${locked
         ? html`<div class="actions stacked" data-test="recover-other-routes">

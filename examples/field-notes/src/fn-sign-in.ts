@@ -127,7 +127,7 @@ export class FnSignIn extends LitElement {
     try {
       await signIn(vault, username);
     } catch (error) {
-      this._error = failureMessage(error);
+      this._error = failureMessage(error, route === 'pin' ? 'pin' : undefined);
     } finally {
       this._busy = null;
     }

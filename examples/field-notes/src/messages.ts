@@ -23,12 +23,22 @@ const WORDS: Partial<Record<VaultErrorCode, string>> = {
   record_invalid: 'This note cannot be saved: check its title and location.',
   app_mismatch: 'Your account lists this device for another app: sign in again from a fresh start of Field notes.',
   credential_unbound:
-    'Your Keyhold account’s signed history does not list this way in, so the server refused it. If you set it up in Keyhold just now and closed it straight after, unlock Keyhold on that device once more, then try again.',
+    'Your Keyhold account’s signed history does not list this way in, so the server refused it. If you set it up in Keyhold just now and Keyhold was closed or offline right after, set it up there again; otherwise use another way in.',
   account_log_invalid: 'The Keyhold server’s record of your account failed its check, so it refuses every sign-in for now. Tell whoever runs your Keyhold server.',
 };
 
-/** What to tell the person about `error`. */
-export function failureMessage(error: unknown): string {
-  if (error instanceof VaultError) return WORDS[error.code] ?? 'That did not work. Please try again.';
+/**
+ * The Keyhold PIN route's own words where the general ones would send the person the wrong way:
+ * PIN recovery Keyhold registered but did not sign into the account log (closed or offline just
+ * after) is finished by Keyhold's next online PIN unlock on that device.
+ */
+const PIN_ROUTE_WORDS: Partial<Record<VaultErrorCode, string>> = {
+  credential_unbound:
+    'PIN sign-in is not finished for your Keyhold account: its signed history does not list it yet. Unlock Keyhold with your PIN on the device where you use it, while online, then try again here.',
+};
+
+/** What to tell the person about `error`; `route` is the way in that failed, when it has words of its own. */
+export function failureMessage(error: unknown, route?: 'pin'): string {
+  if (error instanceof VaultError) return (route === 'pin' ? PIN_ROUTE_WORDS[error.code] : undefined) ?? WORDS[error.code] ?? 'That did not work. Please try again.';
   return 'Something went wrong. Please try again.';
 }
