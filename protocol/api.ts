@@ -295,6 +295,12 @@ export const PinRegisterFinishRequest = z.object({
   argon2: Argon2Settings,
   tag: base64urlBytes(PIN_RECOVERY_TAG_BYTES),
   wrap: base64url(WRAP_MAX_CHARS),
+  /**
+   * Required on an account that keeps a signed log (else 400 `log_entry_required`): the entry on
+   * the log's head naming this registration, `pin-recovery.set` of SHA-256(tag) and nothing else
+   * (else 400 `log_entry_invalid`), appended with the registration in one transaction.
+   */
+  logEntry: LogEntry.optional(),
 });
 export const PinRegistered = z.object({ version: z.number().int(), guessesLeft: z.number().int() });
 

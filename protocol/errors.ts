@@ -40,7 +40,7 @@ export const ERROR_CODES = [
   'account_log_invalid', // the account's sealed log head is missing, fails its MAC or disagrees with the log: every sign-in and recovery is refused
   'log_stale', // an append that does not continue the head: body carries the server's seq and head
   'log_entry_invalid', // an entry that does not verify: body carries reason (AccountLogError reason) and index
-  'log_entry_required', // lock everywhere on a logged account without its log entry
+  'log_entry_required', // lock everywhere or a PIN recovery registration on a logged account without its log entry
   'log_full', // the account log holds ACCOUNT_LOG_MAX_ENTRIES entries
   'app_mismatch', // a device key named for one app used by a request of another (its device.add, its registration)
   'internal_error',

@@ -8,7 +8,8 @@ import { consumeChallenge, saveChallenge } from '../store/challenges';
 import { ensurePinRecoveryDecoy, findPinRecovery, replacePinRecovery, restoreAllowance, spendGuess, type PinRecoveryRow } from '../store/pin-recovery';
 import { evaluationKey, lookUpPinRecovery, pinRecoveryKeyContext, sharedDecoyRecord } from './pin-recovery-lookup';
 import type { Store } from '../store/store';
-import { bindingRefusal } from './account-log-head';
+import { appendInTransaction, type AppendContext } from './account-log';
+import { bindingRefusal, logInvalid, readLogHead } from './account-log-head';
 import { newOprfKey, parseBlindedElement } from './oprf';
 import type { OprfEvaluator } from './oprf-pool';
 import type { Pepper } from './pepper';
@@ -110,15 +111,36 @@ export async function storePinRegistration(
   return { version, guessesLeft: ctx.allowance };
 }
 
-/** Step 2: the pending k_u becomes the record with the client's tag and wrap, and a full allowance. */
+/**
+ * Step 2: the pending k_u becomes the record with the client's tag and wrap, and a full allowance.
+ * On an account that keeps a signed log the request carries the entry naming the registration
+ * (`pin-recovery.set` of SHA-256(tag), nothing else), appended in the same transaction: the server
+ * never holds a registration its log does not name, which it would refuse (`credential_unbound`)
+ * while saying PIN recovery is on. Throws `log_entry_required`, `log_entry_invalid`, `log_stale`
+ * (the registration stays pending), `challenge_invalid`, `challenge_expired`.
+ */
 export async function finishPinRegistration(
   store: Store,
   userId: string,
   req: PinRegisterFinishRequestT,
-  ctx: { now: number; allowance: number },
+  ctx: { now: number; allowance: number } & AppendContext,
 ): Promise<PinRegisteredT> {
-  const sealedKey = await takePinRegistration(store, req.registrationId, userId, ctx.now);
-  return inUserTransaction(store, userId, (tx) => storePinRegistration(tx, userId, req, sealedKey, ctx));
+  return inUserTransaction(store, userId, async (tx) => {
+    const { logEntry } = req;
+    if (logEntry) {
+      const named = logEntry.changes.length === 1 && logEntry.changes[0]!.op === 'pin-recovery.set' && logEntry.changes[0]!.id === encodeBase64Url(digestOfTag(decodeBase64Url(req.tag)));
+      if (!named) throw new KeyholdError('log_entry_invalid', 'The log entry must name this registration (pin-recovery.set of SHA-256(tag)) and nothing else.', { reason: 'not_this_registration' });
+    } else {
+      const head = await readLogHead(tx, ctx.pepper, userId);
+      if ('problem' in head) throw logInvalid();
+      if (head.status === 'logged') throw new KeyholdError('log_entry_required', 'This account keeps a signed log: PIN recovery is registered together with its signed entry.');
+    }
+    // Taken inside the transaction: a refused entry (log_stale after another device appended) leaves the registration pending, to finish with an entry signed on the new head.
+    const sealedKey = await takePinRegistration(tx, req.registrationId, userId, ctx.now);
+    const registered = await storePinRegistration(tx, userId, req, sealedKey, ctx);
+    if (logEntry) await appendInTransaction(tx, userId, [logEntry], ctx);
+    return registered;
+  });
 }
 
 const argon2Of = (row: PinRecoveryRow) => ({

@@ -7,7 +7,7 @@ import { lockEverywhereMessage } from '../../protocol/device-signin';
 import { addPasskeyWithKey, createLoggedAccount, deviceAdd, deviceRemove, type LoggedUser } from '../../test/helpers/account-log';
 import { auditEvents, deviceSignIn, newDeviceKey, signInWithPasskey } from '../../test/helpers/accounts';
 import { ApiClient, DIALECTS, expectError, ORIGIN, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
-import { ARGON2, blindPin, currentCode, enrollTotp, pinInput, recoverPin, registerPinRecovery } from '../../test/helpers/recovery';
+import { ARGON2, blindPin, currentCode, enrollTotp, pinInput, recoverPin } from '../../test/helpers/recovery';
 
 /**
  * What a logged account's credentials can do: each sign-in and recovery route lets in exactly what
@@ -75,15 +75,44 @@ describe.each(DIALECTS)('sign-in and recovery hold to the account log (%s)', (di
     expect((await recover()).status).toBe(200);
   });
 
-  it('recovers with the PIN only once the log holds the tag digest; a refused match keeps its guess spent', async () => {
+  it('registers PIN recovery only together with the entry naming it; a refused finish stores nothing and leaves the registration to finish', async () => {
     const user = await account();
-    const pin = await registerPinRecovery(user.client, pinInput('right'));
-    const refused = await recoverPin(new ApiClient(server), user.username, pinInput('right'));
-    expectError(refused.finish!, 401, 'credential_unbound');
-    const params = await new ApiClient(server).post('/api/recovery/pin/params', { username: user.username });
-    expect(params.body.guessesLeft).toBe(server.config.pinRecoveryGuesses - 1);
-    expect((await user.signer.append(user.client, [{ op: 'pin-recovery.set', id: sha256(decodeBase64Url(pin.tag)) }])).status).toBe(200);
+    const blinded = blindPin(pinInput('right'));
+    const start = await user.client.post('/api/recovery/pin/register/start', { blindedElement: blinded.blindedElement });
+    const tag = blinded.tagFor(start.body.evaluatedElement);
+    const finish = { registrationId: start.body.registrationId, salt: encodeBase64Url(randomBytes(16)), argon2: ARGON2, tag, wrap: encodeBase64Url(randomBytes(61)) };
+    const named = { op: 'pin-recovery.set', id: sha256(decodeBase64Url(tag)) } as const;
+    const send = (body: Record<string, unknown>) => user.client.post('/api/recovery/pin/register/finish', body);
+    const held = async () => ({
+      pinActive: (await user.client.get('/api/recovery/status')).body.pin.active as boolean,
+      logSeq: (await user.client.get('/api/account/log?after=0')).body.seq as number,
+    });
+    const before = await held();
+    expect(before.pinActive).toBe(false);
+
+    expectError(await send(finish), 400, 'log_entry_required');
+    expectError(await send({ ...finish, logEntry: user.signer.sign([{ op: 'pin-recovery.set', id: sha256(randomBytes(32)) }]) }), 400, 'log_entry_invalid');
+    const tablet = await newDeviceKey();
+    expectError(await send({ ...finish, logEntry: user.signer.sign([named, deviceAdd(tablet.publicKey)]) }), 400, 'log_entry_invalid');
+    // Another device appended first: the entry signed on the old head is stale.
+    const stale = user.signer.sign([named]);
+    await user.client.post('/api/devices', { name: 'Tablet', publicKey: tablet.publicKey });
+    expect((await user.signer.append(user.client, [deviceAdd(tablet.publicKey)])).status).toBe(200);
+    expectError(await send({ ...finish, logEntry: stale }), 409, 'log_stale');
+    // Nothing of the refused finishes stayed behind: no registration, no entry beyond the tablet's.
+    expect(await held()).toEqual({ pinActive: false, logSeq: before.logSeq + 1 });
+    // The right PIN recovers nothing: the server answers from its decoy, as for a name without PIN recovery.
+    expectError((await recoverPin(new ApiClient(server), user.username, pinInput('right'))).finish!, 401, 'pin_recovery_failed');
+
+    // Signed on the new head, the same pending registration and its entry commit together.
+    const entry = user.signer.sign([named]);
+    const registered = await send({ ...finish, logEntry: entry });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(200);
+    user.signer.accept([entry]);
+    expect(await held()).toEqual({ pinActive: true, logSeq: before.logSeq + 2 });
     expect((await recoverPin(new ApiClient(server), user.username, pinInput('right'))).finish?.status).toBe(200);
+    // Once: the registration was spent.
+    expectError(await send({ ...finish, logEntry: user.signer.sign([named]) }), 400, 'challenge_invalid');
   });
 
   it('locks everywhere only with the signed entry, appended with the lock; the kept device must be in the log', async () => {

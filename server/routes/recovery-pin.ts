@@ -16,6 +16,7 @@ import { finishPinRecovery, finishPinRegistration, pinRecoveryParams, startPinRe
 import { evaluateOnEventLoop } from '../domain/oprf-pool';
 import { removeRecoveryRoute } from '../domain/recovery-settings';
 import { readSecret } from '../store/secrets';
+import { appOf } from '../http/apps';
 import { createRouter, type AppDeps } from '../http/context';
 import { clientAddress, limitSignIn, requireSession, sessionOf } from '../http/middleware';
 import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
@@ -44,14 +45,16 @@ export function pinRecoveryRoutes(deps: AppDeps) {
     )
     .openapi(
       createRoute({
-        method: 'post', path: '/register/finish', tags, summary: 'Store the tag and wrap_pinRecovery(S); the allowance starts full', security: sessionCookie,
+        method: 'post', path: '/register/finish', tags, summary: 'Store the tag and wrap_pinRecovery(S), with the log entry naming them on a logged account; the allowance starts full', security: sessionCookie,
         middleware: [registrant] as const,
         request: jsonBody(PinRegisterFinishRequest),
         responses: { 200: jsonResponse(PinRegistered, 'Registered'), ...errorResponses },
       }),
       async (c) => {
         const body = c.req.valid('json');
-        return c.json(await finishPinRegistration(deps.store, sessionOf(c).userId, body, { now: deps.now(), allowance: deps.config.pinRecoveryGuesses }), 200);
+        const session = sessionOf(c);
+        const ctx = { now: deps.now(), allowance: deps.config.pinRecoveryGuesses, pepper: deps.pepper, appId: appOf(c).id, session };
+        return c.json(await finishPinRegistration(deps.store, session.userId, body, ctx), 200);
       },
     )
     .openapi(

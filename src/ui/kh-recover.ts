@@ -14,9 +14,9 @@ export type RecoveryRoute = 'pin' | 'passkey' | 'totp' | 'kit' | 'device';
 const NO_PRF = 'This passkey can sign you in but cannot open the vault on this device. Use your PIN or an authenticator app code.';
 const OFFLINE = 'Recovering a vault needs the Keyhold server, which cannot be reached now. Check your connection and try again.';
 /**
- * PIN recovery the server holds but the account log does not name: registered, and the device that
- * registered it was closed or offline before it signed the entry. That device's next online PIN
- * unlock registers and signs again (vault.ts), so that is what to do.
+ * PIN recovery the server holds but the account log does not name. A registration now commits with
+ * its entry; one made before that, whose device was closed or offline before it signed, is what a
+ * person meets here, and that device's next online PIN unlock registers and signs again (vault.ts).
  */
 const PIN_UNSIGNED =
   'PIN recovery for this account is not finished: your account’s signed history does not list it yet, so the server refused it. Unlock Keyhold with your PIN on the device where you set it up, while online, then try again here. If you did not set up PIN recovery, tell whoever runs your Keyhold server.';

@@ -5,6 +5,7 @@
  * non-extractable CryptoKeys; locking drops that one reference. Opening makes no network call:
  * the vault opens offline, and a device sign-in follows in the background when the network is there.
  */
+import type { PinRegisterFinishRequestT } from '../../protocol/api';
 import { APP_ID_PATTERN, DEFAULT_APP_ID } from '../../protocol/constants';
 import { openDeviceSession } from './account/device-session';
 import { PinRecoveryUpkeep } from './account/pin-recovery-upkeep';
@@ -74,7 +75,7 @@ export class VaultCore {
     this.env = deviceEnvironment(deps);
     this.autoLock = new AutoLock(clock, this.settings, (reason) => this.lock(reason));
     this.pinAttempts = new PinAttempts(deps.store, this.now, (throttle) => this.#showThrottle(throttle));
-    this.pinRecovery = new PinRecoveryUpkeep(deps.server, deps.argon2, () => this.argon2Params, (logId) => this.#markPinRecoveryRegistered(logId));
+    this.pinRecovery = new PinRecoveryUpkeep(deps.server, deps.argon2, () => this.argon2Params, (request, logId) => this.#finishPinRegistration(request, logId));
     this.quick = new QuickViewGate({
       store: deps.store,
       appId: deps.appId ?? DEFAULT_APP_ID,
@@ -280,9 +281,26 @@ export class VaultCore {
     await this.pinRecovery.schedule({ userId: unlocked.userId, pin, rootSecret: unlocked.rootSecretAccess, sessionReady });
   }
 
-  /** The server answers to the new registration only once the account log names it (logId: SHA-256 of its tag). */
-  async #markPinRecoveryRegistered(logId: string): Promise<void> {
-    await this.accountLog.append([{ op: 'pin-recovery.set', id: logId }]);
+  /**
+   * Finishes a PIN recovery registration together with the log entry naming it (logId: SHA-256 of
+   * its tag): the server commits both or neither, so it never holds a registration it would refuse
+   * for want of that entry. An account without a log (made before it) finishes without one.
+   */
+  async #finishPinRegistration(request: PinRegisterFinishRequestT, logId: string): Promise<void> {
+    const { server } = this.deps;
+    let finished = false;
+    const logged = await this.accountLog.append([{ op: 'pin-recovery.set', id: logId }], {
+      send: async (entries) => {
+        if (entries.length !== 1) throw new VaultError('account_log_unverified', 'A PIN recovery registration carries one log entry.');
+        await server.pinRegisterFinish({ ...request, logEntry: entries[0]! });
+        finished = true;
+      },
+    });
+    if (!finished) {
+      // A log that already names this registration cannot happen (its tag is new): only an unlogged account gets here.
+      if (logged) throw new VaultError('account_log_unverified', 'The account log already names this PIN recovery registration.');
+      await server.pinRegisterFinish(request);
+    }
     const vault = this.stored;
     if (!vault || vault.pinRecoveryRegistered) return;
     const next: StoredVault = { ...vault, pinRecoveryRegistered: true };

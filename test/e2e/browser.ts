@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page, type Request as PageRequest, type Route } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page, type Request as PageRequest } from 'playwright-core';
 import { onTestFailed, TestRunner } from 'vitest';
 import { buildApp } from '../../server/app';
 import { loadConfig } from '../../server/config';
@@ -332,26 +332,11 @@ export async function onboardInPage(page: Page, username: string, pin: string): 
   await hook('new-login').waitFor({ timeout: 30_000 });
 }
 
-/** Whether the key server holds a PIN recovery registration for the account signed in on `page`, whether or not the account log names it. */
-export function pinRecoveryOnServer(page: Page): Promise<boolean> {
-  return page.evaluate(async () => ((await (await fetch('/api/recovery/status')).json()) as { pin?: { active?: boolean } }).pin?.active === true);
-}
-
-/**
- * Aborts the account-log append that signs a PIN recovery registration in (`page.route` it on
- * '**\/api/account/log'), as when the app is closed or goes offline just after registering.
- */
-export function dropPinRecoveryEntry(route: Route): Promise<void> {
-  const request = route.request();
-  return request.method() === 'POST' && request.postData()?.includes('"pin-recovery.set"') ? route.abort() : route.fallback();
-}
-
 /**
  * Whether PIN recovery works for the account signed in on `page`: the key server holds a
- * registration and the account's signed log names it. The app registers in the background after
- * onboarding and signs the registration into the log just after; until that entry lands the
- * server refuses the PIN (`credential_unbound`), so a journey that leaves the page in between
- * (another origin, a closed phone) must wait for both.
+ * registration and the account's signed log names it (the server answers only such a one). The app
+ * registers in the background after onboarding, the registration and its entry in one request that
+ * commits both or neither; both are checked, so the wait holds whatever the order.
  */
 export function pinRecoveryReady(page: Page): Promise<boolean> {
   return page.evaluate(async () => {

@@ -39,7 +39,7 @@ export async function seedWorld(server: TestServer): Promise<FuzzWorld> {
   await expectOk('device sign-in', Promise.resolve(reply));
   await expectOk('key bundle', owner.client.put('/api/backup/key-bundle', { blob: 'a2V5LWJ1bmRsZS1jaXBoZXJ0ZXh0', expectedVersion: 0 }));
   await expectOk('wrap_prf', owner.client.put(`/api/backup/wrap-prf/${owner.credentialId}`, { blob: 'd3JhcHBlZC1yb290LXNlY3JldA', expectedVersion: 0 }));
-  await registerPinRecovery(owner.client, pinInput('fuzz-owner'));
+  await registerPinRecovery(owner.client, pinInput('fuzz-owner'), { signer: owner.signer });
   await enrollTotp(server, owner.client);
   await expectOk('recovery kit', owner.client.put('/api/recovery/kit', { wrap: 'd3JhcHBlZC11bmRlci1rZWsta2l0', authHash: encodeBase64Url(randomBytes(32)) }));
   if (!owner.client.cookie || !deviceClient.cookie) throw new Error('seeding left a client without a session cookie');

@@ -1,8 +1,9 @@
-import { hkdfSync, randomBytes } from 'node:crypto';
+import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { ristretto255_oprf } from '@noble/curves/ed25519.js';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { ARGON2_HASH_LENGTH, HKDF_INFO_PIN_RECOVERY_TAG } from '../../protocol/constants';
 import { totpCodeAt } from '../../server/domain/totp-codes';
+import type { LogSigner } from './account-log';
 import type { ApiClient, ApiReply, TestServer } from './harness';
 
 /**
@@ -29,21 +30,25 @@ export function blindPin(input: Uint8Array) {
   };
 }
 
-/** Registers PIN recovery through both steps under the client's session; throws unless both succeed. */
-export async function registerPinRecovery(client: ApiClient, input: Uint8Array, wrap = encodeBase64Url(randomBytes(61))) {
+/** The account log id of a PIN recovery registration: SHA-256(tag), base64url (`pin-recovery.set`). */
+export const pinRecoveryLogId = (tag: string): string => encodeBase64Url(createHash('sha256').update(decodeBase64Url(tag)).digest());
+
+/**
+ * Registers PIN recovery through both steps under the client's session; throws unless both
+ * succeed. On an account with a signed log pass its `signer`: the finish carries the entry naming
+ * the registration, as the app sends it, and the signer moves on.
+ */
+export async function registerPinRecovery(client: ApiClient, input: Uint8Array, { wrap = encodeBase64Url(randomBytes(61)), signer }: { wrap?: string; signer?: LogSigner } = {}) {
   const blinded = blindPin(input);
   const start = await client.post('/api/recovery/pin/register/start', { blindedElement: blinded.blindedElement });
   if (start.status !== 200) throw new Error(`register/start ${start.status} ${JSON.stringify(start.body)}`);
   const salt = encodeBase64Url(randomBytes(16));
-  const finish = await client.post('/api/recovery/pin/register/finish', {
-    registrationId: start.body.registrationId,
-    salt,
-    argon2: ARGON2,
-    tag: blinded.tagFor(start.body.evaluatedElement),
-    wrap,
-  });
+  const tag = blinded.tagFor(start.body.evaluatedElement);
+  const logEntry = signer?.sign([{ op: 'pin-recovery.set', id: pinRecoveryLogId(tag) }]);
+  const finish = await client.post('/api/recovery/pin/register/finish', { registrationId: start.body.registrationId, salt, argon2: ARGON2, tag, wrap, ...(logEntry && { logEntry }) });
   if (finish.status !== 200) throw new Error(`register/finish ${finish.status} ${JSON.stringify(finish.body)}`);
-  return { salt, wrap, tag: blinded.tagFor(start.body.evaluatedElement), version: finish.body.version as number };
+  if (logEntry) signer!.accept([logEntry]);
+  return { salt, wrap, tag, version: finish.body.version as number };
 }
 
 /** Starts a recovery attempt (spending a guess) with the blinded `input`. */

@@ -29,8 +29,9 @@ const WORDS: Partial<Record<VaultErrorCode, string>> = {
 
 /**
  * The Keyhold PIN route's own words where the general ones would send the person the wrong way:
- * PIN recovery Keyhold registered but did not sign into the account log (closed or offline just
- * after) is finished by Keyhold's next online PIN unlock on that device.
+ * PIN recovery the account log does not name (registered by a Keyhold of before registrations
+ * carried their entry, closed or offline just after) is finished by Keyhold's next online PIN
+ * unlock on that device.
  */
 const PIN_ROUTE_WORDS: Partial<Record<VaultErrorCode, string>> = {
   credential_unbound:

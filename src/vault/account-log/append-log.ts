@@ -77,6 +77,13 @@ const APPEND_FAILURES = { log_stale: 'account_log_unverified', log_entry_invalid
 export interface AppendOptions {
   /** Start the log when the account has none (onboarding, a migration): the genesis names this device's identity key. */
   readonly genesis?: boolean;
+  /**
+   * Delivers the signed entries inside another request that commits them with what they name (a
+   * PIN recovery registration's finish), instead of `POST /api/account/log`. It is called again
+   * with entries signed on the new head after a `log_stale`, so that request must leave nothing
+   * behind when the server refuses it.
+   */
+  readonly send?: (entries: readonly LogEntry[]) => Promise<unknown>;
 }
 
 /**
@@ -98,7 +105,8 @@ export async function appendToLog(ctx: LogContext, changes: readonly LogChange[]
     if (needed.length === 0) return true;
     const entries = await signedEntries(ctx, mirror.state, needed);
     try {
-      await ctx.call(() => appendAccountLog(ctx.server, entries));
+      const send = options.send ?? ((signed: readonly LogEntry[]) => appendAccountLog(ctx.server, signed));
+      await ctx.call(() => send(entries));
     } catch (error) {
       if (attempt + 1 >= APPEND_TRIES || !(error instanceof KeyServerError && error.serverCode === 'log_stale')) throw failureFromServer(error, undefined, APPEND_FAILURES);
       ({ mirror } = pulled = await pullAccountLog(ctx));

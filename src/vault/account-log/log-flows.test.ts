@@ -119,6 +119,28 @@ describe('Vault: every change of who may act is signed into the account log', ()
     expect((await lastEntry()).changes).toEqual([{ op: 'pin-recovery.remove' }]);
   });
 
+  it('PIN recovery: the entry rides in the registration\'s finish, and is signed again on the new head when another device appended first', async () => {
+    // The phone's new registration is about to finish when a tablet recovers with the old PIN and signs its own key in.
+    let tablet: Vault | undefined;
+    world.network.beforeRequest = async (request) => {
+      if (request !== 'POST /api/recovery/pin/register/finish' || tablet) return;
+      tablet = await recovered('Tablet', (v) => v.recovery.withPin('alice', PIN));
+    };
+    const sent = world.network.requests.length;
+    await phone.account.changePin(PIN, OTHER_PIN, OTHER_PIN);
+    world.network.beforeRequest = null;
+
+    // Refused once as stale (nothing stored), sent again on the tablet's entry: no separate append.
+    const phoneRequests = world.network.requests.slice(sent).filter((r) => r.startsWith('POST /api/recovery/pin/register/finish') || r.startsWith('POST /api/account/log'));
+    expect(phoneRequests).toEqual(['POST /api/recovery/pin/register/finish', 'POST /api/recovery/pin/register/finish']);
+    const log = await serverLog(world.server, userId);
+    expect(log.at(-2)!.changes.map((c) => c.op)).toEqual(['device.add']);
+    expect(log.at(-1)!.changes).toEqual([{ op: 'pin-recovery.set', id: await pinRecoveryLogId(world, userId) }]);
+    // It answers: a third device recovers with the new PIN.
+    const laptop = await recovered('Laptop', (v) => v.recovery.withPin('alice', OTHER_PIN));
+    expect(laptop.state.kind).toBe('unlocked');
+  });
+
   it('a device removed: its key\'s removal, once the server revoked it', async () => {
     await recovered('Tablet', (v) => v.recovery.withPin('alice', PIN));
     const listed = await deviceKeyOf('Tablet');

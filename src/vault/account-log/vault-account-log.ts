@@ -8,6 +8,7 @@ import type { LogChange } from '../../../protocol/account-log';
 import type { Session, VaultCore } from '../core';
 import { ACCOUNT_LOG_CHANGED } from '../state';
 import { UNCHECKED_LOG_STATUS, type AccountLogStatus, type LogMigrationChoice, type LogMigrationPlan } from './account-log-types';
+import type { AppendOptions } from './append-log';
 import type { AccountLogKeeper } from './log-keeper';
 
 const loadKeeper = () => import('./log-keeper');
@@ -59,8 +60,8 @@ export class VaultAccountLog {
    * SDK-internal: signs `changes` into the log (the vault's own flows; apps do not call it). False
    * when the account has no log yet. Throws `account_log_unverified`, `locked`, `offline`.
    */
-  async append(changes: readonly LogChange[]): Promise<boolean> {
-    return (await this.keeper()).append(changes);
+  async append(changes: readonly LogChange[], options?: AppendOptions): Promise<boolean> {
+    return (await this.keeper()).append(changes, options);
   }
 
   /** SDK-internal: the chunk doing the work, made once. */

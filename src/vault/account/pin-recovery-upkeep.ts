@@ -4,6 +4,7 @@
  * failed (offline, server down), at the next PIN unlock. Always in the background: recovery is
  * a convenience for another day, never a reason for an unlock or a PIN change to fail.
  */
+import type { PinRegisterFinishRequestT } from '../../../protocol/api';
 import type { Argon2Params, DeriveArgon2, RootSecretAccess } from '../crypto';
 import type { KeyServer } from '../platform/key-server';
 
@@ -23,16 +24,19 @@ export class PinRecoveryUpkeep {
   readonly #server: KeyServer;
   readonly #argon2: DeriveArgon2;
   readonly #params: () => Argon2Params;
-  /** Signs the registration (its account log id) into the log and marks the stored vault "registered"; called only if no newer PIN was set meanwhile. */
-  readonly #onRegistered: (logId: string) => Promise<void>;
+  /**
+   * Sends the prepared registration's finish with its log entry (`pin-recovery.set` of `logId`) and
+   * marks the stored vault "registered"; called only if no newer PIN was set meanwhile.
+   */
+  readonly #finish: (request: PinRegisterFinishRequestT, logId: string) => Promise<void>;
   #queue: Promise<unknown> = Promise.resolve();
   #generation = 0;
 
-  constructor(server: KeyServer, argon2: DeriveArgon2, params: () => Argon2Params, onRegistered: (logId: string) => Promise<void>) {
+  constructor(server: KeyServer, argon2: DeriveArgon2, params: () => Argon2Params, finish: (request: PinRegisterFinishRequestT, logId: string) => Promise<void>) {
     this.#server = server;
     this.#argon2 = argon2;
     this.#params = params;
-    this.#onRegistered = onRegistered;
+    this.#finish = finish;
   }
 
   /**
@@ -45,13 +49,15 @@ export class PinRecoveryUpkeep {
       if (generation !== this.#generation) return false;
       try {
         await job.sessionReady;
-        const { logId } = await (await loadPinRecovery()).registerPinRecovery({ server: this.#server, userId: job.userId, pin: job.pin, argon2: this.#argon2, rootSecret: job.rootSecret, params: this.#params() });
+        const { preparePinRegistration, pinRecoveryLogId } = await loadPinRecovery();
+        const request = await preparePinRegistration({ server: this.#server, userId: job.userId, pin: job.pin, argon2: this.#argon2, rootSecret: job.rootSecret, params: this.#params() });
         if (generation !== this.#generation) return false;
-        await this.#onRegistered(logId);
+        await this.#finish(request, await pinRecoveryLogId(request.tag));
         return true;
       } catch {
-        // Offline, signed out, refused, or not signed into the account log: the vault row still
-        // says "not registered", so the next unlock registers again (and signs that).
+        // Offline, signed out, refused, or the log entry refused: nothing was registered (the
+        // finish carries its entry), the vault row still says "not registered", and the next
+        // unlock registers again.
         return false;
       }
     });
