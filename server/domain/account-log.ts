@@ -1,10 +1,11 @@
 import type { AccountLogPageT } from '../../protocol/api';
 import { AccountLogError, LOG_GENESIS_PREV, applyLogEntries, logEntryHash, type LogChange, type LogEntry } from '../../protocol/account-log';
-import { ACCOUNT_LOG_MAX_ENTRIES, ACCOUNT_LOG_PAGE_MAX, FRESH_PASSKEY_SECONDS } from '../../protocol/constants';
+import { ACCOUNT_LOG_APPENDS_PER_MINUTE, ACCOUNT_LOG_MAX_ENTRIES, ACCOUNT_LOG_PAGE_MAX, FRESH_PASSKEY_SECONDS } from '../../protocol/constants';
 import { KeyholdError } from '../errors';
 import { findCredential, listCredentials } from '../store/accounts';
 import { findLastLogEntry, insertLogEntries, listLogEntries, replaceLogHead } from '../store/account-log';
 import { appendAuditEvent } from '../store/audit';
+import { countHits } from '../store/rate-limits';
 import { listPendingApprovals } from '../store/device-approvals';
 import { listDevices } from '../store/devices';
 import { findPinRecovery } from '../store/pin-recovery';
@@ -150,6 +151,21 @@ export interface AppendContext {
    */
   readonly session?: Session;
   readonly freshPasskey?: true;
+}
+
+const MINUTE_MS = 60_000;
+
+/**
+ * Counts one append (a `POST /api/account/log`, or a request carrying its entry, as a PIN recovery
+ * registration does) against the account's limit, in the database so it holds across processes;
+ * throws `rate_limited` past ACCOUNT_LOG_APPENDS_PER_MINUTE. A runaway or hostile client could
+ * otherwise fill the log (`log_full`), after which nothing can be added to the account.
+ */
+export async function limitLogAppends(store: Store, userId: string, now: number): Promise<void> {
+  const [appends = 0] = await countHits(store, [`account-log:${userId}`], MINUTE_MS, now);
+  if (appends > ACCOUNT_LOG_APPENDS_PER_MINUTE) {
+    throw new KeyholdError('rate_limited', 'Too many changes to the account log; wait a moment.', { retryAfterSeconds: Math.ceil((MINUTE_MS - (now % MINUTE_MS)) / 1000) });
+  }
 }
 
 /**

@@ -30,8 +30,10 @@ import { inUserTransaction } from './user-transaction';
  *           ← { registrationId, evaluatedElement: Z }
  *   client  y = Finalize(x, blind, Z); KEK = HKDF(y, kek-pin-recovery); tag = HKDF(y, pin-recovery-tag)
  *           wrap = AES-GCM(KEK, S, AAD = userId, 'root-secret-pin-recovery', salt)
- *   finish  → { registrationId, salt, argon2, tag, wrap }
- *   server  record = seal(k), salt, argon2, SHA-256(tag), wrap, guesses = allowance, version + 1
+ *   finish  → { registrationId, salt, argon2, tag, wrap, logEntry }   (logEntry: on a logged account,
+ *           its pin-recovery.set of SHA-256(tag), signed on the log's head)
+ *   server  record = seal(k), salt, argon2, SHA-256(tag), wrap, guesses = allowance, version + 1,
+ *           and the entry appended, in one transaction
  *
  * Recovery (no session):
  *   params  → { username }  ← { salt, argon2, guessesLeft }: nothing spent; 423 once none is left

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpLogId } from '../../protocol/account-log';
 import { decodeBase32 } from '../../protocol/base32';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
+import { ACCOUNT_LOG_APPENDS_PER_MINUTE } from '../../protocol/constants';
 import { lockEverywhereMessage } from '../../protocol/device-signin';
 import { addPasskeyWithKey, createLoggedAccount, deviceAdd, deviceRemove, type LoggedUser } from '../../test/helpers/account-log';
 import { auditEvents, deviceSignIn, newDeviceKey, signInWithPasskey } from '../../test/helpers/accounts';
@@ -113,6 +114,27 @@ describe.each(DIALECTS)('sign-in and recovery hold to the account log (%s)', (di
     expect((await recoverPin(new ApiClient(server), user.username, pinInput('right'))).finish?.status).toBe(200);
     // Once: the registration was spent.
     expectError(await send({ ...finish, logEntry: user.signer.sign([named]) }), 400, 'challenge_invalid');
+  });
+
+  it('counts an entry riding in a PIN recovery registration against the account log\'s appends a minute', async () => {
+    const user = await account();
+    // The start of a fresh minute: the appends below share one window.
+    server.clock.now = Math.ceil((server.clock.now + 1) / 60_000) * 60_000;
+    for (let i = 0; i < ACCOUNT_LOG_APPENDS_PER_MINUTE; i++) {
+      expect((await user.signer.append(user.client, [{ op: 'pin-recovery.set', id: sha256(randomBytes(32)) }])).status).toBe(200);
+    }
+    const blinded = blindPin(pinInput('right'));
+    const start = await user.client.post('/api/recovery/pin/register/start', { blindedElement: blinded.blindedElement });
+    const tag = blinded.tagFor(start.body.evaluatedElement);
+    const finish = { registrationId: start.body.registrationId, salt: encodeBase64Url(randomBytes(16)), argon2: ARGON2, tag, wrap: encodeBase64Url(randomBytes(61)) };
+    const entry = user.signer.sign([{ op: 'pin-recovery.set', id: sha256(decodeBase64Url(tag)) }]);
+    const limited = await user.client.post('/api/recovery/pin/register/finish', { ...finish, logEntry: entry });
+    expectError(limited, 429, 'rate_limited');
+    expect((await user.client.get('/api/recovery/status')).body.pin.active).toBe(false);
+    expectError(await user.signer.append(user.client, [{ op: 'pin-recovery.set', id: sha256(randomBytes(32)) }]), 429, 'rate_limited');
+    // The next minute, the same registration and entry go through.
+    server.clock.now += 60_000;
+    expect((await user.client.post('/api/recovery/pin/register/finish', { ...finish, logEntry: entry })).status).toBe(200);
   });
 
   it('locks everywhere only with the signed entry, appended with the lock; the kept device must be in the log', async () => {

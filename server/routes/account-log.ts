@@ -1,15 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import { AccountLogAppended, AccountLogPage, AccountLogQuery, AppendAccountLogRequest } from '../../protocol/api';
-import { ACCOUNT_LOG_APPENDS_PER_MINUTE } from '../../protocol/constants';
-import { appendInTransaction, readLogPage } from '../domain/account-log';
+import { appendInTransaction, limitLogAppends, readLogPage } from '../domain/account-log';
 import { inUserTransaction } from '../domain/user-transaction';
-import { KeyholdError } from '../errors';
 import { createRouter, type AppDeps } from '../http/context';
 import { requireSession, sessionOf } from '../http/middleware';
 import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
-import { countHits } from '../store/rate-limits';
 
-const MINUTE_MS = 60_000;
 
 /** The signed account log: read it, append signed entries to it (domain/account-log.ts). */
 export function accountLogRoutes(deps: AppDeps) {
@@ -40,10 +36,7 @@ export function accountLogRoutes(deps: AppDeps) {
         const { entries } = c.req.valid('json');
         const session = sessionOf(c);
         const now = deps.now();
-        const [appends = 0] = await countHits(deps.store, [`account-log:${session.userId}`], MINUTE_MS, now);
-        if (appends > ACCOUNT_LOG_APPENDS_PER_MINUTE) {
-          throw new KeyholdError('rate_limited', 'Too many changes to the account log; wait a moment.', { retryAfterSeconds: Math.ceil((MINUTE_MS - (now % MINUTE_MS)) / 1000) });
-        }
+        await limitLogAppends(deps.store, session.userId, now);
         const head = await inUserTransaction(deps.store, session.userId, (tx) =>
           appendInTransaction(tx, session.userId, entries, { pepper: deps.pepper, now, appId: session.appId, session }),
         );

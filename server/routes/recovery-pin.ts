@@ -12,11 +12,11 @@ import {
   PinRegisterStarted,
   PinRegisterStartRequest,
 } from '../../protocol/api';
+import { limitLogAppends } from '../domain/account-log';
 import { finishPinRecovery, finishPinRegistration, pinRecoveryParams, startPinRecovery, startPinRegistration } from '../domain/pin-recovery';
 import { evaluateOnEventLoop } from '../domain/oprf-pool';
 import { removeRecoveryRoute } from '../domain/recovery-settings';
 import { readSecret } from '../store/secrets';
-import { appOf } from '../http/apps';
 import { createRouter, type AppDeps } from '../http/context';
 import { clientAddress, limitSignIn, requireSession, sessionOf } from '../http/middleware';
 import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
@@ -53,7 +53,10 @@ export function pinRecoveryRoutes(deps: AppDeps) {
       async (c) => {
         const body = c.req.valid('json');
         const session = sessionOf(c);
-        const ctx = { now: deps.now(), allowance: deps.config.pinRecoveryGuesses, pepper: deps.pepper, appId: appOf(c).id, session };
+        const now = deps.now();
+        // Its entry is an append like any other: the account log's limit counts it.
+        if (body.logEntry) await limitLogAppends(deps.store, session.userId, now);
+        const ctx = { now, allowance: deps.config.pinRecoveryGuesses, pepper: deps.pepper, appId: session.appId, session };
         return c.json(await finishPinRegistration(deps.store, session.userId, body, ctx), 200);
       },
     )

@@ -75,7 +75,13 @@ export class VaultCore {
     this.env = deviceEnvironment(deps);
     this.autoLock = new AutoLock(clock, this.settings, (reason) => this.lock(reason));
     this.pinAttempts = new PinAttempts(deps.store, this.now, (throttle) => this.#showThrottle(throttle));
-    this.pinRecovery = new PinRecoveryUpkeep(deps.server, deps.argon2, () => this.argon2Params, (request, logId) => this.#finishPinRegistration(request, logId));
+    this.pinRecovery = new PinRecoveryUpkeep({
+      server: deps.server,
+      argon2: deps.argon2,
+      params: () => this.argon2Params,
+      finish: (request, logId) => this.#finishPinRegistration(request, logId),
+      registered: () => this.#markPinRecoveryRegistered(),
+    });
     this.quick = new QuickViewGate({
       store: deps.store,
       appId: deps.appId ?? DEFAULT_APP_ID,
@@ -284,23 +290,29 @@ export class VaultCore {
   /**
    * Finishes a PIN recovery registration together with the log entry naming it (logId: SHA-256 of
    * its tag): the server commits both or neither, so it never holds a registration it would refuse
-   * for want of that entry. An account without a log (made before it) finishes without one.
+   * for want of that entry. An account without a log (made before it) finishes without one, in the
+   * same turn of the log's queue.
    */
   async #finishPinRegistration(request: PinRegisterFinishRequestT, logId: string): Promise<void> {
     const { server } = this.deps;
     let finished = false;
-    const logged = await this.accountLog.append([{ op: 'pin-recovery.set', id: logId }], {
+    await this.accountLog.append([{ op: 'pin-recovery.set', id: logId }], {
       send: async (entries) => {
         if (entries.length !== 1) throw new VaultError('account_log_unverified', 'A PIN recovery registration carries one log entry.');
         await server.pinRegisterFinish({ ...request, logEntry: entries[0]! });
         finished = true;
       },
+      withoutLog: async () => {
+        await server.pinRegisterFinish(request);
+        finished = true;
+      },
     });
-    if (!finished) {
-      // A log that already names this registration cannot happen (its tag is new): only an unlogged account gets here.
-      if (logged) throw new VaultError('account_log_unverified', 'The account log already names this PIN recovery registration.');
-      await server.pinRegisterFinish(request);
-    }
+    // Only a log that already named this registration would skip both, and its tag is new.
+    if (!finished) throw new VaultError('account_log_unverified', 'The account log already names this PIN recovery registration.');
+  }
+
+  /** The registration finished for the PIN the vault still has: the stored vault says so, and no unlock registers again. */
+  async #markPinRecoveryRegistered(): Promise<void> {
     const vault = this.stored;
     if (!vault || vault.pinRecoveryRegistered) return;
     const next: StoredVault = { ...vault, pinRecoveryRegistered: true };

@@ -84,6 +84,8 @@ export interface AppendOptions {
    * behind when the server refuses it.
    */
   readonly send?: (entries: readonly LogEntry[]) => Promise<unknown>;
+  /** Runs instead, in the same turn of the log's queue, when the account keeps no log (nothing is signed). */
+  readonly withoutLog?: () => Promise<unknown>;
 }
 
 /**
@@ -100,7 +102,10 @@ export async function appendToLog(ctx: LogContext, changes: readonly LogChange[]
   if (mirror.state.seq === 0) ({ mirror } = pulled = await pullAccountLog(ctx));
   for (let attempt = 0; ; attempt++) {
     if (pulled?.trouble) throw unverified(`The account log does not verify here (${pulled.trouble}).`);
-    if (pulled?.status === 'unlogged' && !options.genesis) return false;
+    if (pulled?.status === 'unlogged' && !options.genesis) {
+      await options.withoutLog?.();
+      return false;
+    }
     const needed = changes.filter((change) => changeNeeded(mirror.state, change));
     if (needed.length === 0) return true;
     const entries = await signedEntries(ctx, mirror.state, needed);

@@ -113,4 +113,15 @@ describe('Vault: an account made before the log migrates on an unlocked device',
     await phone.accountLog.confirmMigration(plan, { keep: { passkeys: plan.passkeys.map((p) => p.id), devices: [] } });
     expect(await phone.accountLog.migration()).toBeNull();
   });
+
+  it('before the migration, a PIN change registers PIN recovery without a log entry, and a new device recovers with the new PIN', async () => {
+    await phone.unlockWithPin(PIN);
+    await phone.account.changePin(PIN, OTHER_PIN, OTHER_PIN);
+    await phone.account.pinRecoverySettled();
+    expect(await serverLog(world.server, userId)).toEqual([]);
+    const laptop = world.otherDevice('Laptop').vault();
+    await laptop.start();
+    await laptop.recovery.withPin('alice', OTHER_PIN);
+    expect(laptop.state.kind).toBe('unlocked');
+  });
 });

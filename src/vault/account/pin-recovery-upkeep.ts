@@ -20,23 +20,24 @@ export interface PinRecoveryJob {
   readonly sessionReady: Promise<unknown>;
 }
 
+/** What the upkeep works with: the key server, Argon2 and its costs, and the vault's two steps. */
+export interface PinRecoveryUpkeepDeps {
+  readonly server: KeyServer;
+  readonly argon2: DeriveArgon2;
+  readonly params: () => Argon2Params;
+  /** Sends the prepared registration's finish with its log entry (`pin-recovery.set` of `logId`). */
+  readonly finish: (request: PinRegisterFinishRequestT, logId: string) => Promise<void>;
+  /** Marks the stored vault "registered"; called only if no newer PIN was set meanwhile. */
+  readonly registered: () => Promise<void>;
+}
+
 export class PinRecoveryUpkeep {
-  readonly #server: KeyServer;
-  readonly #argon2: DeriveArgon2;
-  readonly #params: () => Argon2Params;
-  /**
-   * Sends the prepared registration's finish with its log entry (`pin-recovery.set` of `logId`) and
-   * marks the stored vault "registered"; called only if no newer PIN was set meanwhile.
-   */
-  readonly #finish: (request: PinRegisterFinishRequestT, logId: string) => Promise<void>;
+  readonly #deps: PinRecoveryUpkeepDeps;
   #queue: Promise<unknown> = Promise.resolve();
   #generation = 0;
 
-  constructor(server: KeyServer, argon2: DeriveArgon2, params: () => Argon2Params, finish: (request: PinRegisterFinishRequestT, logId: string) => Promise<void>) {
-    this.#server = server;
-    this.#argon2 = argon2;
-    this.#params = params;
-    this.#finish = finish;
+  constructor(deps: PinRecoveryUpkeepDeps) {
+    this.#deps = deps;
   }
 
   /**
@@ -49,10 +50,14 @@ export class PinRecoveryUpkeep {
       if (generation !== this.#generation) return false;
       try {
         await job.sessionReady;
+        const { server, argon2, params } = this.#deps;
         const { preparePinRegistration, pinRecoveryLogId } = await loadPinRecovery();
-        const request = await preparePinRegistration({ server: this.#server, userId: job.userId, pin: job.pin, argon2: this.#argon2, rootSecret: job.rootSecret, params: this.#params() });
+        const request = await preparePinRegistration({ server, userId: job.userId, pin: job.pin, argon2, rootSecret: job.rootSecret, params: params() });
         if (generation !== this.#generation) return false;
-        await this.#finish(request, await pinRecoveryLogId(request.tag));
+        await this.#deps.finish(request, await pinRecoveryLogId(request.tag));
+        // A PIN changed while this finished: the stored vault is the new PIN's, which its own job registers.
+        if (generation !== this.#generation) return false;
+        await this.#deps.registered();
         return true;
       } catch {
         // Offline, signed out, refused, or the log entry refused: nothing was registered (the

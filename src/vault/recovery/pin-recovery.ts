@@ -45,8 +45,9 @@ export interface RegisterPinRecoveryOptions {
 
 /**
  * Registration's first half: the OPRF with a fresh pending server key (register/start, which
- * touches nothing active) and the finish request for it, which the caller sends on its own
- * (`registerPinRecovery`) or inside a lock-everywhere request, so it commits with the rest.
+ * touches nothing active) and the finish request for it, which the caller sends with its signed
+ * log entry (the vault's PIN recovery upkeep), on its own on an account without a log
+ * (`registerPinRecovery`), or inside a lock-everywhere request, so it commits with the rest.
  * Throws `pin_rejected`, `kdf_too_weak`, or the server's KeyServerError. Never log the PIN.
  */
 export async function preparePinRegistration(options: RegisterPinRecoveryOptions): Promise<PinRegisterFinishRequestT> {
@@ -78,7 +79,8 @@ export async function pinRecoveryLogId(tag: string): Promise<string> {
 }
 
 /**
- * Registers (or re-registers) PIN recovery: a fresh salt and server key, a new tag and
+ * Registers (or re-registers) PIN recovery on an account without a signed log (one with a log
+ * needs the entry in the finish: `log_entry_required`): a fresh salt and server key, a new tag and
  * wrap_pinRecovery(S); the allowance starts full. Returns the server's answer and the registration's
  * account log id (`pin-recovery.set`). Throws `pin_rejected`, `kdf_too_weak`, or the server's
  * KeyServerError. Never log the PIN.
