@@ -338,7 +338,16 @@ export const TotpRecovered = Recovered.extend({ r: z.string(), escrowedWrap: z.s
  * like the other wraps), `authHash` SHA-256(kitAuth); recovery sends kitAuth itself. Both derive
  * from the user's 128-bit code on the client; the server never sees the code or KEK_kit.
  */
-export const RecoveryKitPutRequest = z.object({ wrap: base64url(WRAP_MAX_CHARS), authHash: base64urlBytes(32) });
+export const RecoveryKitPutRequest = z.object({
+  wrap: base64url(WRAP_MAX_CHARS),
+  authHash: base64urlBytes(32),
+  /**
+   * Required on an account that keeps a signed log (else 400 `log_entry_required`): the entry on
+   * the log's head naming this kit, `kit.set` of `authHash` and nothing else (else 400
+   * `log_entry_invalid`), appended with the kit in one transaction.
+   */
+  logEntry: LogEntry.optional(),
+});
 export const RecoveryKitPut = z.object({ createdAt: z.number().int(), replaced: z.boolean() });
 export const RecoveryKitRecoverRequest = z.object({ username: Username, kitAuth: base64urlBytes(RECOVERY_KIT_AUTH_BYTES) });
 export const RecoveryKitRecovered = Recovered.extend({ userId: z.string(), username: z.string(), wrap: z.string(), createdAt: z.number().int() });

@@ -6,7 +6,8 @@ import { findUserByName } from '../store/accounts';
 import { appendAuditEvent } from '../store/audit';
 import { deleteRecoveryKit, findRecoveryKit, replaceRecoveryKit } from '../store/recovery-kits';
 import type { Store } from '../store/store';
-import { bindingRefusal } from './account-log-head';
+import { appendInTransaction, type AppendContext } from './account-log';
+import { bindingRefusal, logInvalid, readLogHead } from './account-log-head';
 import type { Pepper } from './pepper';
 import { inUserTransaction } from './user-transaction';
 
@@ -24,11 +25,28 @@ const kitInvalid = () => new KeyholdError('kit_invalid', 'That recovery kit does
 /** Digest of a kitAuth as the server compares it; the kitAuth itself is never stored or logged. */
 const digestOf = (kitAuth: Uint8Array) => createHash('sha256').update(kitAuth).digest();
 
-/** Stores the account's kit (a new one replaces the old, whose code stops working at once). */
-export async function putRecoveryKit(store: Store, userId: string, req: RecoveryKitPutRequestT, now: number): Promise<RecoveryKitPutT> {
+/**
+ * Stores the account's kit (a new one replaces the old, whose code stops working at once). On an
+ * account that keeps a signed log the request carries the entry naming the kit (`kit.set` of
+ * `authHash`, nothing else), appended in the same transaction: a refused entry leaves the old kit
+ * as it was, and the server never holds a kit its log does not name. Throws `log_entry_required`,
+ * `log_entry_invalid`, `log_stale`.
+ */
+export async function putRecoveryKit(store: Store, userId: string, req: RecoveryKitPutRequestT, ctx: AppendContext): Promise<RecoveryKitPutT> {
+  const { now } = ctx;
   return inUserTransaction(store, userId, async (tx) => {
+    const { logEntry } = req;
+    if (logEntry) {
+      const named = logEntry.changes.length === 1 && logEntry.changes[0]!.op === 'kit.set' && logEntry.changes[0]!.id === req.authHash;
+      if (!named) throw new KeyholdError('log_entry_invalid', 'The log entry must name this kit (kit.set of its authHash) and nothing else.', { reason: 'not_this_kit' });
+    } else {
+      const head = await readLogHead(tx, ctx.pepper, userId);
+      if ('problem' in head) throw logInvalid();
+      if (head.status === 'logged') throw new KeyholdError('log_entry_required', 'This account keeps a signed log: a recovery kit is stored together with its signed entry.');
+    }
     const replaced = await replaceRecoveryKit(tx, { user_id: userId, wrap: req.wrap, auth_hash: req.authHash, created_at: now });
     await appendAuditEvent(tx, userId, 'recovery.kit.created', { replaced }, now);
+    if (logEntry) await appendInTransaction(tx, userId, [logEntry], ctx);
     return { createdAt: now, replaced };
   });
 }

@@ -66,14 +66,37 @@ describe.each(DIALECTS)('sign-in and recovery hold to the account log (%s)', (di
     expect((await attempt()).status).toBe(200);
   });
 
-  it('recovers with the kit only once the log holds its digest', async () => {
+  it('stores a kit only together with the entry naming it: a refused PUT leaves the old kit working, and the new one recovers at once', async () => {
     const user = await account();
-    const kitAuth = randomBytes(32);
-    expect((await user.client.put('/api/recovery/kit', { wrap: encodeBase64Url(randomBytes(61)), authHash: sha256(kitAuth) })).status).toBe(200);
-    const recover = () => new ApiClient(server).post('/api/recovery/kit/recover', { username: user.username, kitAuth: encodeBase64Url(kitAuth) });
-    expectError(await recover(), 401, 'credential_unbound');
-    expect((await user.signer.append(user.client, [{ op: 'kit.set', id: sha256(kitAuth) }])).status).toBe(200);
-    expect((await recover()).status).toBe(200);
+    const kit = () => {
+      const kitAuth = randomBytes(32);
+      return { kitAuth, body: { wrap: encodeBase64Url(randomBytes(61)), authHash: sha256(kitAuth) } };
+    };
+    const put = (body: Record<string, unknown>) => user.client.put('/api/recovery/kit', body);
+    const recover = (kitAuth: Uint8Array) => new ApiClient(server).post('/api/recovery/kit/recover', { username: user.username, kitAuth: encodeBase64Url(kitAuth) });
+    const old = kit();
+    const oldEntry = user.signer.sign([{ op: 'kit.set', id: old.body.authHash }]);
+    expect((await put({ ...old.body, logEntry: oldEntry })).status).toBe(200);
+    user.signer.accept([oldEntry]);
+    expect((await recover(old.kitAuth)).status).toBe(200);
+
+    const next = kit();
+    const named = { op: 'kit.set', id: next.body.authHash } as const;
+    expectError(await put(next.body), 400, 'log_entry_required');
+    expectError(await put({ ...next.body, logEntry: user.signer.sign([{ op: 'kit.set', id: sha256(randomBytes(32)) }]) }), 400, 'log_entry_invalid');
+    expectError(await put({ ...next.body, logEntry: user.signer.sign([named, { op: 'totp.remove' }]) }), 400, 'log_entry_invalid');
+    const stale = user.signer.sign([named]);
+    expect((await user.signer.append(user.client, [{ op: 'pin-recovery.set', id: sha256(randomBytes(32)) }])).status).toBe(200);
+    expectError(await put({ ...next.body, logEntry: stale }), 409, 'log_stale');
+    // None of the refused PUTs replaced the old kit, and none stored the new one.
+    expect((await recover(old.kitAuth)).status).toBe(200);
+    expectError(await recover(next.kitAuth), 401, 'kit_invalid');
+
+    const entry = user.signer.sign([named]);
+    expect((await put({ ...next.body, logEntry: entry })).body).toMatchObject({ replaced: true });
+    user.signer.accept([entry]);
+    expect((await recover(next.kitAuth)).status).toBe(200);
+    expectError(await recover(old.kitAuth), 401, 'kit_invalid');
   });
 
   it('registers PIN recovery only together with the entry naming it; a refused finish stores nothing and leaves the registration to finish', async () => {
@@ -116,7 +139,7 @@ describe.each(DIALECTS)('sign-in and recovery hold to the account log (%s)', (di
     expectError(await send({ ...finish, logEntry: user.signer.sign([named]) }), 400, 'challenge_invalid');
   });
 
-  it('counts an entry riding in a PIN recovery registration against the account log\'s appends a minute', async () => {
+  it('counts an entry riding in a PIN recovery registration or a kit against the account log\'s appends a minute', async () => {
     const user = await account();
     // The start of a fresh minute: the appends below share one window.
     server.clock.now = Math.ceil((server.clock.now + 1) / 60_000) * 60_000;
@@ -132,6 +155,9 @@ describe.each(DIALECTS)('sign-in and recovery hold to the account log (%s)', (di
     expectError(limited, 429, 'rate_limited');
     expect((await user.client.get('/api/recovery/status')).body.pin.active).toBe(false);
     expectError(await user.signer.append(user.client, [{ op: 'pin-recovery.set', id: sha256(randomBytes(32)) }]), 429, 'rate_limited');
+    const authHash = sha256(randomBytes(32));
+    const kit = { wrap: encodeBase64Url(randomBytes(61)), authHash, logEntry: user.signer.sign([{ op: 'kit.set', id: authHash }]) };
+    expectError(await user.client.put('/api/recovery/kit', kit), 429, 'rate_limited');
     // The next minute, the same registration and entry go through.
     server.clock.now += 60_000;
     expect((await user.client.post('/api/recovery/pin/register/finish', { ...finish, logEntry: entry })).status).toBe(200);

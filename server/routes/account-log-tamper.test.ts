@@ -99,8 +99,10 @@ describe.each(DIALECTS)('a database writer against the account log (%s)', (diale
   it('a replaced recovery kit digest does not recover', async () => {
     const user = await victim();
     const kitAuth = randomBytes(32);
-    await user.client.put('/api/recovery/kit', { wrap: encodeBase64Url(randomBytes(61)), authHash: encodeBase64Url(sha256(kitAuth)) });
-    expect((await user.signer.append(user.client, [{ op: 'kit.set', id: encodeBase64Url(sha256(kitAuth)) }])).status).toBe(200);
+    const authHash = encodeBase64Url(sha256(kitAuth));
+    const entry = user.signer.sign([{ op: 'kit.set', id: authHash }]);
+    expect((await user.client.put('/api/recovery/kit', { wrap: encodeBase64Url(randomBytes(61)), authHash, logEntry: entry })).status).toBe(200);
+    user.signer.accept([entry]);
     const attackerAuth = randomBytes(32);
     await db().updateTable('recovery_kits').set({ auth_hash: encodeBase64Url(sha256(attackerAuth)) }).where('user_id', '=', user.userId).execute();
     expectError(await new ApiClient(server).post('/api/recovery/kit/recover', { username: user.username, kitAuth: encodeBase64Url(attackerAuth) }), 401, 'credential_unbound');

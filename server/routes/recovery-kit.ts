@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { Ok, RecoveryKitPut, RecoveryKitPutRequest, RecoveryKitRecovered, RecoveryKitRecoverRequest } from '../../protocol/api';
+import { limitLogAppends } from '../domain/account-log';
 import { putRecoveryKit, recoverWithKit, removeRecoveryKit } from '../domain/recovery-kit';
 import { readSecret } from '../store/secrets';
 import { createRouter, type AppDeps } from '../http/context';
@@ -16,12 +17,19 @@ export function recoveryKitRoutes(deps: AppDeps) {
   return createRouter()
     .openapi(
       createRoute({
-        method: 'put', path: '/', tags, summary: 'Store the recovery kit: S wrapped under KEK_kit and SHA-256(kitAuth); replaces an older kit', security: sessionCookie,
+        method: 'put', path: '/', tags, summary: 'Store the recovery kit: S wrapped under KEK_kit and SHA-256(kitAuth), with the log entry naming it on a logged account; replaces an older kit', security: sessionCookie,
         middleware: [signedIn] as const,
         request: jsonBody(RecoveryKitPutRequest),
         responses: { 200: jsonResponse(RecoveryKitPut, 'Stored'), ...errorResponses },
       }),
-      async (c) => c.json(await putRecoveryKit(deps.store, sessionOf(c).userId, c.req.valid('json'), deps.now()), 200),
+      async (c) => {
+        const body = c.req.valid('json');
+        const session = sessionOf(c);
+        const now = deps.now();
+        // Its entry is an append like any other: the account log's limit counts it.
+        if (body.logEntry) await limitLogAppends(deps.store, session.userId, now);
+        return c.json(await putRecoveryKit(deps.store, session.userId, body, { now, pepper: deps.pepper, appId: session.appId, session }), 200);
+      },
     )
     .openapi(
       createRoute({

@@ -41,7 +41,10 @@ export async function seedWorld(server: TestServer): Promise<FuzzWorld> {
   await expectOk('wrap_prf', owner.client.put(`/api/backup/wrap-prf/${owner.credentialId}`, { blob: 'd3JhcHBlZC1yb290LXNlY3JldA', expectedVersion: 0 }));
   await registerPinRecovery(owner.client, pinInput('fuzz-owner'), { signer: owner.signer });
   await enrollTotp(server, owner.client);
-  await expectOk('recovery kit', owner.client.put('/api/recovery/kit', { wrap: 'd3JhcHBlZC11bmRlci1rZWsta2l0', authHash: encodeBase64Url(randomBytes(32)) }));
+  const kitAuthHash = encodeBase64Url(randomBytes(32));
+  const kitEntry = owner.signer.sign([{ op: 'kit.set', id: kitAuthHash }]);
+  await expectOk('recovery kit', owner.client.put('/api/recovery/kit', { wrap: 'd3JhcHBlZC11bmRlci1rZWsta2l0', authHash: kitAuthHash, logEntry: kitEntry }));
+  owner.signer.accept([kitEntry]);
   if (!owner.client.cookie || !deviceClient.cookie) throw new Error('seeding left a client without a session cookie');
   const ids = { user: owner.userId, passkey: owner.credentialId, device: phone.deviceId, revokedDevice: old.deviceId };
   // A record (the last one a tombstone) at version 1 under every real id: a path id naming one is

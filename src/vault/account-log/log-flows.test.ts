@@ -94,8 +94,11 @@ describe('Vault: every change of who may act is signed into the account log', ()
     expect((await lastEntry()).changes).toEqual([{ op: 'totp.remove' }]);
   });
 
-  it('the recovery kit: SHA-256(kitAuth) the server stores when activated, its removal when removed', async () => {
+  it('the recovery kit: SHA-256(kitAuth) the server stores when activated, in the same request, and its removal when removed', async () => {
+    const sent = world.network.requests.length;
     const kit = await kitOf(phone);
+    // The entry rode in the kit's PUT: no append of its own.
+    expect(world.network.requests.slice(sent).filter((r) => r === 'POST /api/account/log' || r === 'PUT /api/recovery/kit')).toEqual(['PUT /api/recovery/kit']);
     const row = await world.server.store.db.selectFrom('recovery_kits').selectAll().executeTakeFirstOrThrow();
     expect((await lastEntry()).changes).toEqual([{ op: 'kit.set', id: row.auth_hash }]);
     const tablet = await recovered('Tablet', (v) => v.recovery.withKit('alice', kit.words.join(' '), OTHER_PIN, OTHER_PIN));

@@ -124,4 +124,15 @@ describe('Vault: an account made before the log migrates on an unlocked device',
     await laptop.recovery.withPin('alice', OTHER_PIN);
     expect(laptop.state.kind).toBe('unlocked');
   });
+
+  it('before the migration, a recovery kit is stored without a log entry, and a new device recovers with it', async () => {
+    await phone.unlockWithPin(PIN);
+    const kit = await phone.account.recoveryKit.prepare();
+    await phone.account.recoveryKit.activate(kit, kit.checkPositions.map((p) => kit.words[p]!));
+    expect(await serverLog(world.server, userId)).toEqual([]);
+    const laptop = world.otherDevice('Laptop').vault();
+    await laptop.start();
+    await laptop.recovery.withKit('alice', kit.words.join(' '), OTHER_PIN, OTHER_PIN);
+    expect(laptop.state.kind).toBe('unlocked');
+  });
 });

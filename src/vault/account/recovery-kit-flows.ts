@@ -2,6 +2,7 @@
  * The recovery kit's calls (`vault.account.recoveryKit`, vault-recovery-kit.ts), loaded as a chunk of
  * their own with the word list and BIP39's code (about 14 KB gzip): only the kit screens need them.
  */
+import type { RecoveryKitPutT } from '../../../protocol/api';
 import type { VaultCore } from '../core';
 import { VaultError, KeyServerError, failureFromServer } from '../errors';
 import type { StoredVault } from '../platform/local-store';
@@ -55,10 +56,23 @@ export async function activateKit(core: VaultCore, kit: PendingRecoveryKit, type
   if (!matches) throw new VaultError('kit_mismatch');
   const sealed = await sealRecoveryKit(vault.userId, kit.words.join(' '), session.unlocked.rootSecretAccess);
   const context = recoverySettingsContext(core);
-  const stored = await withSession(context, () => putRecoveryKit(core.deps.server, { wrap: sealed.wrap, authHash: sealed.authHash }));
+  const { server } = core.deps;
+  const put = { wrap: sealed.wrap, authHash: sealed.authHash };
+  // The server answers to a kit only once the account log names it (SHA-256(kitAuth)): the entry
+  // rides in the PUT and commits with it, so no kit is ever stored that the server would refuse.
+  let stored: RecoveryKitPutT | undefined;
+  await core.accountLog.append([{ op: 'kit.set', id: sealed.authHash }], {
+    send: async (entries) => {
+      if (entries.length !== 1) throw new VaultError('account_log_unverified', 'A recovery kit carries one log entry.');
+      stored = await putRecoveryKit(server, { ...put, logEntry: entries[0]! });
+    },
+    withoutLog: async () => {
+      stored = await withSession(context, () => putRecoveryKit(server, put));
+    },
+  });
+  // Only a log that already named this kit would skip both, and its words are new.
+  if (!stored) throw new VaultError('account_log_unverified', 'The account log already names this recovery kit.');
   await keepKitLocally(core, vault, { createdAt: stored.createdAt, wrap: sealed.wrap });
-  // The server answers to the new kit only once the account log names it (SHA-256(kitAuth)).
-  await core.accountLog.append([{ op: 'kit.set', id: sealed.authHash }]);
   return stored;
 }
 
