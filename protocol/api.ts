@@ -328,6 +328,12 @@ export const TotpEnrollFinishRequest = z.object({
   code: TotpCode,
   escrowedWrap: base64url(WRAP_MAX_CHARS),
   r: base64urlBytes(TOTP_ESCROW_KEY_BYTES),
+  /**
+   * Required on an account that keeps a signed log (else 400 `log_entry_required`): the entry on
+   * the log's head naming this enrolment's secret, `totp.add` of its totpLogId and nothing else
+   * (else 400 `log_entry_invalid`), appended with the enrolment in one transaction.
+   */
+  logEntry: LogEntry.optional(),
 });
 export const TotpEnrolled = z.object({ enrolledAt: z.number().int() });
 export const TotpRecoverRequest = z.object({ username: Username, code: TotpCode });
@@ -459,6 +465,7 @@ export type PinRegisterStartedT = z.infer<typeof PinRegisterStarted>;
 export type PinRegisterFinishRequestT = z.infer<typeof PinRegisterFinishRequest>;
 export type PinRegisteredT = z.infer<typeof PinRegistered>;
 export type TotpEnrollStartedT = z.infer<typeof TotpEnrollStarted>;
+export type TotpEnrollFinishRequestT = z.infer<typeof TotpEnrollFinishRequest>;
 export type TotpRecoveredT = z.infer<typeof TotpRecovered>;
 export type RecoveryStatusT = z.infer<typeof RecoveryStatus>;
 export type RecoveryKitPutRequestT = z.infer<typeof RecoveryKitPutRequest>;

@@ -39,8 +39,8 @@ export const ERROR_CODES = [
   'credential_unbound', // the account's signed log does not hold this credential (passkey, device key, TOTP, kit, PIN recovery): refused as if wrong
   'account_log_invalid', // the account's sealed log head is missing, fails its MAC or disagrees with the log: every sign-in and recovery is refused
   'log_stale', // an append that does not continue the head: body carries the server's seq and head
-  'log_entry_invalid', // an entry that does not verify, or a PIN registration's or a kit's that names something else: body carries reason and index
-  'log_entry_required', // lock everywhere, a PIN recovery registration or a kit on a logged account without its log entry
+  'log_entry_invalid', // an entry that does not verify, or a recovery route set-up's that names something else: body carries reason and index
+  'log_entry_required', // lock everywhere or a recovery route's set-up (PIN, kit, TOTP) on a logged account without its log entry
   'log_full', // the account log holds ACCOUNT_LOG_MAX_ENTRIES entries
   'app_mismatch', // a device key named for one app used by a request of another (its device.add, its registration)
   'internal_error',
@@ -72,7 +72,7 @@ export interface ErrorDetails {
   /** `log_stale`: the server's log head. */
   seq?: number;
   head?: string;
-  /** `log_entry_invalid`: why (an AccountLogError reason, `not_this_registration` at a PIN recovery finish, `not_this_kit` at a kit's PUT) and which entry of the request. */
+  /** `log_entry_invalid`: why (an AccountLogError reason, `not_this_registration`, `not_this_kit`, `not_this_enrolment` at a recovery route's set-up) and which entry of the request. */
   reason?: string;
   index?: number;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { TotpEnrollStartedT } from '../../protocol/api';
+import type { TotpEnrollFinishRequestT, TotpEnrollStartedT } from '../../protocol/api';
 import { totpLogId } from '../../protocol/account-log';
 import { decodeBase32 } from '../../protocol/base32';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
@@ -19,7 +19,8 @@ import {
   replaceTotpRecovery,
   type TotpRecoveryRow,
 } from '../store/totp-recovery';
-import { bindingRefusal } from './account-log-head';
+import { appendInTransaction, type AppendContext } from './account-log';
+import { bindingRefusal, logInvalid, readLogHead } from './account-log-head';
 import type { Pepper } from './pepper';
 import { inSubjectTransaction, resolveRecoverySubject } from './recovery-subject';
 import { matchTotpStep, newTotpSecret, totpUri } from './totp-codes';
@@ -64,23 +65,41 @@ export async function startTotpEnrollment(
 /**
  * Step 2: a valid code completes the enrolment (a wrong one leaves it pending, so a typo does not
  * mean a new QR code); R is sealed and stored with the client's wrap, replacing any older enrolment.
- * The code's time step counts as used, so it cannot be replayed for a recovery.
+ * The code's time step counts as used, so it cannot be replayed for a recovery. On an account that
+ * keeps a signed log the request carries the entry naming the secret (`totp.add` of its
+ * totpLogId, nothing else), appended in the same transaction: a refused entry stores nothing and
+ * leaves the enrolment pending, and the server never holds an enrolment its log does not name.
+ * Throws `totp_invalid`, `challenge_invalid`, `log_entry_required`, `log_entry_invalid`, `log_stale`.
  */
 export async function finishTotpEnrollment(
   store: Store,
   pepper: Pepper,
   policy: TotpPolicy,
   userId: string,
-  req: { enrollmentId: string; code: string; escrowedWrap: string; r: string },
-  now: number,
+  req: TotpEnrollFinishRequestT,
+  ctx: AppendContext,
 ): Promise<{ enrolledAt: number }> {
+  const { now } = ctx;
   const pending = await peekChallenge(store, req.enrollmentId, 'totp_enroll', now);
   if (!pending || pending.userId !== userId) throw new KeyholdError('challenge_invalid', 'The enrolment is unknown, finished or expired; start again.');
   const { sealedSecret } = JSON.parse(pending.data) as { sealedSecret: string };
-  const step = await matchTotpStep(policy, utf8.decode(pepper.open(sealedSecret, totpSecretContext(userId))), req.code, now);
+  const secret = utf8.decode(pepper.open(sealedSecret, totpSecretContext(userId)));
+  const step = await matchTotpStep(policy, secret, req.code, now);
   if (step === null) throw new KeyholdError('totp_invalid', 'That code is not right; check the authenticator app and try the current code.');
-  await consumeChallenge(store, req.enrollmentId, 'totp_enroll', now); // single use: a concurrent finish loses here
+  const { logEntry } = req;
+  if (logEntry) {
+    const logId = totpLogId(userId, decodeBase32(secret));
+    const named = logEntry.changes.length === 1 && logEntry.changes[0]!.op === 'totp.add' && logEntry.changes[0]!.id === logId;
+    if (!named) throw new KeyholdError('log_entry_invalid', 'The log entry must name this enrolment (totp.add of its secret\'s log id) and nothing else.', { reason: 'not_this_enrolment' });
+  }
   await inUserTransaction(store, userId, async (tx) => {
+    if (!logEntry) {
+      const head = await readLogHead(tx, ctx.pepper, userId);
+      if ('problem' in head) throw logInvalid();
+      if (head.status === 'logged') throw new KeyholdError('log_entry_required', 'This account keeps a signed log: an authenticator app is enrolled together with its signed entry.');
+    }
+    // Single use, inside the transaction: a concurrent finish loses here, and a refused entry leaves the enrolment pending.
+    await consumeChallenge(tx, req.enrollmentId, 'totp_enroll', now);
     const replaced = (await findTotpRecovery(tx, userId)) !== undefined;
     await replaceTotpRecovery(tx, {
       subject: userId,
@@ -96,6 +115,7 @@ export async function finishTotpEnrollment(
       updated_at: now,
     });
     await appendAuditEvent(tx, userId, 'recovery.totp.enrolled', { replaced }, now);
+    if (logEntry) await appendInTransaction(tx, userId, [logEntry], ctx);
   });
   return { enrolledAt: now };
 }

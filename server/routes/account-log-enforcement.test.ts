@@ -8,7 +8,7 @@ import { lockEverywhereMessage } from '../../protocol/device-signin';
 import { addPasskeyWithKey, createLoggedAccount, deviceAdd, deviceRemove, type LoggedUser } from '../../test/helpers/account-log';
 import { auditEvents, deviceSignIn, newDeviceKey, signInWithPasskey } from '../../test/helpers/accounts';
 import { ApiClient, DIALECTS, expectError, ORIGIN, startTestServer, type TestServer, UNLIMITED_SIGNINS } from '../../test/helpers/harness';
-import { ARGON2, blindPin, currentCode, enrollTotp, pinInput, recoverPin } from '../../test/helpers/recovery';
+import { ARGON2, blindPin, currentCode, pinInput, recoverPin } from '../../test/helpers/recovery';
 
 /**
  * What a logged account's credentials can do: each sign-in and recovery route lets in exactly what
@@ -54,16 +54,30 @@ describe.each(DIALECTS)('sign-in and recovery hold to the account log (%s)', (di
     expectError((await deviceSignIn(server, registered.body.id, tablet.privateKey)).reply, 401, 'credential_unbound');
   });
 
-  it('recovers with TOTP only once the log holds the secret\'s id (salted by the user id, from the raw secret)', async () => {
+  it('enrols an authenticator app only together with the entry naming its secret (salted by the user id); a refused finish leaves the enrolment to finish', async () => {
     const user = await account();
-    const totp = await enrollTotp(server, user.client);
+    const start = await user.client.post('/api/recovery/totp/enroll/start');
+    const secret = start.body.secret as string;
+    const body = async () => ({ enrollmentId: start.body.enrollmentId, code: await currentCode(server, secret), escrowedWrap: encodeBase64Url(randomBytes(61)), r: encodeBase64Url(randomBytes(32)) });
+    const finish = (sent: Record<string, unknown>) => user.client.post('/api/recovery/totp/enroll/finish', sent);
+    const named = { op: 'totp.add', id: totpLogId(user.userId, decodeBase32(secret)) } as const;
+    const enrolled = async () => (await user.client.get('/api/recovery/status')).body.totp.enrolled as boolean;
+
+    expectError(await finish(await body()), 400, 'log_entry_required');
+    // The same secret's id salted by another account's id names nothing here.
+    expectError(await finish({ ...(await body()), logEntry: user.signer.sign([{ op: 'totp.add', id: totpLogId('someone-else', decodeBase32(secret)) }]) }), 400, 'log_entry_invalid');
+    const stale = user.signer.sign([named]);
+    expect((await user.signer.append(user.client, [{ op: 'pin-recovery.set', id: sha256(randomBytes(32)) }])).status).toBe(200);
+    expectError(await finish({ ...(await body()), logEntry: stale }), 409, 'log_stale');
+    expect(await enrolled()).toBe(false);
+
+    const entry = user.signer.sign([named]);
+    expect((await finish({ ...(await body()), logEntry: entry })).status).toBe(200);
+    user.signer.accept([entry]);
+    expect(await enrolled()).toBe(true);
     server.clock.now += TOTP_STEP_MS;
-    const attempt = async () => new ApiClient(server).post('/api/recovery/totp/recover', { username: user.username, code: await currentCode(server, totp.secret) });
-    expectError(await attempt(), 401, 'credential_unbound');
-    expect(await refusals(user)).toEqual(['totp']);
-    expect((await user.signer.append(user.client, [{ op: 'totp.add', id: totpLogId(user.userId, decodeBase32(totp.secret)) }])).status).toBe(200);
-    // The refused code's time step was not spent.
-    expect((await attempt()).status).toBe(200);
+    const recovered = await new ApiClient(server).post('/api/recovery/totp/recover', { username: user.username, code: await currentCode(server, secret) });
+    expect(recovered.status).toBe(200);
   });
 
   it('stores a kit only together with the entry naming it: a refused PUT leaves the old kit working, and the new one recovers at once', async () => {

@@ -111,17 +111,19 @@ describe.each(DIALECTS)('a database writer against the account log (%s)', (diale
 
   it('an older TOTP enrolment restored over the current one does not recover', async () => {
     const user = await victim();
-    const old = await enrollTotp(server, user.client);
-    expect((await user.signer.append(user.client, [{ op: 'totp.add', id: totpLogId(user.userId, decodeBase32(old.secret)) }])).status).toBe(200);
+    const old = await enrollTotp(server, user.client, { signer: user.signer });
     const oldRow = await db().selectFrom('totp_recovery').selectAll().where('subject', '=', user.userId).executeTakeFirstOrThrow();
     server.clock.now += TOTP_STEP_MS;
-    const current = await enrollTotp(server, user.client);
-    expect((await user.signer.append(user.client, [{ op: 'totp.add', id: totpLogId(user.userId, decodeBase32(current.secret)) }])).status).toBe(200);
+    await enrollTotp(server, user.client, { signer: user.signer });
     // The old secret leaked; its row (sealed under the pepper by the server itself) is put back.
     await db().updateTable('totp_recovery').set({ sealed_secret: oldRow.sealed_secret, sealed_r: oldRow.sealed_r, wrap: oldRow.wrap }).where('subject', '=', user.userId).execute();
     server.clock.now += TOTP_STEP_MS;
-    expectError(await new ApiClient(server).post('/api/recovery/totp/recover', { username: user.username, code: await currentCode(server, old.secret) }), 401, 'credential_unbound');
+    const attempt = async () => new ApiClient(server).post('/api/recovery/totp/recover', { username: user.username, code: await currentCode(server, old.secret) });
+    expectError(await attempt(), 401, 'credential_unbound');
     expect(await auditTypes(user)).toContainEqual(['signin.refused_unbound', 'totp']);
+    // Should the owner name that secret again, the refused code still works: its time step was not spent.
+    expect((await user.signer.append(user.client, [{ op: 'totp.add', id: totpLogId(user.userId, decodeBase32(old.secret)) }])).status).toBe(200);
+    expect((await attempt()).status).toBe(200);
   });
 
   it('a PIN recovery tag digest replaced by one for the attacker\'s PIN does not recover', async () => {

@@ -3,6 +3,7 @@ import { Ok, TotpEnrolled, TotpEnrollFinishRequest, TotpEnrollStarted, TotpRecov
 import { encodeBase64Url } from '../../protocol/base64url';
 import { KeyholdError } from '../errors';
 import { removeRecoveryRoute } from '../domain/recovery-settings';
+import { limitLogAppends } from '../domain/account-log';
 import { finishTotpEnrollment, recoverWithTotp, startTotpEnrollment } from '../domain/totp';
 import { findUserById } from '../store/accounts';
 import { readSecret } from '../store/secrets';
@@ -34,14 +35,19 @@ export function totpRecoveryRoutes(deps: AppDeps) {
     )
     .openapi(
       createRoute({
-        method: 'post', path: '/enroll/finish', tags, summary: 'Finish TOTP enrolment with a valid code; escrows R', security: sessionCookie,
+        method: 'post', path: '/enroll/finish', tags, summary: 'Finish TOTP enrolment with a valid code, with the log entry naming it on a logged account; escrows R', security: sessionCookie,
         middleware: [signedIn] as const,
         request: jsonBody(TotpEnrollFinishRequest),
         responses: { 200: jsonResponse(TotpEnrolled, 'Enrolled'), ...errorResponses },
       }),
       async (c) => {
         const body = c.req.valid('json');
-        return c.json(await finishTotpEnrollment(deps.store, deps.pepper, deps.config.totp, sessionOf(c).userId, body, deps.now()), 200);
+        const session = sessionOf(c);
+        const now = deps.now();
+        // Its entry is an append like any other: the account log's limit counts it.
+        if (body.logEntry) await limitLogAppends(deps.store, session.userId, now);
+        const ctx = { now, pepper: deps.pepper, appId: session.appId, session };
+        return c.json(await finishTotpEnrollment(deps.store, deps.pepper, deps.config.totp, session.userId, body, ctx), 200);
       },
     )
     .openapi(

@@ -24,7 +24,9 @@ const MARKER = 'fuzzMarkerQx7Lw9';
 /** Methods tried on every documented path; HEAD is left out, as Hono answers it with the GET route. */
 const STRAY_METHODS: Operation['method'][] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
-describe.each(DIALECTS)('fuzzing the OpenAPI operations (%s)', (dialect) => {
+// Each sweep sends thousands of requests: 8–15 s on a busy 2-core CI machine, past the default 30 s
+// when the machine runs more than the suite. A longer limit, not fewer requests.
+describe.each(DIALECTS)('fuzzing the OpenAPI operations (%s)', { timeout: 120_000 }, (dialect) => {
   let server: TestServer;
   let world: FuzzWorld;
   let operations: Operation[];

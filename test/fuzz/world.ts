@@ -40,7 +40,7 @@ export async function seedWorld(server: TestServer): Promise<FuzzWorld> {
   await expectOk('key bundle', owner.client.put('/api/backup/key-bundle', { blob: 'a2V5LWJ1bmRsZS1jaXBoZXJ0ZXh0', expectedVersion: 0 }));
   await expectOk('wrap_prf', owner.client.put(`/api/backup/wrap-prf/${owner.credentialId}`, { blob: 'd3JhcHBlZC1yb290LXNlY3JldA', expectedVersion: 0 }));
   await registerPinRecovery(owner.client, pinInput('fuzz-owner'), { signer: owner.signer });
-  await enrollTotp(server, owner.client);
+  await enrollTotp(server, owner.client, { signer: owner.signer });
   const kitAuthHash = encodeBase64Url(randomBytes(32));
   const kitEntry = owner.signer.sign([{ op: 'kit.set', id: kitAuthHash }]);
   await expectOk('recovery kit', owner.client.put('/api/recovery/kit', { wrap: 'd3JhcHBlZC11bmRlci1rZWsta2l0', authHash: kitAuthHash, logEntry: kitEntry }));

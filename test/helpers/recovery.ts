@@ -1,5 +1,6 @@
 import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { ristretto255_oprf } from '@noble/curves/ed25519.js';
+import { totpLogId } from '../../protocol/account-log';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64url';
 import { ARGON2_HASH_LENGTH, HKDF_INFO_PIN_RECOVERY_TAG } from '../../protocol/constants';
 import { totpCodeAt } from '../../server/domain/totp-codes';
@@ -70,14 +71,17 @@ export async function recoverPin(client: ApiClient, username: string, input: Uin
 export const currentCode = (server: TestServer, secret: string, offsetMs = 0) => totpCodeAt(server.config.totp, secret, server.clock.now + offsetMs);
 
 /** Enrols TOTP under the client's session with a fresh R and wrap; returns what the test needs later. */
-export async function enrollTotp(server: TestServer, client: ApiClient) {
+export async function enrollTotp(server: TestServer, client: ApiClient, { signer }: { signer?: LogSigner } = {}) {
   const start = await client.post('/api/recovery/totp/enroll/start');
   if (start.status !== 200) throw new Error(`enroll/start ${start.status} ${JSON.stringify(start.body)}`);
   const r = encodeBase64Url(randomBytes(32));
   const escrowedWrap = encodeBase64Url(randomBytes(61));
   const code = await currentCode(server, start.body.secret);
-  const finish = await client.post('/api/recovery/totp/enroll/finish', { enrollmentId: start.body.enrollmentId, code, escrowedWrap, r });
+  // On an account with a signed log the finish carries the entry naming the secret, as the app sends it.
+  const logEntry = signer?.sign([{ op: 'totp.add', id: totpLogId(signer.userId, decodeBase32(start.body.secret)) }]);
+  const finish = await client.post('/api/recovery/totp/enroll/finish', { enrollmentId: start.body.enrollmentId, code, escrowedWrap, r, ...(logEntry && { logEntry }) });
   if (finish.status !== 200) throw new Error(`enroll/finish ${finish.status} ${JSON.stringify(finish.body)}`);
+  if (logEntry) signer!.accept([logEntry]);
   return { secret: start.body.secret as string, r, escrowedWrap, usedCode: code };
 }
 

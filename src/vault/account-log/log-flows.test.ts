@@ -11,7 +11,7 @@ import type { Vault } from '../vault';
 import { currentCode } from '../../../test/helpers/recovery';
 import { opsAfter, serverLog, userIdOf } from '../../../test/helpers/log-tamper';
 import { SoftAuthenticator } from '../../../test/helpers/soft-authenticator';
-import { OTHER_PIN, PIN, onboard, startVaultWorld, type VaultWorld } from '../../../test/helpers/vault-world';
+import { OTHER_PIN, PIN, failureOf, onboard, startVaultWorld, type VaultWorld } from '../../../test/helpers/vault-world';
 
 /** The server's PIN recovery tag digest (stored as hex) as the log names it (base64url). */
 async function pinRecoveryLogId(world: VaultWorld, userId: string): Promise<string> {
@@ -106,6 +106,19 @@ describe('Vault: every change of who may act is signed into the account log', ()
 
     await phone.account.recoveryKit.remove();
     expect((await lastEntry()).changes).toEqual([{ op: 'kit.remove' }]);
+  });
+
+  it('the recovery kit turned on again after its answer was lost: the server holds it already, and this device keeps it', async () => {
+    const kit = await phone.account.recoveryKit.prepare();
+    const typed = kit.checkPositions.map((p) => kit.words[p]!);
+    world.network.losingAnswers = /^PUT \/api\/recovery\/kit$/;
+    await expect(failureOf(phone.account.recoveryKit.activate(kit, typed))).resolves.toMatchObject({ code: 'offline' });
+    world.network.losingAnswers = null;
+    // Pressed again with the same words: the log names the kit already, and the server holds it.
+    await expect(phone.account.recoveryKit.activate(kit, typed)).resolves.toMatchObject({ createdAt: expect.any(Number) });
+    expect((await world.store.readVault())?.kit).toBeDefined();
+    const tablet = await recovered('Tablet', (v) => v.recovery.withKit('alice', kit.words.join(' '), OTHER_PIN, OTHER_PIN));
+    expect(tablet.state.kind).toBe('unlocked');
   });
 
   it('PIN recovery: the digest of each registration\'s tag (after onboarding and each PIN change), its removal when turned off', async () => {

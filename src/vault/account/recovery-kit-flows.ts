@@ -8,7 +8,7 @@ import { VaultError, KeyServerError, failureFromServer } from '../errors';
 import type { StoredVault } from '../platform/local-store';
 import { generateRecoveryWords, recoveryKitQrText, splitRecoveryWords } from '../recovery/recovery-code';
 import { sealRecoveryKit } from '../recovery/recovery-kit';
-import { signInWithPasskey, withSession } from './recovery-settings';
+import { signInWithPasskey, withSession, type RecoverySettingsContext } from './recovery-settings';
 import { recoverySettingsContext } from './settings-context';
 import type { PendingRecoveryKit } from './vault-recovery-kit';
 import { putRecoveryKit, removeRecoveryKit } from '../platform/key-server-extra';
@@ -41,6 +41,15 @@ export function prepareKit(core: VaultCore): PendingRecoveryKit {
   });
 }
 
+/** The kit `authHash` names, when the server holds it already and its log names it; else `account_log_unverified`. */
+async function kitStoredBefore(context: RecoverySettingsContext, authHash: string, vault: StoredVault): Promise<RecoveryKitPutT> {
+  const status = await withSession(context, () => context.server.recoveryStatus());
+  if (!status.kit.active || status.kit.createdAt === null || status.logIds.kit !== authHash) {
+    throw new VaultError('account_log_unverified', 'The account log names this recovery kit, but the key server does not hold it.');
+  }
+  return { createdAt: status.kit.createdAt, replaced: vault.kit !== undefined };
+}
+
 /** See VaultRecoveryKit.activate. */
 export async function activateKit(core: VaultCore, kit: PendingRecoveryKit, typed: readonly string[]): Promise<{ createdAt: number; replaced: boolean }> {
   const session = core.requireSession();
@@ -70,8 +79,9 @@ export async function activateKit(core: VaultCore, kit: PendingRecoveryKit, type
       stored = await withSession(context, () => putRecoveryKit(server, put));
     },
   });
-  // Only a log that already named this kit would skip both, and its words are new.
-  if (!stored) throw new VaultError('account_log_unverified', 'The account log already names this recovery kit.');
+  // The log already named this kit, so neither ran: an earlier try with these same words landed and
+  // its answer was lost. The server holds it if its status says so; keep it here as well.
+  stored ??= await kitStoredBefore(context, sealed.authHash, vault);
   await keepKitLocally(core, vault, { createdAt: stored.createdAt, wrap: sealed.wrap });
   return stored;
 }

@@ -7,13 +7,13 @@
  * app's codes only then.
  */
 import { totpLogId } from '../../../protocol/account-log';
-import type { TotpEnrollStartedT } from '../../../protocol/api';
+import type { LogEntryT, TotpEnrollStartedT } from '../../../protocol/api';
 import { decodeBase32 } from '../../../protocol/base32';
 import type { VaultCore } from '../core';
 import type { UnlockedVault } from '../crypto';
 import { openDeviceSession } from './device-session';
 import { type KeyServer } from '../platform/key-server';
-import { KeyServerError } from '../errors';
+import { KeyServerError, VaultError } from '../errors';
 import { finishTotpEnrollment, startTotpEnrollment } from '../recovery/totp-escrow';
 import { failureFromServer } from '../errors';
 
@@ -59,19 +59,41 @@ export async function beginTotpEnrollment(core: VaultCore): Promise<TotpEnrollme
   return enrollment;
 }
 
-/** Step 2: the code proves the app has the secret; S is escrowed under a fresh R, and the secret's id signed into the log. Throws `totp_invalid`, `account_log_unverified`. */
+/**
+ * Step 2: the code proves the app has the secret; S is escrowed under a fresh R, and the secret's
+ * id signed into the log in the same request, which the server commits with the enrolment (an
+ * account without a log: none). Throws `totp_invalid`, `account_log_unverified`.
+ */
 export async function completeTotpEnrollment(core: VaultCore, enrollmentId: string, code: string): Promise<void> {
   const context = enrollContext(core);
-  await withSignedInDevice(context, () =>
+  const finish = (logEntry?: LogEntryT) =>
     finishTotpEnrollment({
       server: context.server,
       userId: context.unlocked.userId,
       rootSecret: context.unlocked.rootSecretAccess,
       enrollmentId,
       code: code.replace(/\s/g, ''),
-    }),
-  );
+      ...(logEntry && { logEntry }),
+    });
   const logId = logIdsOf.get(core)?.get(enrollmentId);
-  if (logId) await core.accountLog.append([{ op: 'totp.add', id: logId }]);
+  if (!logId) {
+    // Begun on another page load: nothing here to sign with; the server refuses it on a logged account.
+    await withSignedInDevice(context, () => finish());
+    return;
+  }
+  let finished = false;
+  await core.accountLog.append([{ op: 'totp.add', id: logId }], {
+    send: async (entries) => {
+      if (entries.length !== 1) throw new VaultError('account_log_unverified', 'An authenticator app enrolment carries one log entry.');
+      await finish(entries[0]);
+      finished = true;
+    },
+    withoutLog: async () => {
+      await withSignedInDevice(context, () => finish());
+      finished = true;
+    },
+  });
+  // Only a log that already named this secret would skip both, and each enrolment shows a new one.
+  if (!finished) throw new VaultError('account_log_unverified', 'The account log already names this authenticator app.');
   logIdsOf.get(core)?.delete(enrollmentId);
 }

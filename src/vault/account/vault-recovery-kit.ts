@@ -39,8 +39,10 @@ export class VaultRecoveryKit {
 
   /**
    * Checks the words typed back (`typed[i]` for `kit.checkPositions[i]`; any case, spaces trimmed),
-   * then stores the kit on the key server (replacing an older one) and on this device. Throws
-   * `kit_mismatch` (nothing sent), `locked`, `reprompt_required`, `offline`, `server_error`.
+   * then stores the kit on the key server (replacing an older one), with its account log entry in
+   * the same request, and on this device. Pressed again after an answer was lost, it finds the kit
+   * stored and keeps it. Throws `kit_mismatch` (nothing sent), `locked`, `reprompt_required`,
+   * `offline`, `server_error`, `account_log_unverified`.
    */
   async activate(kit: PendingRecoveryKit, typed: readonly string[]): Promise<{ createdAt: number; replaced: boolean }> {
     return (await loadFlows()).activateKit(this.#core, kit, typed);

@@ -15,6 +15,7 @@ import type {
   RecoveryStatusT,
   SessionInfoT,
   AuditPageT,
+  TotpEnrollFinishRequestT,
   TotpEnrollStartedT,
   TotpRecoveredT,
 } from '../../../protocol/api';
@@ -181,7 +182,7 @@ export class KeyServer {
   totpEnrollStart() {
     return this.request<TotpEnrollStartedT>('POST', '/recovery/totp/enroll/start', {});
   }
-  totpEnrollFinish(body: { enrollmentId: string; code: string; escrowedWrap: string; r: string }) {
+  totpEnrollFinish(body: TotpEnrollFinishRequestT) {
     return this.request<{ enrolledAt: number }>('POST', '/recovery/totp/enroll/finish', body);
   }
   totpRecover(username: string, code: string) {

@@ -4,7 +4,7 @@
  * server (with its pepper) could open this escrow: the app says so, and asks for a new PIN after
  * a TOTP recovery, which re-registers PIN recovery. Server side: server/domain/totp.ts.
  */
-import type { SessionInfoT, TotpEnrollStartedT } from '../../../protocol/api';
+import type { LogEntryT, SessionInfoT, TotpEnrollStartedT } from '../../../protocol/api';
 import { decodeBase64Url, encodeBase64Url } from '../../../protocol/base64url';
 import { TOTP_ESCROW_KEY_BYTES } from '../../../protocol/constants';
 import {
@@ -70,9 +70,12 @@ export async function finishTotpEnrollment(options: {
   readonly rootSecret: RootSecretAccess | RootSecret;
   readonly enrollmentId: string;
   readonly code: string;
+  /** The signed `totp.add` naming this enrolment's secret: required on an account with a signed log. */
+  readonly logEntry?: LogEntryT;
 }): Promise<{ enrolledAt: number }> {
   const { r, escrowedWrap } = await createTotpEscrow(options.userId, options.rootSecret);
-  return options.server.totpEnrollFinish({ enrollmentId: options.enrollmentId, code: options.code, escrowedWrap, r });
+  const { enrollmentId, code, logEntry } = options;
+  return options.server.totpEnrollFinish({ enrollmentId, code, escrowedWrap, r, ...(logEntry && { logEntry }) });
 }
 
 export interface TotpRecoveryResult {
