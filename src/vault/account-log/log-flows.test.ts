@@ -94,6 +94,20 @@ describe('Vault: every change of who may act is signed into the account log', ()
     expect((await lastEntry()).changes).toEqual([{ op: 'totp.remove' }]);
   });
 
+  it('the authenticator app confirmed again after its answer was lost: the server holds it already, and the enrolment ends', async () => {
+    const enrollment = await phone.account.startTotpEnrollment();
+    const code = await currentCode(world.server, enrollment.secret);
+    world.network.losingAnswers = /^POST \/api\/recovery\/totp\/enroll\/finish$/;
+    await expect(failureOf(phone.account.finishTotpEnrollment(enrollment.enrollmentId, code))).resolves.toMatchObject({ code: 'offline' });
+    world.network.losingAnswers = null;
+    // Pressed again: the enrolment was used up by the try that landed, which the server holds and the log names.
+    await phone.account.finishTotpEnrollment(enrollment.enrollmentId, code);
+    expect((await lastEntry()).changes).toEqual([{ op: 'totp.add', id: totpLogId(userId, decodeBase32(enrollment.secret)) }]);
+    world.server.clock.now += TOTP_STEP_MS;
+    const tablet = await recovered('Tablet', async (v) => v.recovery.withTotp('alice', await currentCode(world.server, enrollment.secret), OTHER_PIN, OTHER_PIN));
+    expect(tablet.state.kind).toBe('unlocked');
+  });
+
   it('the recovery kit: SHA-256(kitAuth) the server stores when activated, in the same request, and its removal when removed', async () => {
     const sent = world.network.requests.length;
     const kit = await kitOf(phone);

@@ -82,18 +82,31 @@ export async function completeTotpEnrollment(core: VaultCore, enrollmentId: stri
     return;
   }
   let finished = false;
-  await core.accountLog.append([{ op: 'totp.add', id: logId }], {
-    send: async (entries) => {
-      if (entries.length !== 1) throw new VaultError('account_log_unverified', 'An authenticator app enrolment carries one log entry.');
-      await finish(entries[0]);
-      finished = true;
-    },
-    withoutLog: async () => {
-      await withSignedInDevice(context, () => finish());
-      finished = true;
-    },
-  });
-  // Only a log that already named this secret would skip both, and each enrolment shows a new one.
-  if (!finished) throw new VaultError('account_log_unverified', 'The account log already names this authenticator app.');
+  try {
+    await core.accountLog.append([{ op: 'totp.add', id: logId }], {
+      send: async (entries) => {
+        if (entries.length !== 1) throw new VaultError('account_log_unverified', 'An authenticator app enrolment carries one log entry.');
+        await finish(entries[0]);
+        finished = true;
+      },
+      withoutLog: async () => {
+        await withSignedInDevice(context, () => finish());
+        finished = true;
+      },
+    });
+  } catch (error) {
+    // The enrolment is gone: an earlier try of this one may have landed with its answer lost.
+    const gone = error instanceof Error && error.cause instanceof KeyServerError && error.cause.serverCode === 'challenge_invalid';
+    if (!gone || !(await enrolledBefore(context, logId))) throw error;
+    finished = true;
+  }
+  // Neither ran when the log already names this secret: that same earlier try, seen by a sync since.
+  if (!finished && !(await enrolledBefore(context, logId))) throw new VaultError('account_log_unverified', 'The account log names this authenticator app, but the key server does not hold it.');
   logIdsOf.get(core)?.delete(enrollmentId);
+}
+
+/** Whether the key server holds the enrolment whose secret has `logId`, and its log names it. */
+async function enrolledBefore(context: EnrollContext, logId: string): Promise<boolean> {
+  const status = await withSignedInDevice(context, () => context.server.recoveryStatus());
+  return status.totp.enrolled && status.logIds.totp === logId;
 }

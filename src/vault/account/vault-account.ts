@@ -123,7 +123,13 @@ export class VaultAccount {
     return beginTotpEnrollment(this.#core);
   }
 
-  /** Confirms the enrolment with a code from the app; S is escrowed, and the app signed into the account log. Throws `totp_invalid`, `account_log_unverified`. */
+  /**
+   * Confirms the enrolment with a code from the app: S is escrowed and the app signed into the
+   * account log, in one request. Confirmed again after an answer was lost, it finds the app
+   * enrolled and ends. An enrolment must be confirmed on the page load that started it (its
+   * secret's log id is kept only there). Throws `totp_invalid`, `account_log_unverified`,
+   * `offline`, `passkey_failed` (the enrolment is gone: start again), `server_error`.
+   */
   async finishTotpEnrollment(enrollmentId: string, code: string): Promise<void> {
     const { completeTotpEnrollment } = await loadTotp();
     await completeTotpEnrollment(this.#core, enrollmentId, code);
