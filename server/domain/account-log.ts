@@ -169,6 +169,32 @@ export async function limitLogAppends(store: Store, userId: string, now: number)
 }
 
 /**
+ * A recovery route set up together with its log entry (a PIN registration's finish, a kit's PUT,
+ * a TOTP enrolment's finish), in the caller's user transaction: the entry sent must hold `change`
+ * and nothing else (else `log_entry_invalid` with `reason`), and without one the account must keep
+ * no log (else `log_entry_required`). Call before writing; append the entry after the writes.
+ */
+export async function checkSetUpEntry(
+  tx: Store,
+  pepper: Pepper,
+  userId: string,
+  entry: LogEntry | undefined,
+  change: Extract<LogChange, { op: 'pin-recovery.set' | 'kit.set' | 'totp.add' }>,
+  reason: string,
+): Promise<void> {
+  if (entry) {
+    const [only, ...more] = entry.changes;
+    if (more.length > 0 || only?.op !== change.op || only.id !== change.id) {
+      throw new KeyholdError('log_entry_invalid', `The log entry must name this ${change.op} and nothing else.`, { reason });
+    }
+    return;
+  }
+  const head = await readLogHead(tx, pepper, userId);
+  if ('problem' in head) throw logInvalid();
+  if (head.status === 'logged') throw new KeyholdError('log_entry_required', 'This account keeps a signed log: a recovery route is set up together with its signed entry.');
+}
+
+/**
  * Appends `entries` in the caller's user transaction (steps above) and returns the new head.
  * Throws the refusals named there; the caller's transaction then writes nothing.
  */

@@ -8,8 +8,8 @@ import { consumeChallenge, saveChallenge } from '../store/challenges';
 import { ensurePinRecoveryDecoy, findPinRecovery, replacePinRecovery, restoreAllowance, spendGuess, type PinRecoveryRow } from '../store/pin-recovery';
 import { evaluationKey, lookUpPinRecovery, pinRecoveryKeyContext, sharedDecoyRecord } from './pin-recovery-lookup';
 import type { Store } from '../store/store';
-import { appendInTransaction, type AppendContext } from './account-log';
-import { bindingRefusal, logInvalid, readLogHead } from './account-log-head';
+import { appendInTransaction, checkSetUpEntry, type AppendContext } from './account-log';
+import { bindingRefusal } from './account-log-head';
 import { newOprfKey, parseBlindedElement } from './oprf';
 import type { OprfEvaluator } from './oprf-pool';
 import type { Pepper } from './pepper';
@@ -129,14 +129,7 @@ export async function finishPinRegistration(
 ): Promise<PinRegisteredT> {
   return inUserTransaction(store, userId, async (tx) => {
     const { logEntry } = req;
-    if (logEntry) {
-      const named = logEntry.changes.length === 1 && logEntry.changes[0]!.op === 'pin-recovery.set' && logEntry.changes[0]!.id === encodeBase64Url(digestOfTag(decodeBase64Url(req.tag)));
-      if (!named) throw new KeyholdError('log_entry_invalid', 'The log entry must name this registration (pin-recovery.set of SHA-256(tag)) and nothing else.', { reason: 'not_this_registration' });
-    } else {
-      const head = await readLogHead(tx, ctx.pepper, userId);
-      if ('problem' in head) throw logInvalid();
-      if (head.status === 'logged') throw new KeyholdError('log_entry_required', 'This account keeps a signed log: PIN recovery is registered together with its signed entry.');
-    }
+    await checkSetUpEntry(tx, ctx.pepper, userId, logEntry, { op: 'pin-recovery.set', id: encodeBase64Url(digestOfTag(decodeBase64Url(req.tag))) }, 'not_this_registration');
     // Taken inside the transaction: a refused entry (log_stale after another device appended) leaves the registration pending, to finish with an entry signed on the new head.
     const sealedKey = await takePinRegistration(tx, req.registrationId, userId, ctx.now);
     const registered = await storePinRegistration(tx, userId, req, sealedKey, ctx);

@@ -6,8 +6,8 @@ import { findUserByName } from '../store/accounts';
 import { appendAuditEvent } from '../store/audit';
 import { deleteRecoveryKit, findRecoveryKit, replaceRecoveryKit } from '../store/recovery-kits';
 import type { Store } from '../store/store';
-import { appendInTransaction, type AppendContext } from './account-log';
-import { bindingRefusal, logInvalid, readLogHead } from './account-log-head';
+import { appendInTransaction, checkSetUpEntry, type AppendContext } from './account-log';
+import { bindingRefusal } from './account-log-head';
 import type { Pepper } from './pepper';
 import { inUserTransaction } from './user-transaction';
 
@@ -36,14 +36,7 @@ export async function putRecoveryKit(store: Store, userId: string, req: Recovery
   const { now } = ctx;
   return inUserTransaction(store, userId, async (tx) => {
     const { logEntry } = req;
-    if (logEntry) {
-      const named = logEntry.changes.length === 1 && logEntry.changes[0]!.op === 'kit.set' && logEntry.changes[0]!.id === req.authHash;
-      if (!named) throw new KeyholdError('log_entry_invalid', 'The log entry must name this kit (kit.set of its authHash) and nothing else.', { reason: 'not_this_kit' });
-    } else {
-      const head = await readLogHead(tx, ctx.pepper, userId);
-      if ('problem' in head) throw logInvalid();
-      if (head.status === 'logged') throw new KeyholdError('log_entry_required', 'This account keeps a signed log: a recovery kit is stored together with its signed entry.');
-    }
+    await checkSetUpEntry(tx, ctx.pepper, userId, logEntry, { op: 'kit.set', id: req.authHash }, 'not_this_kit');
     const replaced = await replaceRecoveryKit(tx, { user_id: userId, wrap: req.wrap, auth_hash: req.authHash, created_at: now });
     await appendAuditEvent(tx, userId, 'recovery.kit.created', { replaced }, now);
     if (logEntry) await appendInTransaction(tx, userId, [logEntry], ctx);

@@ -19,8 +19,8 @@ import {
   replaceTotpRecovery,
   type TotpRecoveryRow,
 } from '../store/totp-recovery';
-import { appendInTransaction, type AppendContext } from './account-log';
-import { bindingRefusal, logInvalid, readLogHead } from './account-log-head';
+import { appendInTransaction, checkSetUpEntry, type AppendContext } from './account-log';
+import { bindingRefusal } from './account-log-head';
 import type { Pepper } from './pepper';
 import { inSubjectTransaction, resolveRecoverySubject } from './recovery-subject';
 import { matchTotpStep, newTotpSecret, totpUri } from './totp-codes';
@@ -87,17 +87,8 @@ export async function finishTotpEnrollment(
   const step = await matchTotpStep(policy, secret, req.code, now);
   if (step === null) throw new KeyholdError('totp_invalid', 'That code is not right; check the authenticator app and try the current code.');
   const { logEntry } = req;
-  if (logEntry) {
-    const logId = totpLogId(userId, decodeBase32(secret));
-    const named = logEntry.changes.length === 1 && logEntry.changes[0]!.op === 'totp.add' && logEntry.changes[0]!.id === logId;
-    if (!named) throw new KeyholdError('log_entry_invalid', 'The log entry must name this enrolment (totp.add of its secret\'s log id) and nothing else.', { reason: 'not_this_enrolment' });
-  }
   await inUserTransaction(store, userId, async (tx) => {
-    if (!logEntry) {
-      const head = await readLogHead(tx, ctx.pepper, userId);
-      if ('problem' in head) throw logInvalid();
-      if (head.status === 'logged') throw new KeyholdError('log_entry_required', 'This account keeps a signed log: an authenticator app is enrolled together with its signed entry.');
-    }
+    await checkSetUpEntry(tx, ctx.pepper, userId, logEntry, { op: 'totp.add', id: totpLogId(userId, decodeBase32(secret)) }, 'not_this_enrolment');
     // Single use, inside the transaction: a concurrent finish loses here, and a refused entry leaves the enrolment pending.
     await consumeChallenge(tx, req.enrollmentId, 'totp_enroll', now);
     const replaced = (await findTotpRecovery(tx, userId)) !== undefined;

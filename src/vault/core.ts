@@ -294,21 +294,11 @@ export class VaultCore {
    * same turn of the log's queue.
    */
   async #finishPinRegistration(request: PinRegisterFinishRequestT, logId: string): Promise<void> {
-    const { server } = this.deps;
-    let finished = false;
-    await this.accountLog.append([{ op: 'pin-recovery.set', id: logId }], {
-      send: async (entries) => {
-        if (entries.length !== 1) throw new VaultError('account_log_unverified', 'A PIN recovery registration carries one log entry.');
-        await server.pinRegisterFinish({ ...request, logEntry: entries[0]! });
-        finished = true;
-      },
-      withoutLog: async () => {
-        await server.pinRegisterFinish(request);
-        finished = true;
-      },
-    });
-    // Only a log that already named this registration would skip both, and its tag is new.
-    if (!finished) throw new VaultError('account_log_unverified', 'The account log already names this PIN recovery registration.');
+    const sent = await this.accountLog.setUpWithEntry({ op: 'pin-recovery.set', id: logId }, (logEntry) =>
+      this.deps.server.pinRegisterFinish({ ...request, ...(logEntry && { logEntry }) }),
+    );
+    // Only a log that already named this registration sends nothing, and its tag is new.
+    if (!sent) throw new VaultError('account_log_unverified', 'The account log already names this PIN recovery registration.');
   }
 
   /** The registration finished for the PIN the vault still has: the stored vault says so, and no unlock registers again. */

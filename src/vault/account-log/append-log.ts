@@ -103,7 +103,7 @@ export async function appendToLog(ctx: LogContext, changes: readonly LogChange[]
   for (let attempt = 0; ; attempt++) {
     if (pulled?.trouble) throw unverified(`The account log does not verify here (${pulled.trouble}).`);
     if (pulled?.status === 'unlogged' && !options.genesis) {
-      await options.withoutLog?.();
+      if (options.withoutLog) await ctx.call(options.withoutLog);
       return false;
     }
     const needed = changes.filter((change) => changeNeeded(mirror.state, change));

@@ -4,8 +4,9 @@
  * this device verified before; the vault's own flows sign their changes into it. The work is in
  * log-keeper.ts, a chunk loaded at the first check.
  */
-import type { LogChange } from '../../../protocol/account-log';
+import type { LogChange, LogEntry } from '../../../protocol/account-log';
 import type { Session, VaultCore } from '../core';
+import { VaultError } from '../errors';
 import { ACCOUNT_LOG_CHANGED } from '../state';
 import { UNCHECKED_LOG_STATUS, type AccountLogStatus, type LogMigrationChoice, type LogMigrationPlan } from './account-log-types';
 import type { AppendOptions } from './append-log';
@@ -62,6 +63,28 @@ export class VaultAccountLog {
    */
   async append(changes: readonly LogChange[], options?: AppendOptions): Promise<boolean> {
     return (await this.keeper()).append(changes, options);
+  }
+
+  /**
+   * SDK-internal: a recovery route's set-up (a PIN registration's finish, a kit's PUT, a TOTP
+   * enrolment's finish) sent by `request` with the signed entry for `change`, so the server
+   * commits both or neither; after `log_stale` the entry is signed again on the new head and the
+   * request sent again. An account without a log gets the request with no entry. Returns its
+   * answer, or undefined when the log names `change` already and nothing was sent (an earlier try
+   * landed with its answer lost). Throws like `append`, and whatever `request` throws.
+   */
+  async setUpWithEntry<T>(change: LogChange, request: (entry?: LogEntry) => Promise<T>): Promise<{ readonly answer: T } | undefined> {
+    let sent: { readonly answer: T } | undefined;
+    await this.append([change], {
+      send: async (entries) => {
+        if (entries.length !== 1) throw new VaultError('account_log_unverified', 'A set-up carries one log entry.');
+        sent = { answer: await request(entries[0]) };
+      },
+      withoutLog: async () => {
+        sent = { answer: await request() };
+      },
+    });
+    return sent;
   }
 
   /** SDK-internal: the chunk doing the work, made once. */

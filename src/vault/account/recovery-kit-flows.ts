@@ -69,19 +69,10 @@ export async function activateKit(core: VaultCore, kit: PendingRecoveryKit, type
   const put = { wrap: sealed.wrap, authHash: sealed.authHash };
   // The server answers to a kit only once the account log names it (SHA-256(kitAuth)): the entry
   // rides in the PUT and commits with it, so no kit is ever stored that the server would refuse.
-  let stored: RecoveryKitPutT | undefined;
-  await core.accountLog.append([{ op: 'kit.set', id: sealed.authHash }], {
-    send: async (entries) => {
-      if (entries.length !== 1) throw new VaultError('account_log_unverified', 'A recovery kit carries one log entry.');
-      stored = await putRecoveryKit(server, { ...put, logEntry: entries[0]! });
-    },
-    withoutLog: async () => {
-      stored = await withSession(context, () => putRecoveryKit(server, put));
-    },
-  });
-  // The log already named this kit, so neither ran: an earlier try with these same words landed and
-  // its answer was lost. The server holds it if its status says so; keep it here as well.
-  stored ??= await kitStoredBefore(context, sealed.authHash, vault);
+  const sent = await core.accountLog.setUpWithEntry({ op: 'kit.set', id: sealed.authHash }, (logEntry) => putRecoveryKit(server, { ...put, ...(logEntry && { logEntry }) }));
+  // Nothing sent: the log names this kit already, so an earlier try with these same words landed
+  // and its answer was lost. The server holds it if its status says so; keep it here as well.
+  const stored = sent?.answer ?? (await kitStoredBefore(context, sealed.authHash, vault));
   await keepKitLocally(core, vault, { createdAt: stored.createdAt, wrap: sealed.wrap });
   return stored;
 }

@@ -81,27 +81,17 @@ export async function completeTotpEnrollment(core: VaultCore, enrollmentId: stri
     await withSignedInDevice(context, () => finish());
     return;
   }
-  let finished = false;
+  let sent: { readonly answer: unknown } | undefined;
   try {
-    await core.accountLog.append([{ op: 'totp.add', id: logId }], {
-      send: async (entries) => {
-        if (entries.length !== 1) throw new VaultError('account_log_unverified', 'An authenticator app enrolment carries one log entry.');
-        await finish(entries[0]);
-        finished = true;
-      },
-      withoutLog: async () => {
-        await withSignedInDevice(context, () => finish());
-        finished = true;
-      },
-    });
+    sent = await core.accountLog.setUpWithEntry({ op: 'totp.add', id: logId }, (logEntry) => finish(logEntry));
   } catch (error) {
     // The enrolment is gone: an earlier try of this one may have landed with its answer lost.
     const gone = error instanceof Error && error.cause instanceof KeyServerError && error.cause.serverCode === 'challenge_invalid';
     if (!gone || !(await enrolledBefore(context, logId))) throw error;
-    finished = true;
+    sent = { answer: undefined };
   }
-  // Neither ran when the log already names this secret: that same earlier try, seen by a sync since.
-  if (!finished && !(await enrolledBefore(context, logId))) throw new VaultError('account_log_unverified', 'The account log names this authenticator app, but the key server does not hold it.');
+  // Nothing sent when the log already names this secret: that same earlier try, seen by a sync since.
+  if (!sent && !(await enrolledBefore(context, logId))) throw new VaultError('account_log_unverified', 'The account log names this authenticator app, but the key server does not hold it.');
   logIdsOf.get(core)?.delete(enrollmentId);
 }
 
