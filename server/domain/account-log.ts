@@ -169,6 +169,16 @@ export async function limitLogAppends(store: Store, userId: string, now: number)
 }
 
 /**
+ * The append context of a recovery route's set-up request (a PIN registration's finish, a kit's
+ * PUT, a TOTP enrolment's finish): an entry it carries is an append like any other, counted
+ * against the account log's limit before anything else runs.
+ */
+export async function setUpAppendContext(store: Store, pepper: Pepper, session: Session, entry: LogEntry | undefined, now: number): Promise<AppendContext> {
+  if (entry) await limitLogAppends(store, session.userId, now);
+  return { now, pepper, appId: session.appId, session };
+}
+
+/**
  * A recovery route set up together with its log entry (a PIN registration's finish, a kit's PUT,
  * a TOTP enrolment's finish), in the caller's user transaction: the entry sent must hold `change`
  * and nothing else (else `log_entry_invalid` with `reason`), and without one the account must keep

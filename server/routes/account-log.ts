@@ -6,7 +6,6 @@ import { createRouter, type AppDeps } from '../http/context';
 import { requireSession, sessionOf } from '../http/middleware';
 import { errorResponses, jsonBody, jsonResponse, sessionCookie } from '../http/openapi';
 
-
 /** The signed account log: read it, append signed entries to it (domain/account-log.ts). */
 export function accountLogRoutes(deps: AppDeps) {
   const tags = ['account'];

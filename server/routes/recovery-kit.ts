@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { Ok, RecoveryKitPut, RecoveryKitPutRequest, RecoveryKitRecovered, RecoveryKitRecoverRequest } from '../../protocol/api';
-import { limitLogAppends } from '../domain/account-log';
+import { setUpAppendContext } from '../domain/account-log';
 import { putRecoveryKit, recoverWithKit, removeRecoveryKit } from '../domain/recovery-kit';
 import { readSecret } from '../store/secrets';
 import { createRouter, type AppDeps } from '../http/context';
@@ -25,10 +25,8 @@ export function recoveryKitRoutes(deps: AppDeps) {
       async (c) => {
         const body = c.req.valid('json');
         const session = sessionOf(c);
-        const now = deps.now();
-        // Its entry is an append like any other: the account log's limit counts it.
-        if (body.logEntry) await limitLogAppends(deps.store, session.userId, now);
-        return c.json(await putRecoveryKit(deps.store, session.userId, body, { now, pepper: deps.pepper, appId: session.appId, session }), 200);
+        const ctx = await setUpAppendContext(deps.store, deps.pepper, session, body.logEntry, deps.now());
+        return c.json(await putRecoveryKit(deps.store, session.userId, body, ctx), 200);
       },
     )
     .openapi(

@@ -12,7 +12,7 @@ import {
   PinRegisterStarted,
   PinRegisterStartRequest,
 } from '../../protocol/api';
-import { limitLogAppends } from '../domain/account-log';
+import { setUpAppendContext } from '../domain/account-log';
 import { finishPinRecovery, finishPinRegistration, pinRecoveryParams, startPinRecovery, startPinRegistration } from '../domain/pin-recovery';
 import { evaluateOnEventLoop } from '../domain/oprf-pool';
 import { removeRecoveryRoute } from '../domain/recovery-settings';
@@ -53,11 +53,8 @@ export function pinRecoveryRoutes(deps: AppDeps) {
       async (c) => {
         const body = c.req.valid('json');
         const session = sessionOf(c);
-        const now = deps.now();
-        // Its entry is an append like any other: the account log's limit counts it.
-        if (body.logEntry) await limitLogAppends(deps.store, session.userId, now);
-        const ctx = { now, allowance: deps.config.pinRecoveryGuesses, pepper: deps.pepper, appId: session.appId, session };
-        return c.json(await finishPinRegistration(deps.store, session.userId, body, ctx), 200);
+        const ctx = await setUpAppendContext(deps.store, deps.pepper, session, body.logEntry, deps.now());
+        return c.json(await finishPinRegistration(deps.store, session.userId, body, { ...ctx, allowance: deps.config.pinRecoveryGuesses }), 200);
       },
     )
     .openapi(

@@ -3,7 +3,7 @@ import { Ok, TotpEnrolled, TotpEnrollFinishRequest, TotpEnrollStarted, TotpRecov
 import { encodeBase64Url } from '../../protocol/base64url';
 import { KeyholdError } from '../errors';
 import { removeRecoveryRoute } from '../domain/recovery-settings';
-import { limitLogAppends } from '../domain/account-log';
+import { setUpAppendContext } from '../domain/account-log';
 import { finishTotpEnrollment, recoverWithTotp, startTotpEnrollment } from '../domain/totp';
 import { findUserById } from '../store/accounts';
 import { readSecret } from '../store/secrets';
@@ -43,10 +43,7 @@ export function totpRecoveryRoutes(deps: AppDeps) {
       async (c) => {
         const body = c.req.valid('json');
         const session = sessionOf(c);
-        const now = deps.now();
-        // Its entry is an append like any other: the account log's limit counts it.
-        if (body.logEntry) await limitLogAppends(deps.store, session.userId, now);
-        const ctx = { now, pepper: deps.pepper, appId: session.appId, session };
+        const ctx = await setUpAppendContext(deps.store, deps.pepper, session, body.logEntry, deps.now());
         return c.json(await finishTotpEnrollment(deps.store, deps.pepper, deps.config.totp, session.userId, body, ctx), 200);
       },
     )

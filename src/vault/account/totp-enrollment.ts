@@ -81,14 +81,14 @@ export async function completeTotpEnrollment(core: VaultCore, enrollmentId: stri
     await withSignedInDevice(context, () => finish());
     return;
   }
-  let sent: { readonly answer: unknown } | undefined;
+  let sent: boolean;
   try {
-    sent = await core.accountLog.setUpWithEntry({ op: 'totp.add', id: logId }, (logEntry) => finish(logEntry));
+    sent = (await core.accountLog.setUpWithEntry({ op: 'totp.add', id: logId }, (logEntry) => finish(logEntry))) !== undefined;
   } catch (error) {
     // The enrolment is gone: an earlier try of this one may have landed with its answer lost.
     const gone = error instanceof Error && error.cause instanceof KeyServerError && error.cause.serverCode === 'challenge_invalid';
     if (!gone || !(await enrolledBefore(context, logId))) throw error;
-    sent = { answer: undefined };
+    sent = true;
   }
   // Nothing sent when the log already names this secret: that same earlier try, seen by a sync since.
   if (!sent && !(await enrolledBefore(context, logId))) throw new VaultError('account_log_unverified', 'The account log names this authenticator app, but the key server does not hold it.');
